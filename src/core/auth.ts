@@ -1,0 +1,88 @@
+/**
+ * Bearer-token verification on every /api request (seed 002 "Required claims"; reference §6.4).
+ * The verifier itself lives in identity; core knows only its interface. Order of checks:
+ * no/bad/expired token → 401; `ten` missing or malformed → 403; scope missing → 403.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Generic } from './errors.js';
+import { TENANT_NAME } from './config.js';
+
+export interface Principal {
+  tenant: string;
+  clientId: string;
+  subject: string;
+  scopes: ReadonlySet<string>;
+  /** The raw bearer token, forwarded by the gateway to backends. */
+  token: string;
+  userName?: string;
+  email?: string;
+  claims: Readonly<Record<string, unknown>>;
+}
+
+export interface TokenVerifier {
+  /** Verifies signature, expiry and revocation; throws an AppError (401) when the token is not valid. */
+  verify(token: string): Promise<Readonly<Record<string, unknown>>>;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    /** Scope the endpoint requires; absent on public endpoints. */
+    scope?: string;
+    /** True for endpoints that take no bearer token (token endpoints, key sets). */
+    public?: boolean;
+  }
+}
+
+export function principalFromClaims(claims: Readonly<Record<string, unknown>>, token: string): Principal {
+  const ten = claims['ten'];
+  if (typeof ten !== 'string' || !TENANT_NAME.test(ten)) {
+    throw Generic.forbidden({ reason: 'the token has no valid "ten" (tenant) claim' });
+  }
+  const scope = claims['scope'];
+  const scopes = Array.isArray(scope) ? scope.filter((s): s is string => typeof s === 'string')
+    : typeof scope === 'string' ? scope.split(' ') : [];
+  const str = (k: string): string | undefined => (typeof claims[k] === 'string' ? (claims[k] as string) : undefined);
+  return {
+    tenant: ten,
+    clientId: str('client_id') ?? '',
+    subject: str('sub') ?? '',
+    scopes: new Set(scopes),
+    token,
+    userName: str('user_name'),
+    email: str('email'),
+    claims,
+  };
+}
+
+export function bearerToken(req: FastifyRequest): string {
+  const header = req.headers.authorization;
+  if (!header) throw Generic.unauthorized({ reason: 'the Authorization header with a Bearer token is missing' });
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!m?.[1]) throw Generic.unauthorized({ reason: 'the Authorization header is not of the form "Bearer <token>"' });
+  return m[1];
+}
+
+/** Installs the check on every route under /api except those marked public. */
+export function installApiAuth(app: FastifyInstance, verifier: TokenVerifier): void {
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (req) => {
+    if (!req.url.startsWith('/api/') || req.routeOptions.config?.public) return;
+    const token = bearerToken(req);
+    const claims = await verifier.verify(token);
+    const principal = principalFromClaims(claims, token);
+    const needed = req.routeOptions.config?.scope;
+    if (needed && !principal.scopes.has(needed)) {
+      throw Generic.forbidden({ reason: `the token lacks the scope ${needed} that this endpoint requires` });
+    }
+    req.principal = principal;
+  });
+}
+
+/** The verified principal of a request on a protected route. */
+export function principal(req: FastifyRequest): Principal {
+  if (!req.principal) throw Generic.unauthorized({ reason: 'no verified token on this request' });
+  return req.principal;
+}

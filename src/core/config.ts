@@ -1,0 +1,143 @@
+/**
+ * Every setting of the platform, its default, its environment variable and its rule, in one place.
+ * The README configuration table is generated from SETTINGS (`node dist/src/cli/main.js config --markdown`).
+ * Precedence: explicit flag > IRONBRIDGE_* environment variable > default.
+ */
+import path from 'node:path';
+
+export type SqliteSync = 'full' | 'normal';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  domain: string;
+  region: string;
+  publicUrl: string | undefined;
+  tenant: string;
+  logLevel: string;
+  tokenTtlSeconds: number;
+  signingKeyRotationDays: number;
+  verifiedTokenCacheSize: number;
+  jsonBodyLimitBytes: number;
+  sqliteSync: SqliteSync;
+  secretHashCost: number;
+}
+
+type Parser<T> = (raw: string) => T;
+
+interface Setting<K extends keyof Config> {
+  key: K;
+  flag: string;
+  env: string;
+  default: Config[K];
+  description: string;
+  parse: Parser<Config[K]>;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly setting: string, message: string) {
+    super(`invalid configuration ${setting}: ${message}`);
+  }
+}
+
+const int = (min: number, max: number): Parser<number> => (raw) => {
+  if (!/^\d+$/.test(raw.trim())) throw new Error(`"${raw}" is not a whole number`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new Error(`${n} is outside ${min}..${max}`);
+  return n;
+};
+const oneOf = <T extends string>(...values: T[]): Parser<T> => (raw) => {
+  if (!values.includes(raw as T)) throw new Error(`"${raw}" is not one of ${values.join(', ')}`);
+  return raw as T;
+};
+const text = (re: RegExp, rule: string): Parser<string> => (raw) => {
+  if (!re.test(raw)) throw new Error(`"${raw}" ${rule}`);
+  return raw;
+};
+const hostLabel = text(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, 'must be a lowercase DNS name');
+export const TENANT_NAME = /^[a-z][a-z0-9]{1,19}$/;
+export const TENANT_RULE = 'must be 2-20 lowercase letters or digits, starting with a letter';
+
+function s<K extends keyof Config>(x: Setting<K>): Setting<K> {
+  return x;
+}
+
+export const SETTINGS = [
+  s({ key: 'port', flag: '--port', env: 'IRONBRIDGE_PORT', default: 8080, parse: int(0, 65535),
+    description: 'TCP port of the HTTP listener (0 picks a free port).' }),
+  s({ key: 'host', flag: '--host', env: 'IRONBRIDGE_HOST', default: '127.0.0.1',
+    parse: text(/^[0-9a-zA-Z.:-]+$/, 'must be an IP address or host name'),
+    description: 'Address the HTTP listener binds to.' }),
+  s({ key: 'dataDir', flag: '--data-dir', env: 'IRONBRIDGE_DATA_DIR', default: './data',
+    parse: text(/^.+$/, 'must not be empty'),
+    description: 'Directory of the embedded databases and object files; created on first start.' }),
+  s({ key: 'domain', flag: '--domain', env: 'IRONBRIDGE_DOMAIN', default: 'localhost', parse: hostLabel,
+    description: 'DNS domain of the host names gateway.{region}.{domain} and {tenant}-{app}.{region}.{domain}.' }),
+  s({ key: 'region', flag: '--region', env: 'IRONBRIDGE_REGION', default: 'local',
+    parse: text(/^[a-z0-9]{1,20}$/, 'must be 1-20 lowercase letters or digits'),
+    description: 'Region label used in host names.' }),
+  s({ key: 'publicUrl', flag: '--public-url', env: 'IRONBRIDGE_PUBLIC_URL', default: undefined,
+    parse: (raw) => {
+      const u = new URL(raw);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('must be an http(s) URL');
+      return raw.replace(/\/+$/, '');
+    },
+    description: 'Base URL clients use to reach the platform; default http://localhost:{port}. Used in TokenURL and token issuer.' }),
+  s({ key: 'tenant', flag: '--tenant', env: 'IRONBRIDGE_TENANT', default: 'local', parse: text(TENANT_NAME, TENANT_RULE),
+    description: 'Name of the tenant provisioned on first start.' }),
+  s({ key: 'logLevel', flag: '--log-level', env: 'IRONBRIDGE_LOG_LEVEL', default: 'info',
+    parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
+    description: 'pino log level.' }),
+  s({ key: 'tokenTtlSeconds', flag: '--token-ttl', env: 'IRONBRIDGE_TOKEN_TTL', default: 1800, parse: int(1, 86400),
+    description: 'Lifetime of issued access tokens in seconds (Insights Hub: 1800).' }),
+  s({ key: 'signingKeyRotationDays', flag: '--signing-key-rotation-days', env: 'IRONBRIDGE_SIGNING_KEY_ROTATION_DAYS',
+    default: 30, parse: int(1, 3650),
+    description: 'Age after which a new token signing key replaces the current one; the old key stays published until its last token expires.' }),
+  s({ key: 'verifiedTokenCacheSize', flag: '--verified-token-cache', env: 'IRONBRIDGE_VERIFIED_TOKEN_CACHE',
+    default: 10000, parse: int(0, 10_000_000),
+    description: 'Entries in the cache of verified tokens (0 disables it).' }),
+  s({ key: 'jsonBodyLimitBytes', flag: '--json-body-limit', env: 'IRONBRIDGE_JSON_BODY_LIMIT', default: 1024 * 1024,
+    parse: int(1024, 150 * 1024 * 1024),
+    description: 'Largest JSON or form request body in bytes (Insights Hub APIs: 1 MB); larger bodies get 413 before they are read whole.' }),
+  s({ key: 'sqliteSync', flag: '--sqlite-sync', env: 'IRONBRIDGE_SQLITE_SYNC', default: 'full' as SqliteSync,
+    parse: oneOf<SqliteSync>('full', 'normal'),
+    description: 'SQLite synchronous mode: full survives power loss, normal survives a killed process only.' }),
+  s({ key: 'secretHashCost', flag: '--secret-hash-cost', env: 'IRONBRIDGE_SECRET_HASH_COST', default: 15, parse: int(10, 20),
+    description: 'log2 of the scrypt cost used to hash client secrets and passwords.' }),
+] as const;
+
+export type ConfigInput = Partial<Record<keyof Config, string | number | undefined>>;
+
+/** Resolves flags, environment and defaults into a checked Config; throws ConfigError naming the setting. */
+export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const out: Record<string, unknown> = {};
+  for (const setting of SETTINGS) {
+    const fromFlag = flags[setting.key];
+    const raw = fromFlag !== undefined ? String(fromFlag) : env[setting.env];
+    if (raw === undefined || raw === '') {
+      out[setting.key] = setting.default;
+      continue;
+    }
+    try {
+      out[setting.key] = setting.parse(raw);
+    } catch (err) {
+      const origin = fromFlag !== undefined ? setting.flag : setting.env;
+      throw new ConfigError(origin, (err as Error).message);
+    }
+  }
+  const config = out as unknown as Config;
+  config.dataDir = path.resolve(config.dataDir);
+  return config;
+}
+
+export function publicUrlOf(config: Config, boundPort?: number): string {
+  if (config.publicUrl) return config.publicUrl;
+  return `http://localhost:${boundPort ?? config.port}`;
+}
+
+export function settingsMarkdown(): string {
+  const rows = SETTINGS.map((x) =>
+    `| \`${x.flag}\` | \`${x.env}\` | ${x.default === undefined ? '—' : `\`${String(x.default)}\``} | ${x.description} |`);
+  return ['| flag | environment | default | meaning |', '|---|---|---|---|', ...rows].join('\n');
+}

@@ -1,0 +1,47 @@
+/** The identity context as the platform composes it: store, key ring, services and routes. */
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../core/config.js';
+import { KeyRing } from './keyring.js';
+import { identityRoutes } from './routes.js';
+import { IdentityService } from './service.js';
+import type { IdentityStore } from './store.js';
+import { SqliteIdentityStore } from './store/sqlite.js';
+import { TokenService } from './tokens.js';
+
+export interface IdentityContext {
+  store: IdentityStore;
+  service: IdentityService;
+  tokens: TokenService;
+  keys: KeyRing;
+  /** Loads (or creates) the signing keys; needed before tokens are issued or verified. */
+  start(): Promise<void>;
+  routes(app: FastifyInstance): Promise<void>;
+  close(): void;
+}
+
+export function createIdentity(config: Config, publicUrl: () => string): IdentityContext {
+  const store = new SqliteIdentityStore({ dataDir: config.dataDir, sync: config.sqliteSync });
+  const tokenUrl = () => `${publicUrl()}/oauth/token`;
+  const service = new IdentityService(store, { hashCost: config.secretHashCost, tokenUrl });
+  const keys = new KeyRing(store, config.signingKeyRotationDays * 86_400_000, config.tokenTtlSeconds * 1000);
+  const tokens = new TokenService(store, keys, {
+    ttlSeconds: config.tokenTtlSeconds, issuer: tokenUrl, cacheSize: config.verifiedTokenCacheSize,
+    hashCost: config.secretHashCost,
+  });
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    store, service, tokens, keys,
+    async start() {
+      await keys.ensureCurrent();
+      timer = setInterval(() => void keys.ensureCurrent().catch(() => undefined), 3_600_000);
+      timer.unref();
+    },
+    routes: (app) => identityRoutes(app, { identity: service, tokens, keys, issuer: tokenUrl, publicUrl }),
+    close() {
+      if (timer) clearInterval(timer);
+      store.close();
+    },
+  };
+}
+
+export type { CreatedKey, PublicKeyInfo, PublicUserInfo } from './service.js';

@@ -1,0 +1,86 @@
+/**
+ * The identity store interface: tenants, users, binding keys (OAuth clients) and token signing keys.
+ * Implementations: store/sqlite.ts (embedded). Contract: test/identity/store.contract.ts.
+ * Every query on tenant-owned data takes the tenant name; nothing is looked up across tenants except by
+ * globally unique ids (clientId, signing key id).
+ */
+import type { Role } from '../core/scopes.js';
+
+export interface TenantRecord {
+  name: string;
+  displayName: string;
+  companyDomain: string;
+  createdAt: number;
+  etag: number;
+}
+
+export interface UserRecord {
+  id: string;
+  tenant: string;
+  email: string;
+  passwordHash: string;
+  role: Role;
+  createdAt: number;
+  /** Changes when the user is removed or the password changes; tokens carry it as rev_sig. */
+  revSig: string;
+}
+
+export type ClientKind = 'service' | 'app';
+
+export interface ClientRecord {
+  clientId: string;
+  tenant: string;
+  name: string;
+  secretHash: string;
+  kind: ClientKind;
+  appName: string | null;
+  appVersion: string | null;
+  scopes: string[];
+  createdAt: number;
+  revokedAt: number | null;
+  revSig: string;
+}
+
+export interface SigningKeyRecord {
+  kid: string;
+  alg: 'RS256';
+  privatePem: string;
+  publicPem: string;
+  createdAt: number;
+  /** When the key stopped signing; it stays published until retiredAt + token lifetime. */
+  retiredAt: number | null;
+}
+
+export class DuplicateError extends Error {}
+
+export interface IdentityStore {
+  createTenant(t: TenantRecord): Promise<void>;
+  getTenant(name: string): Promise<TenantRecord | undefined>;
+  listTenants(): Promise<TenantRecord[]>;
+
+  createUser(u: UserRecord): Promise<void>;
+  getUserByEmail(tenant: string, email: string): Promise<UserRecord | undefined>;
+  getUser(tenant: string, id: string): Promise<UserRecord | undefined>;
+  listUsers(tenant: string): Promise<UserRecord[]>;
+
+  createClient(c: ClientRecord): Promise<void>;
+  getClient(clientId: string): Promise<ClientRecord | undefined>;
+  listClients(tenant: string): Promise<ClientRecord[]>;
+  /** Marks the active key of that name revoked; returns it, or undefined when there is none. */
+  revokeClient(tenant: string, name: string, at: number): Promise<ClientRecord | undefined>;
+  /** The revocation signature of an active client, undefined when revoked or unknown. Hot path. */
+  activeClientRevSig(clientId: string): Promise<string | undefined>;
+  activeUserRevSig(tenant: string, id: string): Promise<string | undefined>;
+
+  /** Signing keys, newest first. */
+  listSigningKeys(): Promise<SigningKeyRecord[]>;
+  /**
+   * Atomically: when the newest unretired key was created before `olderThan` (or none exists), retires it
+   * and inserts `candidate`. Returns the keys after the operation, newest first.
+   */
+  rotateSigningKey(candidate: SigningKeyRecord, olderThan: number): Promise<SigningKeyRecord[]>;
+  /** Deletes keys retired before `before`. */
+  pruneSigningKeys(before: number): Promise<void>;
+
+  close(): void;
+}

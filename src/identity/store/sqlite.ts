@@ -1,0 +1,183 @@
+/** IdentityStore on embedded SQLite (better-sqlite3); file identity.db in the data directory. */
+import { openDatabase, type Db, type Migration } from '../../core/db.js';
+import type { SqliteSync } from '../../core/config.js';
+import type { Role } from '../../core/scopes.js';
+import {
+  DuplicateError, type ClientRecord, type IdentityStore, type SigningKeyRecord, type TenantRecord, type UserRecord,
+} from '../store.js';
+
+export const IDENTITY_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'tenants, users, clients, signing keys',
+    up: `
+      CREATE TABLE tenants (
+        name TEXT PRIMARY KEY, display_name TEXT NOT NULL, company_domain TEXT NOT NULL,
+        created_at INTEGER NOT NULL, etag INTEGER NOT NULL DEFAULT 0);
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY, tenant TEXT NOT NULL REFERENCES tenants(name), email TEXT NOT NULL,
+        password_hash TEXT NOT NULL, role TEXT NOT NULL, created_at INTEGER NOT NULL, rev_sig TEXT NOT NULL,
+        UNIQUE (tenant, email));
+      CREATE TABLE clients (
+        client_id TEXT PRIMARY KEY, tenant TEXT NOT NULL REFERENCES tenants(name), name TEXT NOT NULL,
+        secret_hash TEXT NOT NULL, kind TEXT NOT NULL, app_name TEXT, app_version TEXT, scopes TEXT NOT NULL,
+        created_at INTEGER NOT NULL, revoked_at INTEGER, rev_sig TEXT NOT NULL);
+      CREATE UNIQUE INDEX clients_active_name ON clients (tenant, name) WHERE revoked_at IS NULL;
+      CREATE TABLE signing_keys (
+        kid TEXT PRIMARY KEY, alg TEXT NOT NULL, private_pem TEXT NOT NULL, public_pem TEXT NOT NULL,
+        created_at INTEGER NOT NULL, retired_at INTEGER);
+    `,
+  },
+];
+
+interface TenantRow { name: string; display_name: string; company_domain: string; created_at: number; etag: number }
+interface UserRow {
+  id: string; tenant: string; email: string; password_hash: string; role: string; created_at: number; rev_sig: string;
+}
+interface ClientRow {
+  client_id: string; tenant: string; name: string; secret_hash: string; kind: string; app_name: string | null;
+  app_version: string | null; scopes: string; created_at: number; revoked_at: number | null; rev_sig: string;
+}
+interface KeyRow {
+  kid: string; alg: string; private_pem: string; public_pem: string; created_at: number; retired_at: number | null;
+}
+
+const tenantOf = (r: TenantRow): TenantRecord => ({
+  name: r.name, displayName: r.display_name, companyDomain: r.company_domain, createdAt: r.created_at, etag: r.etag,
+});
+const userOf = (r: UserRow): UserRecord => ({
+  id: r.id, tenant: r.tenant, email: r.email, passwordHash: r.password_hash, role: r.role as Role,
+  createdAt: r.created_at, revSig: r.rev_sig,
+});
+const clientOf = (r: ClientRow): ClientRecord => ({
+  clientId: r.client_id, tenant: r.tenant, name: r.name, secretHash: r.secret_hash,
+  kind: r.kind as ClientRecord['kind'], appName: r.app_name, appVersion: r.app_version,
+  scopes: JSON.parse(r.scopes) as string[], createdAt: r.created_at, revokedAt: r.revoked_at, revSig: r.rev_sig,
+});
+const keyOf = (r: KeyRow): SigningKeyRecord => ({
+  kid: r.kid, alg: 'RS256', privatePem: r.private_pem, publicPem: r.public_pem, createdAt: r.created_at,
+  retiredAt: r.retired_at,
+});
+
+function unique<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if ((err as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT_UNIQUE')
+      || (err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+      throw new DuplicateError((err as Error).message);
+    }
+    throw err;
+  }
+}
+
+export class SqliteIdentityStore implements IdentityStore {
+  private readonly db: Db;
+  private readonly q;
+
+  constructor(options: { dataDir: string; sync: SqliteSync }) {
+    this.db = openDatabase({ dataDir: options.dataDir, name: 'identity', migrations: IDENTITY_MIGRATIONS, sync: options.sync });
+    const db = this.db;
+    this.q = {
+      insertTenant: db.prepare(`INSERT INTO tenants (name, display_name, company_domain, created_at, etag)
+        VALUES (@name, @displayName, @companyDomain, @createdAt, @etag)`),
+      getTenant: db.prepare<[string], TenantRow>('SELECT * FROM tenants WHERE name = ?'),
+      listTenants: db.prepare<[], TenantRow>('SELECT * FROM tenants ORDER BY name'),
+      insertUser: db.prepare(`INSERT INTO users (id, tenant, email, password_hash, role, created_at, rev_sig)
+        VALUES (@id, @tenant, @email, @passwordHash, @role, @createdAt, @revSig)`),
+      userByEmail: db.prepare<[string, string], UserRow>('SELECT * FROM users WHERE tenant = ? AND email = ?'),
+      user: db.prepare<[string, string], UserRow>('SELECT * FROM users WHERE tenant = ? AND id = ?'),
+      listUsers: db.prepare<[string], UserRow>('SELECT * FROM users WHERE tenant = ? ORDER BY email'),
+      insertClient: db.prepare(`INSERT INTO clients (client_id, tenant, name, secret_hash, kind, app_name, app_version,
+        scopes, created_at, revoked_at, rev_sig) VALUES (@clientId, @tenant, @name, @secretHash, @kind, @appName,
+        @appVersion, @scopes, @createdAt, @revokedAt, @revSig)`),
+      client: db.prepare<[string], ClientRow>('SELECT * FROM clients WHERE client_id = ?'),
+      listClients: db.prepare<[string], ClientRow>('SELECT * FROM clients WHERE tenant = ? ORDER BY name, created_at'),
+      activeClientByName: db.prepare<[string, string], ClientRow>(
+        'SELECT * FROM clients WHERE tenant = ? AND name = ? AND revoked_at IS NULL'),
+      revoke: db.prepare('UPDATE clients SET revoked_at = ? WHERE client_id = ?'),
+      clientRevSig: db.prepare<[string], { rev_sig: string }>(
+        'SELECT rev_sig FROM clients WHERE client_id = ? AND revoked_at IS NULL'),
+      userRevSig: db.prepare<[string, string], { rev_sig: string }>(
+        'SELECT rev_sig FROM users WHERE tenant = ? AND id = ?'),
+      keys: db.prepare<[], KeyRow>('SELECT * FROM signing_keys ORDER BY created_at DESC, kid DESC'),
+      newestActiveKey: db.prepare<[], KeyRow>(
+        'SELECT * FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1'),
+      retireKey: db.prepare('UPDATE signing_keys SET retired_at = ? WHERE retired_at IS NULL'),
+      insertKey: db.prepare(`INSERT INTO signing_keys (kid, alg, private_pem, public_pem, created_at, retired_at)
+        VALUES (@kid, @alg, @privatePem, @publicPem, @createdAt, @retiredAt)`),
+      pruneKeys: db.prepare('DELETE FROM signing_keys WHERE retired_at IS NOT NULL AND retired_at < ?'),
+    };
+  }
+
+  async createTenant(t: TenantRecord): Promise<void> {
+    unique(() => this.q.insertTenant.run(t));
+  }
+  async getTenant(name: string): Promise<TenantRecord | undefined> {
+    const r = this.q.getTenant.get(name);
+    return r && tenantOf(r);
+  }
+  async listTenants(): Promise<TenantRecord[]> {
+    return this.q.listTenants.all().map(tenantOf);
+  }
+
+  async createUser(u: UserRecord): Promise<void> {
+    unique(() => this.q.insertUser.run(u));
+  }
+  async getUserByEmail(tenant: string, email: string): Promise<UserRecord | undefined> {
+    const r = this.q.userByEmail.get(tenant, email);
+    return r && userOf(r);
+  }
+  async getUser(tenant: string, id: string): Promise<UserRecord | undefined> {
+    const r = this.q.user.get(tenant, id);
+    return r && userOf(r);
+  }
+  async listUsers(tenant: string): Promise<UserRecord[]> {
+    return this.q.listUsers.all(tenant).map(userOf);
+  }
+
+  async createClient(c: ClientRecord): Promise<void> {
+    unique(() => this.q.insertClient.run({ ...c, scopes: JSON.stringify(c.scopes) }));
+  }
+  async getClient(clientId: string): Promise<ClientRecord | undefined> {
+    const r = this.q.client.get(clientId);
+    return r && clientOf(r);
+  }
+  async listClients(tenant: string): Promise<ClientRecord[]> {
+    return this.q.listClients.all(tenant).map(clientOf);
+  }
+  async revokeClient(tenant: string, name: string, at: number): Promise<ClientRecord | undefined> {
+    return this.db.transaction(() => {
+      const r = this.q.activeClientByName.get(tenant, name);
+      if (!r) return undefined;
+      this.q.revoke.run(at, r.client_id);
+      return clientOf({ ...r, revoked_at: at });
+    }).immediate();
+  }
+  async activeClientRevSig(clientId: string): Promise<string | undefined> {
+    return this.q.clientRevSig.get(clientId)?.rev_sig;
+  }
+  async activeUserRevSig(tenant: string, id: string): Promise<string | undefined> {
+    return this.q.userRevSig.get(tenant, id)?.rev_sig;
+  }
+
+  async listSigningKeys(): Promise<SigningKeyRecord[]> {
+    return this.q.keys.all().map(keyOf);
+  }
+  async rotateSigningKey(candidate: SigningKeyRecord, olderThan: number): Promise<SigningKeyRecord[]> {
+    this.db.transaction(() => {
+      const newest = this.q.newestActiveKey.get();
+      if (newest && newest.created_at >= olderThan) return;
+      this.q.retireKey.run(candidate.createdAt);
+      this.q.insertKey.run(candidate);
+    }).immediate();
+    return this.listSigningKeys();
+  }
+  async pruneSigningKeys(before: number): Promise<void> {
+    this.q.pruneKeys.run(before);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The composition root: builds every context on the configured storage, mounts their routes on one HTTP host
+ * behind token verification, and provisions tenants across contexts. Only this folder and cli/ know all contexts.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { installApiAuth } from '../core/auth.js';
+import { type Config, publicUrlOf } from '../core/config.js';
+import { createHttp } from '../core/http.js';
+import { createLogger } from '../core/log.js';
+import { createIdentity, type IdentityContext } from '../identity/index.js';
+import type { TenantRecord } from '../identity/store.js';
+
+/** What a context contributes to the platform. */
+export interface PlatformContext {
+  name: string;
+  routes?(app: FastifyInstance): Promise<void>;
+  /** Called once per new tenant, after identity has stored it (e.g. the root asset). */
+  onTenantCreated?(tenant: TenantRecord): Promise<void>;
+  close(): void | Promise<void>;
+}
+
+export interface Platform {
+  config: Config;
+  logger: Logger;
+  identity: IdentityContext;
+  contexts: PlatformContext[];
+  http: FastifyInstance | undefined;
+  publicUrl(): string;
+  provisionTenant(name: string, companyDomain: string, displayName?: string): Promise<TenantRecord>;
+  /** Starts the HTTP listener; returns the bound URL. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Builds the platform's contexts; `withHttp` false is what admin CLI commands use. */
+export async function createPlatform(config: Config, options: { logger?: Logger } = {}): Promise<Platform> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  let boundPort: number | undefined;
+  const publicUrl = () => publicUrlOf(config, boundPort);
+  const identity = createIdentity(config, publicUrl);
+  const contexts: PlatformContext[] = [];
+
+  const platform: Platform = {
+    config, logger, identity, contexts, http: undefined, publicUrl,
+    async provisionTenant(name, companyDomain, displayName) {
+      const tenant = await identity.service.createTenant(name, companyDomain, displayName);
+      for (const c of contexts) await c.onTenantCreated?.(tenant);
+      return tenant;
+    },
+    async listen() {
+      await identity.start();
+      const http = createHttp({ logger, bodyLimit: config.jsonBodyLimitBytes });
+      installApiAuth(http, identity.tokens);
+      http.get('/health', { logLevel: 'warn' }, async () => ({ status: 'UP' }));
+      await identity.routes(http);
+      for (const c of contexts) await c.routes?.(http);
+      platform.http = http;
+      await http.listen({ port: config.port, host: config.host });
+      const address = http.server.address();
+      boundPort = typeof address === 'object' && address ? address.port : config.port;
+      return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${boundPort}`;
+    },
+    async close() {
+      await platform.http?.close();
+      for (const c of [...contexts].reverse()) await c.close();
+      identity.close();
+    },
+  };
+  return platform;
+}
