@@ -22,6 +22,7 @@ export interface Config {
   jsonBodyLimitBytes: number;
   sqliteSync: SqliteSync;
   secretHashCost: number;
+  maxConcurrentSecretChecks: number;
 }
 
 type Parser<T> = (raw: string) => T;
@@ -105,6 +106,9 @@ export const SETTINGS = [
     description: 'SQLite synchronous mode: full survives power loss, normal survives a killed process only.' }),
   s({ key: 'secretHashCost', flag: '--secret-hash-cost', env: 'IRONBRIDGE_SECRET_HASH_COST', default: 15, parse: int(10, 20),
     description: 'log2 of the scrypt cost used to hash client secrets and passwords.' }),
+  s({ key: 'maxConcurrentSecretChecks', flag: '--max-secret-checks', env: 'IRONBRIDGE_MAX_SECRET_CHECKS', default: 16,
+    parse: int(1, 1024),
+    description: 'Secret and password hash checks allowed at once; more concurrent token requests get 429 before any hashing.' }),
 ] as const;
 
 export type ConfigInput = Partial<Record<keyof Config, string | number | undefined>>;
