@@ -60,6 +60,15 @@ describe('public SDK and CLI', () => {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(good),
     });
     assert.equal(noKey.status, 401);
+    const auth = { 'content-type': 'application/json', 'x-space-auth-key': `Basic ${b64(`${app.clientId}:${app.clientSecret}`)}` };
+    const malformed = await fetch(`${s.url}/api/technicaltokenmanager/v3/oauth/token`, { method: 'POST', headers: auth, body: '{"appName":' });
+    assert.equal(malformed.status, 400);
+    assert.match(((await malformed.json()) as { error_description: string }).error_description, /JSON/);
+    const oversized = await fetch(`${s.url}/api/technicaltokenmanager/v3/oauth/token`, {
+      method: 'POST', headers: auth, body: JSON.stringify({ ...good, pad: 'x'.repeat(100 * 1024) }),
+    });
+    assert.equal(oversized.status, 413);
+    assert.equal(((await oversized.json()) as { error: string }).error, 'invalid_request');
   });
 
   it('the mc CLI stores service credentials and prints a service token (mc sc, mc stk)', async () => {
