@@ -23,6 +23,8 @@ export interface Config {
   sqliteSync: SqliteSync;
   secretHashCost: number;
   maxConcurrentSecretChecks: number;
+  assetDefaultTimezone: string;
+  assetMaxPageSize: number;
 }
 
 type Parser<T> = (raw: string) => T;
@@ -109,6 +111,12 @@ export const SETTINGS = [
   s({ key: 'maxConcurrentSecretChecks', flag: '--max-secret-checks', env: 'IRONBRIDGE_MAX_SECRET_CHECKS', default: 16,
     parse: int(1, 1024),
     description: 'Secret and password hash checks allowed at once; more concurrent token requests get 429 before any hashing.' }),
+  s({ key: 'assetDefaultTimezone', flag: '--asset-default-timezone', env: 'IRONBRIDGE_ASSET_DEFAULT_TIMEZONE',
+    default: 'UTC', parse: text(/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/, 'must be a Java time zone id like Europe/Berlin'),
+    description: 'Time zone of assets created without one (and of root assets); a Java zone id.' }),
+  s({ key: 'assetMaxPageSize', flag: '--asset-max-page-size', env: 'IRONBRIDGE_ASSET_MAX_PAGE_SIZE', default: 200,
+    parse: int(1, 10000),
+    description: 'Largest page size of Asset Management lists (Insights Hub: 200); larger requests get 400.' }),
 ] as const;
 
 export type ConfigInput = Partial<Record<keyof Config, string | number | undefined>>;
