@@ -22,6 +22,7 @@ export interface Config {
   jsonBodyLimitBytes: number;
   sqliteSync: SqliteSync;
   secretHashCost: number;
+  timeseriesBodyLimitBytes: number;
 }
 
 type Parser<T> = (raw: string) => T;
@@ -105,6 +106,9 @@ export const SETTINGS = [
     description: 'SQLite synchronous mode: full survives power loss, normal survives a killed process only.' }),
   s({ key: 'secretHashCost', flag: '--secret-hash-cost', env: 'IRONBRIDGE_SECRET_HASH_COST', default: 15, parse: int(10, 20),
     description: 'log2 of the scrypt cost used to hash client secrets and passwords.' }),
+  s({ key: 'timeseriesBodyLimitBytes', flag: '--timeseries-body-limit', env: 'IRONBRIDGE_TIMESERIES_BODY_LIMIT',
+    default: 1024 * 1024, parse: int(1024, 150 * 1024 * 1024),
+    description: 'Largest body of PUT /api/iottimeseries/v3/timeseries/{entityId}/{propertySetName} in bytes (Insights Hub: 1 MB).' }),
 ] as const;
 
 export type ConfigInput = Partial<Record<keyof Config, string | number | undefined>>;
