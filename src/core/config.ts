@@ -25,6 +25,7 @@ export interface Config {
   maxConcurrentSecretChecks: number;
   assetDefaultTimezone: string;
   assetMaxPageSize: number;
+  timeseriesBodyLimitBytes: number;
 }
 
 type Parser<T> = (raw: string) => T;
@@ -117,6 +118,9 @@ export const SETTINGS = [
   s({ key: 'assetMaxPageSize', flag: '--asset-max-page-size', env: 'IRONBRIDGE_ASSET_MAX_PAGE_SIZE', default: 200,
     parse: int(1, 10000),
     description: 'Largest page size of Asset Management lists (Insights Hub: 200); larger requests get 400.' }),
+  s({ key: 'timeseriesBodyLimitBytes', flag: '--timeseries-body-limit', env: 'IRONBRIDGE_TIMESERIES_BODY_LIMIT',
+    default: 1024 * 1024, parse: int(1024, 150 * 1024 * 1024),
+    description: 'Largest body of PUT /api/iottimeseries/v3/timeseries/{entityId}/{propertySetName} in bytes (Insights Hub: 1 MB).' }),
 ] as const;
 
 export type ConfigInput = Partial<Record<keyof Config, string | number | undefined>>;

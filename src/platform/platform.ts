@@ -9,6 +9,7 @@ import { type Config, publicUrlOf } from '../core/config.js';
 import { createHttp } from '../core/http.js';
 import { createLogger } from '../core/log.js';
 import { createAssets, type AssetsContext } from '../assets/index.js';
+import { createTimeseries } from '../timeseries/index.js';
 import { createIdentity, type IdentityContext } from '../identity/index.js';
 import type { TenantRecord } from '../identity/store.js';
 
@@ -42,7 +43,8 @@ export async function createPlatform(config: Config, options: { logger?: Logger 
   const publicUrl = () => publicUrlOf(config, boundPort);
   const identity = createIdentity(config, publicUrl);
   const assets = createAssets({ config, logger });
-  const contexts: PlatformContext[] = [assets];
+  const timeseries = createTimeseries({ config, logger, model: assets.model, events: assets.events });
+  const contexts: PlatformContext[] = [assets, timeseries];
 
   const platform: Platform = {
     config, logger, identity, assets, contexts, http: undefined, publicUrl,
