@@ -3,3 +3,9 @@ export { errorFromString, errorFromResponse, IronbridgeError, type ParsedError, 
 export { Authenticator, StaticToken, ConfigurationError, ENV, type AuthenticatorOptions, type AppCredentials,
   type TokenSource } from './auth.js';
 export { authFetch, authInterceptor, authDispatcher, joinUrl, type AuthFetchOptions } from './fetch.js';
+export { ApiClient, nextLink, queryString, type ClientOptions, type RequestOptions, type Query } from './http.js';
+export * from './assets.js';
+export * from './timeseries.js';
+export * from './odata.js';
+export * from './client.js';
+export { createApiProxy, type ApiProxyOptions, type Middleware } from './proxy.js';
