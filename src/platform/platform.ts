@@ -8,6 +8,8 @@ import { installApiAuth } from '../core/auth.js';
 import { type Config, publicUrlOf } from '../core/config.js';
 import { createHttp } from '../core/http.js';
 import { createLogger } from '../core/log.js';
+import { createAssets, type AssetsContext } from '../assets/index.js';
+import { createTimeseries } from '../timeseries/index.js';
 import { createIdentity, type IdentityContext } from '../identity/index.js';
 import type { TenantRecord } from '../identity/store.js';
 
@@ -24,6 +26,7 @@ export interface Platform {
   config: Config;
   logger: Logger;
   identity: IdentityContext;
+  assets: AssetsContext;
   contexts: PlatformContext[];
   http: FastifyInstance | undefined;
   publicUrl(): string;
@@ -39,10 +42,12 @@ export async function createPlatform(config: Config, options: { logger?: Logger 
   let boundPort: number | undefined;
   const publicUrl = () => publicUrlOf(config, boundPort);
   const identity = createIdentity(config, publicUrl);
-  const contexts: PlatformContext[] = [];
+  const assets = createAssets({ config, logger });
+  const timeseries = createTimeseries({ config, logger, model: assets.model, events: assets.events });
+  const contexts: PlatformContext[] = [assets, timeseries];
 
   const platform: Platform = {
-    config, logger, identity, contexts, http: undefined, publicUrl,
+    config, logger, identity, assets, contexts, http: undefined, publicUrl,
     async provisionTenant(name, companyDomain, displayName) {
       const tenant = await identity.service.createTenant(name, companyDomain, displayName);
       for (const c of contexts) await c.onTenantCreated?.(tenant);

@@ -1,0 +1,45 @@
+/**
+ * The assets context as the platform composes it: store, service, routes, the AssetModelReader port and the
+ * change events other contexts subscribe to. Each new tenant gets its root asset; core types are shared.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../core/config.js';
+import type { AssetModelReader, ModelEvents } from '../core/model.js';
+import { ModelEventBus } from './events.js';
+import { CORE_TENANT } from './model.js';
+import { assetRoutes } from './routes.js';
+import { AssetService } from './service.js';
+import type { AssetStore } from './store.js';
+import { SqliteAssetStore } from './store/sqlite.js';
+
+export interface AssetsContext {
+  name: 'assets';
+  store: AssetStore;
+  service: AssetService;
+  model: AssetModelReader;
+  events: ModelEvents;
+  routes(app: FastifyInstance): Promise<void>;
+  onTenantCreated(tenant: { name: string }): Promise<void>;
+  close(): void;
+}
+
+export function createAssets(deps: { config: Config; logger: Logger }): AssetsContext {
+  const store = new SqliteAssetStore({ dataDir: deps.config.dataDir, sync: deps.config.sqliteSync });
+  const events = new ModelEventBus(deps.logger);
+  const service = new AssetService(store, events, {
+    defaultTimezone: deps.config.assetDefaultTimezone, maxPageSize: deps.config.assetMaxPageSize,
+  });
+  return {
+    name: 'assets', store, service, events,
+    model: { getAsset: (tenant, assetId) => service.modelAsset(tenant, assetId) },
+    routes: (app) => assetRoutes(app, service),
+    async onTenantCreated(tenant) {
+      if (tenant.name === CORE_TENANT) {
+        throw new Error(`tenant name "${CORE_TENANT}" is reserved for the shared core asset model`);
+      }
+      await service.ensureRoot(tenant.name);
+    },
+    close: () => store.close(),
+  };
+}

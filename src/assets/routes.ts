@@ -1,0 +1,223 @@
+/**
+ * Asset Management v3 HTTP surface (`/api/assetmanagement/v3`, reference §1.1): reads the query, headers and
+ * body, calls the service, renders. JSON and merge-patch bodies (an empty body reads as none, as the SDK sends
+ * on PUT /model/lock); ETag headers and If-None-Match → 304 on single-resource reads.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { principal } from '../core/auth.js';
+import { Generic } from '../core/errors.js';
+import { SCOPES } from '../core/scopes.js';
+import { halPage, renderAspectType, renderAsset, renderAssetType } from './render.js';
+import { parseEtag, type AssetService, type Caller, type ListQuery, type Preconditions } from './service.js';
+import type { AssetRecord } from './model.js';
+
+export const BASE_PATH = '/api/assetmanagement/v3';
+
+type Query = Record<string, string | string[] | undefined>;
+
+const one = (q: Query, name: string): string | undefined => {
+  const v = q[name];
+  return Array.isArray(v) ? v[v.length - 1] : v;
+};
+
+function intParam(q: Query, name: string): number | undefined {
+  const v = one(q, name);
+  if (v === undefined || v === '') return undefined;
+  if (!/^-?\d{1,9}$/.test(v)) throw Generic.invalidParameter({ name, rule: 'must be a whole number' });
+  return Number(v);
+}
+
+function boolParam(q: Query, name: string): boolean {
+  const v = one(q, name);
+  if (v === undefined || v === '') return false;
+  if (v !== 'true' && v !== 'false') throw Generic.invalidParameter({ name, rule: 'must be true or false' });
+  return v === 'true';
+}
+
+const listQuery = (req: FastifyRequest): ListQuery => {
+  const q = req.query as Query;
+  return { page: intParam(q, 'page'), size: intParam(q, 'size'), sort: q['sort'], filter: one(q, 'filter') };
+};
+
+const pre = (req: FastifyRequest): Preconditions => ({
+  ifMatch: req.headers['if-match'], ifNoneMatch: req.headers['if-none-match'],
+});
+
+const caller = (req: FastifyRequest): Caller => {
+  const p = principal(req);
+  return { tenant: p.tenant, admin: p.scopes.has(SCOPES.assetDelete) };
+};
+
+const baseUrl = (req: FastifyRequest) => `${req.protocol}://${req.headers.host ?? 'localhost'}${BASE_PATH}`;
+const requestUrl = (req: FastifyRequest) => new URL(req.url, `${req.protocol}://${req.headers.host ?? 'localhost'}`);
+
+/** Sets the ETag header; answers 304 when If-None-Match names the current etag. */
+function withEtag<T>(req: FastifyRequest, reply: FastifyReply, etag: number, body: () => T): T | FastifyReply {
+  reply.header('etag', `"${etag}"`);
+  const inm = req.headers['if-none-match'];
+  if (req.method === 'GET' && inm) {
+    const tags = inm.split(',').map((t) => t.trim());
+    if (tags.some((t) => t === '*' || (t !== '' && parseEtag(t, 'If-None-Match') === etag))) return reply.code(304).send();
+  }
+  return body();
+}
+
+export async function assetRoutes(root: FastifyInstance, service: AssetService): Promise<void> {
+  await root.register(async (app) => {
+    app.removeContentTypeParser(['application/json']);
+    app.addContentTypeParser(['application/json', 'application/merge-patch+json'], { parseAs: 'string' },
+      (_req, body, done) => {
+        const text = String(body);
+        if (text.trim() === '') return done(null, undefined);
+        try {
+          done(null, JSON.parse(text));
+        } catch (err) {
+          done(Generic.malformedBody({ reason: `invalid JSON (${(err as Error).message})` }), undefined);
+        }
+      });
+
+    const R = { config: { scope: SCOPES.assetRead } };
+    const W = { config: { scope: SCOPES.assetWrite } };
+    const D = { config: { scope: SCOPES.assetDelete } };
+
+    const renderAssets = async (req: FastifyRequest, assets: AssetRecord[]) => {
+      const tenant = principal(req).tenant;
+      const [cat, ancestors] = await Promise.all([service.catalog(tenant), service.ancestorsOf(tenant, assets)]);
+      return assets.map((a) => renderAsset(a, cat, ancestors, baseUrl(req)));
+    };
+    const sendAsset = async (req: FastifyRequest, reply: FastifyReply, a: AssetRecord, status = 200) => {
+      const [body] = await renderAssets(req, [a]);
+      reply.code(status);
+      return withEtag(req, reply, a.etag, () => body);
+    };
+
+    app.get(BASE_PATH, R, async (req) => {
+      const b = baseUrl(req);
+      return {
+        _links: {
+          self: { href: `${b}/` }, aspectTypes: { href: `${b}/aspecttypes` }, assetTypes: { href: `${b}/assettypes` },
+          assets: { href: `${b}/assets` }, files: { href: `${b}/files` },
+        },
+        self: { href: `${b}/` }, aspectTypes: { href: `${b}/aspecttypes` }, assetTypes: { href: `${b}/assettypes` },
+        assets: { href: `${b}/assets` }, files: { href: `${b}/files` },
+      };
+    });
+
+    // ------------------------------------------------------------ aspect types
+    app.get(`${BASE_PATH}/aspecttypes`, R, async (req) => {
+      const page = await service.listAspectTypes(principal(req).tenant, listQuery(req));
+      return halPage(page, 'aspectTypes', page.items.map((t) => renderAspectType(t, baseUrl(req))), requestUrl(req));
+    });
+    app.get<{ Params: { id: string } }>(`${BASE_PATH}/aspecttypes/:id`, R, async (req, reply) => {
+      const t = await service.getAspectType(principal(req).tenant, req.params.id);
+      return withEtag(req, reply, t.etag, () => renderAspectType(t, baseUrl(req)));
+    });
+    app.put<{ Params: { id: string } }>(`${BASE_PATH}/aspecttypes/:id`, W, async (req, reply) => {
+      const { record, created } = await service.putAspectType(principal(req).tenant, req.params.id, req.body, pre(req));
+      reply.code(created ? 201 : 200).header('etag', `"${record.etag}"`);
+      return renderAspectType(record, baseUrl(req));
+    });
+    app.patch<{ Params: { id: string } }>(`${BASE_PATH}/aspecttypes/:id`, W, async (req, reply) => {
+      const record = await service.patchAspectType(principal(req).tenant, req.params.id, req.body, pre(req));
+      reply.header('etag', `"${record.etag}"`);
+      return renderAspectType(record, baseUrl(req));
+    });
+    app.delete<{ Params: { id: string } }>(`${BASE_PATH}/aspecttypes/:id`, D, async (req, reply) => {
+      await service.deleteAspectType(principal(req).tenant, req.params.id, pre(req));
+      return reply.code(204).send();
+    });
+
+    // ------------------------------------------------------------ asset types
+    app.get(`${BASE_PATH}/assettypes`, R, async (req) => {
+      const exploded = boolParam(req.query as Query, 'exploded');
+      const { page, catalog } = await service.listAssetTypes(principal(req).tenant, listQuery(req));
+      return halPage(page, 'assetTypes', page.items.map((t) => renderAssetType(t, catalog, exploded, baseUrl(req))), requestUrl(req));
+    });
+    app.get<{ Params: { id: string } }>(`${BASE_PATH}/assettypes/:id`, R, async (req, reply) => {
+      const exploded = boolParam(req.query as Query, 'exploded');
+      const { type, catalog } = await service.getAssetType(principal(req).tenant, req.params.id);
+      return withEtag(req, reply, type.etag, () => renderAssetType(type, catalog, exploded, baseUrl(req)));
+    });
+    app.put<{ Params: { id: string } }>(`${BASE_PATH}/assettypes/:id`, W, async (req, reply) => {
+      const exploded = boolParam(req.query as Query, 'exploded');
+      const { record, created, catalog } = await service.putAssetType(principal(req).tenant, req.params.id, req.body, pre(req));
+      reply.code(created ? 201 : 200).header('etag', `"${record.etag}"`);
+      return renderAssetType(record, catalog, exploded, baseUrl(req));
+    });
+    app.patch<{ Params: { id: string } }>(`${BASE_PATH}/assettypes/:id`, W, async (req, reply) => {
+      const exploded = boolParam(req.query as Query, 'exploded');
+      const { record, catalog } = await service.patchAssetType(principal(req).tenant, req.params.id, req.body, pre(req));
+      reply.header('etag', `"${record.etag}"`);
+      return renderAssetType(record, catalog, exploded, baseUrl(req));
+    });
+    app.delete<{ Params: { id: string } }>(`${BASE_PATH}/assettypes/:id`, D, async (req, reply) => {
+      await service.deleteAssetType(principal(req).tenant, req.params.id, pre(req));
+      return reply.code(204).send();
+    });
+
+    // ------------------------------------------------------------ assets
+    app.get(`${BASE_PATH}/assets`, R, async (req) => {
+      const page = await service.listAssets(caller(req), listQuery(req));
+      return halPage(page, 'assets', await renderAssets(req, page.items), requestUrl(req));
+    });
+    app.post(`${BASE_PATH}/assets`, W, async (req, reply) => {
+      const a = await service.createAsset(caller(req), req.body);
+      return sendAsset(req, reply, a, 201);
+    });
+    app.get(`${BASE_PATH}/assets/root`, R, async (req, reply) => {
+      const a = await service.root(principal(req).tenant);
+      const [body] = await renderAssets(req, [a]);
+      return withEtag(req, reply, a.etag, () => ({ ...body, hierarchyPath: [] }));
+    });
+    app.get<{ Params: { id: string } }>(`${BASE_PATH}/assets/:id`, R, async (req, reply) =>
+      sendAsset(req, reply, await service.getAsset(caller(req), req.params.id)));
+    app.put<{ Params: { id: string } }>(`${BASE_PATH}/assets/:id`, W, async (req, reply) =>
+      sendAsset(req, reply, await service.updateAsset(caller(req), req.params.id, req.body, pre(req))));
+    app.patch<{ Params: { id: string } }>(`${BASE_PATH}/assets/:id`, W, async (req, reply) =>
+      sendAsset(req, reply, await service.patchAsset(caller(req), req.params.id, req.body, pre(req))));
+    app.delete<{ Params: { id: string } }>(`${BASE_PATH}/assets/:id`, D, async (req, reply) => {
+      await service.deleteAsset(caller(req), req.params.id, pre(req));
+      return reply.code(204).send();
+    });
+    // The SDK's MoveAsset posts to /assets/{id} without the /move suffix (mindconnect-sdk.md §4.1).
+    for (const path of [`${BASE_PATH}/assets/:id/move`, `${BASE_PATH}/assets/:id`]) {
+      app.post<{ Params: { id: string } }>(path, W, async (req, reply) =>
+        sendAsset(req, reply, await service.moveAsset(caller(req), req.params.id, req.body, pre(req))));
+    }
+    app.put<{ Params: { id: string } }>(`${BASE_PATH}/assets/:id/location`, W, async (req, reply) =>
+      sendAsset(req, reply, await service.setLocation(caller(req), req.params.id, req.body, pre(req))));
+    app.delete<{ Params: { id: string } }>(`${BASE_PATH}/assets/:id/location`, W, async (req, reply) =>
+      sendAsset(req, reply, await service.deleteLocation(caller(req), req.params.id, pre(req))));
+    app.get<{ Params: { id: string } }>(`${BASE_PATH}/assets/:id/aspects`, R, async (req) => {
+      const { asset, page } = await service.aspectsOf(caller(req), req.params.id, listQuery(req));
+      const b = baseUrl(req);
+      const items = page.items.map((r) => ({
+        aspectTypeId: r.aspectType.id, holderAssetId: asset.assetId, name: r.name, category: r.aspectType.category,
+        description: r.aspectType.description, variables: renderAspectType(r.aspectType, b).variables,
+        _links: {
+          self: { href: `${b}/assets/${asset.assetId}/aspects` }, asset: { href: `${b}/assets/${asset.assetId}` },
+          aspectType: { href: `${b}/aspecttypes/${r.aspectType.id}` },
+        },
+      }));
+      return halPage(page, 'aspects', items, requestUrl(req));
+    });
+    app.get<{ Params: { id: string } }>(`${BASE_PATH}/assets/:id/variables`, R, async (req) => {
+      const { asset, page } = await service.variablesOf(caller(req), req.params.id, listQuery(req));
+      const b = baseUrl(req);
+      const items = page.items.map(({ member, origin }) => ({
+        ...member, _links: { origin: { href: `${b}/assettypes/${origin}` } },
+      }));
+      void asset;
+      return halPage(page, 'variables', items, requestUrl(req));
+    });
+
+    // ------------------------------------------------------------ model lock
+    app.get(`${BASE_PATH}/model/lock`, R, async (req) => ({ enabled: await service.getModelLock(principal(req).tenant) }));
+    app.put(`${BASE_PATH}/model/lock`, W, async (req) => {
+      const v = one(req.query as Query, 'enabled');
+      if (v === undefined) throw Generic.missingParameter({ name: 'enabled' });
+      if (v !== 'true' && v !== 'false') throw Generic.invalidParameter({ name: 'enabled', rule: 'must be true or false' });
+      return { enabled: await service.setModelLock(principal(req).tenant, v === 'true') };
+    });
+  });
+}

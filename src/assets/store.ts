@@ -1,0 +1,59 @@
+/**
+ * The asset store interface: tenant-owned aspect types, asset types, assets and the model lock.
+ * Implementations: store/sqlite.ts (embedded). Every method takes the tenant and touches only that tenant's rows.
+ * Conditional writes take the etag the service read; they return false when it no longer matches, so a
+ * concurrent change is never overwritten.
+ */
+import type { FilterNode } from '../core/filter.js';
+import type { AspectTypeRecord, AssetRecord, AssetTypeRecord } from './model.js';
+
+export type SortDirection = 'asc' | 'desc';
+
+export interface AssetQuery {
+  /** Filter over the asset filter fields; hasType already rewritten to typeId in [...]. */
+  filter: FilterNode | null;
+  /** When false, deleted assets are left out. */
+  includeDeleted: boolean;
+  sort: { field: string; direction: SortDirection }[];
+  offset: number;
+  limit: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+export class StoreConflict extends Error {}
+
+export interface AssetStore {
+  listAspectTypes(tenant: string): Promise<AspectTypeRecord[]>;
+  getAspectType(tenant: string, id: string): Promise<AspectTypeRecord | undefined>;
+  /** Inserts; throws StoreConflict when the id or the name exists in the tenant. */
+  createAspectType(rec: AspectTypeRecord): Promise<void>;
+  /** Replaces when the stored etag equals `expectedEtag`; rec.etag is the new etag. */
+  updateAspectType(rec: AspectTypeRecord, expectedEtag: number): Promise<boolean>;
+  deleteAspectType(tenant: string, id: string, expectedEtag: number): Promise<boolean>;
+
+  listAssetTypes(tenant: string): Promise<AssetTypeRecord[]>;
+  getAssetType(tenant: string, id: string): Promise<AssetTypeRecord | undefined>;
+  createAssetType(rec: AssetTypeRecord): Promise<void>;
+  updateAssetType(rec: AssetTypeRecord, expectedEtag: number): Promise<boolean>;
+  deleteAssetType(tenant: string, id: string, expectedEtag: number): Promise<boolean>;
+
+  getAsset(tenant: string, assetId: string): Promise<AssetRecord | undefined>;
+  getAssets(tenant: string, assetIds: string[]): Promise<AssetRecord[]>;
+  getRootAsset(tenant: string): Promise<AssetRecord | undefined>;
+  createAsset(rec: AssetRecord): Promise<void>;
+  updateAsset(rec: AssetRecord, expectedEtag: number): Promise<boolean>;
+  /** Moves the asset (rec carries the new parentId, path and etag) and rewrites the paths of its subtree. */
+  moveAsset(rec: AssetRecord, oldPath: string, expectedEtag: number): Promise<boolean>;
+  listAssets(tenant: string, query: AssetQuery): Promise<Page<AssetRecord>>;
+  countChildren(tenant: string, assetId: string): Promise<number>;
+  /** Number of live assets whose type is one of typeIds. */
+  countAssetsOfTypes(tenant: string, typeIds: string[]): Promise<number>;
+
+  getModelLock(tenant: string): Promise<boolean>;
+  setModelLock(tenant: string, enabled: boolean): Promise<void>;
+  close(): void;
+}

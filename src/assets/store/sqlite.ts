@@ -1,0 +1,262 @@
+/**
+ * AssetStore on embedded SQLite (better-sqlite3); file assets.db in the data directory.
+ * Assets keep the filterable fields in columns (indexed for the list queries of reference §1.6/§1.7) and the
+ * rest as JSON; the hierarchy is a materialised path of ancestor ids so subtree moves are one range update.
+ */
+import type { Statement } from 'better-sqlite3';
+import { openDatabase, type Db, type Migration } from '../../core/db.js';
+import type { SqliteSync } from '../../core/config.js';
+import { toSql } from '../../core/filter.js';
+import type { AspectTypeRecord, AssetRecord, AssetTypeRecord } from '../model.js';
+import { subtreePrefix } from '../model.js';
+import { StoreConflict, type AssetQuery, type AssetStore, type Page } from '../store.js';
+
+export const ASSET_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'aspect types, asset types, assets, model lock',
+    up: `
+      CREATE TABLE aspect_types (
+        tenant TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, etag INTEGER NOT NULL, body TEXT NOT NULL,
+        PRIMARY KEY (tenant, id), UNIQUE (tenant, name));
+      CREATE TABLE asset_types (
+        tenant TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, etag INTEGER NOT NULL, body TEXT NOT NULL,
+        PRIMARY KEY (tenant, id), UNIQUE (tenant, name));
+      CREATE TABLE assets (
+        asset_id TEXT PRIMARY KEY, tenant TEXT NOT NULL, name TEXT NOT NULL, external_id TEXT,
+        type_id TEXT NOT NULL, parent_id TEXT, path TEXT NOT NULL, timezone TEXT NOT NULL, twin_type TEXT NOT NULL,
+        sub_tenant TEXT, deleted INTEGER, etag INTEGER NOT NULL, body TEXT NOT NULL);
+      CREATE INDEX assets_by_name ON assets (tenant, deleted, name, asset_id);
+      CREATE INDEX assets_by_type ON assets (tenant, type_id, deleted, name);
+      CREATE INDEX assets_by_parent ON assets (tenant, parent_id, deleted, name);
+      CREATE INDEX assets_by_path ON assets (tenant, path);
+      CREATE INDEX assets_by_external_id ON assets (tenant, external_id);
+      CREATE UNIQUE INDEX assets_one_root ON assets (tenant) WHERE parent_id IS NULL;
+      CREATE TABLE model_locks (tenant TEXT PRIMARY KEY, enabled INTEGER NOT NULL);
+    `,
+  },
+];
+
+interface TypeRow { body: string; etag: number }
+interface AssetRow {
+  asset_id: string; tenant: string; name: string; external_id: string | null; type_id: string; parent_id: string | null;
+  path: string; timezone: string; twin_type: string; sub_tenant: string | null; deleted: number | null; etag: number;
+  body: string;
+}
+
+type AssetBody = Pick<AssetRecord, 'description' | 'location' | 'variables' | 'aspects' | 'fileAssignments' | 'createdAt'>;
+
+const assetOf = (r: AssetRow): AssetRecord => {
+  const body = JSON.parse(r.body) as AssetBody;
+  return {
+    assetId: r.asset_id, tenant: r.tenant, name: r.name, externalId: r.external_id, typeId: r.type_id,
+    parentId: r.parent_id, path: r.path, timezone: r.timezone, twinType: r.twin_type as AssetRecord['twinType'],
+    subTenant: r.sub_tenant, deleted: r.deleted, etag: r.etag, ...body,
+  };
+};
+const assetParams = (a: AssetRecord) => {
+  const body: AssetBody = {
+    description: a.description, location: a.location, variables: a.variables, aspects: a.aspects,
+    fileAssignments: a.fileAssignments, createdAt: a.createdAt,
+  };
+  return {
+    asset_id: a.assetId, tenant: a.tenant, name: a.name, external_id: a.externalId, type_id: a.typeId,
+    parent_id: a.parentId, path: a.path, timezone: a.timezone, twin_type: a.twinType, sub_tenant: a.subTenant,
+    deleted: a.deleted, etag: a.etag, body: JSON.stringify(body),
+  };
+};
+
+/** Filter and sort fields of assets → columns (reference §1.6). */
+export const ASSET_COLUMNS: Readonly<Record<string, string>> = {
+  assetId: 'asset_id', tenantId: 'tenant', name: 'name', externalId: 'external_id', t2tenant: 'sub_tenant',
+  subTenant: 'sub_tenant', timezone: 'timezone', twinType: 'twin_type', deleted: 'deleted', parentId: 'parent_id',
+  typeId: 'type_id',
+};
+
+const isUniqueViolation = (err: unknown) =>
+  (err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' || (err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+
+/** Tables of one kind of type record (aspect or asset types): the same statements for both. */
+class TypeTable<T extends { id: string; tenant: string; name: string; etag: number }> {
+  private readonly list;
+  private readonly get;
+  private readonly insert;
+  private readonly update;
+  private readonly remove;
+  constructor(db: Db, table: string) {
+    this.list = db.prepare(`SELECT body, etag FROM ${table} WHERE tenant = ? ORDER BY name`);
+    this.get = db.prepare(`SELECT body, etag FROM ${table} WHERE tenant = ? AND id = ?`);
+    this.insert = db.prepare(`INSERT INTO ${table} (tenant, id, name, etag, body) VALUES (?, ?, ?, ?, ?)`);
+    this.update = db.prepare(`UPDATE ${table} SET name = ?, etag = ?, body = ? WHERE tenant = ? AND id = ? AND etag = ?`);
+    this.remove = db.prepare(`DELETE FROM ${table} WHERE tenant = ? AND id = ? AND etag = ?`);
+  }
+  private of(r: TypeRow): T {
+    return { ...(JSON.parse(r.body) as T), etag: r.etag };
+  }
+  all(tenant: string): T[] {
+    return (this.list.all(tenant) as TypeRow[]).map((r) => this.of(r));
+  }
+  one(tenant: string, id: string): T | undefined {
+    const r = this.get.get(tenant, id) as TypeRow | undefined;
+    return r ? this.of(r) : undefined;
+  }
+  create(rec: T): void {
+    try {
+      this.insert.run(rec.tenant, rec.id, rec.name, rec.etag, JSON.stringify(rec));
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new StoreConflict(`${rec.id} or name ${rec.name} exists`);
+      throw err;
+    }
+  }
+  replace(rec: T, expected: number): boolean {
+    try {
+      return this.update.run(rec.name, rec.etag, JSON.stringify(rec), rec.tenant, rec.id, expected).changes === 1;
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new StoreConflict(`name ${rec.name} exists`);
+      throw err;
+    }
+  }
+  delete(tenant: string, id: string, expected: number): boolean {
+    return this.remove.run(tenant, id, expected).changes === 1;
+  }
+}
+
+export class SqliteAssetStore implements AssetStore {
+  readonly db: Db;
+  private readonly aspectTypes: TypeTable<AspectTypeRecord>;
+  private readonly assetTypes: TypeTable<AssetTypeRecord>;
+  private readonly stmts;
+  private readonly listCache = new Map<string, { list: Statement<unknown[]>; count: Statement<unknown[]> }>();
+
+  constructor(opts: { dataDir: string; sync: SqliteSync }) {
+    this.db = openDatabase({ dataDir: opts.dataDir, name: 'assets', migrations: ASSET_MIGRATIONS, sync: opts.sync });
+    this.aspectTypes = new TypeTable(this.db, 'aspect_types');
+    this.assetTypes = new TypeTable(this.db, 'asset_types');
+    const db = this.db;
+    this.stmts = {
+      getAsset: db.prepare('SELECT * FROM assets WHERE tenant = ? AND asset_id = ?'),
+      getRoot: db.prepare('SELECT * FROM assets WHERE tenant = ? AND parent_id IS NULL'),
+      insertAsset: db.prepare(`INSERT INTO assets (asset_id, tenant, name, external_id, type_id, parent_id, path, timezone,
+        twin_type, sub_tenant, deleted, etag, body) VALUES (@asset_id, @tenant, @name, @external_id, @type_id, @parent_id,
+        @path, @timezone, @twin_type, @sub_tenant, @deleted, @etag, @body)`),
+      updateAsset: db.prepare(`UPDATE assets SET name = @name, external_id = @external_id, type_id = @type_id,
+        parent_id = @parent_id, path = @path, timezone = @timezone, twin_type = @twin_type, sub_tenant = @sub_tenant,
+        deleted = @deleted, etag = @etag, body = @body WHERE tenant = @tenant AND asset_id = @asset_id AND etag = @expected`),
+      // Descendants have path = prefix or path starting with prefix + '/'; '0' is the character after '/'.
+      movePaths: db.prepare(`UPDATE assets SET path = ? || substr(path, ?) WHERE tenant = ?
+        AND (path = ? OR (path >= ? AND path < ?))`),
+      children: db.prepare('SELECT COUNT(*) AS n FROM assets WHERE tenant = ? AND parent_id = ? AND deleted IS NULL'),
+      getLock: db.prepare('SELECT enabled FROM model_locks WHERE tenant = ?'),
+      setLock: db.prepare(`INSERT INTO model_locks (tenant, enabled) VALUES (?, ?)
+        ON CONFLICT (tenant) DO UPDATE SET enabled = excluded.enabled`),
+    };
+  }
+
+  async listAspectTypes(tenant: string) { return this.aspectTypes.all(tenant); }
+  async getAspectType(tenant: string, id: string) { return this.aspectTypes.one(tenant, id); }
+  async createAspectType(rec: AspectTypeRecord) { this.aspectTypes.create(rec); }
+  async updateAspectType(rec: AspectTypeRecord, expected: number) { return this.aspectTypes.replace(rec, expected); }
+  async deleteAspectType(tenant: string, id: string, expected: number) { return this.aspectTypes.delete(tenant, id, expected); }
+
+  async listAssetTypes(tenant: string) { return this.assetTypes.all(tenant); }
+  async getAssetType(tenant: string, id: string) { return this.assetTypes.one(tenant, id); }
+  async createAssetType(rec: AssetTypeRecord) { this.assetTypes.create(rec); }
+  async updateAssetType(rec: AssetTypeRecord, expected: number) { return this.assetTypes.replace(rec, expected); }
+  async deleteAssetType(tenant: string, id: string, expected: number) { return this.assetTypes.delete(tenant, id, expected); }
+
+  async getAsset(tenant: string, assetId: string) {
+    const r = this.stmts.getAsset.get(tenant, assetId) as AssetRow | undefined;
+    return r ? assetOf(r) : undefined;
+  }
+
+  async getAssets(tenant: string, assetIds: string[]) {
+    if (assetIds.length === 0) return [];
+    const rows = this.db.prepare(`SELECT * FROM assets WHERE tenant = ? AND asset_id IN (${assetIds.map(() => '?').join(',')})`)
+      .all(tenant, ...assetIds) as AssetRow[];
+    return rows.map(assetOf);
+  }
+
+  async getRootAsset(tenant: string) {
+    const r = this.stmts.getRoot.get(tenant) as AssetRow | undefined;
+    return r ? assetOf(r) : undefined;
+  }
+
+  async createAsset(rec: AssetRecord) {
+    try {
+      this.stmts.insertAsset.run(assetParams(rec));
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new StoreConflict(`asset ${rec.assetId} exists`);
+      throw err;
+    }
+  }
+
+  async updateAsset(rec: AssetRecord, expected: number) {
+    return this.stmts.updateAsset.run({ ...assetParams(rec), expected }).changes === 1;
+  }
+
+  async moveAsset(rec: AssetRecord, oldPath: string, expected: number) {
+    const oldPrefix = subtreePrefix({ path: oldPath, assetId: rec.assetId });
+    const newPrefix = subtreePrefix(rec);
+    const run = this.db.transaction(() => {
+      if (this.stmts.updateAsset.run({ ...assetParams(rec), expected }).changes !== 1) return false;
+      this.stmts.movePaths.run(newPrefix, oldPrefix.length + 1, rec.tenant, oldPrefix, `${oldPrefix}/`, `${oldPrefix}0`);
+      return true;
+    });
+    return run.immediate() as boolean;
+  }
+
+  /** Prepared list/count statements per distinct WHERE/ORDER text (the set of shapes is small). */
+  private listStatements(where: string, order: string) {
+    const key = `${where}|${order}`;
+    let s = this.listCache.get(key);
+    if (!s) {
+      if (this.listCache.size > 500) this.listCache.clear();
+      s = {
+        list: this.db.prepare<unknown[]>(`SELECT * FROM assets WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`),
+        count: this.db.prepare<unknown[]>(`SELECT COUNT(*) AS n FROM assets WHERE ${where}`),
+      };
+      this.listCache.set(key, s);
+    }
+    return s;
+  }
+
+  async listAssets(tenant: string, q: AssetQuery): Promise<Page<AssetRecord>> {
+    const filter = toSql(q.filter, (f) => {
+      const col = ASSET_COLUMNS[f];
+      if (!col) throw new Error(`no column for filter field ${f}`);
+      return col;
+    });
+    const where = `tenant = ?${q.includeDeleted ? '' : ' AND deleted IS NULL'} AND ${filter.sql}`;
+    const order = [...q.sort.map((s) => `${ASSET_COLUMNS[s.field] ?? 'name'} ${s.direction === 'desc' ? 'DESC' : 'ASC'}`),
+      'asset_id ASC'].join(', ');
+    const s = this.listStatements(where, order);
+    const params = [tenant, ...filter.params];
+    const total = (s.count.get(...params) as { n: number }).n;
+    const items = q.offset >= total ? [] : (s.list.all(...params, q.limit, q.offset) as AssetRow[]).map(assetOf);
+    return { items, total };
+  }
+
+  async countChildren(tenant: string, assetId: string) {
+    return (this.stmts.children.get(tenant, assetId) as { n: number }).n;
+  }
+
+  async countAssetsOfTypes(tenant: string, typeIds: string[]) {
+    if (typeIds.length === 0) return 0;
+    const row = this.db.prepare(`SELECT COUNT(*) AS n FROM assets WHERE tenant = ? AND deleted IS NULL
+      AND type_id IN (${typeIds.map(() => '?').join(',')})`).get(tenant, ...typeIds) as { n: number };
+    return row.n;
+  }
+
+  async getModelLock(tenant: string) {
+    const r = this.stmts.getLock.get(tenant) as { enabled: number } | undefined;
+    return r?.enabled === 1;
+  }
+
+  async setModelLock(tenant: string, enabled: boolean) {
+    this.stmts.setLock.run(tenant, enabled ? 1 : 0);
+  }
+
+  close() {
+    this.db.close();
+  }
+}

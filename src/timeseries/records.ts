@@ -1,0 +1,141 @@
+/**
+ * Records on the wire (reference §2): `{"_time": ISO, "<var>": value, "<var>_qc": int}` checked against the
+ * aspect's variables, and the JSON text of records read back. Validation of a whole request happens before
+ * anything is stored, so a rejected request stores nothing; errors name the record index and the field.
+ */
+import type { ModelVariable, VariableDataType } from '../core/model.js';
+import { TimeseriesErrors } from './errors.js';
+import type { StoredRecord, WriteRecord } from './store.js';
+import { iso, parseInstant } from './time.js';
+
+const DEFAULT_LENGTH: Partial<Record<VariableDataType, number>> = { STRING: 255, BIG_STRING: 100_000 };
+const INT_MIN = -2_147_483_648;
+const INT_MAX = 2_147_483_647;
+const QC_MIN = -2_147_483_648;
+const QC_MAX = 4_294_967_295;
+/** Timestamps accepted: after the epoch, before year 10000. */
+const T_MIN = 1;
+const T_MAX = 253_402_300_799_999;
+
+export const NUMERIC: ReadonlySet<VariableDataType> = new Set(['INT', 'LONG', 'DOUBLE']);
+
+export type VariableMap = ReadonlyMap<string, ModelVariable>;
+
+export function variableMap(variables: readonly ModelVariable[]): VariableMap {
+  return new Map(variables.map((v) => [v.name, v]));
+}
+
+/** Why a value does not fit a variable, or undefined when it does. */
+function valueRule(v: ModelVariable, value: unknown): string | undefined {
+  switch (v.dataType) {
+    case 'DOUBLE':
+      return typeof value === 'number' ? undefined : 'must be a number (DOUBLE)';
+    case 'INT':
+      return typeof value === 'number' && Number.isInteger(value) && value >= INT_MIN && value <= INT_MAX ? undefined
+        : `must be a whole number between ${INT_MIN} and ${INT_MAX} (INT)`;
+    case 'LONG':
+      return typeof value === 'number' && Number.isSafeInteger(value) ? undefined
+        : 'must be a whole number between -(2^53-1) and 2^53-1 (LONG)';
+    case 'BOOLEAN':
+      return typeof value === 'boolean' ? undefined : 'must be true or false (BOOLEAN)';
+    case 'STRING':
+    case 'BIG_STRING': {
+      const max = v.length ?? DEFAULT_LENGTH[v.dataType]!;
+      if (typeof value !== 'string') return `must be a string (${v.dataType})`;
+      return value.length <= max ? undefined : `is ${value.length} characters long; at most ${max} are allowed (${v.dataType})`;
+    }
+    case 'TIMESTAMP': {
+      const t = parseInstant(value);
+      return typeof t === 'number' ? undefined : `${t} (TIMESTAMP)`;
+    }
+  }
+}
+
+export interface RecordRules {
+  /** Data types a record may not carry (PATCH: BIG_STRING). */
+  forbidden?: ReadonlySet<VariableDataType>;
+  /** Earliest and latest accepted timestamps. */
+  earliest?: number;
+  latest?: number;
+}
+
+/** Validates a request's records; throws on the first error. Later records at the same timestamp win. */
+export function validateRecords(body: unknown, vars: VariableMap, rules: RecordRules = {}): WriteRecord[] {
+  if (!Array.isArray(body)) throw TimeseriesErrors.bodyNotArray({});
+  const out: WriteRecord[] = new Array(body.length);
+  const earliest = rules.earliest ?? T_MIN;
+  const latest = rules.latest ?? T_MAX;
+  for (let i = 0; i < body.length; i++) {
+    const rec = body[i] as Record<string, unknown>;
+    if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) {
+      throw TimeseriesErrors.invalidRecord({ index: i, field: '(record)', rule: 'must be a JSON object' });
+    }
+    const time = rec['_time'];
+    if (time === undefined) throw TimeseriesErrors.invalidRecord({ index: i, field: '_time', rule: 'is required' });
+    const t = parseInstant(time);
+    if (typeof t === 'string') throw TimeseriesErrors.invalidRecord({ index: i, field: '_time', rule: t });
+    if (t < earliest || t > latest) {
+      throw TimeseriesErrors.invalidRecord({ index: i, field: '_time',
+        rule: `must lie between ${iso(earliest)} and ${iso(latest)}` });
+    }
+    let hasNull = false;
+    for (const name in rec) {
+      if (name === '_time') continue;
+      const value = rec[name];
+      const v = vars.get(name);
+      if (v) {
+        if (value === null) { hasNull = true; continue; }
+        if (rules.forbidden?.has(v.dataType)) {
+          throw TimeseriesErrors.invalidRecord({ index: i, field: name, rule: `is of type ${v.dataType}, which this operation does not accept` });
+        }
+        const why = valueRule(v, value);
+        if (why) throw TimeseriesErrors.invalidRecord({ index: i, field: name, rule: why });
+        if (v.dataType === 'TIMESTAMP') rec[name] = iso(parseInstant(value) as number);
+        continue;
+      }
+      const base = name.endsWith('_qc') ? vars.get(name.slice(0, -3)) : undefined;
+      if (!base) {
+        throw TimeseriesErrors.invalidRecord({ index: i, field: name,
+          rule: `is not a variable of this aspect (variables: ${[...vars.keys()].join(', ') || 'none'})` });
+      }
+      if (!base.qualityCode) {
+        throw TimeseriesErrors.invalidRecord({ index: i, field: name, rule: `is a quality code, but variable ${base.name} has qualityCode false` });
+      }
+      if (value === null) { hasNull = true; continue; }
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < QC_MIN || value > QC_MAX) {
+        throw TimeseriesErrors.invalidRecord({ index: i, field: name, rule: 'must be a whole number (quality code)' });
+      }
+    }
+    rec['_time'] = undefined;
+    let values = rec;
+    if (hasNull) {
+      values = {};
+      for (const name in rec) if (rec[name] !== null && rec[name] !== undefined) values[name] = rec[name];
+    }
+    out[i] = { t, values, json: JSON.stringify(values) };
+  }
+  return out;
+}
+
+/** Picks the selected variables (with their quality codes) from stored JSON. */
+function project(json: string, select: readonly string[]): string {
+  const all = JSON.parse(json) as Record<string, unknown>;
+  const picked: Record<string, unknown> = {};
+  for (const name of select) {
+    if (name in all) picked[name] = all[name];
+    const qc = `${name}_qc`;
+    if (qc in all) picked[qc] = all[qc];
+  }
+  return JSON.stringify(picked);
+}
+
+/** The JSON array text of records; `_time` first, then the stored values. */
+export function renderRecords(records: readonly StoredRecord[], select?: readonly string[]): string {
+  const parts: string[] = new Array(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    const json = select ? project(r.json, select) : r.json;
+    parts[i] = json.length <= 2 ? `{"_time":"${iso(r.t)}"}` : `{"_time":"${iso(r.t)}",${json.slice(1)}`;
+  }
+  return `[${parts.join(',')}]`;
+}

@@ -1,0 +1,291 @@
+/**
+ * SQLite implementation of the time series store, in its own database file (timeseries.db) so ingest does not
+ * contend with the other contexts' writers. One row per record (all variables as JSON text, WITHOUT ROWID,
+ * clustered by series and time); roll-ups per level and bucket start as JSON arrays of partial aggregates.
+ * Invariant: after every committed transaction each roll-up equals the aggregate of the records in its bucket.
+ * New timestamps are merged into the 2-minute roll-up incrementally; a bucket that saw an overwrite, a merge or
+ * a delete is recomputed from its records; hours are recomputed from their 2-minute roll-ups and days from
+ * their hours, so a batch touches a handful of roll-up rows whatever its size.
+ */
+import type Database from 'better-sqlite3';
+import type { SqliteSync } from '../../core/config.js';
+import { type Db, type Migration, openDatabase } from '../../core/db.js';
+import { type AggMap, addRecord, mergeMaps } from '../aggregate.js';
+import type { RangeQuery, Rollup, SeriesKey, SeriesShape, SeriesWrite, StoredRecord, TimeseriesStore } from '../store.js';
+import { bucketEnd, bucketOf, type Level } from '../time.js';
+
+export const TIMESERIES_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'series, records, roll-ups',
+    up: `
+      CREATE TABLE series (
+        id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, asset_id TEXT NOT NULL, aspect TEXT NOT NULL,
+        zone TEXT NOT NULL, UNIQUE (tenant, asset_id, aspect));
+      CREATE TABLE records (
+        series INTEGER NOT NULL, t INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (series, t)) WITHOUT ROWID;
+      CREATE TABLE rollups (
+        series INTEGER NOT NULL, level INTEGER NOT NULL, start INTEGER NOT NULL, data TEXT NOT NULL,
+        PRIMARY KEY (series, level, start)) WITHOUT ROWID;
+    `,
+  },
+];
+
+const MIN_T = -8.64e15;
+const MAX_T = 8.64e15;
+
+interface SeriesRow { id: number; zone: string }
+
+export class SqliteTimeseriesStore implements TimeseriesStore {
+  readonly db: Db;
+  private readonly ids = new Map<string, SeriesRow>();
+  private readonly s: Record<string, Database.Statement>;
+
+  constructor(options: { dataDir: string; sync: SqliteSync; name?: string }) {
+    this.db = openDatabase({ dataDir: options.dataDir, name: options.name ?? 'timeseries', migrations: TIMESERIES_MIGRATIONS, sync: options.sync });
+    const db = this.db;
+    this.s = {
+      seriesGet: db.prepare('SELECT id, zone FROM series WHERE tenant = ? AND asset_id = ? AND aspect = ?'),
+      seriesAdd: db.prepare('INSERT INTO series (tenant, asset_id, aspect, zone) VALUES (?, ?, ?, ?)'),
+      seriesZone: db.prepare('UPDATE series SET zone = ? WHERE id = ?'),
+      seriesOfAsset: db.prepare('SELECT id FROM series WHERE tenant = ? AND asset_id = ?'),
+      seriesOfAspect: db.prepare('SELECT asset_id FROM series WHERE tenant = ? AND aspect = ?'),
+      seriesDel: db.prepare('DELETE FROM series WHERE id = ?'),
+      recInsert: db.prepare('INSERT OR IGNORE INTO records (series, t, data) VALUES (?, ?, ?)'),
+      recUpdate: db.prepare('UPDATE records SET data = ? WHERE series = ? AND t = ?'),
+      recGet: db.prepare('SELECT data FROM records WHERE series = ? AND t = ?').pluck(),
+      recAsc: db.prepare('SELECT t, data AS json FROM records WHERE series = ? AND t > ? AND t <= ? ORDER BY t LIMIT ?'),
+      recDesc: db.prepare('SELECT t, data AS json FROM records WHERE series = ? AND t > ? AND t <= ? ORDER BY t DESC LIMIT ?'),
+      recAll: db.prepare('SELECT t, data FROM records WHERE series = ? ORDER BY t'),
+      recDelRange: db.prepare('DELETE FROM records WHERE series = ? AND t > ? AND t <= ?'),
+      recDelSeries: db.prepare('DELETE FROM records WHERE series = ?'),
+      rollGet: db.prepare('SELECT data FROM rollups WHERE series = ? AND level = ? AND start = ?').pluck(),
+      rollPut: db.prepare('INSERT OR REPLACE INTO rollups (series, level, start, data) VALUES (?, ?, ?, ?)'),
+      rollDel: db.prepare('DELETE FROM rollups WHERE series = ? AND level = ? AND start = ?'),
+      rollDelRange: db.prepare('DELETE FROM rollups WHERE series = ? AND level = ? AND start >= ? AND start <= ?'),
+      rollDelSeries: db.prepare('DELETE FROM rollups WHERE series = ?'),
+      rollRange: db.prepare('SELECT start, data FROM rollups WHERE series = ? AND level = ? AND start >= ? AND start < ? ORDER BY start'),
+    };
+  }
+
+  private cacheKey(k: SeriesKey): string {
+    return `${k.tenant}\u0000${k.assetId}\u0000${k.aspect}`;
+  }
+
+  private find(key: SeriesKey): SeriesRow | undefined {
+    const ck = this.cacheKey(key);
+    let row = this.ids.get(ck);
+    if (!row) {
+      row = this.s['seriesGet']!.get(key.tenant, key.assetId, key.aspect) as SeriesRow | undefined;
+      if (row) this.ids.set(ck, row);
+    }
+    return row;
+  }
+
+  /** The series id, created on first write; a changed time zone realigns every roll-up of the series. */
+  private ensure(key: SeriesKey, shape: SeriesShape): number {
+    const row = this.find(key);
+    if (!row) {
+      const id = Number(this.s['seriesAdd']!.run(key.tenant, key.assetId, key.aspect, shape.zone.id).lastInsertRowid);
+      this.ids.set(this.cacheKey(key), { id, zone: shape.zone.id });
+      return id;
+    }
+    if (row.zone !== shape.zone.id) {
+      this.s['seriesZone']!.run(shape.zone.id, row.id);
+      row.zone = shape.zone.id;
+      this.rebuildSync(row.id, shape);
+    }
+    return row.id;
+  }
+
+  async put(writes: SeriesWrite[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const w of writes) this.putOne(w);
+    }).immediate();
+  }
+
+  private putOne({ key, shape, records }: SeriesWrite): void {
+    const sid = this.ensure(key, shape);
+    const insert = this.s['recInsert']!;
+    const update = this.s['recUpdate']!;
+    const zone = shape.zone;
+    const partial = new Map<number, AggMap>();
+    const dirty = new Set<number>();
+    let bStart = NaN;
+    let bEnd = NaN;
+    let current: AggMap | undefined;
+    for (const r of records) {
+      // Bucket of t is the 2-minute [start, end) holding t - 1.
+      if (!(r.t - 1 >= bStart && r.t - 1 < bEnd)) {
+        bStart = bucketOf(zone, 0, r.t);
+        bEnd = bStart + 120_000;
+        current = partial.get(bStart);
+        if (!current) { current = {}; partial.set(bStart, current); }
+      }
+      if (insert.run(sid, r.t, r.json).changes === 0) {
+        update.run(r.json, sid, r.t);
+        dirty.add(bStart);
+      } else if (!dirty.has(bStart)) {
+        addRecord(current!, r.t, r.values, shape.variables);
+      }
+    }
+    this.refresh(sid, shape, [...partial.keys()], dirty, partial);
+  }
+
+  /** Brings the roll-ups of the given 2-minute buckets, and of the hours and days holding them, up to date. */
+  private refresh(sid: number, shape: SeriesShape, twoMinute: number[], dirty: ReadonlySet<number>,
+    partial?: ReadonlyMap<number, AggMap>): void {
+    const zone = shape.zone;
+    const hours = new Set<number>();
+    for (const b of twoMinute) {
+      const add = partial?.get(b);
+      if (!dirty.has(b) && add) {
+        const existing = this.s['rollGet']!.get(sid, 0, b) as string | undefined;
+        const aggs: AggMap = existing ? JSON.parse(existing) as AggMap : {};
+        mergeMaps(aggs, add);
+        this.store(sid, 0, b, aggs);
+      } else {
+        this.recompute(sid, shape, 0, b);
+      }
+      hours.add(bucketOf(zone, 1, b + 1));
+    }
+    const days = new Set<number>();
+    for (const h of hours) {
+      this.recompute(sid, shape, 1, h);
+      days.add(bucketOf(zone, 2, h + 1));
+    }
+    for (const d of days) this.recompute(sid, shape, 2, d);
+  }
+
+  private store(sid: number, level: Level, start: number, aggs: AggMap): void {
+    let empty = true;
+    for (const _ in aggs) { empty = false; break; }
+    if (empty) this.s['rollDel']!.run(sid, level, start);
+    else this.s['rollPut']!.run(sid, level, start, JSON.stringify(aggs));
+  }
+
+  /** Recomputes one roll-up: 2 minutes from records, hours from 2-minute roll-ups, days from hours. */
+  private recompute(sid: number, shape: SeriesShape, level: Level, start: number): void {
+    const end = bucketEnd(shape.zone, level, start);
+    const aggs: AggMap = {};
+    if (level === 0) {
+      for (const row of this.s['recAsc']!.iterate(sid, start, end, 1e9) as Iterable<{ t: number; json: string }>) {
+        addRecord(aggs, row.t, JSON.parse(row.json) as Record<string, unknown>, shape.variables);
+      }
+    } else {
+      for (const row of this.s['rollRange']!.iterate(sid, level - 1, start, end) as Iterable<{ data: string }>) {
+        mergeMaps(aggs, JSON.parse(row.data) as AggMap);
+      }
+    }
+    this.store(sid, level, start, aggs);
+  }
+
+  async patch({ key, shape, records }: SeriesWrite): Promise<void> {
+    this.db.transaction(() => {
+      const sid = this.ensure(key, shape);
+      const buckets = new Set<number>();
+      for (const r of records) {
+        const existing = this.s['recGet']!.get(sid, r.t) as string | undefined;
+        const merged = existing ? { ...JSON.parse(existing) as Record<string, unknown>, ...r.values } : r.values;
+        const json = JSON.stringify(merged);
+        if (existing) this.s['recUpdate']!.run(json, sid, r.t);
+        else this.s['recInsert']!.run(sid, r.t, json);
+        buckets.add(bucketOf(shape.zone, 0, r.t));
+      }
+      this.refresh(sid, shape, [...buckets], buckets);
+    }).immediate();
+  }
+
+  async read(key: SeriesKey, q: RangeQuery): Promise<StoredRecord[]> {
+    const row = this.find(key);
+    if (!row) return [];
+    const stmt = q.desc ? this.s['recDesc']! : this.s['recAsc']!;
+    return stmt.all(row.id, q.from ?? MIN_T, q.to ?? MAX_T, q.limit) as StoredRecord[];
+  }
+
+  async deleteRange(key: SeriesKey, shape: SeriesShape, from: number, to: number): Promise<number> {
+    const row = this.find(key);
+    if (!row || to <= from) return 0;
+    return this.db.transaction(() => {
+      const sid = this.ensure(key, shape);
+      const deleted = this.s['recDelRange']!.run(sid, from, to).changes;
+      const zone = shape.zone;
+      for (const level of [0, 1, 2] as Level[]) {
+        const first = bucketOf(zone, level, from + 1);
+        const last = bucketOf(zone, level, to);
+        this.s['rollDelRange']!.run(sid, level, first, last);
+        this.recompute(sid, shape, level, first);
+        if (last !== first) this.recompute(sid, shape, level, last);
+      }
+      return deleted;
+    }).immediate();
+  }
+
+  async rollups(key: SeriesKey, level: Level, from: number, to: number): Promise<Rollup[]> {
+    const row = this.find(key);
+    if (!row) return [];
+    return (this.s['rollRange']!.all(row.id, level, from, to) as { start: number; data: string }[])
+      .map((r) => ({ start: r.start, aggs: JSON.parse(r.data) as AggMap }));
+  }
+
+  async rebuild(key: SeriesKey, shape: SeriesShape): Promise<void> {
+    const row = this.find(key);
+    if (!row) return;
+    this.db.transaction(() => this.rebuildSync(row.id, shape)).immediate();
+  }
+
+  private rebuildSync(sid: number, shape: SeriesShape): void {
+    this.s['rollDelSeries']!.run(sid);
+    const zone = shape.zone;
+    let b = NaN;
+    let aggs: AggMap = {};
+    const buckets: number[] = [];
+    const flush = () => {
+      if (!Number.isNaN(b)) { this.store(sid, 0, b, aggs); buckets.push(b); }
+    };
+    for (const r of this.s['recAll']!.iterate(sid) as Iterable<{ t: number; data: string }>) {
+      const k = bucketOf(zone, 0, r.t);
+      if (k !== b) { flush(); b = k; aggs = {}; }
+      addRecord(aggs, r.t, JSON.parse(r.data) as Record<string, unknown>, shape.variables);
+    }
+    flush();
+    const hours = new Set(buckets.map((x) => bucketOf(zone, 1, x + 1)));
+    const days = new Set([...hours].map((h) => bucketOf(zone, 2, h + 1)));
+    for (const h of hours) this.recompute(sid, shape, 1, h);
+    for (const d of days) this.recompute(sid, shape, 2, d);
+  }
+
+  async zoneOf(key: SeriesKey): Promise<string | undefined> {
+    return this.find(key)?.zone;
+  }
+
+  async dropAsset(tenant: string, assetId: string): Promise<number> {
+    const rows = this.s['seriesOfAsset']!.all(tenant, assetId) as { id: number }[];
+    this.db.transaction(() => {
+      for (const r of rows) this.dropId(r.id);
+    }).immediate();
+    for (const k of [...this.ids.keys()]) if (k.startsWith(`${tenant}\u0000${assetId}\u0000`)) this.ids.delete(k);
+    return rows.length;
+  }
+
+  async dropSeries(key: SeriesKey): Promise<void> {
+    const row = this.find(key);
+    if (!row) return;
+    this.db.transaction(() => this.dropId(row.id)).immediate();
+    this.ids.delete(this.cacheKey(key));
+  }
+
+  private dropId(id: number): void {
+    this.s['recDelSeries']!.run(id);
+    this.s['rollDelSeries']!.run(id);
+    this.s['seriesDel']!.run(id);
+  }
+
+  async assetsWithAspect(tenant: string, aspect: string): Promise<string[]> {
+    return (this.s['seriesOfAspect']!.all(tenant, aspect) as { asset_id: string }[]).map((r) => r.asset_id);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

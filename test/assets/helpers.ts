@@ -1,0 +1,40 @@
+/** Shared helpers of the asset tests: JSON calls against /api/assetmanagement/v3 of a test server. */
+import type { TestServer } from '../helpers/server.js';
+
+export const AM = '/api/assetmanagement/v3';
+
+export interface Json {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  headers: Headers;
+}
+
+export async function call(s: TestServer, method: string, path: string, body?: unknown,
+  headers: Record<string, string> = {}, token?: string): Promise<Json> {
+  const res = await s.api(`${AM}${path}`, {
+    method, headers, ...(token ? { token } : {}),
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+}
+
+export const aspectType = (name: string, category: 'static' | 'dynamic', variables: unknown[]) =>
+  ({ name, category, scope: 'private', description: `${name} test aspect`, variables });
+
+export const dbl = (name: string, extra: Record<string, unknown> = {}) =>
+  ({ name, dataType: 'DOUBLE', unit: 'x', searchable: false, qualityCode: false, ...extra });
+
+export async function rootId(s: TestServer): Promise<string> {
+  const r = await call(s, 'GET', '/assets/root');
+  if (r.status !== 200) throw new Error(`root: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.assetId as string;
+}
+
+/** Creates an asset and returns its body; throws with the error body otherwise. */
+export async function createAsset(s: TestServer, name: string, typeId: string, parentId: string,
+  extra: Record<string, unknown> = {}): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const r = await call(s, 'POST', '/assets', { name, typeId, parentId, ...extra });
+  if (r.status !== 201) throw new Error(`create ${name}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
