@@ -177,7 +177,10 @@ export function parseAggregateTime(name: string, value: string | Date): number {
   return ms;
 }
 
-/** Checks the v4 parameter rules (API reference §3.3) without sending anything; throws an invalidParameter error. */
+/**
+ * Checks the v4 parameter rules (API reference §3.3) without sending anything; throws a 400 IronbridgeError naming
+ * the parameter. Omitted parameters are left to the platform's auto-completion (a unit without value: its smallest).
+ */
 export function checkAggregateParams(p: AggregateParams): void {
   if (!p || !p.assetId) throw missingParameter('assetId');
   if (!p.aspectName) throw missingParameter('aspectName');
@@ -186,16 +189,16 @@ export function checkAggregateParams(p: AggregateParams): void {
   if (unit !== undefined && !(unit in AGGREGATE_RULES)) {
     throw invalidParameter('intervalUnit', `must be one of ${Object.keys(AGGREGATE_RULES).join(', ')}`);
   }
-  if ((p.intervalValue === undefined) !== (unit === undefined)) {
-    throw invalidParameter(unit === undefined ? 'intervalUnit' : 'intervalValue', 'intervalUnit and intervalValue must be given together');
-  }
+  if (p.intervalValue !== undefined && unit === undefined) throw missingParameter('intervalUnit');
   if (unit !== undefined && p.intervalValue !== undefined) {
     const r = AGGREGATE_RULES[unit];
     if (!Number.isInteger(p.intervalValue) || !r.allowed(p.intervalValue)) {
       throw invalidParameter('intervalValue', `must be ${r.rule} when intervalUnit is ${unit}`);
     }
   }
-  if (p.count !== undefined && !(Number.isInteger(p.count) && p.count > 0)) throw invalidParameter('count', 'must be a whole number greater than 0');
+  if (p.count !== undefined && !(Number.isInteger(p.count) && p.count >= 1 && p.count <= 10_000)) {
+    throw invalidParameter('count', 'must be a whole number from 1 to 10000');
+  }
   const from = p.from !== undefined ? parseAggregateTime('from', p.from) : undefined;
   const to = p.to !== undefined ? parseAggregateTime('to', p.to) : undefined;
   if (from !== undefined && to !== undefined) {
@@ -204,9 +207,6 @@ export function checkAggregateParams(p: AggregateParams): void {
     if (to - from > maxMs) {
       throw invalidParameter('to', `the range from..to must not exceed ${unit ? AGGREGATE_RULES[unit].range : '90 days'}${unit ? ` for intervalUnit ${unit}` : ''}`);
     }
-  }
-  if (p.count !== undefined && unit === undefined && (from === undefined || to === undefined)) {
-    throw invalidParameter('count', 'needs intervalUnit and intervalValue, or both from and to');
   }
 }
 
