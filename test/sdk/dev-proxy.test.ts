@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Authenticator, createApiProxy } from '@ironbridge/sdk';
+import { Authenticator, createApiProxy, IronbridgeClient } from '@ironbridge/sdk';
 import { launchBrowser } from '../helpers/browser.js';
 import { startCliChild } from '../helpers/child.js';
 import { startServer, tempDir, type TestServer } from '../helpers/server.js';
@@ -94,6 +94,16 @@ describe('sdk api proxy middleware', () => {
     }
   });
 
+  it('rewrites the absolute links of HAL bodies from the asset API', async () => {
+    const res = await fetch(`${proxy.url}/api/assetmanagement/v3/assets/root`);
+    assert.equal(res.status, 200);
+    const root = (await res.json()) as { assetId: string; _links: Record<string, { href: string }> };
+    assert.equal(root._links['self']?.href, `${proxy.url}/api/assetmanagement/v3/assets/${root.assetId}`);
+    for (const link of Object.values(root._links)) assert.ok(link.href.startsWith(proxy.url), link.href);
+    const page = (await (await fetch(`${proxy.url}/api/assetmanagement/v3/assets?size=1`)).json()) as { _links: Record<string, { href: string }> };
+    for (const link of Object.values(page._links)) assert.ok(link.href.startsWith(proxy.url), link.href);
+  });
+
   it('answers 502 in the errors shape when the platform or the token endpoint cannot be reached', async () => {
     const dead = await listen(() => undefined);
     const deadUrl = dead.url;
@@ -129,11 +139,22 @@ describe('ironbridge dev-proxy with a browser', () => {
     fs.writeFileSync(path.join(web, 'index.html'), `<!doctype html>
 <html><body><h1>widget</h1><pre id="out">loading</pre>
 <script type="module">
-  const api = new URLSearchParams(location.search).get('api') ?? '';
+  // Reads a time series through the proxy, following Link headers, as a chart widget would.
+  const q = new URLSearchParams(location.search);
+  const api = q.get('api') ?? '';
   try {
-    const res = await fetch(api + '/api/tenantmanagement/v4/tenantInfo', { headers: { accept: 'application/json' } });
-    const info = await res.json();
-    document.getElementById('out').textContent = res.status + ' ' + info.name;
+    const records = [];
+    let url = api + '/api/iottimeseries/v3/timeseries/' + q.get('asset') + '/env?from=' + q.get('from') + '&to=' + q.get('to') + '&limit=400';
+    let pages = 0;
+    while (url) {
+      const res = await fetch(url, { headers: { accept: 'application/json' } });
+      if (!res.ok) throw new Error(res.status + ' ' + await res.text());
+      records.push(...await res.json());
+      pages++;
+      const next = /<([^>]+)>;\\s*rel="next"/.exec(res.headers.get('link') ?? '');
+      url = next ? new URL(next[1], url.startsWith('http') ? url : location.href).toString() : '';
+    }
+    document.getElementById('out').textContent = records.length + ' records in ' + pages + ' pages, last count ' + records.at(-1).count;
   } catch (e) {
     document.getElementById('out').textContent = 'failed ' + e;
   }
@@ -141,24 +162,34 @@ describe('ironbridge dev-proxy with a browser', () => {
   });
   after(async () => { await s.close(); fs.rmSync(web, { recursive: true, force: true }); });
 
-  it('serves a page whose browser code reads the platform through the proxy, same- and cross-origin', async () => {
+  it('serves a page whose browser code reads a time series through the proxy, same- and cross-origin', async () => {
+    const env = { IRONBRIDGE_TOKEN_URL: s.key.tokenUrl, IRONBRIDGE_CLIENT_ID: s.key.clientId, IRONBRIDGE_CLIENT_SECRET: s.key.clientSecret };
+    const client = IronbridgeClient.fromEnv({}, env);
+    const T = s.tenant;
+    await client.assets.putAspectType(`${T}.Env`, { name: 'Env', category: 'dynamic',
+      variables: [{ name: 'count', dataType: 'INT', unit: '', searchable: false, qualityCode: false }] });
+    await client.assets.putAssetType(`${T}.Probe`, { name: 'Probe', parentTypeId: 'core.basicasset', instantiable: true,
+      aspects: [{ name: 'env', aspectTypeId: `${T}.Env` }] });
+    const asset = await client.assets.createAsset({ name: 'probe', typeId: `${T}.Probe`, parentId: (await client.assets.root()).assetId });
+    const start = Date.parse('2024-05-01T00:00:00Z');
+    await client.timeSeries.write(asset.assetId, 'env', Array.from({ length: 1000 }, (_, i) => ({ _time: new Date(start + i * 60_000).toISOString(), count: i })));
+    const query = `asset=${asset.assetId}&from=${new Date(start - 1).toISOString()}&to=${new Date(start + 1000 * 60_000).toISOString()}`;
+
     const proxy = await startCliChild<{ url: string; target: string; mode: string }>(
-      ['dev-proxy', '--port', '0', '--static', web, '--json'],
-      { IRONBRIDGE_TOKEN_URL: s.key.tokenUrl, IRONBRIDGE_CLIENT_ID: s.key.clientId, IRONBRIDGE_CLIENT_SECRET: s.key.clientSecret, HOME: tempDir('ironbridge-home-') },
-    );
+      ['dev-proxy', '--port', '0', '--static', web, '--json'], { ...env, HOME: tempDir('ironbridge-home-') });
     const browser = await launchBrowser();
     try {
       assert.equal(proxy.ready.mode, 'credentials');
       assert.equal(proxy.ready.target, new URL(s.key.tokenUrl).origin);
       const page = await browser.newPage();
-      await page.goto(`${proxy.ready.url}/`);
+      await page.goto(`${proxy.ready.url}/?${query}`);
       await page.waitForFunction("document.getElementById('out').textContent !== 'loading'");
-      assert.equal(await page.textContent('#out'), `200 ${s.tenant}`);
-      // the same page loaded from another origin (localhost vs 127.0.0.1) calls the proxy cross-origin
+      assert.equal(await page.textContent('#out'), '1000 records in 3 pages, last count 999');
+      // the same page from another origin (localhost vs 127.0.0.1) calls the proxy cross-origin (CORS, exposed Link)
       const other = proxy.ready.url.replace('127.0.0.1', 'localhost');
-      await page.goto(`${other}/?api=${encodeURIComponent(proxy.ready.url)}`);
+      await page.goto(`${other}/?${query}&api=${encodeURIComponent(proxy.ready.url)}`);
       await page.waitForFunction("document.getElementById('out').textContent !== 'loading'");
-      assert.equal(await page.textContent('#out'), `200 ${s.tenant}`);
+      assert.equal(await page.textContent('#out'), '1000 records in 3 pages, last count 999');
     } finally {
       await browser.close();
       await proxy.stop();
