@@ -25,6 +25,7 @@ export interface Config {
   assetDefaultTimezone: string;
   assetMaxPageSize: number;
   timeseriesBodyLimitBytes: number;
+  maxConcurrentSecretChecks: number;
 }
 
 type Parser<T> = (raw: string) => T;
@@ -117,6 +118,9 @@ export const SETTINGS = [
   s({ key: 'timeseriesBodyLimitBytes', flag: '--timeseries-body-limit', env: 'IRONBRIDGE_TIMESERIES_BODY_LIMIT',
     default: 1024 * 1024, parse: int(1024, 150 * 1024 * 1024),
     description: 'Largest body of PUT /api/iottimeseries/v3/timeseries/{entityId}/{propertySetName} in bytes (Insights Hub: 1 MB).' }),
+  s({ key: 'maxConcurrentSecretChecks', flag: '--max-secret-checks', env: 'IRONBRIDGE_MAX_SECRET_CHECKS', default: 16,
+    parse: int(1, 1024),
+    description: 'Secret and password hash checks allowed at once; more concurrent token requests get 429 before any hashing.' }),
 ] as const;
 
 export type ConfigInput = Partial<Record<keyof Config, string | number | undefined>>;

@@ -29,6 +29,7 @@ export interface TokenOptions {
   issuer: () => string;
   cacheSize: number;
   hashCost: number;
+  maxConcurrentSecretChecks: number;
 }
 
 
@@ -50,6 +51,7 @@ export function parseBasic(header: string): ClientCredentials {
 }
 
 export class TokenService implements TokenVerifier {
+  private secretChecks = 0;
   private readonly cache = new Map<string, { claims: Record<string, unknown>; expMs: number }>();
 
   constructor(
@@ -60,12 +62,19 @@ export class TokenService implements TokenVerifier {
 
   /** Checks a client's secret; unknown, revoked and wrong all give the same 401. */
   async authenticateClient({ clientId, clientSecret }: ClientCredentials): Promise<ClientRecord> {
-    const client = await this.store.getClient(clientId);
-    // An unknown client is checked against a hash of the same cost, so timing does not tell it apart.
-    const dummy = `scrypt$${this.options.hashCost}$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`;
-    const ok = await verifySecret(clientSecret, client?.secretHash ?? dummy);
-    if (!client || !ok || client.revokedAt !== null) throw IdentityErrors.badCredentials({});
-    return client;
+    const limit = this.options.maxConcurrentSecretChecks;
+    if (this.secretChecks >= limit) throw IdentityErrors.busy({ limit }).withHeader('retry-after', '1');
+    this.secretChecks++;
+    try {
+      const client = await this.store.getClient(clientId);
+      // An unknown client is checked against a hash of the same cost, so timing does not tell it apart.
+      const dummy = `scrypt$${this.options.hashCost}$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`;
+      const ok = await verifySecret(clientSecret, client?.secretHash ?? dummy);
+      if (!client || !ok || client.revokedAt !== null) throw IdentityErrors.badCredentials({});
+      return client;
+    } finally {
+      this.secretChecks--;
+    }
   }
 
   /** Narrows the client's scopes to a requested subset (RFC 6749 §3.3). */
