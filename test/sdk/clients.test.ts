@@ -77,6 +77,22 @@ describe('sdk typed clients', () => {
       (e: unknown) => e instanceof IronbridgeError && e.statusCode === 400 && /size/.test(e.message));
   });
 
+  it('creates, patches and deletes types with optimistic locking', async () => {
+    const id = `${T}.Spare`;
+    const created = await client.assets.putAspectType(id, { name: 'Spare', category: 'static', description: 'one',
+      variables: [{ name: 'serial', dataType: 'STRING', length: 20, unit: '', searchable: true, qualityCode: false }] });
+    const again = await rejection(client.assets.putAspectType(id, { name: 'Spare', category: 'static', variables: [] }));
+    assert.ok(again.statusCode === 409 || again.statusCode === 412, String(again.statusCode));
+    const patched = await client.assets.patchAspectType(id, { description: 'two' }, { ifMatch: created.etag });
+    assert.equal(patched.description, 'two');
+    assert.equal((await client.assets.getAspectType(id)).etag, patched.etag);
+    assert.equal((await rejection(client.assets.deleteAspectType(id, { ifMatch: created.etag }))).statusCode, 412);
+    await client.assets.deleteAspectType(id, { ifMatch: patched.etag });
+    assert.equal((await rejection(client.assets.getAspectType(id))).statusCode, 404);
+    const inUse = await client.assets.getAssetType(`${T}.Sensor`);
+    assert.equal((await rejection(client.assets.deleteAssetType(`${T}.Sensor`, { ifMatch: inUse.etag }))).statusCode, 409);
+  });
+
   it('throws typed errors carrying the platform fields from every kind of call', async () => {
     const missing = await rejection(client.assets.getAsset('0123456789abcdef0123456789abcdef'));
     assert.equal(missing.statusCode, 404);

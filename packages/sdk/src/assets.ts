@@ -142,26 +142,50 @@ const ifMatch = (o?: WriteOptions): Record<string, string> =>
   (o?.ifMatch !== undefined ? { 'if-match': String(o.ifMatch) } : {});
 const enc = encodeURIComponent;
 
+/** GET/PUT/PATCH/DELETE of one kind of type (aspect types §1.2, asset types §1.3): the same rules for both. */
+class TypeEndpoints<T, In> {
+  constructor(private readonly api: ApiClient, private readonly collection: string) {}
+  get(id: string, query: Query = {}): Promise<T> {
+    return this.api.json('GET', `${BASE}/${this.collection}/${enc(id)}`, { query });
+  }
+  /** Creates (no ifMatch: sent with If-None-Match: *) or replaces (ifMatch). */
+  put(id: string, body: In, options: WriteOptions): Promise<T> {
+    const headers = options.ifMatch !== undefined ? ifMatch(options) : { 'if-none-match': '*' };
+    return this.api.json('PUT', `${BASE}/${this.collection}/${enc(id)}`, { body, headers });
+  }
+  patch(id: string, patch: Partial<In>, options: Required<WriteOptions>): Promise<T> {
+    return this.api.json('PATCH', `${BASE}/${this.collection}/${enc(id)}`, { body: patch, headers: ifMatch(options), contentType: 'application/merge-patch+json' });
+  }
+  async delete(id: string, options: Required<WriteOptions>): Promise<void> {
+    await this.api.send('DELETE', `${BASE}/${this.collection}/${enc(id)}`, { headers: ifMatch(options) });
+  }
+}
+
 export class AssetManagementClient {
-  constructor(private readonly api: ApiClient) {}
+  private readonly aspectTypeEndpoints: TypeEndpoints<AspectType, AspectTypeInput>;
+  private readonly assetTypeEndpoints: TypeEndpoints<AssetType, AssetTypeInput>;
+
+  constructor(private readonly api: ApiClient) {
+    this.aspectTypeEndpoints = new TypeEndpoints(api, 'aspecttypes');
+    this.assetTypeEndpoints = new TypeEndpoints(api, 'assettypes');
+  }
 
   // Aspect types (§1.2)
   aspectTypes(params: ListParams = {}): AsyncGenerator<AspectType> {
     return halItems<AspectType>(this.api, `${BASE}/aspecttypes`, 'aspectTypes', { ...params });
   }
   getAspectType(id: string): Promise<AspectType> {
-    return this.api.json('GET', `${BASE}/aspecttypes/${enc(id)}`);
+    return this.aspectTypeEndpoints.get(id);
   }
   /** Creates (no ifMatch: sent with If-None-Match: *) or replaces (ifMatch) an aspect type. */
   putAspectType(id: string, body: AspectTypeInput, options: WriteOptions = {}): Promise<AspectType> {
-    const headers = options.ifMatch !== undefined ? ifMatch(options) : { 'if-none-match': '*' };
-    return this.api.json('PUT', `${BASE}/aspecttypes/${enc(id)}`, { body, headers });
+    return this.aspectTypeEndpoints.put(id, body, options);
   }
   patchAspectType(id: string, patch: Partial<AspectTypeInput>, options: Required<WriteOptions>): Promise<AspectType> {
-    return this.api.json('PATCH', `${BASE}/aspecttypes/${enc(id)}`, { body: patch, headers: ifMatch(options), contentType: 'application/merge-patch+json' });
+    return this.aspectTypeEndpoints.patch(id, patch, options);
   }
-  async deleteAspectType(id: string, options: Required<WriteOptions>): Promise<void> {
-    await this.api.send('DELETE', `${BASE}/aspecttypes/${enc(id)}`, { headers: ifMatch(options) });
+  deleteAspectType(id: string, options: Required<WriteOptions>): Promise<void> {
+    return this.aspectTypeEndpoints.delete(id, options);
   }
 
   // Asset types (§1.3)
@@ -169,17 +193,17 @@ export class AssetManagementClient {
     return halItems<AssetType>(this.api, `${BASE}/assettypes`, 'assetTypes', { ...params });
   }
   getAssetType(id: string, options: { exploded?: boolean } = {}): Promise<AssetType> {
-    return this.api.json('GET', `${BASE}/assettypes/${enc(id)}`, { query: { exploded: options.exploded } });
+    return this.assetTypeEndpoints.get(id, { exploded: options.exploded });
   }
+  /** Creates (no ifMatch: sent with If-None-Match: *) or replaces (ifMatch) an asset type. */
   putAssetType(id: string, body: AssetTypeInput, options: WriteOptions = {}): Promise<AssetType> {
-    const headers = options.ifMatch !== undefined ? ifMatch(options) : { 'if-none-match': '*' };
-    return this.api.json('PUT', `${BASE}/assettypes/${enc(id)}`, { body, headers });
+    return this.assetTypeEndpoints.put(id, body, options);
   }
   patchAssetType(id: string, patch: Partial<AssetTypeInput>, options: Required<WriteOptions>): Promise<AssetType> {
-    return this.api.json('PATCH', `${BASE}/assettypes/${enc(id)}`, { body: patch, headers: ifMatch(options), contentType: 'application/merge-patch+json' });
+    return this.assetTypeEndpoints.patch(id, patch, options);
   }
-  async deleteAssetType(id: string, options: Required<WriteOptions>): Promise<void> {
-    await this.api.send('DELETE', `${BASE}/assettypes/${enc(id)}`, { headers: ifMatch(options) });
+  deleteAssetType(id: string, options: Required<WriteOptions>): Promise<void> {
+    return this.assetTypeEndpoints.delete(id, options);
   }
 
   // Assets (§1.4)
