@@ -160,6 +160,32 @@ describe('sdk authenticator', () => {
     }
   });
 
+  it('keeps serving a still-valid token when an early refresh fails, but never an expired one', async () => {
+    let down = false;
+    const front = http.createServer((req, res) => {
+      if (down) res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"temporarily_unavailable","error_description":"maintenance"}');
+      else forward(req, res, `${s.url}/oauth/token`);
+    });
+    await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+    try {
+      let now = Date.now();
+      const a = auth({ tokenUrl: `http://127.0.0.1:${(front.address() as { port: number }).port}/oauth/token`, now: () => now, retries: 1, retryDelayMs: 1 });
+      const t1 = await a.getAccessToken();
+      down = true;
+      now += (s.config.tokenTtlSeconds - 10) * 1000; // inside the refresh margin, not expired
+      assert.equal(await a.getAccessToken(), t1);
+      assert.equal(a.requests, 3, 'the refresh was tried (with its retry)');
+      now += 20_000; // expired now
+      const err = await a.getAccessToken().then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof IronbridgeError);
+      assert.equal(err.statusCode, 503);
+      down = false;
+      assert.notEqual(await a.getAccessToken(), t1);
+    } finally {
+      front.close();
+    }
+  });
+
   it('works with a TokenURL on another host, port and path than the API base', async () => {
     // As with a cloud tenant: tokens from https://{tenant}.piam.{region}…/oauth/token, APIs from the gateway.
     const piam = http.createServer((req, res) => {

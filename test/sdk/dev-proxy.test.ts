@@ -104,6 +104,27 @@ describe('sdk api proxy middleware', () => {
     for (const link of Object.values(page._links)) assert.ok(link.href.startsWith(proxy.url), link.href);
   });
 
+  it('repeats a GET once with a new token when the platform rejects the app token', async () => {
+    // 1-second tokens and a proxy whose authenticator clock is stuck: the platform rejects the cached token.
+    const short = await startServer({ tokenTtlSeconds: 1 });
+    const frozen = Date.now();
+    const a = new Authenticator({ tokenUrl: short.key.tokenUrl, clientId: short.key.clientId, clientSecret: short.key.clientSecret, now: () => frozen });
+    const mw = createApiProxy({ target: short.url, auth: a });
+    const p = await listen((req, res) => mw(req, res));
+    try {
+      assert.equal((await fetch(`${p.url}/api/tenantmanagement/v4/tenantInfo`)).status, 200);
+      const first = await a.getAccessToken();
+      const exp = JSON.parse(Buffer.from(first.split('.')[1]!, 'base64url').toString()).exp as number;
+      while (Date.now() < exp * 1000 + 1100) await new Promise((r) => setTimeout(r, 100));
+      const res = await fetch(`${p.url}/api/tenantmanagement/v4/tenantInfo`);
+      assert.equal(res.status, 200);
+      assert.equal(a.requests, 2);
+    } finally {
+      p.server.close();
+      await short.close();
+    }
+  });
+
   it('answers 502 in the errors shape when the platform or the token endpoint cannot be reached', async () => {
     const dead = await listen(() => undefined);
     const deadUrl = dead.url;
