@@ -72,12 +72,14 @@ export function buildProgram(): Command {
     .option('--region <region>', 'region label (IRONBRIDGE_REGION, default local)')
     .option('--public-url <url>', 'URL clients reach the platform at (IRONBRIDGE_PUBLIC_URL)')
     .option('--log-level <level>', 'log level (IRONBRIDGE_LOG_LEVEL, default info)')
-    .action(async (opts: ConfigInput) => {
+    .option('--json', 'print the address and the first-start secrets as one JSON line {"ready":true,…} (logs are JSON lines too)')
+    .action(async (opts: ConfigInput & { json?: boolean }) => {
       const config = loadConfig(opts);
       const platform = await createPlatform(config);
       const url = await platform.listen();
       const first = await firstStart(platform);
-      if (first) process.stdout.write(`${firstStartBanner(first)}\n`);
+      if (opts.json) process.stdout.write(`${JSON.stringify({ ready: true, url, publicUrl: platform.publicUrl(), firstStart: first ?? null })}\n`);
+      else if (first) process.stdout.write(`${firstStartBanner(first)}\n`);
       platform.logger.info({ url, publicUrl: platform.publicUrl(), dataDir: config.dataDir }, 'Ironbridge is ready');
       const stop = async (signal: string) => {
         platform.logger.info({ signal }, 'shutting down');

@@ -1,4 +1,4 @@
-/** A long-running CLI child (e.g. `ironbridge dev-proxy --json`) whose first JSON line announces it is ready. */
+/** A long-running CLI child (e.g. `ironbridge dev-proxy --json`) whose first JSON line that `isReady` accepts announces it is ready. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { BIN } from './server.js';
 
@@ -9,7 +9,8 @@ export interface RunningChild<T> {
   stop(): Promise<number | null>;
 }
 
-export async function startCliChild<T>(args: string[], env: Record<string, string | undefined> = {}): Promise<RunningChild<T>> {
+export async function startCliChild<T>(args: string[], env: Record<string, string | undefined> = {},
+  isReady: (line: Record<string, unknown>) => boolean = () => true): Promise<RunningChild<T>> {
   const child = spawn(process.execPath, [BIN, ...args], {
     env: { ...process.env, NO_UPDATE_NOTIFIER: '1', HTTP_PROXY: '', HTTPS_PROXY: '', http_proxy: '', https_proxy: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -21,11 +22,13 @@ export async function startCliChild<T>(args: string[], env: Record<string, strin
   const ready = await new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`not ready:\n${out}`)), 30_000);
     const check = () => {
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) {
+      for (const line of out.split('\n').filter((l) => l.startsWith('{') && l.endsWith('}'))) {
+        const value = JSON.parse(line) as Record<string, unknown>;
+        if (!isReady(value)) continue;
         clearTimeout(timer);
         child.stdout!.off('data', check);
-        resolve(JSON.parse(line) as T);
+        resolve(value as T);
+        return;
       }
     };
     child.stdout!.on('data', check);

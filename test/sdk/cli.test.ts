@@ -14,6 +14,7 @@ import { IronbridgeClient } from '@ironbridge/sdk';
 import { buildProgram } from '../../src/cli/main.js';
 import { bashScript } from '../../src/cli/completion.js';
 import { parseCsv } from '../../src/cli/data.js';
+import { startCliChild } from '../helpers/child.js';
 import { runCli, startServer, tempDir, type TestServer } from '../helpers/server.js';
 
 function leaves(cmd: Command, prefix: string[] = []): { path: string; cmd: Command }[] {
@@ -50,10 +51,26 @@ describe('ironbridge CLI', () => {
     assert.ok(all.length >= 15);
     for (const { path: p, cmd } of all) {
       assert.match(cmd.helpInformation(), /example/i, `ironbridge ${p} --help has no example`);
-      // serve logs JSON lines already; completion prints a shell script
-      if (p !== 'serve' && p !== 'completion') {
+      // completion prints a shell script
+      if (p !== 'completion') {
         assert.ok(cmd.options.some((o) => o.long === '--json'), `ironbridge ${p} has no --json`);
       }
+    }
+  });
+
+  it('serve --json announces the address and the first-start key in one line', async () => {
+    const data = tempDir('ironbridge-serve-');
+    const child = await startCliChild<{ ready: boolean; url: string; firstStart: { tenant: string; key: { clientId: string; clientSecret: string; tokenUrl: string } } }>(
+      ['serve', '--port', '0', '--data-dir', data, '--json'], { IRONBRIDGE_SECRET_HASH_COST: '10', IRONBRIDGE_LOG_LEVEL: 'warn' }, (l) => l['ready'] === true);
+    try {
+      const { url, firstStart } = child.ready;
+      assert.equal(firstStart.tenant, 'local');
+      const client = IronbridgeClient.fromEnv({ baseUrl: url }, { IRONBRIDGE_TOKEN_URL: firstStart.key.tokenUrl,
+        IRONBRIDGE_CLIENT_ID: firstStart.key.clientId, IRONBRIDGE_CLIENT_SECRET: firstStart.key.clientSecret });
+      assert.equal((await client.tenants.tenantInfo()).name, 'local');
+    } finally {
+      await child.stop();
+      fs.rmSync(data, { recursive: true, force: true });
     }
   });
 
