@@ -9,6 +9,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Authenticator, createApiProxy, IronbridgeClient } from '@ironbridge/sdk';
+import { startDevProxy } from '../../src/cli/devproxy.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { startCliChild } from '../helpers/child.js';
 import { startServer, tempDir, type TestServer } from '../helpers/server.js';
@@ -182,6 +183,25 @@ describe('ironbridge dev-proxy with a browser', () => {
 </script></body></html>`);
   });
   after(async () => { await s.close(); fs.rmSync(web, { recursive: true, force: true }); });
+
+  it('passes callers\' own tokens through without credentials, and serves only files inside --static', async () => {
+    const { server, url, mode } = await startDevProxy({ port: '0', host: '127.0.0.1', target: s.url, static: web, cors: true, rewrite: true }, {});
+    try {
+      assert.equal(mode, 'pass-through');
+      assert.equal((await fetch(`${url}/api/tenantmanagement/v4/tenantInfo`)).status, 401);
+      const own = await fetch(`${url}/api/tenantmanagement/v4/tenantInfo`, { headers: { authorization: `Bearer ${await s.token()}` } });
+      assert.equal(own.status, 200);
+      assert.equal((await fetch(`${url}/`)).headers.get('content-type'), 'text/html; charset=utf-8');
+      for (const probe of ['/../package.json', '/%2e%2e/package.json', '/..%2fpackage.json', '/nope.html']) {
+        const res = await fetch(`${url}${probe}`);
+        assert.equal(res.status, 404, probe);
+      }
+    } finally {
+      server.close();
+    }
+    await assert.rejects(startDevProxy({ port: '0', host: '127.0.0.1', cors: true, rewrite: true }, {}), /--target is required/);
+    await assert.rejects(startDevProxy({ port: '70000', host: '127.0.0.1', target: s.url, cors: true, rewrite: true }, {}), /--port must be/);
+  });
 
   it('serves a page whose browser code reads a time series through the proxy, same- and cross-origin', async () => {
     const env = { IRONBRIDGE_TOKEN_URL: s.key.tokenUrl, IRONBRIDGE_CLIENT_ID: s.key.clientId, IRONBRIDGE_CLIENT_SECRET: s.key.clientSecret };
