@@ -5,12 +5,17 @@
  */
 import { Command, Option } from 'commander';
 import { AppError } from '../core/errors.js';
-import { ConfigError, type ConfigInput, loadConfig, settingsMarkdown } from '../core/config.js';
+import { ConfigError, type ConfigInput, loadConfig, SETTINGS, settingsMarkdown } from '../core/config.js';
 import { ALL_SCOPES, ROLES, type Role } from '../core/scopes.js';
 import { firstStart, firstStartBanner } from '../platform/bootstrap.js';
 import { createPlatform, type Platform } from '../platform/platform.js';
 import { createLogger } from '../core/log.js';
 import { registerAssetCommands } from './assets.js';
+import { IronbridgeError, ConfigurationError as SdkConfigurationError } from '@ironbridge/sdk';
+import { registerCompletion } from './completion.js';
+import { registerDataCommands } from './data.js';
+import { registerDevProxy } from './devproxy.js';
+import { red } from './output.js';
 
 export class UsageError extends Error {}
 
@@ -68,12 +73,14 @@ export function buildProgram(): Command {
     .option('--region <region>', 'region label (IRONBRIDGE_REGION, default local)')
     .option('--public-url <url>', 'URL clients reach the platform at (IRONBRIDGE_PUBLIC_URL)')
     .option('--log-level <level>', 'log level (IRONBRIDGE_LOG_LEVEL, default info)')
-    .action(async (opts: ConfigInput) => {
+    .option('--json', 'print the address and the first-start secrets as one JSON line {"ready":true,…} (logs are JSON lines too)')
+    .action(async (opts: ConfigInput & { json?: boolean }) => {
       const config = loadConfig(opts);
       const platform = await createPlatform(config);
       const url = await platform.listen();
       const first = await firstStart(platform);
-      if (first) process.stdout.write(`${firstStartBanner(first)}\n`);
+      if (opts.json) process.stdout.write(`${JSON.stringify({ ready: true, url, publicUrl: platform.publicUrl(), firstStart: first ?? null })}\n`);
+      else if (first) process.stdout.write(`${firstStartBanner(first)}\n`);
       platform.logger.info({ url, publicUrl: platform.publicUrl(), dataDir: config.dataDir }, 'Ironbridge is ready');
       const stop = async (signal: string) => {
         platform.logger.info({ signal }, 'shutting down');
@@ -153,10 +160,20 @@ export function buildProgram(): Command {
     });
 
   registerAssetCommands(program);
+  registerDevProxy(program);
+  registerDataCommands(program);
+  registerCompletion(program);
 
   program.command('config').description('print the configuration reference (example: ironbridge config --markdown)')
     .option('--markdown', 'as a Markdown table')
-    .action(() => { process.stdout.write(`${settingsMarkdown()}\n`); });
+    .addOption(jsonOption())
+    .action((opts: { json?: boolean }) => {
+      if (opts.json) {
+        print(opts, SETTINGS.map((x) => ({ flag: x.flag, env: x.env, default: x.default ?? null, description: x.description })), () => '');
+        return;
+      }
+      process.stdout.write(`${settingsMarkdown()}\n`);
+    });
 
   return program;
 }
@@ -166,8 +183,17 @@ export async function main(argv: string[]): Promise<void> {
     await buildProgram().parseAsync(argv);
   } catch (err) {
     if (err instanceof AppError || err instanceof ConfigError || err instanceof UsageError) {
-      process.stderr.write(`ironbridge: ${err.message}\n`);
+      process.stderr.write(`${red('ironbridge:', process.stderr)} ${err.message}\n`);
       process.exit(err instanceof ConfigError ? 2 : 1);
+    }
+    // Failures of the HTTP commands (SDK errors, bad flags, unreachable platform) as one line, no stack.
+    if (err instanceof IronbridgeError) {
+      process.stderr.write(`${red('ironbridge:', process.stderr)} ${err.describe()}\n`);
+      process.exit(1);
+    }
+    if (err instanceof SdkConfigurationError || err instanceof Error) {
+      process.stderr.write(`${red('ironbridge:', process.stderr)} ${err.message}\n`);
+      process.exit(err instanceof SdkConfigurationError ? 2 : 1);
     }
     throw err;
   }
