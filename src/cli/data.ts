@@ -128,6 +128,22 @@ async function readRecords(file: string, format: Format, vars: Map<string, Varia
   return records;
 }
 
+/** `assets list` over the Asset Management API with the binding key in the environment (every page). */
+export async function listAssetsOverApi(opts: HttpOptions & { filter?: string }): Promise<void> {
+  let filter: Record<string, unknown> | undefined;
+  if (opts.filter) {
+    try { filter = JSON.parse(opts.filter) as Record<string, unknown>; } catch { throw new Error('--filter must be JSON, e.g. {"name":{"startsWith":"Pump"}}'); }
+  }
+  const list = [];
+  for await (const a of clientOf(opts).assets.assets({ size: 200, filter })) list.push(a);
+  if (opts.json) return printJson(list.map((a) => ({ assetId: a.assetId, name: a.name, typeId: a.typeId, parentId: a.parentId ?? null })));
+  const w = Math.max(4, ...list.map((a) => a.name.length));
+  process.stdout.write(`${bold(`${'name'.padEnd(w)}  assetId                           typeId`)}\n`);
+  for (const a of list) process.stdout.write(`${a.name.padEnd(w)}  ${a.assetId}  ${a.typeId}\n`);
+}
+
+export { urlOption, CREDENTIALS };
+
 export function registerDataCommands(program: Command): void {
   program.command('token')
     .description(`print an access token for the binding key in the environment (${CREDENTIALS})\n`
@@ -138,24 +154,6 @@ export function registerDataCommands(program: Command): void {
       const token = await a.getAccessToken();
       if (opts.json) printJson({ access_token: token, expires_in: a.expiresIn, token_url: a.tokenUrl });
       else process.stdout.write(`${token}\n`);
-    });
-
-  const assets = program.command('assets').description('read assets over the Asset Management API');
-  assets.command('list')
-    .description(`list assets, every page (example: ironbridge assets list --filter '{"typeId":"local.Pump"}' --json; ${CREDENTIALS})`)
-    .option('--filter <json>', 'filter as JSON (Asset Management filter language)')
-    .addOption(urlOption()).addOption(jsonOption())
-    .action(async (opts: HttpOptions & { filter?: string }) => {
-      let filter: Record<string, unknown> | undefined;
-      if (opts.filter) {
-        try { filter = JSON.parse(opts.filter) as Record<string, unknown>; } catch { throw new Error('--filter must be JSON, e.g. {"name":{"startsWith":"Pump"}}'); }
-      }
-      const list = [];
-      for await (const a of clientOf(opts).assets.assets({ size: 200, filter })) list.push(a);
-      if (opts.json) return printJson(list.map((a) => ({ assetId: a.assetId, name: a.name, typeId: a.typeId, parentId: a.parentId ?? null })));
-      const w = Math.max(4, ...list.map((a) => a.name.length));
-      process.stdout.write(`${bold(`${'name'.padEnd(w)}  assetId                           typeId`)}\n`);
-      for (const a of list) process.stdout.write(`${a.name.padEnd(w)}  ${a.assetId}  ${a.typeId}\n`);
     });
 
   const ts = program.command('ts').description('export and import time series over the IoT Time Series API');
