@@ -10,6 +10,7 @@ import { ALL_SCOPES, ROLES, type Role } from '../core/scopes.js';
 import { firstStart, firstStartBanner } from '../platform/bootstrap.js';
 import { createPlatform, type Platform } from '../platform/platform.js';
 import { createLogger } from '../core/log.js';
+import { registerAppCommands } from './gateway.js';
 
 class UsageError extends Error {}
 
@@ -150,6 +151,8 @@ export function buildProgram(): Command {
       const list = await withPlatform(opts, (p, t) => p.identity.service.listUsers(t));
       print(opts, list, () => table(list as unknown as Record<string, unknown>[], ['email', 'role', 'id', 'createdAt']));
     });
+
+  registerAppCommands(program, { withPlatform, print, table });
 
   program.command('config').description('print the configuration reference (example: ironbridge config --markdown)')
     .option('--markdown', 'as a Markdown table')

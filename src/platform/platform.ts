@@ -10,6 +10,8 @@ import { createHttp } from '../core/http.js';
 import { createLogger } from '../core/log.js';
 import { createIdentity, type IdentityContext } from '../identity/index.js';
 import type { TenantRecord } from '../identity/store.js';
+import { createGateway, type GatewayContext, type UserDirectory } from '../gateway/index.js';
+import { scopesOfRole } from '../core/scopes.js';
 
 /** What a context contributes to the platform. */
 export interface PlatformContext {
@@ -24,6 +26,7 @@ export interface Platform {
   config: Config;
   logger: Logger;
   identity: IdentityContext;
+  gateway: GatewayContext;
   contexts: PlatformContext[];
   http: FastifyInstance | undefined;
   publicUrl(): string;
@@ -39,10 +42,25 @@ export async function createPlatform(config: Config, options: { logger?: Logger 
   let boundPort: number | undefined;
   const publicUrl = () => publicUrlOf(config, boundPort);
   const identity = createIdentity(config, publicUrl);
-  const contexts: PlatformContext[] = [];
+  // The gateway's view of identity (seed 002 sessions and token exchange).
+  const users: UserDirectory = {
+    tenantExists: async (tenant) => (await identity.store.getTenant(tenant)) !== undefined,
+    authenticate: async (tenant, email, password) => {
+      const u = await identity.service.authenticateUser(tenant, email, password);
+      return u && { id: u.id, email: u.email };
+    },
+    userToken: async (tenant, userId) => {
+      const u = await identity.store.getUser(tenant, userId);
+      if (!u) return undefined;
+      const t = await identity.tokens.issueUserToken(u, scopesOfRole(u.role));
+      return { token: t.access_token, expiresAt: Date.now() + t.expires_in * 1000 };
+    },
+  };
+  const gateway = createGateway(config, { logger, verifier: identity.tokens, users });
+  const contexts: PlatformContext[] = [gateway];
 
   const platform: Platform = {
-    config, logger, identity, contexts, http: undefined, publicUrl,
+    config, logger, identity, gateway, contexts, http: undefined, publicUrl,
     async provisionTenant(name, companyDomain, displayName) {
       const tenant = await identity.service.createTenant(name, companyDomain, displayName);
       for (const c of contexts) await c.onTenantCreated?.(tenant);
@@ -50,7 +68,7 @@ export async function createPlatform(config: Config, options: { logger?: Logger 
     },
     async listen() {
       await identity.start();
-      const http = createHttp({ logger, bodyLimit: config.jsonBodyLimitBytes });
+      const http = createHttp({ logger, bodyLimit: config.jsonBodyLimitBytes, serverFactory: gateway.serverFactory });
       installApiAuth(http, identity.tokens);
       http.get('/health', { logLevel: 'warn' }, async () => ({ status: 'UP' }));
       await identity.routes(http);
