@@ -63,7 +63,7 @@ export class Gateway {
     const server = http.createServer({ maxHeaderSize: c.gatewayMaxHeaderBytes, requestTimeout: 0, keepAliveTimeout: c.gatewayIdleTimeoutMs },
       (req, res) => { this.handle(req, res, handler).catch((err: Error) => this.fail(req, res, err, false)); });
     server.setTimeout(c.gatewayIdleTimeoutMs);
-    server.headersTimeout = c.gatewayIdleTimeoutMs;
+    server.headersTimeout = 0; // slow senders are bounded by the idle timeout (one byte per interval keeps them) and the connection cap
     server.on('connection', (socket: Socket) => {
       this.connections++;
       if (this.connections > c.gatewayMaxConnections) this.refused.add(socket);
