@@ -5,6 +5,7 @@ import type { TokenVerifier } from '../core/auth.js';
 import type { Config } from '../core/config.js';
 import { Gateway } from './gateway.js';
 import { Greylist } from './greylist.js';
+import { OAuthService, oauthRoutes } from './oauth.js';
 import { Registry } from './registry.js';
 import { gatewayRoutes } from './routes.js';
 import { Sessions, type UserDirectory } from './sessions.js';
@@ -38,6 +39,7 @@ export function createGateway(config: Config, deps: GatewayDependencies): Gatewa
     slowMs: config.gatewaySlowResponseMs, greylistMs: config.gatewayGreylistMs, mode: config.gatewaySlowMode,
     loadPercent: config.gatewaySlowLoadPercent, maxConnections: config.gatewayMaxConnections,
   });
+  const oauth = new OAuthService(store, deps.users, { refreshTtlMs: config.refreshTokenTtlSeconds * 1000 });
   const layer = new Gateway({ config, logger: deps.logger, verifier: deps.verifier, users: deps.users, registry, sessions, greylist });
   return {
     name: 'gateway', store, registry, sessions, greylist, layer,
@@ -45,7 +47,10 @@ export function createGateway(config: Config, deps: GatewayDependencies): Gatewa
       registry.start();
       return layer.serverFactory(handler as never);
     }) as FastifyServerFactory,
-    routes: (app) => gatewayRoutes(app, { registry, greylist, config }),
+    async routes(app) {
+      await gatewayRoutes(app, { registry, greylist, config });
+      await oauthRoutes(app, { oauth, users: deps.users, config });
+    },
     close() {
       registry.stop();
       store.close();

@@ -15,8 +15,12 @@ export interface UserDirectory {
   tenantExists(tenant: string): Promise<boolean>;
   /** The user when the password is right; undefined otherwise (same timing). */
   authenticate(tenant: string, email: string, password: string): Promise<{ id: string; email: string } | undefined>;
-  /** A bearer token of the user; undefined when the user no longer exists. */
-  userToken(tenant: string, userId: string): Promise<{ token: string; expiresAt: number } | undefined>;
+  /**
+   * A bearer token of the user (scopes of the user's role, narrowed to `scopes` when given, issued to
+   * `clientId` when given); undefined when the user no longer exists.
+   */
+  userToken(tenant: string, userId: string, options?: { clientId?: string; scopes?: string[] }):
+    Promise<{ token: string; expiresAt: number; scopes: string[] } | undefined>;
 }
 
 export const hash = (v: string): string => createHash('sha256').update(v).digest('base64url');
@@ -27,7 +31,7 @@ export interface ActiveSession {
 }
 
 export class Sessions {
-  private readonly tokens = new Map<string, { token: string; expiresAt: number }>();
+  private readonly tokens = new Map<string, { token: string; expiresAt: number; scopes: string[] }>();
   private readonly lastTouch = new Map<string, number>();
 
   constructor(

@@ -49,11 +49,13 @@ export async function createPlatform(config: Config, options: { logger?: Logger 
       const u = await identity.service.authenticateUser(tenant, email, password);
       return u && { id: u.id, email: u.email };
     },
-    userToken: async (tenant, userId) => {
+    userToken: async (tenant, userId, options = {}) => {
       const u = await identity.store.getUser(tenant, userId);
       if (!u) return undefined;
-      const t = await identity.tokens.issueUserToken(u, scopesOfRole(u.role));
-      return { token: t.access_token, expiresAt: Date.now() + t.expires_in * 1000 };
+      const role = scopesOfRole(u.role);
+      const scopes = options.scopes ? role.filter((s) => options.scopes!.includes(s)) : role;
+      const t = await identity.tokens.issueUserToken(u, scopes, options.clientId);
+      return { token: t.access_token, expiresAt: Date.now() + t.expires_in * 1000, scopes };
     },
   };
   const gateway = createGateway(config, { logger, verifier: identity.tokens, users });
