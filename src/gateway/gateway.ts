@@ -53,6 +53,8 @@ export class Gateway {
   connections = 0;
   private readonly refused = new WeakSet<Socket>();
   private readonly sockets = new Map<string, Set<WebSocket>>();
+  /** Tenants seen to exist; tenants are never deleted, so a positive answer stays true. */
+  private readonly knownTenants = new Set<string>();
   private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly d: GatewayDeps) {}
@@ -127,7 +129,10 @@ export class Gateway {
   }
 
   private async webApp(host: WebAppHost): Promise<ResolvedApp> {
-    if (!(await this.d.users.tenantExists(host.tenant))) throw GatewayErrors.unknownTenant({ tenant: host.tenant });
+    if (!this.knownTenants.has(host.tenant)) {
+      if (!(await this.d.users.tenantExists(host.tenant))) throw GatewayErrors.unknownTenant({ tenant: host.tenant });
+      this.knownTenants.add(host.tenant);
+    }
     const app = await this.d.registry.resolve(host.tenant, 'webapp', host.app, host.provider ?? '');
     if (!app) throw GatewayErrors.unknownApp({ app: label(host.app, host.provider ?? ''), tenant: host.tenant });
     return app;
