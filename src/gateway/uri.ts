@@ -13,8 +13,12 @@ const HEX = /^[0-9A-Fa-f]{2}$/;
 const describe = (c: string): string =>
   c === ' ' ? 'space' : /[\x00-\x1f\x7f]/.test(c) ? `control character 0x${c.charCodeAt(0).toString(16).padStart(2, '0')}` : `"${c}"`;
 
+// Fast path for the common case: only allowed characters, at most one "?" before any other, and well-formed escapes.
+const VALID_TARGET = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*(?:%[0-9A-Fa-f]{2}[A-Za-z0-9\-._~!$&'()*+,;=:@/]*)*(?:\?[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*(?:%[0-9A-Fa-f]{2}[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*)*)?$/;
+
 /** Throws 400 naming the first character of the target that RFC 3986 does not allow where it stands. */
 export function checkTarget(target: string): void {
+  if (VALID_TARGET.test(target)) return;
   if (!target.startsWith('/')) {
     if (target === '*') return;
     throw GatewayErrors.badTarget({ character: describe(target[0] ?? ''), position: 0, part: 'request target',
@@ -43,6 +47,7 @@ const UNRESERVED = /[A-Za-z0-9\-._~]/;
 
 /** Normalises an RFC 3986-valid path (no query). Throws 400 for encoded separators or a path above the root. */
 export function normalizePath(path: string): string {
+  if (!path.includes('%') && !path.includes('//') && !/\/\.\.?(\/|$)/.test(path)) return path;
   let decoded = '';
   for (let i = 0; i < path.length; i++) {
     const c = path[i]!;

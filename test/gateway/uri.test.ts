@@ -37,6 +37,26 @@ describe('RFC 3986 request target', () => {
     assert.match(refused('/a?x=\u0001'), /control character 0x01/);
     assert.match(refused('/a?x={}'), /"\{" at position 5 in the query/);
   });
+  it('accepts exactly the targets an independent character-by-character oracle accepts', () => {
+    const oracle = (t: string): boolean => {
+      if (!t.startsWith('/')) return false;
+      let query = false;
+      for (let i = 0; i < t.length; i++) {
+        const c = t[i]!;
+        if (c === '?') { query = true; continue; }
+        if (c === '%') { if (!/^[0-9a-fA-F]{2}$/.test(t.slice(i + 1, i + 3))) return false; i += 2; continue; }
+        if (!/[A-Za-z0-9\-._~!$&'()*+,;=:@/]/.test(c)) return false;
+      }
+      return true;
+    };
+    const ch = fc.constantFrom('a', 'Z', '0', '/', '?', '%', '2', 'f', 'g', '[', ']', ' ', '#', ',', '=', '&', '~', '\\', '{', '"', '\u00e9');
+    fc.assert(fc.property(fc.array(ch, { maxLength: 12 }), (chars) => {
+      const t = `/${chars.join('')}`;
+      let ok = true;
+      try { checkTarget(t); } catch { ok = false; }
+      return ok === oracle(t);
+    }), { numRuns: 2000 });
+  });
   it('allows every pchar, "/" and "?" in the query', () => {
     checkTarget("/a-._~!$&'()*+,;=:@/b?c=/d?e=f&g=%20");
   });
