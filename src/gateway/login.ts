@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { Generic } from '../core/errors.js';
 import { checkTarget } from './uri.js';
 
-const esc = (v: string): string =>
+export const esc = (v: string): string =>
   v.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&#39;', '"': '&quot;' })[c] as string);
 
 /** A return target is a local path only (no scheme, no host, no "//"), else "/". */

@@ -12,6 +12,7 @@ import { principal } from '../core/auth.js';
 import type { Config } from '../core/config.js';
 import { SCOPES } from '../core/scopes.js';
 import { GatewayErrors } from './errors.js';
+import { esc } from './login.js';
 import { hash, type UserDirectory } from './sessions.js';
 import type { GatewayStore, OAuthClientRecord } from './store.js';
 
@@ -19,8 +20,6 @@ const CODE_TTL_MS = 60_000;
 const CHALLENGE = /^[A-Za-z0-9_-]{43,128}$/;
 const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
 
-const esc = (v: string): string =>
-  v.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&#39;', '"': '&quot;' })[c] as string);
 
 interface AuthorizeParams {
   client: OAuthClientRecord;

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { TokenVerifier } from '../core/auth.js';
-import { verifySecret } from '../core/secrets.js';
+import { dummySecretHash, verifySecret } from '../core/secrets.js';
 import { IdentityErrors } from './errors.js';
 import type { KeyRing } from './keyring.js';
 import type { ClientRecord, IdentityStore, UserRecord } from './store.js';
@@ -62,8 +62,7 @@ export class TokenService implements TokenVerifier {
   async authenticateClient({ clientId, clientSecret }: ClientCredentials): Promise<ClientRecord> {
     const client = await this.store.getClient(clientId);
     // An unknown client is checked against a hash of the same cost, so timing does not tell it apart.
-    const dummy = `scrypt$${this.options.hashCost}$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`;
-    const ok = await verifySecret(clientSecret, client?.secretHash ?? dummy);
+    const ok = await verifySecret(clientSecret, client?.secretHash ?? dummySecretHash(this.options.hashCost));
     if (!client || !ok || client.revokedAt !== null) throw IdentityErrors.badCredentials({});
     return client;
   }
