@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { SignJWT } from 'jose';
 import { runCli, startServer, type TestServer } from '../helpers/server.js';
 import { hostRequest, register, registerOk, startBackend, webHost, type Backend } from './helpers.js';
 
@@ -239,5 +240,40 @@ describe('registry cache maximum age', () => {
     assert.equal(reg.code, 0, reg.stderr);
     await new Promise((r) => setTimeout(r, 350));
     assert.equal((await get()).status, 200);
+  });
+});
+
+describe('required "ten" claim (seed 002 "Required claims")', () => {
+  let s: TestServer;
+  let backend: Backend;
+  before(async () => {
+    s = await startServer();
+    backend = await startBackend();
+    await registerOk(s, { name: 'dash', target: backend.url, patterns: ['/**'] });
+    await registerOk(s, { name: 'things', provider: 'acme', type: 'api', target: backend.url, patterns: ['/v1/**'] });
+  });
+  after(async () => { await s.close(); await backend.close(); });
+
+  /** A validly signed, unrevoked token of the first-start key with `ten` replaced. */
+  async function tokenWithTen(ten: unknown): Promise<string> {
+    const client = (await s.platform.identity.store.getClient(s.key.clientId))!;
+    const { kid, key } = s.platform.identity.keys.signingKey();
+    const claims: Record<string, unknown> = { client_id: client.clientId, rev_sig: client.revSig, scope: client.scopes };
+    if (ten !== undefined) claims['ten'] = ten;
+    return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' }).setIssuer(`${s.platform.publicUrl()}/oauth/token`)
+      .setIssuedAt().setExpirationTime('5m').sign(key);
+  }
+
+  it('403 when the ten claim is missing or malformed, on provider APIs, web app hosts and platform APIs', async () => {
+    for (const ten of [undefined, 'Not A Tenant', 42]) {
+      const token = await tokenWithTen(ten);
+      for (const [host, path] of [[`gateway.local.localhost`, '/api/things-acme/v1/x'], [webHost(s, 'dash'), '/'], ['127.0.0.1', '/api/tenantmanagement/v4/tenantInfo']] as const) {
+        const res = await hostRequest(s.url, { host, path, headers: { authorization: `Bearer ${token}` } });
+        assert.equal(res.status, 403, `${String(ten)} ${host}${path}`);
+        assert.match(JSON.parse(res.body).errors[0].message, /"ten" \(tenant\) claim/);
+      }
+    }
+    const good = await tokenWithTen(s.tenant);
+    assert.equal((await hostRequest(s.url, { host: webHost(s, 'dash'), path: '/', headers: { authorization: `Bearer ${good}` } })).status, 200);
   });
 });
