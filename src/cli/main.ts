@@ -16,6 +16,7 @@ import { registerCompletion } from './completion.js';
 import { registerDataCommands } from './data.js';
 import { registerDevProxy } from './devproxy.js';
 import { red } from './output.js';
+import { registerAppCommands } from './gateway.js';
 
 export class UsageError extends Error {}
 
@@ -163,6 +164,7 @@ export function buildProgram(): Command {
   registerDevProxy(program);
   registerDataCommands(program);
   registerCompletion(program);
+  registerAppCommands(program, { withPlatform, print, table });
 
   program.command('config').description('print the configuration reference (example: ironbridge config --markdown)')
     .option('--markdown', 'as a Markdown table')
