@@ -106,8 +106,9 @@ describe('sdk api proxy middleware', () => {
   });
 
   it('repeats a GET once with a new token when the platform rejects the app token', async () => {
-    // 1-second tokens and a proxy whose authenticator clock is stuck: the platform rejects the cached token.
-    const short = await startServer({ tokenTtlSeconds: 1 });
+    // Short tokens and a proxy whose authenticator clock is stuck: the platform rejects the cached token.
+    // 3 s, so that a loaded machine cannot expire the token before its first use.
+    const short = await startServer({ tokenTtlSeconds: 3 });
     const frozen = Date.now();
     const a = new Authenticator({ tokenUrl: short.key.tokenUrl, clientId: short.key.clientId, clientSecret: short.key.clientSecret, now: () => frozen });
     const mw = createApiProxy({ target: short.url, auth: a });
