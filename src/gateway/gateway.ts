@@ -99,9 +99,9 @@ export class Gateway {
     if (host.kind !== 'webapp') {
       const api = PROVIDER_API.exec(path);
       if (api) {
-        const claims = await this.d.verifier.verify(bearerToken(req as never));
-        const token = principalFromClaims(claims, '');
-        return this.proxyApi(req, res, token.tenant, api, query, String(req.headers.authorization).replace(/^Bearer\s+/i, ''));
+        const token = bearerToken(req);
+        const caller = principalFromClaims(await this.d.verifier.verify(token), token);
+        return this.proxyApi(req, res, caller.tenant, api, query, token);
       }
       req.url = path + query;
       return platform(req, res);
@@ -151,7 +151,7 @@ export class Gateway {
   /** Session or bearer token of the host's tenant; without either: 401 for AJAX, else a redirect to login. */
   private async authenticate(req: IncomingMessage, res: ServerResponse | undefined, host: WebAppHost, returnTo: string): Promise<Auth | undefined> {
     if (req.headers.authorization !== undefined) {
-      const token = bearerToken(req as never);
+      const token = bearerToken(req);
       const principal = principalFromClaims(await this.d.verifier.verify(token), token);
       if (principal.tenant !== host.tenant) {
         throw Generic.forbidden({ reason: `the token belongs to tenant ${principal.tenant}, not ${host.tenant}` });
