@@ -123,8 +123,9 @@ http {
   // warm-up, then measure each target in turn
   await load(`http://127.0.0.1:${backendPort}/data`, `127.0.0.1:${backendPort}`, '');
   const direct = await load(`http://127.0.0.1:${backendPort}/data`, `127.0.0.1:${backendPort}`, '');
-  const viaNginx = await load(`http://127.0.0.1:${nginxPort}/data`, `127.0.0.1:${nginxPort}`, '');
-  const viaBare = await load(`http://127.0.0.1:${barePort}/data`, `127.0.0.1:${barePort}`, '');
+  // every target gets the same request, bearer header included (nginx and the bare proxy pass it on unchecked)
+  const viaNginx = await load(`http://127.0.0.1:${nginxPort}/data`, `127.0.0.1:${nginxPort}`, `Bearer ${token}`);
+  const viaBare = await load(`http://127.0.0.1:${barePort}/data`, `127.0.0.1:${barePort}`, `Bearer ${token}`);
   await load(`${gw}/data`, appHost, `Bearer ${token}`);
   const viaGateway = await load(`${gw}/data`, appHost, `Bearer ${token}`);
 
