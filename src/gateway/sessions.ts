@@ -110,7 +110,7 @@ export class Sessions {
   async sweep(): Promise<number> {
     const now = Date.now();
     for (const [k, at] of this.lastTouch) {
-      if (now - at >= this.options.idleMs) { this.lastTouch.delete(k); this.lastWrite.delete(k); }
+      if (now - at >= this.options.idleMs) { this.lastTouch.delete(k); this.lastWrite.delete(k); this.tokens.delete(k); }
     }
     await this.store.deleteExpiredGrants(now);
     const lag = Math.min(this.options.idleMs / 20, 10_000); // how far the stored activity time may trail
