@@ -247,6 +247,8 @@ export class Gateway {
     const app = await this.webApp(host);
     const auth = await this.authenticate(req, undefined, host, path + query);
     if (!auth) return;
+    // Browsers send cookies on cross-site WebSocket handshakes: a session Upgrade must come from this origin.
+    if (auth.session) checkOrigin(req, selfOrigins(req));
     const match = bestMatch(app.patterns, path);
     if (!match) throw GatewayErrors.noEndpoint({ path, app: label(app.reg.name, app.reg.provider) });
     const headers = this.forwardHeaders(req, auth.token);
