@@ -45,6 +45,11 @@ export class Sessions {
   async login(tenant: string, email: string, password: string): Promise<string[]> {
     const user = await this.users.authenticate(tenant, email.trim().toLowerCase(), password);
     if (!user) throw GatewayErrors.loginFailed({});
+    return this.open(tenant, user);
+  }
+
+  /** Opens a session for an authenticated user; returns the Set-Cookie values. */
+  async open(tenant: string, user: { id: string; email: string }): Promise<string[]> {
     const id = secret();
     const region = secret();
     const xsrf = secret();
