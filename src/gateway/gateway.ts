@@ -62,8 +62,20 @@ export class Gateway {
   /** fastify serverFactory: the node:http server with the gateway in front of fastify's handler. */
   serverFactory = (handler: Handler): http.Server => {
     const c = this.d.config;
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+      this.handle(req, res, handler).catch((err: Error) => this.fail(req, res, err, false));
+    };
     const server = http.createServer({ maxHeaderSize: c.gatewayMaxHeaderBytes, requestTimeout: 0, keepAliveTimeout: c.gatewayIdleTimeoutMs },
-      (req, res) => { this.handle(req, res, handler).catch((err: Error) => this.fail(req, res, err, false)); });
+      onRequest);
+    // Expect: 100-continue: a body declared too large is refused before the client sends it (RFC 7231 §5.1.1).
+    server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      if (Number(req.headers['content-length'] ?? 0) > c.gatewayMaxRequestBytes) {
+        this.fail(req, res, GatewayErrors.requestTooLarge({ limit: c.gatewayMaxRequestBytes }), true);
+        return;
+      }
+      res.writeContinue();
+      onRequest(req, res);
+    });
     server.setTimeout(c.gatewayIdleTimeoutMs);
     server.headersTimeout = 0; // slow senders are bounded by the idle timeout (one byte per interval keeps them) and the connection cap
     server.on('connection', (socket: Socket) => {
