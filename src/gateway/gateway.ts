@@ -184,6 +184,7 @@ export class Gateway {
   private forwardHeaders(req: IncomingMessage, token: string): OutgoingHttpHeaders {
     const headers = endToEnd(req.headers);
     delete headers['cookie'];
+    delete headers['expect']; // answered by the gateway itself
     const cookie = withoutGatewayCookies(req.headers.cookie);
     if (cookie) headers['cookie'] = cookie;
     return { ...headers, ...forwardedHeaders(req, req.headers.host ?? ''), authorization: `Bearer ${token}` };
