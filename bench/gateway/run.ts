@@ -2,6 +2,7 @@
  * bench/gateway: proxied requests/s and added latency of the Ironbridge gateway against nginx proxying the same
  * backend on the same machine in the same run. The gateway path is a registered web app called with a bearer
  * token (full verification: cached signature check plus the revocation lookup on every request).
+ * Also measures a bare node:http proxy (bare.ts) as the floor of what Node can do here.
  * Run: npx tsc -p . && node dist/bench/gateway/run.js [connections=32] [seconds=5]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
   const backendPort = Number((await firstMatch(start(process.execPath, [path.join(here, 'backend.js')]), /(\d+)\n/))[1]);
 
   step(`backend on ${backendPort}`);
+  const barePort = Number((await firstMatch(start(process.execPath, [path.join(here, 'bare.js'), String(backendPort)]), /(\d+)\n/))[1]);
   const nginxPort = await freePort();
   fs.mkdirSync(path.join(tmp, 'nginx', 'logs'), { recursive: true });
   const conf = path.join(tmp, 'nginx', 'nginx.conf');
@@ -121,7 +123,9 @@ http {
   // warm-up, then measure each target in turn
   await load(`http://127.0.0.1:${backendPort}/data`, `127.0.0.1:${backendPort}`, '');
   const direct = await load(`http://127.0.0.1:${backendPort}/data`, `127.0.0.1:${backendPort}`, '');
-  const viaNginx = await load(`http://127.0.0.1:${nginxPort}/data`, `127.0.0.1:${nginxPort}`, '');
+  // every target gets the same request, bearer header included (nginx and the bare proxy pass it on unchecked)
+  const viaNginx = await load(`http://127.0.0.1:${nginxPort}/data`, `127.0.0.1:${nginxPort}`, `Bearer ${token}`);
+  const viaBare = await load(`http://127.0.0.1:${barePort}/data`, `127.0.0.1:${barePort}`, `Bearer ${token}`);
   await load(`${gw}/data`, appHost, `Bearer ${token}`);
   const viaGateway = await load(`${gw}/data`, appHost, `Bearer ${token}`);
 
@@ -134,9 +138,11 @@ http {
     '|---|---|---|---|---|---|---|',
     row('backend direct', direct),
     row('nginx proxy (1 worker)', viaNginx),
+    row('bare node:http proxy (floor, no checks)', viaBare),
     row('ironbridge gateway (web app host, bearer verified)', viaGateway),
     '',
     `gateway / nginx throughput ratio: ${(viaGateway.rps / viaNginx.rps).toFixed(2)} (goal >= 0.50)`,
+    `gateway / bare node proxy ratio: ${(viaGateway.rps / viaBare.rps).toFixed(2)}`,
     '',
   ].join('\n'));
 }

@@ -62,8 +62,20 @@ export class Gateway {
   /** fastify serverFactory: the node:http server with the gateway in front of fastify's handler. */
   serverFactory = (handler: Handler): http.Server => {
     const c = this.d.config;
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+      this.handle(req, res, handler).catch((err: Error) => this.fail(req, res, err, false));
+    };
     const server = http.createServer({ maxHeaderSize: c.gatewayMaxHeaderBytes, requestTimeout: 0, keepAliveTimeout: c.gatewayIdleTimeoutMs },
-      (req, res) => { this.handle(req, res, handler).catch((err: Error) => this.fail(req, res, err, false)); });
+      onRequest);
+    // Expect: 100-continue: a body declared too large is refused before the client sends it (RFC 7231 §5.1.1).
+    server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      if (Number(req.headers['content-length'] ?? 0) > c.gatewayMaxRequestBytes) {
+        this.fail(req, res, GatewayErrors.requestTooLarge({ limit: c.gatewayMaxRequestBytes }), true);
+        return;
+      }
+      res.writeContinue();
+      onRequest(req, res);
+    });
     server.setTimeout(c.gatewayIdleTimeoutMs);
     server.headersTimeout = 0; // slow senders are bounded by the idle timeout (one byte per interval keeps them) and the connection cap
     server.on('connection', (socket: Socket) => {
@@ -99,9 +111,9 @@ export class Gateway {
     if (host.kind !== 'webapp') {
       const api = PROVIDER_API.exec(path);
       if (api) {
-        const claims = await this.d.verifier.verify(bearerToken(req as never));
-        const token = principalFromClaims(claims, '');
-        return this.proxyApi(req, res, token.tenant, api, query, String(req.headers.authorization).replace(/^Bearer\s+/i, ''));
+        const token = bearerToken(req);
+        const caller = principalFromClaims(await this.d.verifier.verify(token), token);
+        return this.proxyApi(req, res, caller.tenant, api, query, token);
       }
       req.url = path + query;
       return platform(req, res);
@@ -151,7 +163,7 @@ export class Gateway {
   /** Session or bearer token of the host's tenant; without either: 401 for AJAX, else a redirect to login. */
   private async authenticate(req: IncomingMessage, res: ServerResponse | undefined, host: WebAppHost, returnTo: string): Promise<Auth | undefined> {
     if (req.headers.authorization !== undefined) {
-      const token = bearerToken(req as never);
+      const token = bearerToken(req);
       const principal = principalFromClaims(await this.d.verifier.verify(token), token);
       if (principal.tenant !== host.tenant) {
         throw Generic.forbidden({ reason: `the token belongs to tenant ${principal.tenant}, not ${host.tenant}` });
@@ -172,6 +184,7 @@ export class Gateway {
   private forwardHeaders(req: IncomingMessage, token: string): OutgoingHttpHeaders {
     const headers = endToEnd(req.headers);
     delete headers['cookie'];
+    delete headers['expect']; // answered by the gateway itself
     const cookie = withoutGatewayCookies(req.headers.cookie);
     if (cookie) headers['cookie'] = cookie;
     return { ...headers, ...forwardedHeaders(req, req.headers.host ?? ''), authorization: `Bearer ${token}` };
@@ -247,6 +260,8 @@ export class Gateway {
     const app = await this.webApp(host);
     const auth = await this.authenticate(req, undefined, host, path + query);
     if (!auth) return;
+    // Browsers send cookies on cross-site WebSocket handshakes: a session Upgrade must come from this origin.
+    if (auth.session) checkOrigin(req, selfOrigins(req));
     const match = bestMatch(app.patterns, path);
     if (!match) throw GatewayErrors.noEndpoint({ path, app: label(app.reg.name, app.reg.provider) });
     const headers = this.forwardHeaders(req, auth.token);

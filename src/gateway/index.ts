@@ -49,7 +49,7 @@ export function createGateway(config: Config, deps: GatewayDependencies): Gatewa
     }) as FastifyServerFactory,
     async routes(app) {
       await gatewayRoutes(app, { registry, greylist, config });
-      await oauthRoutes(app, { oauth, users: deps.users, config });
+      await oauthRoutes(app, { oauth, users: deps.users, sessions, config });
     },
     close() {
       registry.stop();

@@ -13,7 +13,7 @@ import type { Config } from '../core/config.js';
 import { SCOPES } from '../core/scopes.js';
 import { GatewayErrors } from './errors.js';
 import { esc } from './login.js';
-import { hash, type UserDirectory } from './sessions.js';
+import { hash, type Sessions, type UserDirectory } from './sessions.js';
 import type { GatewayStore, OAuthClientRecord } from './store.js';
 
 const CODE_TTL_MS = 60_000;
@@ -127,15 +127,15 @@ function withParams(uri: string, params: Record<string, string | undefined>): st
   return u.toString();
 }
 
-function consentPage(p: AuthorizeParams, fields: Fields, message?: string): string {
+function consentPage(p: AuthorizeParams, fields: Fields, message?: string, signedInAs?: string): string {
   const hidden = ['client_id', 'redirect_uri', 'response_type', 'code_challenge', 'code_challenge_method', 'state', 'scope']
     .filter((k) => fields[k] !== undefined)
     .map((k) => `<input type="hidden" name="${k}" value="${esc(fields[k]!)}">`).join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign in with Ironbridge</title></head>
 <body><main><h1>${esc(p.client.name)} asks to sign you in (tenant ${esc(p.client.tenant)})</h1>
 ${message ? `<p role="alert">${esc(message)}</p>` : ''}<form method="post" action="/oauth/webapp/authorize">${hidden}
-<label>E-mail <input name="email" type="email" required></label>
-<label>Password <input name="password" type="password" required></label>
+${signedInAs ? `<p>Signed in as ${esc(signedInAs)}.</p>` : `<label>E-mail <input name="email" type="email" required></label>
+<label>Password <input name="password" type="password" required></label>`}
 <button name="decision" value="allow">Allow</button><button name="decision" value="deny" formnovalidate>Deny</button>
 </form></main></body></html>`;
 }
@@ -146,8 +146,8 @@ const fieldsOf = (v: unknown): Fields => {
   return out;
 };
 
-export async function oauthRoutes(app: FastifyInstance, deps: { oauth: OAuthService; users: UserDirectory; config: Config }) {
-  const { oauth, users } = deps;
+export async function oauthRoutes(app: FastifyInstance, deps: { oauth: OAuthService; users: UserDirectory; sessions: Sessions; config: Config }) {
+  const { oauth, users, sessions } = deps;
   if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(formbody, { bodyLimit: 64 * 1024 });
   const html = (reply: FastifyReply, status: number, body: string) =>
     reply.code(status).header('cache-control', 'no-store').header('x-frame-options', 'DENY').type('text/html; charset=utf-8').send(body);
@@ -156,7 +156,8 @@ export async function oauthRoutes(app: FastifyInstance, deps: { oauth: OAuthServ
     const q = fieldsOf(req.query);
     const checked = await oauth.checkAuthorize(q);
     if ('redirect' in checked) return reply.redirect(checked.redirect, 302);
-    return html(reply, 200, consentPage(checked, q));
+    const session = await sessions.fromRequest(req.raw, checked.client.tenant);
+    return html(reply, 200, consentPage(checked, q, undefined, session?.record.email));
   });
 
   app.post('/oauth/webapp/authorize', { config: { public: true }, bodyLimit: 64 * 1024 }, async (req, reply) => {
@@ -170,8 +171,12 @@ export async function oauthRoutes(app: FastifyInstance, deps: { oauth: OAuthServ
     if (f['decision'] !== 'allow') {
       return reply.redirect(withParams(checked.redirectUri, { error: 'access_denied', error_description: 'the user denied the request', state: checked.state }), 302);
     }
+    // Single sign-on: a session of the client's tenant on this host needs no password, only consent.
+    const session = await sessions.fromRequest(req.raw, checked.client.tenant);
+    if (session) return reply.redirect(await oauth.issueCode(checked, session.record.userId), 302);
     const user = await users.authenticate(checked.client.tenant, f['email'] ?? '', f['password'] ?? '');
     if (!user) return html(reply, 401, consentPage(checked, f, 'Wrong e-mail address or password.'));
+    reply.header('set-cookie', await sessions.open(checked.client.tenant, user));
     return reply.redirect(await oauth.issueCode(checked, user.id), 302);
   });
 

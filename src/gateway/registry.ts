@@ -25,6 +25,7 @@ export interface ResolvedApp {
   target: URL;
 }
 
+const MAX_CACHED = 10_000;
 const PATTERN_CHARS = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/%?]+$/;
 const HEADER_VALUE = /^[\x20-\x7e]*$/;
 const NAME_RULE = 'must be 2-40 lowercase letters or digits, starting with a letter';
@@ -133,7 +134,11 @@ export class Registry {
     if (hit && now - hit.at < this.options.cacheMs) return hit.value;
     const reg = await this.store.getRegistration(tenant, type, name, provider);
     const value = reg ? { reg, patterns: reg.patterns.map((p) => ({ pattern: compileAnt(p) })), target: new URL(reg.target) } : null;
-    if (this.options.cacheMs > 0) this.cache.set(key, { value, at: now });
+    if (this.options.cacheMs > 0) {
+      // bounded: unknown names are cached too, and a client can make up any number of them
+      if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value as string);
+      this.cache.set(key, { value, at: now });
+    }
     return value;
   }
 }

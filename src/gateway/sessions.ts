@@ -33,6 +33,7 @@ export interface ActiveSession {
 export class Sessions {
   private readonly tokens = new Map<string, { token: string; expiresAt: number; scopes: string[] }>();
   private readonly lastTouch = new Map<string, number>();
+  private readonly lastWrite = new Map<string, number>();
 
   constructor(
     private readonly store: GatewayStore,
@@ -44,6 +45,11 @@ export class Sessions {
   async login(tenant: string, email: string, password: string): Promise<string[]> {
     const user = await this.users.authenticate(tenant, email.trim().toLowerCase(), password);
     if (!user) throw GatewayErrors.loginFailed({});
+    return this.open(tenant, user);
+  }
+
+  /** Opens a session for an authenticated user; returns the Set-Cookie values. */
+  async open(tenant: string, user: { id: string; email: string }): Promise<string[]> {
     const id = secret();
     const region = secret();
     const xsrf = secret();
@@ -85,25 +91,35 @@ export class Sessions {
     return record !== undefined && this.alive(record, Date.now());
   }
 
-  /** Marks activity; writes to the store at most every idle/20 per session. */
+  /**
+   * Marks activity; writes to the store at most every min(idle/20, 10 s) per session, so the stored time lags
+   * the real one by less than that (the sweep and other instances see it).
+   */
   async touch(idHash: string): Promise<void> {
     const now = Date.now();
-    const last = this.lastTouch.get(idHash) ?? 0;
     this.lastTouch.set(idHash, now);
-    if (now - last >= Math.min(this.options.idleMs / 20, 10_000)) await this.store.touchSession(idHash, now);
+    if (now - (this.lastWrite.get(idHash) ?? 0) >= Math.min(this.options.idleMs / 20, 10_000)) {
+      this.lastWrite.set(idHash, now);
+      await this.store.touchSession(idHash, now);
+    }
   }
 
   async end(idHash: string): Promise<void> {
     this.tokens.delete(idHash);
     this.lastTouch.delete(idHash);
+    this.lastWrite.delete(idHash);
     await this.store.deleteSession(idHash);
   }
 
-  /** Removes expired sessions; returns how many. */
+  /** Removes expired sessions and expired OAuth codes and refresh tokens; returns how many sessions. */
   async sweep(): Promise<number> {
     const now = Date.now();
-    for (const [k, at] of this.lastTouch) if (now - at >= this.options.idleMs) this.lastTouch.delete(k);
-    return this.store.deleteSessionsBefore(now - this.options.ttlMs, now - this.options.idleMs);
+    for (const [k, at] of this.lastTouch) {
+      if (now - at >= this.options.idleMs) { this.lastTouch.delete(k); this.lastWrite.delete(k); this.tokens.delete(k); }
+    }
+    await this.store.deleteExpiredGrants(now);
+    const lag = Math.min(this.options.idleMs / 20, 10_000); // how far the stored activity time may trail
+    return this.store.deleteSessionsBefore(now - this.options.ttlMs, now - this.options.idleMs - lag);
   }
 
   /** The user's bearer token for forwarding (cached until a minute before it expires). */

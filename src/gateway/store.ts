@@ -73,6 +73,7 @@ export interface GatewayStore {
   saveGrant(g: OAuthGrantRecord): Promise<void>;
   /** Removes and returns the grant (single use); undefined when unknown. */
   consumeGrant(hash: string): Promise<OAuthGrantRecord | undefined>;
+  deleteExpiredGrants(now: number): Promise<number>;
 
   close(): void;
 }

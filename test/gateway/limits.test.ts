@@ -91,6 +91,21 @@ describe('request size at the default limits', () => {
     await res.closed;
   });
 
+  it('Expect: 100-continue with a declared size above 150 MB gets 413 instead of 100, below it 100 Continue', async () => {
+    const ask = (length: number) => new Promise<{ continued: boolean; status: number }>((resolve, reject) => {
+      const u = new URL(s.url);
+      const req = http.request({ hostname: u.hostname, port: u.port, method: 'PUT', path: '/upload', agent: false, headers: {
+        host: webHost(s, 'files'), authorization: `Bearer ${token}`, 'content-length': length, expect: '100-continue' } });
+      let continued = false;
+      req.on('continue', () => { continued = true; req.end(Buffer.alloc(length)); });
+      req.on('response', (res) => { res.resume(); resolve({ continued, status: res.statusCode ?? 0 }); });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    assert.deepEqual(await ask(150 * MB + 1), { continued: false, status: 413 });
+    assert.deepEqual(await ask(10), { continued: true, status: 200 });
+  });
+
   it('431 in the error format for headers over 16 kB; 16 kB minus a margin passes', async () => {
     const big = await hostRequest(s.url, { host: webHost(s, 'files'), path: '/', headers: { authorization: `Bearer ${token}`, 'x-big': 'a'.repeat(17 * 1024) } });
     assert.equal(big.status, 431);

@@ -74,6 +74,28 @@ describe('OAuth authorization code + PKCE for third-party web apps', () => {
     assert.equal(old.status, 400);
   });
 
+  it('single sign-on: the first approval opens a session, later authorizations need only consent', async () => {
+    const first = await fetch(`${s.url}/oauth/webapp/authorize`, { method: 'POST', redirect: 'manual', headers: formHeaders,
+      body: form({ ...authorizeParams(), email: 'sso@example.com', password: 'correct-horse-battery', decision: 'allow' }) });
+    assert.equal(first.status, 302);
+    const cookie = first.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    assert.match(cookie, /SESSION=.*REGION-SESSION=/);
+    const page = await fetch(`${s.url}/oauth/webapp/authorize?${form(authorizeParams())}`, { headers: { cookie } });
+    const text = await page.text();
+    assert.match(text, /Signed in as sso@example.com/);
+    assert.doesNotMatch(text, /type="password"/);
+    const again = await fetch(`${s.url}/oauth/webapp/authorize`, { method: 'POST', redirect: 'manual', headers: { ...formHeaders, cookie },
+      body: form({ ...authorizeParams(), decision: 'allow' }) });
+    assert.equal(again.status, 302);
+    const code = new URL(again.headers.get('location')!).searchParams.get('code')!;
+    const t = await token({ grant_type: 'authorization_code', client_id: clientId, code, redirect_uri: redirectUri, code_verifier: verifier });
+    assert.equal(t.status, 200);
+    assert.equal(decodeJwt(((await t.json()) as { access_token: string }).access_token)['user_name'], 'sso@example.com');
+    const noSession = await fetch(`${s.url}/oauth/webapp/authorize`, { method: 'POST', redirect: 'manual', headers: formHeaders,
+      body: form({ ...authorizeParams(), decision: 'allow' }) });
+    assert.equal(noSession.status, 401, 'without a session the password is required');
+  });
+
   it('narrows the token to requested scopes the user has', async () => {
     const back = await approve({ scope: 'iot.tim.r gw.registry.w' });
     const res = await token({ grant_type: 'authorization_code', client_id: clientId, code: back.searchParams.get('code')!, redirect_uri: redirectUri, code_verifier: verifier });

@@ -164,6 +164,16 @@ describe('session lifetimes (idle 1 s, lifetime 3 s)', () => {
     assert.equal((await hostRequest(s.url, { host, path: '/', headers: { cookie: b.cookie } })).status, 302);
   });
 
+  it('continuous activity (requests closer together than the store write interval) keeps the session', async () => {
+    const host = webHost(s, 'dash');
+    const b = await loginAs(s, host, 'rapid@example.com');
+    const started = Date.now();
+    while (Date.now() - started < 1800) {
+      const res = await hostRequest(s.url, { host, path: '/', headers: { cookie: b.cookie } });
+      assert.equal(res.status, 200, `ended after ${Date.now() - started} ms of continuous activity`);
+    }
+  });
+
   it('activity keeps a session alive until its maximum lifetime', async () => {
     const host = webHost(s, 'dash');
     const b = await loginAs(s, host, 'busy@example.com');

@@ -116,6 +116,15 @@ describe('WebSocket proxy (idle timeout 700 ms, pings every 200 ms, session idle
     assert.equal((await rawUpgrade(host, '/other', { cookie: b.cookie })).status, 404);
   });
 
+  it('refuses a session Upgrade from a foreign Origin (cross-site WebSocket hijacking) with 403', async () => {
+    const b = await loginAs(s, host, 'ws9@example.com');
+    const res = await rawUpgrade(host, '/socket/x', { cookie: b.cookie, origin: 'http://evil.example.com' });
+    assert.equal(res.status, 403);
+    assert.match(JSON.parse(res.body).errors[0].message, /origin http:\/\/evil.example.com is not this host/);
+    const same = await rawUpgrade(host, '/socket/x', { cookie: b.cookie, origin: `http://${host}` });
+    assert.equal(same.status, 101);
+  });
+
   it('refuses WebSocket upgrades on southgate with a clear error', async () => {
     const res = await rawUpgrade('southgate.local.localhost', '/api/x', {});
     assert.equal(res.status, 400);

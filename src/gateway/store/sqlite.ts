@@ -79,6 +79,7 @@ export class SqliteGatewayStore implements GatewayStore {
         code_challenge, expires_at) VALUES (@hash, @kind, @clientId, @tenant, @userId, @scope, @redirectUri,
         @codeChallenge, @expiresAt)`),
       consumeGrant: db.prepare<[string], GrantRow>('DELETE FROM oauth_grants WHERE hash = ? RETURNING *'),
+      expireGrants: db.prepare('DELETE FROM oauth_grants WHERE expires_at <= ?'),
     };
   }
 
@@ -148,6 +149,10 @@ export class SqliteGatewayStore implements GatewayStore {
     return r ? { hash: r.hash, kind: r.kind as OAuthGrantRecord['kind'], clientId: r.client_id, tenant: r.tenant,
       userId: r.user_id, scope: r.scope, redirectUri: r.redirect_uri, codeChallenge: r.code_challenge,
       expiresAt: r.expires_at } : undefined;
+  }
+
+  async deleteExpiredGrants(now: number): Promise<number> {
+    return this.q.expireGrants.run(now).changes;
   }
 
   close(): void {
