@@ -1,14 +1,14 @@
 /**
  * Data commands over HTTP through @ironbridge/sdk, with the IRONBRIDGE_* binding-key variables (seed 000 §6):
- * `ironbridge token`, `ironbridge assets list`, `ironbridge ts export` and `ironbridge ts import` (CSV and JSON
- * Lines, with progress bars). They work against any platform speaking the Insights Hub APIs.
+ * `ironbridge token`, `ironbridge ts export` and `ironbridge ts import` (CSV and JSON Lines, with progress bars).
+ * They work against any platform speaking the Insights Hub APIs (the admin `assets` commands work on the data dir).
  */
 import fs from 'node:fs';
 import readline from 'node:readline';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { Authenticator, IronbridgeClient, type TimeSeriesRecord, type Variable } from '@ironbridge/sdk';
-import { bold, printJson, Progress } from './output.js';
+import { printJson, Progress } from './output.js';
 
 interface HttpOptions {
   url?: string;
@@ -138,24 +138,6 @@ export function registerDataCommands(program: Command): void {
       const token = await a.getAccessToken();
       if (opts.json) printJson({ access_token: token, expires_in: a.expiresIn, token_url: a.tokenUrl });
       else process.stdout.write(`${token}\n`);
-    });
-
-  const assets = program.command('assets').description('read assets over the Asset Management API');
-  assets.command('list')
-    .description(`list assets, every page (example: ironbridge assets list --filter '{"typeId":"local.Pump"}' --json; ${CREDENTIALS})`)
-    .option('--filter <json>', 'filter as JSON (Asset Management filter language)')
-    .addOption(urlOption()).addOption(jsonOption())
-    .action(async (opts: HttpOptions & { filter?: string }) => {
-      let filter: Record<string, unknown> | undefined;
-      if (opts.filter) {
-        try { filter = JSON.parse(opts.filter) as Record<string, unknown>; } catch { throw new Error('--filter must be JSON, e.g. {"name":{"startsWith":"Pump"}}'); }
-      }
-      const list = [];
-      for await (const a of clientOf(opts).assets.assets({ size: 200, filter })) list.push(a);
-      if (opts.json) return printJson(list.map((a) => ({ assetId: a.assetId, name: a.name, typeId: a.typeId, parentId: a.parentId ?? null })));
-      const w = Math.max(4, ...list.map((a) => a.name.length));
-      process.stdout.write(`${bold(`${'name'.padEnd(w)}  assetId                           typeId`)}\n`);
-      for (const a of list) process.stdout.write(`${a.name.padEnd(w)}  ${a.assetId}  ${a.typeId}\n`);
     });
 
   const ts = program.command('ts').description('export and import time series over the IoT Time Series API');

@@ -15,20 +15,21 @@ import { registerCompletion } from './completion.js';
 import { registerDataCommands } from './data.js';
 import { registerDevProxy } from './devproxy.js';
 import { red } from './output.js';
+import { registerAssetCommands } from './assets.js';
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
-interface CommonOptions {
+export interface CommonOptions {
   dataDir?: string;
   json?: boolean;
   tenant?: string;
 }
 
-function print(options: CommonOptions, value: unknown, human: () => string): void {
+export function print(options: CommonOptions, value: unknown, human: () => string): void {
   process.stdout.write(options.json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
 }
 
-async function withPlatform<T>(options: CommonOptions, fn: (p: Platform, tenant: string) => Promise<T>): Promise<T> {
+export async function withPlatform<T>(options: CommonOptions, fn: (p: Platform, tenant: string) => Promise<T>): Promise<T> {
   const config = loadConfig({ dataDir: options.dataDir, tenant: options.tenant, logLevel: 'silent' });
   const platform = await createPlatform(config, { logger: createLogger('silent') });
   try {
@@ -45,7 +46,7 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 }
 
-const table = (rows: Record<string, unknown>[], columns: string[]): string => {
+export const table = (rows: Record<string, unknown>[], columns: string[]): string => {
   if (rows.length === 0) return '(none)';
   const cells = rows.map((r) => columns.map((c) => String(r[c] ?? '')));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => (row[i] ?? '').length)));
@@ -53,9 +54,9 @@ const table = (rows: Record<string, unknown>[], columns: string[]): string => {
   return [line(columns), ...cells.map(line)].join('\n');
 };
 
-const dataDirOption = () => new Option('--data-dir <dir>', 'data directory (IRONBRIDGE_DATA_DIR)');
-const tenantOption = () => new Option('--tenant <name>', 'tenant (IRONBRIDGE_TENANT, default local)');
-const jsonOption = () => new Option('--json', 'print JSON');
+export const dataDirOption = () => new Option('--data-dir <dir>', 'data directory (IRONBRIDGE_DATA_DIR)');
+export const tenantOption = () => new Option('--tenant <name>', 'tenant (IRONBRIDGE_TENANT, default local)');
+export const jsonOption = () => new Option('--json', 'print JSON');
 
 export function buildProgram(): Command {
   const program = new Command('ironbridge')
@@ -161,6 +162,7 @@ export function buildProgram(): Command {
   registerDevProxy(program);
   registerDataCommands(program);
   registerCompletion(program);
+  registerAssetCommands(program);
 
   program.command('config').description('print the configuration reference (example: ironbridge config --markdown)')
     .option('--markdown', 'as a Markdown table')

@@ -22,10 +22,10 @@ export interface Config {
   jsonBodyLimitBytes: number;
   sqliteSync: SqliteSync;
   secretHashCost: number;
+  maxConcurrentSecretChecks: number;
   assetDefaultTimezone: string;
   assetMaxPageSize: number;
   timeseriesBodyLimitBytes: number;
-  maxConcurrentSecretChecks: number;
 }
 
 type Parser<T> = (raw: string) => T;
@@ -109,6 +109,9 @@ export const SETTINGS = [
     description: 'SQLite synchronous mode: full survives power loss, normal survives a killed process only.' }),
   s({ key: 'secretHashCost', flag: '--secret-hash-cost', env: 'IRONBRIDGE_SECRET_HASH_COST', default: 15, parse: int(10, 20),
     description: 'log2 of the scrypt cost used to hash client secrets and passwords.' }),
+  s({ key: 'maxConcurrentSecretChecks', flag: '--max-secret-checks', env: 'IRONBRIDGE_MAX_SECRET_CHECKS', default: 16,
+    parse: int(1, 1024),
+    description: 'Secret and password hash checks allowed at once; more concurrent token requests get 429 before any hashing.' }),
   s({ key: 'assetDefaultTimezone', flag: '--asset-default-timezone', env: 'IRONBRIDGE_ASSET_DEFAULT_TIMEZONE',
     default: 'UTC', parse: text(/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/, 'must be a Java time zone id like Europe/Berlin'),
     description: 'Time zone of assets created without one (and of root assets); a Java zone id.' }),
@@ -118,9 +121,6 @@ export const SETTINGS = [
   s({ key: 'timeseriesBodyLimitBytes', flag: '--timeseries-body-limit', env: 'IRONBRIDGE_TIMESERIES_BODY_LIMIT',
     default: 1024 * 1024, parse: int(1024, 150 * 1024 * 1024),
     description: 'Largest body of PUT /api/iottimeseries/v3/timeseries/{entityId}/{propertySetName} in bytes (Insights Hub: 1 MB).' }),
-  s({ key: 'maxConcurrentSecretChecks', flag: '--max-secret-checks', env: 'IRONBRIDGE_MAX_SECRET_CHECKS', default: 16,
-    parse: int(1, 1024),
-    description: 'Secret and password hash checks allowed at once; more concurrent token requests get 429 before any hashing.' }),
 ] as const;
 
 export type ConfigInput = Partial<Record<keyof Config, string | number | undefined>>;

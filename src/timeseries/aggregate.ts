@@ -74,13 +74,25 @@ export function mergeMaps(into: AggMap, from: AggMap): void {
   }
 }
 
+/** Variable names of an aspect with their quality-code keys, computed once per request. */
+export interface VariableKeys {
+  names: readonly string[];
+  qcNames: readonly string[];
+}
+
+export function variableKeys(variables: ReadonlyMap<string, unknown>): VariableKeys {
+  const names = [...variables.keys()];
+  return { names, qcNames: names.map((n) => `${n}_qc`) };
+}
+
 /** Adds one stored record (values keyed by variable, `<var>_qc` beside them) to an aggregate map. */
-export function addRecord(into: AggMap, t: number, rec: Record<string, unknown>, variables: ReadonlyMap<string, unknown>): void {
-  for (const name in rec) {
-    if (!variables.has(name)) continue;
+export function addRecord(into: AggMap, t: number, rec: Record<string, unknown>, keys: VariableKeys): void {
+  const { names, qcNames } = keys;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
     const value = rec[name];
     if (value === null || value === undefined) continue;
-    const qc = rec[`${name}_qc`] as number | undefined;
+    const qc = rec[qcNames[i]!] as number | undefined;
     const a = into[name];
     if (a) addValue(a, value, t, qc);
     else into[name] = newAgg(value, t, qc);

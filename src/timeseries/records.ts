@@ -21,6 +21,17 @@ export const NUMERIC: ReadonlySet<VariableDataType> = new Set(['INT', 'LONG', 'D
 
 export type VariableMap = ReadonlyMap<string, ModelVariable>;
 
+const quotedNames = new Map<string, string>();
+/** JSON string literal of a field name, memoised (names repeat in every record). */
+function quoted(name: string): string {
+  let q = quotedNames.get(name);
+  if (q === undefined) {
+    q = JSON.stringify(name);
+    if (quotedNames.size < 100_000) quotedNames.set(name, q);
+  }
+  return q;
+}
+
 export function variableMap(variables: readonly ModelVariable[]): VariableMap {
   return new Map(variables.map((v) => [v.name, v]));
 }
@@ -78,41 +89,44 @@ export function validateRecords(body: unknown, vars: VariableMap, rules: RecordR
       throw TimeseriesErrors.invalidRecord({ index: i, field: '_time',
         rule: `must lie between ${iso(earliest)} and ${iso(latest)}` });
     }
+    // The stored JSON text is built while checking, instead of a second pass through JSON.stringify.
+    let json = '';
     let hasNull = false;
     for (const name in rec) {
       if (name === '_time') continue;
-      const value = rec[name];
+      let value = rec[name];
       const v = vars.get(name);
       if (v) {
         if (value === null) { hasNull = true; continue; }
         if (rules.forbidden?.has(v.dataType)) {
           throw TimeseriesErrors.invalidRecord({ index: i, field: name, rule: `is of type ${v.dataType}, which this operation does not accept` });
         }
-        const why = valueRule(v, value);
-        if (why) throw TimeseriesErrors.invalidRecord({ index: i, field: name, rule: why });
-        if (v.dataType === 'TIMESTAMP') rec[name] = iso(parseInstant(value) as number);
-        continue;
+        if (v.dataType === 'DOUBLE') {
+          if (typeof value !== 'number') throw TimeseriesErrors.invalidRecord({ index: i, field: name, rule: 'must be a number (DOUBLE)' });
+        } else {
+          const why = valueRule(v, value);
+          if (why) throw TimeseriesErrors.invalidRecord({ index: i, field: name, rule: why });
+          if (v.dataType === 'TIMESTAMP') rec[name] = value = iso(parseInstant(value) as number);
+        }
+      } else {
+        const base = name.endsWith('_qc') ? vars.get(name.slice(0, -3)) : undefined;
+        if (!base) {
+          throw TimeseriesErrors.invalidRecord({ index: i, field: name,
+            rule: `is not a variable of this aspect (variables: ${[...vars.keys()].join(', ') || 'none'})` });
+        }
+        if (!base.qualityCode) {
+          throw TimeseriesErrors.invalidRecord({ index: i, field: name, rule: `is a quality code, but variable ${base.name} has qualityCode false` });
+        }
+        if (value === null) { hasNull = true; continue; }
+        if (typeof value !== 'number' || !Number.isInteger(value) || value < QC_MIN || value > QC_MAX) {
+          throw TimeseriesErrors.invalidRecord({ index: i, field: name, rule: 'must be a whole number (quality code)' });
+        }
       }
-      const base = name.endsWith('_qc') ? vars.get(name.slice(0, -3)) : undefined;
-      if (!base) {
-        throw TimeseriesErrors.invalidRecord({ index: i, field: name,
-          rule: `is not a variable of this aspect (variables: ${[...vars.keys()].join(', ') || 'none'})` });
-      }
-      if (!base.qualityCode) {
-        throw TimeseriesErrors.invalidRecord({ index: i, field: name, rule: `is a quality code, but variable ${base.name} has qualityCode false` });
-      }
-      if (value === null) { hasNull = true; continue; }
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < QC_MIN || value > QC_MAX) {
-        throw TimeseriesErrors.invalidRecord({ index: i, field: name, rule: 'must be a whole number (quality code)' });
-      }
+      json += `${json ? ',' : '{'}${quoted(name)}:${typeof value === 'number' ? String(value) : JSON.stringify(value)}`;
     }
     rec['_time'] = undefined;
-    let values = rec;
-    if (hasNull) {
-      values = {};
-      for (const name in rec) if (rec[name] !== null && rec[name] !== undefined) values[name] = rec[name];
-    }
-    out[i] = { t, values, json: JSON.stringify(values) };
+    if (hasNull) for (const name in rec) if (rec[name] === null) delete rec[name];
+    out[i] = { t, values: rec, json: json ? `${json}}` : '{}' };
   }
   return out;
 }

@@ -10,7 +10,7 @@
 import type Database from 'better-sqlite3';
 import type { SqliteSync } from '../../core/config.js';
 import { type Db, type Migration, openDatabase } from '../../core/db.js';
-import { type AggMap, addRecord, mergeMaps } from '../aggregate.js';
+import { type AggMap, addRecord, mergeMaps, variableKeys } from '../aggregate.js';
 import type { RangeQuery, Rollup, SeriesKey, SeriesShape, SeriesWrite, StoredRecord, TimeseriesStore } from '../store.js';
 import { bucketEnd, bucketOf, type Level } from '../time.js';
 
@@ -114,6 +114,7 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
     let bStart = NaN;
     let bEnd = NaN;
     let current: AggMap | undefined;
+    const keys = variableKeys(shape.variables);
     for (const r of records) {
       // Bucket of t is the 2-minute [start, end) holding t - 1.
       if (!(r.t - 1 >= bStart && r.t - 1 < bEnd)) {
@@ -126,7 +127,7 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
         update.run(r.json, sid, r.t);
         dirty.add(bStart);
       } else if (!dirty.has(bStart)) {
-        addRecord(current!, r.t, r.values, shape.variables);
+        addRecord(current!, r.t, r.values, keys);
       }
     }
     this.refresh(sid, shape, [...partial.keys()], dirty, partial);
@@ -169,8 +170,9 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
     const end = bucketEnd(shape.zone, level, start);
     const aggs: AggMap = {};
     if (level === 0) {
+      const keys = variableKeys(shape.variables);
       for (const row of this.s['recAsc']!.iterate(sid, start, end, 1e9) as Iterable<{ t: number; json: string }>) {
-        addRecord(aggs, row.t, JSON.parse(row.json) as Record<string, unknown>, shape.variables);
+        addRecord(aggs, row.t, JSON.parse(row.json) as Record<string, unknown>, keys);
       }
     } else {
       for (const row of this.s['rollRange']!.iterate(sid, level - 1, start, end) as Iterable<{ data: string }>) {
@@ -239,6 +241,7 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
     const zone = shape.zone;
     let b = NaN;
     let aggs: AggMap = {};
+    const keys = variableKeys(shape.variables);
     const buckets: number[] = [];
     const flush = () => {
       if (!Number.isNaN(b)) { this.store(sid, 0, b, aggs); buckets.push(b); }
@@ -246,7 +249,7 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
     for (const r of this.s['recAll']!.iterate(sid) as Iterable<{ t: number; data: string }>) {
       const k = bucketOf(zone, 0, r.t);
       if (k !== b) { flush(); b = k; aggs = {}; }
-      addRecord(aggs, r.t, JSON.parse(r.data) as Record<string, unknown>, shape.variables);
+      addRecord(aggs, r.t, JSON.parse(r.data) as Record<string, unknown>, keys);
     }
     flush();
     const hours = new Set(buckets.map((x) => bucketOf(zone, 1, x + 1)));

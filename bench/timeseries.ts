@@ -1,0 +1,265 @@
+/**
+ * Time series benchmark (run on demand: `npm run build && node dist/bench/timeseries.js`).
+ * Ingest over HTTP (records of 10 DOUBLE variables, batches of 1,000) against the raw better-sqlite3 insert speed
+ * of the same rows in the same run (the ceiling) and InfluxDB 1.x over its line protocol (the peer); query
+ * latency of 2,000 records and of a 90-day daily aggregate over 1 Hz data, on both. Prints ratios.
+ * Environment: BENCH_BATCHES (default 300), BENCH_DAYS (default 90), BENCH_CONCURRENCY (default 4),
+ * IRONBRIDGE_SQLITE_SYNC (server's setting, default full).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { BIN, fetchToken, tempDir } from '../test/helpers/server.js';
+
+const BATCHES = Number(process.env['BENCH_BATCHES'] ?? 300);
+const DAYS = Number(process.env['BENCH_DAYS'] ?? 90);
+const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 4);
+const BATCH = 1000;
+const VARS = 10;
+const T0 = Date.parse('2024-01-01T00:00:00.000Z');
+
+const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/** Runs `jobs` with at most `n` in flight. */
+async function pool(jobs: (() => Promise<void>)[], n: number): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: n }, async () => {
+    while (next < jobs.length) await jobs[next++]!();
+  }));
+}
+
+function value(i: number, v: number): number {
+  return Math.round(Math.sin(i / 100 + v) * 1e6) / 1e3;
+}
+
+function batchRecords(b: number): { t: number; vals: number[] }[] {
+  return Array.from({ length: BATCH }, (_, i) => {
+    const n = b * BATCH + i;
+    return { t: T0 + n * 10, vals: Array.from({ length: VARS }, (_, v) => value(n, v)) };
+  });
+}
+
+async function startInflux(): Promise<{ url: string; child: ChildProcess; dir: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ironbridge-influx-'));
+  const http = await freePort();
+  const rpc = await freePort();
+  const conf = path.join(dir, 'influxdb.conf');
+  fs.writeFileSync(conf, [
+    'reporting-disabled = true', `bind-address = "127.0.0.1:${rpc}"`,
+    '[meta]', `  dir = "${dir}/meta"`,
+    '[data]', `  dir = "${dir}/data"`, `  wal-dir = "${dir}/wal"`, '  query-log-enabled = false',
+    '[monitor]', '  store-enabled = false',
+    '[http]', `  bind-address = "127.0.0.1:${http}"`, '  log-enabled = false',
+  ].join('\n'));
+  const child = spawn('influxd', ['-config', conf], { stdio: ['ignore', 'ignore', 'ignore'] });
+  const url = `http://127.0.0.1:${http}`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`${url}/ping`)).status === 204) break;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const created = await fetch(`${url}/query`, { method: 'POST', body: new URLSearchParams({ q: 'CREATE DATABASE bench' }) });
+  if (created.status !== 200) throw new Error(`influx: ${created.status} ${await created.text()}`);
+  return { url, child, dir };
+}
+
+async function main(): Promise<void> {
+  console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), node ${process.version}; shared with other work while measuring`);
+  // ---------------------------------------------------------------- our server (a child process)
+  const dataDir = tempDir('ironbridge-bench-');
+  // The server runs as its own process at log level warn (request logging off), like a production node.
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dataDir], {
+    env: { ...process.env, IRONBRIDGE_LOG_LEVEL: 'warn', IRONBRIDGE_SECRET_HASH_COST: '10' }, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 60_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (/TokenURL\s+\S+/.test(out) && /get a token/.test(out)) { clearTimeout(timer); resolve(); }
+    });
+  });
+  const serverUrl = /TokenURL\s+(http:\/\/[^/\s]+)/.exec(out)![1]!;
+  const server = { url: serverUrl, stop: () => new Promise<void>((r) => { child.once('exit', () => r()); child.kill('SIGTERM'); }) };
+  const clientId = /clientID\s+(\S+)/.exec(out)?.[1];
+  const clientSecret = /clientSecret\s+(\S+)/.exec(out)?.[1];
+  const tenant = /tenant\s+(\S+)/.exec(out)?.[1];
+  if (!clientId || !clientSecret || !tenant) throw new Error(`no first-start key in:\n${out}`);
+  const token = await fetchToken(server.url, { clientId, clientSecret });
+  const api = (p: string, init: RequestInit = {}) => fetch(`${server.url}${p}`, {
+    ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
+  });
+  const am = async (method: string, p: string, body: unknown, headers: Record<string, string> = {}) => {
+    const r = await api(`/api/assetmanagement/v3${p}`, { method, body: JSON.stringify(body), headers });
+    if (r.status >= 300) throw new Error(`${method} ${p}: ${r.status} ${await r.text()}`);
+    return r.json() as Promise<Record<string, unknown>>;
+  };
+  const variables = Array.from({ length: VARS }, (_, v) => ({ name: `v${v}`, dataType: 'DOUBLE', unit: '' }));
+  await am('PUT', `/aspecttypes/${tenant}.Bench`, { name: 'Bench', category: 'dynamic', scope: 'private', description: 'bench', variables }, { 'if-none-match': '*' });
+  await am('PUT', `/aspecttypes/${tenant}.Slow`, { name: 'Slow', category: 'dynamic', scope: 'private', description: 'bench', variables: [{ name: 'v', dataType: 'DOUBLE', unit: '' }] }, { 'if-none-match': '*' });
+  await am('PUT', `/assettypes/${tenant}.BenchType`, { name: 'BenchType', parentTypeId: 'core.basicasset',
+    aspects: [{ name: 'Bench', aspectTypeId: `${tenant}.Bench` }, { name: 'Slow', aspectTypeId: `${tenant}.Slow` }] }, { 'if-none-match': '*' });
+  const root = await (await api('/api/assetmanagement/v3/assets/root')).json() as { assetId: string };
+  const asset = await am('POST', '/assets', { name: 'bench', typeId: `${tenant}.BenchType`, parentId: root.assetId });
+  const A = asset['assetId'] as string;
+
+  // Bodies are prepared before timing, for both engines, so the client's own work is not measured.
+  const bodies: string[] = [];
+  const lines: string[] = [];
+  const rows: { t: number; json: string }[][] = [];
+  for (let b = 0; b < BATCHES; b++) {
+    const recs = batchRecords(b);
+    bodies.push(JSON.stringify(recs.map((r) => {
+      const o: Record<string, unknown> = { _time: new Date(r.t).toISOString() };
+      r.vals.forEach((x, v) => { o[`v${v}`] = x; });
+      return o;
+    })));
+    lines.push(recs.map((r) => `bench,asset=${A} ${r.vals.map((x, v) => `v${v}=${x}`).join(',')} ${r.t}`).join('\n'));
+    rows.push(recs.map((r) => {
+      const o: Record<string, number> = {};
+      r.vals.forEach((x, v) => { o[`v${v}`] = x; });
+      return { t: r.t, json: JSON.stringify(o) };
+    }));
+  }
+  const values = BATCHES * BATCH * VARS;
+
+  // ---------------------------------------------------------------- ingest: ours over HTTP
+  let started = performance.now();
+  await pool(bodies.map((body) => async () => {
+    const r = await api(`/api/iottimeseries/v3/timeseries/${A}/Bench`, { method: 'PUT', body });
+    if (r.status !== 204) throw new Error(`PUT ${r.status} ${await r.text()}`);
+  }), CONCURRENCY);
+  const oursSec = (performance.now() - started) / 1000;
+  const oursRate = values / oursSec;
+
+  // ---------------------------------------------------------------- ingest: raw better-sqlite3, same rows
+  const rawDir = tempDir('ironbridge-raw-');
+  const db = new Database(path.join(rawDir, 'raw.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${(process.env['IRONBRIDGE_SQLITE_SYNC'] ?? 'full') === 'full' ? 'FULL' : 'NORMAL'}`);
+  db.exec('CREATE TABLE records (series INTEGER NOT NULL, t INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (series, t)) WITHOUT ROWID');
+  const ins = db.prepare('INSERT INTO records (series, t, data) VALUES (1, ?, ?)');
+  const tx = db.transaction((batch: { t: number; json: string }[]) => { for (const r of batch) ins.run(r.t, r.json); });
+  started = performance.now();
+  for (const batch of rows) tx(batch);
+  const rawSec = (performance.now() - started) / 1000;
+  const rawRate = values / rawSec;
+  db.close();
+
+  // ---------------------------------------------------------------- ingest: InfluxDB line protocol
+  const influx = await startInflux();
+  started = performance.now();
+  await pool(lines.map((body) => async () => {
+    const r = await fetch(`${influx.url}/write?db=bench&precision=ms`, { method: 'POST', body });
+    if (r.status !== 204) throw new Error(`influx write ${r.status} ${await r.text()}`);
+  }), CONCURRENCY);
+  const influxSec = (performance.now() - started) / 1000;
+  const influxRate = values / influxSec;
+
+  console.log('\n## Ingest (records of 10 DOUBLE, batches of 1,000)');
+  console.log(`records: ${fmt(BATCHES * BATCH)}, values: ${fmt(values)}, concurrency ${CONCURRENCY}`);
+  console.log(`Ironbridge HTTP PUT       ${fmt(oursRate)} values/s (${oursSec.toFixed(2)} s)`);
+  console.log(`raw better-sqlite3 insert ${fmt(rawRate)} values/s (${rawSec.toFixed(2)} s)  ceiling`);
+  console.log(`InfluxDB line protocol    ${fmt(influxRate)} values/s (${influxSec.toFixed(2)} s)  peer`);
+  console.log(`ratio Ironbridge / raw SQLite: ${(oursRate / rawRate).toFixed(2)}`);
+  console.log(`ratio Ironbridge / InfluxDB:   ${(oursRate / influxRate).toFixed(2)}`);
+
+  // ---------------------------------------------------------------- query: 2,000 records
+  const N = 200;
+  const ours2000: number[] = [];
+  const influx2000: number[] = [];
+  const span = BATCHES * BATCH * 10;
+  for (let i = 0; i < N; i++) {
+    const from = T0 + Math.floor(((i * 7919) % 97) / 97 * Math.max(1, span - 2000 * 10));
+    let s = performance.now();
+    const r = await api(`/api/iottimeseries/v3/timeseries/${A}/Bench?from=${new Date(from).toISOString()}&to=${new Date(from + span).toISOString()}&limit=2000`);
+    const got = await r.json() as unknown[];
+    ours2000.push(performance.now() - s);
+    if (got.length !== 2000) throw new Error(`expected 2000 records, got ${got.length}`);
+    s = performance.now();
+    const q = `SELECT * FROM bench WHERE asset='${A}' AND time > ${from}ms ORDER BY time LIMIT 2000`;
+    const ir = await fetch(`${influx.url}/query?db=bench&epoch=ms&q=${encodeURIComponent(q)}`);
+    await ir.json();
+    influx2000.push(performance.now() - s);
+  }
+  console.log('\n## Query: 2,000 records of one aspect (10 variables), over HTTP, p50 of 200');
+  console.log(`Ironbridge ${p50(ours2000).toFixed(2)} ms, InfluxDB ${p50(influx2000).toFixed(2)} ms, ratio ${(p50(ours2000) / p50(influx2000)).toFixed(2)}`);
+
+  // ---------------------------------------------------------------- 90-day daily aggregate over 1 Hz data
+  const seconds = DAYS * 86_400;
+  const chunk = 5000;
+  const loads: (() => Promise<void>)[] = [];
+  const influxLoads: (() => Promise<void>)[] = [];
+  for (let c = 0; c < seconds / chunk; c++) {
+    loads.push(async () => {
+      const recs: string[] = [];
+      for (let i = 0; i < chunk; i++) {
+        const n = c * chunk + i + 1;
+        recs.push(`{"_time":"${new Date(T0 + n * 1000).toISOString()}","v":${value(n, 0)}}`);
+      }
+      const r = await api(`/api/iottimeseries/v3/timeseries/${A}/Slow`, { method: 'PUT', body: `[${recs.join(',')}]` });
+      if (r.status !== 204) throw new Error(`PUT ${r.status} ${await r.text()}`);
+    });
+    influxLoads.push(async () => {
+      const ls: string[] = [];
+      for (let i = 0; i < chunk; i++) {
+        const n = c * chunk + i + 1;
+        ls.push(`slow,asset=${A} v=${value(n, 0)} ${T0 + n * 1000}`);
+      }
+      const r = await fetch(`${influx.url}/write?db=bench&precision=ms`, { method: 'POST', body: ls.join('\n') });
+      if (r.status !== 204) throw new Error(`influx write ${r.status}`);
+    });
+  }
+  started = performance.now();
+  await pool(loads, CONCURRENCY);
+  const loadOurs = (performance.now() - started) / 1000;
+  started = performance.now();
+  await pool(influxLoads, CONCURRENCY);
+  const loadInflux = (performance.now() - started) / 1000;
+  const from = new Date(T0).toISOString();
+  const to = new Date(T0 + DAYS * 86_400_000).toISOString();
+  const oursAgg: number[] = [];
+  const influxAgg: number[] = [];
+  let intervals = 0;
+  for (let i = 0; i < 30; i++) {
+    let s = performance.now();
+    const r = await api(`/api/iottsaggregates/v4/aggregates?assetId=${A}&aspectName=Slow&from=${from}&to=${to}&intervalUnit=day&intervalValue=1`);
+    const body = await r.json() as { aggregates: { v: { countgood: number } }[] };
+    oursAgg.push(performance.now() - s);
+    intervals = body.aggregates.length;
+    if (i === 0 && body.aggregates.reduce((n, a) => n + a.v.countgood, 0) !== seconds) throw new Error('aggregate count mismatch');
+    s = performance.now();
+    const q = `SELECT count(v), sum(v), mean(v), min(v), max(v), first(v), last(v), stddev(v) FROM slow WHERE asset='${A}' AND time > '${from}' AND time <= '${to}' GROUP BY time(1d)`;
+    const ir = await fetch(`${influx.url}/query?db=bench&q=${encodeURIComponent(q)}`);
+    await ir.json();
+    influxAgg.push(performance.now() - s);
+  }
+  console.log(`\n## Query: ${DAYS}-day daily aggregate over 1 Hz data (${fmt(seconds)} records, 1 DOUBLE), p50 of 30`);
+  console.log(`load: Ironbridge ${fmt(seconds / loadOurs)} records/s (${loadOurs.toFixed(1)} s), InfluxDB ${fmt(seconds / loadInflux)} records/s (${loadInflux.toFixed(1)} s)`);
+  console.log(`Ironbridge ${p50(oursAgg).toFixed(2)} ms (${intervals} intervals), InfluxDB ${p50(influxAgg).toFixed(2)} ms, ratio ${(p50(oursAgg) / p50(influxAgg)).toFixed(2)}`);
+
+  influx.child.kill('SIGTERM');
+  await server.stop();
+  for (const d of [dataDir, rawDir, influx.dir]) fs.rmSync(d, { recursive: true, force: true });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
