@@ -45,7 +45,7 @@ async function aspectVariables(client: IronbridgeClient, assetId: string, aspect
   return vars;
 }
 
-const csvCell = (v: unknown): string => {
+export const csvCell = (v: unknown): string => {
   if (v === null || v === undefined) return '';
   const s = String(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
