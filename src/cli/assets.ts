@@ -7,11 +7,13 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import type { AssetService, Caller } from '../assets/service.js';
 import type { AssetRecord } from '../assets/model.js';
+import { CREDENTIALS, listAssetsOverApi, urlOption } from './data.js';
 import { type CommonOptions, dataDirOption, jsonOption, print, table, tenantOption, UsageError, withPlatform } from './main.js';
 
 interface ListOptions extends CommonOptions {
   filter?: string;
   sort?: string;
+  url?: string;
 }
 
 function readJson(file: string): Record<string, unknown> {
@@ -134,9 +136,12 @@ export function registerAssetCommands(program: Command): void {
     });
 
   const assets = program.command('assets').description('manage the assets of a tenant (Asset Management)');
-  common(assets.command('list').description('list assets (example: ironbridge assets list --filter \'{"hasType":"core.basicsite"}\')')
-    .option('--filter <json>', 'filter in the Insights Hub JSON filter language').option('--sort <sort>', 'e.g. name,desc'))
+  common(assets.command('list').description('list assets in the data directory, or over the API with --url or '
+    + `IRONBRIDGE_TOKEN_URL (${CREDENTIALS}) (example: ironbridge assets list --filter '{"hasType":"core.basicsite"}')`)
+    .option('--filter <json>', 'filter in the Insights Hub JSON filter language').option('--sort <sort>', 'e.g. name,desc')
+    .addOption(urlOption()))
     .action(async (opts: ListOptions) => {
+      if (opts.url || process.env['IRONBRIDGE_TOKEN_URL']) return listAssetsOverApi(opts);
       const list = await withService(opts, (svc, t, size) => allPages((page) => svc.listAssets(admin(t), { page, size, filter: opts.filter, sort: opts.sort })));
       print(opts, list, () => table(list as unknown as Record<string, unknown>[], ['assetId', 'name', 'typeId', 'parentId', 'etag']));
     });

@@ -8,7 +8,7 @@ import readline from 'node:readline';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { Authenticator, IronbridgeClient, type TimeSeriesRecord, type Variable } from '@ironbridge/sdk';
-import { printJson, Progress } from './output.js';
+import { bold, printJson, Progress } from './output.js';
 
 interface HttpOptions {
   url?: string;
@@ -127,6 +127,22 @@ async function readRecords(file: string, format: Format, vars: Map<string, Varia
   });
   return records;
 }
+
+/** `assets list` over the Asset Management API with the binding key in the environment (every page). */
+export async function listAssetsOverApi(opts: HttpOptions & { filter?: string }): Promise<void> {
+  let filter: Record<string, unknown> | undefined;
+  if (opts.filter) {
+    try { filter = JSON.parse(opts.filter) as Record<string, unknown>; } catch { throw new Error('--filter must be JSON, e.g. {"name":{"startsWith":"Pump"}}'); }
+  }
+  const list = [];
+  for await (const a of clientOf(opts).assets.assets({ size: 200, filter })) list.push(a);
+  if (opts.json) return printJson(list.map((a) => ({ assetId: a.assetId, name: a.name, typeId: a.typeId, parentId: a.parentId ?? null })));
+  const w = Math.max(4, ...list.map((a) => a.name.length));
+  process.stdout.write(`${bold(`${'name'.padEnd(w)}  assetId                           typeId`)}\n`);
+  for (const a of list) process.stdout.write(`${a.name.padEnd(w)}  ${a.assetId}  ${a.typeId}\n`);
+}
+
+export { urlOption, CREDENTIALS };
 
 export function registerDataCommands(program: Command): void {
   program.command('token')

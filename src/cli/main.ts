@@ -10,12 +10,13 @@ import { ALL_SCOPES, ROLES, type Role } from '../core/scopes.js';
 import { firstStart, firstStartBanner } from '../platform/bootstrap.js';
 import { createPlatform, type Platform } from '../platform/platform.js';
 import { createLogger } from '../core/log.js';
+import { registerAssetCommands } from './assets.js';
 import { IronbridgeError, ConfigurationError as SdkConfigurationError } from '@ironbridge/sdk';
 import { registerCompletion } from './completion.js';
 import { registerDataCommands } from './data.js';
 import { registerDevProxy } from './devproxy.js';
 import { red } from './output.js';
-import { registerAssetCommands } from './assets.js';
+import { registerAppCommands } from './gateway.js';
 
 export class UsageError extends Error {}
 
@@ -159,10 +160,11 @@ export function buildProgram(): Command {
       print(opts, list, () => table(list as unknown as Record<string, unknown>[], ['email', 'role', 'id', 'createdAt']));
     });
 
+  registerAssetCommands(program);
   registerDevProxy(program);
   registerDataCommands(program);
   registerCompletion(program);
-  registerAssetCommands(program);
+  registerAppCommands(program, { withPlatform, print, table });
 
   program.command('config').description('print the configuration reference (example: ironbridge config --markdown)')
     .option('--markdown', 'as a Markdown table')

@@ -8,6 +8,6 @@ import { ROOT } from '../helpers/server.js';
 
 it('README configuration table matches the defaults module', () => {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  assert.ok(readme.includes(settingsMarkdown()), 'run `ironbridge config --markdown` and paste it into README.md');
+  assert.ok(readme.includes(settingsMarkdown()), 'run `npm run docs` to regenerate the table');
   assert.ok(readme.includes('npm install && npm start') && readme.includes('npm test'));
 });

@@ -77,8 +77,9 @@ describe('sdk authenticator', () => {
   });
 
   it('recovers from a 401 on a token its clock still thinks is fresh', async () => {
-    // A 1-second token and a client clock stuck in the past (clock skew): the platform rejects the cached token.
-    const short = await startServer({ tokenTtlSeconds: 1 });
+    // A short token and a client clock stuck in the past (clock skew): the platform rejects the cached token.
+    // 3 s rather than 1 s, so that a loaded machine cannot expire it before the first call is answered.
+    const short = await startServer({ tokenTtlSeconds: 3 });
     try {
       const frozen = Date.now();
       const counter = countingFetch();

@@ -109,6 +109,15 @@ describe('ironbridge CLI', () => {
     assert.equal(res.status, 200);
   });
 
+  it('lists assets over the API when the binding-key variables are set', async () => {
+    const list = await runCli(['assets', 'list', '--json', '--filter', '{"name":"probe"}'], { env });
+    assert.equal(list.code, 0, list.stderr);
+    assert.deepEqual((JSON.parse(list.stdout) as { assetId: string }[]).map((a) => a.assetId), [assetId]);
+    const bad = await runCli(['assets', 'list', '--filter', '{"name":'], { env });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /--filter must be JSON/);
+  });
+
   it('imports CSV and exports it again as CSV and JSON Lines', async () => {
     const start = Date.parse('2024-06-01T00:00:00Z');
     const rows = Array.from({ length: 2500 }, (_, i) => [new Date(start + i * 1000).toISOString(), (i / 4).toString(), String(i % 3),

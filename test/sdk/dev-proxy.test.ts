@@ -133,8 +133,9 @@ describe('sdk api proxy middleware', () => {
   });
 
   it('repeats a GET once with a new token when the platform rejects the app token', async () => {
-    // 1-second tokens and a proxy whose authenticator clock is stuck: the platform rejects the cached token.
-    const short = await startServer({ tokenTtlSeconds: 1 });
+    // Short tokens and a proxy whose authenticator clock is stuck: the platform rejects the cached token.
+    // 3 s rather than 1 s, so that a loaded machine cannot expire it before the first call is answered.
+    const short = await startServer({ tokenTtlSeconds: 3 });
     const frozen = Date.now();
     const a = new Authenticator({ tokenUrl: short.key.tokenUrl, clientId: short.key.clientId, clientSecret: short.key.clientSecret, now: () => frozen });
     const mw = createApiProxy({ target: short.url, auth: a });
