@@ -1,7 +1,7 @@
 /**
  * Data commands over HTTP through @ironbridge/sdk, with the IRONBRIDGE_* binding-key variables (seed 000 §6):
- * `ironbridge token`, `ironbridge assets list`, `ironbridge ts export` and `ironbridge ts import` (CSV and JSON
- * Lines, with progress bars). They work against any platform speaking the Insights Hub APIs.
+ * `ironbridge token`, `ironbridge ts export` and `ironbridge ts import` (CSV and JSON Lines, with progress bars).
+ * They work against any platform speaking the Insights Hub APIs (the admin `assets` commands work on the data dir).
  */
 import fs from 'node:fs';
 import readline from 'node:readline';
@@ -45,7 +45,7 @@ async function aspectVariables(client: IronbridgeClient, assetId: string, aspect
   return vars;
 }
 
-const csvCell = (v: unknown): string => {
+export const csvCell = (v: unknown): string => {
   if (v === null || v === undefined) return '';
   const s = String(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;

@@ -115,6 +115,10 @@ describe('sdk authenticator', () => {
     assert.equal(own.statusCode, 401);
     await own.body.dump();
     assert.equal(await a.getAccessToken(), token);
+    // no token, no request: the call fails with the token endpoint's typed error
+    const bad = authDispatcher(auth({ clientSecret: 'not-the-secret', retries: 0 }));
+    await assert.rejects(request(`${s.url}/api/tenantmanagement/v4/tenantInfo`, { dispatcher: bad }),
+      (e: unknown) => e instanceof IronbridgeError && e.statusCode === 401 && e.code === 'invalid_client');
   });
 
   it('throws a typed error with the platform fields for bad credentials, without retrying', async () => {

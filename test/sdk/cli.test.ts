@@ -13,7 +13,8 @@ import type { Command } from 'commander';
 import { IronbridgeClient } from '@ironbridge/sdk';
 import { buildProgram } from '../../src/cli/main.js';
 import { bashScript } from '../../src/cli/completion.js';
-import { parseCsv } from '../../src/cli/data.js';
+import fc from 'fast-check';
+import { csvCell, parseCsv } from '../../src/cli/data.js';
 import { startCliChild } from '../helpers/child.js';
 import { runCli, startServer, tempDir, type TestServer } from '../helpers/server.js';
 
@@ -100,12 +101,15 @@ describe('ironbridge CLI', () => {
     assert.ok(forced.stderr.includes(`${ESC}31m`));
   });
 
-  it('prints a token and lists assets as JSON', async () => {
+  it('prints a token as JSON', async () => {
     const t = await runCli(['token', '--json'], { env });
     assert.equal(t.code, 0, t.stderr);
     const tok = JSON.parse(t.stdout) as { access_token: string; expires_in: number };
     const res = await fetch(`${s.url}/api/tenantmanagement/v4/tenantInfo`, { headers: { authorization: `Bearer ${tok.access_token}` } });
     assert.equal(res.status, 200);
+  });
+
+  it('lists assets over the API when the binding-key variables are set', async () => {
     const list = await runCli(['assets', 'list', '--json', '--filter', '{"name":"probe"}'], { env });
     assert.equal(list.code, 0, list.stderr);
     assert.deepEqual((JSON.parse(list.stdout) as { assetId: string }[]).map((a) => a.assetId), [assetId]);
@@ -148,6 +152,14 @@ describe('ironbridge CLI', () => {
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /2500 records imported/);
     assert.deepEqual(await client.timeSeries.readAll(assetId, 'env', { from, to }), lines);
+  });
+
+  it('writes CSV cells that read back as they were (commas, quotes, line breaks)', () => {
+    fc.assert(fc.property(fc.array(fc.array(fc.string(), { minLength: 2, maxLength: 5 }), { minLength: 1, maxLength: 20 }), (rows) => {
+      const text = rows.map((r) => r.map(csvCell).join(',')).join('\r\n');
+      assert.deepEqual(parseCsv(text), rows);
+    }), { numRuns: 300 });
+    assert.throws(() => parseCsv('a,"b\n'), /ends inside a quoted cell/);
   });
 
   it('rejects a bad import before writing anything, naming the row and column', async () => {

@@ -105,6 +105,33 @@ describe('sdk api proxy middleware', () => {
     for (const link of Object.values(page._links)) assert.ok(link.href.startsWith(proxy.url), link.href);
   });
 
+  it('rewrites chunked bodies up to the limit and streams larger ones through unchanged', async () => {
+    // A platform answering without Content-Length (chunked), as cloud gateways do.
+    let upstreamUrl = '';
+    const up = await listen((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/hal+json' });
+      const n = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('n'));
+      res.write('{"items":[');
+      for (let i = 0; i < n; i++) res.write(`${i ? ',' : ''}{"href":"${upstreamUrl}/api/x/${i}"}`);
+      res.end(']}');
+    });
+    upstreamUrl = up.url;
+    const events: string[] = [];
+    const mw = createApiProxy({ target: up.url, maxRewriteBytes: 4096, log: (e) => events.push(e) });
+    const p = await listen((req, res) => mw(req, res));
+    try {
+      const small = (await (await fetch(`${p.url}/api/x?n=10`)).json()) as { items: { href: string }[] };
+      assert.deepEqual(small.items.map((i) => i.href), Array.from({ length: 10 }, (_, i) => `${p.url}/api/x/${i}`));
+      const big = (await (await fetch(`${p.url}/api/x?n=2000`)).json()) as { items: { href: string }[] };
+      assert.equal(big.items.length, 2000);
+      assert.equal(big.items[1999]?.href, `${up.url}/api/x/1999`);
+      assert.ok(events.includes('proxy.rewriteSkipped'));
+    } finally {
+      p.server.close();
+      up.server.close();
+    }
+  });
+
   it('repeats a GET once with a new token when the platform rejects the app token', async () => {
     // Short tokens and a proxy whose authenticator clock is stuck: the platform rejects the cached token.
     // 3 s, so that a loaded machine cannot expire the token before its first use.

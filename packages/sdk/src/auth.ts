@@ -265,8 +265,9 @@ export class Authenticator implements TokenSource {
         message: 'the token endpoint answered without an access_token' }, 'POST', url);
     }
     // Lifetime from expires_in, measured from when the request was sent; else from the JWT exp; else 5 minutes.
-    const expiresAt = typeof body.expires_in === 'number' && body.expires_in > 0
-      ? started + body.expires_in * 1000
+    const expiresIn = Number(body.expires_in);
+    const expiresAt = Number.isFinite(expiresIn) && expiresIn > 0
+      ? started + expiresIn * 1000
       : jwtExp(body.access_token) ?? started + 300_000;
     const lifetime = Math.max(0, expiresAt - started);
     const ahead = Math.min((this.#options.refreshAheadSeconds ?? 300) * 1000, lifetime / 5);

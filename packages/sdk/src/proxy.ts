@@ -164,18 +164,32 @@ export function createApiProxy(options: ApiProxyOptions): Middleware {
     const type = String(upstream.headers['content-type'] ?? '');
     const length = Number(upstream.headers['content-length'] ?? NaN);
     const encoded = upstream.headers['content-encoding'] && upstream.headers['content-encoding'] !== 'identity';
+    const chunks: Buffer[] = [];
+    const iterator = (upstream.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
     if (rewrite && REWRITABLE.test(type) && !encoded && !(length > maxRewrite)) {
-      const text = await upstream.body.text();
-      const body = Buffer.from(swap(text));
-      out['content-length'] = String(body.length);
-      res.writeHead(upstream.statusCode, out);
-      res.end(req.method === 'HEAD' ? undefined : body);
-      return;
+      // Buffered up to maxRewriteBytes; a body that turns out larger streams through unchanged.
+      let size = 0;
+      let ended = false;
+      while (size <= maxRewrite) {
+        const next = await iterator.next();
+        if (next.done) { ended = true; break; }
+        chunks.push(next.value);
+        size += next.value.length;
+      }
+      if (ended) {
+        const body = Buffer.from(swap(Buffer.concat(chunks).toString('utf8')));
+        out['content-length'] = String(body.length);
+        res.writeHead(upstream.statusCode, out);
+        res.end(req.method === 'HEAD' ? undefined : body);
+        return;
+      }
+      options.log?.('proxy.rewriteSkipped', { path: req.url, reason: `body larger than ${maxRewrite} bytes` });
     }
     if (upstream.headers['content-length'] !== undefined) out['content-length'] = String(upstream.headers['content-length']);
     res.writeHead(upstream.statusCode, out);
-    for await (const chunk of upstream.body) {
-      if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
+    for (const chunk of chunks) res.write(chunk);
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      if (!res.write(next.value)) await new Promise((r) => res.once('drain', r));
     }
     res.end();
   }
