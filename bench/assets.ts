@@ -68,7 +68,7 @@ async function main() {
     process.stderr.write(`level ${level + 1}: ${size} assets\n`);
     previous = current;
   }
-  store.db.exec('ANALYZE');
+  store.analyze();
   const seedSeconds = (performance.now() - t0) / 1000;
   const sampleParent = previous[0]!.parentId!;
 
