@@ -86,6 +86,12 @@ function checkIfMatch(pre: Preconditions, current: number, what: string): void {
   }
 }
 
+/** PUT on an existing resource: `If-None-Match: *` means create-only (409); otherwise If-Match is required. */
+function checkUpdatePreconditions(pre: Preconditions, current: number, resource: string, id: string): void {
+  if (pre.ifNoneMatch !== undefined && pre.ifNoneMatch.trim() === '*') throw AssetErrors.exists({ resource, id });
+  checkIfMatch(pre, current, `${resource} ${id}`);
+}
+
 const concurrentChange = (what: string) =>
   Generic.preconditionFailed({ reason: `${what} was changed concurrently; read it again and retry with its new etag` });
 
@@ -270,8 +276,9 @@ export class AssetService {
     const cat = await this.catalog(tenant);
     if (cat.aspectTypes.has(cat.resolveId(id)) && cat.aspectType(id)!.tenant === CORE_TENANT) throw AssetErrors.readOnly({ id });
     checkTypeId(id, tenant);
-    const next = this.parseAspectType(tenant, id, raw);
     const old = await this.store.getAspectType(tenant, id);
+    if (old) checkUpdatePreconditions(pre, old.etag, 'aspect type', id);
+    const next = this.parseAspectType(tenant, id, raw);
     if (!old) {
       if (pre.ifMatch !== undefined && pre.ifMatch !== '') {
         throw Generic.preconditionFailed({ reason: `If-Match was sent but aspect type ${id} does not exist` });
@@ -288,8 +295,6 @@ export class AssetService {
       await this.emit({ type: 'aspecttype.created', tenant, aspectTypeId: id });
       return { record: next, created: true };
     }
-    if (pre.ifNoneMatch !== undefined && pre.ifNoneMatch.trim() === '*') throw AssetErrors.exists({ resource: 'aspect type', id });
-    checkIfMatch(pre, old.etag, `aspect type ${id}`);
     await this.modelLocked(tenant, id);
     this.checkAspectTypeUpdate(old, next);
     const record = { ...next, etag: old.etag + 1 };
@@ -417,8 +422,9 @@ export class AssetService {
     const cat = await this.catalog(tenant);
     if (cat.assetType(id)?.tenant === CORE_TENANT) throw AssetErrors.readOnly({ id });
     checkTypeId(id, tenant);
-    const next = this.parseAssetType(tenant, id, raw, cat);
     const old = await this.store.getAssetType(tenant, id);
+    if (old) checkUpdatePreconditions(pre, old.etag, 'asset type', id);
+    const next = this.parseAssetType(tenant, id, raw, cat);
     this.checkFamilyNames(next, cat);
     if (!old) {
       if (pre.ifMatch !== undefined && pre.ifMatch !== '') {
@@ -437,8 +443,6 @@ export class AssetService {
       await this.emit({ type: 'assettype.created', tenant, typeId: id });
       return { record: next, created: true, catalog: cat };
     }
-    if (pre.ifNoneMatch !== undefined && pre.ifNoneMatch.trim() === '*') throw AssetErrors.exists({ resource: 'asset type', id });
-    checkIfMatch(pre, old.etag, `asset type ${id}`);
     await this.modelLocked(tenant, id);
     this.checkAssetTypeUpdate(old, next);
     const record = { ...next, etag: old.etag + 1 };
