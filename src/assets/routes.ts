@@ -155,6 +155,21 @@ export async function assetRoutes(root: FastifyInstance, service: AssetService):
       return reply.code(204).send();
     });
 
+    app.patch<{ Params: { id: string } }>(`${BASE_PATH}/assettypes/:id/variables`, W, async (req, reply) => {
+      const { record, catalog } = await service.patchTypeVariables(principal(req).tenant, req.params.id, req.body, pre(req));
+      reply.header('etag', `"${record.etag}"`);
+      return renderAssetType(record, catalog, false, baseUrl(req));
+    });
+    app.put<{ Params: { id: string; key: string } }>(`${BASE_PATH}/assettypes/:id/fileAssignments/:key`, W, async (req, reply) => {
+      const { record, catalog } = await service.putTypeFileAssignment(principal(req).tenant, req.params.id, req.params.key, req.body, pre(req));
+      reply.header('etag', `"${record.etag}"`);
+      return renderAssetType(record, catalog, false, baseUrl(req));
+    });
+    app.delete<{ Params: { id: string; key: string } }>(`${BASE_PATH}/assettypes/:id/fileAssignments/:key`, W, async (req, reply) => {
+      await service.deleteTypeFileAssignment(principal(req).tenant, req.params.id, req.params.key, pre(req));
+      return reply.code(204).send();
+    });
+
     // ------------------------------------------------------------ assets
     app.get(`${BASE_PATH}/assets`, R, async (req) => {
       const page = await service.listAssets(caller(req), listQuery(req));
@@ -188,6 +203,10 @@ export async function assetRoutes(root: FastifyInstance, service: AssetService):
       sendAsset(req, reply, await service.setLocation(caller(req), req.params.id, req.body, pre(req))));
     app.delete<{ Params: { id: string } }>(`${BASE_PATH}/assets/:id/location`, W, async (req, reply) =>
       sendAsset(req, reply, await service.deleteLocation(caller(req), req.params.id, pre(req))));
+    app.put<{ Params: { id: string; key: string } }>(`${BASE_PATH}/assets/:id/fileAssignments/:key`, W, async (req, reply) =>
+      sendAsset(req, reply, await service.putAssetFileAssignment(caller(req), req.params.id, req.params.key, req.body, pre(req))));
+    app.delete<{ Params: { id: string; key: string } }>(`${BASE_PATH}/assets/:id/fileAssignments/:key`, W, async (req, reply) =>
+      sendAsset(req, reply, await service.deleteAssetFileAssignment(caller(req), req.params.id, req.params.key, pre(req))));
     app.get<{ Params: { id: string } }>(`${BASE_PATH}/assets/:id/aspects`, R, async (req) => {
       const { asset, page } = await service.aspectsOf(caller(req), req.params.id, listQuery(req));
       const b = baseUrl(req);

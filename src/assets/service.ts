@@ -466,6 +466,69 @@ export class AssetService {
     return this.putAssetType(tenant, id, merged, { ifMatch: String(current.etag) });
   }
 
+  /** A checked, etag-guarded change of one tenant asset type (members endpoints). */
+  private async modifyAssetType(tenant: string, id: string, pre: Preconditions,
+    change: (t: AssetTypeRecord, cat: TypeCatalog) => AssetTypeRecord): Promise<{ record: AssetTypeRecord; catalog: TypeCatalog }> {
+    const cat = await this.catalog(tenant);
+    const t = cat.assetType(id);
+    if (!t) throw AssetErrors.assetTypeNotFound({ id });
+    if (t.tenant === CORE_TENANT) throw AssetErrors.readOnly({ id });
+    checkIfMatch(pre, t.etag, `asset type ${id}`);
+    await this.modelLocked(tenant, id);
+    const record = { ...change(t, cat), etag: t.etag + 1 };
+    if (!(await this.store.updateAssetType(record, t.etag))) throw concurrentChange(`asset type ${id}`);
+    cat.put(record);
+    await this.emit({ type: 'assettype.updated', tenant, typeId: t.id });
+    return { record, catalog: cat };
+  }
+
+  async putTypeFileAssignment(tenant: string, id: string, key: string, raw: unknown, pre: Preconditions) {
+    const assignment = parseFileAssignment(key, raw);
+    return this.modifyAssetType(tenant, id, pre, (t) => ({
+      ...t, fileAssignments: [...t.fileAssignments.filter((f) => f.key !== key), assignment],
+    }));
+  }
+
+  async deleteTypeFileAssignment(tenant: string, id: string, key: string, pre: Preconditions) {
+    return this.modifyAssetType(tenant, id, pre, (t) => {
+      if (!t.fileAssignments.some((f) => f.key === key)) throw Generic.noMatch({ resource: `file assignment "${key}" on asset type ${id}` });
+      return { ...t, fileAssignments: t.fileAssignments.filter((f) => f.key !== key) };
+    });
+  }
+
+  /**
+   * PATCH /assettypes/{id}/variables (reference §1.1): per own variable a new name, unit, longer length or
+   * default value. A rename keeps the values assets of the type family hold.
+   */
+  async patchTypeVariables(tenant: string, id: string, raw: unknown, pre: Preconditions) {
+    const changes = asObject(raw, 'body');
+    const renames: [string, string][] = [];
+    const result = await this.modifyAssetType(tenant, id, pre, (t, cat) => {
+      const variables = t.variables.map((v) => ({ ...v }));
+      for (const [name, rawChange] of Object.entries(changes)) {
+        const v = variables.find((x) => x.name === name);
+        if (!v) throw invalidBody(name, `is not a variable declared by asset type ${t.id} (inherited variables change on their own type)`);
+        const c = asObject(rawChange, name);
+        for (const f of Object.keys(c)) {
+          if (!['name', 'unit', 'length', 'defaultValue'].includes(f)) throw invalidBody(`${name}.${f}`, 'only name, unit, length and defaultValue can change');
+        }
+        const merged = parseVariable({ ...v, ...c, qualityCode: false }, name, 'assettype');
+        if (merged.dataType !== v.dataType) throw AssetErrors.immutable({ field: `${name}.dataType`, resource: `asset type ${t.id}` });
+        if ((merged.length ?? 0) < (v.length ?? 0)) throw invalidBody(`${name}.length`, `may only increase (now ${v.length})`);
+        if (merged.name !== v.name) renames.push([v.name, merged.name]);
+        Object.assign(v, { name: merged.name, unit: merged.unit, length: merged.length, defaultValue: merged.defaultValue });
+      }
+      checkUnique(variables.map((v) => v.name), 'variables', 'variable');
+      const next = { ...t, variables };
+      this.checkFamilyNames(next, cat);
+      return next;
+    });
+    for (const [from, to] of renames) {
+      await this.store.renameVariableValues(tenant, result.catalog.family(id), from, to);
+    }
+    return result;
+  }
+
   async deleteAssetType(tenant: string, id: string, pre: Preconditions): Promise<void> {
     const cat = await this.catalog(tenant);
     const t = cat.assetType(id);
@@ -666,24 +729,42 @@ export class AssetService {
     return next;
   }
 
-  async setLocation(caller: Caller, assetId: string, raw: unknown, pre: Preconditions): Promise<AssetRecord> {
+  /** A checked, etag-guarded change of one live asset; `change` returning the same record changes nothing. */
+  private async modifyAsset(caller: Caller, assetId: string, pre: Preconditions,
+    change: (a: AssetRecord) => AssetRecord): Promise<AssetRecord> {
     const current = await this.liveAsset(caller, assetId);
     checkIfMatch(pre, current.etag, `asset ${assetId}`);
-    const next = { ...current, location: parseLocation(raw), etag: current.etag + 1 };
+    const changed = change(current);
+    if (changed === current) return current;
+    const next = { ...changed, etag: current.etag + 1 };
     if (!(await this.store.updateAsset(next, current.etag))) throw concurrentChange(`asset ${assetId}`);
     await this.emit({ type: 'asset.updated', tenant: caller.tenant, assetId });
     return next;
   }
 
+  async setLocation(caller: Caller, assetId: string, raw: unknown, pre: Preconditions): Promise<AssetRecord> {
+    const location = parseLocation(raw);
+    return this.modifyAsset(caller, assetId, pre, (a) => ({ ...a, location }));
+  }
+
   /** Removes only the asset's own location; the nearest ancestor's location shows again (reference §1.4). */
   async deleteLocation(caller: Caller, assetId: string, pre: Preconditions): Promise<AssetRecord> {
-    const current = await this.liveAsset(caller, assetId);
-    checkIfMatch(pre, current.etag, `asset ${assetId}`);
-    if (current.location === null) return current;
-    const next = { ...current, location: null, etag: current.etag + 1 };
-    if (!(await this.store.updateAsset(next, current.etag))) throw concurrentChange(`asset ${assetId}`);
-    await this.emit({ type: 'asset.updated', tenant: caller.tenant, assetId });
-    return next;
+    return this.modifyAsset(caller, assetId, pre, (a) => (a.location === null ? a : { ...a, location: null }));
+  }
+
+  async putAssetFileAssignment(caller: Caller, assetId: string, key: string, raw: unknown, pre: Preconditions): Promise<AssetRecord> {
+    const assignment = parseFileAssignment(key, raw);
+    return this.modifyAsset(caller, assetId, pre, (a) => ({
+      ...a, fileAssignments: [...a.fileAssignments.filter((f) => f.key !== key), assignment],
+    }));
+  }
+
+  /** Removes the asset's own assignment; an assignment of the same key on its type shows again (reference §1.1). */
+  async deleteAssetFileAssignment(caller: Caller, assetId: string, key: string, pre: Preconditions): Promise<AssetRecord> {
+    return this.modifyAsset(caller, assetId, pre, (a) => {
+      if (!a.fileAssignments.some((f) => f.key === key)) throw Generic.noMatch({ resource: `own file assignment "${key}" on asset ${assetId}` });
+      return { ...a, fileAssignments: a.fileAssignments.filter((f) => f.key !== key) };
+    });
   }
 
   async listAssets(caller: Caller, q: ListQuery): Promise<PageResult<AssetRecord>> {
@@ -791,6 +872,12 @@ function parseLocation(raw: unknown): Location {
     out[f] = v;
   }
   return out;
+}
+
+/** Body `{fileId}` of the file assignment endpoints; the key comes from the path. */
+function parseFileAssignment(key: string, raw: unknown): FileAssignment {
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(key)) throw Generic.invalidParameter({ name: 'key', rule: 'must be 1-64 letters, digits or underscores' });
+  return { key, fileId: requireString(asObject(raw, 'body'), 'fileId', 'fileId', 64) };
 }
 
 function parseFileAssignments(raw: unknown): FileAssignment[] {

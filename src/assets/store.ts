@@ -53,6 +53,8 @@ export interface AssetStore {
   moveAsset(rec: AssetRecord, oldPath: string, expectedEtag: number): Promise<boolean>;
   listAssets(tenant: string, query: AssetQuery): Promise<Page<AssetRecord>>;
   countChildren(tenant: string, assetId: string): Promise<number>;
+  /** Renames a variable in the own values of every asset of the given types (a variable rename on their type). */
+  renameVariableValues(tenant: string, typeIds: string[], from: string, to: string): Promise<void>;
   /** Number of live assets whose type is one of typeIds. */
   countAssetsOfTypes(tenant: string, typeIds: string[]): Promise<number>;
 

@@ -269,6 +269,21 @@ export class SqliteAssetStore implements AssetStore {
     return (this.stmts.children.get(tenant, assetId) as { n: number }).n;
   }
 
+  async renameVariableValues(tenant: string, typeIds: string[], from: string, to: string) {
+    if (typeIds.length === 0) return;
+    const select = this.db.prepare(`SELECT asset_id, body FROM assets WHERE tenant = ?
+      AND type_id IN (${typeIds.map(() => '?').join(',')})`);
+    const update = this.db.prepare('UPDATE assets SET body = ? WHERE tenant = ? AND asset_id = ?');
+    this.db.transaction(() => {
+      for (const row of select.all(tenant, ...typeIds) as { asset_id: string; body: string }[]) {
+        const body = JSON.parse(row.body) as AssetBody;
+        if (!body.variables.some((v) => v.name === from)) continue;
+        body.variables = body.variables.map((v) => (v.name === from ? { ...v, name: to } : v));
+        update.run(JSON.stringify(body), tenant, row.asset_id);
+      }
+    }).immediate();
+  }
+
   async countAssetsOfTypes(tenant: string, typeIds: string[]) {
     if (typeIds.length === 0) return 0;
     const row = this.db.prepare(`SELECT COUNT(*) AS n FROM assets WHERE tenant = ? AND deleted IS NULL
