@@ -86,6 +86,23 @@ function checkIfMatch(pre: Preconditions, current: number, what: string): void {
   }
 }
 
+/** Creates a type after the create-time checks: no If-Match, id and name not yet used in the tenant. */
+async function insertType<T extends { id: string; tenant: string; name: string }>(kind: string, next: T, pre: Preconditions,
+  visible: Iterable<T>, create: (t: T) => Promise<void>): Promise<void> {
+  if (pre.ifMatch !== undefined && pre.ifMatch !== '') {
+    throw Generic.preconditionFailed({ reason: `If-Match was sent but ${kind} ${next.id} does not exist` });
+  }
+  for (const t of visible) {
+    if (t.tenant === next.tenant && t.name === next.name) throw AssetErrors.exists({ resource: `${kind} named`, id: next.name });
+  }
+  try {
+    await create(next);
+  } catch (err) {
+    if (err instanceof StoreConflict) throw AssetErrors.exists({ resource: kind, id: next.id });
+    throw err;
+  }
+}
+
 /** PUT on an existing resource: `If-None-Match: *` means create-only (409); otherwise If-Match is required. */
 function checkUpdatePreconditions(pre: Preconditions, current: number, resource: string, id: string): void {
   if (pre.ifNoneMatch !== undefined && pre.ifNoneMatch.trim() === '*') throw AssetErrors.exists({ resource, id });
@@ -221,6 +238,16 @@ export class AssetService {
     if (await this.store.getModelLock(tenant)) throw AssetErrors.modelLocked({ id });
   }
 
+  /** Before changing or deleting a tenant type: it exists, is not a core type, If-Match matches, no model lock. */
+  private async writableType<T extends { tenant: string; etag: number }>(t: T | undefined, kind: 'aspect type' | 'asset type',
+    id: string, pre: Preconditions): Promise<T> {
+    if (!t) throw kind === 'aspect type' ? AssetErrors.aspectTypeNotFound({ id }) : AssetErrors.assetTypeNotFound({ id });
+    if (t.tenant === CORE_TENANT) throw AssetErrors.readOnly({ id });
+    checkIfMatch(pre, t.etag, `${kind} ${id}`);
+    await this.modelLocked(t.tenant, id);
+    return t;
+  }
+
   // ---------------------------------------------------------------- aspect types (reference §1.2)
 
   async listAspectTypes(tenant: string, q: ListQuery): Promise<PageResult<AspectTypeRecord>> {
@@ -280,18 +307,7 @@ export class AssetService {
     if (old) checkUpdatePreconditions(pre, old.etag, 'aspect type', id);
     const next = this.parseAspectType(tenant, id, raw);
     if (!old) {
-      if (pre.ifMatch !== undefined && pre.ifMatch !== '') {
-        throw Generic.preconditionFailed({ reason: `If-Match was sent but aspect type ${id} does not exist` });
-      }
-      if ([...cat.aspectTypes.values()].some((t) => t.tenant === tenant && t.name === next.name)) {
-        throw AssetErrors.exists({ resource: 'aspect type named', id: next.name });
-      }
-      try {
-        await this.store.createAspectType(next);
-      } catch (err) {
-        if (err instanceof StoreConflict) throw AssetErrors.exists({ resource: 'aspect type', id });
-        throw err;
-      }
+      await insertType('aspect type', next, pre, cat.aspectTypes.values(), (t) => this.store.createAspectType(t));
       await this.emit({ type: 'aspecttype.created', tenant, aspectTypeId: id });
       return { record: next, created: true };
     }
@@ -304,9 +320,7 @@ export class AssetService {
   }
 
   async patchAspectType(tenant: string, id: string, patch: unknown, pre: Preconditions): Promise<AspectTypeRecord> {
-    const current = await this.getAspectType(tenant, id);
-    if (current.tenant === CORE_TENANT) throw AssetErrors.readOnly({ id });
-    checkIfMatch(pre, current.etag, `aspect type ${id}`);
+    const current = await this.writableType((await this.catalog(tenant)).aspectType(id), 'aspect type', id, pre);
     const { id: _i, tenant: _t, etag: _e, ...writable } = current;
     const merged = mergePatch(writable, asObject(patch, 'body'));
     return (await this.putAspectType(tenant, id, merged, { ifMatch: String(current.etag) })).record;
@@ -314,11 +328,7 @@ export class AssetService {
 
   async deleteAspectType(tenant: string, id: string, pre: Preconditions): Promise<void> {
     const cat = await this.catalog(tenant);
-    const t = cat.aspectType(id);
-    if (!t) throw AssetErrors.aspectTypeNotFound({ id });
-    if (t.tenant === CORE_TENANT) throw AssetErrors.readOnly({ id });
-    checkIfMatch(pre, t.etag, `aspect type ${id}`);
-    await this.modelLocked(tenant, id);
+    const t = await this.writableType(cat.aspectType(id), 'aspect type', id, pre);
     const user = [...cat.assetTypes.values()].find((at) => at.aspects.some((a) => a.aspectTypeId === t.id));
     if (user) throw AssetErrors.inUse({ resource: 'aspect type', id, reason: `asset type ${user.id} uses it` });
     if (!(await this.store.deleteAspectType(tenant, t.id, t.etag))) throw concurrentChange(`aspect type ${id}`);
@@ -427,18 +437,7 @@ export class AssetService {
     const next = this.parseAssetType(tenant, id, raw, cat);
     this.checkFamilyNames(next, cat);
     if (!old) {
-      if (pre.ifMatch !== undefined && pre.ifMatch !== '') {
-        throw Generic.preconditionFailed({ reason: `If-Match was sent but asset type ${id} does not exist` });
-      }
-      if ([...cat.assetTypes.values()].some((t) => t.tenant === tenant && t.name === next.name)) {
-        throw AssetErrors.exists({ resource: 'asset type named', id: next.name });
-      }
-      try {
-        await this.store.createAssetType(next);
-      } catch (err) {
-        if (err instanceof StoreConflict) throw AssetErrors.exists({ resource: 'asset type', id });
-        throw err;
-      }
+      await insertType('asset type', next, pre, cat.assetTypes.values(), (t) => this.store.createAssetType(t));
       cat.put(next);
       await this.emit({ type: 'assettype.created', tenant, typeId: id });
       return { record: next, created: true, catalog: cat };
@@ -458,9 +457,7 @@ export class AssetService {
   }
 
   async patchAssetType(tenant: string, id: string, patch: unknown, pre: Preconditions) {
-    const { type: current } = await this.getAssetType(tenant, id);
-    if (current.tenant === CORE_TENANT) throw AssetErrors.readOnly({ id });
-    checkIfMatch(pre, current.etag, `asset type ${id}`);
+    const current = await this.writableType((await this.catalog(tenant)).assetType(id), 'asset type', id, pre);
     const { id: _i, tenant: _t, etag: _e, ...writable } = current;
     const merged = mergePatch(writable, asObject(patch, 'body'));
     return this.putAssetType(tenant, id, merged, { ifMatch: String(current.etag) });
@@ -470,11 +467,7 @@ export class AssetService {
   private async modifyAssetType(tenant: string, id: string, pre: Preconditions,
     change: (t: AssetTypeRecord, cat: TypeCatalog) => AssetTypeRecord): Promise<{ record: AssetTypeRecord; catalog: TypeCatalog }> {
     const cat = await this.catalog(tenant);
-    const t = cat.assetType(id);
-    if (!t) throw AssetErrors.assetTypeNotFound({ id });
-    if (t.tenant === CORE_TENANT) throw AssetErrors.readOnly({ id });
-    checkIfMatch(pre, t.etag, `asset type ${id}`);
-    await this.modelLocked(tenant, id);
+    const t = await this.writableType(cat.assetType(id), 'asset type', id, pre);
     const record = { ...change(t, cat), etag: t.etag + 1 };
     if (!(await this.store.updateAssetType(record, t.etag))) throw concurrentChange(`asset type ${id}`);
     cat.put(record);
@@ -531,11 +524,7 @@ export class AssetService {
 
   async deleteAssetType(tenant: string, id: string, pre: Preconditions): Promise<void> {
     const cat = await this.catalog(tenant);
-    const t = cat.assetType(id);
-    if (!t) throw AssetErrors.assetTypeNotFound({ id });
-    if (t.tenant === CORE_TENANT) throw AssetErrors.readOnly({ id });
-    checkIfMatch(pre, t.etag, `asset type ${id}`);
-    await this.modelLocked(tenant, id);
+    const t = await this.writableType(cat.assetType(id), 'asset type', id, pre);
     const child = [...cat.assetTypes.values()].find((c) => c.parentTypeId === t.id);
     if (child) throw AssetErrors.inUse({ resource: 'asset type', id, reason: `asset type ${child.id} derives from it` });
     const n = await this.store.countAssetsOfTypes(tenant, [t.id]);
