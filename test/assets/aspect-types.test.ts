@@ -151,4 +151,18 @@ describe('aspect types (reference §1.2)', () => {
     assert.equal(core.status, 403);
     assert.equal((await call(s, 'PUT', '/aspecttypes/core.environment', aspectType('environment', 'dynamic', []), { 'if-match': '0' })).status, 403);
   });
+
+  it('announces aspect and asset type changes after commit', async () => {
+    const seen: string[] = [];
+    const off = s.platform.assets.events.on((e) => { seen.push(`${e.type} ${'aspectTypeId' in e ? e.aspectTypeId : 'typeId' in e ? e.typeId : ''}`); });
+    await put('Ev', aspectType('Ev', 'static', [dbl('v')]));
+    await put('Ev', aspectType('Ev', 'static', [dbl('v'), dbl('w')]), { 'if-match': '0' });
+    await call(s, 'PUT', `/assettypes/${T}.EvT`, { name: 'EvT', parentTypeId: 'core.basicasset' });
+    await call(s, 'DELETE', `/assettypes/${T}.EvT`, undefined, { 'if-match': '0' });
+    await call(s, 'DELETE', `/aspecttypes/${T}.Ev`, undefined, { 'if-match': '1' });
+    await put('Ev', aspectType('Ev', 'static', [{ name: 'bad', dataType: 'NOPE' }]));
+    off();
+    assert.deepEqual(seen, [`aspecttype.created ${T}.Ev`, `aspecttype.updated ${T}.Ev`, `assettype.created ${T}.EvT`,
+      `assettype.deleted ${T}.EvT`, `aspecttype.deleted ${T}.Ev`]);
+  });
 });
