@@ -902,6 +902,7 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   const out: Record<string, unknown> = target !== null && typeof target === 'object' && !Array.isArray(target)
     ? { ...(target as Record<string, unknown>) } : {};
   for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
+    if (k === '__proto__') continue; // never let a body key reach an object's prototype
     if (v === null) delete out[k];
     else out[k] = mergePatch(out[k], v);
   }

@@ -89,8 +89,9 @@ function parseEntry(key: string, value: unknown, path: string, fields: FieldSpec
     const inner = parseObject(value, path, fields, depth + 1);
     return inner === null ? null : { kind: 'not', item: inner };
   }
-  const kind = fields[key];
-  if (kind === undefined) return null;
+  // own properties only: a clause named like an Object.prototype member ("toString") is just an unknown field
+  if (!Object.hasOwn(fields, key)) return null;
+  const kind = fields[key]!;
   return parseCondition(key, kind, value, path, depth);
 }
 

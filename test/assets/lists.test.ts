@@ -107,6 +107,7 @@ describe('asset lists: HAL paging, sort and the filter language (reference §1.6
   it('ignores unknown fields and rejects malformed clauses naming them', async () => {
     assert.equal((await filtered({ colour: 'red', name: 'Valve' })).length, 1);
     assert.equal((await filtered({ colour: { weird: [1] } })).length, 9);
+    assert.equal((await filtered({ toString: '', constructor: { eq: 'x' }, __proto__: 1 })).length, 9);
     const cases: [unknown, string][] = [
       [{ name: { like: 'x' } }, 'name.like'],
       [{ name: { startsWith: 5 } }, 'name.startsWith'],

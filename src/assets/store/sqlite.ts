@@ -138,6 +138,9 @@ export class SqliteAssetStore implements AssetStore {
   private readonly aspectTypes: TypeTable<AspectTypeRecord>;
   private readonly assetTypes: TypeTable<AssetTypeRecord>;
   private readonly stmts;
+  private readonly counts = new Map<string, { version: string; n: number }>();
+  /** Incremented by every asset write of this connection (data_version only sees other connections). */
+  private writes = 0;
   private readonly listCache = new Map<string, { list: Statement<unknown[]>; count: Statement<unknown[]> }>();
 
   constructor(opts: { dataDir: string; sync: SqliteSync }) {
@@ -212,6 +215,7 @@ export class SqliteAssetStore implements AssetStore {
 
   async createAsset(rec: AssetRecord) {
     try {
+      this.writes++;
       this.stmts.insertAsset.run(assetParams(rec));
     } catch (err) {
       if (isUniqueViolation(err)) throw new StoreConflict(`asset ${rec.assetId} exists`);
@@ -220,12 +224,14 @@ export class SqliteAssetStore implements AssetStore {
   }
 
   async updateAsset(rec: AssetRecord, expected: number) {
+    this.writes++;
     return this.stmts.updateAsset.run({ ...assetParams(rec), expected }).changes === 1;
   }
 
   async moveAsset(rec: AssetRecord, oldPath: string, expected: number) {
     const oldPrefix = subtreePrefix({ path: oldPath, assetId: rec.assetId });
     const newPrefix = subtreePrefix(rec);
+    this.writes++;
     const run = this.db.transaction(() => {
       if (this.stmts.updateAsset.run({ ...assetParams(rec), expected }).changes !== 1) return false;
       this.stmts.movePaths.run(newPrefix, oldPrefix.length + 1, rec.tenant, oldPrefix, `${oldPrefix}/`, `${oldPrefix}0`);
@@ -241,7 +247,9 @@ export class SqliteAssetStore implements AssetStore {
     if (!s) {
       if (this.listCache.size > 500) this.listCache.clear();
       s = {
-        list: this.db.prepare<unknown[]>(`SELECT * FROM assets WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`),
+        // The page is cut from the index (rowids only), then only its rows are read.
+        list: this.db.prepare<unknown[]>(`SELECT * FROM assets WHERE rowid IN
+          (SELECT rowid FROM assets WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?) ORDER BY ${order}`),
         count: this.db.prepare<unknown[]>(`SELECT COUNT(*) AS n FROM assets WHERE ${where}`),
       };
       this.listCache.set(key, s);
@@ -260,9 +268,23 @@ export class SqliteAssetStore implements AssetStore {
       'asset_id ASC'].join(', ');
     const s = this.listStatements(where, order);
     const params = [tenant, ...filter.params];
-    const total = (s.count.get(...params) as { n: number }).n;
+    const total = this.cachedCount(`${where}\u0000${JSON.stringify(params)}`, () => (s.count.get(...params) as { n: number }).n);
     const items = q.offset >= total ? [] : (s.list.all(...params, q.limit, q.offset) as AssetRow[]).map(assetOf);
     return { items, total };
+  }
+
+  /**
+   * List totals are cached until the assets table changes: by this store (writes counter) or by another
+   * connection, e.g. a CLI process (SQLite's data_version).
+   */
+  private cachedCount(key: string, count: () => number): number {
+    const version = `${this.db.pragma('data_version', { simple: true }) as number}:${this.writes}`;
+    const hit = this.counts.get(key);
+    if (hit && hit.version === version) return hit.n;
+    const n = count();
+    if (this.counts.size >= 1000) this.counts.clear();
+    this.counts.set(key, { version, n });
+    return n;
   }
 
   async countChildren(tenant: string, assetId: string) {
@@ -274,6 +296,7 @@ export class SqliteAssetStore implements AssetStore {
     const select = this.db.prepare(`SELECT asset_id, body FROM assets WHERE tenant = ?
       AND type_id IN (${typeIds.map(() => '?').join(',')})`);
     const update = this.db.prepare('UPDATE assets SET body = ? WHERE tenant = ? AND asset_id = ?');
+    this.writes++;
     this.db.transaction(() => {
       for (const row of select.all(tenant, ...typeIds) as { asset_id: string; body: string }[]) {
         const body = JSON.parse(row.body) as AssetBody;
