@@ -56,8 +56,9 @@ function withEtag<T>(req: FastifyRequest, reply: FastifyReply, etag: number, bod
   reply.header('etag', `"${etag}"`);
   const inm = req.headers['if-none-match'];
   if (req.method === 'GET' && inm) {
-    const tags = inm.split(',').map((t) => t.trim());
-    if (tags.some((t) => t === '*' || (t !== '' && parseEtag(t, 'If-None-Match') === etag))) return reply.code(304).send();
+    // a tag that is not one of our integer etags simply does not match
+    const matches = (t: string) => { try { return parseEtag(t, 'If-None-Match') === etag; } catch { return false; } };
+    if (inm.split(',').map((t) => t.trim()).some((t) => t === '*' || matches(t))) return reply.code(304).send();
   }
   return body();
 }
