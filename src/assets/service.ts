@@ -370,7 +370,10 @@ export class AssetService {
       if (!/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(aname)) {
         throw invalidBody(`aspects[${i}].name`, 'must start with a letter and have 1-64 letters, digits or underscores');
       }
-      const ref = requireString(o, 'aspectTypeId', `aspects[${i}].aspectTypeId`, 128);
+      // A body read back from GET carries the embedded aspectType instead of aspectTypeId; accept both.
+      const embedded = o['aspectType'] !== null && typeof o['aspectType'] === 'object' ? (o['aspectType'] as Record<string, unknown>)['id'] : undefined;
+      const ref = o['aspectTypeId'] === undefined && typeof embedded === 'string'
+        ? embedded : requireString(o, 'aspectTypeId', `aspects[${i}].aspectTypeId`, 128);
       const at = cat.aspectType(ref);
       if (!at) throw AssetErrors.referenceNotFound({ field: `aspects[${i}].aspectTypeId`, id: ref });
       return { name: aname, aspectTypeId: at.id };

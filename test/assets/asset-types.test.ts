@@ -141,4 +141,13 @@ describe('asset types and inheritance (reference §1.3)', () => {
     const kids = await q({ parentTypeId: `${T}.F2` });
     assert.deepEqual(kids.body._embedded.assetTypes.map((t: { id: string }) => t.id), [`${T}.F3`, `${T}.F5`]);
   });
+
+  it('takes back the body a GET returned (embedded aspectType instead of aspectTypeId)', async () => {
+    assert.equal((await putType('RoundTrip', { parentTypeId: 'core.basicasset', aspects: [{ name: 't', aspectTypeId: `${T}.Temp` }] })).status, 201);
+    const got = (await call(s, 'GET', `/assettypes/${T}.RoundTrip`)).body;
+    const back = await call(s, 'PUT', `/assettypes/${T}.RoundTrip`, { ...got, description: 'round trip' }, { 'if-match': String(got.etag) });
+    assert.equal(back.status, 200, JSON.stringify(back.body));
+    assert.equal(back.body.description, 'round trip');
+    assert.equal(back.body.aspects[0].aspectType.id, `${T}.Temp`);
+  });
 });
