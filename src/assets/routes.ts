@@ -222,12 +222,11 @@ export async function assetRoutes(root: FastifyInstance, service: AssetService):
       return halPage(page, 'aspects', items, requestUrl(req));
     });
     app.get<{ Params: { id: string } }>(`${BASE_PATH}/assets/:id/variables`, R, async (req) => {
-      const { asset, page } = await service.variablesOf(caller(req), req.params.id, listQuery(req));
+      const page = await service.variablesOf(caller(req), req.params.id, listQuery(req));
       const b = baseUrl(req);
       const items = page.items.map(({ member, origin }) => ({
         ...member, _links: { origin: { href: `${b}/assettypes/${origin}` } },
       }));
-      void asset;
       return halPage(page, 'variables', items, requestUrl(req));
     });
 

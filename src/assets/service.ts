@@ -797,9 +797,8 @@ export class AssetService {
     const asset = await this.getAsset(caller, assetId);
     const cat = await this.catalog(caller.tenant);
     const rows = cat.exploded(asset.typeId)?.variables ?? [];
-    const page = this.pageOf(rows, q, MEMBER_FIELDS, ['name'], (r, f) =>
+    return this.pageOf(rows, q, MEMBER_FIELDS, ['name'], (r, f) =>
       f === 'name' || f === 'dataType' || f === 'unit' ? r.member[f] : null);
-    return { asset, page };
   }
 
   async getModelLock(tenant: string): Promise<boolean> {
