@@ -9,14 +9,21 @@ import { evaluate, mentions, parseFilter, rewriteField, type FieldSpec, type Fil
 import type { ModelAsset, ModelEvent } from '../core/model.js';
 import { AssetErrors } from './errors.js';
 import type { ModelEventBus } from './events.js';
+import { TypeCatalog } from './catalog.js';
 import {
-  ancestorIds, asArray, asObject, ASSET_ID_RE, checkTypeId, checkUnique, CORE_TENANT, explode, optionalBoolean,
-  optionalString, parseVariable, requireString, subtreePrefix, timezoneRule, valueRule,
+  ancestorIds, asArray, asObject, ASSET_ID_RE, checkTypeId, checkUnique, CORE_TENANT, MAX_ITEMS, optionalBoolean,
+  optionalString, parseFileAssignment, parseFileAssignments, parseLocation, parseVariable, requireString,
+  subtreePrefix, timezoneRule, valueRule,
   type AspectTypeRecord, type AspectValues, type AssetRecord, type AssetTypeRecord, type ExplodedType,
-  type FileAssignment, type Location, type TypeAspect, type VariableDefinition, type VariableValue,
+  type TypeAspect, type VariableDefinition, type VariableValue,
 } from './model.js';
-import { CORE_ASPECT_TYPES, CORE_ASSET_TYPES } from './seed.js';
-import { StoreConflict, type AssetStore, type AssetSummary, type SortDirection } from './store.js';
+import { parseSort, sortItems } from './paging.js';
+import { checkIfMatch, checkUpdatePreconditions, concurrentChange, type Preconditions } from './preconditions.js';
+import { StoreConflict, type AssetStore, type AssetSummary } from './store.js';
+
+export type { Preconditions } from './preconditions.js';
+export { TypeCatalog } from './catalog.js';
+export { parseEtag } from './preconditions.js';
 
 export interface Caller {
   tenant: string;
@@ -24,10 +31,6 @@ export interface Caller {
   admin: boolean;
 }
 
-export interface Preconditions {
-  ifMatch?: string;
-  ifNoneMatch?: string;
-}
 
 export interface ListQuery {
   page?: number;
@@ -48,7 +51,6 @@ export interface ServiceOptions {
   maxPageSize: number;
 }
 
-const MAX_ITEMS = 200;
 const DEFAULT_SIZE = 10;
 
 export const ASPECT_TYPE_FIELDS: FieldSpec = {
@@ -68,24 +70,6 @@ const ASPECT_TYPE_SORT = ['name', 'id', 'tenantId', 'category', 'scope', 'descri
 const ASSET_TYPE_SORT = ['name', 'id', 'tenantId', 'parentTypeId', 'scope', 'description', 'instantiable'];
 const MEMBER_FIELDS: FieldSpec = { name: 'string', aspectTypeId: 'string', category: 'string', dataType: 'string', unit: 'string' };
 
-/** Parses an etag from If-Match/If-None-Match: `3`, `"3"` or `W/"3"`; `*` stays `*`. */
-export function parseEtag(raw: string, header: string): number | '*' {
-  const v = raw.trim();
-  if (v === '*') return '*';
-  const m = /^(?:W\/)?"?(\d{1,15})"?$/.exec(v);
-  if (!m) throw Generic.invalidParameter({ name: header, rule: 'must be an integer etag such as "3", or *' });
-  return Number(m[1]);
-}
-
-/** Reference §1.5: every modification needs If-Match (428 without it, 412 when it does not match). */
-function checkIfMatch(pre: Preconditions, current: number, what: string): void {
-  if (pre.ifMatch === undefined || pre.ifMatch === '') throw Generic.preconditionRequired({ header: 'If-Match' });
-  const want = parseEtag(pre.ifMatch, 'If-Match');
-  if (want !== '*' && want !== current) {
-    throw Generic.preconditionFailed({ reason: `If-Match ${want} does not match the current etag ${current} of ${what}` });
-  }
-}
-
 /** Creates a type after the create-time checks: no If-Match, id and name not yet used in the tenant. */
 async function insertType<T extends { id: string; tenant: string; name: string }>(kind: string, next: T, pre: Preconditions,
   visible: Iterable<T>, create: (t: T) => Promise<void>): Promise<void> {
@@ -103,104 +87,7 @@ async function insertType<T extends { id: string; tenant: string; name: string }
   }
 }
 
-/** PUT on an existing resource: `If-None-Match: *` means create-only (409); otherwise If-Match is required. */
-function checkUpdatePreconditions(pre: Preconditions, current: number, resource: string, id: string): void {
-  if (pre.ifNoneMatch !== undefined && pre.ifNoneMatch.trim() === '*') throw AssetErrors.exists({ resource, id });
-  checkIfMatch(pre, current, `${resource} ${id}`);
-}
-
-const concurrentChange = (what: string) =>
-  Generic.preconditionFailed({ reason: `${what} was changed concurrently; read it again and retry with its new etag` });
-
-/** Spring-style sort: `field,asc`, `field,desc`, `field`, or just `asc`/`desc` for the default field. */
-export function parseSort(raw: string | string[] | undefined, allowed: string[]): { field: string; direction: SortDirection }[] {
-  const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
-  const out: { field: string; direction: SortDirection }[] = [];
-  for (const item of list) {
-    if (item.trim() === '') continue;
-    const [first = '', second, ...rest] = item.split(',').map((s) => s.trim());
-    if (rest.length > 0) throw Generic.invalidParameter({ name: 'sort', rule: 'must be "field,asc" or "field,desc"' });
-    let field = first;
-    let dirText = second;
-    if (second === undefined && /^(asc|desc)$/i.test(first)) { field = 'name'; dirText = first; }
-    if (!allowed.includes(field)) {
-      throw Generic.invalidParameter({ name: 'sort', rule: `"${field.slice(0, 64)}" is not sortable; use one of ${allowed.join(', ')}` });
-    }
-    if (dirText !== undefined && !/^(asc|desc)$/i.test(dirText)) {
-      throw Generic.invalidParameter({ name: 'sort', rule: `direction "${dirText.slice(0, 16)}" must be asc or desc` });
-    }
-    out.push({ field, direction: (dirText ?? 'asc').toLowerCase() as SortDirection });
-  }
-  return out.length ? out : [{ field: 'name', direction: 'asc' }];
-}
-
-function compareScalars(a: Scalar, b: Scalar): number {
-  if (a === b) return 0;
-  if (a === null) return -1;
-  if (b === null) return 1;
-  return a < b ? -1 : 1;
-}
-
-function sortItems<T>(items: T[], sort: { field: string; direction: SortDirection }[], get: (t: T, f: string) => Scalar): T[] {
-  return [...items].sort((x, y) => {
-    for (const s of sort) {
-      const c = compareScalars(get(x, s.field), get(y, s.field));
-      if (c !== 0) return s.direction === 'asc' ? c : -c;
-    }
-    return 0;
-  });
-}
-
 const invalidBody = (name: string, rule: string) => Generic.invalidRequestBodyProperty({ name, rule });
-
-/** Aspect and asset types visible to a tenant (its own plus the core ones), loaded once per operation. */
-export class TypeCatalog {
-  readonly aspectTypes = new Map<string, AspectTypeRecord>();
-  readonly assetTypes = new Map<string, AssetTypeRecord>();
-  private readonly lower = new Map<string, string>();
-  constructor(aspectTypes: AspectTypeRecord[], assetTypes: AssetTypeRecord[]) {
-    for (const t of [...CORE_ASPECT_TYPES, ...aspectTypes]) this.aspectTypes.set(t.id, t);
-    for (const t of [...CORE_ASSET_TYPES, ...assetTypes]) this.assetTypes.set(t.id, t);
-    // Core ids are matched case-insensitively: the SDK's own tests use core.BasicAsset.
-    for (const t of [...CORE_ASPECT_TYPES, ...CORE_ASSET_TYPES]) this.lower.set(t.id.toLowerCase(), t.id);
-  }
-  resolveId(id: string): string {
-    return id.toLowerCase().startsWith(`${CORE_TENANT}.`) ? this.lower.get(id.toLowerCase()) ?? id : id;
-  }
-  assetType(id: string): AssetTypeRecord | undefined {
-    return this.assetTypes.get(this.resolveId(id));
-  }
-  aspectType(id: string): AspectTypeRecord | undefined {
-    return this.aspectTypes.get(this.resolveId(id));
-  }
-  /** Root ancestor first, the type itself last. */
-  chain(id: string): AssetTypeRecord[] {
-    const out: AssetTypeRecord[] = [];
-    const seen = new Set<string>();
-    let t = this.assetType(id);
-    while (t && !seen.has(t.id)) {
-      seen.add(t.id);
-      out.unshift(t);
-      t = t.parentTypeId ? this.assetType(t.parentTypeId) : undefined;
-    }
-    return out;
-  }
-  private readonly explodedCache = new Map<string, ExplodedType | undefined>();
-  /** Records a type written during this operation. */
-  put(t: AssetTypeRecord): void {
-    this.assetTypes.set(t.id, t);
-    this.explodedCache.clear();
-  }
-  exploded(id: string): ExplodedType | undefined {
-    if (!this.explodedCache.has(id)) this.explodedCache.set(id, this.assetType(id) ? explode(this.chain(id)) : undefined);
-    return this.explodedCache.get(id);
-  }
-  /** The type and every type derived from it (hasType, reference §1.6). */
-  family(id: string): string[] {
-    const root = this.resolveId(id);
-    return [...this.assetTypes.values()].filter((t) => this.chain(t.id).some((a) => a.id === root)).map((t) => t.id);
-  }
-}
 
 export class AssetService {
   constructor(private readonly store: AssetStore, private readonly events: ModelEventBus,
@@ -845,45 +732,6 @@ function hasTypeToIn(cat: TypeCatalog, n: Extract<FilterNode, { field: string }>
 
 export function newAssetId(): string {
   return randomBytes(16).toString('hex');
-}
-
-function parseLocation(raw: unknown): Location {
-  const o = asObject(raw, 'location');
-  const out: Location = {};
-  for (const f of ['country', 'region', 'locality', 'streetAddress', 'postalCode'] as const) {
-    const v = optionalString(o, f, `location.${f}`, 255);
-    if (v !== null) out[f] = v;
-  }
-  for (const [f, lim] of [['longitude', 180], ['latitude', 90]] as const) {
-    const v = o[f];
-    if (v === undefined || v === null) continue;
-    if (typeof v !== 'number' || !Number.isFinite(v) || Math.abs(v) > lim) {
-      throw invalidBody(`location.${f}`, `must be a number within -${lim}..${lim}`);
-    }
-    out[f] = v;
-  }
-  return out;
-}
-
-/** Body `{fileId}` of the file assignment endpoints; the key comes from the path. */
-function parseFileAssignment(key: string, raw: unknown): FileAssignment {
-  if (!/^[A-Za-z0-9_]{1,64}$/.test(key)) throw Generic.invalidParameter({ name: 'key', rule: 'must be 1-64 letters, digits or underscores' });
-  return { key, fileId: requireString(asObject(raw, 'body'), 'fileId', 'fileId', 64) };
-}
-
-function parseFileAssignments(raw: unknown): FileAssignment[] {
-  const list = asArray(raw, 'fileAssignments', MAX_ITEMS).map((item, i) => {
-    const o = asObject(item, `fileAssignments[${i}]`);
-    const key = requireString(o, 'key', `fileAssignments[${i}].key`, 64);
-    if (!/^[A-Za-z0-9_]+$/.test(key)) throw invalidBody(`fileAssignments[${i}].key`, 'must be letters, digits or underscores');
-    return { key, fileId: requireString(o, 'fileId', `fileAssignments[${i}].fileId`, 64) };
-  });
-  const seen = new Set<string>();
-  for (const [i, f] of list.entries()) {
-    if (seen.has(f.key)) throw invalidBody(`fileAssignments[${i}].key`, `key "${f.key}" appears twice`);
-    seen.add(f.key);
-  }
-  return list;
 }
 
 function mergeValues(current: VariableValue[], patch: unknown, path: string): VariableValue[] {
