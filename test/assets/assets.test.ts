@@ -67,6 +67,16 @@ describe('assets and the hierarchy (reference §1.4)', () => {
     assert.deepEqual(children.body._embedded.assets.map((a: { name: string }) => a.name), ['Dev']);
   });
 
+  it('shows a renamed ancestor in the hierarchyPath of its descendants at once', async () => {
+    const top = await createAsset(s, 'OldName', 'core.basicsite', root);
+    const leaf = await createAsset(s, 'Leaf', 'core.basicasset', top.assetId);
+    const path = async () => (await call(s, 'GET', `/assets?filter=${encodeURIComponent(JSON.stringify({ assetId: leaf.assetId }))}`))
+      .body._embedded.assets[0].hierarchyPath.map((h: { name: string }) => h.name);
+    assert.deepEqual(await path(), [T, 'OldName']);
+    assert.equal((await call(s, 'PUT', `/assets/${top.assetId}`, { name: 'NewName' }, { 'if-match': '0' })).status, 200);
+    assert.deepEqual(await path(), [T, 'NewName']);
+  });
+
   it('requires a known parent and an instantiable known type', async () => {
     const bad = async (body: Record<string, unknown>, field: string) => {
       const r = await call(s, 'POST', '/assets', { name: 'x', typeId: 'core.basicasset', parentId: root, ...body });

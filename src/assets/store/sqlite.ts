@@ -139,6 +139,8 @@ export class SqliteAssetStore implements AssetStore {
   private readonly assetTypes: TypeTable<AssetTypeRecord>;
   private readonly stmts;
   private readonly counts = new Map<string, { version: string; n: number }>();
+  private readonly summaryCache = new Map<string, AssetSummary>();
+  private summaryVersion = '';
   /** Incremented by every asset write of this connection (data_version only sees other connections). */
   private writes = 0;
   private readonly listCache = new Map<string, { list: Statement<unknown[]>; count: Statement<unknown[]> }>();
@@ -187,12 +189,28 @@ export class SqliteAssetStore implements AssetStore {
   }
 
   async getAssetSummaries(tenant: string, assetIds: string[]): Promise<AssetSummary[]> {
+    // Ancestors repeat across list pages (the upper levels of a tree); keep them while the table is unchanged.
+    const version = this.version();
+    if (this.summaryVersion !== version || this.summaryCache.size > 50_000) {
+      this.summaryCache.clear();
+      this.summaryVersion = version;
+    }
     const out: AssetSummary[] = [];
+    const missing: string[] = [];
+    for (const id of assetIds) {
+      const hit = this.summaryCache.get(`${tenant}/${id}`);
+      if (hit) out.push(hit);
+      else missing.push(id);
+    }
     // chunks keep the statement shapes few and under SQLite's parameter limit
-    for (let i = 0; i < assetIds.length; i += 100) {
-      const chunk = assetIds.slice(i, i + 100);
+    for (let i = 0; i < missing.length; i += 100) {
+      const chunk = missing.slice(i, i + 100);
       const rows = this.summaries(chunk.length).all(tenant, ...chunk) as { asset_id: string; name: string; location: string | null }[];
-      for (const r of rows) out.push({ assetId: r.asset_id, name: r.name, location: r.location ? JSON.parse(r.location) as AssetSummary['location'] : null });
+      for (const r of rows) {
+        const summary = { assetId: r.asset_id, name: r.name, location: r.location ? JSON.parse(r.location) as AssetSummary['location'] : null };
+        this.summaryCache.set(`${tenant}/${r.asset_id}`, summary);
+        out.push(summary);
+      }
     }
     return out;
   }
@@ -274,11 +292,15 @@ export class SqliteAssetStore implements AssetStore {
   }
 
   /**
-   * List totals are cached until the assets table changes: by this store (writes counter) or by another
+   * List totals (and ancestor summaries) are cached until the assets table changes: by this store (writes counter) or by another
    * connection, e.g. a CLI process (SQLite's data_version).
    */
+  private version(): string {
+    return `${this.db.pragma('data_version', { simple: true }) as number}:${this.writes}`;
+  }
+
   private cachedCount(key: string, count: () => number): number {
-    const version = `${this.db.pragma('data_version', { simple: true }) as number}:${this.writes}`;
+    const version = this.version();
     const hit = this.counts.get(key);
     if (hit && hit.version === version) return hit.n;
     const n = count();
