@@ -4,6 +4,7 @@
  * queries measured in the same run (the server caches list totals until the table changes; the raw column always
  * counts). Run: `npx tsc -p . && node dist/bench/assets.js [assetCount]`.
  */
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { ASSET_COLUMNS, type SqliteAssetStore } from '../src/assets/store/sqlite.js';
 import { newAssetId } from '../src/assets/service.js';
@@ -24,6 +25,7 @@ function quantiles(samples: number[]): { p50: number; p99: number } {
 }
 
 async function main() {
+  const loadStart = os.loadavg()[0]!.toFixed(1);
   const s = await startServer({ sqliteSync: 'normal' });
   const T = s.tenant;
   const am = (p: string, init?: RequestInit) => s.api(`/api/assetmanagement/v3${p}`, init);
@@ -117,7 +119,8 @@ async function main() {
     rows.push(`| ${sc.name} | ${total} | ${h.p50.toFixed(2)} | ${h.p99.toFixed(2)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${(h.p50 / r.p50).toFixed(1)}× |`);
   }
   process.stdout.write([
-    `assets: ${TOTAL} in ${LEVELS} levels (seeded in ${seedSeconds.toFixed(1)} s), ${RUNS} runs per scenario, node ${process.version}`,
+    `assets: ${TOTAL} in ${LEVELS} levels (seeded in ${seedSeconds.toFixed(1)} s), ${RUNS} runs per scenario, node ${process.version}, `
+      + `${os.cpus().length} CPUs, 1-minute load average ${loadStart} at start, ${os.loadavg()[0]!.toFixed(1)} at end`,
     '',
     '| scenario | matches | HTTP p50 ms | HTTP p99 ms | raw SQLite p50 ms | raw SQLite p99 ms | HTTP/raw p50 |',
     '|---|---|---|---|---|---|---|',
