@@ -19,7 +19,7 @@ import {
 } from './model.js';
 import { parseSort, sortItems } from './paging.js';
 import { checkIfMatch, checkUpdatePreconditions, concurrentChange, type Preconditions } from './preconditions.js';
-import { StoreConflict, type AssetStore, type AssetSummary } from './store.js';
+import { ParentGone, StoreConflict, type AssetStore, type AssetSummary } from './store.js';
 
 export type { Preconditions } from './preconditions.js';
 export { TypeCatalog } from './catalog.js';
@@ -531,7 +531,12 @@ export class AssetService {
       assetId: newAssetId(), tenant: caller.tenant, ...fields, ...values, typeId: type.type.id, parentId: parent.assetId,
       path: subtreePrefix(parent), timezone, twinType, subTenant: null, etag: 0, deleted: null, createdAt: Date.now(),
     };
-    await this.store.createAsset(asset);
+    try {
+      await this.store.createAsset(asset);
+    } catch (err) {
+      if (err instanceof ParentGone) throw AssetErrors.referenceNotFound({ field: 'parentId', id: parentId });
+      throw err;
+    }
     await this.emit({ type: 'asset.created', tenant: caller.tenant, assetId: asset.assetId });
     return asset;
   }
@@ -587,7 +592,10 @@ export class AssetService {
     const n = await this.store.countChildren(caller.tenant, assetId);
     if (n > 0) throw AssetErrors.hasChildren({ id: assetId, count: n });
     const next = { ...current, deleted: Date.now(), etag: current.etag + 1 };
-    if (!(await this.store.updateAsset(next, current.etag))) throw concurrentChange(`asset ${assetId}`);
+    // the store re-checks the children in the same transaction as the write
+    const result = await this.store.softDeleteAsset(next, current.etag);
+    if (result === 'hasChildren') throw AssetErrors.hasChildren({ id: assetId, count: await this.store.countChildren(caller.tenant, assetId) });
+    if (result === 'stale') throw concurrentChange(`asset ${assetId}`);
     await this.emit({ type: 'asset.deleted', tenant: caller.tenant, assetId });
   }
 
@@ -603,7 +611,13 @@ export class AssetService {
       throw AssetErrors.invalidMove({ id: assetId, reason: `${newParentId} is the asset itself or one of its descendants` });
     }
     const next = { ...current, parentId: parent.assetId, path: subtreePrefix(parent), etag: current.etag + 1 };
-    if (!(await this.store.moveAsset(next, current.path, current.etag))) throw concurrentChange(`asset ${assetId}`);
+    // the store re-checks the parent in the same transaction as the write (a concurrent move could make a cycle)
+    switch (await this.store.moveAsset(next, current.path, current.etag)) {
+      case 'stale': throw concurrentChange(`asset ${assetId}`);
+      case 'parentGone': throw AssetErrors.referenceNotFound({ field: 'newParentId', id: newParentId });
+      case 'cycle': throw AssetErrors.invalidMove({ id: assetId, reason: `${newParentId} is now one of its descendants` });
+      case 'moved': break;
+    }
     await this.emit({ type: 'asset.moved', tenant: caller.tenant, assetId });
     return next;
   }

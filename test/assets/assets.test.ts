@@ -77,6 +77,22 @@ describe('assets and the hierarchy (reference §1.4)', () => {
     assert.deepEqual(await path(), [T, 'NewName']);
   });
 
+  it('the store re-checks the hierarchy in the write transaction (a decision made on a stale read cannot corrupt the tree)', async () => {
+    const store = s.platform.assets.store;
+    const a = await createAsset(s, 'GuardA', 'core.basicasset', root);
+    const b = await createAsset(s, 'GuardB', 'core.basicasset', a.assetId);
+    const recA = (await store.getAsset(T, a.assetId))!;
+    // as if B had been read as a sibling before a concurrent move put it below A
+    assert.equal(await store.moveAsset({ ...recA, parentId: b.assetId, etag: 1 }, recA.path, 0), 'cycle');
+    const recB = (await store.getAsset(T, b.assetId))!;
+    assert.equal(await store.softDeleteAsset({ ...recA, deleted: Date.now(), etag: 1 }, 0), 'hasChildren');
+    assert.equal(await store.softDeleteAsset({ ...recB, deleted: Date.now(), etag: 1 }, 0), 'deleted');
+    await assert.rejects(store.createAsset({ ...recB, assetId: 'c'.repeat(32), parentId: b.assetId, etag: 0, deleted: null }), { name: 'Error', message: b.assetId });
+    assert.equal(await store.moveAsset({ ...recA, parentId: b.assetId, etag: 1 }, recA.path, 0), 'parentGone');
+    assert.equal(await store.moveAsset({ ...recA, parentId: root, etag: 1 }, recA.path, 7), 'stale');
+    assert.equal((await call(s, 'GET', `/assets/${a.assetId}`)).body.parentId, root);
+  });
+
   it('requires a known parent and an instantiable known type', async () => {
     const bad = async (body: Record<string, unknown>, field: string) => {
       const r = await call(s, 'POST', '/assets', { name: 'x', typeId: 'core.basicasset', parentId: root, ...body });

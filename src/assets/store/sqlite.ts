@@ -9,7 +9,7 @@ import type { SqliteSync } from '../../core/config.js';
 import { toSql } from '../../core/filter.js';
 import type { AspectTypeRecord, AssetRecord, AssetTypeRecord } from '../model.js';
 import { subtreePrefix } from '../model.js';
-import { StoreConflict, type AssetQuery, type AssetStore, type AssetSummary, type Page } from '../store.js';
+import { ParentGone, StoreConflict, type AssetQuery, type AssetStore, type AssetSummary, type Page } from '../store.js';
 
 export const ASSET_MIGRATIONS: readonly Migration[] = [
   {
@@ -231,14 +231,35 @@ export class SqliteAssetStore implements AssetStore {
     return r ? assetOf(r) : undefined;
   }
 
+  /** The live asset by id inside a running transaction, or undefined. */
+  private liveRow(tenant: string, assetId: string): AssetRow | undefined {
+    const r = this.stmts.getAsset.get(tenant, assetId) as AssetRow | undefined;
+    return r && r.deleted === null ? r : undefined;
+  }
+
   async createAsset(rec: AssetRecord) {
-    try {
-      this.writes++;
-      this.stmts.insertAsset.run(assetParams(rec));
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new StoreConflict(`asset ${rec.assetId} exists`);
-      throw err;
-    }
+    this.writes++;
+    this.db.transaction(() => {
+      if (rec.parentId !== null) {
+        const parent = this.liveRow(rec.tenant, rec.parentId);
+        if (!parent) throw new ParentGone(rec.parentId);
+        rec.path = subtreePrefix({ path: parent.path, assetId: parent.asset_id });
+      }
+      try {
+        this.stmts.insertAsset.run(assetParams(rec));
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new StoreConflict(`asset ${rec.assetId} exists`);
+        throw err;
+      }
+    }).immediate();
+  }
+
+  async softDeleteAsset(rec: AssetRecord, expected: number) {
+    this.writes++;
+    return this.db.transaction((): 'deleted' | 'stale' | 'hasChildren' => {
+      if ((this.stmts.children.get(rec.tenant, rec.assetId) as { n: number }).n > 0) return 'hasChildren';
+      return this.stmts.updateAsset.run({ ...assetParams(rec), expected }).changes === 1 ? 'deleted' : 'stale';
+    }).immediate();
   }
 
   async updateAsset(rec: AssetRecord, expected: number) {
@@ -248,14 +269,17 @@ export class SqliteAssetStore implements AssetStore {
 
   async moveAsset(rec: AssetRecord, oldPath: string, expected: number) {
     const oldPrefix = subtreePrefix({ path: oldPath, assetId: rec.assetId });
-    const newPrefix = subtreePrefix(rec);
     this.writes++;
-    const run = this.db.transaction(() => {
-      if (this.stmts.updateAsset.run({ ...assetParams(rec), expected }).changes !== 1) return false;
-      this.stmts.movePaths.run(newPrefix, oldPrefix.length + 1, rec.tenant, oldPrefix, `${oldPrefix}/`, `${oldPrefix}0`);
-      return true;
-    });
-    return run.immediate() as boolean;
+    return this.db.transaction((): 'moved' | 'stale' | 'parentGone' | 'cycle' => {
+      const parent = rec.parentId === null ? undefined : this.liveRow(rec.tenant, rec.parentId);
+      if (!parent) return 'parentGone';
+      const parentPrefix = subtreePrefix({ path: parent.path, assetId: parent.asset_id });
+      if (parentPrefix === oldPrefix || parentPrefix.startsWith(`${oldPrefix}/`)) return 'cycle';
+      rec.path = parentPrefix;
+      if (this.stmts.updateAsset.run({ ...assetParams(rec), expected }).changes !== 1) return 'stale';
+      this.stmts.movePaths.run(subtreePrefix(rec), oldPrefix.length + 1, rec.tenant, oldPrefix, `${oldPrefix}/`, `${oldPrefix}0`);
+      return 'moved';
+    }).immediate();
   }
 
   /** Prepared list/count statements per distinct WHERE/ORDER text (the set of shapes is small). */
