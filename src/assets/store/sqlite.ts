@@ -95,7 +95,7 @@ class TypeTable<T extends { id: string; tenant: string; name: string; etag: numb
   private readonly insert;
   private readonly update;
   private readonly remove;
-  constructor(db: Db, table: string) {
+  constructor(db: Db, table: string, private readonly onWrite: () => void) {
     this.list = db.prepare(`SELECT body, etag FROM ${table} WHERE tenant = ? ORDER BY name`);
     this.get = db.prepare(`SELECT body, etag FROM ${table} WHERE tenant = ? AND id = ?`);
     this.insert = db.prepare(`INSERT INTO ${table} (tenant, id, name, etag, body) VALUES (?, ?, ?, ?, ?)`);
@@ -113,6 +113,7 @@ class TypeTable<T extends { id: string; tenant: string; name: string; etag: numb
     return r ? this.of(r) : undefined;
   }
   create(rec: T): void {
+    this.onWrite();
     try {
       this.insert.run(rec.tenant, rec.id, rec.name, rec.etag, JSON.stringify(rec));
     } catch (err) {
@@ -121,6 +122,7 @@ class TypeTable<T extends { id: string; tenant: string; name: string; etag: numb
     }
   }
   replace(rec: T, expected: number): boolean {
+    this.onWrite();
     try {
       return this.update.run(rec.name, rec.etag, JSON.stringify(rec), rec.tenant, rec.id, expected).changes === 1;
     } catch (err) {
@@ -129,6 +131,7 @@ class TypeTable<T extends { id: string; tenant: string; name: string; etag: numb
     }
   }
   delete(tenant: string, id: string, expected: number): boolean {
+    this.onWrite();
     return this.remove.run(tenant, id, expected).changes === 1;
   }
 }
@@ -140,6 +143,7 @@ export class SqliteAssetStore implements AssetStore {
   private readonly stmts;
   private readonly counts = new Map<string, { version: string; n: number }>();
   private readonly summaryCache = new Map<string, AssetSummary>();
+  private readonly typeCache = new Map<string, { version: string; list: unknown[] }>();
   private summaryVersion = '';
   /** Incremented by every asset write of this connection (data_version only sees other connections). */
   private writes = 0;
@@ -149,8 +153,8 @@ export class SqliteAssetStore implements AssetStore {
     this.db = openDatabase({ dataDir: opts.dataDir, name: 'assets', migrations: ASSET_MIGRATIONS, sync: opts.sync });
     // Planner statistics: refreshed on open and close (and by analyze()), so list queries pick the right index.
     this.db.pragma('optimize=0x10002');
-    this.aspectTypes = new TypeTable(this.db, 'aspect_types');
-    this.assetTypes = new TypeTable(this.db, 'asset_types');
+    this.aspectTypes = new TypeTable(this.db, 'aspect_types', () => { this.writes++; });
+    this.assetTypes = new TypeTable(this.db, 'asset_types', () => { this.writes++; });
     const db = this.db;
     this.stmts = {
       getAsset: db.prepare('SELECT * FROM assets WHERE tenant = ? AND asset_id = ?'),
@@ -171,13 +175,24 @@ export class SqliteAssetStore implements AssetStore {
     };
   }
 
-  async listAspectTypes(tenant: string) { return this.aspectTypes.all(tenant); }
+  async listAspectTypes(tenant: string) { return this.cachedTypes(`aspect/${tenant}`, () => this.aspectTypes.all(tenant)); }
   async getAspectType(tenant: string, id: string) { return this.aspectTypes.one(tenant, id); }
   async createAspectType(rec: AspectTypeRecord) { this.aspectTypes.create(rec); }
   async updateAspectType(rec: AspectTypeRecord, expected: number) { return this.aspectTypes.replace(rec, expected); }
   async deleteAspectType(tenant: string, id: string, expected: number) { return this.aspectTypes.delete(tenant, id, expected); }
 
-  async listAssetTypes(tenant: string) { return this.assetTypes.all(tenant); }
+  async listAssetTypes(tenant: string) { return this.cachedTypes(`asset/${tenant}`, () => this.assetTypes.all(tenant)); }
+
+  /** Every request reads the tenant's types; they are kept until the database changes. Records are not mutated. */
+  private cachedTypes<T>(key: string, load: () => T[]): T[] {
+    const version = this.version();
+    const hit = this.typeCache.get(key) as { version: string; list: T[] } | undefined;
+    if (hit && hit.version === version) return [...hit.list];
+    const list = load();
+    if (this.typeCache.size > 1000) this.typeCache.clear();
+    this.typeCache.set(key, { version, list });
+    return [...list];
+  }
   async getAssetType(tenant: string, id: string) { return this.assetTypes.one(tenant, id); }
   async createAssetType(rec: AssetTypeRecord) { this.assetTypes.create(rec); }
   async updateAssetType(rec: AssetTypeRecord, expected: number) { return this.assetTypes.replace(rec, expected); }
