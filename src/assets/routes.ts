@@ -137,7 +137,10 @@ export async function assetRoutes(root: FastifyInstance, service: AssetService):
     app.get<{ Params: { id: string } }>(`${BASE_PATH}/assettypes/:id`, R, async (req, reply) => {
       const exploded = boolParam(req.query as Query, 'exploded');
       const { type, catalog } = await service.getAssetType(principal(req).tenant, req.params.id);
-      return withEtag(req, reply, type.etag, () => renderAssetType(type, catalog, exploded, baseUrl(req)));
+      const body = () => renderAssetType(type, catalog, exploded, baseUrl(req));
+      // the exploded view also changes with the ancestors, which the type's etag does not follow: never 304
+      if (exploded) return reply.header('etag', `"${type.etag}"`).send(body());
+      return withEtag(req, reply, type.etag, body);
     });
     app.put<{ Params: { id: string } }>(`${BASE_PATH}/assettypes/:id`, W, async (req, reply) => {
       const exploded = boolParam(req.query as Query, 'exploded');

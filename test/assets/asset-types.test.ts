@@ -57,6 +57,9 @@ describe('asset types and inheritance (reference §1.3)', () => {
       [['v1', 'one'], ['v2', '2'], ['v3', null]]);
     assert.ok(ex.variables[0]._links.origin.href.endsWith(`${T}.L1`));
     assert.deepEqual(ex.fileAssignments.map((f: { key: string; fileId: string }) => [f.key, f.fileId]), [['manual', 'f2']]);
+    // own view: 304 on a matching etag; exploded view: always fresh (it changes with the ancestors)
+    assert.equal((await s.api(`/api/assetmanagement/v3/assettypes/${T}.L3`, { headers: { 'if-none-match': '"0"' } })).status, 304);
+    assert.equal((await s.api(`/api/assetmanagement/v3/assettypes/${T}.L3?exploded=true`, { headers: { 'if-none-match': '"0"' } })).status, 200);
     // assets of L3 see the whole chain
     const a = await createAsset(s, 'deep', `${T}.L3`, await rootId(s), { variables: [{ name: 'v3', value: 'true' }] });
     assert.deepEqual(a.variables, [{ name: 'v1', value: 'one' }, { name: 'v2', value: '2' }, { name: 'v3', value: 'true' }]);
