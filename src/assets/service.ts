@@ -60,10 +60,11 @@ export const ASSET_TYPE_FIELDS: FieldSpec = {
   id: 'string', name: 'string', tenantId: 'string', parentTypeId: 'string', scope: 'string', description: 'string',
   instantiable: 'boolean', hasType: 'string',
 };
-/** Reference §1.6; fileId is not filterable here (no file service yet) and is ignored like an unknown field. */
+/** Reference §1.6; fileId matches the asset's own file assignments. */
 export const ASSET_FIELDS: FieldSpec = {
   assetId: 'string', tenantId: 'string', name: 'string', externalId: 'string', t2tenant: 'string', subTenant: 'string',
   timezone: 'string', twinType: 'string', deleted: 'date', parentId: 'string', typeId: 'string', hasType: 'string',
+  fileId: 'string',
 };
 const ASSET_SORT = ['name', 'assetId', 'externalId', 'typeId', 'parentId', 'timezone', 'twinType', 'deleted', 'tenantId'];
 const ASPECT_TYPE_SORT = ['name', 'id', 'tenantId', 'category', 'scope', 'description'];

@@ -53,6 +53,11 @@ describe('asset type variables and file assignments (reference §1.1)', () => {
     const own = await call(s, 'PUT', `/assets/${asset.assetId}/fileAssignments/manual`, { fileId: 'ownfile' }, { 'if-match': String(a0.body.etag) });
     assert.equal(own.status, 200, JSON.stringify(own.body));
     assert.deepEqual(own.body.fileAssignments, [{ key: 'manual', fileId: 'ownfile' }]);
+    const byFile = async (f: unknown) => (await call(s, 'GET', `/assets?filter=${encodeURIComponent(JSON.stringify({ fileId: f }))}`)).body.page.totalElements;
+    assert.equal(await byFile('ownfile'), 1);
+    assert.equal(await byFile({ startsWith: 'own' }), 1);
+    assert.equal(await byFile('typefile'), 0); // own assignments only
+    assert.equal(await byFile({ in: { value: ['x', 'ownfile'] } }), 1);
     const back = await call(s, 'DELETE', `/assets/${asset.assetId}/fileAssignments/manual`, undefined, { 'if-match': String(own.body.etag) });
     assert.equal(back.status, 200);
     assert.deepEqual(back.body.fileAssignments, [{ key: 'manual', fileId: 'typefile' }]);

@@ -316,6 +316,7 @@ export class SqliteAssetStore implements AssetStore {
 
   async listAssets(tenant: string, q: AssetQuery): Promise<Page<AssetRecord>> {
     const filter = toSql(q.filter, (f) => {
+      if (f === 'fileId') return { from: "json_each(assets.body, '$.fileAssignments')", value: "json_extract(value, '$.fileId')" };
       const col = ASSET_COLUMNS[f];
       if (!col) throw new Error(`no column for filter field ${f}`);
       return col;
