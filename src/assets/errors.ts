@@ -1,35 +1,42 @@
-/** Error catalogue entries of the Asset Management context (reference §1), rendered in the `errors` shape. */
-import { defineError } from '../core/errors.js';
+/**
+ * Errors of the Asset Management context (reference §1). Insights Hub answers these with the generic codes of
+ * reference §0.1 (`mdsp.core.generic.*`), so each entry is a generic catalogue entry with an asset-specific
+ * message naming the field or resource and the rule; bodies are still built only by core renderError().
+ */
+import { Generic } from '../core/errors.js';
 
 export const AssetErrors = {
-  invalidId: defineError<'field' | 'value' | 'rule'>('mdsp.core.am.invalidId', 400,
-    'The {field} "{value}" is invalid: {rule}.'),
-  aspectTypeNotFound: defineError<'id'>('mdsp.core.am.aspectTypeNotFound', 404, 'Aspect type {id} not found.'),
-  assetTypeNotFound: defineError<'id'>('mdsp.core.am.assetTypeNotFound', 404, 'Asset type {id} not found.'),
-  assetNotFound: defineError<'id'>('mdsp.core.am.assetNotFound', 404, 'Asset {id} not found.'),
-  referenceNotFound: defineError<'field' | 'id'>('mdsp.core.am.referenceNotFound', 400,
-    'The {field} "{id}" refers to nothing that exists in this tenant.'),
-  exists: defineError<'resource' | 'id'>('mdsp.core.am.alreadyExists', 409,
-    'The {resource} {id} already exists; send If-Match with its etag to update it.'),
-  immutable: defineError<'field' | 'resource'>('mdsp.core.am.immutableField', 400,
-    'The field {field} of {resource} cannot be changed after creation.'),
-  readOnly: defineError<'id'>('mdsp.core.am.readOnly', 403,
-    '{id} is a core type shared with every tenant and cannot be changed or deleted.'),
-  inUse: defineError<'resource' | 'id' | 'reason'>('mdsp.core.am.inUse', 409,
-    'The {resource} {id} cannot be deleted: {reason}.'),
-  nameCollision: defineError<'kind' | 'name' | 'typeId' | 'otherTypeId'>('mdsp.core.am.nameCollision', 400,
-    'The {kind} name "{name}" of asset type {typeId} is already used in the same type family by {otherTypeId}; names must be unique across ancestors and descendants.'),
-  hasChildren: defineError<'id' | 'count'>('mdsp.core.am.hasChildren', 409,
-    'Asset {id} has {count} child asset(s); delete or move them first.'),
-  notInstantiable: defineError<'typeId'>('mdsp.core.am.notInstantiable', 400,
-    'Asset type {typeId} is not instantiable; assets can only be created from instantiable types.'),
-  invalidMove: defineError<'id' | 'reason'>('mdsp.core.am.invalidMove', 400, 'Asset {id} cannot be moved: {reason}.'),
-  rootAsset: defineError<'id' | 'action'>('mdsp.core.am.rootAsset', 400,
-    'Asset {id} is the root asset of the tenant; it cannot be {action}.'),
-  deletedAsset: defineError<'id'>('mdsp.core.am.deletedAsset', 409,
-    'Asset {id} is deleted and can no longer be modified.'),
-  modelLocked: defineError<'id'>('mdsp.core.am.modelLocked', 409,
-    'The asset model of this tenant is locked; {id} cannot be changed or deleted until PUT /model/lock?enabled=false.'),
-  pageTooLarge: defineError<'size' | 'max'>('mdsp.core.am.pageSizeTooLarge', 400,
-    'Parameter size {size} is larger than the maximum page size {max}.'),
+  invalidId: (p: { field: string; value: string; rule: string }) =>
+    Generic.invalidParameter({ name: p.field, rule: `"${p.value}" is not a valid id: ${p.rule}` }),
+  aspectTypeNotFound: (p: { id: string }) => Generic.noMatch({ resource: `aspect type ${p.id}` }),
+  assetTypeNotFound: (p: { id: string }) => Generic.noMatch({ resource: `asset type ${p.id}` }),
+  assetNotFound: (p: { id: string }) => Generic.noMatch({ resource: `asset ${p.id}` }),
+  referenceNotFound: (p: { field: string; id: string }) =>
+    Generic.invalidRequestBodyProperty({ name: p.field, rule: `"${p.id}" refers to nothing that exists in this tenant` }),
+  exists: (p: { resource: string; id: string }) =>
+    Generic.conflict({ reason: `the ${p.resource} ${p.id} already exists; send If-Match with its etag to update it` }),
+  immutable: (p: { field: string; resource: string }) =>
+    Generic.invalidRequestBodyProperty({ name: p.field, rule: `cannot be changed after the creation of ${p.resource}` }),
+  readOnly: (p: { id: string }) =>
+    Generic.forbidden({ reason: `${p.id} is a core type shared with every tenant and cannot be changed or deleted` }),
+  inUse: (p: { resource: string; id: string; reason: string }) =>
+    Generic.conflict({ reason: `the ${p.resource} ${p.id} cannot be deleted: ${p.reason}` }),
+  nameCollision: (p: { kind: 'aspect' | 'variable'; name: string; typeId: string; otherTypeId: string }) =>
+    Generic.invalidRequestBodyProperty({
+      name: p.kind === 'aspect' ? 'aspects' : 'variables',
+      rule: `the ${p.kind} name "${p.name}" of asset type ${p.typeId} is already used in the same type family by ${p.otherTypeId}; names must be unique across ancestors and descendants`,
+    }),
+  hasChildren: (p: { id: string; count: number }) =>
+    Generic.conflict({ reason: `asset ${p.id} has ${p.count} child asset(s); delete or move them first` }),
+  notInstantiable: (p: { typeId: string }) =>
+    Generic.invalidRequestBodyProperty({ name: 'typeId', rule: `asset type ${p.typeId} is not instantiable; assets can only be created from instantiable types` }),
+  invalidMove: (p: { id: string; reason: string }) =>
+    Generic.invalidRequestBodyProperty({ name: 'newParentId', rule: `asset ${p.id} cannot be moved there: ${p.reason}` }),
+  rootAsset: (p: { id: string; action: string }) =>
+    Generic.conflict({ reason: `asset ${p.id} is the root asset of the tenant; it cannot be ${p.action}` }),
+  deletedAsset: (p: { id: string }) => Generic.conflict({ reason: `asset ${p.id} is deleted and can no longer be modified` }),
+  modelLocked: (p: { id: string }) =>
+    Generic.conflict({ reason: `the asset model of this tenant is locked; ${p.id} cannot be changed or deleted until PUT /model/lock?enabled=false` }),
+  pageTooLarge: (p: { size: number; max: number }) =>
+    Generic.invalidParameter({ name: 'size', rule: `${p.size} is larger than the maximum page size ${p.max}` }),
 };

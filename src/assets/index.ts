@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../core/config.js';
+import { Generic } from '../core/errors.js';
 import type { AssetModelReader, ModelEvents } from '../core/model.js';
 import { ModelEventBus } from './events.js';
 import { CORE_TENANT } from './model.js';
@@ -36,7 +37,7 @@ export function createAssets(deps: { config: Config; logger: Logger }): AssetsCo
     routes: (app) => assetRoutes(app, service),
     async onTenantCreated(tenant) {
       if (tenant.name === CORE_TENANT) {
-        throw new Error(`tenant name "${CORE_TENANT}" is reserved for the shared core asset model`);
+        throw Generic.invalidParameter({ name: 'tenant', rule: `the name "${CORE_TENANT}" is reserved for the shared core asset model` });
       }
       await service.ensureRoot(tenant.name);
     },

@@ -14,6 +14,8 @@ export const RESERVED_VARIABLE_NAMES = ['id', 'name', 'description', 'tenant', '
   'propertysets', 'extends', 'variables', 'aspects', 'parenttypeid'];
 export const STRING_MAX = 255;
 export const BIG_STRING_MAX = 100_000;
+/** Most elements of any array in a request body (variables, aspects, values, file assignments). */
+export const MAX_ITEMS = 200;
 
 export interface VariableDefinition {
   name: string;
@@ -307,4 +309,43 @@ export function explode(chain: AssetTypeRecord[]): ExplodedType {
     for (const f of t.fileAssignments) files.set(f.key, { member: f, origin: t.id });
   }
   return { type: chain[chain.length - 1]!, chain, aspects, variables, fileAssignments: [...files.values()] };
+}
+
+export function parseLocation(raw: unknown): Location {
+  const o = asObject(raw, 'location');
+  const out: Location = {};
+  for (const f of ['country', 'region', 'locality', 'streetAddress', 'postalCode'] as const) {
+    const v = optionalString(o, f, `location.${f}`, 255);
+    if (v !== null) out[f] = v;
+  }
+  for (const [f, lim] of [['longitude', 180], ['latitude', 90]] as const) {
+    const v = o[f];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'number' || !Number.isFinite(v) || Math.abs(v) > lim) {
+      throw invalid(`location.${f}`, `must be a number within -${lim}..${lim}`);
+    }
+    out[f] = v;
+  }
+  return out;
+}
+
+/** Body `{fileId}` of the file assignment endpoints; the key comes from the path. */
+export function parseFileAssignment(key: string, raw: unknown): FileAssignment {
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(key)) throw Generic.invalidParameter({ name: 'key', rule: 'must be 1-64 letters, digits or underscores' });
+  return { key, fileId: requireString(asObject(raw, 'body'), 'fileId', 'fileId', 64) };
+}
+
+export function parseFileAssignments(raw: unknown): FileAssignment[] {
+  const list = asArray(raw, 'fileAssignments', MAX_ITEMS).map((item, i) => {
+    const o = asObject(item, `fileAssignments[${i}]`);
+    const key = requireString(o, 'key', `fileAssignments[${i}].key`, 64);
+    if (!/^[A-Za-z0-9_]+$/.test(key)) throw invalid(`fileAssignments[${i}].key`, 'must be letters, digits or underscores');
+    return { key, fileId: requireString(o, 'fileId', `fileAssignments[${i}].fileId`, 64) };
+  });
+  const seen = new Set<string>();
+  for (const [i, f] of list.entries()) {
+    if (seen.has(f.key)) throw invalid(`fileAssignments[${i}].key`, `key "${f.key}" appears twice`);
+    seen.add(f.key);
+  }
+  return list;
 }

@@ -56,8 +56,9 @@ function withEtag<T>(req: FastifyRequest, reply: FastifyReply, etag: number, bod
   reply.header('etag', `"${etag}"`);
   const inm = req.headers['if-none-match'];
   if (req.method === 'GET' && inm) {
-    const tags = inm.split(',').map((t) => t.trim());
-    if (tags.some((t) => t === '*' || (t !== '' && parseEtag(t, 'If-None-Match') === etag))) return reply.code(304).send();
+    // a tag that is not one of our integer etags simply does not match
+    const matches = (t: string) => { try { return parseEtag(t, 'If-None-Match') === etag; } catch { return false; } };
+    if (inm.split(',').map((t) => t.trim()).some((t) => t === '*' || matches(t))) return reply.code(304).send();
   }
   return body();
 }
@@ -136,7 +137,10 @@ export async function assetRoutes(root: FastifyInstance, service: AssetService):
     app.get<{ Params: { id: string } }>(`${BASE_PATH}/assettypes/:id`, R, async (req, reply) => {
       const exploded = boolParam(req.query as Query, 'exploded');
       const { type, catalog } = await service.getAssetType(principal(req).tenant, req.params.id);
-      return withEtag(req, reply, type.etag, () => renderAssetType(type, catalog, exploded, baseUrl(req)));
+      const body = () => renderAssetType(type, catalog, exploded, baseUrl(req));
+      // the exploded view also changes with the ancestors, which the type's etag does not follow: never 304
+      if (exploded) return reply.header('etag', `"${type.etag}"`).send(body());
+      return withEtag(req, reply, type.etag, body);
     });
     app.put<{ Params: { id: string } }>(`${BASE_PATH}/assettypes/:id`, W, async (req, reply) => {
       const exploded = boolParam(req.query as Query, 'exploded');
@@ -152,6 +156,21 @@ export async function assetRoutes(root: FastifyInstance, service: AssetService):
     });
     app.delete<{ Params: { id: string } }>(`${BASE_PATH}/assettypes/:id`, D, async (req, reply) => {
       await service.deleteAssetType(principal(req).tenant, req.params.id, pre(req));
+      return reply.code(204).send();
+    });
+
+    app.patch<{ Params: { id: string } }>(`${BASE_PATH}/assettypes/:id/variables`, W, async (req, reply) => {
+      const { record, catalog } = await service.patchTypeVariables(principal(req).tenant, req.params.id, req.body, pre(req));
+      reply.header('etag', `"${record.etag}"`);
+      return renderAssetType(record, catalog, false, baseUrl(req));
+    });
+    app.put<{ Params: { id: string; key: string } }>(`${BASE_PATH}/assettypes/:id/fileAssignments/:key`, W, async (req, reply) => {
+      const { record, catalog } = await service.putTypeFileAssignment(principal(req).tenant, req.params.id, req.params.key, req.body, pre(req));
+      reply.header('etag', `"${record.etag}"`);
+      return renderAssetType(record, catalog, false, baseUrl(req));
+    });
+    app.delete<{ Params: { id: string; key: string } }>(`${BASE_PATH}/assettypes/:id/fileAssignments/:key`, W, async (req, reply) => {
+      await service.deleteTypeFileAssignment(principal(req).tenant, req.params.id, req.params.key, pre(req));
       return reply.code(204).send();
     });
 
@@ -188,6 +207,10 @@ export async function assetRoutes(root: FastifyInstance, service: AssetService):
       sendAsset(req, reply, await service.setLocation(caller(req), req.params.id, req.body, pre(req))));
     app.delete<{ Params: { id: string } }>(`${BASE_PATH}/assets/:id/location`, W, async (req, reply) =>
       sendAsset(req, reply, await service.deleteLocation(caller(req), req.params.id, pre(req))));
+    app.put<{ Params: { id: string; key: string } }>(`${BASE_PATH}/assets/:id/fileAssignments/:key`, W, async (req, reply) =>
+      sendAsset(req, reply, await service.putAssetFileAssignment(caller(req), req.params.id, req.params.key, req.body, pre(req))));
+    app.delete<{ Params: { id: string; key: string } }>(`${BASE_PATH}/assets/:id/fileAssignments/:key`, W, async (req, reply) =>
+      sendAsset(req, reply, await service.deleteAssetFileAssignment(caller(req), req.params.id, req.params.key, pre(req))));
     app.get<{ Params: { id: string } }>(`${BASE_PATH}/assets/:id/aspects`, R, async (req) => {
       const { asset, page } = await service.aspectsOf(caller(req), req.params.id, listQuery(req));
       const b = baseUrl(req);
@@ -202,12 +225,11 @@ export async function assetRoutes(root: FastifyInstance, service: AssetService):
       return halPage(page, 'aspects', items, requestUrl(req));
     });
     app.get<{ Params: { id: string } }>(`${BASE_PATH}/assets/:id/variables`, R, async (req) => {
-      const { asset, page } = await service.variablesOf(caller(req), req.params.id, listQuery(req));
+      const page = await service.variablesOf(caller(req), req.params.id, listQuery(req));
       const b = baseUrl(req);
       const items = page.items.map(({ member, origin }) => ({
         ...member, _links: { origin: { href: `${b}/assettypes/${origin}` } },
       }));
-      void asset;
       return halPage(page, 'variables', items, requestUrl(req));
     });
 

@@ -9,14 +9,21 @@ import { evaluate, mentions, parseFilter, rewriteField, type FieldSpec, type Fil
 import type { ModelAsset, ModelEvent } from '../core/model.js';
 import { AssetErrors } from './errors.js';
 import type { ModelEventBus } from './events.js';
+import { TypeCatalog } from './catalog.js';
 import {
-  ancestorIds, asArray, asObject, ASSET_ID_RE, checkTypeId, checkUnique, CORE_TENANT, explode, optionalBoolean,
-  optionalString, parseVariable, requireString, subtreePrefix, timezoneRule, valueRule,
+  ancestorIds, asArray, asObject, ASSET_ID_RE, checkTypeId, checkUnique, CORE_TENANT, MAX_ITEMS, optionalBoolean,
+  optionalString, parseFileAssignment, parseFileAssignments, parseLocation, parseVariable, requireString,
+  subtreePrefix, timezoneRule, valueRule,
   type AspectTypeRecord, type AspectValues, type AssetRecord, type AssetTypeRecord, type ExplodedType,
-  type FileAssignment, type Location, type TypeAspect, type VariableDefinition, type VariableValue,
+  type TypeAspect, type VariableDefinition, type VariableValue,
 } from './model.js';
-import { CORE_ASPECT_TYPES, CORE_ASSET_TYPES } from './seed.js';
-import { StoreConflict, type AssetStore, type AssetSummary, type SortDirection } from './store.js';
+import { parseSort, sortItems } from './paging.js';
+import { checkIfMatch, checkUpdatePreconditions, concurrentChange, type Preconditions } from './preconditions.js';
+import { ParentGone, StoreConflict, type AssetStore, type AssetSummary } from './store.js';
+
+export type { Preconditions } from './preconditions.js';
+export { TypeCatalog } from './catalog.js';
+export { parseEtag } from './preconditions.js';
 
 export interface Caller {
   tenant: string;
@@ -24,10 +31,6 @@ export interface Caller {
   admin: boolean;
 }
 
-export interface Preconditions {
-  ifMatch?: string;
-  ifNoneMatch?: string;
-}
 
 export interface ListQuery {
   page?: number;
@@ -48,7 +51,6 @@ export interface ServiceOptions {
   maxPageSize: number;
 }
 
-const MAX_ITEMS = 200;
 const DEFAULT_SIZE = 10;
 
 export const ASPECT_TYPE_FIELDS: FieldSpec = {
@@ -58,126 +60,35 @@ export const ASSET_TYPE_FIELDS: FieldSpec = {
   id: 'string', name: 'string', tenantId: 'string', parentTypeId: 'string', scope: 'string', description: 'string',
   instantiable: 'boolean', hasType: 'string',
 };
-/** Reference §1.6; fileId is not filterable here (no file service yet) and is ignored like an unknown field. */
+/** Reference §1.6; fileId matches the asset's own file assignments. */
 export const ASSET_FIELDS: FieldSpec = {
   assetId: 'string', tenantId: 'string', name: 'string', externalId: 'string', t2tenant: 'string', subTenant: 'string',
   timezone: 'string', twinType: 'string', deleted: 'date', parentId: 'string', typeId: 'string', hasType: 'string',
+  fileId: 'string',
 };
 const ASSET_SORT = ['name', 'assetId', 'externalId', 'typeId', 'parentId', 'timezone', 'twinType', 'deleted', 'tenantId'];
 const ASPECT_TYPE_SORT = ['name', 'id', 'tenantId', 'category', 'scope', 'description'];
 const ASSET_TYPE_SORT = ['name', 'id', 'tenantId', 'parentTypeId', 'scope', 'description', 'instantiable'];
 const MEMBER_FIELDS: FieldSpec = { name: 'string', aspectTypeId: 'string', category: 'string', dataType: 'string', unit: 'string' };
 
-/** Parses an etag from If-Match/If-None-Match: `3`, `"3"` or `W/"3"`; `*` stays `*`. */
-export function parseEtag(raw: string, header: string): number | '*' {
-  const v = raw.trim();
-  if (v === '*') return '*';
-  const m = /^(?:W\/)?"?(\d{1,15})"?$/.exec(v);
-  if (!m) throw Generic.invalidParameter({ name: header, rule: 'must be an integer etag such as "3", or *' });
-  return Number(m[1]);
-}
-
-/** Reference §1.5: every modification needs If-Match (428 without it, 412 when it does not match). */
-function checkIfMatch(pre: Preconditions, current: number, what: string): void {
-  if (pre.ifMatch === undefined || pre.ifMatch === '') throw Generic.preconditionRequired({ header: 'If-Match' });
-  const want = parseEtag(pre.ifMatch, 'If-Match');
-  if (want !== '*' && want !== current) {
-    throw Generic.preconditionFailed({ reason: `If-Match ${want} does not match the current etag ${current} of ${what}` });
+/** Creates a type after the create-time checks: no If-Match, id and name not yet used in the tenant. */
+async function insertType<T extends { id: string; tenant: string; name: string }>(kind: string, next: T, pre: Preconditions,
+  visible: Iterable<T>, create: (t: T) => Promise<void>): Promise<void> {
+  if (pre.ifMatch !== undefined && pre.ifMatch !== '') {
+    throw Generic.preconditionFailed({ reason: `If-Match was sent but ${kind} ${next.id} does not exist` });
   }
-}
-
-const concurrentChange = (what: string) =>
-  Generic.preconditionFailed({ reason: `${what} was changed concurrently; read it again and retry with its new etag` });
-
-/** Spring-style sort: `field,asc`, `field,desc`, `field`, or just `asc`/`desc` for the default field. */
-export function parseSort(raw: string | string[] | undefined, allowed: string[]): { field: string; direction: SortDirection }[] {
-  const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
-  const out: { field: string; direction: SortDirection }[] = [];
-  for (const item of list) {
-    if (item.trim() === '') continue;
-    const [first = '', second, ...rest] = item.split(',').map((s) => s.trim());
-    if (rest.length > 0) throw Generic.invalidParameter({ name: 'sort', rule: 'must be "field,asc" or "field,desc"' });
-    let field = first;
-    let dirText = second;
-    if (second === undefined && /^(asc|desc)$/i.test(first)) { field = 'name'; dirText = first; }
-    if (!allowed.includes(field)) {
-      throw Generic.invalidParameter({ name: 'sort', rule: `"${field.slice(0, 64)}" is not sortable; use one of ${allowed.join(', ')}` });
-    }
-    if (dirText !== undefined && !/^(asc|desc)$/i.test(dirText)) {
-      throw Generic.invalidParameter({ name: 'sort', rule: `direction "${dirText.slice(0, 16)}" must be asc or desc` });
-    }
-    out.push({ field, direction: (dirText ?? 'asc').toLowerCase() as SortDirection });
+  for (const t of visible) {
+    if (t.tenant === next.tenant && t.name === next.name) throw AssetErrors.exists({ resource: `${kind} named`, id: next.name });
   }
-  return out.length ? out : [{ field: 'name', direction: 'asc' }];
-}
-
-function compareScalars(a: Scalar, b: Scalar): number {
-  if (a === b) return 0;
-  if (a === null) return -1;
-  if (b === null) return 1;
-  return a < b ? -1 : 1;
-}
-
-function sortItems<T>(items: T[], sort: { field: string; direction: SortDirection }[], get: (t: T, f: string) => Scalar): T[] {
-  return [...items].sort((x, y) => {
-    for (const s of sort) {
-      const c = compareScalars(get(x, s.field), get(y, s.field));
-      if (c !== 0) return s.direction === 'asc' ? c : -c;
-    }
-    return 0;
-  });
+  try {
+    await create(next);
+  } catch (err) {
+    if (err instanceof StoreConflict) throw AssetErrors.exists({ resource: kind, id: next.id });
+    throw err;
+  }
 }
 
 const invalidBody = (name: string, rule: string) => Generic.invalidRequestBodyProperty({ name, rule });
-
-/** Aspect and asset types visible to a tenant (its own plus the core ones), loaded once per operation. */
-export class TypeCatalog {
-  readonly aspectTypes = new Map<string, AspectTypeRecord>();
-  readonly assetTypes = new Map<string, AssetTypeRecord>();
-  private readonly lower = new Map<string, string>();
-  constructor(aspectTypes: AspectTypeRecord[], assetTypes: AssetTypeRecord[]) {
-    for (const t of [...CORE_ASPECT_TYPES, ...aspectTypes]) this.aspectTypes.set(t.id, t);
-    for (const t of [...CORE_ASSET_TYPES, ...assetTypes]) this.assetTypes.set(t.id, t);
-    // Core ids are matched case-insensitively: the SDK's own tests use core.BasicAsset.
-    for (const t of [...CORE_ASPECT_TYPES, ...CORE_ASSET_TYPES]) this.lower.set(t.id.toLowerCase(), t.id);
-  }
-  resolveId(id: string): string {
-    return id.toLowerCase().startsWith(`${CORE_TENANT}.`) ? this.lower.get(id.toLowerCase()) ?? id : id;
-  }
-  assetType(id: string): AssetTypeRecord | undefined {
-    return this.assetTypes.get(this.resolveId(id));
-  }
-  aspectType(id: string): AspectTypeRecord | undefined {
-    return this.aspectTypes.get(this.resolveId(id));
-  }
-  /** Root ancestor first, the type itself last. */
-  chain(id: string): AssetTypeRecord[] {
-    const out: AssetTypeRecord[] = [];
-    const seen = new Set<string>();
-    let t = this.assetType(id);
-    while (t && !seen.has(t.id)) {
-      seen.add(t.id);
-      out.unshift(t);
-      t = t.parentTypeId ? this.assetType(t.parentTypeId) : undefined;
-    }
-    return out;
-  }
-  private readonly explodedCache = new Map<string, ExplodedType | undefined>();
-  /** Records a type written during this operation. */
-  put(t: AssetTypeRecord): void {
-    this.assetTypes.set(t.id, t);
-    this.explodedCache.clear();
-  }
-  exploded(id: string): ExplodedType | undefined {
-    if (!this.explodedCache.has(id)) this.explodedCache.set(id, this.assetType(id) ? explode(this.chain(id)) : undefined);
-    return this.explodedCache.get(id);
-  }
-  /** The type and every type derived from it (hasType, reference §1.6). */
-  family(id: string): string[] {
-    const root = this.resolveId(id);
-    return [...this.assetTypes.values()].filter((t) => this.chain(t.id).some((a) => a.id === root)).map((t) => t.id);
-  }
-}
 
 export class AssetService {
   constructor(private readonly store: AssetStore, private readonly events: ModelEventBus,
@@ -213,6 +124,16 @@ export class AssetService {
 
   private async modelLocked(tenant: string, id: string): Promise<void> {
     if (await this.store.getModelLock(tenant)) throw AssetErrors.modelLocked({ id });
+  }
+
+  /** Before changing or deleting a tenant type: it exists, is not a core type, If-Match matches, no model lock. */
+  private async writableType<T extends { tenant: string; etag: number }>(t: T | undefined, kind: 'aspect type' | 'asset type',
+    id: string, pre: Preconditions): Promise<T> {
+    if (!t) throw kind === 'aspect type' ? AssetErrors.aspectTypeNotFound({ id }) : AssetErrors.assetTypeNotFound({ id });
+    if (t.tenant === CORE_TENANT) throw AssetErrors.readOnly({ id });
+    checkIfMatch(pre, t.etag, `${kind} ${id}`);
+    await this.modelLocked(t.tenant, id);
+    return t;
   }
 
   // ---------------------------------------------------------------- aspect types (reference §1.2)
@@ -270,26 +191,14 @@ export class AssetService {
     const cat = await this.catalog(tenant);
     if (cat.aspectTypes.has(cat.resolveId(id)) && cat.aspectType(id)!.tenant === CORE_TENANT) throw AssetErrors.readOnly({ id });
     checkTypeId(id, tenant);
-    const next = this.parseAspectType(tenant, id, raw);
     const old = await this.store.getAspectType(tenant, id);
+    if (old) checkUpdatePreconditions(pre, old.etag, 'aspect type', id);
+    const next = this.parseAspectType(tenant, id, raw);
     if (!old) {
-      if (pre.ifMatch !== undefined && pre.ifMatch !== '') {
-        throw Generic.preconditionFailed({ reason: `If-Match was sent but aspect type ${id} does not exist` });
-      }
-      if ([...cat.aspectTypes.values()].some((t) => t.tenant === tenant && t.name === next.name)) {
-        throw AssetErrors.exists({ resource: 'aspect type named', id: next.name });
-      }
-      try {
-        await this.store.createAspectType(next);
-      } catch (err) {
-        if (err instanceof StoreConflict) throw AssetErrors.exists({ resource: 'aspect type', id });
-        throw err;
-      }
+      await insertType('aspect type', next, pre, cat.aspectTypes.values(), (t) => this.store.createAspectType(t));
       await this.emit({ type: 'aspecttype.created', tenant, aspectTypeId: id });
       return { record: next, created: true };
     }
-    if (pre.ifNoneMatch !== undefined && pre.ifNoneMatch.trim() === '*') throw AssetErrors.exists({ resource: 'aspect type', id });
-    checkIfMatch(pre, old.etag, `aspect type ${id}`);
     await this.modelLocked(tenant, id);
     this.checkAspectTypeUpdate(old, next);
     const record = { ...next, etag: old.etag + 1 };
@@ -299,9 +208,7 @@ export class AssetService {
   }
 
   async patchAspectType(tenant: string, id: string, patch: unknown, pre: Preconditions): Promise<AspectTypeRecord> {
-    const current = await this.getAspectType(tenant, id);
-    if (current.tenant === CORE_TENANT) throw AssetErrors.readOnly({ id });
-    checkIfMatch(pre, current.etag, `aspect type ${id}`);
+    const current = await this.writableType((await this.catalog(tenant)).aspectType(id), 'aspect type', id, pre);
     const { id: _i, tenant: _t, etag: _e, ...writable } = current;
     const merged = mergePatch(writable, asObject(patch, 'body'));
     return (await this.putAspectType(tenant, id, merged, { ifMatch: String(current.etag) })).record;
@@ -309,11 +216,7 @@ export class AssetService {
 
   async deleteAspectType(tenant: string, id: string, pre: Preconditions): Promise<void> {
     const cat = await this.catalog(tenant);
-    const t = cat.aspectType(id);
-    if (!t) throw AssetErrors.aspectTypeNotFound({ id });
-    if (t.tenant === CORE_TENANT) throw AssetErrors.readOnly({ id });
-    checkIfMatch(pre, t.etag, `aspect type ${id}`);
-    await this.modelLocked(tenant, id);
+    const t = await this.writableType(cat.aspectType(id), 'aspect type', id, pre);
     const user = [...cat.assetTypes.values()].find((at) => at.aspects.some((a) => a.aspectTypeId === t.id));
     if (user) throw AssetErrors.inUse({ resource: 'aspect type', id, reason: `asset type ${user.id} uses it` });
     if (!(await this.store.deleteAspectType(tenant, t.id, t.etag))) throw concurrentChange(`aspect type ${id}`);
@@ -355,7 +258,10 @@ export class AssetService {
       if (!/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(aname)) {
         throw invalidBody(`aspects[${i}].name`, 'must start with a letter and have 1-64 letters, digits or underscores');
       }
-      const ref = requireString(o, 'aspectTypeId', `aspects[${i}].aspectTypeId`, 128);
+      // A body read back from GET carries the embedded aspectType instead of aspectTypeId; accept both.
+      const embedded = o['aspectType'] !== null && typeof o['aspectType'] === 'object' ? (o['aspectType'] as Record<string, unknown>)['id'] : undefined;
+      const ref = o['aspectTypeId'] === undefined && typeof embedded === 'string'
+        ? embedded : requireString(o, 'aspectTypeId', `aspects[${i}].aspectTypeId`, 128);
       const at = cat.aspectType(ref);
       if (!at) throw AssetErrors.referenceNotFound({ field: `aspects[${i}].aspectTypeId`, id: ref });
       return { name: aname, aspectTypeId: at.id };
@@ -417,28 +323,16 @@ export class AssetService {
     const cat = await this.catalog(tenant);
     if (cat.assetType(id)?.tenant === CORE_TENANT) throw AssetErrors.readOnly({ id });
     checkTypeId(id, tenant);
-    const next = this.parseAssetType(tenant, id, raw, cat);
     const old = await this.store.getAssetType(tenant, id);
+    if (old) checkUpdatePreconditions(pre, old.etag, 'asset type', id);
+    const next = this.parseAssetType(tenant, id, raw, cat);
     this.checkFamilyNames(next, cat);
     if (!old) {
-      if (pre.ifMatch !== undefined && pre.ifMatch !== '') {
-        throw Generic.preconditionFailed({ reason: `If-Match was sent but asset type ${id} does not exist` });
-      }
-      if ([...cat.assetTypes.values()].some((t) => t.tenant === tenant && t.name === next.name)) {
-        throw AssetErrors.exists({ resource: 'asset type named', id: next.name });
-      }
-      try {
-        await this.store.createAssetType(next);
-      } catch (err) {
-        if (err instanceof StoreConflict) throw AssetErrors.exists({ resource: 'asset type', id });
-        throw err;
-      }
+      await insertType('asset type', next, pre, cat.assetTypes.values(), (t) => this.store.createAssetType(t));
       cat.put(next);
       await this.emit({ type: 'assettype.created', tenant, typeId: id });
       return { record: next, created: true, catalog: cat };
     }
-    if (pre.ifNoneMatch !== undefined && pre.ifNoneMatch.trim() === '*') throw AssetErrors.exists({ resource: 'asset type', id });
-    checkIfMatch(pre, old.etag, `asset type ${id}`);
     await this.modelLocked(tenant, id);
     this.checkAssetTypeUpdate(old, next);
     const record = { ...next, etag: old.etag + 1 };
@@ -454,21 +348,74 @@ export class AssetService {
   }
 
   async patchAssetType(tenant: string, id: string, patch: unknown, pre: Preconditions) {
-    const { type: current } = await this.getAssetType(tenant, id);
-    if (current.tenant === CORE_TENANT) throw AssetErrors.readOnly({ id });
-    checkIfMatch(pre, current.etag, `asset type ${id}`);
+    const current = await this.writableType((await this.catalog(tenant)).assetType(id), 'asset type', id, pre);
     const { id: _i, tenant: _t, etag: _e, ...writable } = current;
     const merged = mergePatch(writable, asObject(patch, 'body'));
     return this.putAssetType(tenant, id, merged, { ifMatch: String(current.etag) });
   }
 
+  /** A checked, etag-guarded change of one tenant asset type (members endpoints). */
+  private async modifyAssetType(tenant: string, id: string, pre: Preconditions,
+    change: (t: AssetTypeRecord, cat: TypeCatalog) => AssetTypeRecord): Promise<{ record: AssetTypeRecord; catalog: TypeCatalog }> {
+    const cat = await this.catalog(tenant);
+    const t = await this.writableType(cat.assetType(id), 'asset type', id, pre);
+    const record = { ...change(t, cat), etag: t.etag + 1 };
+    if (!(await this.store.updateAssetType(record, t.etag))) throw concurrentChange(`asset type ${id}`);
+    cat.put(record);
+    await this.emit({ type: 'assettype.updated', tenant, typeId: t.id });
+    return { record, catalog: cat };
+  }
+
+  async putTypeFileAssignment(tenant: string, id: string, key: string, raw: unknown, pre: Preconditions) {
+    const assignment = parseFileAssignment(key, raw);
+    return this.modifyAssetType(tenant, id, pre, (t) => ({
+      ...t, fileAssignments: [...t.fileAssignments.filter((f) => f.key !== key), assignment],
+    }));
+  }
+
+  async deleteTypeFileAssignment(tenant: string, id: string, key: string, pre: Preconditions) {
+    return this.modifyAssetType(tenant, id, pre, (t) => {
+      if (!t.fileAssignments.some((f) => f.key === key)) throw Generic.noMatch({ resource: `file assignment "${key}" on asset type ${id}` });
+      return { ...t, fileAssignments: t.fileAssignments.filter((f) => f.key !== key) };
+    });
+  }
+
+  /**
+   * PATCH /assettypes/{id}/variables (reference §1.1): per own variable a new name, unit, longer length or
+   * default value. A rename keeps the values assets of the type family hold.
+   */
+  async patchTypeVariables(tenant: string, id: string, raw: unknown, pre: Preconditions) {
+    const changes = asObject(raw, 'body');
+    const renames: [string, string][] = [];
+    const result = await this.modifyAssetType(tenant, id, pre, (t, cat) => {
+      const variables = t.variables.map((v) => ({ ...v }));
+      for (const [name, rawChange] of Object.entries(changes)) {
+        const v = variables.find((x) => x.name === name);
+        if (!v) throw invalidBody(name, `is not a variable declared by asset type ${t.id} (inherited variables change on their own type)`);
+        const c = asObject(rawChange, name);
+        for (const f of Object.keys(c)) {
+          if (!['name', 'unit', 'length', 'defaultValue'].includes(f)) throw invalidBody(`${name}.${f}`, 'only name, unit, length and defaultValue can change');
+        }
+        const merged = parseVariable({ ...v, ...c, qualityCode: false }, name, 'assettype');
+        if (merged.dataType !== v.dataType) throw AssetErrors.immutable({ field: `${name}.dataType`, resource: `asset type ${t.id}` });
+        if ((merged.length ?? 0) < (v.length ?? 0)) throw invalidBody(`${name}.length`, `may only increase (now ${v.length})`);
+        if (merged.name !== v.name) renames.push([v.name, merged.name]);
+        Object.assign(v, { name: merged.name, unit: merged.unit, length: merged.length, defaultValue: merged.defaultValue });
+      }
+      checkUnique(variables.map((v) => v.name), 'variables', 'variable');
+      const next = { ...t, variables };
+      this.checkFamilyNames(next, cat);
+      return next;
+    });
+    for (const [from, to] of renames) {
+      await this.store.renameVariableValues(tenant, result.catalog.family(id), from, to);
+    }
+    return result;
+  }
+
   async deleteAssetType(tenant: string, id: string, pre: Preconditions): Promise<void> {
     const cat = await this.catalog(tenant);
-    const t = cat.assetType(id);
-    if (!t) throw AssetErrors.assetTypeNotFound({ id });
-    if (t.tenant === CORE_TENANT) throw AssetErrors.readOnly({ id });
-    checkIfMatch(pre, t.etag, `asset type ${id}`);
-    await this.modelLocked(tenant, id);
+    const t = await this.writableType(cat.assetType(id), 'asset type', id, pre);
     const child = [...cat.assetTypes.values()].find((c) => c.parentTypeId === t.id);
     if (child) throw AssetErrors.inUse({ resource: 'asset type', id, reason: `asset type ${child.id} derives from it` });
     const n = await this.store.countAssetsOfTypes(tenant, [t.id]);
@@ -585,7 +532,12 @@ export class AssetService {
       assetId: newAssetId(), tenant: caller.tenant, ...fields, ...values, typeId: type.type.id, parentId: parent.assetId,
       path: subtreePrefix(parent), timezone, twinType, subTenant: null, etag: 0, deleted: null, createdAt: Date.now(),
     };
-    await this.store.createAsset(asset);
+    try {
+      await this.store.createAsset(asset);
+    } catch (err) {
+      if (err instanceof ParentGone) throw AssetErrors.referenceNotFound({ field: 'parentId', id: parentId });
+      throw err;
+    }
     await this.emit({ type: 'asset.created', tenant: caller.tenant, assetId: asset.assetId });
     return asset;
   }
@@ -641,7 +593,10 @@ export class AssetService {
     const n = await this.store.countChildren(caller.tenant, assetId);
     if (n > 0) throw AssetErrors.hasChildren({ id: assetId, count: n });
     const next = { ...current, deleted: Date.now(), etag: current.etag + 1 };
-    if (!(await this.store.updateAsset(next, current.etag))) throw concurrentChange(`asset ${assetId}`);
+    // the store re-checks the children in the same transaction as the write
+    const result = await this.store.softDeleteAsset(next, current.etag);
+    if (result === 'hasChildren') throw AssetErrors.hasChildren({ id: assetId, count: await this.store.countChildren(caller.tenant, assetId) });
+    if (result === 'stale') throw concurrentChange(`asset ${assetId}`);
     await this.emit({ type: 'asset.deleted', tenant: caller.tenant, assetId });
   }
 
@@ -657,29 +612,53 @@ export class AssetService {
       throw AssetErrors.invalidMove({ id: assetId, reason: `${newParentId} is the asset itself or one of its descendants` });
     }
     const next = { ...current, parentId: parent.assetId, path: subtreePrefix(parent), etag: current.etag + 1 };
-    if (!(await this.store.moveAsset(next, current.path, current.etag))) throw concurrentChange(`asset ${assetId}`);
+    // the store re-checks the parent in the same transaction as the write (a concurrent move could make a cycle)
+    switch (await this.store.moveAsset(next, current.path, current.etag)) {
+      case 'stale': throw concurrentChange(`asset ${assetId}`);
+      case 'parentGone': throw AssetErrors.referenceNotFound({ field: 'newParentId', id: newParentId });
+      case 'cycle': throw AssetErrors.invalidMove({ id: assetId, reason: `${newParentId} is now one of its descendants` });
+      case 'moved': break;
+    }
     await this.emit({ type: 'asset.moved', tenant: caller.tenant, assetId });
     return next;
   }
 
-  async setLocation(caller: Caller, assetId: string, raw: unknown, pre: Preconditions): Promise<AssetRecord> {
+  /** A checked, etag-guarded change of one live asset; `change` returning the same record changes nothing. */
+  private async modifyAsset(caller: Caller, assetId: string, pre: Preconditions,
+    change: (a: AssetRecord) => AssetRecord): Promise<AssetRecord> {
     const current = await this.liveAsset(caller, assetId);
     checkIfMatch(pre, current.etag, `asset ${assetId}`);
-    const next = { ...current, location: parseLocation(raw), etag: current.etag + 1 };
+    const changed = change(current);
+    if (changed === current) return current;
+    const next = { ...changed, etag: current.etag + 1 };
     if (!(await this.store.updateAsset(next, current.etag))) throw concurrentChange(`asset ${assetId}`);
     await this.emit({ type: 'asset.updated', tenant: caller.tenant, assetId });
     return next;
   }
 
+  async setLocation(caller: Caller, assetId: string, raw: unknown, pre: Preconditions): Promise<AssetRecord> {
+    const location = parseLocation(raw);
+    return this.modifyAsset(caller, assetId, pre, (a) => ({ ...a, location }));
+  }
+
   /** Removes only the asset's own location; the nearest ancestor's location shows again (reference §1.4). */
   async deleteLocation(caller: Caller, assetId: string, pre: Preconditions): Promise<AssetRecord> {
-    const current = await this.liveAsset(caller, assetId);
-    checkIfMatch(pre, current.etag, `asset ${assetId}`);
-    if (current.location === null) return current;
-    const next = { ...current, location: null, etag: current.etag + 1 };
-    if (!(await this.store.updateAsset(next, current.etag))) throw concurrentChange(`asset ${assetId}`);
-    await this.emit({ type: 'asset.updated', tenant: caller.tenant, assetId });
-    return next;
+    return this.modifyAsset(caller, assetId, pre, (a) => (a.location === null ? a : { ...a, location: null }));
+  }
+
+  async putAssetFileAssignment(caller: Caller, assetId: string, key: string, raw: unknown, pre: Preconditions): Promise<AssetRecord> {
+    const assignment = parseFileAssignment(key, raw);
+    return this.modifyAsset(caller, assetId, pre, (a) => ({
+      ...a, fileAssignments: [...a.fileAssignments.filter((f) => f.key !== key), assignment],
+    }));
+  }
+
+  /** Removes the asset's own assignment; an assignment of the same key on its type shows again (reference §1.1). */
+  async deleteAssetFileAssignment(caller: Caller, assetId: string, key: string, pre: Preconditions): Promise<AssetRecord> {
+    return this.modifyAsset(caller, assetId, pre, (a) => {
+      if (!a.fileAssignments.some((f) => f.key === key)) throw Generic.noMatch({ resource: `own file assignment "${key}" on asset ${assetId}` });
+      return { ...a, fileAssignments: a.fileAssignments.filter((f) => f.key !== key) };
+    });
   }
 
   async listAssets(caller: Caller, q: ListQuery): Promise<PageResult<AssetRecord>> {
@@ -720,9 +699,8 @@ export class AssetService {
     const asset = await this.getAsset(caller, assetId);
     const cat = await this.catalog(caller.tenant);
     const rows = cat.exploded(asset.typeId)?.variables ?? [];
-    const page = this.pageOf(rows, q, MEMBER_FIELDS, ['name'], (r, f) =>
+    return this.pageOf(rows, q, MEMBER_FIELDS, ['name'], (r, f) =>
       f === 'name' || f === 'dataType' || f === 'unit' ? r.member[f] : null);
-    return { asset, page };
   }
 
   async getModelLock(tenant: string): Promise<boolean> {
@@ -771,39 +749,6 @@ export function newAssetId(): string {
   return randomBytes(16).toString('hex');
 }
 
-function parseLocation(raw: unknown): Location {
-  const o = asObject(raw, 'location');
-  const out: Location = {};
-  for (const f of ['country', 'region', 'locality', 'streetAddress', 'postalCode'] as const) {
-    const v = optionalString(o, f, `location.${f}`, 255);
-    if (v !== null) out[f] = v;
-  }
-  for (const [f, lim] of [['longitude', 180], ['latitude', 90]] as const) {
-    const v = o[f];
-    if (v === undefined || v === null) continue;
-    if (typeof v !== 'number' || !Number.isFinite(v) || Math.abs(v) > lim) {
-      throw invalidBody(`location.${f}`, `must be a number within -${lim}..${lim}`);
-    }
-    out[f] = v;
-  }
-  return out;
-}
-
-function parseFileAssignments(raw: unknown): FileAssignment[] {
-  const list = asArray(raw, 'fileAssignments', MAX_ITEMS).map((item, i) => {
-    const o = asObject(item, `fileAssignments[${i}]`);
-    const key = requireString(o, 'key', `fileAssignments[${i}].key`, 64);
-    if (!/^[A-Za-z0-9_]+$/.test(key)) throw invalidBody(`fileAssignments[${i}].key`, 'must be letters, digits or underscores');
-    return { key, fileId: requireString(o, 'fileId', `fileAssignments[${i}].fileId`, 64) };
-  });
-  const seen = new Set<string>();
-  for (const [i, f] of list.entries()) {
-    if (seen.has(f.key)) throw invalidBody(`fileAssignments[${i}].key`, `key "${f.key}" appears twice`);
-    seen.add(f.key);
-  }
-  return list;
-}
-
 function mergeValues(current: VariableValue[], patch: unknown, path: string): VariableValue[] {
   if (patch === undefined) return current;
   const out = new Map(current.map((v) => [v.name, v]));
@@ -822,6 +767,7 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   const out: Record<string, unknown> = target !== null && typeof target === 'object' && !Array.isArray(target)
     ? { ...(target as Record<string, unknown>) } : {};
   for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
+    if (k === '__proto__') continue; // never let a body key reach an object's prototype
     if (v === null) delete out[k];
     else out[k] = mergePatch(out[k], v);
   }

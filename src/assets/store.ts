@@ -27,6 +27,7 @@ export interface Page<T> {
 }
 
 export class StoreConflict extends Error {}
+export class ParentGone extends Error {}
 
 export interface AssetStore {
   listAspectTypes(tenant: string): Promise<AspectTypeRecord[]>;
@@ -47,12 +48,23 @@ export interface AssetStore {
   /** Name and own location of the given assets (for hierarchyPath and inherited locations). */
   getAssetSummaries(tenant: string, assetIds: string[]): Promise<AssetSummary[]>;
   getRootAsset(tenant: string): Promise<AssetRecord | undefined>;
+  /**
+   * Inserts under a live parent, checked in the same transaction; rec.path is set from the parent as it is now.
+   * Throws StoreConflict when the id exists, ParentGone when the parent is missing or deleted.
+   */
   createAsset(rec: AssetRecord): Promise<void>;
   updateAsset(rec: AssetRecord, expectedEtag: number): Promise<boolean>;
-  /** Moves the asset (rec carries the new parentId, path and etag) and rewrites the paths of its subtree. */
-  moveAsset(rec: AssetRecord, oldPath: string, expectedEtag: number): Promise<boolean>;
+  /**
+   * Moves the asset (rec carries the new parentId and etag) and rewrites the paths of its subtree; the parent is
+   * re-checked in the same transaction (live, not inside the moved subtree) and rec.path set from it.
+   */
+  moveAsset(rec: AssetRecord, oldPath: string, expectedEtag: number): Promise<'moved' | 'stale' | 'parentGone' | 'cycle'>;
+  /** Marks the asset deleted unless it has live children (checked in the same transaction). */
+  softDeleteAsset(rec: AssetRecord, expectedEtag: number): Promise<'deleted' | 'stale' | 'hasChildren'>;
   listAssets(tenant: string, query: AssetQuery): Promise<Page<AssetRecord>>;
   countChildren(tenant: string, assetId: string): Promise<number>;
+  /** Renames a variable in the own values of every asset of the given types (a variable rename on their type). */
+  renameVariableValues(tenant: string, typeIds: string[], from: string, to: string): Promise<void>;
   /** Number of live assets whose type is one of typeIds. */
   countAssetsOfTypes(tenant: string, typeIds: string[]): Promise<number>;
 

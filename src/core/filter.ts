@@ -89,9 +89,9 @@ function parseEntry(key: string, value: unknown, path: string, fields: FieldSpec
     const inner = parseObject(value, path, fields, depth + 1);
     return inner === null ? null : { kind: 'not', item: inner };
   }
-  // Own properties only: a field named like an Object.prototype member ("valueOf") is an unknown field.
-  const kind = Object.hasOwn(fields, key) ? fields[key] : undefined;
-  if (kind === undefined) return null;
+  // own properties only: a clause named like an Object.prototype member ("toString") is just an unknown field
+  if (!Object.hasOwn(fields, key)) return null;
+  const kind = fields[key]!;
   return parseCondition(key, kind, value, path, depth);
 }
 
@@ -203,8 +203,11 @@ export function mentions(node: FilterNode | null, field: string): boolean {
   }
 }
 
-/** In-memory evaluation; `get` returns the field value (dates as epoch ms). Comparisons with null are false. */
-export function evaluate(node: FilterNode | null, get: (field: string) => Scalar): boolean {
+/**
+ * In-memory evaluation; `get` returns the field value (dates as epoch ms), or all values of a multi-valued field
+ * (a condition on it holds when it holds for one of them). Comparisons with null are false.
+ */
+export function evaluate(node: FilterNode | null, get: (field: string) => Scalar | Scalar[]): boolean {
   if (node === null) return true;
   switch (node.kind) {
     case 'and': return node.items.every((i) => evaluate(i, get));
@@ -213,6 +216,10 @@ export function evaluate(node: FilterNode | null, get: (field: string) => Scalar
     default: break;
   }
   const v = get(node.field);
+  return Array.isArray(v) ? v.some((x) => holds(node, x)) : holds(node, v);
+}
+
+function holds(node: Extract<FilterNode, { field: string }>, v: Scalar): boolean {
   switch (node.kind) {
     case 'eq': return v === node.value;
     case 'in': return node.values.some((x) => x === v);
@@ -225,6 +232,14 @@ export function evaluate(node: FilterNode | null, get: (field: string) => Scalar
       return typeof v === 'number' && (node.fromInclusive ? v >= node.from : v > node.from)
         && (node.toInclusive ? v <= node.to : v < node.to);
   }
+}
+
+/** A field with several values per row: the condition holds when it holds for one of them. */
+export interface MultiColumn {
+  /** Row source of the values, e.g. `json_each(assets.body, '$.fileAssignments')`. */
+  from: string;
+  /** Expression of one value in that source. */
+  value: string;
 }
 
 export interface SqlFragment {
@@ -247,7 +262,7 @@ const sqlValue = (v: Scalar): string | number => (typeof v === 'boolean' ? (v ? 
  * Compiles to SQL over BINARY-collated columns; `column` maps a field to a column expression (trusted text).
  * Same semantics as evaluate(): a comparison with NULL counts as false, also under NOT.
  */
-export function toSql(node: FilterNode | null, column: (field: string) => string): SqlFragment {
+export function toSql(node: FilterNode | null, column: (field: string) => string | MultiColumn): SqlFragment {
   const params: (string | number)[] = [];
   const walk = (n: FilterNode): string => {
     switch (n.kind) {
@@ -256,7 +271,11 @@ export function toSql(node: FilterNode | null, column: (field: string) => string
       case 'not': return `(NOT COALESCE(${walk(n.item)}, 0))`;
       default: break;
     }
-    const col = column(n.field);
+    const target = column(n.field);
+    if (typeof target === 'string') return leaf(n, target);
+    return `(EXISTS (SELECT 1 FROM ${target.from} WHERE ${leaf(n, target.value)}))`;
+  };
+  const leaf = (n: Extract<FilterNode, { field: string }>, col: string): string => {
     switch (n.kind) {
       case 'eq':
         if (n.value === null) return `(${col} IS NULL)`;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { aspectType, call, dbl } from './helpers.js';
+import { aspectType, call, dbl, assertError } from './helpers.js';
 
 describe('aspect types (reference §1.2)', () => {
   let s: TestServer;
@@ -34,7 +34,7 @@ describe('aspect types (reference §1.2)', () => {
     for (const id of ['other.Thing', `${T}.bad-char`, `${T}.`, `${T}.${'x'.repeat(130)}`, 'noprefix']) {
       const r = await call(s, 'PUT', `/aspecttypes/${encodeURIComponent(id)}`, aspectType('X', 'static', []));
       assert.equal(r.status, 400, `${id}: ${JSON.stringify(r.body)}`);
-      assert.equal(r.body.errors[0].code, 'mdsp.core.am.invalidId');
+      assertError(r, 'mdsp.core.generic.invalidParameter', /not a valid id/);
     }
   });
 
@@ -73,8 +73,8 @@ describe('aspect types (reference §1.2)', () => {
     const body = aspectType('Imm', 'static', [{ name: 's', dataType: 'STRING', length: 10 }, dbl('d', { qualityCode: true })]);
     assert.equal((await put('Imm', body)).status, 201);
     const upd = (b: unknown) => put('Imm', b, { 'if-match': '0' });
-    assert.equal((await upd({ ...body, category: 'dynamic' })).body.errors[0].code, 'mdsp.core.am.immutableField');
-    assert.equal((await upd({ ...body, name: 'Other' })).body.errors[0].code, 'mdsp.core.am.immutableField');
+    assertError((await upd({ ...body, category: 'dynamic' })), 'mdsp.core.generic.invalidRequestBodyProperty', /cannot be changed after the creation/);
+    assertError((await upd({ ...body, name: 'Other' })), 'mdsp.core.generic.invalidRequestBodyProperty', /cannot be changed after the creation/);
     assert.match((await upd({ ...body, variables: [body.variables[0]] })).body.errors[0].message, /cannot be removed/);
     assert.equal((await upd({ ...body, variables: [body.variables[0], dbl('d', { qualityCode: false })] })).status, 400);
     assert.equal((await upd({ ...body, variables: [{ name: 's', dataType: 'INT' }, body.variables[1]] })).status, 400);
@@ -89,7 +89,7 @@ describe('aspect types (reference §1.2)', () => {
     const body = aspectType('DynS', 'dynamic', [{ name: 's', dataType: 'STRING', length: 10 }]);
     assert.equal((await put('DynS', body)).status, 201);
     const r = await put('DynS', aspectType('DynS', 'dynamic', [{ name: 's', dataType: 'STRING', length: 20 }]), { 'if-match': '0' });
-    assert.equal(r.body.errors[0].code, 'mdsp.core.am.immutableField');
+    assertError(r, 'mdsp.core.generic.invalidRequestBodyProperty', /cannot be changed after the creation/);
   });
 
   it('preconditions: If-None-Match * → 409, missing If-Match → 428, stale → 412, If-None-Match etag → 304', async () => {
@@ -97,7 +97,7 @@ describe('aspect types (reference §1.2)', () => {
     assert.equal((await put('Pre', body, { 'if-none-match': '*' })).status, 201);
     const again = await put('Pre', body, { 'if-none-match': '*' });
     assert.equal(again.status, 409);
-    assert.equal(again.body.errors[0].code, 'mdsp.core.am.alreadyExists');
+    assertError(again, 'mdsp.core.generic.conflict', /already exists/);
     const missing = await put('Pre', body);
     assert.equal(missing.status, 428);
     assert.equal(missing.body.errors[0].code, 'mdsp.core.generic.preconditionRequired');
@@ -150,5 +150,19 @@ describe('aspect types (reference §1.2)', () => {
     const core = await call(s, 'DELETE', '/aspecttypes/core.environment', undefined, { 'if-match': '0' });
     assert.equal(core.status, 403);
     assert.equal((await call(s, 'PUT', '/aspecttypes/core.environment', aspectType('environment', 'dynamic', []), { 'if-match': '0' })).status, 403);
+  });
+
+  it('announces aspect and asset type changes after commit', async () => {
+    const seen: string[] = [];
+    const off = s.platform.assets.events.on((e) => { seen.push(`${e.type} ${'aspectTypeId' in e ? e.aspectTypeId : 'typeId' in e ? e.typeId : ''}`); });
+    await put('Ev', aspectType('Ev', 'static', [dbl('v')]));
+    await put('Ev', aspectType('Ev', 'static', [dbl('v'), dbl('w')]), { 'if-match': '0' });
+    await call(s, 'PUT', `/assettypes/${T}.EvT`, { name: 'EvT', parentTypeId: 'core.basicasset' });
+    await call(s, 'DELETE', `/assettypes/${T}.EvT`, undefined, { 'if-match': '0' });
+    await call(s, 'DELETE', `/aspecttypes/${T}.Ev`, undefined, { 'if-match': '1' });
+    await put('Ev', aspectType('Ev', 'static', [{ name: 'bad', dataType: 'NOPE' }]));
+    off();
+    assert.deepEqual(seen, [`aspecttype.created ${T}.Ev`, `aspecttype.updated ${T}.Ev`, `assettype.created ${T}.EvT`,
+      `assettype.deleted ${T}.EvT`, `aspecttype.deleted ${T}.Ev`]);
   });
 });

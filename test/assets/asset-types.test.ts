@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { aspectType, call, createAsset, dbl, rootId } from './helpers.js';
+import { aspectType, call, createAsset, dbl, rootId, assertError } from './helpers.js';
 
 describe('asset types and inheritance (reference §1.3)', () => {
   let s: TestServer;
@@ -57,6 +57,9 @@ describe('asset types and inheritance (reference §1.3)', () => {
       [['v1', 'one'], ['v2', '2'], ['v3', null]]);
     assert.ok(ex.variables[0]._links.origin.href.endsWith(`${T}.L1`));
     assert.deepEqual(ex.fileAssignments.map((f: { key: string; fileId: string }) => [f.key, f.fileId]), [['manual', 'f2']]);
+    // own view: 304 on a matching etag; exploded view: always fresh (it changes with the ancestors)
+    assert.equal((await s.api(`/api/assetmanagement/v3/assettypes/${T}.L3`, { headers: { 'if-none-match': '"0"' } })).status, 304);
+    assert.equal((await s.api(`/api/assetmanagement/v3/assettypes/${T}.L3?exploded=true`, { headers: { 'if-none-match': '"0"' } })).status, 200);
     // assets of L3 see the whole chain
     const a = await createAsset(s, 'deep', `${T}.L3`, await rootId(s), { variables: [{ name: 'v3', value: 'true' }] });
     assert.deepEqual(a.variables, [{ name: 'v1', value: 'one' }, { name: 'v2', value: '2' }, { name: 'v3', value: 'true' }]);
@@ -76,35 +79,35 @@ describe('asset types and inheritance (reference §1.3)', () => {
     // a grandchild reusing the grandparent's aspect name
     const down = await putType('F4', { parentTypeId: `${T}.F2`, aspects: [{ name: 'a1', aspectTypeId: `${T}.Vib` }] });
     assert.equal(down.status, 400);
-    assert.equal(down.body.errors[0].code, 'mdsp.core.am.nameCollision');
+    assertError(down, 'mdsp.core.generic.invalidRequestBodyProperty', /same type family/);
     assert.match(down.body.errors[0].message, new RegExp(`${T}\\.F1`));
     // the middle type taking a name its descendant already has
     const up = await putType('F2', { parentTypeId: `${T}.F1`, variables: [{ name: 'x3', dataType: 'INT' }] }, { 'if-match': '0' });
     assert.equal(up.status, 400);
     assert.match(up.body.errors[0].message, new RegExp(`${T}\\.F3`));
     const upAspect = await putType('F2', { parentTypeId: `${T}.F1`, aspects: [{ name: 'a3', aspectTypeId: `${T}.Temp` }] }, { 'if-match': '0' });
-    assert.equal(upAspect.body.errors[0].code, 'mdsp.core.am.nameCollision');
+    assertError(upAspect, 'mdsp.core.generic.invalidRequestBodyProperty', /same type family/);
     // siblings may share names
     assert.equal((await putType('F5', { parentTypeId: `${T}.F2`, aspects: [{ name: 'a3', aspectTypeId: `${T}.Temp` }] })).status, 201);
     // a name taken by a core ancestor
     const core = await putType('F6', { parentTypeId: 'core.basicdevice', variables: [{ name: 'serialNumber', dataType: 'STRING' }] });
-    assert.equal(core.body.errors[0].code, 'mdsp.core.am.nameCollision');
+    assertError(core, 'mdsp.core.generic.invalidRequestBodyProperty', /same type family/);
   });
 
   it('validates references, scope, instantiable and immutable fields', async () => {
-    assert.equal((await putType('Bad', { parentTypeId: `${T}.Missing` })).body.errors[0].code, 'mdsp.core.am.referenceNotFound');
+    assertError((await putType('Bad', { parentTypeId: `${T}.Missing` })), 'mdsp.core.generic.invalidRequestBodyProperty', /refers to nothing/);
     assert.equal((await putType('Bad', {})).body.errors[0].code, 'mdsp.core.generic.missingRequestBodyProperty');
     assert.equal((await putType('Bad', { parentTypeId: 'core.basicasset', scope: 'public' })).status, 400);
     assert.equal((await putType('Bad', { parentTypeId: 'core.basicasset', aspects: [{ name: 'q', aspectTypeId: `${T}.Nope` }] })).body.errors[0].messageParameters[0].value, 'aspects[0].aspectTypeId');
     assert.equal((await putType('Bad', { parentTypeId: 'core.basicasset', variables: [{ name: 'b', dataType: 'BIG_STRING' }] })).status, 400);
     assert.equal((await putType('Abstract', { parentTypeId: 'core.basicasset', instantiable: false })).status, 201);
     const notInst = await call(s, 'POST', '/assets', { name: 'x', typeId: `${T}.Abstract`, parentId: await rootId(s) });
-    assert.equal(notInst.body.errors[0].code, 'mdsp.core.am.notInstantiable');
+    assertError(notInst, 'mdsp.core.generic.invalidRequestBodyProperty', /not instantiable/);
     assert.equal((await putType('Abstract', { parentTypeId: 'core.basicasset', instantiable: true }, { 'if-match': '0' })).status, 200);
     const back = await putType('Abstract', { parentTypeId: 'core.basicasset', instantiable: false }, { 'if-match': '1' });
     assert.match(back.body.errors[0].message, /false to true only/);
-    assert.equal((await putType('Abstract', { parentTypeId: 'core.basicsite', instantiable: true }, { 'if-match': '1' })).body.errors[0].code, 'mdsp.core.am.immutableField');
-    assert.equal((await putType('Self', { parentTypeId: `${T}.Self` })).body.errors[0].code, 'mdsp.core.am.referenceNotFound');
+    assertError((await putType('Abstract', { parentTypeId: 'core.basicsite', instantiable: true }, { 'if-match': '1' })), 'mdsp.core.generic.invalidRequestBodyProperty', /cannot be changed after the creation/);
+    assertError((await putType('Self', { parentTypeId: `${T}.Self` })), 'mdsp.core.generic.invalidRequestBodyProperty', /refers to nothing/);
   });
 
   it('deletes only without child types and assets', async () => {
@@ -140,5 +143,14 @@ describe('asset types and inheritance (reference §1.3)', () => {
     assert.deepEqual(agents.body._embedded.assetTypes.map((t: { id: string }) => t.id).sort(), ['core.basicagent', 'core.mciot2040', 'core.mclib', 'core.mcnano']);
     const kids = await q({ parentTypeId: `${T}.F2` });
     assert.deepEqual(kids.body._embedded.assetTypes.map((t: { id: string }) => t.id), [`${T}.F3`, `${T}.F5`]);
+  });
+
+  it('takes back the body a GET returned (embedded aspectType instead of aspectTypeId)', async () => {
+    assert.equal((await putType('RoundTrip', { parentTypeId: 'core.basicasset', aspects: [{ name: 't', aspectTypeId: `${T}.Temp` }] })).status, 201);
+    const got = (await call(s, 'GET', `/assettypes/${T}.RoundTrip`)).body;
+    const back = await call(s, 'PUT', `/assettypes/${T}.RoundTrip`, { ...got, description: 'round trip' }, { 'if-match': String(got.etag) });
+    assert.equal(back.status, 200, JSON.stringify(back.body));
+    assert.equal(back.body.description, 'round trip');
+    assert.equal(back.body.aspects[0].aspectType.id, `${T}.Temp`);
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fetchToken, startServer, type TestServer } from '../helpers/server.js';
 import { SCOPES } from '../../src/core/scopes.js';
-import { aspectType, call, createAsset, rootId } from './helpers.js';
+import { aspectType, call, createAsset, rootId, assertError } from './helpers.js';
 
 describe('assets and the hierarchy (reference §1.4)', () => {
   let s: TestServer;
@@ -35,7 +35,7 @@ describe('assets and the hierarchy (reference §1.4)', () => {
     assert.equal(r.body.parentId, null);
     assert.ok(r.body.aspects.length > 0 && r.body.variables.length > 0);
     const del = await call(s, 'DELETE', `/assets/${root}`, undefined, { 'if-match': '0' });
-    assert.equal(del.body.errors[0].code, 'mdsp.core.am.rootAsset');
+    assertError(del, 'mdsp.core.generic.conflict', /root asset/);
   });
 
   it('builds a tree with hierarchyPath and moves a subtree', async () => {
@@ -45,7 +45,7 @@ describe('assets and the hierarchy (reference §1.4)', () => {
     assert.deepEqual(dev.hierarchyPath.map((h: { name: string }) => h.name), [T, 'Site', 'Area']);
     const site2 = await createAsset(s, 'Site2', 'core.basicsite', root);
     const cycle = await call(s, 'POST', `/assets/${site.assetId}/move`, { newParentId: dev.assetId }, { 'if-match': '0' });
-    assert.equal(cycle.body.errors[0].code, 'mdsp.core.am.invalidMove');
+    assertError(cycle, 'mdsp.core.generic.invalidRequestBodyProperty', /cannot be moved/);
     assert.equal((await call(s, 'POST', `/assets/${area.assetId}/move`, { newParentId: site2.assetId })).status, 428);
     assert.equal((await call(s, 'POST', `/assets/${area.assetId}/move`, { newParentId: site2.assetId }, { 'if-match': '9' })).status, 412);
     const moved = await call(s, 'POST', `/assets/${area.assetId}/move`, { newParentId: site2.assetId }, { 'if-match': '0' });
@@ -62,9 +62,35 @@ describe('assets and the hierarchy (reference §1.4)', () => {
     // children block deletion
     const blocked = await call(s, 'DELETE', `/assets/${area.assetId}`, undefined, { 'if-match': '2' });
     assert.equal(blocked.status, 409);
-    assert.equal(blocked.body.errors[0].code, 'mdsp.core.am.hasChildren');
+    assertError(blocked, 'mdsp.core.generic.conflict', /child asset/);
     const children = await call(s, 'GET', `/assets?filter=${encodeURIComponent(JSON.stringify({ parentId: area.assetId }))}`);
     assert.deepEqual(children.body._embedded.assets.map((a: { name: string }) => a.name), ['Dev']);
+  });
+
+  it('shows a renamed ancestor in the hierarchyPath of its descendants at once', async () => {
+    const top = await createAsset(s, 'OldName', 'core.basicsite', root);
+    const leaf = await createAsset(s, 'Leaf', 'core.basicasset', top.assetId);
+    const path = async () => (await call(s, 'GET', `/assets?filter=${encodeURIComponent(JSON.stringify({ assetId: leaf.assetId }))}`))
+      .body._embedded.assets[0].hierarchyPath.map((h: { name: string }) => h.name);
+    assert.deepEqual(await path(), [T, 'OldName']);
+    assert.equal((await call(s, 'PUT', `/assets/${top.assetId}`, { name: 'NewName' }, { 'if-match': '0' })).status, 200);
+    assert.deepEqual(await path(), [T, 'NewName']);
+  });
+
+  it('the store re-checks the hierarchy in the write transaction (a decision made on a stale read cannot corrupt the tree)', async () => {
+    const store = s.platform.assets.store;
+    const a = await createAsset(s, 'GuardA', 'core.basicasset', root);
+    const b = await createAsset(s, 'GuardB', 'core.basicasset', a.assetId);
+    const recA = (await store.getAsset(T, a.assetId))!;
+    // as if B had been read as a sibling before a concurrent move put it below A
+    assert.equal(await store.moveAsset({ ...recA, parentId: b.assetId, etag: 1 }, recA.path, 0), 'cycle');
+    const recB = (await store.getAsset(T, b.assetId))!;
+    assert.equal(await store.softDeleteAsset({ ...recA, deleted: Date.now(), etag: 1 }, 0), 'hasChildren');
+    assert.equal(await store.softDeleteAsset({ ...recB, deleted: Date.now(), etag: 1 }, 0), 'deleted');
+    await assert.rejects(store.createAsset({ ...recB, assetId: 'c'.repeat(32), parentId: b.assetId, etag: 0, deleted: null }), { name: 'Error', message: b.assetId });
+    assert.equal(await store.moveAsset({ ...recA, parentId: b.assetId, etag: 1 }, recA.path, 0), 'parentGone');
+    assert.equal(await store.moveAsset({ ...recA, parentId: root, etag: 1 }, recA.path, 7), 'stale');
+    assert.equal((await call(s, 'GET', `/assets/${a.assetId}`)).body.parentId, root);
   });
 
   it('requires a known parent and an instantiable known type', async () => {
@@ -93,7 +119,7 @@ describe('assets and the hierarchy (reference §1.4)', () => {
       assert.equal(r.body.errors[0].messageParameters[0].value, 'timezone');
     }
     const change = await call(s, 'PUT', `/assets/${ok.assetId}`, { name: 'tz', timezone: 'Europe/Berlin' }, { 'if-match': '0' });
-    assert.equal(change.body.errors[0].code, 'mdsp.core.am.immutableField');
+    assertError(change, 'mdsp.core.generic.invalidRequestBodyProperty', /cannot be changed after the creation/);
     const twin = await createAsset(s, 'sim', 'core.basicasset', root, { twinType: 'simulation' });
     assert.equal(twin.twinType, 'simulation');
   });
@@ -171,7 +197,7 @@ describe('assets and the hierarchy (reference §1.4)', () => {
     assert.match(admin.body.deleted, /^\d{4}-\d{2}-\d{2}T/);
     assert.equal((await call(s, 'GET', `/assets/${a.assetId}`, undefined, {}, userToken)).status, 404);
     const mod = await call(s, 'PUT', `/assets/${a.assetId}`, { name: 'again' }, { 'if-match': '1' });
-    assert.equal(mod.body.errors[0].code, 'mdsp.core.am.deletedAsset');
+    assertError(mod, 'mdsp.core.generic.conflict', /is deleted/);
     // lists leave deleted assets out unless an admin filters on deleted
     const byName = encodeURIComponent(JSON.stringify({ name: 'ToDelete' }));
     assert.equal((await call(s, 'GET', `/assets?filter=${byName}`)).body.page.totalElements, 0);
@@ -213,8 +239,8 @@ describe('assets and the hierarchy (reference §1.4)', () => {
     assert.deepEqual((await call(s, 'PUT', '/model/lock?enabled=true')).body, { enabled: true });
     const r = await call(s, 'PUT', `/aspecttypes/${T}.Info`, aspectType('Info', 'static', []), { 'if-match': '0' });
     assert.equal(r.status, 409);
-    assert.equal(r.body.errors[0].code, 'mdsp.core.am.modelLocked');
-    assert.equal((await call(s, 'DELETE', `/assettypes/${T}.Machine`, undefined, { 'if-match': '0' })).body.errors[0].code, 'mdsp.core.am.modelLocked');
+    assertError(r, 'mdsp.core.generic.conflict', /model of this tenant is locked/);
+    assertError((await call(s, 'DELETE', `/assettypes/${T}.Machine`, undefined, { 'if-match': '0' })), 'mdsp.core.generic.conflict', /model of this tenant is locked/);
     assert.equal((await call(s, 'PUT', '/model/lock?enabled=maybe')).status, 400);
     assert.deepEqual((await call(s, 'PUT', '/model/lock?enabled=false')).body, { enabled: false });
   });

@@ -7,7 +7,7 @@ import { AppError } from '../../src/core/errors.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { call, createAsset, rootId } from './helpers.js';
 
-const FIELDS: FieldSpec = { name: 'string', externalId: 'string', typeId: 'string', deleted: 'date' };
+const FIELDS: FieldSpec = { name: 'string', externalId: 'string', typeId: 'string', deleted: 'date', tags: 'string' };
 const ALPHABET = ['', 'a', 'ab', 'abc', 'b', 'ba', 'Ä', 'äb', 'x😀', '😀', 'A_b', 'ẞ'];
 const text = fc.oneof(fc.constantFrom(...ALPHABET), fc.string({ maxLength: 4 }), fc.string({ maxLength: 3, unit: 'binary' }));
 const stamp = fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2030, 0, 1) }).map((ms) => new Date(ms).toISOString());
@@ -34,6 +34,7 @@ const clause = fc.oneof(
   fc.record({ name: stringCond }, { requiredKeys: [] }),
   fc.record({ externalId: stringCond, typeId: stringCond }, { requiredKeys: [] }),
   fc.record({ deleted: dateCond }),
+  fc.record({ tags: stringCond }),
   fc.record({ colour: fc.jsonValue() }),
 );
 const validFilter: fc.Arbitrary<Record<string, unknown>> = fc.letrec<{ f: Record<string, unknown> }>((tie) => ({
@@ -72,19 +73,22 @@ const invalidFilter: fc.Arbitrary<[Record<string, unknown>, string]> = fc.tuple(
 describe('filter language properties', () => {
   it('SQL compilation and in-memory evaluation agree on every valid filter', () => {
     const db = new Database(':memory:');
-    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, external_id TEXT, type_id TEXT, deleted INTEGER)');
+    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, external_id TEXT, type_id TEXT, deleted INTEGER, tags TEXT)');
     const rows = fc.sample(fc.record({
       name: fc.oneof(fc.constantFrom(...ALPHABET), text), externalId: fc.oneof(fc.constant(null), fc.constantFrom(...ALPHABET)),
       typeId: fc.constantFrom('a', 'b', 'ab'), deleted: fc.oneof(fc.constant(null), stamp.map((s) => Date.parse(s))),
+      // a multi-valued field (like an asset's file ids): a condition holds when one value satisfies it
+      tags: fc.array(fc.constantFrom(...ALPHABET), { maxLength: 3 }),
     }), { numRuns: 60, seed: 7 });
-    const insert = db.prepare('INSERT INTO t (id, name, external_id, type_id, deleted) VALUES (?, ?, ?, ?, ?)');
-    rows.forEach((r, i) => insert.run(i, r.name, r.externalId, r.typeId, r.deleted));
+    const insert = db.prepare('INSERT INTO t (id, name, external_id, type_id, deleted, tags) VALUES (?, ?, ?, ?, ?, ?)');
+    rows.forEach((r, i) => insert.run(i, r.name, r.externalId, r.typeId, r.deleted, JSON.stringify(r.tags)));
     const cols: Record<string, string> = { name: 'name', externalId: 'external_id', typeId: 'type_id', deleted: 'deleted' };
+    const column = (field: string) => (field === 'tags' ? { from: 'json_each(t.tags)', value: 'value' } : cols[field]!);
     fc.assert(fc.property(validFilter, (f) => {
       const node = parseFilter(JSON.stringify(f), FIELDS);
-      const sql = toSql(node, (field) => cols[field]!);
+      const sql = toSql(node, column);
       const fromSql = (db.prepare(`SELECT id FROM t WHERE ${sql.sql} ORDER BY id`).all(...sql.params) as { id: number }[]).map((r) => r.id);
-      const fromJs = rows.flatMap((r, i) => (evaluate(node, (field) => (r as Record<string, string | number | null>)[field] ?? null) ? [i] : []));
+      const fromJs = rows.flatMap((r, i) => (evaluate(node, (field) => (r as Record<string, string | number | null | string[]>)[field] ?? null) ? [i] : []));
       assert.deepEqual(fromSql, fromJs, JSON.stringify(f));
     }), { numRuns: 400 });
     db.close();

@@ -38,3 +38,11 @@ export async function createAsset(s: TestServer, name: string, typeId: string, p
   if (r.status !== 201) throw new Error(`create ${name}: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body;
 }
+
+/** Asserts an Insights Hub error body: the code and a message matching `message`, with a logref. */
+export function assertError(r: Json, code: string, message: RegExp): void {
+  const e = r.body?.errors?.[0];
+  if (!e || e.code !== code || !message.test(e.message) || !e.logref) {
+    throw new Error(`expected ${code} ${message} but got ${r.status} ${JSON.stringify(r.body)}`);
+  }
+}

@@ -2,6 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { call, createAsset, rootId } from './helpers.js';
+import { SqliteAssetStore } from '../../src/assets/store/sqlite.js';
+import { AssetService } from '../../src/assets/service.js';
+import { ModelEventBus } from '../../src/assets/events.js';
+import { createLogger } from '../../src/core/log.js';
 
 describe('asset lists: HAL paging, sort and the filter language (reference §1.6, §1.7)', () => {
   let s: TestServer;
@@ -107,6 +111,7 @@ describe('asset lists: HAL paging, sort and the filter language (reference §1.6
   it('ignores unknown fields and rejects malformed clauses naming them', async () => {
     assert.equal((await filtered({ colour: 'red', name: 'Valve' })).length, 1);
     assert.equal((await filtered({ colour: { weird: [1] } })).length, 9);
+    assert.equal((await filtered({ toString: '', constructor: { eq: 'x' }, __proto__: 1 })).length, 9);
     const cases: [unknown, string][] = [
       [{ name: { like: 'x' } }, 'name.like'],
       [{ name: { startsWith: 5 } }, 'name.startsWith'],
@@ -141,5 +146,21 @@ describe('asset lists: HAL paging, sort and the filter language (reference §1.6
     assert.deepEqual(await filtered({ deleted: { before: iso(now - 60_000) } }), []);
     assert.deepEqual(await filtered({ deleted: { between: `[${iso(now - 60_000)}, ${iso(now + 60_000)})` } }), ['Gone']);
     assert.equal((await filtered({ deleted: null })).length, 9);
+  });
+
+  it('list totals follow writes made by another process on the same data directory', async () => {
+    const total = async () => (await list('size=1')).page.totalElements as number;
+    const before = await total();
+    assert.equal(await total(), before);
+    const store = new SqliteAssetStore({ dataDir: s.config.dataDir, sync: 'normal' });
+    try {
+      const other = new AssetService(store, new ModelEventBus(createLogger('silent')), { defaultTimezone: 'UTC', maxPageSize: 200 });
+      await other.createAsset({ tenant: T, admin: true }, { name: 'FromElsewhere', typeId: 'core.basicasset', parentId: root });
+    } finally {
+      store.close();
+    }
+    assert.equal(await total(), before + 1);
+    await createAsset(s, 'Local', 'core.basicasset', root);
+    assert.equal(await total(), before + 2);
   });
 });

@@ -9,7 +9,7 @@ import type { SqliteSync } from '../../core/config.js';
 import { toSql } from '../../core/filter.js';
 import type { AspectTypeRecord, AssetRecord, AssetTypeRecord } from '../model.js';
 import { subtreePrefix } from '../model.js';
-import { StoreConflict, type AssetQuery, type AssetStore, type AssetSummary, type Page } from '../store.js';
+import { ParentGone, StoreConflict, type AssetQuery, type AssetStore, type AssetSummary, type Page } from '../store.js';
 
 export const ASSET_MIGRATIONS: readonly Migration[] = [
   {
@@ -33,6 +33,18 @@ export const ASSET_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX assets_by_external_id ON assets (tenant, external_id);
       CREATE UNIQUE INDEX assets_one_root ON assets (tenant) WHERE parent_id IS NULL;
       CREATE TABLE model_locks (tenant TEXT PRIMARY KEY, enabled INTEGER NOT NULL);
+    `,
+  },
+  {
+    version: 2,
+    description: 'list indexes end in (name, asset_id) so filtered lists come out in order without a sort',
+    up: `
+      DROP INDEX assets_by_name;
+      DROP INDEX assets_by_type;
+      DROP INDEX assets_by_parent;
+      CREATE INDEX assets_by_name ON assets (tenant, deleted, name, asset_id, type_id);
+      CREATE INDEX assets_by_type ON assets (tenant, type_id, deleted, name, asset_id);
+      CREATE INDEX assets_by_parent ON assets (tenant, parent_id, deleted, name, asset_id);
     `,
   },
 ];
@@ -83,7 +95,7 @@ class TypeTable<T extends { id: string; tenant: string; name: string; etag: numb
   private readonly insert;
   private readonly update;
   private readonly remove;
-  constructor(db: Db, table: string) {
+  constructor(db: Db, table: string, private readonly onWrite: () => void) {
     this.list = db.prepare(`SELECT body, etag FROM ${table} WHERE tenant = ? ORDER BY name`);
     this.get = db.prepare(`SELECT body, etag FROM ${table} WHERE tenant = ? AND id = ?`);
     this.insert = db.prepare(`INSERT INTO ${table} (tenant, id, name, etag, body) VALUES (?, ?, ?, ?, ?)`);
@@ -101,6 +113,7 @@ class TypeTable<T extends { id: string; tenant: string; name: string; etag: numb
     return r ? this.of(r) : undefined;
   }
   create(rec: T): void {
+    this.onWrite();
     try {
       this.insert.run(rec.tenant, rec.id, rec.name, rec.etag, JSON.stringify(rec));
     } catch (err) {
@@ -109,6 +122,7 @@ class TypeTable<T extends { id: string; tenant: string; name: string; etag: numb
     }
   }
   replace(rec: T, expected: number): boolean {
+    this.onWrite();
     try {
       return this.update.run(rec.name, rec.etag, JSON.stringify(rec), rec.tenant, rec.id, expected).changes === 1;
     } catch (err) {
@@ -117,6 +131,7 @@ class TypeTable<T extends { id: string; tenant: string; name: string; etag: numb
     }
   }
   delete(tenant: string, id: string, expected: number): boolean {
+    this.onWrite();
     return this.remove.run(tenant, id, expected).changes === 1;
   }
 }
@@ -126,12 +141,20 @@ export class SqliteAssetStore implements AssetStore {
   private readonly aspectTypes: TypeTable<AspectTypeRecord>;
   private readonly assetTypes: TypeTable<AssetTypeRecord>;
   private readonly stmts;
+  private readonly counts = new Map<string, { version: string; n: number }>();
+  private readonly summaryCache = new Map<string, AssetSummary>();
+  private readonly typeCache = new Map<string, { version: string; list: unknown[] }>();
+  private summaryVersion = '';
+  /** Incremented by every asset write of this connection (data_version only sees other connections). */
+  private writes = 0;
   private readonly listCache = new Map<string, { list: Statement<unknown[]>; count: Statement<unknown[]> }>();
 
   constructor(opts: { dataDir: string; sync: SqliteSync }) {
     this.db = openDatabase({ dataDir: opts.dataDir, name: 'assets', migrations: ASSET_MIGRATIONS, sync: opts.sync });
-    this.aspectTypes = new TypeTable(this.db, 'aspect_types');
-    this.assetTypes = new TypeTable(this.db, 'asset_types');
+    // Planner statistics: refreshed on open and close (and by analyze()), so list queries pick the right index.
+    this.db.pragma('optimize=0x10002');
+    this.aspectTypes = new TypeTable(this.db, 'aspect_types', () => { this.writes++; });
+    this.assetTypes = new TypeTable(this.db, 'asset_types', () => { this.writes++; });
     const db = this.db;
     this.stmts = {
       getAsset: db.prepare('SELECT * FROM assets WHERE tenant = ? AND asset_id = ?'),
@@ -152,13 +175,24 @@ export class SqliteAssetStore implements AssetStore {
     };
   }
 
-  async listAspectTypes(tenant: string) { return this.aspectTypes.all(tenant); }
+  async listAspectTypes(tenant: string) { return this.cachedTypes(`aspect/${tenant}`, () => this.aspectTypes.all(tenant)); }
   async getAspectType(tenant: string, id: string) { return this.aspectTypes.one(tenant, id); }
   async createAspectType(rec: AspectTypeRecord) { this.aspectTypes.create(rec); }
   async updateAspectType(rec: AspectTypeRecord, expected: number) { return this.aspectTypes.replace(rec, expected); }
   async deleteAspectType(tenant: string, id: string, expected: number) { return this.aspectTypes.delete(tenant, id, expected); }
 
-  async listAssetTypes(tenant: string) { return this.assetTypes.all(tenant); }
+  async listAssetTypes(tenant: string) { return this.cachedTypes(`asset/${tenant}`, () => this.assetTypes.all(tenant)); }
+
+  /** Every request reads the tenant's types; they are kept until the database changes. Records are not mutated. */
+  private cachedTypes<T>(key: string, load: () => T[]): T[] {
+    const version = this.version();
+    const hit = this.typeCache.get(key) as { version: string; list: T[] } | undefined;
+    if (hit && hit.version === version) return [...hit.list];
+    const list = load();
+    if (this.typeCache.size > 1000) this.typeCache.clear();
+    this.typeCache.set(key, { version, list });
+    return [...list];
+  }
   async getAssetType(tenant: string, id: string) { return this.assetTypes.one(tenant, id); }
   async createAssetType(rec: AssetTypeRecord) { this.assetTypes.create(rec); }
   async updateAssetType(rec: AssetTypeRecord, expected: number) { return this.assetTypes.replace(rec, expected); }
@@ -170,12 +204,28 @@ export class SqliteAssetStore implements AssetStore {
   }
 
   async getAssetSummaries(tenant: string, assetIds: string[]): Promise<AssetSummary[]> {
+    // Ancestors repeat across list pages (the upper levels of a tree); keep them while the table is unchanged.
+    const version = this.version();
+    if (this.summaryVersion !== version || this.summaryCache.size > 50_000) {
+      this.summaryCache.clear();
+      this.summaryVersion = version;
+    }
     const out: AssetSummary[] = [];
+    const missing: string[] = [];
+    for (const id of assetIds) {
+      const hit = this.summaryCache.get(`${tenant}/${id}`);
+      if (hit) out.push(hit);
+      else missing.push(id);
+    }
     // chunks keep the statement shapes few and under SQLite's parameter limit
-    for (let i = 0; i < assetIds.length; i += 100) {
-      const chunk = assetIds.slice(i, i + 100);
+    for (let i = 0; i < missing.length; i += 100) {
+      const chunk = missing.slice(i, i + 100);
       const rows = this.summaries(chunk.length).all(tenant, ...chunk) as { asset_id: string; name: string; location: string | null }[];
-      for (const r of rows) out.push({ assetId: r.asset_id, name: r.name, location: r.location ? JSON.parse(r.location) as AssetSummary['location'] : null });
+      for (const r of rows) {
+        const summary = { assetId: r.asset_id, name: r.name, location: r.location ? JSON.parse(r.location) as AssetSummary['location'] : null };
+        this.summaryCache.set(`${tenant}/${r.asset_id}`, summary);
+        out.push(summary);
+      }
     }
     return out;
   }
@@ -185,7 +235,7 @@ export class SqliteAssetStore implements AssetStore {
     let s = this.summaryStatements.get(n);
     if (!s) {
       s = this.db.prepare<unknown[]>(`SELECT asset_id, name, json_extract(body, '$.location') AS location FROM assets
-        WHERE tenant = ? AND asset_id IN (${Array.from({ length: n }, () => '?').join(',')})`);
+        WHERE +tenant = ? AND asset_id IN (${Array.from({ length: n }, () => '?').join(',')})`);
       this.summaryStatements.set(n, s);
     }
     return s;
@@ -196,28 +246,55 @@ export class SqliteAssetStore implements AssetStore {
     return r ? assetOf(r) : undefined;
   }
 
+  /** The live asset by id inside a running transaction, or undefined. */
+  private liveRow(tenant: string, assetId: string): AssetRow | undefined {
+    const r = this.stmts.getAsset.get(tenant, assetId) as AssetRow | undefined;
+    return r && r.deleted === null ? r : undefined;
+  }
+
   async createAsset(rec: AssetRecord) {
-    try {
-      this.stmts.insertAsset.run(assetParams(rec));
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new StoreConflict(`asset ${rec.assetId} exists`);
-      throw err;
-    }
+    this.writes++;
+    this.db.transaction(() => {
+      if (rec.parentId !== null) {
+        const parent = this.liveRow(rec.tenant, rec.parentId);
+        if (!parent) throw new ParentGone(rec.parentId);
+        rec.path = subtreePrefix({ path: parent.path, assetId: parent.asset_id });
+      }
+      try {
+        this.stmts.insertAsset.run(assetParams(rec));
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new StoreConflict(`asset ${rec.assetId} exists`);
+        throw err;
+      }
+    }).immediate();
+  }
+
+  async softDeleteAsset(rec: AssetRecord, expected: number) {
+    this.writes++;
+    return this.db.transaction((): 'deleted' | 'stale' | 'hasChildren' => {
+      if ((this.stmts.children.get(rec.tenant, rec.assetId) as { n: number }).n > 0) return 'hasChildren';
+      return this.stmts.updateAsset.run({ ...assetParams(rec), expected }).changes === 1 ? 'deleted' : 'stale';
+    }).immediate();
   }
 
   async updateAsset(rec: AssetRecord, expected: number) {
+    this.writes++;
     return this.stmts.updateAsset.run({ ...assetParams(rec), expected }).changes === 1;
   }
 
   async moveAsset(rec: AssetRecord, oldPath: string, expected: number) {
     const oldPrefix = subtreePrefix({ path: oldPath, assetId: rec.assetId });
-    const newPrefix = subtreePrefix(rec);
-    const run = this.db.transaction(() => {
-      if (this.stmts.updateAsset.run({ ...assetParams(rec), expected }).changes !== 1) return false;
-      this.stmts.movePaths.run(newPrefix, oldPrefix.length + 1, rec.tenant, oldPrefix, `${oldPrefix}/`, `${oldPrefix}0`);
-      return true;
-    });
-    return run.immediate() as boolean;
+    this.writes++;
+    return this.db.transaction((): 'moved' | 'stale' | 'parentGone' | 'cycle' => {
+      const parent = rec.parentId === null ? undefined : this.liveRow(rec.tenant, rec.parentId);
+      if (!parent) return 'parentGone';
+      const parentPrefix = subtreePrefix({ path: parent.path, assetId: parent.asset_id });
+      if (parentPrefix === oldPrefix || parentPrefix.startsWith(`${oldPrefix}/`)) return 'cycle';
+      rec.path = parentPrefix;
+      if (this.stmts.updateAsset.run({ ...assetParams(rec), expected }).changes !== 1) return 'stale';
+      this.stmts.movePaths.run(subtreePrefix(rec), oldPrefix.length + 1, rec.tenant, oldPrefix, `${oldPrefix}/`, `${oldPrefix}0`);
+      return 'moved';
+    }).immediate();
   }
 
   /** Prepared list/count statements per distinct WHERE/ORDER text (the set of shapes is small). */
@@ -227,7 +304,9 @@ export class SqliteAssetStore implements AssetStore {
     if (!s) {
       if (this.listCache.size > 500) this.listCache.clear();
       s = {
-        list: this.db.prepare<unknown[]>(`SELECT * FROM assets WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?`),
+        // The page is cut from the index (rowids only), then only its rows are read.
+        list: this.db.prepare<unknown[]>(`SELECT * FROM assets WHERE rowid IN
+          (SELECT rowid FROM assets WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?) ORDER BY ${order}`),
         count: this.db.prepare<unknown[]>(`SELECT COUNT(*) AS n FROM assets WHERE ${where}`),
       };
       this.listCache.set(key, s);
@@ -237,6 +316,7 @@ export class SqliteAssetStore implements AssetStore {
 
   async listAssets(tenant: string, q: AssetQuery): Promise<Page<AssetRecord>> {
     const filter = toSql(q.filter, (f) => {
+      if (f === 'fileId') return { from: "json_each(assets.body, '$.fileAssignments')", value: "json_extract(value, '$.fileId')" };
       const col = ASSET_COLUMNS[f];
       if (!col) throw new Error(`no column for filter field ${f}`);
       return col;
@@ -246,13 +326,47 @@ export class SqliteAssetStore implements AssetStore {
       'asset_id ASC'].join(', ');
     const s = this.listStatements(where, order);
     const params = [tenant, ...filter.params];
-    const total = (s.count.get(...params) as { n: number }).n;
+    const total = this.cachedCount(`${where}\u0000${JSON.stringify(params)}`, () => (s.count.get(...params) as { n: number }).n);
     const items = q.offset >= total ? [] : (s.list.all(...params, q.limit, q.offset) as AssetRow[]).map(assetOf);
     return { items, total };
   }
 
+  /**
+   * List totals (and ancestor summaries) are cached until the assets table changes: by this store (writes counter) or by another
+   * connection, e.g. a CLI process (SQLite's data_version).
+   */
+  private version(): string {
+    return `${this.db.pragma('data_version', { simple: true }) as number}:${this.writes}`;
+  }
+
+  private cachedCount(key: string, count: () => number): number {
+    const version = this.version();
+    const hit = this.counts.get(key);
+    if (hit && hit.version === version) return hit.n;
+    const n = count();
+    if (this.counts.size >= 1000) this.counts.clear();
+    this.counts.set(key, { version, n });
+    return n;
+  }
+
   async countChildren(tenant: string, assetId: string) {
     return (this.stmts.children.get(tenant, assetId) as { n: number }).n;
+  }
+
+  async renameVariableValues(tenant: string, typeIds: string[], from: string, to: string) {
+    if (typeIds.length === 0) return;
+    const select = this.db.prepare(`SELECT asset_id, body FROM assets WHERE tenant = ?
+      AND type_id IN (${typeIds.map(() => '?').join(',')})`);
+    const update = this.db.prepare('UPDATE assets SET body = ? WHERE tenant = ? AND asset_id = ?');
+    this.writes++;
+    this.db.transaction(() => {
+      for (const row of select.all(tenant, ...typeIds) as { asset_id: string; body: string }[]) {
+        const body = JSON.parse(row.body) as AssetBody;
+        if (!body.variables.some((v) => v.name === from)) continue;
+        body.variables = body.variables.map((v) => (v.name === from ? { ...v, name: to } : v));
+        update.run(JSON.stringify(body), tenant, row.asset_id);
+      }
+    }).immediate();
   }
 
   async countAssetsOfTypes(tenant: string, typeIds: string[]) {
@@ -271,7 +385,13 @@ export class SqliteAssetStore implements AssetStore {
     this.stmts.setLock.run(tenant, enabled ? 1 : 0);
   }
 
+  /** Refreshes planner statistics (e.g. after a bulk load). */
+  analyze() {
+    this.db.exec('ANALYZE');
+  }
+
   close() {
+    this.db.pragma('optimize');
     this.db.close();
   }
 }
