@@ -79,6 +79,8 @@ const text = (re: RegExp, rule: string): Parser<string> => (raw) => {
 const hostLabel = text(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, 'must be a lowercase DNS name');
 export const TENANT_NAME = /^[a-z][a-z0-9]{1,19}$/;
 export const TENANT_RULE = 'must be 2-20 lowercase letters or digits, starting with a letter';
+/** Names no tenant may take: `core` owns the shared core asset and aspect types (reference §1.2). */
+export const RESERVED_TENANTS: readonly string[] = ['core'];
 
 function s<K extends keyof Config>(x: Setting<K>): Setting<K> {
   return x;
@@ -105,7 +107,12 @@ export const SETTINGS = [
       return raw.replace(/\/+$/, '');
     },
     description: 'Base URL clients use to reach the platform; default http://localhost:{port}. Used in TokenURL and token issuer.' }),
-  s({ key: 'tenant', flag: '--tenant', env: 'IRONBRIDGE_TENANT', default: 'local', parse: text(TENANT_NAME, TENANT_RULE),
+  s({ key: 'tenant', flag: '--tenant', env: 'IRONBRIDGE_TENANT', default: 'local',
+    parse: (raw) => {
+      const name = text(TENANT_NAME, TENANT_RULE)(raw);
+      if (RESERVED_TENANTS.includes(name)) throw new Error(`"${name}" is reserved`);
+      return name;
+    },
     description: 'Name of the tenant provisioned on first start.' }),
   s({ key: 'logLevel', flag: '--log-level', env: 'IRONBRIDGE_LOG_LEVEL', default: 'info',
     parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),

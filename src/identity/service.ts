@@ -3,7 +3,7 @@
  * Secrets are shown once at creation and stored only as slow hashes.
  */
 import { randomUUID } from 'node:crypto';
-import { TENANT_NAME, TENANT_RULE } from '../core/config.js';
+import { RESERVED_TENANTS, TENANT_NAME, TENANT_RULE } from '../core/config.js';
 import { dummySecretHash, hashSecret, newSecret, randomHex, verifySecret } from '../core/secrets.js';
 import { ALL_SCOPES, ROLES, type Role, unknownScopes } from '../core/scopes.js';
 import { IdentityErrors } from './errors.js';
@@ -58,6 +58,9 @@ export class IdentityService {
 
   async createTenant(name: string, companyDomain: string, displayName?: string): Promise<TenantRecord> {
     if (!TENANT_NAME.test(name)) throw IdentityErrors.invalidTenantName({ name: name.slice(0, 100), rule: TENANT_RULE });
+    if (RESERVED_TENANTS.includes(name)) {
+      throw IdentityErrors.invalidTenantName({ name, rule: 'is reserved for the shared core types' });
+    }
     const domain = companyDomain.toLowerCase();
     check('companyDomain', domain, DOMAIN, 'must be a DNS domain such as example.com');
     const tenant: TenantRecord = {

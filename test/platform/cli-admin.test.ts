@@ -17,10 +17,13 @@ describe('ironbridge admin commands', () => {
     const bad = await cli(['tenant', 'create', 'Bad-Name', '--company-domain', 'acme.com']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /Tenant name "Bad-Name" is invalid/);
+    const reserved = await cli(['tenant', 'create', 'core', '--company-domain', 'acme.com']);
+    assert.equal(reserved.code, 1);
+    assert.match(reserved.stderr, /Tenant name "core" is invalid: it is reserved/);
     const badDomain = await cli(['tenant', 'create', 'beta', '--company-domain', 'not a domain']);
     assert.match(badDomain.stderr, /companyDomain/);
     const list = await cli(['tenant', 'list', '--json']);
-    assert.deepEqual((JSON.parse(list.stdout) as { name: string }[]).map((t) => t.name), ['acme']);
+    assert.deepEqual((JSON.parse(list.stdout) as { name: string }[]).map((t) => t.name), ['acme'], 'nothing stored for refused names');
   });
 
   it('keys create prints clientId, clientSecret and tokenUrl once; list never shows secrets', async () => {
