@@ -284,6 +284,8 @@ async function main(): Promise<void> {
     oursAgg.push(performance.now() - s);
     intervals = body.aggregates.length;
     if (i === 0 && body.aggregates.reduce((n, a) => n + a.v.countgood, 0) !== seconds) throw new Error('aggregate count mismatch');
+    // InfluxDB's query can take seconds here: it is repeated until 60 s are spent (at least 3 times).
+    if (influxAgg.length >= 3 && influxAgg.reduce((a, b) => a + b, 0) > 60_000) continue;
     s = performance.now();
     const q = `SELECT count(v), sum(v), mean(v), min(v), max(v), first(v), last(v), stddev(v) FROM slow WHERE asset='${A}' AND time > '${from}' AND time <= '${to}' GROUP BY time(1d)`;
     const ir = await fetch(`${influx.url}/query?db=bench&q=${encodeURIComponent(q)}`);
@@ -291,7 +293,7 @@ async function main(): Promise<void> {
     influxAgg.push(performance.now() - s);
     if (i === 0 && !itext.includes('"values"')) throw new Error(`influx query: ${itext.slice(0, 200)}`);
   }
-  console.log(`\n## Query: ${DAYS}-day daily aggregate over 1 Hz data (${fmt(seconds)} records, 1 DOUBLE), p50 of 30`);
+  console.log(`\n## Query: ${DAYS}-day daily aggregate over 1 Hz data (${fmt(seconds)} records, 1 DOUBLE), p50 of ${oursAgg.length} (InfluxDB: ${influxAgg.length})`);
   console.log(`load: Ironbridge ${fmt(seconds / loadOurs)} records/s (${loadOurs.toFixed(1)} s), InfluxDB ${fmt(seconds / loadInflux)} records/s (${loadInflux.toFixed(1)} s)`);
   console.log(`Ironbridge ${p50(oursAgg).toFixed(2)} ms (${intervals} intervals), InfluxDB ${p50(influxAgg).toFixed(2)} ms, ratio ${(p50(oursAgg) / p50(influxAgg)).toFixed(2)}`);
 

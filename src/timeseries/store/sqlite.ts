@@ -32,6 +32,8 @@ export const TIMESERIES_MIGRATIONS: readonly Migration[] = [
 ];
 
 const MIN_T = -8.64e15;
+const ROWS_PER_INSERT = 50;
+const IN_CHUNK = 500;
 const MAX_T = 8.64e15;
 
 interface SeriesRow { id: number; zone: string }
@@ -52,6 +54,10 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
       seriesOfAspect: db.prepare('SELECT asset_id FROM series WHERE tenant = ? AND aspect = ?'),
       seriesDel: db.prepare('DELETE FROM series WHERE id = ?'),
       recInsert: db.prepare('INSERT OR IGNORE INTO records (series, t, data) VALUES (?, ?, ?)'),
+      recReplace: db.prepare('INSERT OR REPLACE INTO records (series, t, data) VALUES (?, ?, ?)'),
+      recReplaceMany: db.prepare(`INSERT OR REPLACE INTO records (series, t, data) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?, ?)').join(', ')}`),
+      recTimes: db.prepare('SELECT t FROM records WHERE series = ? AND t >= ? AND t <= ? LIMIT ?').pluck(),
+      recTimesIn: db.prepare(`SELECT t FROM records WHERE series = ? AND t IN (${Array(IN_CHUNK).fill('?').join(',')})`).pluck(),
       recUpdate: db.prepare('UPDATE records SET data = ? WHERE series = ? AND t = ?'),
       recGet: db.prepare('SELECT data FROM records WHERE series = ? AND t = ?').pluck(),
       recAsc: db.prepare('SELECT t, data AS json FROM records WHERE series = ? AND t > ? AND t <= ? ORDER BY t LIMIT ?'),
@@ -104,17 +110,41 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
     }).immediate();
   }
 
+  /** Timestamps among `ts` that already have a record: one range probe (empty when appending), else point lookups. */
+  private existing(sid: number, ts: readonly number[], min: number, max: number): Set<number> {
+    const cap = ts.length * 4;
+    const inRange = this.s['recTimes']!.all(sid, min, max, cap + 1) as number[];
+    if (inRange.length <= cap) return new Set(inRange);
+    const found = new Set<number>();
+    for (let i = 0; i < ts.length; i += IN_CHUNK) {
+      const part = ts.slice(i, i + IN_CHUNK);
+      const stmt = part.length === IN_CHUNK ? this.s['recTimesIn']! : this.db.prepare(
+        `SELECT t FROM records WHERE series = ? AND t IN (${part.map(() => '?').join(',')})`).pluck();
+      for (const t of stmt.all(sid, ...part) as number[]) found.add(t);
+    }
+    return found;
+  }
+
   private putOne({ key, shape, records }: SeriesWrite): void {
     const sid = this.ensure(key, shape);
-    const insert = this.s['recInsert']!;
-    const update = this.s['recUpdate']!;
     const zone = shape.zone;
+    let min = Infinity;
+    let max = -Infinity;
+    let increasing = true;
+    for (let i = 0; i < records.length; i++) {
+      const t = records[i]!.t;
+      if (t < min) min = t;
+      if (t > max) max = t;
+      if (i > 0 && t <= records[i - 1]!.t) increasing = false;
+    }
+    const exist = this.existing(sid, records.map((r) => r.t), min, max);
+    const seen = increasing ? undefined : new Set<number>();
     const partial = new Map<number, AggMap>();
     const dirty = new Set<number>();
+    const keys = variableKeys(shape.variables);
     let bStart = NaN;
     let bEnd = NaN;
     let current: AggMap | undefined;
-    const keys = variableKeys(shape.variables);
     for (const r of records) {
       // Bucket of t is the 2-minute [start, end) holding t - 1.
       if (!(r.t - 1 >= bStart && r.t - 1 < bEnd)) {
@@ -123,13 +153,24 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
         current = partial.get(bStart);
         if (!current) { current = {}; partial.set(bStart, current); }
       }
-      if (insert.run(sid, r.t, r.json).changes === 0) {
-        update.run(r.json, sid, r.t);
-        dirty.add(bStart);
-      } else if (!dirty.has(bStart)) {
-        addRecord(current!, r.t, r.values, keys);
-      }
+      // An overwrite (of a stored record or of an earlier one in this request) invalidates the bucket's partial.
+      if (exist.has(r.t) || seen?.has(r.t)) dirty.add(bStart);
+      else if (!dirty.has(bStart)) addRecord(current!, r.t, r.values, keys);
+      seen?.add(r.t);
     }
+    // Multi-row INSERT OR REPLACE keeps request order, so a later record at the same timestamp wins.
+    const many = this.s['recReplaceMany']!;
+    let i = 0;
+    const args: unknown[] = new Array(ROWS_PER_INSERT * 3);
+    for (; i + ROWS_PER_INSERT <= records.length; i += ROWS_PER_INSERT) {
+      for (let j = 0; j < ROWS_PER_INSERT; j++) {
+        const r = records[i + j]!;
+        args[j * 3] = sid; args[j * 3 + 1] = r.t; args[j * 3 + 2] = r.json;
+      }
+      many.run(args);
+    }
+    const one = this.s['recReplace']!;
+    for (; i < records.length; i++) one.run(sid, records[i]!.t, records[i]!.json);
     this.refresh(sid, shape, [...partial.keys()], dirty, partial);
   }
 
