@@ -6,6 +6,7 @@
 import type { AspectTypeRecord, AssetRecord, AssetTypeRecord, Location } from './model.js';
 import { ancestorIds, explode } from './model.js';
 import type { PageResult, TypeCatalog } from './service.js';
+import type { AssetSummary } from './store.js';
 
 const href = (url: string) => ({ href: url });
 const SHARING = { modes: [] as string[] };
@@ -40,7 +41,7 @@ export function renderAssetType(t: AssetTypeRecord, cat: TypeCatalog, exploded: 
 }
 
 /** The location the asset shows: its own, else the nearest ancestor's own (reference §1.4). */
-function effectiveLocation(a: AssetRecord, ancestors: Map<string, AssetRecord>): Location | null {
+function effectiveLocation(a: AssetRecord, ancestors: Map<string, AssetSummary>): Location | null {
   if (a.location) return a.location;
   const ids = ancestorIds(a);
   for (let i = ids.length - 1; i >= 0; i--) {
@@ -50,7 +51,7 @@ function effectiveLocation(a: AssetRecord, ancestors: Map<string, AssetRecord>):
   return null;
 }
 
-export function renderAsset(a: AssetRecord, cat: TypeCatalog, ancestors: Map<string, AssetRecord>, base: string) {
+export function renderAsset(a: AssetRecord, cat: TypeCatalog, ancestors: Map<string, AssetSummary>, base: string) {
   const self = `${base}/assets/${a.assetId}`;
   const type = cat.exploded(a.typeId);
   const valueOf = (own: { name: string; value: string | null }[], name: string, fallback: string | null) =>

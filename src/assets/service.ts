@@ -16,7 +16,7 @@ import {
   type FileAssignment, type Location, type TypeAspect, type VariableDefinition, type VariableValue,
 } from './model.js';
 import { CORE_ASPECT_TYPES, CORE_ASSET_TYPES } from './seed.js';
-import { StoreConflict, type AssetStore, type SortDirection } from './store.js';
+import { StoreConflict, type AssetStore, type AssetSummary, type SortDirection } from './store.js';
 
 export interface Caller {
   tenant: string;
@@ -162,8 +162,15 @@ export class TypeCatalog {
     }
     return out;
   }
+  private readonly explodedCache = new Map<string, ExplodedType | undefined>();
+  /** Records a type written during this operation. */
+  put(t: AssetTypeRecord): void {
+    this.assetTypes.set(t.id, t);
+    this.explodedCache.clear();
+  }
   exploded(id: string): ExplodedType | undefined {
-    return this.assetType(id) ? explode(this.chain(id)) : undefined;
+    if (!this.explodedCache.has(id)) this.explodedCache.set(id, this.assetType(id) ? explode(this.chain(id)) : undefined);
+    return this.explodedCache.get(id);
   }
   /** The type and every type derived from it (hasType, reference §1.6). */
   family(id: string): string[] {
@@ -426,7 +433,7 @@ export class AssetService {
         if (err instanceof StoreConflict) throw AssetErrors.exists({ resource: 'asset type', id });
         throw err;
       }
-      cat.assetTypes.set(id, next);
+      cat.put(next);
       await this.emit({ type: 'assettype.created', tenant, typeId: id });
       return { record: next, created: true, catalog: cat };
     }
@@ -436,7 +443,7 @@ export class AssetService {
     this.checkAssetTypeUpdate(old, next);
     const record = { ...next, etag: old.etag + 1 };
     if (!(await this.store.updateAssetType(record, old.etag))) throw concurrentChange(`asset type ${id}`);
-    cat.assetTypes.set(id, record);
+    cat.put(record);
     await this.emit({ type: 'assettype.updated', tenant, typeId: id });
     for (const a of old.aspects) {
       if (!record.aspects.some((x) => x.name === a.name)) {
@@ -689,10 +696,10 @@ export class AssetService {
   }
 
   /** Ancestors of the given assets (for hierarchyPath and inherited locations), by id. */
-  async ancestorsOf(tenant: string, assets: AssetRecord[]): Promise<Map<string, AssetRecord>> {
+  async ancestorsOf(tenant: string, assets: AssetRecord[]): Promise<Map<string, AssetSummary>> {
     const ids = new Set<string>();
     for (const a of assets) for (const id of ancestorIds(a)) ids.add(id);
-    const found = await this.store.getAssets(tenant, [...ids]);
+    const found = await this.store.getAssetSummaries(tenant, [...ids]);
     return new Map(found.map((a) => [a.assetId, a]));
   }
 

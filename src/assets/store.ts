@@ -7,6 +7,8 @@
 import type { FilterNode } from '../core/filter.js';
 import type { AspectTypeRecord, AssetRecord, AssetTypeRecord } from './model.js';
 
+export type AssetSummary = Pick<AssetRecord, 'assetId' | 'name' | 'location'>;
+
 export type SortDirection = 'asc' | 'desc';
 
 export interface AssetQuery {
@@ -42,7 +44,8 @@ export interface AssetStore {
   deleteAssetType(tenant: string, id: string, expectedEtag: number): Promise<boolean>;
 
   getAsset(tenant: string, assetId: string): Promise<AssetRecord | undefined>;
-  getAssets(tenant: string, assetIds: string[]): Promise<AssetRecord[]>;
+  /** Name and own location of the given assets (for hierarchyPath and inherited locations). */
+  getAssetSummaries(tenant: string, assetIds: string[]): Promise<AssetSummary[]>;
   getRootAsset(tenant: string): Promise<AssetRecord | undefined>;
   createAsset(rec: AssetRecord): Promise<void>;
   updateAsset(rec: AssetRecord, expectedEtag: number): Promise<boolean>;

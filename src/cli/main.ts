@@ -5,25 +5,32 @@
  */
 import { Command, Option } from 'commander';
 import { AppError } from '../core/errors.js';
-import { ConfigError, type ConfigInput, loadConfig, settingsMarkdown } from '../core/config.js';
+import { ConfigError, type ConfigInput, loadConfig, SETTINGS, settingsMarkdown } from '../core/config.js';
 import { ALL_SCOPES, ROLES, type Role } from '../core/scopes.js';
 import { firstStart, firstStartBanner } from '../platform/bootstrap.js';
 import { createPlatform, type Platform } from '../platform/platform.js';
 import { createLogger } from '../core/log.js';
+import { registerAssetCommands } from './assets.js';
+import { IronbridgeError, ConfigurationError as SdkConfigurationError } from '@ironbridge/sdk';
+import { registerCompletion } from './completion.js';
+import { registerDataCommands } from './data.js';
+import { registerDevProxy } from './devproxy.js';
+import { red } from './output.js';
+import { registerAppCommands } from './gateway.js';
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
-interface CommonOptions {
+export interface CommonOptions {
   dataDir?: string;
   json?: boolean;
   tenant?: string;
 }
 
-function print(options: CommonOptions, value: unknown, human: () => string): void {
+export function print(options: CommonOptions, value: unknown, human: () => string): void {
   process.stdout.write(options.json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
 }
 
-async function withPlatform<T>(options: CommonOptions, fn: (p: Platform, tenant: string) => Promise<T>): Promise<T> {
+export async function withPlatform<T>(options: CommonOptions, fn: (p: Platform, tenant: string) => Promise<T>): Promise<T> {
   const config = loadConfig({ dataDir: options.dataDir, tenant: options.tenant, logLevel: 'silent' });
   const platform = await createPlatform(config, { logger: createLogger('silent') });
   try {
@@ -40,7 +47,7 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 }
 
-const table = (rows: Record<string, unknown>[], columns: string[]): string => {
+export const table = (rows: Record<string, unknown>[], columns: string[]): string => {
   if (rows.length === 0) return '(none)';
   const cells = rows.map((r) => columns.map((c) => String(r[c] ?? '')));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => (row[i] ?? '').length)));
@@ -48,9 +55,9 @@ const table = (rows: Record<string, unknown>[], columns: string[]): string => {
   return [line(columns), ...cells.map(line)].join('\n');
 };
 
-const dataDirOption = () => new Option('--data-dir <dir>', 'data directory (IRONBRIDGE_DATA_DIR)');
-const tenantOption = () => new Option('--tenant <name>', 'tenant (IRONBRIDGE_TENANT, default local)');
-const jsonOption = () => new Option('--json', 'print JSON');
+export const dataDirOption = () => new Option('--data-dir <dir>', 'data directory (IRONBRIDGE_DATA_DIR)');
+export const tenantOption = () => new Option('--tenant <name>', 'tenant (IRONBRIDGE_TENANT, default local)');
+export const jsonOption = () => new Option('--json', 'print JSON');
 
 export function buildProgram(): Command {
   const program = new Command('ironbridge')
@@ -67,12 +74,14 @@ export function buildProgram(): Command {
     .option('--region <region>', 'region label (IRONBRIDGE_REGION, default local)')
     .option('--public-url <url>', 'URL clients reach the platform at (IRONBRIDGE_PUBLIC_URL)')
     .option('--log-level <level>', 'log level (IRONBRIDGE_LOG_LEVEL, default info)')
-    .action(async (opts: ConfigInput) => {
+    .option('--json', 'print the address and the first-start secrets as one JSON line {"ready":true,…} (logs are JSON lines too)')
+    .action(async (opts: ConfigInput & { json?: boolean }) => {
       const config = loadConfig(opts);
       const platform = await createPlatform(config);
       const url = await platform.listen();
       const first = await firstStart(platform);
-      if (first) process.stdout.write(`${firstStartBanner(first)}\n`);
+      if (opts.json) process.stdout.write(`${JSON.stringify({ ready: true, url, publicUrl: platform.publicUrl(), firstStart: first ?? null })}\n`);
+      else if (first) process.stdout.write(`${firstStartBanner(first)}\n`);
       platform.logger.info({ url, publicUrl: platform.publicUrl(), dataDir: config.dataDir }, 'Ironbridge is ready');
       const stop = async (signal: string) => {
         platform.logger.info({ signal }, 'shutting down');
@@ -151,9 +160,22 @@ export function buildProgram(): Command {
       print(opts, list, () => table(list as unknown as Record<string, unknown>[], ['email', 'role', 'id', 'createdAt']));
     });
 
+  registerAssetCommands(program);
+  registerDevProxy(program);
+  registerDataCommands(program);
+  registerCompletion(program);
+  registerAppCommands(program, { withPlatform, print, table });
+
   program.command('config').description('print the configuration reference (example: ironbridge config --markdown)')
     .option('--markdown', 'as a Markdown table')
-    .action(() => { process.stdout.write(`${settingsMarkdown()}\n`); });
+    .addOption(jsonOption())
+    .action((opts: { json?: boolean }) => {
+      if (opts.json) {
+        print(opts, SETTINGS.map((x) => ({ flag: x.flag, env: x.env, default: x.default ?? null, description: x.description })), () => '');
+        return;
+      }
+      process.stdout.write(`${settingsMarkdown()}\n`);
+    });
 
   return program;
 }
@@ -163,8 +185,17 @@ export async function main(argv: string[]): Promise<void> {
     await buildProgram().parseAsync(argv);
   } catch (err) {
     if (err instanceof AppError || err instanceof ConfigError || err instanceof UsageError) {
-      process.stderr.write(`ironbridge: ${err.message}\n`);
+      process.stderr.write(`${red('ironbridge:', process.stderr)} ${err.message}\n`);
       process.exit(err instanceof ConfigError ? 2 : 1);
+    }
+    // Failures of the HTTP commands (SDK errors, bad flags, unreachable platform) as one line, no stack.
+    if (err instanceof IronbridgeError) {
+      process.stderr.write(`${red('ironbridge:', process.stderr)} ${err.describe()}\n`);
+      process.exit(1);
+    }
+    if (err instanceof SdkConfigurationError || err instanceof Error) {
+      process.stderr.write(`${red('ironbridge:', process.stderr)} ${err.message}\n`);
+      process.exit(err instanceof SdkConfigurationError ? 2 : 1);
     }
     throw err;
   }

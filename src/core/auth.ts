@@ -57,7 +57,8 @@ export function principalFromClaims(claims: Readonly<Record<string, unknown>>, t
   };
 }
 
-export function bearerToken(req: FastifyRequest): string {
+/** The bearer token of a request (fastify's or a raw node:http one). */
+export function bearerToken(req: { headers: { authorization?: string | undefined } }): string {
   const header = req.headers.authorization;
   if (!header) throw Generic.unauthorized({ reason: 'the Authorization header with a Bearer token is missing' });
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);

@@ -22,10 +22,28 @@ export interface Config {
   jsonBodyLimitBytes: number;
   sqliteSync: SqliteSync;
   secretHashCost: number;
+  maxConcurrentSecretChecks: number;
   assetDefaultTimezone: string;
   assetMaxPageSize: number;
   timeseriesBodyLimitBytes: number;
+  gatewayMaxRequestBytes: number;
+  gatewayMaxFileBytes: number;
+  gatewayMaxHeaderBytes: number;
+  gatewayMaxConnections: number;
+  gatewayIdleTimeoutMs: number;
+  gatewayRegistryCacheMs: number;
+  gatewayRegistryPollMs: number;
+  gatewaySlowResponseMs: number;
+  gatewayGreylistMs: number;
+  gatewaySlowMode: SlowMode;
+  gatewaySlowLoadPercent: number;
+  gatewayWsPingMs: number;
+  sessionTtlSeconds: number;
+  sessionIdleSeconds: number;
+  refreshTokenTtlSeconds: number;
 }
+
+export type SlowMode = 'report' | 'block';
 
 type Parser<T> = (raw: string) => T;
 
@@ -108,6 +126,9 @@ export const SETTINGS = [
     description: 'SQLite synchronous mode: full survives power loss, normal survives a killed process only.' }),
   s({ key: 'secretHashCost', flag: '--secret-hash-cost', env: 'IRONBRIDGE_SECRET_HASH_COST', default: 15, parse: int(10, 20),
     description: 'log2 of the scrypt cost used to hash client secrets and passwords.' }),
+  s({ key: 'maxConcurrentSecretChecks', flag: '--max-secret-checks', env: 'IRONBRIDGE_MAX_SECRET_CHECKS', default: 16,
+    parse: int(1, 1024),
+    description: 'Secret and password hash checks allowed at once; more concurrent token requests get 429 before any hashing.' }),
   s({ key: 'assetDefaultTimezone', flag: '--asset-default-timezone', env: 'IRONBRIDGE_ASSET_DEFAULT_TIMEZONE',
     default: 'UTC', parse: text(/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/, 'must be a Java time zone id like Europe/Berlin'),
     description: 'Time zone of assets created without one (and of root assets); a Java zone id.' }),
@@ -117,6 +138,49 @@ export const SETTINGS = [
   s({ key: 'timeseriesBodyLimitBytes', flag: '--timeseries-body-limit', env: 'IRONBRIDGE_TIMESERIES_BODY_LIMIT',
     default: 1024 * 1024, parse: int(1024, 150 * 1024 * 1024),
     description: 'Largest body of PUT /api/iottimeseries/v3/timeseries/{entityId}/{propertySetName} in bytes (Insights Hub: 1 MB).' }),
+  s({ key: 'gatewayMaxRequestBytes', flag: '--gateway-max-request', env: 'IRONBRIDGE_GATEWAY_MAX_REQUEST',
+    default: 150 * 1024 * 1024, parse: int(1024, 2 ** 40),
+    description: 'Largest request body the gateway accepts, counted while streaming (seed 002: 150 MB); larger gets 413 and the connection closed.' }),
+  s({ key: 'gatewayMaxFileBytes', flag: '--gateway-max-file', env: 'IRONBRIDGE_GATEWAY_MAX_FILE',
+    default: 100 * 1024 * 1024, parse: int(1, 2 ** 40),
+    description: 'Largest file part of a multipart/form-data request (seed 002: 100 MB); larger gets 413.' }),
+  s({ key: 'gatewayMaxHeaderBytes', flag: '--gateway-max-header', env: 'IRONBRIDGE_GATEWAY_MAX_HEADER',
+    default: 16 * 1024, parse: int(1024, 1024 * 1024),
+    description: 'Largest request header section in bytes (seed 002: 16 kB); larger gets 431.' }),
+  s({ key: 'gatewayMaxConnections', flag: '--gateway-max-connections', env: 'IRONBRIDGE_GATEWAY_MAX_CONNECTIONS',
+    default: 400, parse: int(1, 1_000_000),
+    description: 'Parallel client connections per instance (seed 002: 400); more are answered 503 and closed.' }),
+  s({ key: 'gatewayIdleTimeoutMs', flag: '--gateway-idle-timeout', env: 'IRONBRIDGE_GATEWAY_IDLE_TIMEOUT',
+    default: 60_000, parse: int(100, 3_600_000),
+    description: 'Milliseconds without a byte after which an HTTP or WebSocket connection, or a backend request (504), is closed (seed 002: 60 s).' }),
+  s({ key: 'gatewayRegistryCacheMs', flag: '--gateway-registry-cache', env: 'IRONBRIDGE_GATEWAY_REGISTRY_CACHE',
+    default: 12 * 3_600_000, parse: int(0, 7 * 86_400_000),
+    description: 'Longest time a Gateway Registry lookup stays cached (seed 002: 12 hours); changes invalidate it earlier.' }),
+  s({ key: 'gatewayRegistryPollMs', flag: '--gateway-registry-poll', env: 'IRONBRIDGE_GATEWAY_REGISTRY_POLL',
+    default: 500, parse: int(50, 60_000),
+    description: 'How often a running server checks for registry changes made by another process (the CLI).' }),
+  s({ key: 'gatewaySlowResponseMs', flag: '--gateway-slow-response', env: 'IRONBRIDGE_GATEWAY_SLOW_RESPONSE',
+    default: 30_000, parse: int(1, 3_600_000),
+    description: 'A backend response slower than this marks its endpoint slow (seed 002: 30 s).' }),
+  s({ key: 'gatewayGreylistMs', flag: '--gateway-greylist', env: 'IRONBRIDGE_GATEWAY_GREYLIST',
+    default: 300_000, parse: int(1, 86_400_000),
+    description: 'How long a slow endpoint stays greylisted (seed 002: 5 minutes).' }),
+  s({ key: 'gatewaySlowMode', flag: '--gateway-slow-mode', env: 'IRONBRIDGE_GATEWAY_SLOW_MODE',
+    default: 'report' as SlowMode, parse: oneOf<SlowMode>('report', 'block'),
+    description: 'report: slow endpoints are logged and counted only (seed 002: current behaviour); block: greylisted endpoints get 503 while the instance is above the load threshold.' }),
+  s({ key: 'gatewaySlowLoadPercent', flag: '--gateway-slow-load', env: 'IRONBRIDGE_GATEWAY_SLOW_LOAD',
+    default: 80, parse: int(0, 100),
+    description: 'Share of the connection cap above which greylisted endpoints are blocked in block mode (seed 002: 80 %).' }),
+  s({ key: 'gatewayWsPingMs', flag: '--gateway-ws-ping', env: 'IRONBRIDGE_GATEWAY_WS_PING',
+    default: 30_000, parse: int(100, 3_600_000),
+    description: 'Interval of server pings on proxied WebSockets, keeping idle browsers inside the idle timeout.' }),
+  s({ key: 'sessionTtlSeconds', flag: '--session-ttl', env: 'IRONBRIDGE_SESSION_TTL', default: 43_200, parse: int(1, 31 * 86_400),
+    description: 'Maximum lifetime of a web session (seed 002: 12 hours).' }),
+  s({ key: 'sessionIdleSeconds', flag: '--session-idle', env: 'IRONBRIDGE_SESSION_IDLE', default: 1_800, parse: int(1, 31 * 86_400),
+    description: 'A web session without activity for this long ends (seed 002: 30 minutes).' }),
+  s({ key: 'refreshTokenTtlSeconds', flag: '--refresh-token-ttl', env: 'IRONBRIDGE_REFRESH_TOKEN_TTL', default: 43_200,
+    parse: int(1, 31 * 86_400),
+    description: 'Lifetime of OAuth refresh tokens issued to third-party web apps (seed 002: 12 hours).' }),
 ] as const;
 
 export type ConfigInput = Partial<Record<keyof Config, string | number | undefined>>;

@@ -89,7 +89,8 @@ function parseEntry(key: string, value: unknown, path: string, fields: FieldSpec
     const inner = parseObject(value, path, fields, depth + 1);
     return inner === null ? null : { kind: 'not', item: inner };
   }
-  const kind = fields[key];
+  // Own properties only: a field named like an Object.prototype member ("valueOf") is an unknown field.
+  const kind = Object.hasOwn(fields, key) ? fields[key] : undefined;
   if (kind === undefined) return null;
   return parseCondition(key, kind, value, path, depth);
 }

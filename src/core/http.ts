@@ -3,7 +3,7 @@
  * error handler that turns every failure into the service's error shape (reference §0.1), JSON or XML by Accept.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyServerFactory, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { AppError, type ErrorShape, Generic, renderError, toXml } from './errors.js';
 
@@ -94,30 +94,55 @@ function toAppError(err: FastifyError | AppError | Error): AppError {
   return Generic.internal({});
 }
 
+export interface ErrorResponse {
+  status: number;
+  headers: Record<string, string>;
+  contentType: string;
+  body: string;
+}
+
+/**
+ * The serialised error response for a request: shape by path prefix (or the route's override), JSON or XML by
+ * Accept; an Accept that allows neither turns the error into 406 (seed 002 "Gateway Error Content Types").
+ */
+export function errorResponse(err: AppError, url: string, accept: string | undefined, logref: string,
+  shapeOverride?: ErrorShape): ErrorResponse {
+  const media = negotiate(accept);
+  const actual = media === null ? Generic.notAcceptable({ accept: String(accept).slice(0, 200) }) : err;
+  const shape = shapeOverride ?? errorShapeFor(url);
+  const rendered = renderError(actual, shape, logref);
+  const headers = { ...rendered.headers };
+  if (rendered.status === 401 && shape !== 'uaa' && !Object.keys(headers).some((h) => h.toLowerCase() === 'www-authenticate')) {
+    headers['www-authenticate'] = 'Bearer';
+  }
+  if (media === 'xml') {
+    return { status: rendered.status, headers, contentType: 'application/xml; charset=utf-8', body: toXml(rendered.body) };
+  }
+  return { status: rendered.status, headers, contentType: 'application/json; charset=utf-8', body: JSON.stringify(rendered.body) };
+}
+
 export function sendError(req: FastifyRequest, reply: FastifyReply, error: Error): FastifyReply {
   const err = toAppError(error);
   const logref = String(req.id);
   if (err.status >= 500) req.log.error({ err: error, logref, code: err.code }, 'request failed');
   else req.log.info({ logref, code: err.code, status: err.status }, err.message);
-  const shape = req.routeOptions?.config?.errorShape ?? errorShapeFor(req.url);
-  const rendered = renderError(err, shape, logref);
-  reply.code(rendered.status).headers(rendered.headers);
-  if (rendered.status === 401 && shape !== 'uaa' && !reply.hasHeader('www-authenticate')) {
-    reply.header('www-authenticate', 'Bearer');
-  }
-  if (negotiate(req.headers.accept) === 'xml') {
-    return reply.type('application/xml; charset=utf-8').send(toXml(rendered.body));
-  }
-  return reply.type('application/json; charset=utf-8').send(rendered.body);
+  const out = errorResponse(err, req.url, req.headers.accept, logref, req.routeOptions?.config?.errorShape);
+  const existing = reply.getHeader('www-authenticate');
+  reply.code(out.status).headers(out.headers);
+  if (existing !== undefined) reply.header('www-authenticate', existing);
+  return reply.type(out.contentType).send(out.body);
 }
 
 export interface HttpOptions {
   logger: Logger;
   bodyLimit: number;
+  /** Builds the node:http server; the gateway uses it to see every request and upgrade before fastify does. */
+  serverFactory?: FastifyServerFactory;
 }
 
-export function createHttp({ logger, bodyLimit }: HttpOptions): FastifyInstance {
+export function createHttp({ logger, bodyLimit, serverFactory }: HttpOptions): FastifyInstance {
   const app = Fastify({
+    ...(serverFactory ? { serverFactory } : {}),
     loggerInstance: logger,
     genReqId: () => randomUUID(),
     requestIdHeader: false,

@@ -35,3 +35,8 @@ export function newSecret(): string {
 export function randomHex(bytes: number): string {
   return randomBytes(bytes).toString('hex');
 }
+
+/** A well-formed hash of the given cost that matches no secret: checked against when the account is unknown, so timing does not tell unknown from wrong. */
+export function dummySecretHash(cost: number): string {
+  return `scrypt$${cost}$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`;
+}

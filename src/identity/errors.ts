@@ -36,5 +36,7 @@ export const IdentityErrors = {
     'Field {field} is invalid: {rule}.', 'invalid_request'),
   appNotGranted: defineError<'reason'>('ironbridge.oauth.appNotGranted', 403,
     'The app credentials cannot issue this token: {reason}.', 'access_denied'),
+  busy: defineError<'limit'>('ironbridge.oauth.busy', 429,
+    'Too many credential checks in progress (limit {limit}); retry in a second.', 'temporarily_unavailable'),
   tokenInvalid: defineError<'reason'>('ironbridge.auth.tokenInvalid', 401, 'The access token is not valid: {reason}.'),
 };

@@ -26,7 +26,7 @@ export function createIdentity(config: Config, publicUrl: () => string): Identit
   const keys = new KeyRing(store, config.signingKeyRotationDays * 86_400_000, config.tokenTtlSeconds * 1000);
   const tokens = new TokenService(store, keys, {
     ttlSeconds: config.tokenTtlSeconds, issuer: tokenUrl, cacheSize: config.verifiedTokenCacheSize,
-    hashCost: config.secretHashCost,
+    hashCost: config.secretHashCost, maxConcurrentSecretChecks: config.maxConcurrentSecretChecks,
   });
   let timer: NodeJS.Timeout | undefined;
   return {

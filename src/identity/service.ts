@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { TENANT_NAME, TENANT_RULE } from '../core/config.js';
-import { hashSecret, newSecret, randomHex } from '../core/secrets.js';
+import { dummySecretHash, hashSecret, newSecret, randomHex, verifySecret } from '../core/secrets.js';
 import { ALL_SCOPES, ROLES, type Role, unknownScopes } from '../core/scopes.js';
 import { IdentityErrors } from './errors.js';
 import { DuplicateError, type ClientRecord, type IdentityStore, type TenantRecord, type UserRecord } from './store.js';
@@ -103,6 +103,13 @@ export class IdentityService {
       throw err;
     }
     return userInfo(user);
+  }
+
+  /** The user when the password is right, else undefined; unknown users cost the same hash (timing). */
+  async authenticateUser(tenant: string, email: string, password: string): Promise<UserRecord | undefined> {
+    const user = await this.store.getUserByEmail(tenant, email.trim().toLowerCase());
+    const ok = await verifySecret(password, user?.passwordHash ?? dummySecretHash(this.options.hashCost));
+    return user && ok ? user : undefined;
   }
 
   async listUsers(tenant: string): Promise<PublicUserInfo[]> {

@@ -6,10 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { TokenVerifier } from '../core/auth.js';
-import { verifySecret } from '../core/secrets.js';
+import { dummySecretHash, verifySecret } from '../core/secrets.js';
 import { IdentityErrors } from './errors.js';
 import type { KeyRing } from './keyring.js';
-import type { ClientRecord, IdentityStore } from './store.js';
+import type { ClientRecord, IdentityStore, UserRecord } from './store.js';
 
 export interface TokenResponse {
   access_token: string;
@@ -29,6 +29,7 @@ export interface TokenOptions {
   issuer: () => string;
   cacheSize: number;
   hashCost: number;
+  maxConcurrentSecretChecks: number;
 }
 
 
@@ -50,6 +51,7 @@ export function parseBasic(header: string): ClientCredentials {
 }
 
 export class TokenService implements TokenVerifier {
+  private secretChecks = 0;
   private readonly cache = new Map<string, { claims: Record<string, unknown>; expMs: number }>();
 
   constructor(
@@ -60,12 +62,18 @@ export class TokenService implements TokenVerifier {
 
   /** Checks a client's secret; unknown, revoked and wrong all give the same 401. */
   async authenticateClient({ clientId, clientSecret }: ClientCredentials): Promise<ClientRecord> {
-    const client = await this.store.getClient(clientId);
-    // An unknown client is checked against a hash of the same cost, so timing does not tell it apart.
-    const dummy = `scrypt$${this.options.hashCost}$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`;
-    const ok = await verifySecret(clientSecret, client?.secretHash ?? dummy);
-    if (!client || !ok || client.revokedAt !== null) throw IdentityErrors.badCredentials({});
-    return client;
+    const limit = this.options.maxConcurrentSecretChecks;
+    if (this.secretChecks >= limit) throw IdentityErrors.busy({ limit }).withHeader('retry-after', '1');
+    this.secretChecks++;
+    try {
+      const client = await this.store.getClient(clientId);
+      // An unknown client is checked against a hash of the same cost, so timing does not tell it apart.
+      const ok = await verifySecret(clientSecret, client?.secretHash ?? dummySecretHash(this.options.hashCost));
+      if (!client || !ok || client.revokedAt !== null) throw IdentityErrors.badCredentials({});
+      return client;
+    } finally {
+      this.secretChecks--;
+    }
   }
 
   /** Narrows the client's scopes to a requested subset (RFC 6749 §3.3). */
@@ -90,6 +98,30 @@ export class TokenService implements TokenVerifier {
       cat: 'client-token',
       schemas: ['urn:siemens:mindsphere:v1'],
     }, client.clientId);
+  }
+
+  /**
+   * A user token for the gateway's token exchange and third-party web apps (seed 002 "Sessions"): the user's
+   * claims and the scopes of the user's role (or a subset); revoked with the user through rev_sig.
+   */
+  async issueUserToken(user: UserRecord, scopes: string[], clientId = 'ironbridge-gateway'): Promise<TokenResponse> {
+    return this.sign({
+      sub: user.id,
+      user_id: user.id,
+      user_name: user.email,
+      email: user.email,
+      origin: 'ironbridge',
+      client_id: clientId,
+      cid: clientId,
+      azp: clientId,
+      zid: user.tenant,
+      ten: user.tenant,
+      scope: scopes,
+      grant_type: 'authorization_code',
+      rev_sig: user.revSig,
+      cat: 'user-token',
+      schemas: ['urn:siemens:mindsphere:v1'],
+    }, clientId);
   }
 
   private async sign(claims: Record<string, unknown>, audienceOwner: string): Promise<TokenResponse> {

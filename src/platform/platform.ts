@@ -12,6 +12,8 @@ import { createAssets, type AssetsContext } from '../assets/index.js';
 import { createTimeseries } from '../timeseries/index.js';
 import { createIdentity, type IdentityContext } from '../identity/index.js';
 import type { TenantRecord } from '../identity/store.js';
+import { createGateway, type GatewayContext, type UserDirectory } from '../gateway/index.js';
+import { scopesOfRole } from '../core/scopes.js';
 
 /** What a context contributes to the platform. */
 export interface PlatformContext {
@@ -27,6 +29,7 @@ export interface Platform {
   logger: Logger;
   identity: IdentityContext;
   assets: AssetsContext;
+  gateway: GatewayContext;
   contexts: PlatformContext[];
   http: FastifyInstance | undefined;
   publicUrl(): string;
@@ -42,12 +45,29 @@ export async function createPlatform(config: Config, options: { logger?: Logger 
   let boundPort: number | undefined;
   const publicUrl = () => publicUrlOf(config, boundPort);
   const identity = createIdentity(config, publicUrl);
+  // The gateway's view of identity (seed 002 sessions and token exchange).
+  const users: UserDirectory = {
+    tenantExists: async (tenant) => (await identity.store.getTenant(tenant)) !== undefined,
+    authenticate: async (tenant, email, password) => {
+      const u = await identity.service.authenticateUser(tenant, email, password);
+      return u && { id: u.id, email: u.email };
+    },
+    userToken: async (tenant, userId, options = {}) => {
+      const u = await identity.store.getUser(tenant, userId);
+      if (!u) return undefined;
+      const role = scopesOfRole(u.role);
+      const scopes = options.scopes ? role.filter((s) => options.scopes!.includes(s)) : role;
+      const t = await identity.tokens.issueUserToken(u, scopes, options.clientId);
+      return { token: t.access_token, expiresAt: Date.now() + t.expires_in * 1000, scopes };
+    },
+  };
+  const gateway = createGateway(config, { logger, verifier: identity.tokens, users });
   const assets = createAssets({ config, logger });
   const timeseries = createTimeseries({ config, logger, model: assets.model, events: assets.events });
-  const contexts: PlatformContext[] = [assets, timeseries];
+  const contexts: PlatformContext[] = [gateway, assets, timeseries];
 
   const platform: Platform = {
-    config, logger, identity, assets, contexts, http: undefined, publicUrl,
+    config, logger, identity, assets, gateway, contexts, http: undefined, publicUrl,
     async provisionTenant(name, companyDomain, displayName) {
       const tenant = await identity.service.createTenant(name, companyDomain, displayName);
       for (const c of contexts) await c.onTenantCreated?.(tenant);
@@ -55,7 +75,7 @@ export async function createPlatform(config: Config, options: { logger?: Logger 
     },
     async listen() {
       await identity.start();
-      const http = createHttp({ logger, bodyLimit: config.jsonBodyLimitBytes });
+      const http = createHttp({ logger, bodyLimit: config.jsonBodyLimitBytes, serverFactory: gateway.serverFactory });
       installApiAuth(http, identity.tokens);
       http.get('/health', { logLevel: 'warn' }, async () => ({ status: 'UP' }));
       await identity.routes(http);

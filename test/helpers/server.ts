@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
 import { loadConfig, type Config } from '../../src/core/config.js';
 import { createLogger } from '../../src/core/log.js';
 import { firstStart } from '../../src/platform/bootstrap.js';
@@ -49,10 +50,11 @@ export async function fetchToken(url: string, key: { clientId: string; clientSec
   return ((await res.json()) as { access_token: string }).access_token;
 }
 
-export async function startServer(settings: Record<string, string | number> = {}): Promise<TestServer> {
+export async function startServer(settings: Record<string, string | number> = {},
+  options: { logger?: Logger } = {}): Promise<TestServer> {
   const dataDir = tempDir();
   const config = loadConfig({ port: 0, dataDir, logLevel: 'silent', secretHashCost: 10, ...settings }, {});
-  const platform = await createPlatform(config, { logger: createLogger(config.logLevel) });
+  const platform = await createPlatform(config, { logger: options.logger ?? createLogger(config.logLevel) });
   const bound = await platform.listen();
   const first = await firstStart(platform);
   if (!first) throw new Error('fresh data directory expected');

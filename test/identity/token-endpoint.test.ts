@@ -101,3 +101,24 @@ describe('POST /oauth/token', () => {
     assert.ok(body['error'] && body['error_description']);
   });
 });
+
+describe('POST /oauth/token under a credential-check flood', () => {
+  it('answers 429 with Retry-After before hashing once the concurrent check limit is reached', async () => {
+    const s = await startServer({ maxConcurrentSecretChecks: 1, secretHashCost: 16 });
+    try {
+      const auth = `Basic ${Buffer.from(`${s.key.clientId}:wrong`).toString('base64')}`;
+      const results = await Promise.all(Array.from({ length: 8 }, () => fetch(`${s.url}/oauth/token`, {
+        method: 'POST', headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+      })));
+      const statuses = results.map((r) => r.status);
+      assert.ok(statuses.includes(401), String(statuses));
+      const busy = results.find((r) => r.status === 429);
+      assert.ok(busy, String(statuses));
+      assert.equal(busy.headers.get('retry-after'), '1');
+      assert.equal(((await busy.json()) as { error: string }).error, 'temporarily_unavailable');
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -9,7 +9,7 @@ import type { SqliteSync } from '../../core/config.js';
 import { toSql } from '../../core/filter.js';
 import type { AspectTypeRecord, AssetRecord, AssetTypeRecord } from '../model.js';
 import { subtreePrefix } from '../model.js';
-import { StoreConflict, type AssetQuery, type AssetStore, type Page } from '../store.js';
+import { StoreConflict, type AssetQuery, type AssetStore, type AssetSummary, type Page } from '../store.js';
 
 export const ASSET_MIGRATIONS: readonly Migration[] = [
   {
@@ -169,11 +169,26 @@ export class SqliteAssetStore implements AssetStore {
     return r ? assetOf(r) : undefined;
   }
 
-  async getAssets(tenant: string, assetIds: string[]) {
-    if (assetIds.length === 0) return [];
-    const rows = this.db.prepare(`SELECT * FROM assets WHERE tenant = ? AND asset_id IN (${assetIds.map(() => '?').join(',')})`)
-      .all(tenant, ...assetIds) as AssetRow[];
-    return rows.map(assetOf);
+  async getAssetSummaries(tenant: string, assetIds: string[]): Promise<AssetSummary[]> {
+    const out: AssetSummary[] = [];
+    // chunks keep the statement shapes few and under SQLite's parameter limit
+    for (let i = 0; i < assetIds.length; i += 100) {
+      const chunk = assetIds.slice(i, i + 100);
+      const rows = this.summaries(chunk.length).all(tenant, ...chunk) as { asset_id: string; name: string; location: string | null }[];
+      for (const r of rows) out.push({ assetId: r.asset_id, name: r.name, location: r.location ? JSON.parse(r.location) as AssetSummary['location'] : null });
+    }
+    return out;
+  }
+
+  private readonly summaryStatements = new Map<number, Statement<unknown[]>>();
+  private summaries(n: number): Statement<unknown[]> {
+    let s = this.summaryStatements.get(n);
+    if (!s) {
+      s = this.db.prepare<unknown[]>(`SELECT asset_id, name, json_extract(body, '$.location') AS location FROM assets
+        WHERE tenant = ? AND asset_id IN (${Array.from({ length: n }, () => '?').join(',')})`);
+      this.summaryStatements.set(n, s);
+    }
+    return s;
   }
 
   async getRootAsset(tenant: string) {

@@ -1,0 +1,79 @@
+/**
+ * `ironbridge app register|list|remove`: the Gateway Registry from the command line. It writes the same store
+ * the server reads; a running server picks the change up within its poll interval (default 0.5 s).
+ */
+import { Command, Option } from 'commander';
+import { publicRegistration } from '../gateway/routes.js';
+import type { Platform } from '../platform/platform.js';
+
+interface AppOptions {
+  dataDir?: string;
+  json?: boolean;
+  tenant?: string;
+}
+
+export interface CliHelpers {
+  withPlatform<T>(options: AppOptions, fn: (p: Platform, tenant: string) => Promise<T>): Promise<T>;
+  print(options: AppOptions, value: unknown, human: () => string): void;
+  table(rows: Record<string, unknown>[], columns: string[]): string;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+async function requireTenant(p: Platform, tenant: string): Promise<void> {
+  await p.identity.service.requireTenant(tenant);
+}
+
+export function registerAppCommands(program: Command, h: CliHelpers): void {
+  const app = program.command('app').description('manage the Gateway Registry (web apps and provider APIs)');
+  const common = (c: Command) => c
+    .addOption(new Option('--tenant <name>', 'tenant (IRONBRIDGE_TENANT, default local)'))
+    .addOption(new Option('--data-dir <dir>', 'data directory (IRONBRIDGE_DATA_DIR)'))
+    .addOption(new Option('--json', 'print JSON'));
+
+  common(app.command('register')
+    .description('register a web app or API (example: ironbridge app register --tenant acme --name dash --target http://127.0.0.1:3000 --pattern "/**")')
+    .requiredOption('--name <name>', 'application name (2-40 lowercase letters or digits)')
+    .option('--provider <provider>', 'provider name; required for APIs, omitted for core apps')
+    .addOption(new Option('--type <type>', 'what is registered').choices(['webapp', 'api']).default('webapp'))
+    .requiredOption('--target <url>', 'internal URL the gateway forwards to')
+    .requiredOption('--pattern <pattern>', 'Ant-style endpoint pattern (repeatable)', collect)
+    .option('--cache-control <value>', 'Cache-Control used when the app sends none')
+    .option('--csp <value>', 'Content-Security-Policy used when the app sends none'))
+    .action(async (opts: AppOptions & { name: string; provider?: string; type: 'webapp' | 'api'; target: string;
+      pattern: string[]; cacheControl?: string; csp?: string }) => {
+      const reg = await h.withPlatform(opts, async (p, tenant) => {
+        await requireTenant(p, tenant);
+        const r = await p.gateway.registry.register(tenant, {
+          name: opts.name, provider: opts.provider, type: opts.type, target: opts.target, patterns: opts.pattern,
+          cacheControl: opts.cacheControl, csp: opts.csp,
+        });
+        return publicRegistration(r, p.config);
+      });
+      h.print(opts, reg, () => `${reg.type} ${reg.name}${reg.provider ? `-${reg.provider}` : ''} registered at ${reg.url} -> ${reg.target}`);
+    });
+
+  common(app.command('list').description('list registered web apps and APIs (example: ironbridge app list --tenant acme --json)'))
+    .action(async (opts: AppOptions) => {
+      const rows = await h.withPlatform(opts, async (p, tenant) => {
+        await requireTenant(p, tenant);
+        return (await p.gateway.registry.list(tenant)).map((r) => publicRegistration(r, p.config));
+      });
+      h.print(opts, rows, () => h.table(rows.map((r) => ({ ...r, patterns: r.patterns.join(' ') })),
+        ['type', 'name', 'provider', 'url', 'target', 'patterns']));
+    });
+
+  common(app.command('remove').description('remove a registration (example: ironbridge app remove --tenant acme --name dash)')
+    .requiredOption('--name <name>', 'application name')
+    .option('--provider <provider>', 'provider name')
+    .addOption(new Option('--type <type>', 'what is removed').choices(['webapp', 'api']).default('webapp')))
+    .action(async (opts: AppOptions & { name: string; provider?: string; type: 'webapp' | 'api' }) => {
+      await h.withPlatform(opts, async (p, tenant) => {
+        await requireTenant(p, tenant);
+        await p.gateway.registry.remove(tenant, opts.type, opts.name, opts.provider ?? '');
+      });
+      h.print(opts, { removed: true, name: opts.name, provider: opts.provider ?? null, type: opts.type },
+        () => `${opts.type} ${opts.name}${opts.provider ? `-${opts.provider}` : ''} removed`);
+    });
+}
+

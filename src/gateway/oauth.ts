@@ -1,0 +1,199 @@
+/**
+ * "Sign in with Ironbridge" for third-party web apps (seed 002 "Introduction": OAuth 2.0 authorization code
+ * flow; restriction table: access tokens 30 min, refresh tokens 12 h): RFC 6749 §4.1 with PKCE (RFC 7636, S256
+ * only, always required) for registered public clients, consent with the tenant's user login on one page, and
+ * refresh tokens that rotate on every use and never outlive the first one's 12 hours. Codes live 60 s and are
+ * single use. Only hashes of codes and refresh tokens are stored.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import formbody from '@fastify/formbody';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { principal } from '../core/auth.js';
+import type { Config } from '../core/config.js';
+import { SCOPES } from '../core/scopes.js';
+import { GatewayErrors } from './errors.js';
+import { esc } from './login.js';
+import { hash, type Sessions, type UserDirectory } from './sessions.js';
+import type { GatewayStore, OAuthClientRecord } from './store.js';
+
+const CODE_TTL_MS = 60_000;
+const CHALLENGE = /^[A-Za-z0-9_-]{43,128}$/;
+const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
+
+
+interface AuthorizeParams {
+  client: OAuthClientRecord;
+  redirectUri: string;
+  state: string | undefined;
+  challenge: string;
+  scope: string | undefined;
+}
+
+type Fields = Record<string, string | undefined>;
+
+export class OAuthService {
+  constructor(
+    private readonly store: GatewayStore,
+    private readonly users: UserDirectory,
+    private readonly options: { refreshTtlMs: number },
+  ) {}
+
+  async registerClient(tenant: string, name: string, redirectUris: string[]): Promise<OAuthClientRecord> {
+    if (!/^[\x20-\x7e]{1,100}$/.test(name)) throw GatewayErrors.invalidRegistration({ field: 'name', rule: 'must be 1-100 printable characters' });
+    if (redirectUris.length === 0 || redirectUris.length > 10) throw GatewayErrors.invalidRegistration({ field: 'redirectUris', rule: 'needs 1-10 URIs' });
+    redirectUris.forEach((u, i) => {
+      let url: URL;
+      try { url = new URL(u); } catch { throw GatewayErrors.invalidRegistration({ field: `redirectUris[${i}]`, rule: 'must be an absolute URL' }); }
+      if (url.hash || !/^https?:$/.test(url.protocol)) {
+        throw GatewayErrors.invalidRegistration({ field: `redirectUris[${i}]`, rule: 'must be an http(s) URL without a fragment (RFC 6749 §3.1.2)' });
+      }
+    });
+    const client = { clientId: `${tenant}-app-${randomUUID().slice(0, 8)}`, tenant, name, redirectUris, createdAt: Date.now() };
+    await this.store.createOAuthClient(client);
+    return client;
+  }
+
+  /**
+   * Checks an authorization request. Errors about the client or redirect URI are shown to the user (never
+   * redirected, RFC 6749 §4.1.2.1); the others are returned for a redirect.
+   */
+  async checkAuthorize(q: Fields): Promise<AuthorizeParams | { redirect: string }> {
+    const client = q['client_id'] ? await this.store.getOAuthClient(q['client_id']) : undefined;
+    if (!client) throw GatewayErrors.oauth({ reason: 'client_id is missing or unknown' });
+    const redirectUri = q['redirect_uri'] ?? (client.redirectUris.length === 1 ? client.redirectUris[0] : undefined);
+    if (!redirectUri || !client.redirectUris.includes(redirectUri)) {
+      throw GatewayErrors.oauth({ reason: 'redirect_uri is missing or not registered for this client' });
+    }
+    const fail = (error: string, description: string) => ({ redirect: withParams(redirectUri, { error, error_description: description, state: q['state'] }) });
+    if (q['response_type'] !== 'code') return fail('unsupported_response_type', 'response_type must be code');
+    if ((q['code_challenge_method'] ?? 'plain') !== 'S256') return fail('invalid_request', 'code_challenge_method must be S256 (PKCE is required)');
+    if (!q['code_challenge'] || !CHALLENGE.test(q['code_challenge'])) return fail('invalid_request', 'code_challenge must be 43-128 base64url characters');
+    return { client, redirectUri, state: q['state'], challenge: q['code_challenge'], scope: q['scope'] };
+  }
+
+  /** After login and consent: a single-use code bound to client, redirect URI and challenge. */
+  async issueCode(p: AuthorizeParams, userId: string): Promise<string> {
+    const code = randomBytes(32).toString('base64url');
+    await this.store.saveGrant({ hash: hash(code), kind: 'code', clientId: p.client.clientId, tenant: p.client.tenant, userId,
+      scope: p.scope ?? '', redirectUri: p.redirectUri, codeChallenge: p.challenge, expiresAt: Date.now() + CODE_TTL_MS });
+    return withParams(p.redirectUri, { code, state: p.state });
+  }
+
+  async token(body: Fields) {
+    const grantType = body['grant_type'];
+    const clientId = body['client_id'];
+    if (!clientId) throw GatewayErrors.oauthClient({ reason: 'client_id is missing' });
+    const client = await this.store.getOAuthClient(clientId);
+    if (!client) throw GatewayErrors.oauthClient({ reason: 'client_id is unknown' });
+    if (grantType === 'authorization_code') {
+      const grant = body['code'] ? await this.store.consumeGrant(hash(body['code'])) : undefined;
+      if (!grant || grant.kind !== 'code' || grant.expiresAt <= Date.now()) throw GatewayErrors.oauthGrant({ reason: 'the code is unknown, used or expired' });
+      if (grant.clientId !== client.clientId) throw GatewayErrors.oauthGrant({ reason: 'the code was issued to another client' });
+      if (body['redirect_uri'] !== grant.redirectUri) throw GatewayErrors.oauthGrant({ reason: 'redirect_uri differs from the authorization request' });
+      const verifier = body['code_verifier'];
+      if (!verifier || !VERIFIER.test(verifier)) throw GatewayErrors.oauthGrant({ reason: 'code_verifier is missing or malformed' });
+      if (createHash('sha256').update(verifier).digest('base64url') !== grant.codeChallenge) {
+        throw GatewayErrors.oauthGrant({ reason: 'code_verifier does not match the code_challenge' });
+      }
+      return this.tokens(client, grant.userId, grant.scope, Date.now() + this.options.refreshTtlMs);
+    }
+    if (grantType === 'refresh_token') {
+      const grant = body['refresh_token'] ? await this.store.consumeGrant(hash(body['refresh_token'])) : undefined;
+      if (!grant || grant.kind !== 'refresh' || grant.expiresAt <= Date.now() || grant.clientId !== client.clientId) {
+        throw GatewayErrors.oauthGrant({ reason: 'the refresh token is unknown, used, expired or not this client\'s' });
+      }
+      return this.tokens(client, grant.userId, grant.scope, grant.expiresAt);
+    }
+    throw GatewayErrors.oauth({ reason: 'grant_type must be authorization_code or refresh_token' });
+  }
+
+  private async tokens(client: OAuthClientRecord, userId: string, scope: string, refreshExpiresAt: number) {
+    const wanted = scope.trim() ? scope.trim().split(/\s+/) : undefined;
+    const issued = await this.users.userToken(client.tenant, userId, { clientId: client.clientId, scopes: wanted });
+    if (!issued) throw GatewayErrors.oauthGrant({ reason: 'the user no longer exists' });
+    const refresh = randomBytes(32).toString('base64url');
+    await this.store.saveGrant({ hash: hash(refresh), kind: 'refresh', clientId: client.clientId, tenant: client.tenant, userId,
+      scope, redirectUri: '', codeChallenge: '', expiresAt: refreshExpiresAt });
+    return {
+      access_token: issued.token, token_type: 'Bearer', expires_in: Math.round((issued.expiresAt - Date.now()) / 1000),
+      refresh_token: refresh, refresh_expires_in: Math.round((refreshExpiresAt - Date.now()) / 1000), scope: issued.scopes.join(' '),
+    };
+  }
+}
+
+function withParams(uri: string, params: Record<string, string | undefined>): string {
+  const u = new URL(uri);
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) u.searchParams.set(k, v);
+  return u.toString();
+}
+
+function consentPage(p: AuthorizeParams, fields: Fields, message?: string, signedInAs?: string): string {
+  const hidden = ['client_id', 'redirect_uri', 'response_type', 'code_challenge', 'code_challenge_method', 'state', 'scope']
+    .filter((k) => fields[k] !== undefined)
+    .map((k) => `<input type="hidden" name="${k}" value="${esc(fields[k]!)}">`).join('');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign in with Ironbridge</title></head>
+<body><main><h1>${esc(p.client.name)} asks to sign you in (tenant ${esc(p.client.tenant)})</h1>
+${message ? `<p role="alert">${esc(message)}</p>` : ''}<form method="post" action="/oauth/webapp/authorize">${hidden}
+${signedInAs ? `<p>Signed in as ${esc(signedInAs)}.</p>` : `<label>E-mail <input name="email" type="email" required></label>
+<label>Password <input name="password" type="password" required></label>`}
+<button name="decision" value="allow">Allow</button><button name="decision" value="deny" formnovalidate>Deny</button>
+</form></main></body></html>`;
+}
+
+const fieldsOf = (v: unknown): Fields => {
+  const out: Fields = {};
+  if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x;
+  return out;
+};
+
+export async function oauthRoutes(app: FastifyInstance, deps: { oauth: OAuthService; users: UserDirectory; sessions: Sessions; config: Config }) {
+  const { oauth, users, sessions } = deps;
+  if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(formbody, { bodyLimit: 64 * 1024 });
+  const html = (reply: FastifyReply, status: number, body: string) =>
+    reply.code(status).header('cache-control', 'no-store').header('x-frame-options', 'DENY').type('text/html; charset=utf-8').send(body);
+
+  app.get('/oauth/webapp/authorize', { config: { public: true } }, async (req, reply) => {
+    const q = fieldsOf(req.query);
+    const checked = await oauth.checkAuthorize(q);
+    if ('redirect' in checked) return reply.redirect(checked.redirect, 302);
+    const session = await sessions.fromRequest(req.raw, checked.client.tenant);
+    return html(reply, 200, consentPage(checked, q, undefined, session?.record.email));
+  });
+
+  app.post('/oauth/webapp/authorize', { config: { public: true }, bodyLimit: 64 * 1024 }, async (req, reply) => {
+    const f = fieldsOf(req.body);
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== `http://${req.headers.host}` && origin !== `https://${req.headers.host}`) {
+      throw GatewayErrors.csrf({ reason: `the origin ${origin.slice(0, 200)} is not this host` });
+    }
+    const checked = await oauth.checkAuthorize(f);
+    if ('redirect' in checked) return reply.redirect(checked.redirect, 302);
+    if (f['decision'] !== 'allow') {
+      return reply.redirect(withParams(checked.redirectUri, { error: 'access_denied', error_description: 'the user denied the request', state: checked.state }), 302);
+    }
+    // Single sign-on: a session of the client's tenant on this host needs no password, only consent.
+    const session = await sessions.fromRequest(req.raw, checked.client.tenant);
+    if (session) return reply.redirect(await oauth.issueCode(checked, session.record.userId), 302);
+    const user = await users.authenticate(checked.client.tenant, f['email'] ?? '', f['password'] ?? '');
+    if (!user) return html(reply, 401, consentPage(checked, f, 'Wrong e-mail address or password.'));
+    reply.header('set-cookie', await sessions.open(checked.client.tenant, user));
+    return reply.redirect(await oauth.issueCode(checked, user.id), 302);
+  });
+
+  app.post('/oauth/webapp/token', { config: { public: true }, bodyLimit: 64 * 1024 }, async (req, reply) => {
+    reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+    return oauth.token(fieldsOf(req.body));
+  });
+
+  app.post('/api/gatewayregistry/v1/oauthclients', {
+    config: { scope: SCOPES.registryWrite },
+    schema: { body: { type: 'object', required: ['name', 'redirectUris'], additionalProperties: false, properties: {
+      name: { type: 'string', maxLength: 100 }, redirectUris: { type: 'array', items: { type: 'string', maxLength: 2000 }, maxItems: 10 },
+    } } },
+  }, async (req, reply) => {
+    const body = req.body as { name: string; redirectUris: string[] };
+    const c = await oauth.registerClient(principal(req).tenant, body.name, body.redirectUris);
+    return reply.code(201).send({ clientId: c.clientId, name: c.name, redirectUris: c.redirectUris,
+      authorizationEndpoint: '/oauth/webapp/authorize', tokenEndpoint: '/oauth/webapp/token' });
+  });
+}

@@ -1,0 +1,161 @@
+/** GatewayStore on embedded SQLite (better-sqlite3); file gateway.db in the data directory. */
+import type { SqliteSync } from '../../core/config.js';
+import { openDatabase, type Db, type Migration } from '../../core/db.js';
+import {
+  DuplicateRegistration, type AppRegistration, type GatewayStore, type OAuthClientRecord, type OAuthGrantRecord,
+  type RegistrationType, type SessionRecord,
+} from '../store.js';
+
+export const GATEWAY_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'registrations, sessions, oauth clients and grants',
+    up: `
+      CREATE TABLE registrations (
+        tenant TEXT NOT NULL, type TEXT NOT NULL, name TEXT NOT NULL, provider TEXT NOT NULL, target TEXT NOT NULL,
+        patterns TEXT NOT NULL, cache_control TEXT, csp TEXT, created_at INTEGER NOT NULL,
+        PRIMARY KEY (tenant, type, name, provider));
+      CREATE TABLE sessions (
+        id_hash TEXT PRIMARY KEY, region_hash TEXT NOT NULL, tenant TEXT NOT NULL, user_id TEXT NOT NULL,
+        email TEXT NOT NULL, xsrf TEXT NOT NULL, created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL);
+      CREATE TABLE oauth_clients (
+        client_id TEXT PRIMARY KEY, tenant TEXT NOT NULL, name TEXT NOT NULL, redirect_uris TEXT NOT NULL,
+        created_at INTEGER NOT NULL);
+      CREATE TABLE oauth_grants (
+        hash TEXT PRIMARY KEY, kind TEXT NOT NULL, client_id TEXT NOT NULL, tenant TEXT NOT NULL, user_id TEXT NOT NULL,
+        scope TEXT NOT NULL, redirect_uri TEXT NOT NULL, code_challenge TEXT NOT NULL, expires_at INTEGER NOT NULL);
+    `,
+  },
+];
+
+interface RegRow {
+  tenant: string; type: string; name: string; provider: string; target: string; patterns: string;
+  cache_control: string | null; csp: string | null; created_at: number;
+}
+interface SessionRow {
+  id_hash: string; region_hash: string; tenant: string; user_id: string; email: string; xsrf: string;
+  created_at: number; last_seen_at: number;
+}
+interface GrantRow {
+  hash: string; kind: string; client_id: string; tenant: string; user_id: string; scope: string; redirect_uri: string;
+  code_challenge: string; expires_at: number;
+}
+
+const regOf = (r: RegRow): AppRegistration => ({
+  tenant: r.tenant, type: r.type as RegistrationType, name: r.name, provider: r.provider, target: r.target,
+  patterns: JSON.parse(r.patterns) as string[], cacheControl: r.cache_control, csp: r.csp, createdAt: r.created_at,
+});
+const sessionOf = (r: SessionRow): SessionRecord => ({
+  idHash: r.id_hash, regionHash: r.region_hash, tenant: r.tenant, userId: r.user_id, email: r.email, xsrf: r.xsrf,
+  createdAt: r.created_at, lastSeenAt: r.last_seen_at,
+});
+
+export class SqliteGatewayStore implements GatewayStore {
+  private readonly db: Db;
+  private readonly q;
+
+  constructor(options: { dataDir: string; sync: SqliteSync }) {
+    this.db = openDatabase({ dataDir: options.dataDir, name: 'gateway', migrations: GATEWAY_MIGRATIONS, sync: options.sync });
+    const db = this.db;
+    this.q = {
+      insertReg: db.prepare(`INSERT INTO registrations (tenant, type, name, provider, target, patterns, cache_control, csp,
+        created_at) VALUES (@tenant, @type, @name, @provider, @target, @patterns, @cacheControl, @csp, @createdAt)`),
+      getReg: db.prepare<[string, string, string, string], RegRow>(
+        'SELECT * FROM registrations WHERE tenant = ? AND type = ? AND name = ? AND provider = ?'),
+      listAll: db.prepare<[], RegRow>('SELECT * FROM registrations ORDER BY tenant, type, name, provider'),
+      listTenant: db.prepare<[string], RegRow>('SELECT * FROM registrations WHERE tenant = ? ORDER BY type, name, provider'),
+      deleteReg: db.prepare('DELETE FROM registrations WHERE tenant = ? AND type = ? AND name = ? AND provider = ?'),
+      insertSession: db.prepare(`INSERT INTO sessions (id_hash, region_hash, tenant, user_id, email, xsrf, created_at,
+        last_seen_at) VALUES (@idHash, @regionHash, @tenant, @userId, @email, @xsrf, @createdAt, @lastSeenAt)`),
+      getSession: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id_hash = ?'),
+      touch: db.prepare('UPDATE sessions SET last_seen_at = MAX(last_seen_at, ?) WHERE id_hash = ?'),
+      deleteSession: db.prepare('DELETE FROM sessions WHERE id_hash = ?'),
+      sweep: db.prepare('DELETE FROM sessions WHERE created_at < ? OR last_seen_at < ?'),
+      insertClient: db.prepare(`INSERT INTO oauth_clients (client_id, tenant, name, redirect_uris, created_at)
+        VALUES (?, ?, ?, ?, ?)`),
+      getClient: db.prepare<[string], { client_id: string; tenant: string; name: string; redirect_uris: string; created_at: number }>(
+        'SELECT * FROM oauth_clients WHERE client_id = ?'),
+      insertGrant: db.prepare(`INSERT INTO oauth_grants (hash, kind, client_id, tenant, user_id, scope, redirect_uri,
+        code_challenge, expires_at) VALUES (@hash, @kind, @clientId, @tenant, @userId, @scope, @redirectUri,
+        @codeChallenge, @expiresAt)`),
+      consumeGrant: db.prepare<[string], GrantRow>('DELETE FROM oauth_grants WHERE hash = ? RETURNING *'),
+      expireGrants: db.prepare('DELETE FROM oauth_grants WHERE expires_at <= ?'),
+    };
+  }
+
+  async register(r: AppRegistration): Promise<void> {
+    try {
+      this.q.insertReg.run({ ...r, patterns: JSON.stringify(r.patterns) });
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new DuplicateRegistration();
+      throw err;
+    }
+  }
+
+  async getRegistration(tenant: string, type: RegistrationType, name: string, provider: string) {
+    const row = this.q.getReg.get(tenant, type, name, provider);
+    return row ? regOf(row) : undefined;
+  }
+
+  async listRegistrations(tenant?: string): Promise<AppRegistration[]> {
+    return (tenant === undefined ? this.q.listAll.all() : this.q.listTenant.all(tenant)).map(regOf);
+  }
+
+  async removeRegistration(tenant: string, type: RegistrationType, name: string, provider: string): Promise<boolean> {
+    return this.q.deleteReg.run(tenant, type, name, provider).changes > 0;
+  }
+
+  async changeMarker(): Promise<number> {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  async createSession(s: SessionRecord): Promise<void> {
+    this.q.insertSession.run(s);
+  }
+
+  async getSession(idHash: string): Promise<SessionRecord | undefined> {
+    const row = this.q.getSession.get(idHash);
+    return row ? sessionOf(row) : undefined;
+  }
+
+  async touchSession(idHash: string, at: number): Promise<void> {
+    this.q.touch.run(at, idHash);
+  }
+
+  async deleteSession(idHash: string): Promise<void> {
+    this.q.deleteSession.run(idHash);
+  }
+
+  async deleteSessionsBefore(createdBefore: number, lastSeenBefore: number): Promise<number> {
+    return this.q.sweep.run(createdBefore, lastSeenBefore).changes;
+  }
+
+  async createOAuthClient(c: OAuthClientRecord): Promise<void> {
+    this.q.insertClient.run(c.clientId, c.tenant, c.name, JSON.stringify(c.redirectUris), c.createdAt);
+  }
+
+  async getOAuthClient(clientId: string): Promise<OAuthClientRecord | undefined> {
+    const r = this.q.getClient.get(clientId);
+    return r ? { clientId: r.client_id, tenant: r.tenant, name: r.name, redirectUris: JSON.parse(r.redirect_uris) as string[],
+      createdAt: r.created_at } : undefined;
+  }
+
+  async saveGrant(g: OAuthGrantRecord): Promise<void> {
+    this.q.insertGrant.run(g);
+  }
+
+  async consumeGrant(hash: string): Promise<OAuthGrantRecord | undefined> {
+    const r = this.q.consumeGrant.get(hash);
+    return r ? { hash: r.hash, kind: r.kind as OAuthGrantRecord['kind'], clientId: r.client_id, tenant: r.tenant,
+      userId: r.user_id, scope: r.scope, redirectUri: r.redirect_uri, codeChallenge: r.code_challenge,
+      expiresAt: r.expires_at } : undefined;
+  }
+
+  async deleteExpiredGrants(now: number): Promise<number> {
+    return this.q.expireGrants.run(now).changes;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * Seed 002 restriction table: request size (413 and close, streaming), multipart file size, header size (431),
+ * parallel connection cap, idle timeout on HTTP connections. Limits are configured small where the seed's
+ * values would make the test slow; the 150 MB + 1 byte stream runs at the real default.
+ */
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import net from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { startServer, type TestServer } from '../helpers/server.js';
+import { hostRequest, registerOk, startBackend, webHost, type Backend } from './helpers.js';
+
+const MB = 1024 * 1024;
+
+interface Upload { status: number; body: string; connection: string | undefined; closed: Promise<void> }
+
+/** Streams `total` bytes (chunked unless length is given) and resolves at the first response. */
+function upload(url: string, host: string, path: string, token: string, total: number, options: { length?: number; contentType?: string; chunks?: Buffer[] } = {}): Promise<Upload> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string | number> = { host, authorization: `Bearer ${token}`, 'content-type': options.contentType ?? 'application/octet-stream' };
+    if (options.length !== undefined) headers['content-length'] = options.length;
+    const req = http.request({ hostname: u.hostname, port: u.port, method: 'POST', path, headers, agent: false });
+    let answered = false;
+    req.on('response', (res) => {
+      answered = true;
+      const chunks: Buffer[] = [];
+      const closed = new Promise<void>((r) => res.socket.once('close', () => r()));
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), connection: res.headers.connection, closed }));
+    });
+    req.on('error', (err) => { if (!answered) reject(err); });
+    const parts = options.chunks ?? [];
+    const block = Buffer.alloc(MB, 0x61);
+    let sent = 0;
+    let part = 0;
+    const pump = () => {
+      while (!answered) {
+        let chunk: Buffer;
+        if (part < parts.length) chunk = parts[part++]!;
+        else if (sent < total) chunk = block.subarray(0, Math.min(MB, total - sent));
+        else { req.end(); return; }
+        sent += chunk.length;
+        if (!req.write(chunk)) { req.once('drain', pump); return; }
+      }
+    };
+    pump();
+  });
+}
+
+function multipart(boundary: string, files: number[]): { chunks: Buffer[]; total: number } {
+  const chunks: Buffer[] = [];
+  for (const [i, size] of files.entries()) {
+    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="f${i}"; filename="f${i}.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`));
+    // the body is made of "--" runs that nearly form a delimiter, to exercise the boundary search across chunks
+    const body = Buffer.alloc(size, 0x2d);
+    for (let o = 0; o < size; o += 64 * 1024) chunks.push(body.subarray(o, Math.min(size, o + 64 * 1024)));
+    chunks.push(Buffer.from('\r\n'));
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return { chunks, total: chunks.reduce((n, c) => n + c.length, 0) };
+}
+
+describe('request size at the default limits', () => {
+  let s: TestServer;
+  let backend: Backend;
+  let token: string;
+  before(async () => {
+    s = await startServer();
+    backend = await startBackend();
+    token = await s.token();
+    await registerOk(s, { name: 'files', target: backend.url, patterns: ['/**'] });
+  });
+  after(async () => { await s.close(); await backend.close(); });
+
+  it('413 "Request content length limit exceeded" for a 150 MB + 1 byte stream, then the connection closes; nothing is buffered', async () => {
+    const rssBefore = process.memoryUsage().rss;
+    const res = await upload(s.url, webHost(s, 'files'), '/upload', token, 150 * MB + 1);
+    assert.equal(res.status, 413);
+    assert.equal(res.connection, 'close');
+    assert.match(JSON.parse(res.body).errors[0].message, /^Request content length limit exceeded/);
+    await res.closed;
+    const grown = process.memoryUsage().rss - rssBefore;
+    assert.ok(grown < 100 * MB, `rss grew by ${Math.round(grown / MB)} MB while streaming 150 MB`);
+  });
+
+  it('413 at once for a declared Content-Length above 150 MB', async () => {
+    const res = await upload(s.url, webHost(s, 'files'), '/upload', token, 0, { length: 150 * MB + 1 });
+    assert.equal(res.status, 413);
+    assert.equal(res.connection, 'close');
+    await res.closed;
+  });
+
+  it('Expect: 100-continue with a declared size above 150 MB gets 413 instead of 100, below it 100 Continue', async () => {
+    const ask = (length: number) => new Promise<{ continued: boolean; status: number }>((resolve, reject) => {
+      const u = new URL(s.url);
+      const req = http.request({ hostname: u.hostname, port: u.port, method: 'PUT', path: '/upload', agent: false, headers: {
+        host: webHost(s, 'files'), authorization: `Bearer ${token}`, 'content-length': length, expect: '100-continue' } });
+      let continued = false;
+      req.on('continue', () => { continued = true; req.end(Buffer.alloc(length)); });
+      req.on('response', (res) => { res.resume(); resolve({ continued, status: res.statusCode ?? 0 }); });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    assert.deepEqual(await ask(150 * MB + 1), { continued: false, status: 413 });
+    assert.deepEqual(await ask(10), { continued: true, status: 200 });
+  });
+
+  it('431 in the error format for headers over 16 kB; 16 kB minus a margin passes', async () => {
+    const big = await hostRequest(s.url, { host: webHost(s, 'files'), path: '/', headers: { authorization: `Bearer ${token}`, 'x-big': 'a'.repeat(17 * 1024) } });
+    assert.equal(big.status, 431);
+    assert.match(JSON.parse(big.body).errors[0].message, /exceed 16384 bytes/);
+    const ok = await hostRequest(s.url, { host: webHost(s, 'files'), path: '/', headers: { authorization: `Bearer ${token}`, 'x-big': 'a'.repeat(14 * 1024) } });
+    assert.equal(ok.status, 200);
+  });
+});
+
+describe('seed 002 large request table (limits scaled: request 3 MB, file 2 MB)', () => {
+  let s: TestServer;
+  let backend: Backend;
+  let token: string;
+  before(async () => {
+    s = await startServer({ gatewayMaxRequestBytes: 3 * MB, gatewayMaxFileBytes: 2 * MB });
+    backend = await startBackend();
+    token = await s.token();
+    await registerOk(s, { name: 'files', target: backend.url, patterns: ['/**'] });
+  });
+  after(async () => { await s.close(); await backend.close(); });
+
+  const rows: [string, number[] | number, number][] = [
+    ['1 file less than the file limit', [2 * MB - 1], 200],
+    ['1 file more than the file limit (request under its limit)', [2 * MB + 1], 413],
+    ['2 files each under the file limit, summed under the request limit', [MB, MB], 200],
+    ['2 files each under the file limit, summed over the request limit', [1.5 * MB, 1.6 * MB], 413],
+    ['a non-multipart request under the request limit', 3 * MB - 1, 200],
+    ['a non-multipart request over the request limit', 3 * MB + 1, 413],
+  ];
+  for (const [name, shape, status] of rows) {
+    it(`${name} -> ${status}`, async () => {
+      const boundary = '----ironbridge-test-boundary';
+      const res = Array.isArray(shape)
+        ? await (() => { const m = multipart(boundary, shape); return upload(s.url, webHost(s, 'files'), '/up', token, 0, { chunks: m.chunks, contentType: `multipart/form-data; boundary=${boundary}` }); })()
+        : await upload(s.url, webHost(s, 'files'), '/up', token, shape);
+      assert.equal(res.status, status, res.body);
+      if (status === 413) {
+        assert.match(JSON.parse(res.body).errors[0].message, /^Request content length limit exceeded/);
+        await res.closed;
+      }
+    });
+  }
+});
+
+describe('connection cap and idle timeout (cap 3, idle 400 ms)', () => {
+  let s: TestServer;
+  let backend: Backend;
+  before(async () => {
+    s = await startServer({ gatewayMaxConnections: 3, gatewayIdleTimeoutMs: 400 });
+    backend = await startBackend((req, res) => { req.resume(); res.end('done'); });
+    await registerOk(s, { name: 'drip', target: backend.url, patterns: ['/**'] });
+  });
+  after(async () => { await s.close(); await backend.close(); });
+
+  const port = () => Number(new URL(s.url).port);
+  const connect = () => new Promise<net.Socket>((resolve) => { const c = net.connect(port(), '127.0.0.1', () => resolve(c)); });
+  const closed = (c: net.Socket) => new Promise<void>((resolve) => { if (c.destroyed) resolve(); else c.once('close', () => resolve()); });
+
+  it('a connection above the cap gets 503 in the error format and is closed; below it works again', async () => {
+    const held = [await connect(), await connect(), await connect()];
+    const refused = await hostRequest(s.url, { host: 'localhost', path: '/health' });
+    assert.equal(refused.status, 503);
+    assert.match(JSON.parse(refused.body).errors[0].message, /at most 3/);
+    for (const c of held) c.destroy();
+    await Promise.all(held.map(closed));
+    while (s.platform.gateway.layer.connections >= 3) await new Promise((r) => setTimeout(r, 20));
+    const ok = await hostRequest(s.url, { host: 'localhost', path: '/health' });
+    assert.equal(ok.status, 200);
+  });
+
+  it('an idle connection is closed after the idle timeout', async () => {
+    const c = await connect();
+    await closed(c);
+    assert.ok(c.destroyed);
+  });
+
+  it('one byte per interval keeps a connection alive (headers and a proxied body), silence closes it', async () => {
+    const c = await connect();
+    let data = '';
+    c.on('data', (d: Buffer) => { data += d.toString(); });
+    const head = `POST /x HTTP/1.1\r\nHost: ${webHost(s, 'drip')}\r\nAuthorization: Bearer ${await s.token()}\r\nContent-Length: 20\r\n\r\n`;
+    const bytes = `${head}0123456789`;
+    const dripFrom = head.length - 10;
+    c.write(bytes.slice(0, dripFrom));
+    // the last 10 header bytes and 10 body bytes one per 100 ms: 2 s in all, never idle for 400 ms
+    for (let i = dripFrom; i < bytes.length; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(c.destroyed, false);
+      c.write(bytes[i]!);
+    }
+    // the body is 10 bytes short: the backend waits, the gateway sees silence and answers 504
+    await closed(c);
+    assert.match(data, /^HTTP\/1\.1 504/);
+  });
+});

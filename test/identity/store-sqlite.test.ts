@@ -1,0 +1,6 @@
+/** Runs the IdentityStore contract against the embedded SQLite implementation. */
+import { SqliteIdentityStore } from '../../src/identity/store/sqlite.js';
+import { tempDir } from '../helpers/server.js';
+import { runIdentityStoreContract } from './store.contract.js';
+
+runIdentityStoreContract('sqlite', async () => new SqliteIdentityStore({ dataDir: tempDir(), sync: 'normal' }));

@@ -1,0 +1,71 @@
+/**
+ * The IdentityStore contract: every implementation (SQLite now, PostgreSQL later) runs this suite through
+ * runIdentityStoreContract(make).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DuplicateError, type ClientRecord, type IdentityStore, type SigningKeyRecord } from '../../src/identity/store.js';
+
+export function runIdentityStoreContract(name: string, make: () => Promise<IdentityStore>): void {
+  describe(`IdentityStore contract: ${name}`, () => {
+    let store: IdentityStore;
+    before(async () => {
+      store = await make();
+      for (const t of ['ta', 'tb']) {
+        await store.createTenant({ name: t, displayName: t, companyDomain: `${t}.com`, createdAt: 1, etag: 0 });
+      }
+    });
+    after(() => store.close());
+
+    const client = (over: Partial<ClientRecord>): ClientRecord => ({
+      clientId: 'ta-app-1', tenant: 'ta', name: 'app', secretHash: 'h', kind: 'service', appName: null, appVersion: null,
+      scopes: ['a.b.r'], createdAt: 10, revokedAt: null, revSig: 'sig1', ...over,
+    });
+    const key = (kid: string, createdAt: number): SigningKeyRecord => ({
+      kid, alg: 'RS256', privatePem: 'p', publicPem: 'q', createdAt, retiredAt: null,
+    });
+
+    it('tenants: create, get, list, duplicate', async () => {
+      assert.equal((await store.getTenant('ta'))?.companyDomain, 'ta.com');
+      assert.deepEqual((await store.listTenants()).map((t) => t.name), ['ta', 'tb']);
+      await assert.rejects(store.createTenant({ name: 'ta', displayName: 'x', companyDomain: 'x.com', createdAt: 1, etag: 0 }), DuplicateError);
+      assert.equal(await store.getTenant('zz'), undefined);
+    });
+
+    it('users are unique per tenant and invisible across tenants', async () => {
+      const u = { id: 'u1', tenant: 'ta', email: 'a@ta.com', passwordHash: 'h', role: 'admin' as const, createdAt: 1, revSig: 'r' };
+      await store.createUser(u);
+      await assert.rejects(store.createUser({ ...u, id: 'u2' }), DuplicateError);
+      await store.createUser({ ...u, id: 'u3', tenant: 'tb' });
+      assert.equal((await store.getUserByEmail('ta', 'a@ta.com'))?.id, 'u1');
+      assert.equal(await store.getUser('tb', 'u1'), undefined);
+      assert.deepEqual((await store.listUsers('tb')).map((x) => x.id), ['u3']);
+      assert.equal(await store.activeUserRevSig('ta', 'u1'), 'r');
+      assert.equal(await store.activeUserRevSig('tb', 'u1'), undefined);
+    });
+
+    it('clients: one active per name, revocation, revSig lookups, scopes round-trip', async () => {
+      await store.createClient(client({}));
+      await assert.rejects(store.createClient(client({ clientId: 'ta-app-2' })), DuplicateError);
+      assert.deepEqual((await store.getClient('ta-app-1'))?.scopes, ['a.b.r']);
+      assert.equal(await store.activeClientRevSig('ta-app-1'), 'sig1');
+      assert.equal(await store.revokeClient('tb', 'app', 20), undefined, 'other tenant cannot revoke');
+      assert.equal((await store.revokeClient('ta', 'app', 20))?.revokedAt, 20);
+      assert.equal(await store.activeClientRevSig('ta-app-1'), undefined);
+      await store.createClient(client({ clientId: 'ta-app-2', revSig: 'sig2' }));
+      assert.equal((await store.listClients('ta')).length, 2);
+      assert.equal((await store.listClients('tb')).length, 0);
+    });
+
+    it('signing keys: rotation only when the newest is older than the limit; prune', async () => {
+      let keys = await store.rotateSigningKey(key('k1', 100), 50);
+      assert.deepEqual(keys.map((k) => k.kid), ['k1']);
+      keys = await store.rotateSigningKey(key('k2', 150), 50);
+      assert.deepEqual(keys.map((k) => k.kid), ['k1'], 'k1 is young enough');
+      keys = await store.rotateSigningKey(key('k3', 300), 200);
+      assert.deepEqual(keys.map((k) => [k.kid, k.retiredAt]), [['k3', null], ['k1', 300]]);
+      await store.pruneSigningKeys(301);
+      assert.deepEqual((await store.listSigningKeys()).map((k) => k.kid), ['k3']);
+    });
+  });
+}
