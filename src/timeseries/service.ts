@@ -6,7 +6,7 @@
 import { Generic } from '../core/errors.js';
 import type { AssetModelReader, ModelAspect, ModelAsset } from '../core/model.js';
 import { TimeseriesErrors } from './errors.js';
-import { NUMERIC, type RecordRules, renderRecords, validateRecords, type VariableMap, variableMap } from './records.js';
+import { NUMERIC, type RecordRules, recordJson, renderRecords, validateRecords, type VariableMap, variableMap } from './records.js';
 import type { SeriesKey, SeriesShape, StoredRecord, TimeseriesStore, WriteRecord } from './store.js';
 import { DAY, HOUR, iso, parseInstant, zoneOf } from './time.js';
 
@@ -221,7 +221,7 @@ export class TimeseriesService {
       cursor = rows[rows.length - 1]!.t - 1;
     }
     const records: StoredRecord[] = [...found.entries()].sort((a, b) => a[0] - b[0])
-      .map(([t, values]) => ({ t, json: JSON.stringify(values) }));
+      .map(([t, values]) => ({ t, json: recordJson(t, values) }));
     return renderRecords(records);
   }
 

@@ -24,7 +24,7 @@ export interface WriteRecord {
   t: number;
   /** The record's values as stored: variables and `<var>_qc`, no `_time`, no nulls. */
   values: Record<string, unknown>;
-  /** JSON text of `values`. */
+  /** Stored JSON text: `{"_time":"<canonical ISO>", ...values}`, what a read returns as it is. */
   json: string;
 }
 

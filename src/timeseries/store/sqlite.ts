@@ -12,6 +12,7 @@ import type { SqliteSync } from '../../core/config.js';
 import { type Db, type Migration, openDatabase } from '../../core/db.js';
 import { type AggMap, addRecord, mergeMaps, variableKeys } from '../aggregate.js';
 import type { RangeQuery, Rollup, SeriesKey, SeriesShape, SeriesWrite, StoredRecord, TimeseriesStore } from '../store.js';
+import { recordJson } from '../records.js';
 import { bucketEnd, bucketOf, type Level } from '../time.js';
 
 export const TIMESERIES_MIGRATIONS: readonly Migration[] = [
@@ -28,6 +29,18 @@ export const TIMESERIES_MIGRATIONS: readonly Migration[] = [
         series INTEGER NOT NULL, level INTEGER NOT NULL, start INTEGER NOT NULL, data TEXT NOT NULL,
         PRIMARY KEY (series, level, start)) WITHOUT ROWID;
     `,
+  },
+  {
+    version: 2,
+    description: 'stored record JSON starts with its canonical _time',
+    up: (db) => {
+      const update = db.prepare('UPDATE records SET data = ? WHERE series = ? AND t = ?');
+      const rows = db.prepare('SELECT series, t, data FROM records').all() as { series: number; t: number; data: string }[];
+      for (const r of rows) {
+        const values = JSON.parse(r.data) as Record<string, unknown>;
+        if (!('_time' in values)) update.run(recordJson(r.t, values), r.series, r.t);
+      }
+    },
   },
 ];
 
@@ -229,8 +242,7 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
       const buckets = new Set<number>();
       for (const r of records) {
         const existing = this.s['recGet']!.get(sid, r.t) as string | undefined;
-        const merged = existing ? { ...JSON.parse(existing) as Record<string, unknown>, ...r.values } : r.values;
-        const json = JSON.stringify(merged);
+        const json = recordJson(r.t, existing ? { ...JSON.parse(existing) as Record<string, unknown>, ...r.values } : r.values);
         if (existing) this.s['recUpdate']!.run(json, sid, r.t);
         else this.s['recInsert']!.run(sid, r.t, json);
         buckets.add(bucketOf(shape.zone, 0, r.t));
