@@ -75,6 +75,8 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
       recGet: db.prepare('SELECT data FROM records WHERE series = ? AND t = ?').pluck(),
       recAsc: db.prepare('SELECT t, data AS json FROM records WHERE series = ? AND t > ? AND t <= ? ORDER BY t LIMIT ?'),
       recDesc: db.prepare('SELECT t, data AS json FROM records WHERE series = ? AND t > ? AND t <= ? ORDER BY t DESC LIMIT ?'),
+      textAsc: db.prepare('SELECT data FROM records WHERE series = ? AND t > ? AND t <= ? ORDER BY t LIMIT ?').pluck(),
+      textDesc: db.prepare('SELECT data FROM records WHERE series = ? AND t > ? AND t <= ? ORDER BY t DESC LIMIT ?').pluck(),
       recAll: db.prepare('SELECT t, data FROM records WHERE series = ? ORDER BY t'),
       recDelRange: db.prepare('DELETE FROM records WHERE series = ? AND t > ? AND t <= ?'),
       recDelSeries: db.prepare('DELETE FROM records WHERE series = ?'),
@@ -256,6 +258,13 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
     if (!row) return [];
     const stmt = q.desc ? this.s['recDesc']! : this.s['recAsc']!;
     return stmt.all(row.id, q.from ?? MIN_T, q.to ?? MAX_T, q.limit) as StoredRecord[];
+  }
+
+  async readText(key: SeriesKey, q: RangeQuery): Promise<string[]> {
+    const row = this.find(key);
+    if (!row) return [];
+    const stmt = q.desc ? this.s['textDesc']! : this.s['textAsc']!;
+    return stmt.all(row.id, q.from ?? MIN_T, q.to ?? MAX_T, q.limit) as string[];
   }
 
   async deleteRange(key: SeriesKey, shape: SeriesShape, from: number, to: number): Promise<number> {
