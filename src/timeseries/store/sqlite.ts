@@ -77,7 +77,6 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
       recDesc: db.prepare('SELECT t, data AS json FROM records WHERE series = ? AND t > ? AND t <= ? ORDER BY t DESC LIMIT ?'),
       textAsc: db.prepare('SELECT data FROM records WHERE series = ? AND t > ? AND t <= ? ORDER BY t LIMIT ?').pluck(),
       textDesc: db.prepare('SELECT data FROM records WHERE series = ? AND t > ? AND t <= ? ORDER BY t DESC LIMIT ?').pluck(),
-      recAll: db.prepare('SELECT t, data FROM records WHERE series = ? ORDER BY t'),
       recDelRange: db.prepare('DELETE FROM records WHERE series = ? AND t > ? AND t <= ?'),
       recDelSeries: db.prepare('DELETE FROM records WHERE series = ?'),
       rollGet: db.prepare('SELECT data FROM rollups WHERE series = ? AND level = ? AND start = ?').pluck(),
@@ -308,10 +307,17 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
     const flush = () => {
       if (!Number.isNaN(b)) { this.store(sid, 0, b, aggs); buckets.push(b); }
     };
-    for (const r of this.s['recAll']!.iterate(sid) as Iterable<{ t: number; data: string }>) {
-      const k = bucketOf(zone, 0, r.t);
-      if (k !== b) { flush(); b = k; aggs = {}; }
-      addRecord(aggs, r.t, JSON.parse(r.data) as Record<string, unknown>, keys);
+    // Pages of records, not an open iterator: the connection cannot write while a statement iterates.
+    let after = MIN_T;
+    for (;;) {
+      const page = this.s['recAsc']!.all(sid, after, MAX_T, 10_000) as { t: number; json: string }[];
+      if (page.length === 0) break;
+      for (const r of page) {
+        const k = bucketOf(zone, 0, r.t);
+        if (k !== b) { flush(); b = k; aggs = {}; }
+        addRecord(aggs, r.t, JSON.parse(r.json) as Record<string, unknown>, keys);
+      }
+      after = page[page.length - 1]!.t;
     }
     flush();
     const hours = new Set(buckets.map((x) => bucketOf(zone, 1, x + 1)));
