@@ -297,7 +297,7 @@ async function main(): Promise<void> {
   console.log(`load: Ironbridge ${fmt(seconds / loadOurs)} records/s (${loadOurs.toFixed(1)} s), InfluxDB ${fmt(seconds / loadInflux)} records/s (${loadInflux.toFixed(1)} s)`);
   console.log(`Ironbridge ${p50(oursAgg).toFixed(2)} ms (${intervals} intervals), InfluxDB ${p50(influxAgg).toFixed(2)} ms, ratio ${(p50(oursAgg) / p50(influxAgg)).toFixed(2)}`);
 
-  influx.child.kill('SIGTERM');
+  await new Promise<void>((resolve) => { influx.child.once('exit', () => resolve()); influx.child.kill('SIGTERM'); });
   await server.stop();
   for (const d of [dataDir, rawDir, influx.dir]) fs.rmSync(d, { recursive: true, force: true });
 }
