@@ -90,7 +90,9 @@ export function validateRecords(body: unknown, vars: VariableMap, rules: RecordR
         rule: `must lie between ${iso(earliest)} and ${iso(latest)}` });
     }
     // The stored JSON text is built while checking, instead of a second pass through JSON.stringify.
-    let json = '';
+    // Stored JSON starts with the canonical `_time`, so reads join stored text without touching it.
+    const canonical = (time as string).length === 24 && (time as string)[23] === 'Z' ? time as string : iso(t);
+    let json = `{"_time":"${canonical}"`;
     let hasNull = false;
     for (const name in rec) {
       if (name === '_time') continue;
@@ -122,19 +124,19 @@ export function validateRecords(body: unknown, vars: VariableMap, rules: RecordR
           throw TimeseriesErrors.invalidRecord({ index: i, field: name, rule: 'must be a whole number (quality code)' });
         }
       }
-      json += `${json ? ',' : '{'}${quoted(name)}:${typeof value === 'number' ? String(value) : JSON.stringify(value)}`;
+      json += `,${quoted(name)}:${typeof value === 'number' ? String(value) : JSON.stringify(value)}`;
     }
     rec['_time'] = undefined;
     if (hasNull) for (const name in rec) if (rec[name] === null) delete rec[name];
-    out[i] = { t, values: rec, json: json ? `${json}}` : '{}' };
+    out[i] = { t, values: rec, json: `${json}}` };
   }
   return out;
 }
 
-/** Picks the selected variables (with their quality codes) from stored JSON. */
+/** Picks `_time` and the selected variables (with their quality codes) from stored JSON. */
 function project(json: string, select: readonly string[]): string {
   const all = JSON.parse(json) as Record<string, unknown>;
-  const picked: Record<string, unknown> = {};
+  const picked: Record<string, unknown> = { _time: all['_time'] };
   for (const name of select) {
     if (name in all) picked[name] = all[name];
     const qc = `${name}_qc`;
@@ -143,13 +145,19 @@ function project(json: string, select: readonly string[]): string {
   return JSON.stringify(picked);
 }
 
-/** The JSON array text of records; `_time` first, then the stored values. */
+/** The JSON array text of records: stored text joined as it is, or projected by `select`. */
 export function renderRecords(records: readonly StoredRecord[], select?: readonly string[]): string {
-  const parts: string[] = new Array(records.length);
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i]!;
-    const json = select ? project(r.json, select) : r.json;
-    parts[i] = json.length <= 2 ? `{"_time":"${iso(r.t)}"}` : `{"_time":"${iso(r.t)}",${json.slice(1)}`;
+  if (!select) {
+    const parts: string[] = new Array(records.length);
+    for (let i = 0; i < records.length; i++) parts[i] = records[i]!.json;
+    return `[${parts.join(',')}]`;
   }
-  return `[${parts.join(',')}]`;
+  return `[${records.map((r) => project(r.json, select)).join(',')}]`;
+}
+
+/** Stored JSON of a record: `_time` first, then the values (undefined ones and `_time` in values skipped). */
+export function recordJson(t: number, values: Record<string, unknown>): string {
+  const out: Record<string, unknown> = { _time: iso(t) };
+  for (const k in values) if (k !== '_time' && values[k] !== undefined && values[k] !== null) out[k] = values[k];
+  return JSON.stringify(out);
 }

@@ -6,7 +6,7 @@
 import { Generic } from '../core/errors.js';
 import type { AssetModelReader, ModelAspect, ModelAsset } from '../core/model.js';
 import { TimeseriesErrors } from './errors.js';
-import { NUMERIC, type RecordRules, renderRecords, validateRecords, type VariableMap, variableMap } from './records.js';
+import { NUMERIC, type RecordRules, recordJson, renderRecords, validateRecords, type VariableMap, variableMap } from './records.js';
 import type { SeriesKey, SeriesShape, StoredRecord, TimeseriesStore, WriteRecord } from './store.js';
 import { DAY, HOUR, iso, parseInstant, zoneOf } from './time.js';
 
@@ -178,10 +178,23 @@ export class TimeseriesService {
       return { json: renderRecords(last, select) };
     }
     const desc = sort === 'desc';
-    const rows = await this.store.read(r.key, { from, to, limit: limit + 1, desc });
-    if (rows.length <= limit) return { json: renderRecords(rows, select) };
-    rows.length = limit;
-    const lastT = rows[limit - 1]!.t;
+    let json: string;
+    let lastT: number;
+    if (select) {
+      const rows = await this.store.read(r.key, { from, to, limit: limit + 1, desc });
+      if (rows.length <= limit) return { json: renderRecords(rows, select) };
+      rows.length = limit;
+      lastT = rows[limit - 1]!.t;
+      json = renderRecords(rows, select);
+    } else {
+      // Stored text is returned as it is; it begins with {"_time":"<24-char ISO>".
+      const texts = await this.store.readText(r.key, { from, to, limit: limit + 1, desc });
+      const more = texts.length > limit;
+      if (more) texts.length = limit;
+      json = `[${texts.join(',')}]`;
+      if (!more) return { json };
+      lastT = Date.parse(texts[limit - 1]!.slice(10, 34));
+    }
     const next: Record<string, string> = {};
     // asc resumes after the last record (from is exclusive); desc resumes before it (to is inclusive, ms precision).
     if (desc) {
@@ -194,7 +207,7 @@ export class TimeseriesService {
     next['limit'] = String(limit);
     if (select) next['select'] = select.join(',');
     next['sort'] = sort;
-    return { json: renderRecords(rows, select), next };
+    return { json, next };
   }
 
   /** Latest non-null value of each selected variable within 90 days before the newest record. */
@@ -221,7 +234,7 @@ export class TimeseriesService {
       cursor = rows[rows.length - 1]!.t - 1;
     }
     const records: StoredRecord[] = [...found.entries()].sort((a, b) => a[0] - b[0])
-      .map(([t, values]) => ({ t, json: JSON.stringify(values) }));
+      .map(([t, values]) => ({ t, json: recordJson(t, values) }));
     return renderRecords(records);
   }
 

@@ -24,7 +24,7 @@ export interface WriteRecord {
   t: number;
   /** The record's values as stored: variables and `<var>_qc`, no `_time`, no nulls. */
   values: Record<string, unknown>;
-  /** JSON text of `values`. */
+  /** Stored JSON text: `{"_time":"<canonical ISO>", ...values}`, what a read returns as it is. */
   json: string;
 }
 
@@ -59,6 +59,8 @@ export interface TimeseriesStore {
   /** Merges the given values into existing records (PATCH), all or nothing. */
   patch(write: SeriesWrite): Promise<void>;
   read(key: SeriesKey, q: RangeQuery): Promise<StoredRecord[]>;
+  /** The stored JSON text of the records of a range (each begins `{"_time":"<24-char ISO>"`), the fast read path. */
+  readText(key: SeriesKey, q: RangeQuery): Promise<string[]>;
   /** Deletes records with from < t <= to. Returns the number deleted. */
   deleteRange(key: SeriesKey, shape: SeriesShape, from: number, to: number): Promise<number>;
   /** Roll-ups of a level with from <= start < to, ascending. */

@@ -78,6 +78,17 @@ describe('aggregates parameters', () => {
     const bad = await v4(`from=${at(0)}&to=${at(H)}&count=7`);
     assert.equal(bad.status, 400);
     assert.match(bad.body.errors[0].message, /range \/ count/);
+    const onlyFrom = await v4(`from=${at(0)}&intervalUnit=hour&intervalValue=2&count=3`);
+    assert.deepEqual(onlyFrom.body.aggregates.map((x: { starttime: string; endtime: string }) => [x.starttime, x.endtime]),
+      [[at(0), at(2 * H)], [at(2 * H), at(4 * H)], [at(4 * H), at(6 * H)]]);
+    const onlyTo = await v4(`to=${at(6 * H)}&intervalUnit=hour&intervalValue=2&count=2`);
+    assert.deepEqual(onlyTo.body.aggregates.map((x: { starttime: string }) => x.starttime), [at(2 * H), at(4 * H)]);
+    const fromDefault = await v4(`from=${at(0)}`);
+    assert.equal(fromDefault.status, 200); // to = from + 90 days capped at now; the finest unit whose range fits: day
+    assert.equal(fromDefault.body.aggregates.length, 3);
+    const valueWithoutUnit = await v4(`from=${at(0)}&to=${at(H)}&intervalValue=2`);
+    assert.equal(valueWithoutUnit.status, 400);
+    assert.match(valueWithoutUnit.body.errors[0].message, /intervalUnit is missing/);
     const none = await s.api(`${AGG4}?assetId=${A}&aspectName=Env`);
     assert.equal(none.status, 200); // day/1 over the last 7 days: no data there
     assert.deepEqual(await json(none), { aggregates: [] });

@@ -232,6 +232,11 @@ describe('IoT Time Series v3', () => {
     assert.equal(r.status, 404);
     const w = await s.api(`${TS}/${A}/Env`, { method: 'PUT', token: otherToken, body: JSON.stringify([{ _time: at(3), count: 1 }]) });
     assert.equal(w.status, 404);
+    const agg = await s.api(`/api/iottsaggregates/v4/aggregates?assetId=${A}&aspectName=Env&from=${at(0)}&to=${at(3600_000)}&intervalUnit=hour&intervalValue=1`, { token: otherToken });
+    assert.equal(agg.status, 404);
+    const del = await s.api(`${TS}/${A}/Env?from=${at(0)}&to=${at(10)}`, { method: 'DELETE', token: otherToken });
+    assert.equal(del.status, 404);
+    assert.equal((await get(A, `?from=${at(0)}&to=${at(10)}`)).body.length, 2, 'the owner still has its records');
     const readOnly = await s.platform.identity.service.createKey(s.tenant, 'ro', { scopes: [SCOPES.timeseriesRead] });
     const roToken = await fetchToken(s.url, readOnly);
     const denied = await s.api(`${TS}/${A}/Env`, { method: 'PUT', token: roToken, body: JSON.stringify([{ _time: at(3), count: 1 }]) });

@@ -12,6 +12,7 @@ import type { SqliteSync } from '../../core/config.js';
 import { type Db, type Migration, openDatabase } from '../../core/db.js';
 import { type AggMap, addRecord, mergeMaps, variableKeys } from '../aggregate.js';
 import type { RangeQuery, Rollup, SeriesKey, SeriesShape, SeriesWrite, StoredRecord, TimeseriesStore } from '../store.js';
+import { recordJson } from '../records.js';
 import { bucketEnd, bucketOf, type Level } from '../time.js';
 
 export const TIMESERIES_MIGRATIONS: readonly Migration[] = [
@@ -29,9 +30,23 @@ export const TIMESERIES_MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (series, level, start)) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    description: 'stored record JSON starts with its canonical _time',
+    up: (db) => {
+      const update = db.prepare('UPDATE records SET data = ? WHERE series = ? AND t = ?');
+      const rows = db.prepare('SELECT series, t, data FROM records').all() as { series: number; t: number; data: string }[];
+      for (const r of rows) {
+        const values = JSON.parse(r.data) as Record<string, unknown>;
+        if (!('_time' in values)) update.run(recordJson(r.t, values), r.series, r.t);
+      }
+    },
+  },
 ];
 
 const MIN_T = -8.64e15;
+const ROWS_PER_INSERT = 50;
+const IN_CHUNK = 500;
 const MAX_T = 8.64e15;
 
 interface SeriesRow { id: number; zone: string }
@@ -52,11 +67,16 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
       seriesOfAspect: db.prepare('SELECT asset_id FROM series WHERE tenant = ? AND aspect = ?'),
       seriesDel: db.prepare('DELETE FROM series WHERE id = ?'),
       recInsert: db.prepare('INSERT OR IGNORE INTO records (series, t, data) VALUES (?, ?, ?)'),
+      recReplace: db.prepare('INSERT OR REPLACE INTO records (series, t, data) VALUES (?, ?, ?)'),
+      recReplaceMany: db.prepare(`INSERT OR REPLACE INTO records (series, t, data) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?, ?)').join(', ')}`),
+      recTimes: db.prepare('SELECT t FROM records WHERE series = ? AND t >= ? AND t <= ? LIMIT ?').pluck(),
+      recTimesIn: db.prepare(`SELECT t FROM records WHERE series = ? AND t IN (${Array(IN_CHUNK).fill('?').join(',')})`).pluck(),
       recUpdate: db.prepare('UPDATE records SET data = ? WHERE series = ? AND t = ?'),
       recGet: db.prepare('SELECT data FROM records WHERE series = ? AND t = ?').pluck(),
       recAsc: db.prepare('SELECT t, data AS json FROM records WHERE series = ? AND t > ? AND t <= ? ORDER BY t LIMIT ?'),
       recDesc: db.prepare('SELECT t, data AS json FROM records WHERE series = ? AND t > ? AND t <= ? ORDER BY t DESC LIMIT ?'),
-      recAll: db.prepare('SELECT t, data FROM records WHERE series = ? ORDER BY t'),
+      textAsc: db.prepare('SELECT data FROM records WHERE series = ? AND t > ? AND t <= ? ORDER BY t LIMIT ?').pluck(),
+      textDesc: db.prepare('SELECT data FROM records WHERE series = ? AND t > ? AND t <= ? ORDER BY t DESC LIMIT ?').pluck(),
       recDelRange: db.prepare('DELETE FROM records WHERE series = ? AND t > ? AND t <= ?'),
       recDelSeries: db.prepare('DELETE FROM records WHERE series = ?'),
       rollGet: db.prepare('SELECT data FROM rollups WHERE series = ? AND level = ? AND start = ?').pluck(),
@@ -104,17 +124,41 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
     }).immediate();
   }
 
+  /** Timestamps among `ts` that already have a record: one range probe (empty when appending), else point lookups. */
+  private existing(sid: number, ts: readonly number[], min: number, max: number): Set<number> {
+    const cap = ts.length * 4;
+    const inRange = this.s['recTimes']!.all(sid, min, max, cap + 1) as number[];
+    if (inRange.length <= cap) return new Set(inRange);
+    const found = new Set<number>();
+    for (let i = 0; i < ts.length; i += IN_CHUNK) {
+      const part = ts.slice(i, i + IN_CHUNK);
+      const stmt = part.length === IN_CHUNK ? this.s['recTimesIn']! : this.db.prepare(
+        `SELECT t FROM records WHERE series = ? AND t IN (${part.map(() => '?').join(',')})`).pluck();
+      for (const t of stmt.all(sid, ...part) as number[]) found.add(t);
+    }
+    return found;
+  }
+
   private putOne({ key, shape, records }: SeriesWrite): void {
     const sid = this.ensure(key, shape);
-    const insert = this.s['recInsert']!;
-    const update = this.s['recUpdate']!;
     const zone = shape.zone;
+    let min = Infinity;
+    let max = -Infinity;
+    let increasing = true;
+    for (let i = 0; i < records.length; i++) {
+      const t = records[i]!.t;
+      if (t < min) min = t;
+      if (t > max) max = t;
+      if (i > 0 && t <= records[i - 1]!.t) increasing = false;
+    }
+    const exist = this.existing(sid, records.map((r) => r.t), min, max);
+    const seen = increasing ? undefined : new Set<number>();
     const partial = new Map<number, AggMap>();
     const dirty = new Set<number>();
+    const keys = variableKeys(shape.variables);
     let bStart = NaN;
     let bEnd = NaN;
     let current: AggMap | undefined;
-    const keys = variableKeys(shape.variables);
     for (const r of records) {
       // Bucket of t is the 2-minute [start, end) holding t - 1.
       if (!(r.t - 1 >= bStart && r.t - 1 < bEnd)) {
@@ -123,13 +167,24 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
         current = partial.get(bStart);
         if (!current) { current = {}; partial.set(bStart, current); }
       }
-      if (insert.run(sid, r.t, r.json).changes === 0) {
-        update.run(r.json, sid, r.t);
-        dirty.add(bStart);
-      } else if (!dirty.has(bStart)) {
-        addRecord(current!, r.t, r.values, keys);
-      }
+      // An overwrite (of a stored record or of an earlier one in this request) invalidates the bucket's partial.
+      if (exist.has(r.t) || seen?.has(r.t)) dirty.add(bStart);
+      else if (!dirty.has(bStart)) addRecord(current!, r.t, r.values, keys);
+      seen?.add(r.t);
     }
+    // Multi-row INSERT OR REPLACE keeps request order, so a later record at the same timestamp wins.
+    const many = this.s['recReplaceMany']!;
+    let i = 0;
+    const args: unknown[] = new Array(ROWS_PER_INSERT * 3);
+    for (; i + ROWS_PER_INSERT <= records.length; i += ROWS_PER_INSERT) {
+      for (let j = 0; j < ROWS_PER_INSERT; j++) {
+        const r = records[i + j]!;
+        args[j * 3] = sid; args[j * 3 + 1] = r.t; args[j * 3 + 2] = r.json;
+      }
+      many.run(args);
+    }
+    const one = this.s['recReplace']!;
+    for (; i < records.length; i++) one.run(sid, records[i]!.t, records[i]!.json);
     this.refresh(sid, shape, [...partial.keys()], dirty, partial);
   }
 
@@ -188,8 +243,7 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
       const buckets = new Set<number>();
       for (const r of records) {
         const existing = this.s['recGet']!.get(sid, r.t) as string | undefined;
-        const merged = existing ? { ...JSON.parse(existing) as Record<string, unknown>, ...r.values } : r.values;
-        const json = JSON.stringify(merged);
+        const json = recordJson(r.t, existing ? { ...JSON.parse(existing) as Record<string, unknown>, ...r.values } : r.values);
         if (existing) this.s['recUpdate']!.run(json, sid, r.t);
         else this.s['recInsert']!.run(sid, r.t, json);
         buckets.add(bucketOf(shape.zone, 0, r.t));
@@ -203,6 +257,13 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
     if (!row) return [];
     const stmt = q.desc ? this.s['recDesc']! : this.s['recAsc']!;
     return stmt.all(row.id, q.from ?? MIN_T, q.to ?? MAX_T, q.limit) as StoredRecord[];
+  }
+
+  async readText(key: SeriesKey, q: RangeQuery): Promise<string[]> {
+    const row = this.find(key);
+    if (!row) return [];
+    const stmt = q.desc ? this.s['textDesc']! : this.s['textAsc']!;
+    return stmt.all(row.id, q.from ?? MIN_T, q.to ?? MAX_T, q.limit) as string[];
   }
 
   async deleteRange(key: SeriesKey, shape: SeriesShape, from: number, to: number): Promise<number> {
@@ -246,10 +307,17 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
     const flush = () => {
       if (!Number.isNaN(b)) { this.store(sid, 0, b, aggs); buckets.push(b); }
     };
-    for (const r of this.s['recAll']!.iterate(sid) as Iterable<{ t: number; data: string }>) {
-      const k = bucketOf(zone, 0, r.t);
-      if (k !== b) { flush(); b = k; aggs = {}; }
-      addRecord(aggs, r.t, JSON.parse(r.data) as Record<string, unknown>, keys);
+    // Pages of records, not an open iterator: the connection cannot write while a statement iterates.
+    let after = MIN_T;
+    for (;;) {
+      const page = this.s['recAsc']!.all(sid, after, MAX_T, 10_000) as { t: number; json: string }[];
+      if (page.length === 0) break;
+      for (const r of page) {
+        const k = bucketOf(zone, 0, r.t);
+        if (k !== b) { flush(); b = k; aggs = {}; }
+        addRecord(aggs, r.t, JSON.parse(r.json) as Record<string, unknown>, keys);
+      }
+      after = page[page.length - 1]!.t;
     }
     flush();
     const hours = new Set(buckets.map((x) => bucketOf(zone, 1, x + 1)));
