@@ -1,28 +1,18 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ROOT, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { mcSession, type Mc } from '../helpers/mc.js';
+import { startServer, type TestServer } from '../helpers/server.js';
 import { call, rootId } from './helpers.js';
-
-const MC = path.join(ROOT, 'node_modules', '.bin', 'mc');
 
 describe('the public CLI (mc aspects, asset-types, assets) against Ironbridge (mindconnect-sdk.md §5.1)', () => {
   let s: TestServer;
+  let session: Mc;
   let home: string;
   let T: string;
-  const passkey = 'test-passkey-1';
 
-  const mc = (args: string[]): Promise<{ code: number | null; out: string }> => new Promise((resolve) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, NO_UPDATE_NOTIFIER: '1', MDSP_PASSKEY: passkey, FORCE_COLOR: '0' };
-    for (const v of ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy']) delete env[v];
-    const child = spawn(MC, args, { env, cwd: home, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
-    child.once('exit', (code) => resolve({ code, out }));
-  });
+  const mc = (args: string[]) => session.run(args);
   const ok = async (args: string[]) => {
     const r = await mc(args);
     assert.equal(r.code, 0, `mc ${args.join(' ')}:\n${r.out}`);
@@ -38,13 +28,14 @@ describe('the public CLI (mc aspects, asset-types, assets) against Ironbridge (m
     // The tree command asks for size=2000 (larger than Insights Hub's 200); this server allows it.
     s = await startServer({ assetMaxPageSize: 2000 });
     T = s.tenant;
-    home = tempDir('ironbridge-mc-');
-    await ok(['service-credentials', '--mode', 'add', '--type', 'SERVICE', '--user', s.key.clientId, '--password', s.key.clientSecret,
-      '--passkey', passkey, '--gateway', s.url, '--tenant', T]);
+    session = mcSession('test-passkey-1');
+    home = session.home;
+    const added = await session.addServiceCredentials(s.key, s.url, T);
+    assert.equal(added.code, 0, added.out);
   });
   after(async () => {
     await s.close();
-    fs.rmSync(home, { recursive: true, force: true });
+    session.dispose();
   });
 
   it('creates, lists and deletes an aspect type and an asset type', async () => {

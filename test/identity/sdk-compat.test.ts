@@ -3,12 +3,10 @@
  * service credentials, app credentials through the technical token manager, and `mc stk` from the CLI.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { CredentialAuth, MindSphereSdk, TokenManagerAuth } from '@mindconnect/mindconnect-nodejs';
-import { ROOT, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { mcSession } from '../helpers/mc.js';
+import { startServer, type TestServer } from '../helpers/server.js';
 
 for (const v of ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy']) delete process.env[v];
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -72,16 +70,17 @@ describe('public SDK and CLI', () => {
   });
 
   it('the mc CLI stores service credentials and prints a service token (mc sc, mc stk)', async () => {
-    const home = tempDir('ironbridge-mc-');
-    const mc = path.join(ROOT, 'node_modules', '.bin', 'mc');
-    const env = { ...process.env, HOME: home, NO_UPDATE_NOTIFIER: '1', MDSP_PASSKEY: 'passkey-for-tests' };
-    const run = promisify(execFile);
-    await run(mc, ['sc', '--mode', 'add', '--type', 'SERVICE', '--user', s.key.clientId, '--password', s.key.clientSecret,
-      '--passkey', 'passkey-for-tests', '--gateway', s.url, '--tenant', s.tenant], { env });
-    const { stdout } = await run(mc, ['stk', '--passkey', 'passkey-for-tests'], { env });
-    const jwt = /eyJ[\w-]+\.[\w-]+\.[\w-]+/.exec(stdout)?.[0];
-    assert.ok(jwt, `no token in: ${stdout}`);
-    const payload = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
-    assert.equal(payload['ten'], s.tenant);
+    const mc = mcSession('passkey-for-tests');
+    try {
+      const added = await mc.addServiceCredentials(s.key, s.url, s.tenant);
+      assert.equal(added.code, 0, added.out);
+      const { out: stdout } = await mc.run(['stk', '--passkey', 'passkey-for-tests']);
+      const jwt = /eyJ[\w-]+\.[\w-]+\.[\w-]+/.exec(stdout)?.[0];
+      assert.ok(jwt, `no token in: ${stdout}`);
+      const payload = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+      assert.equal(payload['ten'], s.tenant);
+    } finally {
+      mc.dispose();
+    }
   });
 });

@@ -3,31 +3,13 @@
  * test server (mindconnect-sdk.md §4.2, §4.4, §5.1, §7).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MindSphereSdk } from '@mindconnect/mindconnect-nodejs';
-import { ROOT, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { mcSession } from '../helpers/mc.js';
+import { startServer, type TestServer } from '../helpers/server.js';
 import { makeAsset } from './helpers.js';
 
-const MC = path.join(ROOT, 'node_modules', '@mindconnect', 'mindconnect-nodejs', 'bin', 'mc');
 const t0 = Date.parse('2024-05-01T00:00:00.000Z');
-
-function mc(home: string, args: string[]): Promise<{ code: number | null; out: string }> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !/^(https?_proxy|HTTPS?_PROXY)$/.test(k)) env[k] = v;
-  }
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MC, ...args], {
-      env: { ...env, HOME: home, NO_UPDATE_NOTIFIER: '1', FORCE_COLOR: '0', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
-    child.once('exit', (code) => resolve({ code, out }));
-  });
-}
 
 describe('public SDK and CLI against the time series API', () => {
   let s: TestServer;
@@ -84,16 +66,15 @@ describe('public SDK and CLI against the time series API', () => {
   });
 
   it('mc ts lists the records following Link, and mc ag prints the aggregates', async () => {
-    const home = tempDir('ironbridge-mc-');
-    const add = await mc(home, ['sc', '--mode', 'add', '--type', 'SERVICE', '--user', s.key.clientId, '--password', s.key.clientSecret,
-      '--passkey', 'pk', '--gateway', s.url, '--tenant', s.tenant]);
+    const session = mcSession('pk');
+    const add = await session.addServiceCredentials(s.key, s.url, s.tenant);
     assert.equal(add.code, 0, add.out);
-    const list = await mc(home, ['ts', '--assetid', A, '--aspectname', 'Env', '--from', new Date(t0 - 1).toISOString(),
+    const list = await session.run(['ts', '--assetid', A, '--aspectname', 'Env', '--from', new Date(t0 - 1).toISOString(),
       '--to', new Date(t0 + 3_000_000).toISOString(), '--count', '400', '--passkey', 'pk']);
     assert.equal(list.code, 0, list.out);
     assert.match(list.out, /There were \S*1000\S* timeseries entries/);
     assert.match(list.out, /2024-05-01T00:16:39\.000Z\s+count: 999\s+temperature: 499\.5/);
-    const ag = await mc(home, ['ag', '--assetid', A, '--aspectname', 'Env', '--from', new Date(t0).toISOString(),
+    const ag = await session.run(['ag', '--assetid', A, '--aspectname', 'Env', '--from', new Date(t0).toISOString(),
       '--to', new Date(t0 + 3600_000).toISOString(), '--intervalunit', 'hour', '--intervalvalue', '1', '--passkey', 'pk']);
     assert.equal(ag.code, 0, ag.out);
     assert.match(ag.out, /temperature/);
