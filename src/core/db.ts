@@ -63,3 +63,27 @@ export function migrate(db: Db, name: string, migrations: readonly Migration[]):
     throw new Error(`${name}.db has schema version ${newest.v}, newer than this build knows (${latest}); upgrade Ironbridge`);
   }
 }
+
+/**
+ * Tells whether a database may have changed since the previous look: a commit by another connection (another
+ * process, e.g. the CLI) moves SQLite's data_version, a row written by this connection moves total_changes().
+ * One prepared statement, about a microsecond: cheap enough to validate an in-memory cache on every request.
+ */
+export class DbChanges {
+  private readonly stamp: Database.Statement<[], [number, number]>;
+  private dataVersion = -1;
+  private totalChanges = -1;
+
+  constructor(db: Db) {
+    this.stamp = db.prepare<[], [number, number]>('SELECT data_version, total_changes() FROM pragma_data_version').raw();
+  }
+
+  /** True on the first call and whenever anything may have been committed since the previous call. */
+  changed(): boolean {
+    const [dataVersion, totalChanges] = this.stamp.get()!;
+    if (dataVersion === this.dataVersion && totalChanges === this.totalChanges) return false;
+    this.dataVersion = dataVersion;
+    this.totalChanges = totalChanges;
+    return true;
+  }
+}

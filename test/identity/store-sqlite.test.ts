@@ -3,4 +3,4 @@ import { SqliteIdentityStore } from '../../src/identity/store/sqlite.js';
 import { tempDir } from '../helpers/server.js';
 import { runIdentityStoreContract } from './store.contract.js';
 
-runIdentityStoreContract('sqlite', async () => new SqliteIdentityStore({ dataDir: tempDir(), sync: 'normal' }));
+runIdentityStoreContract('sqlite', async (dataDir) => new SqliteIdentityStore({ dataDir, sync: 'normal' }), tempDir);

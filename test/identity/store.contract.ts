@@ -1,16 +1,18 @@
 /**
  * The IdentityStore contract: every implementation (SQLite now, PostgreSQL later) runs this suite through
- * runIdentityStoreContract(make).
+ * runIdentityStoreContract(name, open, newLocation): `open(at)` opens a store on the data at `at`, a second open
+ * of the same location is a second connection (as a second process or the CLI would have).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DuplicateError, type ClientRecord, type IdentityStore, type SigningKeyRecord } from '../../src/identity/store.js';
 
-export function runIdentityStoreContract(name: string, make: () => Promise<IdentityStore>): void {
+export function runIdentityStoreContract(name: string, open: (at: string) => Promise<IdentityStore>, newLocation: () => string): void {
   describe(`IdentityStore contract: ${name}`, () => {
+    const location = newLocation();
     let store: IdentityStore;
     before(async () => {
-      store = await make();
+      store = await open(location);
       for (const t of ['ta', 'tb']) {
         await store.createTenant({ name: t, displayName: t, companyDomain: `${t}.com`, createdAt: 1, etag: 0 });
       }
@@ -55,6 +57,23 @@ export function runIdentityStoreContract(name: string, make: () => Promise<Ident
       await store.createClient(client({ clientId: 'ta-app-2', revSig: 'sig2' }));
       assert.equal((await store.listClients('ta')).length, 2);
       assert.equal((await store.listClients('tb')).length, 0);
+    });
+
+    it('a revocation committed through another connection is seen by the next lookup', async () => {
+      await store.createClient(client({ clientId: 'ta-other-1', name: 'other', revSig: 'sig9' }));
+      const other = await open(location);
+      try {
+        assert.equal(await store.activeClientRevSig('ta-other-1'), 'sig9');
+        assert.equal(await other.activeClientRevSig('ta-other-1'), 'sig9');
+        assert.equal(await store.activeClientRevSig('ta-other-1'), 'sig9', 'asked twice: may be answered from a cache');
+        assert.equal((await other.revokeClient('ta', 'other', 30))?.clientId, 'ta-other-1');
+        assert.equal(await store.activeClientRevSig('ta-other-1'), undefined);
+        assert.equal(await store.activeClientRevSig('ta-other-2'), undefined);
+        await other.createClient(client({ clientId: 'ta-other-2', name: 'other', revSig: 'sig10' }));
+        assert.equal(await store.activeClientRevSig('ta-other-2'), 'sig10');
+      } finally {
+        other.close();
+      }
     });
 
     it('signing keys: rotation only when the newest is older than the limit; prune', async () => {

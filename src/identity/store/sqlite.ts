@@ -1,5 +1,5 @@
 /** IdentityStore on embedded SQLite (better-sqlite3); file identity.db in the data directory. */
-import { openDatabase, type Db, type Migration } from '../../core/db.js';
+import { DbChanges, openDatabase, type Db, type Migration } from '../../core/db.js';
 import type { SqliteSync } from '../../core/config.js';
 import type { Role } from '../../core/scopes.js';
 import {
@@ -42,6 +42,9 @@ interface KeyRow {
   kid: string; alg: string; private_pem: string; public_pem: string; created_at: number; retired_at: number | null;
 }
 
+/** Bound of the revocation answer cache; cleared as a whole when full (it refills at one query per principal). */
+const REV_SIG_CACHE_ENTRIES = 10_000;
+
 const tenantOf = (r: TenantRow): TenantRecord => ({
   name: r.name, displayName: r.display_name, companyDomain: r.company_domain, createdAt: r.created_at, etag: r.etag,
 });
@@ -74,10 +77,13 @@ function unique<T>(fn: () => T): T {
 export class SqliteIdentityStore implements IdentityStore {
   private readonly db: Db;
   private readonly q;
+  private readonly changes: DbChanges;
+  private readonly revSigs = new Map<string, string | undefined>();
 
   constructor(options: { dataDir: string; sync: SqliteSync }) {
     this.db = openDatabase({ dataDir: options.dataDir, name: 'identity', migrations: IDENTITY_MIGRATIONS, sync: options.sync });
     const db = this.db;
+    this.changes = new DbChanges(db);
     this.q = {
       insertTenant: db.prepare(`INSERT INTO tenants (name, display_name, company_domain, created_at, etag)
         VALUES (@name, @displayName, @companyDomain, @createdAt, @etag)`),
@@ -155,10 +161,23 @@ export class SqliteIdentityStore implements IdentityStore {
     }).immediate();
   }
   async activeClientRevSig(clientId: string): Promise<string | undefined> {
-    return this.q.clientRevSig.get(clientId)?.rev_sig;
+    return this.revSig(`c\u0000${clientId}`, () => this.q.clientRevSig.get(clientId)?.rev_sig);
   }
   async activeUserRevSig(tenant: string, id: string): Promise<string | undefined> {
-    return this.q.userRevSig.get(tenant, id)?.rev_sig;
+    return this.revSig(`u\u0000${tenant}\u0000${id}`, () => this.q.userRevSig.get(tenant, id)?.rev_sig);
+  }
+
+  /**
+   * Revocation is checked on every request; the answers are cached only until the database changes (any commit,
+   * from this process or another one such as `ironbridge keys revoke`), so a revocation is seen by the next request.
+   */
+  private revSig(key: string, load: () => string | undefined): string | undefined {
+    if (this.changes.changed()) this.revSigs.clear();
+    if (this.revSigs.has(key)) return this.revSigs.get(key);
+    const value = load();
+    if (this.revSigs.size >= REV_SIG_CACHE_ENTRIES) this.revSigs.clear();
+    this.revSigs.set(key, value);
+    return value;
   }
 
   async listSigningKeys(): Promise<SigningKeyRecord[]> {
