@@ -65,22 +65,31 @@ export function migrate(db: Db, name: string, migrations: readonly Migration[]):
 }
 
 /**
- * Tells whether a database may have changed since the previous look: a commit by another connection (another
- * process, e.g. the CLI) moves SQLite's data_version, a row written by this connection moves total_changes().
- * One prepared statement, about a microsecond: cheap enough to validate an in-memory cache on every request.
+ * Tells whether a database may have changed since the previous look: a row written by this connection moves
+ * total_changes() (no read transaction, ~50 ns), a commit by another connection (another process, e.g. the CLI)
+ * moves SQLite's data_version. Reading data_version opens a WAL read transaction (shared-memory locks, 3-10 µs
+ * under load), so it is read at most once per `otherWritersMs`: another process's commit is seen within that time,
+ * this process's own writes at once.
  */
 export class DbChanges {
-  private readonly stamp: Database.Statement<[], [number, number]>;
+  private readonly dataVersionStmt: Database.Statement<[], number>;
+  private readonly totalChangesStmt: Database.Statement<[], number>;
   private dataVersion = -1;
   private totalChanges = -1;
+  private checkedAt = -Infinity;
 
-  constructor(db: Db) {
-    this.stamp = db.prepare<[], [number, number]>('SELECT data_version, total_changes() FROM pragma_data_version').raw();
+  constructor(db: Db, private readonly otherWritersMs: number) {
+    this.dataVersionStmt = db.prepare<[], number>('PRAGMA data_version').pluck();
+    this.totalChangesStmt = db.prepare<[], number>('SELECT total_changes()').pluck();
   }
 
   /** True on the first call and whenever anything may have been committed since the previous call. */
   changed(): boolean {
-    const [dataVersion, totalChanges] = this.stamp.get()!;
+    const totalChanges = this.totalChangesStmt.get()!;
+    const now = Date.now();
+    if (totalChanges === this.totalChanges && now - this.checkedAt < this.otherWritersMs) return false;
+    const dataVersion = this.dataVersionStmt.get()!;
+    this.checkedAt = now;
     if (dataVersion === this.dataVersion && totalChanges === this.totalChanges) return false;
     this.dataVersion = dataVersion;
     this.totalChanges = totalChanges;

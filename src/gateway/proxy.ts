@@ -1,19 +1,20 @@
 /**
  * Streaming reverse proxy to a registered target (seed 002 "Restrictions"): request and response bodies are
- * piped, never held; the request body passes the size limits on its way; a refused or failed backend answers
- * 502, one silent for the idle timeout 504. Keep-alive agents are reused across requests.
+ * streamed with backpressure, never held; the request body passes the size limits on its way; a refused or failed
+ * backend answers 502, one silent for the idle timeout 504. Backend connections are undici keep-alive pools
+ * (one per origin), measured faster than node:http's client on this path (docs/performance.md).
  */
-import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
-import https from 'node:https';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { Agent, type Dispatcher } from 'undici';
 import { AppError } from '../core/errors.js';
 import { GatewayErrors } from './errors.js';
 import { endToEnd } from './headers.js';
 import { BodyLimiter } from './limits.js';
 
-const agents = {
-  http: new http.Agent({ keepAlive: true, maxSockets: 256, noDelay: true }),
-  https: new https.Agent({ keepAlive: true, maxSockets: 256, noDelay: true }),
-};
+/** Keep-alive connections per backend origin; requests beyond it queue in the pool. */
+const CONNECTIONS_PER_ORIGIN = 256;
+const agent = new Agent({ connections: CONNECTIONS_PER_ORIGIN, keepAliveTimeout: 30_000 });
+const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
 export interface ForwardOptions {
   target: URL;
@@ -44,56 +45,81 @@ export function forward(req: IncomingMessage, res: ServerResponse, o: ForwardOpt
   const started = Date.now();
   let settled = false;
   const timing = (ms: number) => { if (!settled) { settled = true; o.onTiming?.(ms); } };
-  const isHttps = o.target.protocol === 'https:';
-  const headers: OutgoingHttpHeaders = { ...o.headers, host: o.target.host };
-  req.socket.setTimeout(0); // the backend request carries the idle timeout while we wait on it
-  const outgoing = (isHttps ? https : http).request({
-    protocol: o.target.protocol,
-    hostname: o.target.hostname.replace(/^\[|\]$/g, ''),
-    port: o.target.port || (isHttps ? 443 : 80),
-    method: req.method,
-    path: joinTarget(o.target, o.pathAndQuery),
-    headers,
-    agent: isHttps ? agents.https : agents.http,
-    timeout: o.idleMs,
-  });
+  let controller: Dispatcher.DispatchController | undefined;
   let failed = false;
+  let done = false;
   const failOnce = (err: AppError, close: boolean) => {
-    if (failed) return;
+    if (failed || done) return;
     failed = true;
-    outgoing.destroy();
+    controller?.abort(err);
     if (res.headersSent) { res.destroy(); return; }
     o.fail(err, close);
   };
-  outgoing.on('timeout', () => {
-    timing(o.idleMs);
-    failOnce(GatewayErrors.gatewayTimeout({ target: o.target.host, seconds: o.idleMs / 1000 }), false);
-  });
-  outgoing.on('error', (err: NodeJS.ErrnoException) => {
-    failOnce(GatewayErrors.badGateway({ target: o.target.host, reason: err.code ?? err.message }), false);
-  });
-  outgoing.on('response', (backend) => {
-    timing(Date.now() - started);
-    if (failed) { backend.destroy(); return; }
-    let out = endToEnd(backend.headers);
-    if (o.responseHeaders) out = o.responseHeaders(out);
-    res.writeHead(backend.statusCode ?? 502, backend.statusMessage, out);
-    // pipe, not pipeline: pipeline allocates an AbortController and a DOMException per request (hot path)
-    backend.pipe(res);
-    backend.once('error', () => res.destroy());
-    res.once('finish', () => req.socket.setTimeout(o.idleMs));
-  });
-  res.on('close', () => { if (!res.writableFinished) outgoing.destroy(); });
-
-  if (!hasBody(req)) { outgoing.end(); return; }
-  const limiter = new BodyLimiter(o.maxRequestBytes, o.maxFileBytes, req.headers['content-type']);
-  // Manual piping: a pipeline would destroy the client socket on a limit error before the 413 is written.
-  limiter.on('error', (err) => {
-    req.unpipe(limiter);
-    limiter.unpipe(outgoing);
-    req.pause();
-    failOnce(err instanceof AppError ? err : GatewayErrors.badGateway({ target: o.target.host, reason: err.message }), true);
-  });
-  req.on('error', () => outgoing.destroy());
-  req.pipe(limiter).pipe(outgoing);
+  const backendError = (err: Error & { code?: string }) => {
+    if (err instanceof AppError) return failOnce(err, true); // a size limit hit while the body streamed
+    if (err.code && TIMEOUTS.has(err.code)) {
+      timing(o.idleMs);
+      return failOnce(GatewayErrors.gatewayTimeout({ target: o.target.host, seconds: o.idleMs / 1000 }), false);
+    }
+    const cause = (err as { cause?: { code?: string } }).cause;
+    failOnce(GatewayErrors.badGateway({ target: o.target.host, reason: err.code ?? cause?.code ?? err.message }), false);
+  };
+  const headers = o.headers as Record<string, string | string[]>;
+  headers['host'] = o.target.host;
+  let body: BodyLimiter | null = null;
+  let uploadIdle: NodeJS.Timeout | undefined;
+  if (hasBody(req)) {
+    const limiter = new BodyLimiter(o.maxRequestBytes, o.maxFileBytes, req.headers['content-type']);
+    // The 413 is answered before the client socket is closed: unpipe and pause instead of destroying the request.
+    limiter.on('error', (err) => {
+      req.unpipe(limiter);
+      req.pause();
+      backendError(err);
+    });
+    req.on('error', () => controller?.abort(new Error('the client went away')));
+    // undici's headersTimeout starts once the body is sent: until then no byte for idleMs is the same silence.
+    const idle = setTimeout(() => backendError(Object.assign(new Error('idle'), { code: 'UND_ERR_HEADERS_TIMEOUT' })), o.idleMs);
+    const stop = () => clearTimeout(idle);
+    req.on('data', () => idle.refresh());
+    limiter.once('end', stop).once('close', stop);
+    res.once('close', stop);
+    uploadIdle = idle;
+    req.pipe(limiter);
+    body = limiter;
+  }
+  req.socket.setTimeout(0); // the backend request carries the idle timeout while we wait on it
+  res.on('close', () => { if (!res.writableFinished) controller?.abort(new Error('the client went away')); });
+  res.on('drain', () => controller?.resume());
+  try {
+    agent.dispatch({
+      origin: o.target.origin, path: joinTarget(o.target, o.pathAndQuery), method: req.method ?? 'GET', headers, body,
+      headersTimeout: o.idleMs, bodyTimeout: o.idleMs,
+    }, {
+      onRequestStart(c) {
+        controller = c;
+        if (failed) c.abort(new Error('already answered'));
+      },
+      onResponseStart(_c, statusCode, backendHeaders, statusMessage) {
+        if (statusCode < 200) return; // 1xx informational answers are not forwarded
+        clearTimeout(uploadIdle); // from here undici's bodyTimeout watches the backend
+        timing(Date.now() - started);
+        let out = endToEnd(backendHeaders);
+        if (o.responseHeaders) out = o.responseHeaders(out);
+        res.writeHead(statusCode, statusMessage || undefined, out);
+      },
+      onResponseData(c, chunk) {
+        if (!res.write(chunk)) c.pause();
+      },
+      onResponseEnd() {
+        done = true;
+        res.end();
+        req.socket.setTimeout(o.idleMs);
+      },
+      onResponseError(_c, err) {
+        backendError(err);
+      },
+    });
+  } catch (err) {
+    backendError(err as Error);
+  }
 }

@@ -44,6 +44,8 @@ interface KeyRow {
 
 /** Bound of the revocation answer cache; cleared as a whole when full (it refills at one query per principal). */
 const REV_SIG_CACHE_ENTRIES = 10_000;
+/** A revocation committed by another process (`ironbridge keys revoke`, a second worker) is seen within 1 ms. */
+export const REVOCATION_OTHER_WRITERS_MS = 1;
 
 const tenantOf = (r: TenantRow): TenantRecord => ({
   name: r.name, displayName: r.display_name, companyDomain: r.company_domain, createdAt: r.created_at, etag: r.etag,
@@ -83,7 +85,7 @@ export class SqliteIdentityStore implements IdentityStore {
   constructor(options: { dataDir: string; sync: SqliteSync }) {
     this.db = openDatabase({ dataDir: options.dataDir, name: 'identity', migrations: IDENTITY_MIGRATIONS, sync: options.sync });
     const db = this.db;
-    this.changes = new DbChanges(db);
+    this.changes = new DbChanges(db, REVOCATION_OTHER_WRITERS_MS);
     this.q = {
       insertTenant: db.prepare(`INSERT INTO tenants (name, display_name, company_domain, created_at, etag)
         VALUES (@name, @displayName, @companyDomain, @createdAt, @etag)`),
@@ -168,8 +170,8 @@ export class SqliteIdentityStore implements IdentityStore {
   }
 
   /**
-   * Revocation is checked on every request; the answers are cached only until the database changes (any commit,
-   * from this process or another one such as `ironbridge keys revoke`), so a revocation is seen by the next request.
+   * Revocation is checked on every request; the answers are cached only until the database changes: a commit of
+   * this process is seen by the next request, one of another process (the CLI, a second worker) within 1 ms.
    */
   private revSig(key: string, load: () => string | undefined): string | undefined {
     if (this.changes.changed()) this.revSigs.clear();
