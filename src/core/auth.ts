@@ -36,11 +36,17 @@ declare module 'fastify' {
   }
 }
 
-export function principalFromClaims(claims: Readonly<Record<string, unknown>>, token: string): Principal {
+/** The tenant a verified token acts for; 403 when its `ten` claim is missing or not a tenant name. */
+export function tenantOfClaims(claims: Readonly<Record<string, unknown>>): string {
   const ten = claims['ten'];
   if (typeof ten !== 'string' || !TENANT_NAME.test(ten)) {
     throw Generic.forbidden({ reason: 'the token has no valid "ten" (tenant) claim' });
   }
+  return ten;
+}
+
+export function principalFromClaims(claims: Readonly<Record<string, unknown>>, token: string): Principal {
+  const ten = tenantOfClaims(claims);
   const scope = claims['scope'];
   const scopes = Array.isArray(scope) ? scope.filter((s): s is string => typeof s === 'string')
     : typeof scope === 'string' ? scope.split(' ') : [];

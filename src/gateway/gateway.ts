@@ -10,7 +10,7 @@ import http, { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, typ
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { bearerToken, principalFromClaims, type TokenVerifier } from '../core/auth.js';
+import { bearerToken, tenantOfClaims, type TokenVerifier } from '../core/auth.js';
 import type { Config } from '../core/config.js';
 import { AppError, Generic } from '../core/errors.js';
 import { errorResponse } from '../core/http.js';
@@ -18,7 +18,7 @@ import { bestMatch } from './ant.js';
 import { GatewayErrors } from './errors.js';
 import type { Greylist } from './greylist.js';
 import {
-  defaultCsp, endToEnd, forwardedHeaders, webAppResponseHeaders, withoutGatewayCookies,
+  backendRequestHeaders, clientResponseHeaders, defaultCsp, withoutGatewayCookies, type WebAppRules,
 } from './headers.js';
 import { parseHost, type HostKind } from './host.js';
 import { forward } from './proxy.js';
@@ -112,8 +112,7 @@ export class Gateway {
       const api = PROVIDER_API.exec(path);
       if (api) {
         const token = bearerToken(req);
-        const caller = principalFromClaims(await this.d.verifier.verify(token), token);
-        return this.proxyApi(req, res, caller.tenant, api, query, token);
+        return this.proxyApi(req, res, tenantOfClaims(await this.d.verifier.verify(token)), api, query, token);
       }
       req.url = path + query;
       return platform(req, res);
@@ -135,9 +134,8 @@ export class Gateway {
     }
     const match = bestMatch(app.patterns, path);
     if (!match) throw GatewayErrors.noEndpoint({ path, app: label(app.reg.name, app.reg.provider) });
-    const csp = app.reg.csp ?? defaultCsp(c.region, c.domain);
-    this.pass(req, res, app, match.pattern.source, path + query, auth.token, (h) =>
-      webAppResponseHeaders(h, { csp, cacheControl: app.reg.cacheControl, httpVersion: req.httpVersion }));
+    this.pass(req, res, app, match.pattern.source, path + query, auth.token,
+      { csp: app.reg.csp ?? defaultCsp(c.region, c.domain), cacheControl: app.reg.cacheControl, httpVersion: req.httpVersion });
   }
 
   private async webApp(host: WebAppHost): Promise<ResolvedApp> {
@@ -164,9 +162,9 @@ export class Gateway {
   private async authenticate(req: IncomingMessage, res: ServerResponse | undefined, host: WebAppHost, returnTo: string): Promise<Auth | undefined> {
     if (req.headers.authorization !== undefined) {
       const token = bearerToken(req);
-      const principal = principalFromClaims(await this.d.verifier.verify(token), token);
-      if (principal.tenant !== host.tenant) {
-        throw Generic.forbidden({ reason: `the token belongs to tenant ${principal.tenant}, not ${host.tenant}` });
+      const tenant = tenantOfClaims(await this.d.verifier.verify(token));
+      if (tenant !== host.tenant) {
+        throw Generic.forbidden({ reason: `the token belongs to tenant ${tenant}, not ${host.tenant}` });
       }
       return { token, session: undefined };
     }
@@ -181,17 +179,8 @@ export class Gateway {
     return { token: await this.d.sessions.token(session), session };
   }
 
-  private forwardHeaders(req: IncomingMessage, token: string): OutgoingHttpHeaders {
-    const headers = endToEnd(req.headers);
-    delete headers['cookie'];
-    delete headers['expect']; // answered by the gateway itself
-    const cookie = withoutGatewayCookies(req.headers.cookie);
-    if (cookie) headers['cookie'] = cookie;
-    return { ...headers, ...forwardedHeaders(req, req.headers.host ?? ''), authorization: `Bearer ${token}` };
-  }
-
   private pass(req: IncomingMessage, res: ServerResponse, app: ResolvedApp, pattern: string, pathAndQuery: string, token: string,
-    responseHeaders?: (h: OutgoingHttpHeaders) => OutgoingHttpHeaders): void {
+    webAppRules?: WebAppRules): void {
     const c = this.d.config;
     const tenant = app.reg.tenant;
     const endpoint = `${app.reg.type}:${label(app.reg.name, app.reg.provider)}:${pattern}`;
@@ -199,8 +188,8 @@ export class Gateway {
     if (verdict === 'block') throw GatewayErrors.backendTooSlow({ endpoint: `${label(app.reg.name, app.reg.provider)} ${pattern}` });
     if (verdict === 'report') this.d.logger.warn({ tenant, endpoint }, 'request to a greylisted (slow) endpoint forwarded (mode report)');
     forward(req, res, {
-      target: app.target, pathAndQuery, headers: this.forwardHeaders(req, token), idleMs: c.gatewayIdleTimeoutMs,
-      maxRequestBytes: c.gatewayMaxRequestBytes, maxFileBytes: c.gatewayMaxFileBytes, responseHeaders,
+      target: app.target, pathAndQuery, headers: backendRequestHeaders(req, app.target.host, token), idleMs: c.gatewayIdleTimeoutMs,
+      maxRequestBytes: c.gatewayMaxRequestBytes, maxFileBytes: c.gatewayMaxFileBytes, webAppRules,
       onTiming: (ms) => {
         if (this.d.greylist.record(tenant, endpoint, ms)) this.d.logger.warn({ tenant, endpoint, ms }, 'slow backend endpoint greylisted');
       },
@@ -210,7 +199,7 @@ export class Gateway {
 
   private async login(req: IncomingMessage, res: ServerResponse, host: WebAppHost, query: string): Promise<void> {
     const returnTo = safeReturnTo(new URLSearchParams(query).get('returnTo'));
-    const headers = webAppResponseHeaders({ 'content-type': 'text/html; charset=utf-8' },
+    const headers = clientResponseHeaders({ 'content-type': 'text/html; charset=utf-8' },
       { csp: defaultCsp(this.d.config.region, this.d.config.domain), cacheControl: null, httpVersion: req.httpVersion });
     if (req.method === 'GET' || req.method === 'HEAD') {
       res.writeHead(200, headers).end(loginPage(host.tenant, returnTo, undefined));
@@ -264,8 +253,7 @@ export class Gateway {
     if (auth.session) checkOrigin(req, selfOrigins(req));
     const match = bestMatch(app.patterns, path);
     if (!match) throw GatewayErrors.noEndpoint({ path, app: label(app.reg.name, app.reg.provider) });
-    const headers = this.forwardHeaders(req, auth.token);
-    for (const h of ['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol', 'host']) delete headers[h];
+    const headers = backendRequestHeaders(req, app.target.host, auth.token);
     const target = new URL(app.target.toString());
     target.protocol = target.protocol === 'https:' ? 'wss:' : 'ws:';
     const backendUrl = `${target.origin}${target.pathname.replace(/\/$/, '')}${path}${query}`;

@@ -3,7 +3,7 @@
  * hop-by-hop headers are dropped both ways (RFC 7230 §6.1), X-Forwarded-* are set, the session cookies never
  * reach a backend, and web app responses get the default CSP, X-XSS-Protection, nosniff and Cache-Control.
  */
-import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer',
   'transfer-encoding', 'upgrade', 'proxy-connection']);
@@ -15,14 +15,40 @@ export function defaultCsp(region: string, domain: string): string {
   return `default-src 'self' ${s}; style-src * 'unsafe-inline'; script-src 'self' 'unsafe-inline' ${s}; img-src * data:;`;
 }
 
-/** Copies headers without hop-by-hop ones, including those the Connection header names. */
-export function endToEnd(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
-  const listed = new Set(String(headers['connection'] ?? '').toLowerCase().split(',').map((s) => s.trim()).filter(Boolean));
-  const out: OutgoingHttpHeaders = {};
-  for (const [k, v] of Object.entries(headers)) {
-    if (v === undefined || HOP_BY_HOP.has(k) || listed.has(k)) continue;
-    out[k] = v;
+/** Names the Connection header lists: hop-by-hop for this connection only (RFC 7230 §6.1). */
+function connectionListed(value: string | string[] | undefined): Set<string> | undefined {
+  if (value === undefined) return undefined;
+  const listed = new Set<string>();
+  for (const name of String(value).toLowerCase().split(',')) if (name.trim()) listed.add(name.trim());
+  return listed;
+}
+
+/** Request headers the gateway sets itself or never forwards (besides hop-by-hop ones). */
+const REPLACED = new Set(['host', 'authorization', 'cookie', 'expect', 'x-forwarded-for', 'x-forwarded-proto',
+  'x-forwarded-host', 'x-forwarded-port']);
+
+/**
+ * The headers a backend gets, as a flat [name, value, ...] list in the client's order (duplicates kept): end-to-end
+ * headers only, the Cookie header without the gateway's cookies, X-Forwarded-*, the target's Host and the bearer
+ * token of the caller (never the caller's own Authorization or session cookie). Expect is answered by the gateway.
+ */
+export function backendRequestHeaders(req: IncomingMessage, targetHost: string, token: string): string[] {
+  const raw = req.rawHeaders;
+  const listed = connectionListed(req.headers.connection);
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (HOP_BY_HOP.has(name) || REPLACED.has(name) || listed?.has(name)) continue;
+    out.push(name, raw[i + 1]!);
   }
+  const cookie = withoutGatewayCookies(req.headers.cookie);
+  if (cookie) out.push('cookie', cookie);
+  const prior = req.headers['x-forwarded-for'];
+  const addr = req.socket.remoteAddress ?? '';
+  const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
+  out.push('x-forwarded-for', prior ? `${prior}, ${addr}` : addr, 'x-forwarded-proto', encrypted ? 'https' : 'http',
+    'x-forwarded-host', req.headers.host ?? '', 'x-forwarded-port', String(req.socket.localPort ?? ''),
+    'host', targetHost, 'authorization', `Bearer ${token}`);
   return out;
 }
 
@@ -44,40 +70,50 @@ export function withoutGatewayCookies(header: string | undefined): string | unde
   return kept.length ? kept.join('; ') : undefined;
 }
 
-export function forwardedHeaders(req: IncomingMessage, host: string): OutgoingHttpHeaders {
-  const prior = req.headers['x-forwarded-for'];
-  const addr = req.socket.remoteAddress ?? '';
-  const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
-  const port = req.socket.localPort;
-  return {
-    'x-forwarded-for': prior ? `${String(prior)}, ${addr}` : addr,
-    'x-forwarded-proto': encrypted ? 'https' : 'http',
-    'x-forwarded-host': host,
-    'x-forwarded-port': String(port ?? ''),
-  };
-}
-
+const PRAGMA_EXPIRES = new Set(['pragma', 'expires']);
 const blank = (v: unknown): boolean => v === undefined || String(v).trim() === '';
 
-/** Applies the web app response rules to backend response headers (already stripped of hop-by-hop ones). */
-export function webAppResponseHeaders(headers: OutgoingHttpHeaders, options: {
-  csp: string; cacheControl: string | null; httpVersion: string;
-}): OutgoingHttpHeaders {
-  const out = { ...headers };
-  if (blank(out['content-security-policy']) && blank(out['content-security-policy-report-only'])) {
-    delete out['content-security-policy'];
-    delete out['content-security-policy-report-only'];
-    out['content-security-policy'] = options.csp;
-  }
-  out['x-xss-protection'] = '1; mode=block';
-  out['x-content-type-options'] = 'nosniff';
-  if (blank(out['cache-control'])) out['cache-control'] = options.cacheControl ?? DEFAULT_CACHE_CONTROL;
-  if (options.httpVersion === '1.0') {
-    const directives = String(out['cache-control']).toLowerCase().split(',').map((d) => d.trim());
-    if (directives.includes('no-cache')) {
-      out['pragma'] = 'no-cache';
-      out['expires'] = '0';
+export interface WebAppRules {
+  csp: string;
+  /** The registered Cache-Control, used when the app sends none. */
+  cacheControl: string | null;
+  httpVersion: string;
+}
+
+/**
+ * Response headers for the client as a flat [name, value, ...] list for writeHead: the backend's end-to-end headers
+ * and, on web app hosts (`rules`), the default CSP unless the app sends a CSP or CSP-Report-Only header,
+ * X-XSS-Protection, nosniff, Cache-Control (the app's, else the registered one, else the default) and for HTTP/1.0
+ * clients with no-cache also Pragma and Expires.
+ */
+export function clientResponseHeaders(headers: Record<string, string | string[] | undefined>, rules?: WebAppRules): string[] {
+  const listed = connectionListed(headers['connection']);
+  const out: string[] = [];
+  let hasCsp = false;
+  let cacheControl: string | undefined;
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || listed?.has(name)) continue;
+    if (rules) {
+      if (name === 'content-security-policy' || name === 'content-security-policy-report-only') {
+        if (blank(value)) continue;
+        hasCsp = true;
+      } else if (name === 'cache-control') {
+        if (blank(value)) continue;
+        cacheControl = String(value);
+      } else if (name === 'x-xss-protection' || name === 'x-content-type-options') continue;
     }
+    if (typeof value === 'string') out.push(name, value);
+    else for (const v of value) out.push(name, v);
+  }
+  if (!rules) return out;
+  if (!hasCsp) out.push('content-security-policy', rules.csp);
+  out.push('x-xss-protection', '1; mode=block', 'x-content-type-options', 'nosniff');
+  if (cacheControl === undefined) out.push('cache-control', cacheControl = rules.cacheControl ?? DEFAULT_CACHE_CONTROL);
+  if (rules.httpVersion === '1.0' && cacheControl.toLowerCase().split(',').some((d) => d.trim() === 'no-cache')) {
+    const kept = out.filter((_, i) => i % 2 === 0 ? !PRAGMA_EXPIRES.has(out[i]!) : !PRAGMA_EXPIRES.has(out[i - 1]!));
+    kept.push('pragma', 'no-cache', 'expires', '0');
+    return kept;
   }
   return out;
 }

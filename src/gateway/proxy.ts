@@ -4,11 +4,11 @@
  * backend answers 502, one silent for the idle timeout 504. Backend connections are undici keep-alive pools
  * (one per origin), measured faster than node:http's client on this path (docs/performance.md).
  */
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Agent, type Dispatcher } from 'undici';
 import { AppError } from '../core/errors.js';
 import { GatewayErrors } from './errors.js';
-import { endToEnd } from './headers.js';
+import { clientResponseHeaders, type WebAppRules } from './headers.js';
 import { BodyLimiter } from './limits.js';
 
 /** Keep-alive connections per backend origin; requests beyond it queue in the pool. */
@@ -20,12 +20,13 @@ export interface ForwardOptions {
   target: URL;
   /** Normalised path and raw query to append to the target's path. */
   pathAndQuery: string;
-  headers: OutgoingHttpHeaders;
+  /** The backend request's headers as a flat [name, value, ...] list, Host included (backendRequestHeaders). */
+  headers: string[];
   idleMs: number;
   maxRequestBytes: number;
   maxFileBytes: number;
-  /** Rewrites the backend's (end-to-end) response headers before they go to the client. */
-  responseHeaders?(headers: OutgoingHttpHeaders): OutgoingHttpHeaders;
+  /** Web app hosts: the response header rules applied to the backend's answer. */
+  webAppRules?: WebAppRules;
   /** Called once with the time to the backend's response headers, or with the idle limit on a timeout. */
   onTiming?(ms: number): void;
   /** Writes an error response in the negotiated format; `close` ends the connection after it. */
@@ -64,8 +65,6 @@ export function forward(req: IncomingMessage, res: ServerResponse, o: ForwardOpt
     const cause = (err as { cause?: { code?: string } }).cause;
     failOnce(GatewayErrors.badGateway({ target: o.target.host, reason: err.code ?? cause?.code ?? err.message }), false);
   };
-  const headers = o.headers as Record<string, string | string[]>;
-  headers['host'] = o.target.host;
   let body: BodyLimiter | null = null;
   let uploadIdle: NodeJS.Timeout | undefined;
   if (hasBody(req)) {
@@ -92,7 +91,7 @@ export function forward(req: IncomingMessage, res: ServerResponse, o: ForwardOpt
   res.on('drain', () => controller?.resume());
   try {
     agent.dispatch({
-      origin: o.target.origin, path: joinTarget(o.target, o.pathAndQuery), method: req.method ?? 'GET', headers, body,
+      origin: o.target.origin, path: joinTarget(o.target, o.pathAndQuery), method: req.method ?? 'GET', headers: o.headers, body,
       headersTimeout: o.idleMs, bodyTimeout: o.idleMs,
     }, {
       onRequestStart(c) {
@@ -103,9 +102,7 @@ export function forward(req: IncomingMessage, res: ServerResponse, o: ForwardOpt
         if (statusCode < 200) return; // 1xx informational answers are not forwarded
         clearTimeout(uploadIdle); // from here undici's bodyTimeout watches the backend
         timing(Date.now() - started);
-        let out = endToEnd(backendHeaders);
-        if (o.responseHeaders) out = o.responseHeaders(out);
-        res.writeHead(statusCode, statusMessage || undefined, out);
+        res.writeHead(statusCode, statusMessage || undefined, clientResponseHeaders(backendHeaders, o.webAppRules));
       },
       onResponseData(c, chunk) {
         if (!res.write(chunk)) c.pause();

@@ -5,14 +5,15 @@
  * reached. Messages are relayed unchanged (text stays text, binary stays binary); server pings keep idle
  * browsers inside the idle timeout; traffic keeps the session alive; logout or expiry closes the socket.
  */
-import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
 
 export interface BridgeOptions {
   backendUrl: string;
   protocols: string[];
-  headers: OutgoingHttpHeaders;
+  /** The backend request's headers as a flat [name, value, ...] list (backendRequestHeaders). */
+  headers: string[];
   idleMs: number;
   pingMs: number;
   /** Called on every message from either side (session keep-alive). */
@@ -40,7 +41,11 @@ export function offeredProtocols(header: string | string[] | undefined): string[
 
 export function bridge(req: IncomingMessage, socket: Duplex, head: Buffer, o: BridgeOptions): void {
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(o.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
+  for (let i = 0; i < o.headers.length; i += 2) {
+    const name = o.headers[i]!;
+    if (name === 'host' || name.startsWith('sec-websocket-')) continue; // ws sets its own handshake headers
+    headers[name] = headers[name] === undefined ? o.headers[i + 1]! : `${headers[name]}, ${o.headers[i + 1]!}`;
+  }
   const backend = new WebSocket(o.backendUrl, o.protocols, {
     headers, perMessageDeflate: false, handshakeTimeout: o.idleMs, maxPayload: 150 * 1024 * 1024,
   });

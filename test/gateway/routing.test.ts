@@ -17,6 +17,11 @@ describe('gateway routing', () => {
     s = await startServer({ gatewayIdleTimeoutMs: 1000 });
     backend = await startBackend((req, res, body) => {
       if (req.url?.includes('/slow')) return; // never answers: 504
+      if (req.url?.includes('/cookies')) {
+        res.writeHead(200, [['set-cookie', 'a=1; Path=/'], ['set-cookie', 'b=2; Path=/'], ['x-xss-protection', '0'], ['pragma', 'x']]);
+        res.end('{}');
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/json', connection: 'x-private', 'x-private': 'hop', 'keep-alive': 'timeout=5' });
       res.end(JSON.stringify({ url: req.url, body }));
     });
@@ -92,6 +97,22 @@ describe('gateway routing', () => {
     assert.equal(seen.headers['x-kept'], 'k');
     assert.equal(res.headers['x-private'], undefined);
     assert.notEqual(res.headers['keep-alive'], 'timeout=5');
+  });
+
+  it('keeps repeated headers both ways and replaces the client\'s X-Forwarded-* claims', async () => {
+    const res = await hostRequest(s.url, { host: webHost(s, 'dash'), path: '/cookies', headers: {
+      authorization: `Bearer ${token}`, 'x-multi': ['a', 'b'], 'x-forwarded-for': '10.0.0.9', 'x-forwarded-host': 'evil.example',
+      'x-forwarded-proto': 'https',
+    } });
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.headers['set-cookie'], ['a=1; Path=/', 'b=2; Path=/']);
+    assert.equal(res.headers['x-xss-protection'], '1; mode=block', 'the web app rule wins over the app\'s value');
+    assert.equal(res.headers['pragma'], 'x', 'HTTP/1.1: the app\'s Pragma passes untouched');
+    const seen = backend.seen.at(-1)!;
+    assert.equal(seen.headers['x-multi'], 'a, b');
+    assert.equal(seen.headers['x-forwarded-for'], '10.0.0.9, 127.0.0.1');
+    assert.equal(seen.headers['x-forwarded-host'], webHost(s, 'dash'));
+    assert.equal(seen.headers['x-forwarded-proto'], 'http');
   });
 
   it('forwards a normalised path, so dot segments cannot escape a pattern', async () => {
