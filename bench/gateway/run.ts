@@ -1,9 +1,12 @@
 /**
- * bench/gateway: proxied requests/s and added latency of the Ironbridge gateway against nginx proxying the same
- * backend on the same machine in the same run. The gateway path is a registered web app called with a bearer
- * token (full verification: cached signature check plus the revocation lookup on every request).
- * Also measures a bare node:http proxy (bare.ts) as the floor of what Node can do here.
- * Run: npx tsc -p . && node dist/bench/gateway/run.js [connections=32] [seconds=5]
+ * bench/gateway: proxied requests/s, added latency and CPU per request of the Ironbridge gateway against nginx
+ * proxying the same backend on the same machine in the same run. The gateway path is a registered web app called
+ * with a bearer token (full verification: cached signature check plus the revocation check on every request).
+ * Also measures a bare proxy on the gateway's own stack (bare.ts: node:http server + undici pool, no checks) as the
+ * floor of what Node can do here. Each target is loaded by two generators in turn: wrk (C, when installed: Debian's
+ * `wrk`) and a Node closed-loop client (load.ts); the Node client saturates before nginx does, wrk does not.
+ * `workers` runs nginx with that many worker processes and the gateway with `--workers` (same count).
+ * Run: npx tsc -p . && node dist/bench/gateway/run.js [connections=32] [seconds=5] [workers=1]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,6 +19,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
 const connections = Number(process.argv[2] ?? 32);
 const seconds = Number(process.argv[3] ?? 5);
+const workers = Number(process.argv[4] ?? 1);
+const wrk = ['/usr/bin/wrk', '/usr/local/bin/wrk'].find((p) => fs.existsSync(p));
 const children: ChildProcess[] = [];
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ironbridge-bench-'));
 
@@ -61,10 +66,56 @@ function freePort(): Promise<number> {
   });
 }
 
-async function load(url: string, host: string, auth: string) {
+interface Result { requests: number; rps: number; p50: number; p99: number; failures: number; cpuUsPerRequest?: number }
+
+/** CPU time (ms) used so far by a process and all its descendants (nginx workers, gateway workers). */
+function cpuMs(pid: number): number {
+  let total = 0;
+  const visit = (p: number) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in 100 Hz ticks
+      for (const task of fs.readdirSync(`/proc/${p}/task`)) {
+        for (const child of fs.readFileSync(`/proc/${p}/task/${task}/children`, 'utf8').split(' ').filter(Boolean)) visit(Number(child));
+      }
+    } catch { /* exited meanwhile */ }
+  };
+  visit(pid);
+  return total;
+}
+
+async function nodeLoad(url: string, host: string, auth: string): Promise<Result> {
   const child = start(process.execPath, [path.join(here, 'load.js'), url, host, auth, String(connections), String(seconds * 1000)]);
   const m = await firstMatch(child, /(\{.*\})\n/);
-  return JSON.parse(m[1]!) as { requests: number; rps: number; p50: number; p99: number; non2xx: number; errors: number };
+  const r = JSON.parse(m[1]!) as { requests: number; rps: number; p50: number; p99: number; non2xx: number; errors: number };
+  return { requests: r.requests, rps: r.rps, p50: r.p50, p99: r.p99, failures: r.non2xx + r.errors };
+}
+
+async function wrkLoad(url: string, host: string, auth: string): Promise<Result> {
+  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-H', `Host: ${host}`];
+  if (auth) args.push('-H', `Authorization: ${auth}`);
+  const child = start(wrk!, [...args, url]);
+  await firstMatch(child, /Transfer\/sec/);
+  const text = outputs.get(child)!.text;
+  if (process.env["BENCH_DEBUG"]) process.stderr.write(`${url}\n${text}\n`);
+  const ms = (label: string) => {
+    const m = new RegExp(`\\s${label}%\\s+([\\d.]+)(us|ms|s)`).exec(text);
+    if (!m) throw new Error(`wrk printed no ${label}% latency:\n${text}`);
+    return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
+  };
+  const requests = Number(/(\d+) requests in/.exec(text)![1]);
+  const failures = Number(/Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? 0)
+    + [...text.matchAll(/(connect|read|write|timeout) (\d+)/g)].reduce((n, m) => n + Number(m[2]), 0);
+  return { requests, rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(text)![1]), p50: ms('50'), p99: ms('99'), failures };
+}
+
+/** One measurement; with `pid`, also the CPU the proxy (and its children) spent per request. */
+async function measure(generator: 'wrk' | 'node', url: string, host: string, auth: string, pid?: number): Promise<Result> {
+  const before = pid === undefined ? 0 : cpuMs(pid);
+  const r = generator === 'wrk' ? await wrkLoad(url, host, auth) : await nodeLoad(url, host, auth);
+  if (pid !== undefined) r.cpuUsPerRequest = ((cpuMs(pid) - before) * 1000) / r.requests;
+  return r;
 }
 
 async function main(): Promise<void> {
@@ -74,11 +125,12 @@ async function main(): Promise<void> {
   const backendPort = Number((await firstMatch(start(process.execPath, [path.join(here, 'backend.js')]), /(\d+)\n/))[1]);
 
   step(`backend on ${backendPort}`);
-  const barePort = Number((await firstMatch(start(process.execPath, [path.join(here, 'bare.js'), String(backendPort)]), /(\d+)\n/))[1]);
+  const bare = start(process.execPath, [path.join(here, 'bare.js'), String(backendPort)]);
+  const barePort = Number((await firstMatch(bare, /(\d+)\n/))[1]);
   const nginxPort = await freePort();
   fs.mkdirSync(path.join(tmp, 'nginx', 'logs'), { recursive: true });
   const conf = path.join(tmp, 'nginx', 'nginx.conf');
-  fs.writeFileSync(conf, `worker_processes 1;
+  fs.writeFileSync(conf, `worker_processes ${workers};
 pid ${tmp}/nginx/nginx.pid;
 error_log ${tmp}/nginx/logs/error.log warn;
 events { worker_connections 1024; }
@@ -86,9 +138,10 @@ http {
   access_log off;
   client_body_temp_path ${tmp}/nginx/body; proxy_temp_path ${tmp}/nginx/proxy;
   fastcgi_temp_path ${tmp}/nginx/fcgi; uwsgi_temp_path ${tmp}/nginx/uwsgi; scgi_temp_path ${tmp}/nginx/scgi;
-  upstream backend { server 127.0.0.1:${backendPort}; keepalive 64; }
+  upstream backend { server 127.0.0.1:${backendPort}; keepalive 64; keepalive_requests 1000000; }
   server {
     listen 127.0.0.1:${nginxPort};
+    keepalive_requests 1000000;
     location / {
       proxy_pass http://backend;
       proxy_http_version 1.1;
@@ -101,11 +154,12 @@ http {
 `);
   const test = spawnSync(nginx, ['-t', '-p', path.join(tmp, 'nginx'), '-c', conf], { encoding: 'utf8' });
   if (test.status !== 0) throw new Error(`nginx config: ${test.stderr}`);
-  start(nginx, ['-p', path.join(tmp, 'nginx'), '-c', conf, '-g', 'daemon off;']);
+  const nginxProcess = start(nginx, ['-p', path.join(tmp, 'nginx'), '-c', conf, '-g', 'daemon off;']);
 
   step('nginx started');
   const dataDir = path.join(tmp, 'data');
-  const server = start(process.execPath, [...(process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean), path.join(root, 'bin', 'ironbridge.js'), 'serve', '--port', '0', '--data-dir', dataDir],
+  const server = start(process.execPath, [...(process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean), path.join(root, 'bin', 'ironbridge.js'), 'serve', '--port', '0', '--data-dir', dataDir,
+    ...(workers > 1 ? ['--workers', String(workers)] : [])],
     { IRONBRIDGE_LOG_LEVEL: 'warn', IRONBRIDGE_SECRET_HASH_COST: '10' });
   const banner = await firstMatch(server, /clientID\s+(\S+)\n\s+clientSecret\s+(\S+)\n/);
   step('banner seen');
@@ -120,31 +174,39 @@ http {
   if (reg.status !== 201) throw new Error(`registration failed: ${reg.status} ${await reg.text()}`);
   const appHost = `local-bench.local.localhost:${gatewayPort}`;
 
-  // warm-up, then measure each target in turn
-  await load(`http://127.0.0.1:${backendPort}/data`, `127.0.0.1:${backendPort}`, '');
-  const direct = await load(`http://127.0.0.1:${backendPort}/data`, `127.0.0.1:${backendPort}`, '');
-  // every target gets the same request, bearer header included (nginx and the bare proxy pass it on unchecked)
-  const viaNginx = await load(`http://127.0.0.1:${nginxPort}/data`, `127.0.0.1:${nginxPort}`, `Bearer ${token}`);
-  const viaBare = await load(`http://127.0.0.1:${barePort}/data`, `127.0.0.1:${barePort}`, `Bearer ${token}`);
-  await load(`${gw}/data`, appHost, `Bearer ${token}`);
-  const viaGateway = await load(`${gw}/data`, appHost, `Bearer ${token}`);
-
-  const row = (name: string, r: typeof direct) =>
-    `| ${name} | ${Math.round(r.rps)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${(r.p50 - direct.p50).toFixed(2)} | ${(r.p99 - direct.p99).toFixed(2)} | ${r.non2xx + r.errors} |`;
-  process.stdout.write([
-    `connections ${connections}, ${seconds} s per target, ${os.cpus().length} cores, node ${process.version}`,
-    '',
-    '| target | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms | failures |',
-    '|---|---|---|---|---|---|---|',
-    row('backend direct', direct),
-    row('nginx proxy (1 worker)', viaNginx),
-    row('bare node:http proxy (floor, no checks)', viaBare),
-    row('ironbridge gateway (web app host, bearer verified)', viaGateway),
-    '',
-    `gateway / nginx throughput ratio: ${(viaGateway.rps / viaNginx.rps).toFixed(2)} (goal >= 0.50)`,
-    `gateway / bare node proxy ratio: ${(viaGateway.rps / viaBare.rps).toFixed(2)}`,
-    '',
-  ].join('\n'));
+  const nginxVersion = spawnSync(nginx, ['-v'], { encoding: 'utf8' }).stderr.trim().replace(/^nginx version: /, '');
+  const lines = [`connections ${connections}, ${seconds} s per target, ${workers} worker(s) for nginx and the gateway, `
+    + `${os.cpus().length} cores, node ${process.version}, ${nginxVersion}, load average before: ${os.loadavg()[0]!.toFixed(2)}`, ''];
+  for (const generator of wrk ? ['wrk', 'node'] as const : ['node'] as const) {
+    const run = (url: string, host: string, auth: string, pid?: number) => measure(generator, url, host, auth, pid);
+    // warm-up (JIT, pools), then each target in turn; every proxy gets the same request, bearer header included
+    // (nginx and the bare proxy pass it on unchecked)
+    await run(`http://127.0.0.1:${backendPort}/data`, `127.0.0.1:${backendPort}`, '');
+    await run(`${gw}/data`, appHost, `Bearer ${token}`);
+    const direct = await run(`http://127.0.0.1:${backendPort}/data`, `127.0.0.1:${backendPort}`, '');
+    const viaNginx = await run(`http://127.0.0.1:${nginxPort}/data`, `127.0.0.1:${nginxPort}`, `Bearer ${token}`, nginxProcess.pid);
+    const viaBare = await run(`http://127.0.0.1:${barePort}/data`, `127.0.0.1:${barePort}`, `Bearer ${token}`, bare.pid);
+    const viaGateway = await run(`${gw}/data`, appHost, `Bearer ${token}`, server.pid);
+    const row = (name: string, r: Result) =>
+      `| ${name} | ${Math.round(r.rps)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${(r.p50 - direct.p50).toFixed(2)} | `
+      + `${(r.p99 - direct.p99).toFixed(2)} | ${r.cpuUsPerRequest === undefined ? '' : r.cpuUsPerRequest.toFixed(1)} | ${r.failures} |`;
+    lines.push(
+      `load generator: ${generator === 'wrk' ? 'wrk, 1 thread' : 'Node closed-loop client (load.ts)'}`,
+      '',
+      '| target | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms | proxy CPU µs/request | failures |',
+      '|---|---|---|---|---|---|---|---|',
+      row('backend direct', direct),
+      row(`nginx proxy (${workers} worker${workers > 1 ? 's' : ''})`, viaNginx),
+      row('bare Node proxy (node:http + undici, no checks)', viaBare),
+      row('ironbridge gateway (web app host, bearer verified)', viaGateway),
+      '',
+      `gateway / nginx throughput ratio: ${(viaGateway.rps / viaNginx.rps).toFixed(2)} (goal >= 0.50)`,
+      `gateway / bare Node proxy throughput ratio: ${(viaGateway.rps / viaBare.rps).toFixed(2)}`,
+      `nginx / gateway CPU per request: ${(viaGateway.cpuUsPerRequest! / viaNginx.cpuUsPerRequest!).toFixed(1)}x less for nginx`,
+      '',
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 function waitForPort(server: ChildProcess): Promise<string> {
