@@ -3,6 +3,7 @@
  * The README configuration table is generated from SETTINGS (`node dist/src/cli/main.js config --markdown`).
  * Precedence: explicit flag > IRONBRIDGE_* environment variable > default.
  */
+import os from 'node:os';
 import path from 'node:path';
 
 export type SqliteSync = 'full' | 'normal';
@@ -41,7 +42,13 @@ export interface Config {
   sessionTtlSeconds: number;
   sessionIdleSeconds: number;
   refreshTokenTtlSeconds: number;
+  workers: Workers;
 }
+
+/** Serving processes: a count, or 'auto' for one per core (os.availableParallelism). */
+export type Workers = number | 'auto';
+
+export const MAX_WORKERS = 64;
 
 export type SlowMode = 'report' | 'block';
 
@@ -188,6 +195,13 @@ export const SETTINGS = [
   s({ key: 'refreshTokenTtlSeconds', flag: '--refresh-token-ttl', env: 'IRONBRIDGE_REFRESH_TOKEN_TTL', default: 43_200,
     parse: int(1, 31 * 86_400),
     description: 'Lifetime of OAuth refresh tokens issued to third-party web apps (seed 002: 12 hours).' }),
+  s({ key: 'workers', flag: '--workers', env: 'IRONBRIDGE_WORKERS', default: 1 as Workers,
+    parse: (raw): Workers => {
+      if (raw.trim() === 'auto') return 'auto';
+      if (!/^\d+$/.test(raw.trim())) throw new Error(`"${raw}" is neither a whole number 1..${MAX_WORKERS} nor auto`);
+      return int(1, MAX_WORKERS)(raw);
+    },
+    description: `Serving processes sharing the port and the data directory (1..${MAX_WORKERS}, or auto: one per core); connection and secret-check caps are split among them.` }),
 ] as const;
 
 export type ConfigInput = Partial<Record<keyof Config, string | number | undefined>>;
@@ -212,6 +226,11 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   const config = out as unknown as Config;
   config.dataDir = path.resolve(config.dataDir);
   return config;
+}
+
+/** The number of serving processes the setting asks for. */
+export function workerCount(workers: Workers): number {
+  return workers === 'auto' ? Math.min(MAX_WORKERS, os.availableParallelism()) : workers;
 }
 
 export function publicUrlOf(config: Config, boundPort?: number): string {
