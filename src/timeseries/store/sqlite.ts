@@ -303,9 +303,11 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
   }
 
   async rebuild(key: SeriesKey, shape: SeriesShape): Promise<void> {
-    const row = this.find(key);
-    if (!row) return;
-    this.db.transaction(() => this.rebuildSync(row.id, shape)).immediate();
+    // looked up inside the write transaction: another process may have dropped the series (and its id be reused)
+    this.db.transaction(() => {
+      const row = this.find(key);
+      if (row) this.rebuildSync(row.id, shape);
+    }).immediate();
   }
 
   private rebuildSync(sid: number, shape: SeriesShape): void {
@@ -342,18 +344,20 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
   }
 
   async dropAsset(tenant: string, assetId: string): Promise<number> {
-    const rows = this.s['seriesOfAsset']!.all(tenant, assetId) as { id: number }[];
-    this.db.transaction(() => {
-      for (const r of rows) this.dropId(r.id);
+    const rows = this.db.transaction(() => {
+      const found = this.s['seriesOfAsset']!.all(tenant, assetId) as { id: number }[];
+      for (const r of found) this.dropId(r.id);
+      return found;
     }).immediate();
     for (const k of [...this.ids.keys()]) if (k.startsWith(`${tenant}\u0000${assetId}\u0000`)) this.ids.delete(k);
     return rows.length;
   }
 
   async dropSeries(key: SeriesKey): Promise<void> {
-    const row = this.find(key);
-    if (!row) return;
-    this.db.transaction(() => this.dropId(row.id)).immediate();
+    this.db.transaction(() => {
+      const row = this.find(key);
+      if (row) this.dropId(row.id);
+    }).immediate();
     this.ids.delete(this.cacheKey(key));
   }
 
