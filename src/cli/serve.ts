@@ -57,11 +57,13 @@ function announce(platform: Platform, url: string, first: FirstStart | undefined
 }
 
 function stopOnSignals(platform: Platform): void {
-  const stop = async (signal: string) => {
+  let stopping: Promise<void> | undefined;
+  // A terminal's Ctrl-C reaches the workers and the primary, which then sends SIGTERM: close once.
+  const stop = (signal: string) => (stopping ??= (async () => {
     platform.logger.info({ signal }, 'shutting down');
     await platform.close();
     process.exit(0);
-  };
+  })());
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
 }
@@ -119,7 +121,9 @@ async function servePrimary(config: Config, options: ServeOptions): Promise<void
     });
   };
 
-  const stop = async (signal: string, exitCode: number): Promise<never> => {
+  let stopped: Promise<never> | undefined;
+  const stop = (signal: string, exitCode: number): Promise<never> => (stopped ??= stopAll(signal, exitCode));
+  const stopAll = async (signal: string, exitCode: number): Promise<never> => {
     stopping = true;
     logger.info({ signal, workers: live.size }, 'shutting down');
     for (const t of restarts) clearTimeout(t);
