@@ -128,7 +128,6 @@ async function servePrimary(config: Config, options: ServeOptions): Promise<void
     logger.info({ signal, workers: live.size }, 'shutting down');
     for (const t of restarts) clearTimeout(t);
     const exited = [...live.values()].map(({ worker }) => new Promise<boolean>((resolve) => {
-      if (worker.isDead()) { resolve(worker.process.exitCode === 0); return; }
       worker.once('exit', (code) => resolve(code === 0));
       worker.process.kill('SIGTERM');
     }));
@@ -144,6 +143,8 @@ async function servePrimary(config: Config, options: ServeOptions): Promise<void
     process.exit(clean ? exitCode : 1);
   };
 
+  process.once('SIGINT', () => void stop('SIGINT', 0));
+  process.once('SIGTERM', () => void stop('SIGTERM', 0));
   const first = await new Promise<ListeningMessage>((resolve, reject) => {
     let firstMessage: ListeningMessage | undefined;
     failStartup = reject;
@@ -158,8 +159,6 @@ async function servePrimary(config: Config, options: ServeOptions): Promise<void
   });
   ready = true;
   onListening = () => undefined;
-  process.once('SIGINT', () => void stop('SIGINT', 0));
-  process.once('SIGTERM', () => void stop('SIGTERM', 0));
   // Workers listening on port 0 all share the port the first one got (node:cluster keys the handle by address and port).
   platform.useBoundPort(first.port);
   announce(platform, first.url, await firstStart(platform), options, { workers: n });
