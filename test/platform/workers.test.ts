@@ -1,7 +1,8 @@
 /**
  * `ironbridge serve --workers 2` as a child process, over the wire: one ready line and one set of first-start
  * secrets; connections spread over both workers (each worker takes half the connection cap); a write through one
- * worker, or by the CLI, is seen by the next request on every connection; a killed worker is replaced; SIGTERM
+ * worker, or by the CLI, is seen by the next request on every connection (asset types, registry, revocation, time
+ * series after another worker dropped the series); a killed worker is replaced; SIGTERM
  * stops the primary and every worker with exit code 0.
  */
 import assert from 'node:assert/strict';
@@ -176,6 +177,41 @@ describe('serve --workers 2', () => {
       assert.equal(r.status, 401, `connection ${i}`);
     }
     for (const c of conns) assert.equal(c.sockets.size, 1, 'each connection stayed one TCP connection');
+  });
+
+  it('time series written through one worker after another worker removed and re-added the aspect are read everywhere', async () => {
+    const T = ready.firstStart.tenant;
+    const AM = '/api/assetmanagement/v3';
+    const TS = '/api/iottimeseries/v3/timeseries';
+    const send = async (c: Connection, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+      const r = await c.request(path, { method, headers: { ...auth(), 'content-type': 'application/json', ...headers },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      return { status: r.status, body: r.body ? JSON.parse(r.body) : undefined };
+    };
+    const [a, b] = [conns[0]!, conns[1]!]; // opened one after the other: different workers
+    assert.equal((await send(a, 'PUT', `${AM}/aspecttypes/${T}.Vib`, { name: 'Vib', category: 'dynamic', scope: 'private',
+      description: 'vibration', variables: [{ name: 'v', dataType: 'DOUBLE', unit: 'mm', searchable: false, qualityCode: false }] })).status, 201);
+    const withVib = { name: 'Motor', parentTypeId: 'core.basicasset', aspects: [{ name: 'Vib', aspectTypeId: `${T}.Vib` }] };
+    const type = await send(a, 'PUT', `${AM}/assettypes/${T}.Motor`, withVib);
+    assert.equal(type.status, 201, JSON.stringify(type.body));
+    const root = (await send(a, 'GET', `${AM}/assets/root`)).body.assetId as string;
+    const asset = await send(a, 'POST', `${AM}/assets`, { name: 'm1', typeId: `${T}.Motor`, parentId: root });
+    assert.equal(asset.status, 201, JSON.stringify(asset.body));
+    const series = `${TS}/${asset.body.assetId}/Vib`;
+    const range = '?from=2024-01-01T00:00:00Z&to=2024-01-02T00:00:00Z';
+    // both workers now know the series
+    assert.equal((await send(a, 'PUT', series, [{ _time: '2024-01-01T00:00:01Z', v: 1 }])).status, 204);
+    assert.equal((await send(b, 'GET', series + range)).body.length, 1);
+    // worker a removes the aspect (its series are deleted) and adds it again
+    let etag = String((await send(a, 'GET', `${AM}/assettypes/${T}.Motor`)).body.etag);
+    assert.equal((await send(a, 'PUT', `${AM}/assettypes/${T}.Motor`, { ...withVib, aspects: [] }, { 'if-match': etag })).status, 200);
+    etag = String((await send(a, 'GET', `${AM}/assettypes/${T}.Motor`)).body.etag);
+    assert.equal((await send(a, 'PUT', `${AM}/assettypes/${T}.Motor`, withVib, { 'if-match': etag })).status, 200);
+    assert.deepEqual((await send(b, 'GET', series + range)).body, []);
+    assert.equal((await send(b, 'PUT', series, [{ _time: '2024-01-01T00:00:02Z', v: 2 }])).status, 204);
+    for (const [i, c] of conns.entries()) {
+      assert.deepEqual((await send(c, 'GET', series + range)).body, [{ _time: '2024-01-01T00:00:02.000Z', v: 2 }], `connection ${i}`);
+    }
   });
 
   it('replaces a killed worker', async () => {
