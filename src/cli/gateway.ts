@@ -1,6 +1,6 @@
 /**
  * `ironbridge app register|list|remove`: the Gateway Registry from the command line. It writes the same store
- * the server reads; a running server picks the change up within its poll interval (default 0.5 s).
+ * the server reads; a running server (every worker) sees the change on its next lookup.
  */
 import { Command, Option } from 'commander';
 import { publicRegistration } from '../gateway/routes.js';

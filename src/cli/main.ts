@@ -7,7 +7,6 @@ import { Command, Option } from 'commander';
 import { AppError } from '../core/errors.js';
 import { ConfigError, type ConfigInput, loadConfig, SETTINGS, settingsMarkdown } from '../core/config.js';
 import { ALL_SCOPES, ROLES, type Role } from '../core/scopes.js';
-import { firstStart, firstStartBanner } from '../platform/bootstrap.js';
 import { createPlatform, type Platform } from '../platform/platform.js';
 import { createLogger } from '../core/log.js';
 import { registerAssetCommands } from './assets.js';
@@ -17,6 +16,7 @@ import { registerDataCommands } from './data.js';
 import { registerDevProxy } from './devproxy.js';
 import { red } from './output.js';
 import { registerAppCommands } from './gateway.js';
+import { serve } from './serve.js';
 
 export class UsageError extends Error {}
 
@@ -74,22 +74,10 @@ export function buildProgram(): Command {
     .option('--region <region>', 'region label (IRONBRIDGE_REGION, default local)')
     .option('--public-url <url>', 'URL clients reach the platform at (IRONBRIDGE_PUBLIC_URL)')
     .option('--log-level <level>', 'log level (IRONBRIDGE_LOG_LEVEL, default info)')
+    .option('--workers <n>', 'serving processes sharing the port, or auto for one per core (IRONBRIDGE_WORKERS, default 1)')
     .option('--json', 'print the address and the first-start secrets as one JSON line {"ready":true,…} (logs are JSON lines too)')
     .action(async (opts: ConfigInput & { json?: boolean }) => {
-      const config = loadConfig(opts);
-      const platform = await createPlatform(config);
-      const url = await platform.listen();
-      const first = await firstStart(platform);
-      if (opts.json) process.stdout.write(`${JSON.stringify({ ready: true, url, publicUrl: platform.publicUrl(), firstStart: first ?? null })}\n`);
-      else if (first) process.stdout.write(`${firstStartBanner(first)}\n`);
-      platform.logger.info({ url, publicUrl: platform.publicUrl(), dataDir: config.dataDir }, 'Ironbridge is ready');
-      const stop = async (signal: string) => {
-        platform.logger.info({ signal }, 'shutting down');
-        await platform.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', () => void stop('SIGINT'));
-      process.once('SIGTERM', () => void stop('SIGTERM'));
+      await serve(loadConfig(opts), { json: opts.json });
     });
 
   const tenant = program.command('tenant').description('manage tenants');

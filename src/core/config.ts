@@ -3,6 +3,7 @@
  * The README configuration table is generated from SETTINGS (`node dist/src/cli/main.js config --markdown`).
  * Precedence: explicit flag > IRONBRIDGE_* environment variable > default.
  */
+import os from 'node:os';
 import path from 'node:path';
 
 export type SqliteSync = 'full' | 'normal';
@@ -32,7 +33,6 @@ export interface Config {
   gatewayMaxConnections: number;
   gatewayIdleTimeoutMs: number;
   gatewayRegistryCacheMs: number;
-  gatewayRegistryPollMs: number;
   gatewaySlowResponseMs: number;
   gatewayGreylistMs: number;
   gatewaySlowMode: SlowMode;
@@ -41,7 +41,13 @@ export interface Config {
   sessionTtlSeconds: number;
   sessionIdleSeconds: number;
   refreshTokenTtlSeconds: number;
+  workers: Workers;
 }
+
+/** Serving processes: a count, or 'auto' for one per core (os.availableParallelism). */
+export type Workers = number | 'auto';
+
+export const MAX_WORKERS = 64;
 
 export type SlowMode = 'report' | 'block';
 
@@ -135,7 +141,7 @@ export const SETTINGS = [
     description: 'log2 of the scrypt cost used to hash client secrets and passwords.' }),
   s({ key: 'maxConcurrentSecretChecks', flag: '--max-secret-checks', env: 'IRONBRIDGE_MAX_SECRET_CHECKS', default: 16,
     parse: int(1, 1024),
-    description: 'Secret and password hash checks allowed at once; more concurrent token requests get 429 before any hashing.' }),
+    description: 'Secret and password hash checks allowed at once, split among the workers (each takes ceil(max/workers)); more concurrent token requests get 429 before any hashing.' }),
   s({ key: 'assetDefaultTimezone', flag: '--asset-default-timezone', env: 'IRONBRIDGE_ASSET_DEFAULT_TIMEZONE',
     default: 'UTC', parse: text(/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/, 'must be a Java time zone id like Europe/Berlin'),
     description: 'Time zone of assets created without one (and of root assets); a Java zone id.' }),
@@ -156,16 +162,13 @@ export const SETTINGS = [
     description: 'Largest request header section in bytes (seed 002: 16 kB); larger gets 431.' }),
   s({ key: 'gatewayMaxConnections', flag: '--gateway-max-connections', env: 'IRONBRIDGE_GATEWAY_MAX_CONNECTIONS',
     default: 400, parse: int(1, 1_000_000),
-    description: 'Parallel client connections per instance (seed 002: 400); more are answered 503 and closed.' }),
+    description: 'Parallel client connections per instance (seed 002: 400), split among the workers (each takes ceil(max/workers)); more are answered 503 and closed.' }),
   s({ key: 'gatewayIdleTimeoutMs', flag: '--gateway-idle-timeout', env: 'IRONBRIDGE_GATEWAY_IDLE_TIMEOUT',
     default: 60_000, parse: int(100, 3_600_000),
     description: 'Milliseconds without a byte after which an HTTP or WebSocket connection, or a backend request (504), is closed (seed 002: 60 s).' }),
   s({ key: 'gatewayRegistryCacheMs', flag: '--gateway-registry-cache', env: 'IRONBRIDGE_GATEWAY_REGISTRY_CACHE',
     default: 12 * 3_600_000, parse: int(0, 7 * 86_400_000),
-    description: 'Longest time a Gateway Registry lookup stays cached (seed 002: 12 hours); changes invalidate it earlier.' }),
-  s({ key: 'gatewayRegistryPollMs', flag: '--gateway-registry-poll', env: 'IRONBRIDGE_GATEWAY_REGISTRY_POLL',
-    default: 500, parse: int(50, 60_000),
-    description: 'How often a running server checks for registry changes made by another process (the CLI).' }),
+    description: 'Longest time a Gateway Registry lookup stays cached (seed 002: 12 hours); a change by any process invalidates it at once.' }),
   s({ key: 'gatewaySlowResponseMs', flag: '--gateway-slow-response', env: 'IRONBRIDGE_GATEWAY_SLOW_RESPONSE',
     default: 30_000, parse: int(1, 3_600_000),
     description: 'A backend response slower than this marks its endpoint slow (seed 002: 30 s).' }),
@@ -188,6 +191,13 @@ export const SETTINGS = [
   s({ key: 'refreshTokenTtlSeconds', flag: '--refresh-token-ttl', env: 'IRONBRIDGE_REFRESH_TOKEN_TTL', default: 43_200,
     parse: int(1, 31 * 86_400),
     description: 'Lifetime of OAuth refresh tokens issued to third-party web apps (seed 002: 12 hours).' }),
+  s({ key: 'workers', flag: '--workers', env: 'IRONBRIDGE_WORKERS', default: 1 as Workers,
+    parse: (raw): Workers => {
+      if (raw.trim() === 'auto') return 'auto';
+      if (!/^\d+$/.test(raw.trim())) throw new Error(`"${raw}" is neither a whole number 1..${MAX_WORKERS} nor auto`);
+      return int(1, MAX_WORKERS)(raw);
+    },
+    description: `Serving processes sharing the port and the data directory (1..${MAX_WORKERS}, or auto: one per core); connection and secret-check caps are split among them.` }),
 ] as const;
 
 export type ConfigInput = Partial<Record<keyof Config, string | number | undefined>>;
@@ -212,6 +222,11 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   const config = out as unknown as Config;
   config.dataDir = path.resolve(config.dataDir);
   return config;
+}
+
+/** The number of serving processes the setting asks for. */
+export function workerCount(workers: Workers): number {
+  return workers === 'auto' ? Math.min(MAX_WORKERS, os.availableParallelism()) : workers;
 }
 
 export function publicUrlOf(config: Config, boundPort?: number): string {

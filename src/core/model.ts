@@ -50,6 +50,11 @@ export type ModelEvent =
 
 export type ModelListener = (event: ModelEvent) => void | Promise<void>;
 
+/**
+ * Events reach only the process that made the change (one worker, or the CLI). A listener may change stored
+ * data, which every process then reads; it must not feed an in-memory cache, which other processes' changes
+ * would leave stale (see docs/operations.md).
+ */
 export interface ModelEvents {
   /** Subscribes; returns the unsubscribe function. Listeners run after the change is committed. */
   on(listener: ModelListener): () => void;

@@ -33,7 +33,7 @@ export interface GatewayDependencies {
 
 export function createGateway(config: Config, deps: GatewayDependencies): GatewayContext {
   const store = new SqliteGatewayStore({ dataDir: config.dataDir, sync: config.sqliteSync });
-  const registry = new Registry(store, { cacheMs: config.gatewayRegistryCacheMs, pollMs: config.gatewayRegistryPollMs });
+  const registry = new Registry(store, { cacheMs: config.gatewayRegistryCacheMs });
   const sessions = new Sessions(store, deps.users, { ttlMs: config.sessionTtlSeconds * 1000, idleMs: config.sessionIdleSeconds * 1000 });
   const greylist = new Greylist({
     slowMs: config.gatewaySlowResponseMs, greylistMs: config.gatewayGreylistMs, mode: config.gatewaySlowMode,
@@ -43,16 +43,12 @@ export function createGateway(config: Config, deps: GatewayDependencies): Gatewa
   const layer = new Gateway({ config, logger: deps.logger, verifier: deps.verifier, users: deps.users, registry, sessions, greylist });
   return {
     name: 'gateway', store, registry, sessions, greylist, layer,
-    serverFactory: ((handler) => {
-      registry.start();
-      return layer.serverFactory(handler as never);
-    }) as FastifyServerFactory,
+    serverFactory: ((handler) => layer.serverFactory(handler as never)) as FastifyServerFactory,
     async routes(app) {
       await gatewayRoutes(app, { registry, greylist, config });
       await oauthRoutes(app, { oauth, users: deps.users, sessions, config });
     },
     close() {
-      registry.stop();
       store.close();
     },
   };

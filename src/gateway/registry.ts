@@ -1,8 +1,9 @@
 /**
  * Gateway Registry rules (seed 002 "URL Schemes", "URL Patterns", "Cache invalidation timeout"): which web apps
- * and provider APIs a tenant has, where they live and which endpoint patterns they expose. Lookups are cached;
- * a change in this process clears the cache at once, a change by another process (the CLI) within one poll
- * interval, and no entry lives longer than the configured maximum (12 hours).
+ * and provider APIs a tenant has, where they live and which endpoint patterns they expose. Lookups are cached
+ * until the store's registry version changes, which every lookup checks (one indexed read), so a change by any
+ * process (another worker, the CLI) is seen by the next request everywhere; no entry lives longer than the
+ * configured maximum (12 hours).
  */
 import { compileAnt, type AntPattern } from './ant.js';
 import { GatewayErrors } from './errors.js';
@@ -78,28 +79,11 @@ export function validateRegistration(tenant: string, input: RegistrationInput, n
 export class Registry {
   private readonly cache = new Map<string, { value: ResolvedApp | null; at: number }>();
   private marker: number | undefined;
-  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: GatewayStore,
-    private readonly options: { cacheMs: number; pollMs: number },
+    private readonly options: { cacheMs: number },
   ) {}
-
-  /** Starts watching the store for changes made by other processes. */
-  start(): void {
-    this.timer = setInterval(() => void this.poll(), this.options.pollMs);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-  }
-
-  private async poll(): Promise<void> {
-    const m = await this.store.changeMarker();
-    if (this.marker !== undefined && m !== this.marker) this.cache.clear();
-    this.marker = m;
-  }
 
   async register(tenant: string, input: RegistrationInput): Promise<AppRegistration> {
     const reg = validateRegistration(tenant, input, Date.now());
@@ -128,6 +112,11 @@ export class Registry {
 
   /** Cached lookup of a registration with its compiled patterns; null when none is registered. */
   async resolve(tenant: string, type: RegistrationType, name: string, provider: string): Promise<ResolvedApp | null> {
+    const marker = await this.store.changeMarker();
+    if (marker !== this.marker) {
+      this.cache.clear();
+      this.marker = marker;
+    }
     const key = `${tenant}|${type}|${name}|${provider}`;
     const now = Date.now();
     const hit = this.cache.get(key);

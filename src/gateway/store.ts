@@ -59,7 +59,7 @@ export interface GatewayStore {
   getRegistration(tenant: string, type: RegistrationType, name: string, provider: string): Promise<AppRegistration | undefined>;
   listRegistrations(tenant?: string): Promise<AppRegistration[]>;
   removeRegistration(tenant: string, type: RegistrationType, name: string, provider: string): Promise<boolean>;
-  /** Changes whenever another process commits to the store; polled to invalidate caches. */
+  /** Changes with every committed registration change of any process (a worker, the CLI); read per lookup. */
   changeMarker(): Promise<number>;
 
   createSession(s: SessionRecord): Promise<void>;

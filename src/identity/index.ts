@@ -33,7 +33,8 @@ export function createIdentity(config: Config, publicUrl: () => string): Identit
     store, service, tokens, keys,
     async start() {
       await keys.ensureCurrent();
-      timer = setInterval(() => void keys.ensureCurrent().catch(() => undefined), 3_600_000);
+      // Below the key ring's 60 s retention margin (see keyring.ts): other workers' rotations are followed in time.
+      timer = setInterval(() => void keys.refresh().catch(() => undefined), 30_000);
       timer.unref();
     },
     routes: (app) => identityRoutes(app, { identity: service, tokens, keys, issuer: tokenUrl, publicUrl }),

@@ -1,7 +1,9 @@
 /**
  * Token signing keys: RS256 key pairs kept in the identity store, rotated after the configured age. A retired
  * key stays published (and accepted) until the last token it signed has expired. Several processes on one data
- * directory agree through the store's atomic rotation.
+ * directory agree through the store's atomic rotation, and each follows the others' rotations with refresh().
+ * Invariant: a retired key is kept for tokenTtl + 60 s after retirement, so refresh() must run more often than
+ * every 60 s; then a token a lagging process signed with the just-retired key expires before the key goes.
  */
 import { randomUUID } from 'node:crypto';
 import { exportJWK, exportPKCS8, exportSPKI, generateKeyPair, importPKCS8, importSPKI, type JWK } from 'jose';
@@ -72,6 +74,18 @@ export class KeyRing {
       this.signer = { kid: active.kid, key: await importPKCS8(active.privatePem, 'RS256') };
     }
     this.keys = loaded;
+  }
+
+  /**
+   * Reloads when the store's active key is not the one this process signs with (another process rotated), when a
+   * rotation is due, or when a loaded retired key has outlived its tokens; otherwise one read.
+   */
+  async refresh(now = Date.now()): Promise<void> {
+    const active = (await this.store.listSigningKeys()).find((k) => k.retiredAt === null);
+    const due = !active || active.createdAt < now - this.rotationMs;
+    const rotatedElsewhere = active?.kid !== this.signer?.kid;
+    const expired = this.keys.some((k) => k.record.retiredAt !== null && k.record.retiredAt <= now - this.tokenTtlMs - 60_000);
+    if (due || rotatedElsewhere || expired) await this.ensureCurrent(now);
   }
 
   signingKey(): { kid: string; key: CryptoKeyLike } {

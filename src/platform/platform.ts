@@ -36,6 +36,8 @@ export interface Platform {
   provisionTenant(name: string, companyDomain: string, displayName?: string): Promise<TenantRecord>;
   /** Starts the HTTP listener; returns the bound URL. */
   listen(): Promise<string>;
+  /** The port worker processes listen on, for a cluster primary that does not listen itself (public URL, TokenURL). */
+  useBoundPort(port: number): void;
   close(): Promise<void>;
 }
 
@@ -85,6 +87,9 @@ export async function createPlatform(config: Config, options: { logger?: Logger 
       const address = http.server.address();
       boundPort = typeof address === 'object' && address ? address.port : config.port;
       return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${boundPort}`;
+    },
+    useBoundPort(port) {
+      boundPort = port;
     },
     async close() {
       await platform.http?.close();

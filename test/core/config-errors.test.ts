@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { ConfigError, loadConfig, SETTINGS, settingsMarkdown } from '../../src/core/config.js';
+import os from 'node:os';
+import { ConfigError, loadConfig, SETTINGS, settingsMarkdown, workerCount } from '../../src/core/config.js';
 import { catalogue, Generic, renderError, toXml } from '../../src/core/errors.js';
 import { errorShapeFor, negotiate } from '../../src/core/http.js';
 import '../../src/identity/errors.js';
@@ -18,6 +19,13 @@ describe('configuration', () => {
       e instanceof ConfigError && /IRONBRIDGE_PORT/.test(e.message) && /0\.\.65535/.test(e.message));
     assert.throws(() => loadConfig({ tenant: '1abc' }, {}), /--tenant/);
     assert.throws(() => loadConfig({}, { IRONBRIDGE_PUBLIC_URL: 'ftp://x' }), /IRONBRIDGE_PUBLIC_URL/);
+  });
+  it('workers: one by default, a count 1..64, or auto for one per core', () => {
+    assert.equal(workerCount(loadConfig({}, {}).workers), 1);
+    assert.equal(workerCount(loadConfig({}, { IRONBRIDGE_WORKERS: '3' }).workers), 3);
+    assert.equal(workerCount(loadConfig({ workers: 'auto' }, {}).workers), Math.min(64, os.availableParallelism()));
+    assert.throws(() => loadConfig({}, { IRONBRIDGE_WORKERS: '1.5' }), /IRONBRIDGE_WORKERS: "1\.5" is neither a whole number 1\.\.64 nor auto/);
+    assert.throws(() => loadConfig({ workers: '0' }, {}), /--workers: 0 is outside 1\.\.64/);
   });
   it('every setting has a flag, an IRONBRIDGE_ variable and a description in the README table', () => {
     const md = settingsMarkdown();

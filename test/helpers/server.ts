@@ -93,9 +93,9 @@ export interface ChildServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `ironbridge serve --port 0` as a child process and waits for its ready line. */
-export async function spawnServer(dataDir: string, extraEnv: Record<string, string> = {}): Promise<ChildServer> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dataDir], {
+/** Starts `ironbridge serve --port 0` (with `args`, e.g. --workers 2) as a child process and waits for its ready line. */
+export async function spawnServer(dataDir: string, extraEnv: Record<string, string> = {}, args: string[] = []): Promise<ChildServer> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dataDir, ...args], {
     env: { ...process.env, IRONBRIDGE_SECRET_HASH_COST: '10', IRONBRIDGE_LOG_LEVEL: 'info', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -26,6 +26,20 @@ export const GATEWAY_MIGRATIONS: readonly Migration[] = [
         scope TEXT NOT NULL, redirect_uri TEXT NOT NULL, code_challenge TEXT NOT NULL, expires_at INTEGER NOT NULL);
     `,
   },
+  {
+    version: 2,
+    description: 'registry version, bumped by every registration change of any process',
+    up: `
+      CREATE TABLE registry_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+      INSERT INTO registry_version (id, version) VALUES (1, 0);
+      CREATE TRIGGER registrations_insert AFTER INSERT ON registrations
+        BEGIN UPDATE registry_version SET version = version + 1 WHERE id = 1; END;
+      CREATE TRIGGER registrations_update AFTER UPDATE ON registrations
+        BEGIN UPDATE registry_version SET version = version + 1 WHERE id = 1; END;
+      CREATE TRIGGER registrations_delete AFTER DELETE ON registrations
+        BEGIN UPDATE registry_version SET version = version + 1 WHERE id = 1; END;
+    `,
+  },
 ];
 
 interface RegRow {
@@ -64,6 +78,7 @@ export class SqliteGatewayStore implements GatewayStore {
         'SELECT * FROM registrations WHERE tenant = ? AND type = ? AND name = ? AND provider = ?'),
       listAll: db.prepare<[], RegRow>('SELECT * FROM registrations ORDER BY tenant, type, name, provider'),
       listTenant: db.prepare<[string], RegRow>('SELECT * FROM registrations WHERE tenant = ? ORDER BY type, name, provider'),
+      registryVersion: db.prepare<[], number>('SELECT version FROM registry_version WHERE id = 1').pluck(),
       deleteReg: db.prepare('DELETE FROM registrations WHERE tenant = ? AND type = ? AND name = ? AND provider = ?'),
       insertSession: db.prepare(`INSERT INTO sessions (id_hash, region_hash, tenant, user_id, email, xsrf, created_at,
         last_seen_at) VALUES (@idHash, @regionHash, @tenant, @userId, @email, @xsrf, @createdAt, @lastSeenAt)`),
@@ -106,7 +121,7 @@ export class SqliteGatewayStore implements GatewayStore {
   }
 
   async changeMarker(): Promise<number> {
-    return this.db.pragma('data_version', { simple: true }) as number;
+    return this.q.registryVersion.get() ?? 0;
   }
 
   async createSession(s: SessionRecord): Promise<void> {

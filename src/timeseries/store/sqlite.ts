@@ -53,13 +53,19 @@ interface SeriesRow { id: number; zone: string }
 
 export class SqliteTimeseriesStore implements TimeseriesStore {
   readonly db: Db;
+  /**
+   * Series ids and zones by key. Valid while no other connection (another worker process, the CLI) committed:
+   * it may have dropped a series (its id can then be reused by a new one) or realigned its zone.
+   */
   private readonly ids = new Map<string, SeriesRow>();
+  private idsVersion = -1;
   private readonly s: Record<string, Database.Statement>;
 
   constructor(options: { dataDir: string; sync: SqliteSync; name?: string }) {
     this.db = openDatabase({ dataDir: options.dataDir, name: options.name ?? 'timeseries', migrations: TIMESERIES_MIGRATIONS, sync: options.sync });
     const db = this.db;
     this.s = {
+      dataVersion: db.prepare('PRAGMA data_version').pluck(),
       seriesGet: db.prepare('SELECT id, zone FROM series WHERE tenant = ? AND asset_id = ? AND aspect = ?'),
       seriesAdd: db.prepare('INSERT INTO series (tenant, asset_id, aspect, zone) VALUES (?, ?, ?, ?)'),
       seriesZone: db.prepare('UPDATE series SET zone = ? WHERE id = ?'),
@@ -93,6 +99,11 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
   }
 
   private find(key: SeriesKey): SeriesRow | undefined {
+    const version = this.s['dataVersion']!.get() as number;
+    if (version !== this.idsVersion) {
+      this.ids.clear();
+      this.idsVersion = version;
+    }
     const ck = this.cacheKey(key);
     let row = this.ids.get(ck);
     if (!row) {
@@ -292,9 +303,11 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
   }
 
   async rebuild(key: SeriesKey, shape: SeriesShape): Promise<void> {
-    const row = this.find(key);
-    if (!row) return;
-    this.db.transaction(() => this.rebuildSync(row.id, shape)).immediate();
+    // looked up inside the write transaction: another process may have dropped the series (and its id be reused)
+    this.db.transaction(() => {
+      const row = this.find(key);
+      if (row) this.rebuildSync(row.id, shape);
+    }).immediate();
   }
 
   private rebuildSync(sid: number, shape: SeriesShape): void {
@@ -331,18 +344,20 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
   }
 
   async dropAsset(tenant: string, assetId: string): Promise<number> {
-    const rows = this.s['seriesOfAsset']!.all(tenant, assetId) as { id: number }[];
-    this.db.transaction(() => {
-      for (const r of rows) this.dropId(r.id);
+    const rows = this.db.transaction(() => {
+      const found = this.s['seriesOfAsset']!.all(tenant, assetId) as { id: number }[];
+      for (const r of found) this.dropId(r.id);
+      return found;
     }).immediate();
     for (const k of [...this.ids.keys()]) if (k.startsWith(`${tenant}\u0000${assetId}\u0000`)) this.ids.delete(k);
     return rows.length;
   }
 
   async dropSeries(key: SeriesKey): Promise<void> {
-    const row = this.find(key);
-    if (!row) return;
-    this.db.transaction(() => this.dropId(row.id)).immediate();
+    this.db.transaction(() => {
+      const row = this.find(key);
+      if (row) this.dropId(row.id);
+    }).immediate();
     this.ids.delete(this.cacheKey(key));
   }
 
