@@ -66,20 +66,21 @@ export function migrate(db: Db, name: string, migrations: readonly Migration[]):
 
 /**
  * Tells whether a database may have changed since the previous look: a row written by this connection moves
- * total_changes() (no read transaction, ~50 ns), a commit by another connection (another process, e.g. the CLI)
- * moves SQLite's data_version. Reading data_version opens a WAL read transaction (shared-memory locks, 3-10 µs
- * under load), so it is read at most once per `otherWritersMs`: another process's commit is seen within that time,
- * this process's own writes at once.
+ * total_changes() (no read transaction, ~50 ns); a commit by another connection (another process: a worker, the
+ * CLI) moves the stamp, by default SQLite's data_version, or a narrower counter a table keeps with triggers.
+ * Reading the stamp opens a WAL read transaction (shared-memory locks, 3-10 µs under load), so it is read at most
+ * once per `otherWritersMs` unless this connection wrote: another process's commit is seen within that time, this
+ * process's own writes at once.
  */
 export class DbChanges {
-  private readonly dataVersionStmt: Database.Statement<[], number>;
+  private readonly stampStmt: Database.Statement<[], number>;
   private readonly totalChangesStmt: Database.Statement<[], number>;
-  private dataVersion = -1;
+  private stamp = -1;
   private totalChanges = -1;
   private checkedAt = -Infinity;
 
-  constructor(db: Db, private readonly otherWritersMs: number) {
-    this.dataVersionStmt = db.prepare<[], number>('PRAGMA data_version').pluck();
+  constructor(db: Db, private readonly otherWritersMs: number, stampSql = 'PRAGMA data_version') {
+    this.stampStmt = db.prepare<[], number>(stampSql).pluck();
     this.totalChangesStmt = db.prepare<[], number>('SELECT total_changes()').pluck();
   }
 
@@ -88,10 +89,10 @@ export class DbChanges {
     const totalChanges = this.totalChangesStmt.get()!;
     const now = Date.now();
     if (totalChanges === this.totalChanges && now - this.checkedAt < this.otherWritersMs) return false;
-    const dataVersion = this.dataVersionStmt.get()!;
+    const stamp = this.stampStmt.get() ?? 0;
     this.checkedAt = now;
-    if (dataVersion === this.dataVersion && totalChanges === this.totalChanges) return false;
-    this.dataVersion = dataVersion;
+    if (stamp === this.stamp && totalChanges === this.totalChanges) return false;
+    this.stamp = stamp;
     this.totalChanges = totalChanges;
     return true;
   }

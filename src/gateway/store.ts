@@ -59,7 +59,10 @@ export interface GatewayStore {
   getRegistration(tenant: string, type: RegistrationType, name: string, provider: string): Promise<AppRegistration | undefined>;
   listRegistrations(tenant?: string): Promise<AppRegistration[]>;
   removeRegistration(tenant: string, type: RegistrationType, name: string, provider: string): Promise<boolean>;
-  /** Changes with every committed registration change of any process (a worker, the CLI); read per lookup. */
+  /**
+   * Changes with every committed registration change: at once for this process's, within REGISTRY_OTHER_WRITERS_MS
+   * for another process's (a worker, the CLI). Checked on every lookup.
+   */
   changeMarker(): Promise<number>;
 
   createSession(s: SessionRecord): Promise<void>;

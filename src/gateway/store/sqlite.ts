@@ -1,6 +1,6 @@
 /** GatewayStore on embedded SQLite (better-sqlite3); file gateway.db in the data directory. */
 import type { SqliteSync } from '../../core/config.js';
-import { openDatabase, type Db, type Migration } from '../../core/db.js';
+import { DbChanges, openDatabase, type Db, type Migration } from '../../core/db.js';
 import {
   DuplicateRegistration, type AppRegistration, type GatewayStore, type OAuthClientRecord, type OAuthGrantRecord,
   type RegistrationType, type SessionRecord,
@@ -64,13 +64,19 @@ const sessionOf = (r: SessionRow): SessionRecord => ({
   createdAt: r.created_at, lastSeenAt: r.last_seen_at,
 });
 
+/** A registration committed by another process (a second worker, `ironbridge app register`) is seen within 1 ms. */
+export const REGISTRY_OTHER_WRITERS_MS = 1;
+
 export class SqliteGatewayStore implements GatewayStore {
   private readonly db: Db;
   private readonly q;
+  private readonly registryChanges: DbChanges;
+  private registryEpoch = 0;
 
   constructor(options: { dataDir: string; sync: SqliteSync }) {
     this.db = openDatabase({ dataDir: options.dataDir, name: 'gateway', migrations: GATEWAY_MIGRATIONS, sync: options.sync });
     const db = this.db;
+    this.registryChanges = new DbChanges(db, REGISTRY_OTHER_WRITERS_MS, 'SELECT version FROM registry_version WHERE id = 1');
     this.q = {
       insertReg: db.prepare(`INSERT INTO registrations (tenant, type, name, provider, target, patterns, cache_control, csp,
         created_at) VALUES (@tenant, @type, @name, @provider, @target, @patterns, @cacheControl, @csp, @createdAt)`),
@@ -78,7 +84,6 @@ export class SqliteGatewayStore implements GatewayStore {
         'SELECT * FROM registrations WHERE tenant = ? AND type = ? AND name = ? AND provider = ?'),
       listAll: db.prepare<[], RegRow>('SELECT * FROM registrations ORDER BY tenant, type, name, provider'),
       listTenant: db.prepare<[string], RegRow>('SELECT * FROM registrations WHERE tenant = ? ORDER BY type, name, provider'),
-      registryVersion: db.prepare<[], number>('SELECT version FROM registry_version WHERE id = 1').pluck(),
       deleteReg: db.prepare('DELETE FROM registrations WHERE tenant = ? AND type = ? AND name = ? AND provider = ?'),
       insertSession: db.prepare(`INSERT INTO sessions (id_hash, region_hash, tenant, user_id, email, xsrf, created_at,
         last_seen_at) VALUES (@idHash, @regionHash, @tenant, @userId, @email, @xsrf, @createdAt, @lastSeenAt)`),
@@ -121,7 +126,8 @@ export class SqliteGatewayStore implements GatewayStore {
   }
 
   async changeMarker(): Promise<number> {
-    return this.q.registryVersion.get() ?? 0;
+    if (this.registryChanges.changed()) this.registryEpoch++;
+    return this.registryEpoch;
   }
 
   async createSession(s: SessionRecord): Promise<void> {
