@@ -55,7 +55,7 @@ export class Gateway {
   private readonly sockets = new Map<string, Set<WebSocket>>();
   /** Tenants seen to exist; tenants are never deleted, so a positive answer stays true. */
   private readonly knownTenants = new Set<string>();
-  private sweepTimer: NodeJS.Timeout | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
 
   constructor(private readonly d: GatewayDeps) {}
 
@@ -90,10 +90,11 @@ export class Gateway {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       this.upgrade(req, socket, head).catch((err: Error) => this.rawError(socket, err, req.url ?? '/', req.headers.accept));
     });
-    server.on('close', () => { if (this.sweepTimer) clearInterval(this.sweepTimer); });
+    server.on('close', () => { for (const t of this.timers) clearInterval(t); });
     const sweepMs = Math.max(100, Math.min(c.sessionIdleSeconds, c.sessionTtlSeconds) * 250);
-    this.sweepTimer = setInterval(() => void this.sweep(), sweepMs);
-    this.sweepTimer.unref();
+    // Open WebSockets follow their session within a second, also when another worker ended it (logout).
+    this.timers.push(setInterval(() => void this.closeEndedSockets(), Math.min(1000, sweepMs)).unref(),
+      setInterval(() => void this.d.sessions.sweep(), sweepMs).unref());
     return server;
   };
 
@@ -277,12 +278,11 @@ export class Gateway {
     this.sockets.delete(idHash);
   }
 
-  /** Closes WebSockets of sessions that expired and removes expired sessions from the store. */
-  private async sweep(): Promise<void> {
+  /** Closes the WebSockets of sessions that expired or ended (on this worker or another). */
+  private async closeEndedSockets(): Promise<void> {
     for (const idHash of [...this.sockets.keys()]) {
-      if (!(await this.d.sessions.isAlive(idHash))) this.closeSockets(idHash, 'the session expired');
+      if (!(await this.d.sessions.isAlive(idHash))) this.closeSockets(idHash, 'the session ended');
     }
-    await this.d.sessions.sweep();
   }
 
   private render(err: Error, url: string, accept: string | undefined) {

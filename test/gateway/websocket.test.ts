@@ -1,7 +1,7 @@
 /**
  * WebSocket proxying on web app hosts (seed 002 "WebSockets"): session-authenticated Upgrade forwarded with the
  * user's bearer token, Sec-WebSocket-Protocol in order, empty protocol header refused, 400 when the backend is
- * unreachable, southgate refused, close on logout and on session expiry, traffic keeps the session alive,
+ * unreachable, southgate refused, close on logout (also by another process) and on session expiry, traffic keeps the session alive,
  * server pings keep an idle socket inside the idle timeout.
  */
 import assert from 'node:assert/strict';
@@ -9,6 +9,8 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import WebSocket, { WebSocketServer } from 'ws';
+import { hash } from '../../src/gateway/sessions.js';
+import { SqliteGatewayStore } from '../../src/gateway/store/sqlite.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { decodeJwt, hostRequest, loginAs, registerOk, webHost } from './helpers.js';
 
@@ -165,5 +167,33 @@ describe('WebSocket proxy (idle timeout 700 ms, pings every 200 ms, session idle
     const page = await hostRequest(s.url, { host, path: '/page', headers: { cookie: b.cookie, 'x-requested-with': 'XMLHttpRequest' } });
     assert.notEqual(page.status, 401, 'the session outlived its idle time thanks to WebSocket traffic');
     assert.equal(await code, 1008);
+  });
+});
+
+describe('WebSocket proxy with the default session lifetimes', () => {
+  it('closes the socket within a second or two when another process ends the session (a second worker, the CLI)', async () => {
+    const s = await startServer({});
+    const backendServer = http.createServer();
+    const wss = new WebSocketServer({ server: backendServer });
+    await new Promise<void>((r) => backendServer.listen(0, '127.0.0.1', r));
+    try {
+      await registerOk(s, { name: 'live', target: `http://127.0.0.1:${(backendServer.address() as AddressInfo).port}`, patterns: ['/socket/**'] });
+      const host = webHost(s, 'live');
+      const b = await loginAs(s, host, 'other@example.com');
+      const ws = new WebSocket(`ws://127.0.0.1:${new URL(s.url).port}/socket/x`, { headers: { host, cookie: b.cookie } });
+      await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+      const code = new Promise<number>((r) => ws.once('close', (c) => r(c)));
+      const other = new SqliteGatewayStore({ dataDir: s.config.dataDir, sync: 'normal' });
+      const ended = Date.now();
+      await other.deleteSession(hash(b.session));
+      other.close();
+      assert.equal(await code, 1008);
+      assert.ok(Date.now() - ended < 2500, `closed after ${Date.now() - ended} ms`);
+    } finally {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      backendServer.close();
+      await s.close();
+    }
   });
 });
