@@ -4,6 +4,8 @@
  * only, always required) for registered public clients, consent with the tenant's user login on one page, and
  * refresh tokens that rotate on every use and never outlive the first one's 12 hours. Codes live 60 s and are
  * single use. Only hashes of codes and refresh tokens are stored.
+ * Each authorization is a grant family (RFC 9700 §4.14.2): presenting a used code or rotated-out refresh token
+ * again revokes the family.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
@@ -14,12 +16,11 @@ import { SCOPES } from '../core/scopes.js';
 import { GatewayErrors } from './errors.js';
 import { esc } from './login.js';
 import { hash, type Sessions, type UserDirectory } from './sessions.js';
-import type { GatewayStore, OAuthClientRecord } from './store.js';
+import type { GatewayStore, OAuthClientRecord, OAuthGrantRecord } from './store.js';
 
 const CODE_TTL_MS = 60_000;
 const CHALLENGE = /^[A-Za-z0-9_-]{43,128}$/;
 const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
-
 
 interface AuthorizeParams {
   client: OAuthClientRecord;
@@ -71,49 +72,79 @@ export class OAuthService {
     return { client, redirectUri, state: q['state'], challenge: q['code_challenge'], scope: q['scope'] };
   }
 
-  /** After login and consent: a single-use code bound to client, redirect URI and challenge. */
+  /** After login and consent: a single-use code bound to client, redirect URI and challenge, opening a grant family. */
   async issueCode(p: AuthorizeParams, userId: string): Promise<string> {
     const code = randomBytes(32).toString('base64url');
-    await this.store.saveGrant({ hash: hash(code), kind: 'code', clientId: p.client.clientId, tenant: p.client.tenant, userId,
-      scope: p.scope ?? '', redirectUri: p.redirectUri, codeChallenge: p.challenge, expiresAt: Date.now() + CODE_TTL_MS });
+    const now = Date.now();
+    const familyId = randomUUID();
+    await this.store.createFamily({ familyId, clientId: p.client.clientId, tenant: p.client.tenant, userId, createdAt: now,
+      expiresAt: now + CODE_TTL_MS, revokedAt: null });
+    await this.store.saveGrant({ hash: hash(code), kind: 'code', familyId, clientId: p.client.clientId, tenant: p.client.tenant,
+      userId, scope: p.scope ?? '', redirectUri: p.redirectUri, codeChallenge: p.challenge, expiresAt: now + CODE_TTL_MS });
     return withParams(p.redirectUri, { code, state: p.state });
   }
 
   async token(body: Fields) {
-    const grantType = body['grant_type'];
     const clientId = body['client_id'];
     if (!clientId) throw GatewayErrors.oauthClient({ reason: 'client_id is missing' });
     const client = await this.store.getOAuthClient(clientId);
     if (!client) throw GatewayErrors.oauthClient({ reason: 'client_id is unknown' });
-    if (grantType === 'authorization_code') {
-      const grant = body['code'] ? await this.store.consumeGrant(hash(body['code'])) : undefined;
-      if (!grant || grant.kind !== 'code' || grant.expiresAt <= Date.now()) throw GatewayErrors.oauthGrant({ reason: 'the code is unknown, used or expired' });
-      if (grant.clientId !== client.clientId) throw GatewayErrors.oauthGrant({ reason: 'the code was issued to another client' });
-      if (body['redirect_uri'] !== grant.redirectUri) throw GatewayErrors.oauthGrant({ reason: 'redirect_uri differs from the authorization request' });
-      const verifier = body['code_verifier'];
-      if (!verifier || !VERIFIER.test(verifier)) throw GatewayErrors.oauthGrant({ reason: 'code_verifier is missing or malformed' });
-      if (createHash('sha256').update(verifier).digest('base64url') !== grant.codeChallenge) {
-        throw GatewayErrors.oauthGrant({ reason: 'code_verifier does not match the code_challenge' });
-      }
-      return this.tokens(client, grant.userId, grant.scope, Date.now() + this.options.refreshTtlMs);
-    }
-    if (grantType === 'refresh_token') {
-      const grant = body['refresh_token'] ? await this.store.consumeGrant(hash(body['refresh_token'])) : undefined;
-      if (!grant || grant.kind !== 'refresh' || grant.expiresAt <= Date.now() || grant.clientId !== client.clientId) {
-        throw GatewayErrors.oauthGrant({ reason: 'the refresh token is unknown, used, expired or not this client\'s' });
-      }
-      return this.tokens(client, grant.userId, grant.scope, grant.expiresAt);
-    }
-    throw GatewayErrors.oauth({ reason: 'grant_type must be authorization_code or refresh_token' });
+    const grantType = body['grant_type'];
+    if (grantType === 'authorization_code') return this.exchangeCode(client, body);
+    if (grantType === 'refresh_token') return this.refresh(client, body);
+    if (!grantType) throw GatewayErrors.oauth({ reason: 'grant_type is missing' });
+    throw GatewayErrors.oauthGrantType({ grantType: grantType.slice(0, 100) });
   }
 
-  private async tokens(client: OAuthClientRecord, userId: string, scope: string, refreshExpiresAt: number) {
-    const wanted = scope.trim() ? scope.trim().split(/\s+/) : undefined;
-    const issued = await this.users.userToken(client.tenant, userId, { clientId: client.clientId, scopes: wanted });
+  private async exchangeCode(client: OAuthClientRecord, body: Fields) {
+    const now = Date.now();
+    const found = body['code'] ? await this.store.getGrant(hash(body['code'])) : undefined;
+    if (!found || found.kind !== 'code') throw GatewayErrors.oauthGrant({ reason: 'the code is unknown or expired' });
+    if (found.clientId !== client.clientId) throw GatewayErrors.oauthGrant({ reason: 'the code was issued to another client' });
+    const used = await this.store.useGrant(found.hash, now);
+    if (!used) throw GatewayErrors.oauthGrant({ reason: 'the code is unknown or expired' });
+    if (!used.firstUse) {
+      // RFC 6749 §4.1.2: a code used more than once is refused and what was issued from it revoked.
+      await this.store.revokeFamily(found.familyId, now);
+      throw GatewayErrors.oauthGrant({ reason: 'the code was already used; the refresh tokens issued from it are revoked' });
+    }
+    if (found.expiresAt <= now) throw GatewayErrors.oauthGrant({ reason: 'the code is unknown or expired' });
+    if (body['redirect_uri'] !== found.redirectUri) throw GatewayErrors.oauthGrant({ reason: 'redirect_uri differs from the authorization request' });
+    const verifier = body['code_verifier'];
+    if (!verifier || !VERIFIER.test(verifier)) throw GatewayErrors.oauthGrant({ reason: 'code_verifier is missing or malformed' });
+    if (createHash('sha256').update(verifier).digest('base64url') !== found.codeChallenge) {
+      throw GatewayErrors.oauthGrant({ reason: 'code_verifier does not match the code_challenge' });
+    }
+    const refreshExpiresAt = now + this.options.refreshTtlMs;
+    await this.store.extendFamily(found.familyId, refreshExpiresAt);
+    return this.tokens(client, found, refreshExpiresAt);
+  }
+
+  private async refresh(client: OAuthClientRecord, body: Fields) {
+    const now = Date.now();
+    const found = body['refresh_token'] ? await this.store.getGrant(hash(body['refresh_token'])) : undefined;
+    if (!found || found.kind !== 'refresh') throw GatewayErrors.oauthGrant({ reason: 'the refresh token is unknown or expired' });
+    if (found.clientId !== client.clientId) throw GatewayErrors.oauthGrant({ reason: 'the refresh token was issued to another client' });
+    const used = await this.store.useGrant(found.hash, now);
+    if (!used) throw GatewayErrors.oauthGrant({ reason: 'the refresh token is unknown or expired' });
+    if (!used.firstUse) {
+      // RFC 9700 §4.14.2: a rotated-out refresh token presented again has leaked; the whole family ends.
+      await this.store.revokeFamily(found.familyId, now);
+      throw GatewayErrors.oauthGrant({ reason: 'the refresh token was already used; every refresh token of this authorization is revoked' });
+    }
+    const family = await this.store.getFamily(found.familyId);
+    if (!family || family.revokedAt !== null) throw GatewayErrors.oauthGrant({ reason: 'the refresh token was revoked' });
+    if (found.expiresAt <= now) throw GatewayErrors.oauthGrant({ reason: 'the refresh token is unknown or expired' });
+    return this.tokens(client, found, found.expiresAt);
+  }
+
+  private async tokens(client: OAuthClientRecord, from: OAuthGrantRecord, refreshExpiresAt: number) {
+    const wanted = from.scope.trim() ? from.scope.trim().split(/\s+/) : undefined;
+    const issued = await this.users.userToken(client.tenant, from.userId, { clientId: client.clientId, scopes: wanted });
     if (!issued) throw GatewayErrors.oauthGrant({ reason: 'the user no longer exists' });
     const refresh = randomBytes(32).toString('base64url');
-    await this.store.saveGrant({ hash: hash(refresh), kind: 'refresh', clientId: client.clientId, tenant: client.tenant, userId,
-      scope, redirectUri: '', codeChallenge: '', expiresAt: refreshExpiresAt });
+    await this.store.saveGrant({ hash: hash(refresh), kind: 'refresh', familyId: from.familyId, clientId: client.clientId,
+      tenant: client.tenant, userId: from.userId, scope: from.scope, redirectUri: '', codeChallenge: '', expiresAt: refreshExpiresAt });
     return {
       access_token: issued.token, token_type: 'Bearer', expires_in: Math.round((issued.expiresAt - Date.now()) / 1000),
       refresh_token: refresh, refresh_expires_in: Math.round((refreshExpiresAt - Date.now()) / 1000), scope: issued.scopes.join(' '),
