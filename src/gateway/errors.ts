@@ -42,4 +42,6 @@ export const GatewayErrors = {
   oauthClient: defineError<'reason'>('ironbridge.gateway.oauthInvalidClient', 401, 'Invalid client: {reason}.', 'invalid_client'),
   oauthGrantType: defineError<'grantType'>('ironbridge.gateway.oauthUnsupportedGrantType', 400,
     'grant_type {grantType} is not supported: use authorization_code or refresh_token.', 'unsupported_grant_type'),
+  oauthBusy: defineError<'limit'>('ironbridge.gateway.oauthBusy', 429,
+    'Too many client secret checks in progress (limit {limit}); retry in a second.', 'temporarily_unavailable'),
 };

@@ -1,18 +1,21 @@
 /**
  * "Sign in with Ironbridge" for third-party web apps (seed 002 "Introduction": OAuth 2.0 authorization code
  * flow; restriction table: access tokens 30 min, refresh tokens 12 h): RFC 6749 §4.1 with PKCE (RFC 7636, S256
- * only, always required) for registered public clients, consent with the tenant's user login on one page, and
- * refresh tokens that rotate on every use and never outlive the first one's 12 hours. Codes live 60 s and are
- * single use. Only hashes of codes and refresh tokens are stored.
+ * only, always required), consent with the tenant's user login on one page, and refresh tokens that rotate on
+ * every use and never outlive the first one's 12 hours. Codes live 60 s and are single use. Only hashes of codes,
+ * refresh tokens and client secrets are stored.
  * Each authorization is a grant family (RFC 9700 §4.14.2): presenting a used code or rotated-out refresh token
- * again revokes the family.
+ * again revokes the family. Confidential clients authenticate with client_secret_basic or client_secret_post
+ * (RFC 6749 §2.3.1), public clients with client_id and PKCE alone.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { principal } from '../core/auth.js';
 import type { Config } from '../core/config.js';
+import type { AppError } from '../core/errors.js';
 import { SCOPES } from '../core/scopes.js';
+import { dummySecretHash, hashSecret, newSecret, verifySecret } from '../core/secrets.js';
 import { GatewayErrors } from './errors.js';
 import { esc } from './login.js';
 import { hash, type Sessions, type UserDirectory } from './sessions.js';
@@ -32,14 +35,47 @@ interface AuthorizeParams {
 
 type Fields = Record<string, string | undefined>;
 
+export interface OAuthOptions {
+  refreshTtlMs: number;
+  /** scrypt cost of client secret hashes (--secret-hash-cost). */
+  hashCost: number;
+  /** Secret checks running at once before 429 (--max-secret-checks). */
+  maxSecretChecks: number;
+}
+
+/** RFC 6749 §5.2: invalid_client is a 401 with a challenge for the scheme the client may use. */
+const invalidClient = (reason: string): AppError =>
+  GatewayErrors.oauthClient({ reason }).withHeader('www-authenticate', 'Basic realm="ironbridge", charset="UTF-8"');
+
+/** `Basic base64(client_id:client_secret)` with both parts form-encoded first (RFC 6749 §2.3.1). */
+function parseBasic(header: string): { clientId: string; secret: string } {
+  const m = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
+  if (!m?.[1]) throw invalidClient('the Authorization header must be "Basic base64(client_id:client_secret)"');
+  const decoded = Buffer.from(m[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) throw invalidClient('the Basic credentials have no "client_id:" part');
+  const unform = (v: string): string => {
+    try { return decodeURIComponent(v.replace(/\+/g, ' ')); } catch { return v; }
+  };
+  return { clientId: unform(decoded.slice(0, colon)), secret: unform(decoded.slice(colon + 1)) };
+}
+
+export interface RegisteredClient {
+  client: OAuthClientRecord;
+  /** Only for confidential clients, only now: the store keeps a slow hash. */
+  clientSecret: string | undefined;
+}
+
 export class OAuthService {
+  private secretChecks = 0;
+
   constructor(
     private readonly store: GatewayStore,
     private readonly users: UserDirectory,
-    private readonly options: { refreshTtlMs: number },
+    private readonly options: OAuthOptions,
   ) {}
 
-  async registerClient(tenant: string, name: string, redirectUris: string[]): Promise<OAuthClientRecord> {
+  async registerClient(tenant: string, name: string, redirectUris: string[], confidential = false): Promise<RegisteredClient> {
     if (!/^[\x20-\x7e]{1,100}$/.test(name)) throw GatewayErrors.invalidRegistration({ field: 'name', rule: 'must be 1-100 printable characters' });
     if (redirectUris.length === 0 || redirectUris.length > 10) throw GatewayErrors.invalidRegistration({ field: 'redirectUris', rule: 'needs 1-10 URIs' });
     redirectUris.forEach((u, i) => {
@@ -49,9 +85,11 @@ export class OAuthService {
         throw GatewayErrors.invalidRegistration({ field: `redirectUris[${i}]`, rule: 'must be an http(s) URL without a fragment (RFC 6749 §3.1.2)' });
       }
     });
-    const client = { clientId: `${tenant}-app-${randomUUID().slice(0, 8)}`, tenant, name, redirectUris, createdAt: Date.now() };
+    const clientSecret = confidential ? newSecret() : undefined;
+    const client = { clientId: `${tenant}-app-${randomUUID().slice(0, 8)}`, tenant, name, redirectUris,
+      secretHash: clientSecret === undefined ? null : await hashSecret(clientSecret, this.options.hashCost), createdAt: Date.now() };
     await this.store.createOAuthClient(client);
-    return client;
+    return { client, clientSecret };
   }
 
   /**
@@ -84,11 +122,49 @@ export class OAuthService {
     return withParams(p.redirectUri, { code, state: p.state });
   }
 
-  async token(body: Fields) {
-    const clientId = body['client_id'];
-    if (!clientId) throw GatewayErrors.oauthClient({ reason: 'client_id is missing' });
+  /**
+   * Client authentication at the token endpoint (RFC 6749 §2.3): a confidential client sends its
+   * secret in the Authorization header or the body (never both), a public client only its client_id.
+   */
+  async authenticateClient(body: Fields, authorization: string | undefined): Promise<OAuthClientRecord> {
+    let clientId = body['client_id'];
+    let secret = body['client_secret'];
+    if (authorization !== undefined) {
+      if (secret !== undefined) {
+        throw GatewayErrors.oauth({ reason: 'client credentials were sent both in the Authorization header and as client_secret; use one method (RFC 6749 §2.3)' });
+      }
+      const basic = parseBasic(authorization);
+      if (clientId !== undefined && clientId !== basic.clientId) {
+        throw GatewayErrors.oauth({ reason: 'client_id differs from the client of the Authorization header' });
+      }
+      clientId = basic.clientId;
+      secret = basic.secret;
+    }
+    if (!clientId) throw invalidClient('client_id is missing');
     const client = await this.store.getOAuthClient(clientId);
-    if (!client) throw GatewayErrors.oauthClient({ reason: 'client_id is unknown' });
+    if (!secret) {
+      if (!client) throw invalidClient('client_id is unknown');
+      if (client.secretHash !== null) {
+        throw invalidClient('this client is confidential: authenticate with client_secret_basic or client_secret_post');
+      }
+      return client;
+    }
+    if (client && client.secretHash === null) throw invalidClient('this client is public: it has no secret and authenticates with PKCE alone');
+    const limit = this.options.maxSecretChecks;
+    if (this.secretChecks >= limit) throw GatewayErrors.oauthBusy({ limit }).withHeader('retry-after', '1');
+    this.secretChecks++;
+    try {
+      // An unknown client is checked against a hash of the same cost, so timing does not tell it from a wrong secret.
+      const ok = await verifySecret(secret, client?.secretHash ?? dummySecretHash(this.options.hashCost));
+      if (!client || !ok) throw invalidClient('client_id is unknown or the client secret is wrong');
+      return client;
+    } finally {
+      this.secretChecks--;
+    }
+  }
+
+  async token(body: Fields, authorization?: string) {
+    const client = await this.authenticateClient(body, authorization);
     const grantType = body['grant_type'];
     if (grantType === 'authorization_code') return this.exchangeCode(client, body);
     if (grantType === 'refresh_token') return this.refresh(client, body);
@@ -152,6 +228,16 @@ export class OAuthService {
   }
 }
 
+/** The registration answer; the secret appears here once and nowhere else. */
+export function publicOAuthClient({ client, clientSecret }: RegisteredClient) {
+  return {
+    clientId: client.clientId, name: client.name, redirectUris: client.redirectUris, confidential: client.secretHash !== null,
+    ...(clientSecret === undefined ? {} : { clientSecret }),
+    tokenEndpointAuthMethods: client.secretHash === null ? ['none'] : ['client_secret_basic', 'client_secret_post'],
+    authorizationEndpoint: '/oauth/webapp/authorize', tokenEndpoint: '/oauth/webapp/token',
+  };
+}
+
 function withParams(uri: string, params: Record<string, string | undefined>): string {
   const u = new URL(uri);
   for (const [k, v] of Object.entries(params)) if (v !== undefined) u.searchParams.set(k, v);
@@ -213,18 +299,18 @@ export async function oauthRoutes(app: FastifyInstance, deps: { oauth: OAuthServ
 
   app.post('/oauth/webapp/token', { config: { public: true }, bodyLimit: 64 * 1024 }, async (req, reply) => {
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-    return oauth.token(fieldsOf(req.body));
+    return oauth.token(fieldsOf(req.body), req.headers.authorization);
   });
 
   app.post('/api/gatewayregistry/v1/oauthclients', {
     config: { scope: SCOPES.registryWrite },
     schema: { body: { type: 'object', required: ['name', 'redirectUris'], additionalProperties: false, properties: {
       name: { type: 'string', maxLength: 100 }, redirectUris: { type: 'array', items: { type: 'string', maxLength: 2000 }, maxItems: 10 },
+      confidential: { type: 'boolean' },
     } } },
   }, async (req, reply) => {
-    const body = req.body as { name: string; redirectUris: string[] };
-    const c = await oauth.registerClient(principal(req).tenant, body.name, body.redirectUris);
-    return reply.code(201).send({ clientId: c.clientId, name: c.name, redirectUris: c.redirectUris,
-      authorizationEndpoint: '/oauth/webapp/authorize', tokenEndpoint: '/oauth/webapp/token' });
+    const body = req.body as { name: string; redirectUris: string[]; confidential?: boolean };
+    const registered = await oauth.registerClient(principal(req).tenant, body.name, body.redirectUris, body.confidential ?? false);
+    return reply.code(201).send(publicOAuthClient(registered));
   });
 }

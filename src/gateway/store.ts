@@ -36,6 +36,8 @@ export interface OAuthClientRecord {
   tenant: string;
   name: string;
   redirectUris: string[];
+  /** Slow hash (core/secrets.ts) of a confidential client's secret; null for a public (PKCE-only) client. */
+  secretHash: string | null;
   createdAt: number;
 }
 

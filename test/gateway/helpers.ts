@@ -124,16 +124,22 @@ export const formHeaders = { 'content-type': 'application/x-www-form-urlencoded'
 
 export interface OAuthApp {
   clientId: string;
+  clientSecret?: string;
   redirectUri: string;
 }
 
 /** Registers an OAuth client through the REST API (201 expected). */
-export async function registerOAuthClient(s: TestServer, name = 'Acme Dashboard'): Promise<OAuthApp> {
+export async function registerOAuthClient(s: TestServer, confidential = false, name = 'Acme Dashboard'): Promise<OAuthApp> {
   const redirectUri = 'http://app.example.com/callback';
-  const res = await s.api('/api/gatewayregistry/v1/oauthclients', { method: 'POST', body: JSON.stringify({ name, redirectUris: [redirectUri] }) });
+  const res = await s.api('/api/gatewayregistry/v1/oauthclients', { method: 'POST', body: JSON.stringify({ name, redirectUris: [redirectUri], confidential }) });
   if (res.status !== 201) throw new Error(`OAuth client registration failed: ${res.status} ${await res.text()}`);
-  return { clientId: ((await res.json()) as { clientId: string }).clientId, redirectUri };
+  const body = (await res.json()) as { clientId: string; clientSecret?: string };
+  return { clientId: body.clientId, clientSecret: body.clientSecret, redirectUri };
 }
+
+/** `Basic` credentials with both parts form-encoded first (RFC 6749 §2.3.1). */
+export const basicAuth = (id: string, secret: string): string =>
+  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
 /** Logs the (existing) user in on the consent page and approves; returns the code and the PKCE verifier. */
 export async function authorizeCode(s: TestServer, app: OAuthApp, email: string, password = 'correct-horse-battery'):

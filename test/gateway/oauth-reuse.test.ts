@@ -31,7 +31,7 @@ describe('OAuth grant families: reuse detection', () => {
     s = await startServer();
     await s.platform.identity.service.addUser(s.tenant, EMAIL, 'correct-horse-battery', 'user');
     app = await registerOAuthClient(s);
-    other = await registerOAuthClient(s, 'Other App');
+    other = await registerOAuthClient(s, false, 'Other App');
   });
   after(() => s.close());
 
@@ -166,7 +166,7 @@ describe('OAuth grant families: sweeping', () => {
 });
 
 describe('OAuth grant families: upgrade of a gateway store without them', () => {
-  it('migration 2 keeps clients and refresh tokens stored before it; they rotate and are reuse-checked', async () => {
+  it('migrations 2 and 3 keep clients and refresh tokens stored before them; they rotate and are reuse-checked', async () => {
     const dataDir = tempDir();
     const config = loadConfig({ port: 0, dataDir, logLevel: 'silent', secretHashCost: 10 }, {});
     const setup = await createPlatform(config, { logger: createLogger('silent') });
@@ -193,6 +193,9 @@ describe('OAuth grant families: upgrade of a gateway store without them', () => 
       assert.ok(t.refresh_expires_in <= 3600, 'the stored end carries over');
       assert.equal((await oauthError(await post('legacy-refresh-token'))).error, 'invalid_grant');
       assert.match((await oauthError(await post(t.refresh_token))).description, /revoked/, 'the migrated token founded a family');
+      const withSecret = await fetch(`${url}/oauth/webapp/token`, { method: 'POST', headers: formHeaders,
+        body: form({ grant_type: 'refresh_token', client_id: clientId, client_secret: 'guessed', refresh_token: 'x' }) });
+      assert.match((await oauthError(withSecret)).description, /this client is public/, 'clients stored before migration 3 are public');
     } finally {
       await platform.close();
       fs.rmSync(dataDir, { recursive: true, force: true });

@@ -52,6 +52,11 @@ export const GATEWAY_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX oauth_grants_family ON oauth_grants (family_id);
     `,
   },
+  {
+    version: 3,
+    description: 'confidential oauth clients: slow hash of the client secret, NULL for public clients',
+    up: 'ALTER TABLE oauth_clients ADD COLUMN secret_hash TEXT;',
+  },
 ];
 
 interface RegRow {
@@ -63,7 +68,7 @@ interface SessionRow {
   created_at: number; last_seen_at: number;
 }
 interface ClientRow {
-  client_id: string; tenant: string; name: string; redirect_uris: string; created_at: number;
+  client_id: string; tenant: string; name: string; redirect_uris: string; secret_hash: string | null; created_at: number;
 }
 interface FamilyRow {
   family_id: string; client_id: string; tenant: string; user_id: string; created_at: number; expires_at: number;
@@ -84,7 +89,7 @@ const sessionOf = (r: SessionRow): SessionRecord => ({
 });
 const clientOf = (r: ClientRow): OAuthClientRecord => ({
   clientId: r.client_id, tenant: r.tenant, name: r.name, redirectUris: JSON.parse(r.redirect_uris) as string[],
-  createdAt: r.created_at,
+  secretHash: r.secret_hash, createdAt: r.created_at,
 });
 const familyOf = (r: FamilyRow): OAuthFamilyRecord => ({
   familyId: r.family_id, clientId: r.client_id, tenant: r.tenant, userId: r.user_id, createdAt: r.created_at,
@@ -117,8 +122,8 @@ export class SqliteGatewayStore implements GatewayStore {
       touch: db.prepare('UPDATE sessions SET last_seen_at = MAX(last_seen_at, ?) WHERE id_hash = ?'),
       deleteSession: db.prepare('DELETE FROM sessions WHERE id_hash = ?'),
       sweep: db.prepare('DELETE FROM sessions WHERE created_at < ? OR last_seen_at < ?'),
-      insertClient: db.prepare(`INSERT INTO oauth_clients (client_id, tenant, name, redirect_uris, created_at)
-        VALUES (?, ?, ?, ?, ?)`),
+      insertClient: db.prepare(`INSERT INTO oauth_clients (client_id, tenant, name, redirect_uris, secret_hash, created_at)
+        VALUES (?, ?, ?, ?, ?, ?)`),
       getClient: db.prepare<[string], ClientRow>('SELECT * FROM oauth_clients WHERE client_id = ?'),
       insertFamily: db.prepare(`INSERT INTO oauth_families (family_id, client_id, tenant, user_id, created_at, expires_at,
         revoked_at) VALUES (@familyId, @clientId, @tenant, @userId, @createdAt, @expiresAt, @revokedAt)`),
@@ -184,7 +189,7 @@ export class SqliteGatewayStore implements GatewayStore {
   }
 
   async createOAuthClient(c: OAuthClientRecord): Promise<void> {
-    this.q.insertClient.run(c.clientId, c.tenant, c.name, JSON.stringify(c.redirectUris), c.createdAt);
+    this.q.insertClient.run(c.clientId, c.tenant, c.name, JSON.stringify(c.redirectUris), c.secretHash, c.createdAt);
   }
 
   async getOAuthClient(clientId: string): Promise<OAuthClientRecord | undefined> {
