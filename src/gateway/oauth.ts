@@ -6,7 +6,7 @@
  * refresh tokens and client secrets are stored.
  * Each authorization is a grant family (RFC 9700 §4.14.2): presenting a used code or rotated-out refresh token
  * again revokes the family. Confidential clients authenticate with client_secret_basic or client_secret_post
- * (RFC 6749 §2.3.1), public clients with client_id and PKCE alone.
+ * (RFC 6749 §2.3.1), public clients with client_id and PKCE alone. Refresh tokens are revocable (RFC 7009).
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
@@ -123,7 +123,7 @@ export class OAuthService {
   }
 
   /**
-   * Client authentication at the token endpoint (RFC 6749 §2.3): a confidential client sends its
+   * Client authentication at the token and revocation endpoints (RFC 6749 §2.3): a confidential client sends its
    * secret in the Authorization header or the body (never both), a public client only its client_id.
    */
   async authenticateClient(body: Fields, authorization: string | undefined): Promise<OAuthClientRecord> {
@@ -214,6 +214,17 @@ export class OAuthService {
     return this.tokens(client, found, found.expiresAt);
   }
 
+  /** RFC 7009 §2: revokes the family of a refresh token of this client; an unknown token is not an error. */
+  async revoke(body: Fields, authorization?: string): Promise<void> {
+    const client = await this.authenticateClient(body, authorization);
+    const token = body['token'];
+    if (!token) throw GatewayErrors.oauth({ reason: 'token is missing (RFC 7009 §2.1)' });
+    const found = await this.store.getGrant(hash(token));
+    if (!found || found.kind !== 'refresh') return;
+    if (found.clientId !== client.clientId) throw GatewayErrors.oauthGrant({ reason: 'the token was issued to another client' });
+    await this.store.revokeFamily(found.familyId, Date.now());
+  }
+
   private async tokens(client: OAuthClientRecord, from: OAuthGrantRecord, refreshExpiresAt: number) {
     const wanted = from.scope.trim() ? from.scope.trim().split(/\s+/) : undefined;
     const issued = await this.users.userToken(client.tenant, from.userId, { clientId: client.clientId, scopes: wanted });
@@ -234,7 +245,7 @@ export function publicOAuthClient({ client, clientSecret }: RegisteredClient) {
     clientId: client.clientId, name: client.name, redirectUris: client.redirectUris, confidential: client.secretHash !== null,
     ...(clientSecret === undefined ? {} : { clientSecret }),
     tokenEndpointAuthMethods: client.secretHash === null ? ['none'] : ['client_secret_basic', 'client_secret_post'],
-    authorizationEndpoint: '/oauth/webapp/authorize', tokenEndpoint: '/oauth/webapp/token',
+    authorizationEndpoint: '/oauth/webapp/authorize', tokenEndpoint: '/oauth/webapp/token', revocationEndpoint: '/oauth/webapp/revoke',
   };
 }
 
@@ -300,6 +311,13 @@ export async function oauthRoutes(app: FastifyInstance, deps: { oauth: OAuthServ
   app.post('/oauth/webapp/token', { config: { public: true }, bodyLimit: 64 * 1024 }, async (req, reply) => {
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     return oauth.token(fieldsOf(req.body), req.headers.authorization);
+  });
+
+  // RFC 7009 §2.2: 200 with an empty body, also for tokens that are unknown, expired or already revoked.
+  app.post('/oauth/webapp/revoke', { config: { public: true }, bodyLimit: 64 * 1024 }, async (req, reply) => {
+    reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+    await oauth.revoke(fieldsOf(req.body), req.headers.authorization);
+    return reply.code(200).send();
   });
 
   app.post('/api/gatewayregistry/v1/oauthclients', {

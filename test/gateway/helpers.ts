@@ -155,8 +155,8 @@ export async function authorizeCode(s: TestServer, app: OAuthApp, email: string,
   return { code, verifier };
 }
 
-/** POSTs a form to the token endpoint of the web app flow. */
-export const oauthPost = (s: TestServer, endpoint: 'token', body: Record<string, string>, headers: Record<string, string> = {}) =>
+/** POSTs a form to an OAuth endpoint of the web app flow (token or revoke). */
+export const oauthPost = (s: TestServer, endpoint: 'token' | 'revoke', body: Record<string, string>, headers: Record<string, string> = {}) =>
   fetch(`${s.url}/oauth/webapp/${endpoint}`, { method: 'POST', headers: { ...formHeaders, ...headers }, body: form(body) });
 
 export interface OAuthTokens {

@@ -1,6 +1,6 @@
 /**
  * Confidential OAuth clients of the web app flow (client_secret_basic and client_secret_post, RFC 6749 §2.3.1)
- * beside public PKCE-only ones.
+ * beside public PKCE-only ones; and the revocation endpoint (RFC 7009).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -41,10 +41,11 @@ describe('OAuth confidential clients', () => {
     const res = await s.api('/api/gatewayregistry/v1/oauthclients', { method: 'POST',
       body: JSON.stringify({ name: 'Shown Once', redirectUris: ['https://shown.example.com/cb'], confidential: true }) });
     assert.equal(res.status, 201);
-    const body = await res.json() as { clientId: string; clientSecret: string; confidential: boolean; tokenEndpointAuthMethods: string[] };
+    const body = await res.json() as { clientId: string; clientSecret: string; confidential: boolean; tokenEndpointAuthMethods: string[]; revocationEndpoint: string };
     assert.equal(body.confidential, true);
     assert.match(body.clientSecret, /^[A-Za-z0-9_-]{43}$/);
     assert.deepEqual(body.tokenEndpointAuthMethods, ['client_secret_basic', 'client_secret_post']);
+    assert.equal(body.revocationEndpoint, '/oauth/webapp/revoke');
     const stored = (await s.platform.gateway.store.getOAuthClient(body.clientId))!;
     assert.match(stored.secretHash!, /^scrypt\$10\$/);
     assert.ok(!stored.secretHash!.includes(body.clientSecret));
@@ -127,6 +128,90 @@ describe('OAuth confidential clients', () => {
     assert.equal(ok.status, 200);
     const noVerifier = await oauthPost(s, 'token', { ...(await codeBody(secretApp)), code_verifier: '', client_id: secretApp.clientId, client_secret: secretApp.clientSecret! });
     assert.match((await oauthError(noVerifier)).description, /code_verifier is missing/, 'a secret does not replace PKCE');
+  });
+});
+
+describe('OAuth token revocation (RFC 7009)', () => {
+  let s: TestServer;
+  let app: OAuthApp;
+  let secretApp: OAuthApp;
+
+  before(async () => {
+    s = await startServer();
+    await s.platform.identity.service.addUser(s.tenant, EMAIL, 'correct-horse-battery', 'user');
+    app = await registerOAuthClient(s);
+    secretApp = await registerOAuthClient(s, true, 'Backend App');
+  });
+  after(() => s.close());
+
+  const tokensFor = async (a: OAuthApp, creds: Record<string, string> = { client_id: a.clientId }) => {
+    const { code, verifier } = await authorizeCode(s, a, EMAIL);
+    const res = await oauthPost(s, 'token', { grant_type: 'authorization_code', code, redirect_uri: a.redirectUri, code_verifier: verifier, ...creds });
+    assert.equal(res.status, 200);
+    return res.json() as Promise<OAuthTokens>;
+  };
+  const refresh = (refreshToken: string) => oauthPost(s, 'token', { grant_type: 'refresh_token', client_id: app.clientId, refresh_token: refreshToken });
+
+  it('revoking a refresh token answers 200 with no body and ends its family', async () => {
+    const t1 = await tokensFor(app);
+    const t2 = await (await refresh(t1.refresh_token)).json() as OAuthTokens;
+    const res = await oauthPost(s, 'revoke', { token: t2.refresh_token, token_type_hint: 'refresh_token', client_id: app.clientId });
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), '');
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    const after = await oauthError(await refresh(t2.refresh_token));
+    assert.deepEqual([after.status, after.error], [400, 'invalid_grant']);
+    assert.match(after.description, /revoked/);
+  });
+
+  it('revoking a rotated-out refresh token ends the family too', async () => {
+    const t1 = await tokensFor(app);
+    const t2 = await (await refresh(t1.refresh_token)).json() as OAuthTokens;
+    assert.equal((await oauthPost(s, 'revoke', { token: t1.refresh_token, client_id: app.clientId })).status, 200);
+    assert.equal((await refresh(t2.refresh_token)).status, 400);
+  });
+
+  it('unknown, already revoked and access tokens answer 200 and change nothing else', async () => {
+    const t = await tokensFor(app);
+    for (const token of ['no-such-token', t.access_token]) {
+      const res = await oauthPost(s, 'revoke', { token, client_id: app.clientId });
+      assert.equal(res.status, 200, token);
+    }
+    assert.equal((await oauthPost(s, 'revoke', { token: 'x', token_type_hint: 'something_else', client_id: app.clientId })).status, 200,
+      'an unknown hint is ignored (RFC 7009 §2.1)');
+    const rotated = await refresh(t.refresh_token);
+    assert.equal(rotated.status, 200, 'revoking other tokens left this family alone');
+    const t2 = await rotated.json() as OAuthTokens;
+    assert.equal((await oauthPost(s, 'revoke', { token: t2.refresh_token, client_id: app.clientId })).status, 200);
+    assert.equal((await oauthPost(s, 'revoke', { token: t2.refresh_token, client_id: app.clientId })).status, 200, 'revoking twice is fine');
+  });
+
+  it('refuses a missing token, another client\'s token, and unauthenticated confidential clients', async () => {
+    const missing = await oauthError(await oauthPost(s, 'revoke', { client_id: app.clientId }));
+    assert.deepEqual([missing.status, missing.error], [400, 'invalid_request']);
+    assert.match(missing.description, /token is missing/);
+
+    const creds = { client_id: secretApp.clientId, client_secret: secretApp.clientSecret! };
+    const t = await tokensFor(secretApp, creds);
+    const foreign = await oauthError(await oauthPost(s, 'revoke', { token: t.refresh_token, client_id: app.clientId }));
+    assert.deepEqual([foreign.status, foreign.error], [400, 'invalid_grant']);
+    assert.match(foreign.description, /issued to another client/);
+
+    const noSecret = await oauthPost(s, 'revoke', { token: t.refresh_token, client_id: secretApp.clientId });
+    assert.equal(noSecret.status, 401);
+    assert.match(noSecret.headers.get('www-authenticate') ?? '', /^Basic /);
+    assert.equal((await oauthError(noSecret)).error, 'invalid_client');
+    const wrong = await oauthPost(s, 'revoke', { token: t.refresh_token }, { authorization: basicAuth(secretApp.clientId, 'wrong') });
+    assert.equal(wrong.status, 401);
+    const unknownClient = await oauthPost(s, 'revoke', { token: t.refresh_token, client_id: 'nobody' });
+    assert.equal(unknownClient.status, 401);
+
+    const still = await oauthPost(s, 'token', { grant_type: 'refresh_token', refresh_token: t.refresh_token, ...creds });
+    assert.equal(still.status, 200, 'refused revocations changed nothing');
+    const t2 = await still.json() as OAuthTokens;
+    const ok = await oauthPost(s, 'revoke', { token: t2.refresh_token }, { authorization: basicAuth(secretApp.clientId, secretApp.clientSecret!) });
+    assert.equal(ok.status, 200);
+    assert.equal((await oauthPost(s, 'token', { grant_type: 'refresh_token', refresh_token: t2.refresh_token, ...creds })).status, 400);
   });
 });
 
