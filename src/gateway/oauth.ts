@@ -239,7 +239,7 @@ export class OAuthService {
   }
 }
 
-/** The registration answer; the secret appears here once and nowhere else. */
+/** The registration answer of REST and CLI; the secret appears here once and nowhere else. */
 export function publicOAuthClient({ client, clientSecret }: RegisteredClient) {
   return {
     clientId: client.clientId, name: client.name, redirectUris: client.redirectUris, confidential: client.secretHash !== null,

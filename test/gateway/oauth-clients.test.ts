@@ -1,11 +1,11 @@
 /**
  * Confidential OAuth clients of the web app flow (client_secret_basic and client_secret_post, RFC 6749 §2.3.1)
- * beside public PKCE-only ones; and the revocation endpoint (RFC 7009).
+ * beside public PKCE-only ones, registered over REST and the CLI; and the revocation endpoint (RFC 7009).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { verifySecret } from '../../src/core/secrets.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { runCli, startServer, type TestServer } from '../helpers/server.js';
 import {
   authorizeCode, basicAuth, oauthError, oauthPost, registerOAuthClient, type OAuthApp, type OAuthTokens,
 } from './helpers.js';
@@ -128,6 +128,25 @@ describe('OAuth confidential clients', () => {
     assert.equal(ok.status, 200);
     const noVerifier = await oauthPost(s, 'token', { ...(await codeBody(secretApp)), code_verifier: '', client_id: secretApp.clientId, client_secret: secretApp.clientSecret! });
     assert.match((await oauthError(noVerifier)).description, /code_verifier is missing/, 'a secret does not replace PKCE');
+  });
+
+  it('the CLI registers clients like REST: the secret is printed once and works at the token endpoint', async () => {
+    const cli = (args: string[]) => runCli(['app', 'oauth-client', 'register', '--data-dir', s.config.dataDir, '--tenant', s.tenant, ...args]);
+    const res = await cli(['--name', 'CLI App', '--redirect-uri', 'http://app.example.com/callback', '--redirect-uri', 'http://app.example.com/other', '--confidential', '--json']);
+    assert.equal(res.code, 0, res.stderr);
+    const c = JSON.parse(res.stdout) as { clientId: string; clientSecret: string; confidential: boolean; redirectUris: string[] };
+    assert.equal(c.confidential, true);
+    assert.deepEqual(c.redirectUris, ['http://app.example.com/callback', 'http://app.example.com/other']);
+    const app = { clientId: c.clientId, clientSecret: c.clientSecret, redirectUri: 'http://app.example.com/callback' };
+    const t = await oauthPost(s, 'token', await codeBody(app), { authorization: basicAuth(c.clientId, c.clientSecret) });
+    assert.equal(t.status, 200);
+
+    const human = await cli(['--name', 'CLI SPA', '--redirect-uri', 'http://app.example.com/callback']);
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(human.stdout, /clientId {6}\S+-app-\S+\n\(public client: no secret, PKCE S256 required\)/);
+    const bad = await cli(['--name', 'Bad', '--redirect-uri', 'ftp://app.example.com/cb']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /redirectUris\[0\] is invalid: must be an http\(s\) URL/);
   });
 });
 
