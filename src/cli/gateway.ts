@@ -1,8 +1,10 @@
 /**
  * `ironbridge app register|list|remove`: the Gateway Registry from the command line. It writes the same store
  * the server reads; a running server (every worker) sees the change on its next lookup.
+ * `ironbridge app oauth-client register`: an OAuth client of a third-party web app, as POST …/oauthclients does.
  */
 import { Command, Option } from 'commander';
+import { publicOAuthClient } from '../gateway/oauth.js';
 import { publicRegistration } from '../gateway/routes.js';
 import type { Platform } from '../platform/platform.js';
 
@@ -75,5 +77,22 @@ export function registerAppCommands(program: Command, h: CliHelpers): void {
       h.print(opts, { removed: true, name: opts.name, provider: opts.provider ?? null, type: opts.type },
         () => `${opts.type} ${opts.name}${opts.provider ? `-${opts.provider}` : ''} removed`);
     });
-}
 
+  const oauthClient = app.command('oauth-client').description('manage OAuth clients of third-party web apps ("sign in with Ironbridge")');
+  common(oauthClient.command('register')
+    .description('register an OAuth client; a confidential client\'s secret is printed only now (example: ironbridge app oauth-client register --tenant acme --name "Acme Dashboard" --redirect-uri https://dash.acme.com/callback --confidential)')
+    .requiredOption('--name <name>', 'name shown on the consent page (1-100 printable characters)')
+    .requiredOption('--redirect-uri <uri>', 'absolute http(s) redirect URI without fragment (repeatable, 1-10)', collect)
+    .option('--confidential', 'give the client a secret for client_secret_basic/client_secret_post; without it the client is public (PKCE alone)'))
+    .action(async (opts: AppOptions & { name: string; redirectUri: string[]; confidential?: boolean }) => {
+      const c = await h.withPlatform(opts, async (p, tenant) => {
+        await requireTenant(p, tenant);
+        return publicOAuthClient(await p.gateway.oauth.registerClient(tenant, opts.name, opts.redirectUri, opts.confidential ?? false));
+      });
+      h.print(opts, c, () => [
+        `clientId      ${c.clientId}`,
+        ...(c.clientSecret === undefined ? ['(public client: no secret, PKCE S256 required)']
+          : [`clientSecret  ${c.clientSecret}`, '(the secret is not shown again)']),
+      ].join('\n'));
+    });
+}

@@ -1,4 +1,4 @@
-/** Error catalogue entries of the gateway: routing, request limits, registry, sessions and CSRF (seed 002). */
+/** Error catalogue entries of the gateway: routing, request limits, registry, sessions, CSRF and OAuth (seed 002). */
 import { defineError } from '../core/errors.js';
 
 export const GatewayErrors = {
@@ -40,4 +40,8 @@ export const GatewayErrors = {
   oauth: defineError<'reason'>('ironbridge.gateway.oauthInvalidRequest', 400, 'Invalid authorization request: {reason}.', 'invalid_request'),
   oauthGrant: defineError<'reason'>('ironbridge.gateway.oauthInvalidGrant', 400, 'Invalid grant: {reason}.', 'invalid_grant'),
   oauthClient: defineError<'reason'>('ironbridge.gateway.oauthInvalidClient', 401, 'Invalid client: {reason}.', 'invalid_client'),
+  oauthGrantType: defineError<'grantType'>('ironbridge.gateway.oauthUnsupportedGrantType', 400,
+    'grant_type {grantType} is not supported: use authorization_code or refresh_token.', 'unsupported_grant_type'),
+  oauthBusy: defineError<'limit'>('ironbridge.gateway.oauthBusy', 429,
+    'Too many client secret checks in progress (limit {limit}); retry in a second.', 'temporarily_unavailable'),
 };

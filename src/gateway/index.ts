@@ -1,4 +1,4 @@
-/** The gateway context as the platform composes it: store, registry, sessions, greylist, the layer and routes. */
+/** The gateway context as the platform composes it: store, registry, sessions, greylist, OAuth, the layer and routes. */
 import type { FastifyInstance, FastifyServerFactory } from 'fastify';
 import type { Logger } from 'pino';
 import type { TokenVerifier } from '../core/auth.js';
@@ -18,6 +18,7 @@ export interface GatewayContext {
   registry: Registry;
   sessions: Sessions;
   greylist: Greylist;
+  oauth: OAuthService;
   layer: Gateway;
   /** Pass to createHttp: the node:http server with the gateway in front of fastify. */
   serverFactory: FastifyServerFactory;
@@ -39,10 +40,11 @@ export function createGateway(config: Config, deps: GatewayDependencies): Gatewa
     slowMs: config.gatewaySlowResponseMs, greylistMs: config.gatewayGreylistMs, mode: config.gatewaySlowMode,
     loadPercent: config.gatewaySlowLoadPercent, maxConnections: config.gatewayMaxConnections,
   });
-  const oauth = new OAuthService(store, deps.users, { refreshTtlMs: config.refreshTokenTtlSeconds * 1000 });
+  const oauth = new OAuthService(store, deps.users, { refreshTtlMs: config.refreshTokenTtlSeconds * 1000,
+    hashCost: config.secretHashCost, maxSecretChecks: config.maxConcurrentSecretChecks });
   const layer = new Gateway({ config, logger: deps.logger, verifier: deps.verifier, users: deps.users, registry, sessions, greylist });
   return {
-    name: 'gateway', store, registry, sessions, greylist, layer,
+    name: 'gateway', store, registry, sessions, greylist, oauth, layer,
     serverFactory: ((handler) => layer.serverFactory(handler as never)) as FastifyServerFactory,
     async routes(app) {
       await gatewayRoutes(app, { registry, greylist, config });

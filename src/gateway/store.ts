@@ -36,13 +36,30 @@ export interface OAuthClientRecord {
   tenant: string;
   name: string;
   redirectUris: string[];
+  /** Slow hash (core/secrets.ts) of a confidential client's secret; null for a public (PKCE-only) client. */
+  secretHash: string | null;
   createdAt: number;
+}
+
+/**
+ * One authorization (RFC 9700 §4.14.2 "grant family"): its code and every refresh token rotated from it. It lives
+ * as long as anything issued in it can be presented: the code's 60 s, then the first refresh token's lifetime.
+ */
+export interface OAuthFamilyRecord {
+  familyId: string;
+  clientId: string;
+  tenant: string;
+  userId: string;
+  createdAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
 }
 
 export interface OAuthGrantRecord {
   /** sha256 of the code or refresh token. */
   hash: string;
   kind: 'code' | 'refresh';
+  familyId: string;
   clientId: string;
   tenant: string;
   userId: string;
@@ -50,6 +67,8 @@ export interface OAuthGrantRecord {
   redirectUri: string;
   codeChallenge: string;
   expiresAt: number;
+  /** When it was first presented; a used code or refresh token is kept to recognise its replay. */
+  usedAt: number | null;
 }
 
 export class DuplicateRegistration extends Error {}
@@ -73,9 +92,20 @@ export interface GatewayStore {
 
   createOAuthClient(c: OAuthClientRecord): Promise<void>;
   getOAuthClient(clientId: string): Promise<OAuthClientRecord | undefined>;
-  saveGrant(g: OAuthGrantRecord): Promise<void>;
-  /** Removes and returns the grant (single use); undefined when unknown. */
-  consumeGrant(hash: string): Promise<OAuthGrantRecord | undefined>;
+  createFamily(f: OAuthFamilyRecord): Promise<void>;
+  getFamily(familyId: string): Promise<OAuthFamilyRecord | undefined>;
+  /** Moves the family's end (when its code is exchanged for the first refresh token). */
+  extendFamily(familyId: string, expiresAt: number): Promise<void>;
+  /** Marks the family revoked (first revocation time wins); false when unknown. */
+  revokeFamily(familyId: string, at: number): Promise<boolean>;
+  saveGrant(g: Omit<OAuthGrantRecord, 'usedAt'>): Promise<void>;
+  getGrant(hash: string): Promise<OAuthGrantRecord | undefined>;
+  /**
+   * Marks the grant used at `at` unless it already was, atomically: `firstUse` is true for exactly one caller.
+   * Undefined when unknown.
+   */
+  useGrant(hash: string, at: number): Promise<{ grant: OAuthGrantRecord; firstUse: boolean } | undefined>;
+  /** Removes families that ended by `now` together with their codes and refresh tokens; returns how many families. */
   deleteExpiredGrants(now: number): Promise<number>;
 
   close(): void;
