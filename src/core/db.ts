@@ -65,35 +65,29 @@ export function migrate(db: Db, name: string, migrations: readonly Migration[]):
 }
 
 /**
- * Tells whether a database may have changed since the previous look: a row written by this connection moves
- * total_changes() (no read transaction, ~50 ns); a commit by another connection (another process: a worker, the
- * CLI) moves the stamp, by default SQLite's data_version, or a narrower counter a table keeps with triggers.
- * Reading the stamp opens a WAL read transaction (shared-memory locks, 3-10 µs under load), so it is read at most
- * once per `otherWritersMs` unless this connection wrote: another process's commit is seen within that time, this
- * process's own writes at once.
+ * Tells whether another connection (another process: a worker, the CLI) may have committed since the previous
+ * look, by a stamp: SQLite's data_version by default, or a narrower counter a table keeps with triggers. Reading it
+ * opens a WAL read transaction (shared-memory locks, 3-10 µs under load), so it is read at most once per
+ * `otherWritersMs`: another process's commit is seen within that time. Writes through this connection are the
+ * owner's to account for (a store drops its cache in its own write methods); data_version does not see them.
  */
 export class DbChanges {
   private readonly stampStmt: Database.Statement<[], number>;
-  private readonly totalChangesStmt: Database.Statement<[], number>;
   private stamp = -1;
-  private totalChanges = -1;
   private checkedAt = -Infinity;
 
   constructor(db: Db, private readonly otherWritersMs: number, stampSql = 'PRAGMA data_version') {
     this.stampStmt = db.prepare<[], number>(stampSql).pluck();
-    this.totalChangesStmt = db.prepare<[], number>('SELECT total_changes()').pluck();
   }
 
-  /** True on the first call and whenever anything may have been committed since the previous call. */
+  /** True on the first call and whenever another connection may have committed since the previous call. */
   changed(): boolean {
-    const totalChanges = this.totalChangesStmt.get()!;
     const now = Date.now();
-    if (totalChanges === this.totalChanges && now - this.checkedAt < this.otherWritersMs) return false;
-    const stamp = this.stampStmt.get() ?? 0;
+    if (now - this.checkedAt < this.otherWritersMs) return false;
     this.checkedAt = now;
-    if (stamp === this.stamp && totalChanges === this.totalChanges) return false;
+    const stamp = this.stampStmt.get() ?? 0;
+    if (stamp === this.stamp) return false;
     this.stamp = stamp;
-    this.totalChanges = totalChanges;
     return true;
   }
 }

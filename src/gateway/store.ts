@@ -79,8 +79,9 @@ export interface GatewayStore {
   listRegistrations(tenant?: string): Promise<AppRegistration[]>;
   removeRegistration(tenant: string, type: RegistrationType, name: string, provider: string): Promise<boolean>;
   /**
-   * Changes with every committed registration change: at once for this process's, within REGISTRY_OTHER_WRITERS_MS
-   * for another process's (a worker, the CLI). Checked on every lookup.
+   * Moves when another process (a worker, the CLI) committed a registration change, within
+   * REGISTRY_OTHER_WRITERS_MS; checked on every lookup. This process's own changes go through the Registry, which
+   * drops its cache itself.
    */
   changeMarker(): Promise<number>;
 

@@ -131,6 +131,7 @@ export class SqliteIdentityStore implements IdentityStore {
 
   async createUser(u: UserRecord): Promise<void> {
     unique(() => this.q.insertUser.run(u));
+    this.revSigs.clear();
   }
   async getUserByEmail(tenant: string, email: string): Promise<UserRecord | undefined> {
     const r = this.q.userByEmail.get(tenant, email);
@@ -146,6 +147,7 @@ export class SqliteIdentityStore implements IdentityStore {
 
   async createClient(c: ClientRecord): Promise<void> {
     unique(() => this.q.insertClient.run({ ...c, scopes: JSON.stringify(c.scopes) }));
+    this.revSigs.clear();
   }
   async getClient(clientId: string): Promise<ClientRecord | undefined> {
     const r = this.q.client.get(clientId);
@@ -159,6 +161,7 @@ export class SqliteIdentityStore implements IdentityStore {
       const r = this.q.activeClientByName.get(tenant, name);
       if (!r) return undefined;
       this.q.revoke.run(at, r.client_id);
+      this.revSigs.clear();
       return clientOf({ ...r, revoked_at: at });
     }).immediate();
   }
@@ -170,8 +173,9 @@ export class SqliteIdentityStore implements IdentityStore {
   }
 
   /**
-   * Revocation is checked on every request; the answers are cached only until the database changes: a commit of
-   * this process is seen by the next request, one of another process (the CLI, a second worker) within 1 ms.
+   * Revocation is checked on every request; the answers are cached only until the database changes: every write
+   * of this store that can change an answer (createUser, createClient, revokeClient) drops the cache, so it is seen
+   * by the next request; a commit of another process (the CLI, a second worker) is seen within 1 ms.
    */
   private revSig(key: string, load: () => string | undefined): string | undefined {
     if (this.changes.changed()) this.revSigs.clear();
