@@ -197,7 +197,7 @@ http {
       '|---|---|---|---|---|---|---|---|',
       row('backend direct', direct),
       row(`nginx proxy (${workers} worker${workers > 1 ? 's' : ''})`, viaNginx),
-      row('bare Node proxy (node:http + undici, no checks)', viaBare),
+      row('bare Node proxy (1 process, node:http + undici, no checks)', viaBare),
       row('ironbridge gateway (web app host, bearer verified)', viaGateway),
       '',
       `gateway / nginx throughput ratio: ${(viaGateway.rps / viaNginx.rps).toFixed(2)} (goal >= 0.50)`,
