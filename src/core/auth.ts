@@ -72,6 +72,29 @@ export function bearerToken(req: { headers: { authorization?: string | undefined
   return m[1];
 }
 
+/** The challenge of a 401 invalid_client for a client that may authenticate with HTTP Basic (RFC 6749 §5.2). */
+export const BASIC_CHALLENGE = 'Basic realm="ironbridge", charset="UTF-8"';
+
+/**
+ * Client credentials of `Basic base64(client_id:client_secret)`, both parts form-encoded first (RFC 6749 §2.3.1);
+ * `Basic:` is accepted too (some clients send it). `fail(reason)` makes the error of the caller's endpoint.
+ */
+export function parseBasicCredentials(header: string, fail: (reason: string) => Error): { clientId: string; clientSecret: string } {
+  const m = /^Basic:?\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
+  if (!m?.[1]) throw fail('expected "Basic base64(client_id:client_secret)"');
+  const decoded = Buffer.from(m[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) throw fail('the decoded credentials have no "client_id:" part');
+  const unform = (v: string): string => {
+    try {
+      return decodeURIComponent(v.replace(/\+/g, ' '));
+    } catch {
+      return v;
+    }
+  };
+  return { clientId: unform(decoded.slice(0, colon)), clientSecret: unform(decoded.slice(colon + 1)) };
+}
+
 /** Installs the check on every route under /api except those marked public. */
 export function installApiAuth(app: FastifyInstance, verifier: TokenVerifier): void {
   app.decorateRequest('principal', null);

@@ -37,7 +37,7 @@ export const GatewayErrors = {
   csrf: defineError<'reason'>('ironbridge.gateway.csrf', 403, 'Cross-site request refused: {reason}.'),
   websocketRefused: defineError<'reason'>('ironbridge.gateway.websocketRefused', 400, 'WebSocket upgrade refused: {reason}.'),
   loginFailed: defineError('ironbridge.gateway.loginFailed', 401, 'Wrong e-mail address or password.'),
-  oauth: defineError<'reason'>('ironbridge.gateway.oauthInvalidRequest', 400, 'Invalid authorization request: {reason}.', 'invalid_request'),
+  oauth: defineError<'reason'>('ironbridge.gateway.oauthInvalidRequest', 400, 'Invalid OAuth request: {reason}.', 'invalid_request'),
   oauthGrant: defineError<'reason'>('ironbridge.gateway.oauthInvalidGrant', 400, 'Invalid grant: {reason}.', 'invalid_grant'),
   oauthClient: defineError<'reason'>('ironbridge.gateway.oauthInvalidClient', 401, 'Invalid client: {reason}.', 'invalid_client'),
   oauthGrantType: defineError<'grantType'>('ironbridge.gateway.oauthUnsupportedGrantType', 400,

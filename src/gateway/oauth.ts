@@ -11,7 +11,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { principal } from '../core/auth.js';
+import { BASIC_CHALLENGE, parseBasicCredentials, principal } from '../core/auth.js';
 import type { Config } from '../core/config.js';
 import type { AppError } from '../core/errors.js';
 import { SCOPES } from '../core/scopes.js';
@@ -45,20 +45,7 @@ export interface OAuthOptions {
 
 /** RFC 6749 §5.2: invalid_client is a 401 with a challenge for the scheme the client may use. */
 const invalidClient = (reason: string): AppError =>
-  GatewayErrors.oauthClient({ reason }).withHeader('www-authenticate', 'Basic realm="ironbridge", charset="UTF-8"');
-
-/** `Basic base64(client_id:client_secret)` with both parts form-encoded first (RFC 6749 §2.3.1). */
-function parseBasic(header: string): { clientId: string; secret: string } {
-  const m = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
-  if (!m?.[1]) throw invalidClient('the Authorization header must be "Basic base64(client_id:client_secret)"');
-  const decoded = Buffer.from(m[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon <= 0) throw invalidClient('the Basic credentials have no "client_id:" part');
-  const unform = (v: string): string => {
-    try { return decodeURIComponent(v.replace(/\+/g, ' ')); } catch { return v; }
-  };
-  return { clientId: unform(decoded.slice(0, colon)), secret: unform(decoded.slice(colon + 1)) };
-}
+  GatewayErrors.oauthClient({ reason }).withHeader('www-authenticate', BASIC_CHALLENGE);
 
 export interface RegisteredClient {
   client: OAuthClientRecord;
@@ -133,12 +120,12 @@ export class OAuthService {
       if (secret !== undefined) {
         throw GatewayErrors.oauth({ reason: 'client credentials were sent both in the Authorization header and as client_secret; use one method (RFC 6749 §2.3)' });
       }
-      const basic = parseBasic(authorization);
+      const basic = parseBasicCredentials(authorization, invalidClient);
       if (clientId !== undefined && clientId !== basic.clientId) {
         throw GatewayErrors.oauth({ reason: 'client_id differs from the client of the Authorization header' });
       }
       clientId = basic.clientId;
-      secret = basic.secret;
+      secret = basic.clientSecret;
     }
     if (!clientId) throw invalidClient('client_id is missing');
     const client = await this.store.getOAuthClient(clientId);
@@ -174,16 +161,9 @@ export class OAuthService {
 
   private async exchangeCode(client: OAuthClientRecord, body: Fields) {
     const now = Date.now();
-    const found = body['code'] ? await this.store.getGrant(hash(body['code'])) : undefined;
-    if (!found || found.kind !== 'code') throw GatewayErrors.oauthGrant({ reason: 'the code is unknown or expired' });
-    if (found.clientId !== client.clientId) throw GatewayErrors.oauthGrant({ reason: 'the code was issued to another client' });
-    const used = await this.store.useGrant(found.hash, now);
-    if (!used) throw GatewayErrors.oauthGrant({ reason: 'the code is unknown or expired' });
-    if (!used.firstUse) {
-      // RFC 6749 §4.1.2: a code used more than once is refused and what was issued from it revoked.
-      await this.store.revokeFamily(found.familyId, now);
-      throw GatewayErrors.oauthGrant({ reason: 'the code was already used; the refresh tokens issued from it are revoked' });
-    }
+    // RFC 6749 §4.1.2: a code used more than once is refused and what was issued from it revoked.
+    const found = await this.use(client, 'code', body['code'], now, 'the code',
+      'the code was already used; the refresh tokens issued from it are revoked');
     if (found.expiresAt <= now) throw GatewayErrors.oauthGrant({ reason: 'the code is unknown or expired' });
     if (body['redirect_uri'] !== found.redirectUri) throw GatewayErrors.oauthGrant({ reason: 'redirect_uri differs from the authorization request' });
     const verifier = body['code_verifier'];
@@ -198,20 +178,31 @@ export class OAuthService {
 
   private async refresh(client: OAuthClientRecord, body: Fields) {
     const now = Date.now();
-    const found = body['refresh_token'] ? await this.store.getGrant(hash(body['refresh_token'])) : undefined;
-    if (!found || found.kind !== 'refresh') throw GatewayErrors.oauthGrant({ reason: 'the refresh token is unknown or expired' });
-    if (found.clientId !== client.clientId) throw GatewayErrors.oauthGrant({ reason: 'the refresh token was issued to another client' });
-    const used = await this.store.useGrant(found.hash, now);
-    if (!used) throw GatewayErrors.oauthGrant({ reason: 'the refresh token is unknown or expired' });
-    if (!used.firstUse) {
-      // RFC 9700 §4.14.2: a rotated-out refresh token presented again has leaked; the whole family ends.
-      await this.store.revokeFamily(found.familyId, now);
-      throw GatewayErrors.oauthGrant({ reason: 'the refresh token was already used; every refresh token of this authorization is revoked' });
-    }
+    // RFC 9700 §4.14.2: a rotated-out refresh token presented again has leaked; the whole family ends.
+    const found = await this.use(client, 'refresh', body['refresh_token'], now, 'the refresh token',
+      'the refresh token was already used; every refresh token of this authorization is revoked');
     const family = await this.store.getFamily(found.familyId);
     if (!family || family.revokedAt !== null) throw GatewayErrors.oauthGrant({ reason: 'the refresh token was revoked' });
     if (found.expiresAt <= now) throw GatewayErrors.oauthGrant({ reason: 'the refresh token is unknown or expired' });
     return this.tokens(client, found, found.expiresAt);
+  }
+
+  /**
+   * Marks a code or refresh token of this client used, once: a second use revokes its whole family (`reused` is
+   * the answer then). Another client's token is refused without being used up.
+   */
+  private async use(client: OAuthClientRecord, kind: OAuthGrantRecord['kind'], token: string | undefined, now: number,
+    what: string, reused: string): Promise<OAuthGrantRecord> {
+    const found = token ? await this.store.getGrant(hash(token)) : undefined;
+    if (!found || found.kind !== kind) throw GatewayErrors.oauthGrant({ reason: `${what} is unknown or expired` });
+    if (found.clientId !== client.clientId) throw GatewayErrors.oauthGrant({ reason: `${what} was issued to another client` });
+    const used = await this.store.useGrant(found.hash, now);
+    if (!used) throw GatewayErrors.oauthGrant({ reason: `${what} is unknown or expired` });
+    if (!used.firstUse) {
+      await this.store.revokeFamily(found.familyId, now);
+      throw GatewayErrors.oauthGrant({ reason: reused });
+    }
+    return found;
   }
 
   /** RFC 7009 §2: revokes the family of a refresh token of this client; an unknown token is not an error. */

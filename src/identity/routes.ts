@@ -4,7 +4,8 @@
  */
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { principal } from '../core/auth.js';
+import { BASIC_CHALLENGE, principal } from '../core/auth.js';
+import { AppError } from '../core/errors.js';
 import { SCOPES } from '../core/scopes.js';
 import { IdentityErrors } from './errors.js';
 import type { KeyRing } from './keyring.js';
@@ -50,7 +51,11 @@ export async function identityRoutes(app: FastifyInstance, deps: IdentityRouteDe
     const grantType = str(body['grant_type']) ?? str(query['grant_type']);
     if (!grantType) throw IdentityErrors.grantTypeMissing({});
     if (grantType !== 'client_credentials') throw IdentityErrors.grantTypeUnsupported({ grantType: grantType.slice(0, 100) });
-    const client = await tokens.authenticateClient(clientCredentialsOf(req));
+    const client = await tokens.authenticateClient(clientCredentialsOf(req)).catch((err: unknown) => {
+      // RFC 6749 §5.2: a client that tried HTTP Basic gets the Basic challenge with its 401.
+      if (err instanceof AppError && err.status === 401 && req.headers.authorization !== undefined) err.withHeader('www-authenticate', BASIC_CHALLENGE);
+      throw err;
+    });
     if (client.kind !== 'service') throw IdentityErrors.appNotGranted({ reason: 'app credentials get tokens from /api/technicaltokenmanager/v3/oauth/token' });
     const scopes = tokens.grantedScopes(client, str(body['scope']) ?? str(query['scope']));
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');

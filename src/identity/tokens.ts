@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
-import type { TokenVerifier } from '../core/auth.js';
+import { BASIC_CHALLENGE, parseBasicCredentials, type TokenVerifier } from '../core/auth.js';
 import { dummySecretHash, verifySecret } from '../core/secrets.js';
 import { IdentityErrors } from './errors.js';
 import type { KeyRing } from './keyring.js';
@@ -35,19 +35,7 @@ export interface TokenOptions {
 
 /** Parses `Basic base64(id:secret)` (RFC 7617; RFC 6749 §2.3.1 form-encoding of both parts). */
 export function parseBasic(header: string): ClientCredentials {
-  const m = /^Basic:?\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
-  if (!m?.[1]) throw IdentityErrors.clientAuthMalformed({ reason: 'expected "Basic <base64(clientId:clientSecret)>"' });
-  const decoded = Buffer.from(m[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon <= 0) throw IdentityErrors.clientAuthMalformed({ reason: 'the decoded credentials have no "clientId:" part' });
-  const unform = (v: string): string => {
-    try {
-      return decodeURIComponent(v.replace(/\+/g, ' '));
-    } catch {
-      return v;
-    }
-  };
-  return { clientId: unform(decoded.slice(0, colon)), clientSecret: unform(decoded.slice(colon + 1)) };
+  return parseBasicCredentials(header, (reason) => IdentityErrors.clientAuthMalformed({ reason }).withHeader('www-authenticate', BASIC_CHALLENGE));
 }
 
 export class TokenService implements TokenVerifier {

@@ -106,7 +106,7 @@ describe('OAuth confidential clients', () => {
 
   it('malformed or doubled client authentication', async () => {
     const body = await codeBody(secretApp);
-    await assertInvalidClient(await oauthPost(s, 'token', body, { authorization: 'Bearer abc' }), /must be "Basic base64\(client_id:client_secret\)"/);
+    await assertInvalidClient(await oauthPost(s, 'token', body, { authorization: 'Bearer abc' }), /expected "Basic base64\(client_id:client_secret\)"/);
     await assertInvalidClient(await oauthPost(s, 'token', body, { authorization: `Basic ${Buffer.from('no-colon').toString('base64')}` }),
       /no "client_id:" part/);
     const twice = await oauthError(await oauthPost(s, 'token', { ...body, client_secret: secretApp.clientSecret! },

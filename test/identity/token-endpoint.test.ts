@@ -58,6 +58,8 @@ describe('POST /oauth/token', () => {
       assert.equal(body['error'], 'invalid_client');
       assert.ok(body['error_description']);
       assert.deepEqual(Object.keys(body).sort(), ['error', 'error_description']);
+      // RFC 6749 §5.2: the Basic challenge when the client tried HTTP Basic
+      assert.equal(res.headers.get('www-authenticate'), headers['authorization'] ? 'Basic realm="ironbridge", charset="UTF-8"' : null);
     }
   });
 
@@ -68,6 +70,7 @@ describe('POST /oauth/token', () => {
       const body = await res.json() as Record<string, string>;
       assert.equal(body['error'], 'invalid_client');
       assert.match(body['error_description'] ?? '', /malformed/);
+      assert.equal(res.headers.get('www-authenticate'), 'Basic realm="ironbridge", charset="UTF-8"');
     }
   });
 
