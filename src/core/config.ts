@@ -38,11 +38,15 @@ export interface Config {
   gatewaySlowMode: SlowMode;
   gatewaySlowLoadPercent: number;
   gatewayWsPingMs: number;
+  gatewayWsMessages: WsMessages;
   sessionTtlSeconds: number;
   sessionIdleSeconds: number;
   refreshTokenTtlSeconds: number;
   workers: Workers;
 }
+
+/** How proxied WebSocket messages are sent on: all as binary frames (seed 002), or in the type they arrived in. */
+export type WsMessages = 'binary' | 'preserve';
 
 /** Serving processes: a count, or 'auto' for one per core (os.availableParallelism). */
 export type Workers = number | 'auto';
@@ -184,6 +188,9 @@ export const SETTINGS = [
   s({ key: 'gatewayWsPingMs', flag: '--gateway-ws-ping', env: 'IRONBRIDGE_GATEWAY_WS_PING',
     default: 30_000, parse: int(100, 3_600_000),
     description: 'Interval of server pings on proxied WebSockets, keeping idle browsers inside the idle timeout.' }),
+  s({ key: 'gatewayWsMessages', flag: '--gateway-ws-messages', env: 'IRONBRIDGE_GATEWAY_WS_MESSAGES',
+    default: 'binary' as WsMessages, parse: oneOf<WsMessages>('binary', 'preserve'),
+    description: 'binary: every proxied WebSocket message is sent on as a binary frame, both ways (seed 002, what Insights Hub apps expect); preserve: text frames stay text.' }),
   s({ key: 'sessionTtlSeconds', flag: '--session-ttl', env: 'IRONBRIDGE_SESSION_TTL', default: 43_200, parse: int(1, 31 * 86_400),
     description: 'Maximum lifetime of a web session (seed 002: 12 hours).' }),
   s({ key: 'sessionIdleSeconds', flag: '--session-idle', env: 'IRONBRIDGE_SESSION_IDLE', default: 1_800, parse: int(1, 31 * 86_400),

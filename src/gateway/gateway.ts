@@ -261,6 +261,7 @@ export class Gateway {
     const idHash = auth.session?.record.idHash;
     bridge(req, socket, head, {
       backendUrl, protocols: protocols ?? [], headers, idleMs: c.gatewayIdleTimeoutMs, pingMs: c.gatewayWsPingMs,
+      allBinary: c.gatewayWsMessages === 'binary',
       onTraffic: () => { if (idHash) void this.d.sessions.touch(idHash); },
       refuse: (reason) => this.rawError(socket, GatewayErrors.websocketRefused({ reason }), path, req.headers.accept),
       opened: (client) => {

@@ -2,7 +2,8 @@
  * WebSocket proxying on web app hosts (seed 002 "WebSockets"): the backend connection is opened first with the
  * user's bearer token and the client's Sec-WebSocket-Protocol list in its order; only then is the client's
  * Upgrade answered (101 with the backend's chosen protocol), or refused with 400 when the backend cannot be
- * reached. Messages are relayed unchanged (text stays text, binary stays binary); server pings keep idle
+ * reached. Message contents are relayed unchanged, sent on as binary frames (seed 002: "forwards every WebSocket
+ * message as binary") or, with --gateway-ws-messages preserve, in their own frame type; server pings keep idle
  * browsers inside the idle timeout; traffic keeps the session alive; logout or expiry closes the socket.
  */
 import type { IncomingMessage } from 'node:http';
@@ -16,6 +17,8 @@ export interface BridgeOptions {
   headers: string[];
   idleMs: number;
   pingMs: number;
+  /** Send every message on as a binary frame (seed 002), else keep text frames text. */
+  allBinary: boolean;
   /** Called on every message from either side (session keep-alive). */
   onTraffic(): void;
   /** Called when the backend cannot be reached; must answer the client and close its socket. */
@@ -69,11 +72,11 @@ export function bridge(req: IncomingMessage, socket: Duplex, head: Buffer, o: Br
       ping.unref();
       client.on('message', (data, isBinary) => {
         o.onTraffic();
-        if (backend.readyState === WebSocket.OPEN) backend.send(data, { binary: isBinary });
+        if (backend.readyState === WebSocket.OPEN) backend.send(data, { binary: o.allBinary || isBinary });
       });
       backend.on('message', (data, isBinary) => {
         o.onTraffic();
-        if (client.readyState === WebSocket.OPEN) client.send(data, { binary: isBinary });
+        if (client.readyState === WebSocket.OPEN) client.send(data, { binary: o.allBinary || isBinary });
       });
       const safeCode = (code: number) => (code >= 1000 && code <= 4999 && ![1004, 1005, 1006, 1015].includes(code) ? code : 1000);
       client.on('close', (code, reason) => {

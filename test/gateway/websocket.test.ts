@@ -69,11 +69,13 @@ describe('WebSocket proxy (idle timeout 700 ms, pings every 200 ms, session idle
     assert.deepEqual(String(seen['sec-websocket-protocol']).split(',').map((p) => p.trim()), ['ocpp2.0', 'ocpp1.6', 'ocpp1.5', 'ocpp1.2']);
     assert.equal(decodeJwt(String(seen['authorization']).slice(7))['user_name'], 'ws1@example.com');
     assert.equal(seen['cookie'], undefined);
+    // seed 002: every message is forwarded as binary, both ways (the backend echoes binary unchanged, text as echo:…)
     ws.send('hello');
-    assert.deepEqual(await next(ws), { data: 'echo:hello', binary: false });
+    assert.deepEqual(await next(ws), { data: 'hello', binary: true });
     ws.send(Buffer.from([1, 2, 3]));
     const bin = await next(ws);
     assert.equal(bin.binary, true);
+    assert.deepEqual([...Buffer.from(bin.data, 'latin1')], [1, 2, 3]);
     ws.close();
     await closed(ws);
   });
@@ -170,11 +172,12 @@ describe('WebSocket proxy (idle timeout 700 ms, pings every 200 ms, session idle
   });
 });
 
-describe('WebSocket proxy with the default session lifetimes', () => {
-  it('closes the socket within a second or two when another process ends the session (a second worker, the CLI)', async () => {
-    const s = await startServer({});
+describe('WebSocket proxy with the default session lifetimes and --gateway-ws-messages preserve', () => {
+  it('keeps text frames text and binary frames binary; closes the socket within a second or two when another process ends the session', async () => {
+    const s = await startServer({ gatewayWsMessages: 'preserve' });
     const backendServer = http.createServer();
     const wss = new WebSocketServer({ server: backendServer });
+    wss.on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(isBinary ? data : `echo:${String(data)}`, { binary: isBinary })));
     await new Promise<void>((r) => backendServer.listen(0, '127.0.0.1', r));
     try {
       await registerOk(s, { name: 'live', target: `http://127.0.0.1:${(backendServer.address() as AddressInfo).port}`, patterns: ['/socket/**'] });
@@ -182,6 +185,11 @@ describe('WebSocket proxy with the default session lifetimes', () => {
       const b = await loginAs(s, host, 'other@example.com');
       const ws = new WebSocket(`ws://127.0.0.1:${new URL(s.url).port}/socket/x`, { headers: { host, cookie: b.cookie } });
       await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+      const reply = () => new Promise<[string, boolean]>((r) => ws.once('message', (d, isBinary) => r([String(d), isBinary])));
+      ws.send('hello');
+      assert.deepEqual(await reply(), ['echo:hello', false]);
+      ws.send(Buffer.from('raw'));
+      assert.deepEqual(await reply(), ['raw', true]);
       const code = new Promise<number>((r) => ws.once('close', (c) => r(c)));
       const other = new SqliteGatewayStore({ dataDir: s.config.dataDir, sync: 'normal' });
       const ended = Date.now();
