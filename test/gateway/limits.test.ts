@@ -1,9 +1,10 @@
 /**
  * Seed 002 restriction table: request size (413 and close, streaming), multipart file size, header size (431),
  * parallel connection cap, idle timeout on HTTP connections. Limits are configured small where the seed's
- * values would make the test slow; the 150 MB + 1 byte stream runs at the real default.
+ * values would make the test slow; the 150 MB + 1 byte stream and a complete 100 MB upload run at the real default.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -82,6 +83,56 @@ describe('request size at the default limits', () => {
     await res.closed;
     const grown = process.memoryUsage().rss - rssBefore;
     assert.ok(grown < 100 * MB, `rss grew by ${Math.round(grown / MB)} MB while streaming 150 MB`);
+  });
+
+  it('streams a 100 MB upload to the backend and a 20 MB answer back, byte for byte (rss bounded)', async () => {
+    // a backend that hashes what it receives without keeping it, and answers with a 20 MB body
+    const sink = http.createServer((req, res) => {
+      const sha = createHash('sha256');
+      let bytes = 0;
+      req.on('data', (c: Buffer) => { bytes += c.length; sha.update(c); });
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-bytes': String(bytes), 'x-sha256': sha.digest('hex') });
+        const block = Buffer.alloc(MB, 0x62);
+        let left = 20;
+        const pump = () => { while (left > 0) { left--; if (!res.write(block)) { res.once('drain', pump); return; } } res.end(); };
+        pump();
+      });
+    });
+    await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
+    try {
+      await registerOk(s, { name: 'sink', target: `http://127.0.0.1:${(sink.address() as net.AddressInfo).port}`, patterns: ['/**'] });
+      const rssBefore = process.memoryUsage().rss;
+      const u = new URL(s.url);
+      const sent = createHash('sha256');
+      const answer = await new Promise<{ status: number; headers: http.IncomingHttpHeaders; bytes: number }>((resolve, reject) => {
+        const req = http.request({ hostname: u.hostname, port: u.port, method: 'PUT', path: '/big', agent: false, headers: {
+          host: webHost(s, 'sink'), authorization: `Bearer ${token}`, 'content-length': 100 * MB } }, (res) => {
+          let bytes = 0;
+          res.on('data', (c: Buffer) => { bytes += c.length; });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes }));
+        });
+        req.on('error', reject);
+        let i = 0;
+        const pump = () => {
+          while (i < 100) {
+            const chunk = Buffer.alloc(MB, i++ % 251);
+            sent.update(chunk);
+            if (!req.write(chunk)) { req.once('drain', pump); return; }
+          }
+          req.end();
+        };
+        pump();
+      });
+      assert.equal(answer.status, 200);
+      assert.equal(answer.headers['x-bytes'], String(100 * MB));
+      assert.equal(answer.headers['x-sha256'], sent.digest('hex'));
+      assert.equal(answer.bytes, 20 * MB);
+      const grown = process.memoryUsage().rss - rssBefore;
+      assert.ok(grown < 80 * MB, `rss grew by ${Math.round(grown / MB)} MB while streaming 100 MB up and 20 MB down`);
+    } finally {
+      sink.close();
+    }
   });
 
   it('413 at once for a declared Content-Length above 150 MB', async () => {
