@@ -68,8 +68,9 @@ export function migrate(db: Db, name: string, migrations: readonly Migration[]):
  * Tells whether another connection (another process: a worker, the CLI) may have committed since the previous
  * look, by a stamp: SQLite's data_version by default, or a narrower counter a table keeps with triggers. Reading it
  * opens a WAL read transaction (shared-memory locks, 3-10 µs under load), so it is read at most once per
- * `otherWritersMs`: another process's commit is seen within that time. Writes through this connection are the
- * owner's to account for (a store drops its cache in its own write methods); data_version does not see them.
+ * `otherWritersMs`: another process's commit is seen within that time (0: on every look, exact). Writes through
+ * this connection are the owner's to account for (a store drops its cache in its own write methods);
+ * data_version does not see them.
  */
 export class DbChanges {
   private readonly stampStmt: Database.Statement<[], number>;

@@ -4,7 +4,7 @@
  * rest as JSON; the hierarchy is a materialised path of ancestor ids so subtree moves are one range update.
  */
 import type { Statement } from 'better-sqlite3';
-import { openDatabase, type Db, type Migration } from '../../core/db.js';
+import { DbChanges, openDatabase, type Db, type Migration } from '../../core/db.js';
 import type { SqliteSync } from '../../core/config.js';
 import { toSql } from '../../core/filter.js';
 import type { AspectTypeRecord, AssetRecord, AssetTypeRecord } from '../model.js';
@@ -141,20 +141,23 @@ export class SqliteAssetStore implements AssetStore {
   private readonly aspectTypes: TypeTable<AspectTypeRecord>;
   private readonly assetTypes: TypeTable<AssetTypeRecord>;
   private readonly stmts;
-  private readonly counts = new Map<string, { version: string; n: number }>();
+  /**
+   * List totals, ancestor summaries and type lists are kept until the tables change: this store's own writes drop
+   * them (invalidate), and every look checks whether another connection (the CLI, a second worker) committed.
+   */
+  private readonly counts = new Map<string, number>();
   private readonly summaryCache = new Map<string, AssetSummary>();
-  private readonly typeCache = new Map<string, { version: string; list: unknown[] }>();
-  private summaryVersion = '';
-  /** Incremented by every asset write of this connection (data_version only sees other connections). */
-  private writes = 0;
+  private readonly typeCache = new Map<string, unknown[]>();
+  private readonly changes: DbChanges;
   private readonly listCache = new Map<string, { list: Statement<unknown[]>; count: Statement<unknown[]> }>();
 
   constructor(opts: { dataDir: string; sync: SqliteSync }) {
     this.db = openDatabase({ dataDir: opts.dataDir, name: 'assets', migrations: ASSET_MIGRATIONS, sync: opts.sync });
     // Planner statistics: refreshed on open and close (and by analyze()), so list queries pick the right index.
     this.db.pragma('optimize=0x10002');
-    this.aspectTypes = new TypeTable(this.db, 'aspect_types', () => { this.writes++; });
-    this.assetTypes = new TypeTable(this.db, 'asset_types', () => { this.writes++; });
+    this.changes = new DbChanges(this.db, 0);
+    this.aspectTypes = new TypeTable(this.db, 'aspect_types', () => this.invalidate());
+    this.assetTypes = new TypeTable(this.db, 'asset_types', () => this.invalidate());
     const db = this.db;
     this.stmts = {
       getAsset: db.prepare('SELECT * FROM assets WHERE tenant = ? AND asset_id = ?'),
@@ -185,12 +188,12 @@ export class SqliteAssetStore implements AssetStore {
 
   /** Every request reads the tenant's types; they are kept until the database changes. Records are not mutated. */
   private cachedTypes<T>(key: string, load: () => T[]): T[] {
-    const version = this.version();
-    const hit = this.typeCache.get(key) as { version: string; list: T[] } | undefined;
-    if (hit && hit.version === version) return [...hit.list];
+    this.followOtherWriters();
+    const hit = this.typeCache.get(key) as T[] | undefined;
+    if (hit) return [...hit];
     const list = load();
     if (this.typeCache.size > 1000) this.typeCache.clear();
-    this.typeCache.set(key, { version, list });
+    this.typeCache.set(key, list);
     return [...list];
   }
   async getAssetType(tenant: string, id: string) { return this.assetTypes.one(tenant, id); }
@@ -205,11 +208,8 @@ export class SqliteAssetStore implements AssetStore {
 
   async getAssetSummaries(tenant: string, assetIds: string[]): Promise<AssetSummary[]> {
     // Ancestors repeat across list pages (the upper levels of a tree); keep them while the table is unchanged.
-    const version = this.version();
-    if (this.summaryVersion !== version || this.summaryCache.size > 50_000) {
-      this.summaryCache.clear();
-      this.summaryVersion = version;
-    }
+    this.followOtherWriters();
+    if (this.summaryCache.size > 50_000) this.summaryCache.clear();
     const out: AssetSummary[] = [];
     const missing: string[] = [];
     for (const id of assetIds) {
@@ -253,7 +253,7 @@ export class SqliteAssetStore implements AssetStore {
   }
 
   async createAsset(rec: AssetRecord) {
-    this.writes++;
+    this.invalidate();
     this.db.transaction(() => {
       if (rec.parentId !== null) {
         const parent = this.liveRow(rec.tenant, rec.parentId);
@@ -270,7 +270,7 @@ export class SqliteAssetStore implements AssetStore {
   }
 
   async softDeleteAsset(rec: AssetRecord, expected: number) {
-    this.writes++;
+    this.invalidate();
     return this.db.transaction((): 'deleted' | 'stale' | 'hasChildren' => {
       if ((this.stmts.children.get(rec.tenant, rec.assetId) as { n: number }).n > 0) return 'hasChildren';
       return this.stmts.updateAsset.run({ ...assetParams(rec), expected }).changes === 1 ? 'deleted' : 'stale';
@@ -278,13 +278,13 @@ export class SqliteAssetStore implements AssetStore {
   }
 
   async updateAsset(rec: AssetRecord, expected: number) {
-    this.writes++;
+    this.invalidate();
     return this.stmts.updateAsset.run({ ...assetParams(rec), expected }).changes === 1;
   }
 
   async moveAsset(rec: AssetRecord, oldPath: string, expected: number) {
     const oldPrefix = subtreePrefix({ path: oldPath, assetId: rec.assetId });
-    this.writes++;
+    this.invalidate();
     return this.db.transaction((): 'moved' | 'stale' | 'parentGone' | 'cycle' => {
       const parent = rec.parentId === null ? undefined : this.liveRow(rec.tenant, rec.parentId);
       if (!parent) return 'parentGone';
@@ -331,21 +331,24 @@ export class SqliteAssetStore implements AssetStore {
     return { items, total };
   }
 
-  /**
-   * List totals (and ancestor summaries) are cached until the assets table changes: by this store (writes counter) or by another
-   * connection, e.g. a CLI process (SQLite's data_version).
-   */
-  private version(): string {
-    return `${this.db.pragma('data_version', { simple: true }) as number}:${this.writes}`;
+  /** Called by every write of this store, before it writes (data_version does not see this connection's commits). */
+  private invalidate(): void {
+    this.counts.clear();
+    this.summaryCache.clear();
+    this.typeCache.clear();
+  }
+
+  private followOtherWriters(): void {
+    if (this.changes.changed()) this.invalidate();
   }
 
   private cachedCount(key: string, count: () => number): number {
-    const version = this.version();
+    this.followOtherWriters();
     const hit = this.counts.get(key);
-    if (hit && hit.version === version) return hit.n;
+    if (hit !== undefined) return hit;
     const n = count();
     if (this.counts.size >= 1000) this.counts.clear();
-    this.counts.set(key, { version, n });
+    this.counts.set(key, n);
     return n;
   }
 
@@ -358,7 +361,7 @@ export class SqliteAssetStore implements AssetStore {
     const select = this.db.prepare(`SELECT asset_id, body FROM assets WHERE tenant = ?
       AND type_id IN (${typeIds.map(() => '?').join(',')})`);
     const update = this.db.prepare('UPDATE assets SET body = ? WHERE tenant = ? AND asset_id = ?');
-    this.writes++;
+    this.invalidate();
     this.db.transaction(() => {
       for (const row of select.all(tenant, ...typeIds) as { asset_id: string; body: string }[]) {
         const body = JSON.parse(row.body) as AssetBody;

@@ -9,7 +9,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { SqliteSync } from '../../core/config.js';
-import { type Db, type Migration, openDatabase } from '../../core/db.js';
+import { DbChanges, type Db, type Migration, openDatabase } from '../../core/db.js';
 import { type AggMap, addRecord, mergeMaps, variableKeys } from '../aggregate.js';
 import type { RangeQuery, Rollup, SeriesKey, SeriesShape, SeriesWrite, StoredRecord, TimeseriesStore } from '../store.js';
 import { recordJson } from '../records.js';
@@ -58,14 +58,15 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
    * it may have dropped a series (its id can then be reused by a new one) or realigned its zone.
    */
   private readonly ids = new Map<string, SeriesRow>();
-  private idsVersion = -1;
+  /** Exact (read on every lookup): a write must never go through an id another process dropped. */
+  private readonly otherWriters: DbChanges;
   private readonly s: Record<string, Database.Statement>;
 
   constructor(options: { dataDir: string; sync: SqliteSync; name?: string }) {
     this.db = openDatabase({ dataDir: options.dataDir, name: options.name ?? 'timeseries', migrations: TIMESERIES_MIGRATIONS, sync: options.sync });
     const db = this.db;
+    this.otherWriters = new DbChanges(db, 0);
     this.s = {
-      dataVersion: db.prepare('PRAGMA data_version').pluck(),
       seriesGet: db.prepare('SELECT id, zone FROM series WHERE tenant = ? AND asset_id = ? AND aspect = ?'),
       seriesAdd: db.prepare('INSERT INTO series (tenant, asset_id, aspect, zone) VALUES (?, ?, ?, ?)'),
       seriesZone: db.prepare('UPDATE series SET zone = ? WHERE id = ?'),
@@ -99,11 +100,7 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
   }
 
   private find(key: SeriesKey): SeriesRow | undefined {
-    const version = this.s['dataVersion']!.get() as number;
-    if (version !== this.idsVersion) {
-      this.ids.clear();
-      this.idsVersion = version;
-    }
+    if (this.otherWriters.changed()) this.ids.clear();
     const ck = this.cacheKey(key);
     let row = this.ids.get(ck);
     if (!row) {
