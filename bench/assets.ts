@@ -7,11 +7,9 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { ASSET_COLUMNS, type SqliteAssetStore } from '../src/assets/store/sqlite.js';
-import { newAssetId } from '../src/assets/service.js';
-import type { AssetRecord } from '../src/assets/model.js';
-import { subtreePrefix } from '../src/assets/model.js';
+import { ASSET_FIELDS } from '../src/assets/asset-service.js';
+import { newAssetId, subtreePrefix, type AssetRecord } from '../src/assets/records.js';
 import { parseFilter, rewriteField, toSql, type FilterNode } from '../src/core/filter.js';
-import { ASSET_FIELDS } from '../src/assets/service.js';
 import { startServer } from '../test/helpers/server.js';
 
 const TOTAL = Number(process.argv[2] ?? 100_000);

@@ -3,68 +3,33 @@
  * Ingest over HTTP (records of 10 DOUBLE variables, batches of 1,000) against the raw better-sqlite3 insert speed
  * of the same rows in the same run (the ceiling) and InfluxDB 1.x over its line protocol (the peer); query
  * latency of 2,000 records and of a 90-day daily aggregate over 1 Hz data, on both. Prints ratios.
- * Environment: BENCH_BATCHES (default 300), BENCH_DAYS (default 90), BENCH_CONCURRENCY (default 4),
+ * The server's CPU time per request and per record of the ingest (from /proc, little disturbed by other load on
+ * the machine, unlike throughput) is printed beside it.
+ * The time-major shape (bench/timeseries-many.ts: 50 series × 20 timestamps per multi-entity PUT, as many requests
+ * as BENCH_BATCHES) runs in the same run, against InfluxDB and raw better-sqlite3 with the same points.
+ * Environment: BENCH_BATCHES (default 300), BENCH_DAYS (default 90; 0 skips the aggregate part), BENCH_CONCURRENCY (default 4),
+ * BENCH_MANY (0 skips the time-major shape), BENCH_MANY_SERIES (50), BENCH_MANY_STEPS (20),
  * IRONBRIDGE_SQLITE_SYNC (server's setting, default full), BENCH_SERVER_NODE_ARGS (e.g. --cpu-prof).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { validateRecords, variableMap } from '../src/timeseries/records.js';
 import { SqliteTimeseriesStore } from '../src/timeseries/store/sqlite.js';
-import { zoneOf } from '../src/timeseries/time.js';
-import { BIN, fetchToken, tempDir } from '../test/helpers/server.js';
+import { zoneOf } from '../src/timeseries/buckets.js';
+import { BIN, fetchToken, firstStartSecrets, tempDir } from '../test/helpers/server.js';
+import { cpuMs, fmt, freePort, p50, pool, send, value } from './timeseries-shared.js';
+import { manySeries } from './timeseries-many.js';
 
 const BATCHES = Number(process.env['BENCH_BATCHES'] ?? 300);
 const DAYS = Number(process.env['BENCH_DAYS'] ?? 90);
 const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 4);
+const MANY = process.env['BENCH_MANY'] !== '0';
 const BATCH = 1000;
 const VARS = 10;
 const T0 = Date.parse('2024-01-01T00:00:00.000Z');
-
-const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-
-/** A lean HTTP client for the ingest loops (pre-encoded bodies, keep-alive), the same for both engines. */
-function send(url: string, method: string, body: Buffer, headers: Record<string, string>): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, agent, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** Runs `jobs` with at most `n` in flight. */
-async function pool(jobs: (() => Promise<void>)[], n: number): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (next < jobs.length) await jobs[next++]!();
-  }));
-}
-
-function value(i: number, v: number): number {
-  return Math.round(Math.sin(i / 100 + v) * 1e6) / 1e3;
-}
 
 function batchRecords(b: number): { t: number; vals: number[] }[] {
   return Array.from({ length: BATCH }, (_, i) => {
@@ -104,23 +69,24 @@ async function main(): Promise<void> {
   const dataDir = tempDir('ironbridge-bench-');
   // The server runs as its own process at log level warn (request logging off), like a production node.
   const nodeArgs = (process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--port', '0', '--data-dir', dataDir], {
-    env: { ...process.env, IRONBRIDGE_LOG_LEVEL: 'warn', IRONBRIDGE_SECRET_HASH_COST: '10' }, stdio: ['ignore', 'pipe', 'inherit'],
+  const port = await freePort();
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--port', String(port), '--data-dir', dataDir], {
+    env: { ...process.env, IRONBRIDGE_LOG_LEVEL: 'warn', IRONBRIDGE_SECRET_HASH_COST: '10' }, stdio: ['ignore', 'ignore', 'inherit'],
   });
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 60_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (/TokenURL\s+\S+/.test(out) && /get a token/.test(out)) { clearTimeout(timer); resolve(); }
-    });
-  });
-  const serverUrl = /TokenURL\s+(http:\/\/[^/\s]+)/.exec(out)![1]!;
+  // A bench that fails leaves no server behind.
+  process.once('exit', () => { if (child.exitCode === null) child.kill('SIGKILL'); });
+  const serverUrl = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      // ready, and the first-start secrets written
+      if ((await fetch(`${serverUrl}/health`)).status === 200 && fs.existsSync(path.join(dataDir, 'first-start-secrets.json'))) break;
+    } catch { /* not up yet */ }
+    if (i === 600) throw new Error('server did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const server = { url: serverUrl, stop: () => new Promise<void>((r) => { child.once('exit', () => r()); child.kill('SIGTERM'); }) };
-  const clientId = /clientID\s+(\S+)/.exec(out)?.[1];
-  const clientSecret = /clientSecret\s+(\S+)/.exec(out)?.[1];
-  const tenant = /tenant\s+(\S+)/.exec(out)?.[1];
-  if (!clientId || !clientSecret || !tenant) throw new Error(`no first-start key in:\n${out}`);
+  // Without a terminal the first-start key is in a 0600 file of the data directory.
+  const { key: { clientId, clientSecret }, tenant } = firstStartSecrets(dataDir);
   const token = await fetchToken(server.url, { clientId, clientSecret });
   const api = (p: string, init: RequestInit = {}) => fetch(`${server.url}${p}`, {
     ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
@@ -161,12 +127,14 @@ async function main(): Promise<void> {
 
   // ---------------------------------------------------------------- ingest: ours over HTTP
   let started = performance.now();
+  const cpuBefore = cpuMs(child.pid!);
   await pool(bodies.map((body) => async () => {
     const r = await send(`${server.url}/api/iottimeseries/v3/timeseries/${A}/Bench`, 'PUT', body,
       { authorization: `Bearer ${token}`, 'content-type': 'application/json' });
     if (r.status !== 204) throw new Error(`PUT ${r.status} ${r.text}`);
   }), CONCURRENCY);
   const oursSec = (performance.now() - started) / 1000;
+  const oursCpu = cpuMs(child.pid!) - cpuBefore;
   const oursRate = values / oursSec;
 
   // ---------------------------------------------------------------- ingest: raw better-sqlite3, same rows
@@ -212,11 +180,19 @@ async function main(): Promise<void> {
   console.log('\n## Ingest (records of 10 DOUBLE, batches of 1,000)');
   console.log(`records: ${fmt(BATCHES * BATCH)}, values: ${fmt(values)}, concurrency ${CONCURRENCY}`);
   console.log(`Ironbridge HTTP PUT       ${fmt(oursRate)} values/s (${oursSec.toFixed(2)} s)`);
+  console.log(`  server CPU: ${(oursCpu * 1000 / BATCHES).toFixed(0)} µs per request, ${(oursCpu * 1000 / (BATCHES * BATCH)).toFixed(2)} µs per record`);
   console.log(`Ironbridge engine, no HTTP ${fmt(engineRate)} values/s (${engineSec.toFixed(2)} s)  parse + validate + store + roll-ups`);
   console.log(`raw better-sqlite3 insert ${fmt(rawRate)} values/s (${rawSec.toFixed(2)} s)  ceiling`);
   console.log(`InfluxDB line protocol    ${fmt(influxRate)} values/s (${influxSec.toFixed(2)} s)  peer`);
   console.log(`ratio Ironbridge / raw SQLite: ${(oursRate / rawRate).toFixed(2)} (engine without HTTP: ${(engineRate / rawRate).toFixed(2)})`);
   console.log(`ratio Ironbridge / InfluxDB:   ${(oursRate / influxRate).toFixed(2)}`);
+
+  // ---------------------------------------------------------------- ingest: the time-major shape (multi-entity PUT)
+  if (MANY) {
+    await manySeries({ server: { url: server.url, child, token }, influxUrl: influx.url, requests: BATCHES, concurrency: CONCURRENCY,
+      sync: (process.env['IRONBRIDGE_SQLITE_SYNC'] ?? 'full') === 'full' ? 'full' : 'normal',
+      newAsset: async (name) => (await am('POST', '/assets', { name, typeId: `${tenant}.BenchType`, parentId: root.assetId }))['assetId'] as string });
+  }
 
   // ---------------------------------------------------------------- query: 2,000 records
   const N = 200;
@@ -242,6 +218,12 @@ async function main(): Promise<void> {
   console.log(`Ironbridge ${p50(ours2000).toFixed(2)} ms, InfluxDB ${p50(influx2000).toFixed(2)} ms, ratio ${(p50(ours2000) / p50(influx2000)).toFixed(2)}`);
 
   // ---------------------------------------------------------------- 90-day daily aggregate over 1 Hz data
+  const finish = async () => {
+    await new Promise<void>((resolve) => { influx.child.once('exit', () => resolve()); influx.child.kill('SIGTERM'); });
+    await server.stop();
+    for (const d of [dataDir, rawDir, influx.dir]) fs.rmSync(d, { recursive: true, force: true });
+  };
+  if (DAYS === 0) return finish();
   const seconds = DAYS * 86_400;
   const chunk = 5000;
   const loads: (() => Promise<void>)[] = [];
@@ -297,9 +279,7 @@ async function main(): Promise<void> {
   console.log(`load: Ironbridge ${fmt(seconds / loadOurs)} records/s (${loadOurs.toFixed(1)} s), InfluxDB ${fmt(seconds / loadInflux)} records/s (${loadInflux.toFixed(1)} s)`);
   console.log(`Ironbridge ${p50(oursAgg).toFixed(2)} ms (${intervals} intervals), InfluxDB ${p50(influxAgg).toFixed(2)} ms, ratio ${(p50(oursAgg) / p50(influxAgg)).toFixed(2)}`);
 
-  await new Promise<void>((resolve) => { influx.child.once('exit', () => resolve()); influx.child.kill('SIGTERM'); });
-  await server.stop();
-  for (const d of [dataDir, rawDir, influx.dir]) fs.rmSync(d, { recursive: true, force: true });
+  await finish();
 }
 
 main().catch((err) => {

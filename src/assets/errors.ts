@@ -1,6 +1,6 @@
 /**
- * Errors of the Asset Management context (reference §1). Insights Hub answers these with the generic codes of
- * reference §0.1 (`mdsp.core.generic.*`), so each entry is a generic catalogue entry with an asset-specific
+ * Errors of the Asset Management context (Asset Management API v3). Insights Hub answers these with the generic codes of
+ * Insights Hub API error responses (`mdsp.core.generic.*`), so each entry is a generic catalogue entry with an asset-specific
  * message naming the field or resource and the rule; bodies are still built only by core renderError().
  */
 import { Generic } from '../core/errors.js';

@@ -1,5 +1,5 @@
 /**
- * In-process change notifications of the asset model (the ModelEvents port of core/model.ts, reference §1.9).
+ * In-process change notifications of the asset model (the ModelEvents port of core/model.ts, Asset Management API v3, roles).
  * Events are emitted after the change is committed; a failing listener is logged and never fails the request.
  */
 import type { Logger } from 'pino';

@@ -7,8 +7,9 @@ import type { Logger } from 'pino';
 import type { Config } from '../core/config.js';
 import { Generic } from '../core/errors.js';
 import type { AssetModelReader, ModelEvents } from '../core/model.js';
+import type { FileDirectory } from './deps.js';
 import { ModelEventBus } from './events.js';
-import { CORE_TENANT } from './model.js';
+import { CORE_TENANT } from './records.js';
 import { assetRoutes } from './routes.js';
 import { AssetService } from './service.js';
 import type { AssetStore } from './store.js';
@@ -25,15 +26,16 @@ export interface AssetsContext {
   close(): void;
 }
 
-export function createAssets(deps: { config: Config; logger: Logger }): AssetsContext {
+export function createAssets(deps: { config: Config; logger: Logger; files?: FileDirectory }): AssetsContext {
   const store = new SqliteAssetStore({ dataDir: deps.config.dataDir, sync: deps.config.sqliteSync });
   const events = new ModelEventBus(deps.logger);
   const service = new AssetService(store, events, {
     defaultTimezone: deps.config.assetDefaultTimezone, maxPageSize: deps.config.assetMaxPageSize,
+    ...(deps.files ? { files: deps.files } : {}),
   });
   return {
     name: 'assets', store, service, events,
-    model: { getAsset: (tenant, assetId) => service.modelAsset(tenant, assetId) },
+    model: service.model,
     routes: (app) => assetRoutes(app, service),
     async onTenantCreated(tenant) {
       if (tenant.name === CORE_TENANT) {

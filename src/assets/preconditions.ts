@@ -1,5 +1,5 @@
 /**
- * Optimistic locking of the asset model (reference §1.5): integer etags, If-Match on every modification
+ * Optimistic locking of the asset model (Asset Management API v3, ETags): integer etags, If-Match on every modification
  * (428 without it, 412 on mismatch), If-None-Match: * as create-only (409 when the resource exists).
  */
 import { Generic } from '../core/errors.js';
@@ -19,7 +19,7 @@ export function parseEtag(raw: string, header: string): number | '*' {
   return Number(m[1]);
 }
 
-/** Reference §1.5: every modification needs If-Match (428 without it, 412 when it does not match). */
+/** Asset Management API v3, ETags: every modification needs If-Match (428 without it, 412 when it does not match). */
 export function checkIfMatch(pre: Preconditions, current: number, what: string): void {
   if (pre.ifMatch === undefined || pre.ifMatch === '') throw Generic.preconditionRequired({ header: 'If-Match' });
   const want = parseEtag(pre.ifMatch, 'If-Match');

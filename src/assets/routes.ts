@@ -1,5 +1,5 @@
 /**
- * Asset Management v3 HTTP surface (`/api/assetmanagement/v3`, reference §1.1): reads the query, headers and
+ * Asset Management v3 HTTP surface (`/api/assetmanagement/v3`, Asset Management API v3): reads the query, headers and
  * body, calls the service, renders. JSON and merge-patch bodies (an empty body reads as none, as the SDK sends
  * on PUT /model/lock); ETag headers and If-None-Match → 304 on single-resource reads.
  */
@@ -7,9 +7,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { principal } from '../core/auth.js';
 import { Generic } from '../core/errors.js';
 import { SCOPES } from '../core/scopes.js';
-import { halPage, renderAspectType, renderAsset, renderAssetType } from './render.js';
+import { halPage, renderAspectType, renderAsset, renderAssetAspect, renderAssetType, renderAssetVariable } from './render.js';
+import type { AssetView } from './records.js';
 import { parseEtag, type AssetService, type Caller, type ListQuery, type Preconditions } from './service.js';
-import type { AssetRecord } from './model.js';
 
 export const BASE_PATH = '/api/assetmanagement/v3';
 
@@ -81,15 +81,9 @@ export async function assetRoutes(root: FastifyInstance, service: AssetService):
     const W = { config: { scope: SCOPES.assetWrite } };
     const D = { config: { scope: SCOPES.assetDelete } };
 
-    const renderAssets = async (req: FastifyRequest, assets: AssetRecord[]) => {
-      const tenant = principal(req).tenant;
-      const [cat, ancestors] = await Promise.all([service.catalog(tenant), service.ancestorsOf(tenant, assets)]);
-      return assets.map((a) => renderAsset(a, cat, ancestors, baseUrl(req)));
-    };
-    const sendAsset = async (req: FastifyRequest, reply: FastifyReply, a: AssetRecord, status = 200) => {
-      const [body] = await renderAssets(req, [a]);
+    const sendAsset = (req: FastifyRequest, reply: FastifyReply, v: AssetView, status = 200) => {
       reply.code(status);
-      return withEtag(req, reply, a.etag, () => body);
+      return withEtag(req, reply, v.record.etag, () => renderAsset(v, baseUrl(req)));
     };
 
     app.get(BASE_PATH, R, async (req) => {
@@ -131,28 +125,28 @@ export async function assetRoutes(root: FastifyInstance, service: AssetService):
     // ------------------------------------------------------------ asset types
     app.get(`${BASE_PATH}/assettypes`, R, async (req) => {
       const exploded = boolParam(req.query as Query, 'exploded');
-      const { page, catalog } = await service.listAssetTypes(principal(req).tenant, listQuery(req));
-      return halPage(page, 'assetTypes', page.items.map((t) => renderAssetType(t, catalog, exploded, baseUrl(req))), requestUrl(req));
+      const page = await service.listAssetTypes(principal(req).tenant, listQuery(req), exploded);
+      return halPage(page, 'assetTypes', page.items.map((v) => renderAssetType(v, baseUrl(req))), requestUrl(req));
     });
     app.get<{ Params: { id: string } }>(`${BASE_PATH}/assettypes/:id`, R, async (req, reply) => {
       const exploded = boolParam(req.query as Query, 'exploded');
-      const { type, catalog } = await service.getAssetType(principal(req).tenant, req.params.id);
-      const body = () => renderAssetType(type, catalog, exploded, baseUrl(req));
+      const view = await service.getAssetType(principal(req).tenant, req.params.id, exploded);
+      const body = () => renderAssetType(view, baseUrl(req));
       // the exploded view also changes with the ancestors, which the type's etag does not follow: never 304
-      if (exploded) return reply.header('etag', `"${type.etag}"`).send(body());
-      return withEtag(req, reply, type.etag, body);
+      if (exploded) return reply.header('etag', `"${view.type.etag}"`).send(body());
+      return withEtag(req, reply, view.type.etag, body);
     });
     app.put<{ Params: { id: string } }>(`${BASE_PATH}/assettypes/:id`, W, async (req, reply) => {
       const exploded = boolParam(req.query as Query, 'exploded');
-      const { record, created, catalog } = await service.putAssetType(principal(req).tenant, req.params.id, req.body, pre(req));
-      reply.code(created ? 201 : 200).header('etag', `"${record.etag}"`);
-      return renderAssetType(record, catalog, exploded, baseUrl(req));
+      const { record, created } = await service.putAssetType(principal(req).tenant, req.params.id, req.body, pre(req), exploded);
+      reply.code(created ? 201 : 200).header('etag', `"${record.type.etag}"`);
+      return renderAssetType(record, baseUrl(req));
     });
     app.patch<{ Params: { id: string } }>(`${BASE_PATH}/assettypes/:id`, W, async (req, reply) => {
       const exploded = boolParam(req.query as Query, 'exploded');
-      const { record, catalog } = await service.patchAssetType(principal(req).tenant, req.params.id, req.body, pre(req));
-      reply.header('etag', `"${record.etag}"`);
-      return renderAssetType(record, catalog, exploded, baseUrl(req));
+      const view = await service.patchAssetType(principal(req).tenant, req.params.id, req.body, pre(req), exploded);
+      reply.header('etag', `"${view.type.etag}"`);
+      return renderAssetType(view, baseUrl(req));
     });
     app.delete<{ Params: { id: string } }>(`${BASE_PATH}/assettypes/:id`, D, async (req, reply) => {
       await service.deleteAssetType(principal(req).tenant, req.params.id, pre(req));
@@ -160,14 +154,14 @@ export async function assetRoutes(root: FastifyInstance, service: AssetService):
     });
 
     app.patch<{ Params: { id: string } }>(`${BASE_PATH}/assettypes/:id/variables`, W, async (req, reply) => {
-      const { record, catalog } = await service.patchTypeVariables(principal(req).tenant, req.params.id, req.body, pre(req));
-      reply.header('etag', `"${record.etag}"`);
-      return renderAssetType(record, catalog, false, baseUrl(req));
+      const view = await service.patchTypeVariables(principal(req).tenant, req.params.id, req.body, pre(req));
+      reply.header('etag', `"${view.type.etag}"`);
+      return renderAssetType(view, baseUrl(req));
     });
     app.put<{ Params: { id: string; key: string } }>(`${BASE_PATH}/assettypes/:id/fileAssignments/:key`, W, async (req, reply) => {
-      const { record, catalog } = await service.putTypeFileAssignment(principal(req).tenant, req.params.id, req.params.key, req.body, pre(req));
-      reply.header('etag', `"${record.etag}"`);
-      return renderAssetType(record, catalog, false, baseUrl(req));
+      const view = await service.putTypeFileAssignment(principal(req).tenant, req.params.id, req.params.key, req.body, pre(req));
+      reply.header('etag', `"${view.type.etag}"`);
+      return renderAssetType(view, baseUrl(req));
     });
     app.delete<{ Params: { id: string; key: string } }>(`${BASE_PATH}/assettypes/:id/fileAssignments/:key`, W, async (req, reply) => {
       await service.deleteTypeFileAssignment(principal(req).tenant, req.params.id, req.params.key, pre(req));
@@ -177,17 +171,10 @@ export async function assetRoutes(root: FastifyInstance, service: AssetService):
     // ------------------------------------------------------------ assets
     app.get(`${BASE_PATH}/assets`, R, async (req) => {
       const page = await service.listAssets(caller(req), listQuery(req));
-      return halPage(page, 'assets', await renderAssets(req, page.items), requestUrl(req));
+      return halPage(page, 'assets', page.items.map((v) => renderAsset(v, baseUrl(req))), requestUrl(req));
     });
-    app.post(`${BASE_PATH}/assets`, W, async (req, reply) => {
-      const a = await service.createAsset(caller(req), req.body);
-      return sendAsset(req, reply, a, 201);
-    });
-    app.get(`${BASE_PATH}/assets/root`, R, async (req, reply) => {
-      const a = await service.root(principal(req).tenant);
-      const [body] = await renderAssets(req, [a]);
-      return withEtag(req, reply, a.etag, () => ({ ...body, hierarchyPath: [] }));
-    });
+    app.post(`${BASE_PATH}/assets`, W, async (req, reply) => sendAsset(req, reply, await service.createAsset(caller(req), req.body), 201));
+    app.get(`${BASE_PATH}/assets/root`, R, async (req, reply) => sendAsset(req, reply, await service.root(principal(req).tenant)));
     app.get<{ Params: { id: string } }>(`${BASE_PATH}/assets/:id`, R, async (req, reply) =>
       sendAsset(req, reply, await service.getAsset(caller(req), req.params.id)));
     app.put<{ Params: { id: string } }>(`${BASE_PATH}/assets/:id`, W, async (req, reply) =>
@@ -198,7 +185,7 @@ export async function assetRoutes(root: FastifyInstance, service: AssetService):
       await service.deleteAsset(caller(req), req.params.id, pre(req));
       return reply.code(204).send();
     });
-    // The SDK's MoveAsset posts to /assets/{id} without the /move suffix (mindconnect-sdk.md §4.1).
+    // The SDK's MoveAsset posts to /assets/{id} without the /move suffix (the public MindConnect Node.js SDK (AssetManagementClient)).
     for (const path of [`${BASE_PATH}/assets/:id/move`, `${BASE_PATH}/assets/:id`]) {
       app.post<{ Params: { id: string } }>(path, W, async (req, reply) =>
         sendAsset(req, reply, await service.moveAsset(caller(req), req.params.id, req.body, pre(req))));
@@ -213,24 +200,11 @@ export async function assetRoutes(root: FastifyInstance, service: AssetService):
       sendAsset(req, reply, await service.deleteAssetFileAssignment(caller(req), req.params.id, req.params.key, pre(req))));
     app.get<{ Params: { id: string } }>(`${BASE_PATH}/assets/:id/aspects`, R, async (req) => {
       const { asset, page } = await service.aspectsOf(caller(req), req.params.id, listQuery(req));
-      const b = baseUrl(req);
-      const items = page.items.map((r) => ({
-        aspectTypeId: r.aspectType.id, holderAssetId: asset.assetId, name: r.name, category: r.aspectType.category,
-        description: r.aspectType.description, variables: renderAspectType(r.aspectType, b).variables,
-        _links: {
-          self: { href: `${b}/assets/${asset.assetId}/aspects` }, asset: { href: `${b}/assets/${asset.assetId}` },
-          aspectType: { href: `${b}/aspecttypes/${r.aspectType.id}` },
-        },
-      }));
-      return halPage(page, 'aspects', items, requestUrl(req));
+      return halPage(page, 'aspects', page.items.map((m) => renderAssetAspect(asset.assetId, m, baseUrl(req))), requestUrl(req));
     });
     app.get<{ Params: { id: string } }>(`${BASE_PATH}/assets/:id/variables`, R, async (req) => {
       const page = await service.variablesOf(caller(req), req.params.id, listQuery(req));
-      const b = baseUrl(req);
-      const items = page.items.map(({ member, origin }) => ({
-        ...member, _links: { origin: { href: `${b}/assettypes/${origin}` } },
-      }));
-      return halPage(page, 'variables', items, requestUrl(req));
+      return halPage(page, 'variables', page.items.map((m) => renderAssetVariable(m, baseUrl(req))), requestUrl(req));
     });
 
     // ------------------------------------------------------------ model lock

@@ -1,10 +1,10 @@
 /**
- * The core model shared read-only by every tenant (reference §1.3, mindconnect-sdk.md §4.1 and §6): core aspect
+ * The core model shared read-only by every tenant (Asset Management API v3, asset types, the public MindConnect Node.js SDK (AssetManagementClient, its test suite)): core aspect
  * types and the core.* asset types the SDK and CLI assume (core.basicasset … core.mclib, core.tenant for roots).
  * core.basicdevice declares exactly two variables (the SDK tests count them through `exploded=true`).
  */
-import type { AspectTypeRecord, AspectVariable, AssetTypeRecord, VariableDefinition } from './model.js';
-import { CORE_TENANT } from './model.js';
+import type { AspectTypeRecord, AspectVariable, AssetTypeRecord, VariableDefinition } from './records.js';
+import { CORE_TENANT } from './records.js';
 
 const v = (name: string, dataType: AspectVariable['dataType'], unit = '', extra: Partial<AspectVariable> = {}): AspectVariable => ({
   name, dataType, unit, searchable: false, qualityCode: false, defaultValue: null,

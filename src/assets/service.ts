@@ -1,775 +1,128 @@
 /**
- * Asset Management domain rules (reference §1.2–1.7): aspect types, asset types with inheritance, the asset
- * hierarchy, optimistic locking, the model lock and change events. No HTTP here: callers pass parsed bodies,
- * the caller's tenant and preconditions; every read and write is scoped to that tenant (core types are shared).
+ * The Asset Management service (Asset Management API v3): the one interface the routes and the CLI call, one
+ * call per operation, each answering what the caller renders. The rules live by subject: input.ts (request
+ * bodies), type-rules.ts and type-service.ts (aspect and asset types), asset-service.ts and views.ts (assets and
+ * what they inherit), reader.ts (the AssetModelReader port other contexts read). No HTTP here.
  */
-import { randomBytes } from 'node:crypto';
-import { Generic } from '../core/errors.js';
-import { evaluate, mentions, parseFilter, rewriteField, type FieldSpec, type FilterNode, type Scalar } from '../core/filter.js';
-import type { ModelAsset, ModelEvent } from '../core/model.js';
-import { AssetErrors } from './errors.js';
+import { AssetOps, type Caller } from './asset-service.js';
+import type { TypeCatalog } from './catalog.js';
+import { loadCatalog, type ServiceDeps, type ServiceOptions } from './deps.js';
 import type { ModelEventBus } from './events.js';
-import { TypeCatalog } from './catalog.js';
-import {
-  ancestorIds, asArray, asObject, ASSET_ID_RE, checkTypeId, checkUnique, CORE_TENANT, MAX_ITEMS, optionalBoolean,
-  optionalString, parseFileAssignment, parseFileAssignments, parseLocation, parseVariable, requireString,
-  subtreePrefix, timezoneRule, valueRule,
-  type AspectTypeRecord, type AspectValues, type AssetRecord, type AssetTypeRecord, type ExplodedType,
-  type TypeAspect, type VariableDefinition, type VariableValue,
-} from './model.js';
-import { parseSort, sortItems } from './paging.js';
-import { checkIfMatch, checkUpdatePreconditions, concurrentChange, type Preconditions } from './preconditions.js';
-import { ParentGone, StoreConflict, type AssetStore, type AssetSummary } from './store.js';
+import type { ListQuery, PageResult } from './paging.js';
+import type { Preconditions } from './preconditions.js';
+import { ModelReader } from './reader.js';
+import type {
+  AspectMember, AspectTypeRecord, AssetRecord, AssetTypeView, AssetView, ExplodedMember, VariableDefinition,
+} from './records.js';
+import type { AssetStore } from './store.js';
+import { TypeService, type TypeWrite } from './type-service.js';
 
+export type { Caller } from './asset-service.js';
+export type { ServiceOptions } from './deps.js';
+export type { ListQuery, PageResult } from './paging.js';
 export type { Preconditions } from './preconditions.js';
-export { TypeCatalog } from './catalog.js';
 export { parseEtag } from './preconditions.js';
-
-export interface Caller {
-  tenant: string;
-  /** Admins see deleted assets (reference §1.4). */
-  admin: boolean;
-}
-
-
-export interface ListQuery {
-  page?: number;
-  size?: number;
-  sort?: string | string[];
-  filter?: string;
-}
-
-export interface PageResult<T> {
-  items: T[];
-  total: number;
-  page: number;
-  size: number;
-}
-
-export interface ServiceOptions {
-  defaultTimezone: string;
-  maxPageSize: number;
-}
-
-const DEFAULT_SIZE = 10;
-
-export const ASPECT_TYPE_FIELDS: FieldSpec = {
-  id: 'string', name: 'string', tenantId: 'string', category: 'string', scope: 'string', description: 'string',
-};
-export const ASSET_TYPE_FIELDS: FieldSpec = {
-  id: 'string', name: 'string', tenantId: 'string', parentTypeId: 'string', scope: 'string', description: 'string',
-  instantiable: 'boolean', hasType: 'string',
-};
-/** Reference §1.6; fileId matches the asset's own file assignments. */
-export const ASSET_FIELDS: FieldSpec = {
-  assetId: 'string', tenantId: 'string', name: 'string', externalId: 'string', t2tenant: 'string', subTenant: 'string',
-  timezone: 'string', twinType: 'string', deleted: 'date', parentId: 'string', typeId: 'string', hasType: 'string',
-  fileId: 'string',
-};
-const ASSET_SORT = ['name', 'assetId', 'externalId', 'typeId', 'parentId', 'timezone', 'twinType', 'deleted', 'tenantId'];
-const ASPECT_TYPE_SORT = ['name', 'id', 'tenantId', 'category', 'scope', 'description'];
-const ASSET_TYPE_SORT = ['name', 'id', 'tenantId', 'parentTypeId', 'scope', 'description', 'instantiable'];
-const MEMBER_FIELDS: FieldSpec = { name: 'string', aspectTypeId: 'string', category: 'string', dataType: 'string', unit: 'string' };
-
-/** Creates a type after the create-time checks: no If-Match, id and name not yet used in the tenant. */
-async function insertType<T extends { id: string; tenant: string; name: string }>(kind: string, next: T, pre: Preconditions,
-  visible: Iterable<T>, create: (t: T) => Promise<void>): Promise<void> {
-  if (pre.ifMatch !== undefined && pre.ifMatch !== '') {
-    throw Generic.preconditionFailed({ reason: `If-Match was sent but ${kind} ${next.id} does not exist` });
-  }
-  for (const t of visible) {
-    if (t.tenant === next.tenant && t.name === next.name) throw AssetErrors.exists({ resource: `${kind} named`, id: next.name });
-  }
-  try {
-    await create(next);
-  } catch (err) {
-    if (err instanceof StoreConflict) throw AssetErrors.exists({ resource: kind, id: next.id });
-    throw err;
-  }
-}
-
-const invalidBody = (name: string, rule: string) => Generic.invalidRequestBodyProperty({ name, rule });
+export type { TypeWrite } from './type-service.js';
 
 export class AssetService {
-  constructor(private readonly store: AssetStore, private readonly events: ModelEventBus,
-    private readonly opts: ServiceOptions) {}
+  private readonly d: ServiceDeps;
+  private readonly types: TypeService;
+  private readonly assets: AssetOps;
+  /** The AssetModelReader port (core/model.ts) other contexts read the model through. */
+  readonly model: ModelReader;
 
-  async catalog(tenant: string): Promise<TypeCatalog> {
-    const [aspects, assets] = await Promise.all([this.store.listAspectTypes(tenant), this.store.listAssetTypes(tenant)]);
-    return new TypeCatalog(aspects, assets);
+  constructor(store: AssetStore, events: ModelEventBus, opts: ServiceOptions) {
+    this.d = { store, events, opts };
+    this.types = new TypeService(this.d);
+    this.assets = new AssetOps(this.d);
+    this.model = new ModelReader(this.d);
   }
 
-  private async emit(event: ModelEvent): Promise<void> {
-    await this.events.emit(event);
-  }
+  /** The types the tenant sees (its own and the core ones). */
+  catalog(tenant: string): Promise<TypeCatalog> { return loadCatalog(this.d.store, tenant); }
 
-  paging(q: ListQuery): { page: number; size: number } {
-    const page = q.page ?? 0;
-    let size = q.size ?? DEFAULT_SIZE;
-    if (!Number.isInteger(page) || page < 0) throw Generic.invalidParameter({ name: 'page', rule: 'must be a whole number >= 0' });
-    if (!Number.isInteger(size) || size < 0) throw Generic.invalidParameter({ name: 'size', rule: 'must be a whole number >= 0' });
-    if (size === 0) size = DEFAULT_SIZE; // the SDK tests send size=0 and expect the default
-    if (size > this.opts.maxPageSize) throw AssetErrors.pageTooLarge({ size, max: this.opts.maxPageSize });
-    return { page, size };
-  }
-
-  private pageOf<T>(all: T[], q: ListQuery, fields: FieldSpec, sortable: string[], get: (t: T, f: string) => Scalar,
-    rewrite: (f: FilterNode | null) => FilterNode | null = (f) => f): PageResult<T> {
-    const { page, size } = this.paging(q);
-    const sort = parseSort(q.sort, sortable);
-    const filter = rewrite(parseFilter(q.filter, fields));
-    const matched = sortItems(all.filter((t) => evaluate(filter, (f) => get(t, f))), sort, get);
-    return { items: matched.slice(page * size, page * size + size), total: matched.length, page, size };
-  }
-
-  private async modelLocked(tenant: string, id: string): Promise<void> {
-    if (await this.store.getModelLock(tenant)) throw AssetErrors.modelLocked({ id });
-  }
-
-  /** Before changing or deleting a tenant type: it exists, is not a core type, If-Match matches, no model lock. */
-  private async writableType<T extends { tenant: string; etag: number }>(t: T | undefined, kind: 'aspect type' | 'asset type',
-    id: string, pre: Preconditions): Promise<T> {
-    if (!t) throw kind === 'aspect type' ? AssetErrors.aspectTypeNotFound({ id }) : AssetErrors.assetTypeNotFound({ id });
-    if (t.tenant === CORE_TENANT) throw AssetErrors.readOnly({ id });
-    checkIfMatch(pre, t.etag, `${kind} ${id}`);
-    await this.modelLocked(t.tenant, id);
-    return t;
-  }
-
-  // ---------------------------------------------------------------- aspect types (reference §1.2)
-
-  async listAspectTypes(tenant: string, q: ListQuery): Promise<PageResult<AspectTypeRecord>> {
-    const cat = await this.catalog(tenant);
-    return this.pageOf([...cat.aspectTypes.values()], q, ASPECT_TYPE_FIELDS, ASPECT_TYPE_SORT, (t, f) =>
-      f === 'tenantId' ? t.tenant : (t as unknown as Record<string, Scalar>)[f] ?? null);
-  }
-
-  async getAspectType(tenant: string, id: string): Promise<AspectTypeRecord> {
-    const cat = await this.catalog(tenant);
-    const t = cat.aspectType(id);
-    if (!t) throw AssetErrors.aspectTypeNotFound({ id });
-    return t;
-  }
-
-  private parseAspectType(tenant: string, id: string, raw: unknown): AspectTypeRecord {
-    const body = asObject(raw, 'body');
-    const name = requireString(body, 'name', 'name', 128);
-    const category = body['category'];
-    if (category === undefined || category === null) throw Generic.missingRequestBodyProperty({ name: 'category' });
-    if (category !== 'static' && category !== 'dynamic') throw invalidBody('category', 'must be static or dynamic');
-    const scope = optionalString(body, 'scope', 'scope', 16) ?? 'private';
-    if (scope !== 'private') throw invalidBody('scope', 'only private aspect types can be created');
-    if (body['variables'] === undefined || body['variables'] === null) throw Generic.missingRequestBodyProperty({ name: 'variables' });
-    const variables = asArray(body['variables'], 'variables', MAX_ITEMS)
-      .map((v, i) => parseVariable(v, `variables[${i}]`, category));
-    checkUnique(variables.map((v) => v.name), 'variables', 'variable');
-    return {
-      id, tenant, name, category, scope, description: optionalString(body, 'description', 'description', 2048) ?? '',
-      variables, etag: 0,
-    };
-  }
-
-  private checkAspectTypeUpdate(old: AspectTypeRecord, next: AspectTypeRecord): void {
-    const what = `aspect type ${old.id}`;
-    if (next.name !== old.name) throw AssetErrors.immutable({ field: 'name', resource: what });
-    if (next.category !== old.category) throw AssetErrors.immutable({ field: 'category', resource: what });
-    for (const ov of old.variables) {
-      const i = next.variables.findIndex((v) => v.name === ov.name);
-      if (i < 0) throw invalidBody('variables', `variable "${ov.name}" exists and cannot be removed or renamed`);
-      const nv = next.variables[i]!;
-      for (const f of ['dataType', 'qualityCode', 'searchable'] as const) {
-        if (nv[f] !== ov[f]) throw AssetErrors.immutable({ field: `variables[${i}].${f}`, resource: what });
-      }
-      if (nv.length !== ov.length) {
-        if (old.category === 'dynamic') throw AssetErrors.immutable({ field: `variables[${i}].length`, resource: what });
-        if ((nv.length ?? 0) < (ov.length ?? 0)) throw invalidBody(`variables[${i}].length`, `may only increase (now ${ov.length})`);
-      }
+  /** Whether an asset type or a live asset of the tenant assigns the file (Asset Management files keep it then). */
+  async fileInUse(tenant: string, fileId: string): Promise<boolean> {
+    for (const t of (await this.catalog(tenant)).assetTypes.values()) {
+      if (t.tenant === tenant && t.fileAssignments.some((f) => f.fileId === fileId)) return true;
     }
+    return (await this.assets.listRecords({ tenant, admin: false }, { filter: JSON.stringify({ fileId }), size: 1 })).total > 0;
   }
 
-  async putAspectType(tenant: string, id: string, raw: unknown, pre: Preconditions): Promise<{ record: AspectTypeRecord; created: boolean }> {
-    const cat = await this.catalog(tenant);
-    if (cat.aspectTypes.has(cat.resolveId(id)) && cat.aspectType(id)!.tenant === CORE_TENANT) throw AssetErrors.readOnly({ id });
-    checkTypeId(id, tenant);
-    const old = await this.store.getAspectType(tenant, id);
-    if (old) checkUpdatePreconditions(pre, old.etag, 'aspect type', id);
-    const next = this.parseAspectType(tenant, id, raw);
-    if (!old) {
-      await insertType('aspect type', next, pre, cat.aspectTypes.values(), (t) => this.store.createAspectType(t));
-      await this.emit({ type: 'aspecttype.created', tenant, aspectTypeId: id });
-      return { record: next, created: true };
-    }
-    await this.modelLocked(tenant, id);
-    this.checkAspectTypeUpdate(old, next);
-    const record = { ...next, etag: old.etag + 1 };
-    if (!(await this.store.updateAspectType(record, old.etag))) throw concurrentChange(`aspect type ${id}`);
-    await this.emit({ type: 'aspecttype.updated', tenant, aspectTypeId: id });
-    return { record, created: false };
+  // ---------------------------------------------------------------- aspect types
+  listAspectTypes(tenant: string, q: ListQuery): Promise<PageResult<AspectTypeRecord>> { return this.types.listAspectTypes(tenant, q); }
+  getAspectType(tenant: string, id: string): Promise<AspectTypeRecord> { return this.types.getAspectType(tenant, id); }
+  /** Creates (201) or, with If-Match, replaces the aspect type. */
+  putAspectType(tenant: string, id: string, body: unknown, pre: Preconditions): Promise<TypeWrite<AspectTypeRecord>> {
+    return this.types.putAspectType(tenant, id, body, pre);
+  }
+  patchAspectType(tenant: string, id: string, patch: unknown, pre: Preconditions): Promise<AspectTypeRecord> {
+    return this.types.patchAspectType(tenant, id, patch, pre);
+  }
+  deleteAspectType(tenant: string, id: string, pre: Preconditions): Promise<void> { return this.types.deleteAspectType(tenant, id, pre); }
+
+  // ---------------------------------------------------------------- asset types (views: own members, or exploded)
+  listAssetTypes(tenant: string, q: ListQuery, exploded = false): Promise<PageResult<AssetTypeView>> {
+    return this.types.listAssetTypes(tenant, q, exploded);
+  }
+  getAssetType(tenant: string, id: string, exploded = false): Promise<AssetTypeView> { return this.types.getAssetType(tenant, id, exploded); }
+  putAssetType(tenant: string, id: string, body: unknown, pre: Preconditions, exploded = false): Promise<TypeWrite<AssetTypeView>> {
+    return this.types.putAssetType(tenant, id, body, pre, exploded);
+  }
+  patchAssetType(tenant: string, id: string, patch: unknown, pre: Preconditions, exploded = false): Promise<AssetTypeView> {
+    return this.types.patchAssetType(tenant, id, patch, pre, exploded);
+  }
+  patchTypeVariables(tenant: string, id: string, changes: unknown, pre: Preconditions): Promise<AssetTypeView> {
+    return this.types.patchTypeVariables(tenant, id, changes, pre);
+  }
+  putTypeFileAssignment(tenant: string, id: string, key: string, body: unknown, pre: Preconditions): Promise<AssetTypeView> {
+    return this.types.putTypeFileAssignment(tenant, id, key, body, pre);
+  }
+  deleteTypeFileAssignment(tenant: string, id: string, key: string, pre: Preconditions): Promise<void> {
+    return this.types.deleteTypeFileAssignment(tenant, id, key, pre);
+  }
+  deleteAssetType(tenant: string, id: string, pre: Preconditions): Promise<void> { return this.types.deleteAssetType(tenant, id, pre); }
+
+  // ---------------------------------------------------------------- assets (views: what the API shows)
+  /** The tenant's root asset, created on first use. */
+  ensureRoot(tenant: string): Promise<AssetRecord> { return this.assets.ensureRoot(tenant); }
+  root(tenant: string): Promise<AssetView> { return this.assets.root(tenant); }
+  listAssets(caller: Caller, q: ListQuery): Promise<PageResult<AssetView>> { return this.assets.listAssets(caller, q); }
+  /** The same page without views, for callers that need only the records (the CLI's tree). */
+  listAssetRecords(caller: Caller, q: ListQuery): Promise<PageResult<AssetRecord>> { return this.assets.listRecords(caller, q); }
+  getAsset(caller: Caller, assetId: string): Promise<AssetView> { return this.assets.getAsset(caller, assetId); }
+  createAsset(caller: Caller, body: unknown): Promise<AssetView> { return this.assets.createAsset(caller, body); }
+  updateAsset(caller: Caller, assetId: string, body: unknown, pre: Preconditions): Promise<AssetView> {
+    return this.assets.updateAsset(caller, assetId, body, pre);
+  }
+  patchAsset(caller: Caller, assetId: string, patch: unknown, pre: Preconditions): Promise<AssetView> {
+    return this.assets.patchAsset(caller, assetId, patch, pre);
+  }
+  moveAsset(caller: Caller, assetId: string, body: unknown, pre: Preconditions): Promise<AssetView> {
+    return this.assets.moveAsset(caller, assetId, body, pre);
+  }
+  deleteAsset(caller: Caller, assetId: string, pre: Preconditions): Promise<void> { return this.assets.deleteAsset(caller, assetId, pre); }
+  setLocation(caller: Caller, assetId: string, body: unknown, pre: Preconditions): Promise<AssetView> {
+    return this.assets.setLocation(caller, assetId, body, pre);
+  }
+  deleteLocation(caller: Caller, assetId: string, pre: Preconditions): Promise<AssetView> { return this.assets.deleteLocation(caller, assetId, pre); }
+  putAssetFileAssignment(caller: Caller, assetId: string, key: string, body: unknown, pre: Preconditions): Promise<AssetView> {
+    return this.assets.putFileAssignment(caller, assetId, key, body, pre);
+  }
+  deleteAssetFileAssignment(caller: Caller, assetId: string, key: string, pre: Preconditions): Promise<AssetView> {
+    return this.assets.deleteFileAssignment(caller, assetId, key, pre);
+  }
+  aspectsOf(caller: Caller, assetId: string, q: ListQuery): Promise<{ asset: AssetRecord; page: PageResult<AspectMember> }> {
+    return this.assets.aspectsOf(caller, assetId, q);
+  }
+  variablesOf(caller: Caller, assetId: string, q: ListQuery): Promise<PageResult<ExplodedMember<VariableDefinition>>> {
+    return this.assets.variablesOf(caller, assetId, q);
   }
 
-  async patchAspectType(tenant: string, id: string, patch: unknown, pre: Preconditions): Promise<AspectTypeRecord> {
-    const current = await this.writableType((await this.catalog(tenant)).aspectType(id), 'aspect type', id, pre);
-    const { id: _i, tenant: _t, etag: _e, ...writable } = current;
-    const merged = mergePatch(writable, asObject(patch, 'body'));
-    return (await this.putAspectType(tenant, id, merged, { ifMatch: String(current.etag) })).record;
-  }
-
-  async deleteAspectType(tenant: string, id: string, pre: Preconditions): Promise<void> {
-    const cat = await this.catalog(tenant);
-    const t = await this.writableType(cat.aspectType(id), 'aspect type', id, pre);
-    const user = [...cat.assetTypes.values()].find((at) => at.aspects.some((a) => a.aspectTypeId === t.id));
-    if (user) throw AssetErrors.inUse({ resource: 'aspect type', id, reason: `asset type ${user.id} uses it` });
-    if (!(await this.store.deleteAspectType(tenant, t.id, t.etag))) throw concurrentChange(`aspect type ${id}`);
-    await this.emit({ type: 'aspecttype.deleted', tenant, aspectTypeId: t.id });
-  }
-
-  // ---------------------------------------------------------------- asset types (reference §1.3)
-
-  async listAssetTypes(tenant: string, q: ListQuery): Promise<{ page: PageResult<AssetTypeRecord>; catalog: TypeCatalog }> {
-    const cat = await this.catalog(tenant);
-    const page = this.pageOf([...cat.assetTypes.values()], q, ASSET_TYPE_FIELDS, ASSET_TYPE_SORT,
-      (t, f) => (f === 'tenantId' ? t.tenant : f === 'hasType' ? t.id : (t as unknown as Record<string, Scalar>)[f] ?? null),
-      (filter) => rewriteField(filter, 'hasType', (n) => hasTypeToIn(cat, n, 'hasType')));
-    return { page, catalog: cat };
-  }
-
-  async getAssetType(tenant: string, id: string): Promise<{ type: AssetTypeRecord; catalog: TypeCatalog }> {
-    const cat = await this.catalog(tenant);
-    const t = cat.assetType(id);
-    if (!t) throw AssetErrors.assetTypeNotFound({ id });
-    return { type: t, catalog: cat };
-  }
-
-  private parseAssetType(tenant: string, id: string, raw: unknown, cat: TypeCatalog): AssetTypeRecord {
-    const body = asObject(raw, 'body');
-    const name = requireString(body, 'name', 'name', 128);
-    const scope = optionalString(body, 'scope', 'scope', 16) ?? 'private';
-    if (scope !== 'private') throw invalidBody('scope', 'only private asset types can be created');
-    const parentRaw = optionalString(body, 'parentTypeId', 'parentTypeId', 128);
-    if (parentRaw === null) throw Generic.missingRequestBodyProperty({ name: 'parentTypeId' });
-    const parent = cat.assetType(parentRaw);
-    if (!parent) throw AssetErrors.referenceNotFound({ field: 'parentTypeId', id: parentRaw });
-    if (parent.id === id || cat.chain(parent.id).some((t) => t.id === id)) {
-      throw invalidBody('parentTypeId', `${parentRaw} derives from ${id}; a type cannot inherit from itself`);
-    }
-    const aspects: TypeAspect[] = asArray(body['aspects'], 'aspects', MAX_ITEMS).map((a, i) => {
-      const o = asObject(a, `aspects[${i}]`);
-      const aname = requireString(o, 'name', `aspects[${i}].name`, 64);
-      if (!/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(aname)) {
-        throw invalidBody(`aspects[${i}].name`, 'must start with a letter and have 1-64 letters, digits or underscores');
-      }
-      // A body read back from GET carries the embedded aspectType instead of aspectTypeId; accept both.
-      const embedded = o['aspectType'] !== null && typeof o['aspectType'] === 'object' ? (o['aspectType'] as Record<string, unknown>)['id'] : undefined;
-      const ref = o['aspectTypeId'] === undefined && typeof embedded === 'string'
-        ? embedded : requireString(o, 'aspectTypeId', `aspects[${i}].aspectTypeId`, 128);
-      const at = cat.aspectType(ref);
-      if (!at) throw AssetErrors.referenceNotFound({ field: `aspects[${i}].aspectTypeId`, id: ref });
-      return { name: aname, aspectTypeId: at.id };
-    });
-    checkUnique(aspects.map((a) => a.name), 'aspects', 'aspect');
-    const variables: VariableDefinition[] = asArray(body['variables'], 'variables', MAX_ITEMS).map((v, i) => {
-      const { qualityCode: _qc, ...def } = parseVariable(v, `variables[${i}]`, 'assettype');
-      return def;
-    });
-    checkUnique(variables.map((v) => v.name), 'variables', 'variable');
-    const fileAssignments = parseFileAssignments(body['fileAssignments']);
-    const instantiable = optionalBoolean(body, 'instantiable', 'instantiable') ?? true;
-    return {
-      id, tenant, name, description: optionalString(body, 'description', 'description', 2048) ?? '',
-      parentTypeId: parent.id, instantiable, scope, aspects, variables, fileAssignments, etag: 0,
-    };
-  }
-
-  /** Reference §1.3: aspect and variable names are unique across ancestors and descendants. */
-  private checkFamilyNames(next: AssetTypeRecord, cat: TypeCatalog): void {
-    const related = [...cat.chain(next.parentTypeId!),
-      ...[...cat.assetTypes.values()].filter((t) => t.id !== next.id && cat.chain(t.id).some((a) => a.id === next.id))];
-    for (const other of related) {
-      for (const a of next.aspects) {
-        if (other.aspects.some((x) => x.name === a.name)) {
-          throw AssetErrors.nameCollision({ kind: 'aspect', name: a.name, typeId: next.id, otherTypeId: other.id });
-        }
-      }
-      for (const v of next.variables) {
-        if (other.variables.some((x) => x.name === v.name)) {
-          throw AssetErrors.nameCollision({ kind: 'variable', name: v.name, typeId: next.id, otherTypeId: other.id });
-        }
-      }
-    }
-  }
-
-  private checkAssetTypeUpdate(old: AssetTypeRecord, next: AssetTypeRecord): void {
-    const what = `asset type ${old.id}`;
-    if (next.name !== old.name) throw AssetErrors.immutable({ field: 'name', resource: what });
-    if (next.parentTypeId !== old.parentTypeId) throw AssetErrors.immutable({ field: 'parentTypeId', resource: what });
-    if (old.instantiable && !next.instantiable) throw invalidBody('instantiable', 'can change from false to true only');
-    for (const [i, nv] of next.variables.entries()) {
-      const ov = old.variables.find((v) => v.name === nv.name);
-      if (!ov) continue;
-      for (const f of ['dataType', 'searchable'] as const) {
-        if (nv[f] !== ov[f]) throw AssetErrors.immutable({ field: `variables[${i}].${f}`, resource: what });
-      }
-      if ((nv.length ?? 0) < (ov.length ?? 0)) throw invalidBody(`variables[${i}].length`, `may only increase (now ${ov.length})`);
-    }
-    for (const [i, na] of next.aspects.entries()) {
-      const oa = old.aspects.find((a) => a.name === na.name);
-      if (oa && oa.aspectTypeId !== na.aspectTypeId) {
-        throw AssetErrors.immutable({ field: `aspects[${i}].aspectTypeId`, resource: what });
-      }
-    }
-  }
-
-  async putAssetType(tenant: string, id: string, raw: unknown, pre: Preconditions): Promise<{ record: AssetTypeRecord; created: boolean; catalog: TypeCatalog }> {
-    const cat = await this.catalog(tenant);
-    if (cat.assetType(id)?.tenant === CORE_TENANT) throw AssetErrors.readOnly({ id });
-    checkTypeId(id, tenant);
-    const old = await this.store.getAssetType(tenant, id);
-    if (old) checkUpdatePreconditions(pre, old.etag, 'asset type', id);
-    const next = this.parseAssetType(tenant, id, raw, cat);
-    this.checkFamilyNames(next, cat);
-    if (!old) {
-      await insertType('asset type', next, pre, cat.assetTypes.values(), (t) => this.store.createAssetType(t));
-      cat.put(next);
-      await this.emit({ type: 'assettype.created', tenant, typeId: id });
-      return { record: next, created: true, catalog: cat };
-    }
-    await this.modelLocked(tenant, id);
-    this.checkAssetTypeUpdate(old, next);
-    const record = { ...next, etag: old.etag + 1 };
-    if (!(await this.store.updateAssetType(record, old.etag))) throw concurrentChange(`asset type ${id}`);
-    cat.put(record);
-    await this.emit({ type: 'assettype.updated', tenant, typeId: id });
-    for (const a of old.aspects) {
-      if (!record.aspects.some((x) => x.name === a.name)) {
-        await this.emit({ type: 'assettype.aspectRemoved', tenant, typeId: id, aspectName: a.name });
-      }
-    }
-    return { record, created: false, catalog: cat };
-  }
-
-  async patchAssetType(tenant: string, id: string, patch: unknown, pre: Preconditions) {
-    const current = await this.writableType((await this.catalog(tenant)).assetType(id), 'asset type', id, pre);
-    const { id: _i, tenant: _t, etag: _e, ...writable } = current;
-    const merged = mergePatch(writable, asObject(patch, 'body'));
-    return this.putAssetType(tenant, id, merged, { ifMatch: String(current.etag) });
-  }
-
-  /** A checked, etag-guarded change of one tenant asset type (members endpoints). */
-  private async modifyAssetType(tenant: string, id: string, pre: Preconditions,
-    change: (t: AssetTypeRecord, cat: TypeCatalog) => AssetTypeRecord): Promise<{ record: AssetTypeRecord; catalog: TypeCatalog }> {
-    const cat = await this.catalog(tenant);
-    const t = await this.writableType(cat.assetType(id), 'asset type', id, pre);
-    const record = { ...change(t, cat), etag: t.etag + 1 };
-    if (!(await this.store.updateAssetType(record, t.etag))) throw concurrentChange(`asset type ${id}`);
-    cat.put(record);
-    await this.emit({ type: 'assettype.updated', tenant, typeId: t.id });
-    return { record, catalog: cat };
-  }
-
-  async putTypeFileAssignment(tenant: string, id: string, key: string, raw: unknown, pre: Preconditions) {
-    const assignment = parseFileAssignment(key, raw);
-    return this.modifyAssetType(tenant, id, pre, (t) => ({
-      ...t, fileAssignments: [...t.fileAssignments.filter((f) => f.key !== key), assignment],
-    }));
-  }
-
-  async deleteTypeFileAssignment(tenant: string, id: string, key: string, pre: Preconditions) {
-    return this.modifyAssetType(tenant, id, pre, (t) => {
-      if (!t.fileAssignments.some((f) => f.key === key)) throw Generic.noMatch({ resource: `file assignment "${key}" on asset type ${id}` });
-      return { ...t, fileAssignments: t.fileAssignments.filter((f) => f.key !== key) };
-    });
-  }
-
-  /**
-   * PATCH /assettypes/{id}/variables (reference §1.1): per own variable a new name, unit, longer length or
-   * default value. A rename keeps the values assets of the type family hold.
-   */
-  async patchTypeVariables(tenant: string, id: string, raw: unknown, pre: Preconditions) {
-    const changes = asObject(raw, 'body');
-    const renames: [string, string][] = [];
-    const result = await this.modifyAssetType(tenant, id, pre, (t, cat) => {
-      const variables = t.variables.map((v) => ({ ...v }));
-      for (const [name, rawChange] of Object.entries(changes)) {
-        const v = variables.find((x) => x.name === name);
-        if (!v) throw invalidBody(name, `is not a variable declared by asset type ${t.id} (inherited variables change on their own type)`);
-        const c = asObject(rawChange, name);
-        for (const f of Object.keys(c)) {
-          if (!['name', 'unit', 'length', 'defaultValue'].includes(f)) throw invalidBody(`${name}.${f}`, 'only name, unit, length and defaultValue can change');
-        }
-        const merged = parseVariable({ ...v, ...c, qualityCode: false }, name, 'assettype');
-        if (merged.dataType !== v.dataType) throw AssetErrors.immutable({ field: `${name}.dataType`, resource: `asset type ${t.id}` });
-        if ((merged.length ?? 0) < (v.length ?? 0)) throw invalidBody(`${name}.length`, `may only increase (now ${v.length})`);
-        if (merged.name !== v.name) renames.push([v.name, merged.name]);
-        Object.assign(v, { name: merged.name, unit: merged.unit, length: merged.length, defaultValue: merged.defaultValue });
-      }
-      checkUnique(variables.map((v) => v.name), 'variables', 'variable');
-      const next = { ...t, variables };
-      this.checkFamilyNames(next, cat);
-      return next;
-    });
-    for (const [from, to] of renames) {
-      await this.store.renameVariableValues(tenant, result.catalog.family(id), from, to);
-    }
-    return result;
-  }
-
-  async deleteAssetType(tenant: string, id: string, pre: Preconditions): Promise<void> {
-    const cat = await this.catalog(tenant);
-    const t = await this.writableType(cat.assetType(id), 'asset type', id, pre);
-    const child = [...cat.assetTypes.values()].find((c) => c.parentTypeId === t.id);
-    if (child) throw AssetErrors.inUse({ resource: 'asset type', id, reason: `asset type ${child.id} derives from it` });
-    const n = await this.store.countAssetsOfTypes(tenant, [t.id]);
-    if (n > 0) throw AssetErrors.inUse({ resource: 'asset type', id, reason: `${n} asset(s) are of this type` });
-    if (!(await this.store.deleteAssetType(tenant, t.id, t.etag))) throw concurrentChange(`asset type ${id}`);
-    await this.emit({ type: 'assettype.deleted', tenant, typeId: t.id });
-  }
-
-  // ---------------------------------------------------------------- assets (reference §1.4)
-
-  async ensureRoot(tenant: string): Promise<AssetRecord> {
-    const existing = await this.store.getRootAsset(tenant);
-    if (existing) return existing;
-    const root: AssetRecord = {
-      assetId: newAssetId(), tenant, name: tenant, externalId: null, description: `Root asset of tenant ${tenant}`,
-      typeId: 'core.tenant', parentId: null, path: '', timezone: this.opts.defaultTimezone, twinType: 'performance',
-      subTenant: null, location: null, variables: [], aspects: [], fileAssignments: [], etag: 0, deleted: null,
-      createdAt: Date.now(),
-    };
-    try {
-      await this.store.createAsset(root);
-    } catch (err) {
-      if (err instanceof StoreConflict) return (await this.store.getRootAsset(tenant))!;
-      throw err;
-    }
-    await this.emit({ type: 'asset.created', tenant, assetId: root.assetId });
-    return root;
-  }
-
-  /** The asset as the caller may see it: 404 when missing, deleted (for non-admins) or malformed id. */
-  async getAsset(caller: Caller, assetId: string): Promise<AssetRecord> {
-    if (!ASSET_ID_RE.test(assetId)) throw AssetErrors.assetNotFound({ id: assetId.slice(0, 64) });
-    const a = await this.store.getAsset(caller.tenant, assetId);
-    if (!a || (a.deleted !== null && !caller.admin)) throw AssetErrors.assetNotFound({ id: assetId });
-    return a;
-  }
-
-  private async liveAsset(caller: Caller, assetId: string): Promise<AssetRecord> {
-    const a = await this.getAsset(caller, assetId);
-    if (a.deleted !== null) throw AssetErrors.deletedAsset({ id: assetId });
-    return a;
-  }
-
-  async root(tenant: string): Promise<AssetRecord> {
-    return this.ensureRoot(tenant);
-  }
-
-  /** Validates own values against the exploded type: only declared variables and static aspects. */
-  private parseValues(body: Record<string, unknown>, type: ExplodedType, cat: TypeCatalog): { variables: VariableValue[]; aspects: AspectValues[] } {
-    const parseList = (raw: unknown, path: string, defs: { name: string; dataType: VariableDefinition['dataType']; length: number | null }[], where: string) => {
-      const list = asArray(raw, path, MAX_ITEMS).map((item, i) => {
-        const o = asObject(item, `${path}[${i}]`);
-        const name = requireString(o, 'name', `${path}[${i}].name`, 64);
-        const def = defs.find((d) => d.name === name);
-        if (!def) throw invalidBody(`${path}[${i}].name`, `"${name}" is not a variable of ${where}`);
-        const value = o['value'];
-        if (value !== null && value !== undefined && typeof value !== 'string') {
-          throw invalidBody(`${path}[${i}].value`, 'must be a string (values are sent as text) or null');
-        }
-        if (typeof value === 'string') {
-          const rule = valueRule(def.dataType, value, def.length);
-          if (rule) throw invalidBody(`${path}[${i}].value`, rule);
-        }
-        return { name, value: (value ?? null) as string | null };
-      });
-      checkUnique(list.map((v) => v.name), path, 'variable');
-      return list;
-    };
-    const variables = parseList(body['variables'], 'variables', type.variables.map((m) => m.member), `asset type ${type.type.id}`);
-    const aspects = asArray(body['aspects'], 'aspects', MAX_ITEMS).map((item, i) => {
-      const o = asObject(item, `aspects[${i}]`);
-      const name = requireString(o, 'name', `aspects[${i}].name`, 64);
-      const member = type.aspects.find((m) => m.member.name === name);
-      if (!member) throw invalidBody(`aspects[${i}].name`, `"${name}" is not an aspect of asset type ${type.type.id}`);
-      const at = cat.aspectType(member.member.aspectTypeId);
-      if (!at || at.category !== 'static') {
-        throw invalidBody(`aspects[${i}].name`, `aspect "${name}" is dynamic; its values are time series, not asset values`);
-      }
-      return { name, variables: parseList(o['variables'], `aspects[${i}].variables`, at.variables, `aspect ${name}`) };
-    });
-    checkUnique(aspects.map((a) => a.name), 'aspects', 'aspect');
-    return { variables, aspects };
-  }
-
-  private parseUpdatable(body: Record<string, unknown>) {
-    const externalId = optionalString(body, 'externalId', 'externalId', 255);
-    return {
-      name: requireString(body, 'name', 'name', 128),
-      externalId,
-      description: optionalString(body, 'description', 'description', 2048) ?? '',
-      location: body['location'] === undefined || body['location'] === null ? null : parseLocation(body['location']),
-      fileAssignments: parseFileAssignments(body['fileAssignments']),
-    };
-  }
-
-  async createAsset(caller: Caller, raw: unknown): Promise<AssetRecord> {
-    const body = asObject(raw, 'body');
-    const cat = await this.catalog(caller.tenant);
-    const typeIdRaw = requireString(body, 'typeId', 'typeId', 128);
-    const type = cat.exploded(typeIdRaw);
-    if (!type) throw AssetErrors.referenceNotFound({ field: 'typeId', id: typeIdRaw });
-    if (!type.type.instantiable) throw AssetErrors.notInstantiable({ typeId: type.type.id });
-    const parentId = requireString(body, 'parentId', 'parentId', 64);
-    const parent = ASSET_ID_RE.test(parentId) ? await this.store.getAsset(caller.tenant, parentId) : undefined;
-    if (!parent || parent.deleted !== null) throw AssetErrors.referenceNotFound({ field: 'parentId', id: parentId });
-    const timezone = optionalString(body, 'timezone', 'timezone', 64) ?? this.opts.defaultTimezone;
-    const tzRule = timezoneRule(timezone);
-    if (tzRule) throw invalidBody('timezone', `"${timezone}" ${tzRule}`);
-    const twinType = optionalString(body, 'twinType', 'twinType', 16) ?? 'performance';
-    if (twinType !== 'performance' && twinType !== 'simulation') throw invalidBody('twinType', 'must be performance or simulation');
-    const fields = this.parseUpdatable(body);
-    const values = this.parseValues(body, type, cat);
-    const asset: AssetRecord = {
-      assetId: newAssetId(), tenant: caller.tenant, ...fields, ...values, typeId: type.type.id, parentId: parent.assetId,
-      path: subtreePrefix(parent), timezone, twinType, subTenant: null, etag: 0, deleted: null, createdAt: Date.now(),
-    };
-    try {
-      await this.store.createAsset(asset);
-    } catch (err) {
-      if (err instanceof ParentGone) throw AssetErrors.referenceNotFound({ field: 'parentId', id: parentId });
-      throw err;
-    }
-    await this.emit({ type: 'asset.created', tenant: caller.tenant, assetId: asset.assetId });
-    return asset;
-  }
-
-  /** PUT replaces the updatable fields; type, parent, timezone and twin type are fixed at creation. */
-  async updateAsset(caller: Caller, assetId: string, raw: unknown, pre: Preconditions): Promise<AssetRecord> {
-    const current = await this.liveAsset(caller, assetId);
-    checkIfMatch(pre, current.etag, `asset ${assetId}`);
-    const body = asObject(raw, 'body');
-    const immutable: [string, unknown][] = [['typeId', current.typeId], ['parentId', current.parentId],
-      ['timezone', current.timezone], ['twinType', current.twinType], ['assetId', current.assetId]];
-    for (const [field, value] of immutable) {
-      if (body[field] !== undefined && body[field] !== null && body[field] !== value) {
-        throw AssetErrors.immutable({ field, resource: `asset ${assetId}${field === 'parentId' ? ' (use POST /assets/{id}/move)' : ''}` });
-      }
-    }
-    const cat = await this.catalog(caller.tenant);
-    const type = cat.exploded(current.typeId);
-    if (!type) throw AssetErrors.referenceNotFound({ field: 'typeId', id: current.typeId });
-    const next: AssetRecord = { ...current, ...this.parseUpdatable(body), ...this.parseValues(body, type, cat), etag: current.etag + 1 };
-    if (!(await this.store.updateAsset(next, current.etag))) throw concurrentChange(`asset ${assetId}`);
-    await this.emit({ type: 'asset.updated', tenant: caller.tenant, assetId });
-    return next;
-  }
-
-  /** RFC 7396 merge-patch on the writable view; variables and aspect values merge by name (null resets to default). */
-  async patchAsset(caller: Caller, assetId: string, raw: unknown, pre: Preconditions): Promise<AssetRecord> {
-    const current = await this.liveAsset(caller, assetId);
-    checkIfMatch(pre, current.etag, `asset ${assetId}`);
-    const patch = asObject(raw, 'body');
-    const { variables, aspects, ...rest } = patch;
-    const base = {
-      name: current.name, externalId: current.externalId, description: current.description, location: current.location,
-      fileAssignments: current.fileAssignments,
-    };
-    const merged = mergePatch(base, rest) as Record<string, unknown>;
-    merged['variables'] = mergeValues(current.variables, variables, 'variables');
-    merged['aspects'] = aspects === undefined ? current.aspects
-      : asArray(aspects, 'aspects', MAX_ITEMS).reduce<AspectValues[]>((acc, item, i) => {
-        const o = asObject(item, `aspects[${i}]`);
-        const name = requireString(o, 'name', `aspects[${i}].name`, 64);
-        const old = acc.find((a) => a.name === name);
-        const vars = mergeValues(old?.variables ?? [], o['variables'], `aspects[${i}].variables`);
-        return [...acc.filter((a) => a.name !== name), { name, variables: vars }];
-      }, current.aspects);
-    return this.updateAsset(caller, assetId, merged, { ifMatch: String(current.etag) });
-  }
-
-  async deleteAsset(caller: Caller, assetId: string, pre: Preconditions): Promise<void> {
-    const current = await this.liveAsset(caller, assetId);
-    if (current.parentId === null) throw AssetErrors.rootAsset({ id: assetId, action: 'deleted' });
-    checkIfMatch(pre, current.etag, `asset ${assetId}`);
-    const n = await this.store.countChildren(caller.tenant, assetId);
-    if (n > 0) throw AssetErrors.hasChildren({ id: assetId, count: n });
-    const next = { ...current, deleted: Date.now(), etag: current.etag + 1 };
-    // the store re-checks the children in the same transaction as the write
-    const result = await this.store.softDeleteAsset(next, current.etag);
-    if (result === 'hasChildren') throw AssetErrors.hasChildren({ id: assetId, count: await this.store.countChildren(caller.tenant, assetId) });
-    if (result === 'stale') throw concurrentChange(`asset ${assetId}`);
-    await this.emit({ type: 'asset.deleted', tenant: caller.tenant, assetId });
-  }
-
-  async moveAsset(caller: Caller, assetId: string, raw: unknown, pre: Preconditions): Promise<AssetRecord> {
-    const current = await this.liveAsset(caller, assetId);
-    if (current.parentId === null) throw AssetErrors.rootAsset({ id: assetId, action: 'moved' });
-    checkIfMatch(pre, current.etag, `asset ${assetId}`);
-    const body = asObject(raw, 'body');
-    const newParentId = requireString(body, 'newParentId', 'newParentId', 64);
-    const parent = ASSET_ID_RE.test(newParentId) ? await this.store.getAsset(caller.tenant, newParentId) : undefined;
-    if (!parent || parent.deleted !== null) throw AssetErrors.referenceNotFound({ field: 'newParentId', id: newParentId });
-    if (parent.assetId === assetId || ancestorIds(parent).includes(assetId)) {
-      throw AssetErrors.invalidMove({ id: assetId, reason: `${newParentId} is the asset itself or one of its descendants` });
-    }
-    const next = { ...current, parentId: parent.assetId, path: subtreePrefix(parent), etag: current.etag + 1 };
-    // the store re-checks the parent in the same transaction as the write (a concurrent move could make a cycle)
-    switch (await this.store.moveAsset(next, current.path, current.etag)) {
-      case 'stale': throw concurrentChange(`asset ${assetId}`);
-      case 'parentGone': throw AssetErrors.referenceNotFound({ field: 'newParentId', id: newParentId });
-      case 'cycle': throw AssetErrors.invalidMove({ id: assetId, reason: `${newParentId} is now one of its descendants` });
-      case 'moved': break;
-    }
-    await this.emit({ type: 'asset.moved', tenant: caller.tenant, assetId });
-    return next;
-  }
-
-  /** A checked, etag-guarded change of one live asset; `change` returning the same record changes nothing. */
-  private async modifyAsset(caller: Caller, assetId: string, pre: Preconditions,
-    change: (a: AssetRecord) => AssetRecord): Promise<AssetRecord> {
-    const current = await this.liveAsset(caller, assetId);
-    checkIfMatch(pre, current.etag, `asset ${assetId}`);
-    const changed = change(current);
-    if (changed === current) return current;
-    const next = { ...changed, etag: current.etag + 1 };
-    if (!(await this.store.updateAsset(next, current.etag))) throw concurrentChange(`asset ${assetId}`);
-    await this.emit({ type: 'asset.updated', tenant: caller.tenant, assetId });
-    return next;
-  }
-
-  async setLocation(caller: Caller, assetId: string, raw: unknown, pre: Preconditions): Promise<AssetRecord> {
-    const location = parseLocation(raw);
-    return this.modifyAsset(caller, assetId, pre, (a) => ({ ...a, location }));
-  }
-
-  /** Removes only the asset's own location; the nearest ancestor's location shows again (reference §1.4). */
-  async deleteLocation(caller: Caller, assetId: string, pre: Preconditions): Promise<AssetRecord> {
-    return this.modifyAsset(caller, assetId, pre, (a) => (a.location === null ? a : { ...a, location: null }));
-  }
-
-  async putAssetFileAssignment(caller: Caller, assetId: string, key: string, raw: unknown, pre: Preconditions): Promise<AssetRecord> {
-    const assignment = parseFileAssignment(key, raw);
-    return this.modifyAsset(caller, assetId, pre, (a) => ({
-      ...a, fileAssignments: [...a.fileAssignments.filter((f) => f.key !== key), assignment],
-    }));
-  }
-
-  /** Removes the asset's own assignment; an assignment of the same key on its type shows again (reference §1.1). */
-  async deleteAssetFileAssignment(caller: Caller, assetId: string, key: string, pre: Preconditions): Promise<AssetRecord> {
-    return this.modifyAsset(caller, assetId, pre, (a) => {
-      if (!a.fileAssignments.some((f) => f.key === key)) throw Generic.noMatch({ resource: `own file assignment "${key}" on asset ${assetId}` });
-      return { ...a, fileAssignments: a.fileAssignments.filter((f) => f.key !== key) };
-    });
-  }
-
-  async listAssets(caller: Caller, q: ListQuery): Promise<PageResult<AssetRecord>> {
-    const { page, size } = this.paging(q);
-    const sort = parseSort(q.sort, ASSET_SORT);
-    let filter = parseFilter(q.filter, ASSET_FIELDS);
-    if (mentions(filter, 'hasType')) {
-      const cat = await this.catalog(caller.tenant);
-      filter = rewriteField(filter, 'hasType', (n) => hasTypeToIn(cat, n, 'typeId'));
-    }
-    const includeDeleted = caller.admin && mentions(filter, 'deleted');
-    const result = await this.store.listAssets(caller.tenant, { filter, includeDeleted, sort, offset: page * size, limit: size });
-    return { items: result.items, total: result.total, page, size };
-  }
-
-  /** Ancestors of the given assets (for hierarchyPath and inherited locations), by id. */
-  async ancestorsOf(tenant: string, assets: AssetRecord[]): Promise<Map<string, AssetSummary>> {
-    const ids = new Set<string>();
-    for (const a of assets) for (const id of ancestorIds(a)) ids.add(id);
-    const found = await this.store.getAssetSummaries(tenant, [...ids]);
-    return new Map(found.map((a) => [a.assetId, a]));
-  }
-
-  async aspectsOf(caller: Caller, assetId: string, q: ListQuery) {
-    const asset = await this.getAsset(caller, assetId);
-    const cat = await this.catalog(caller.tenant);
-    const type = cat.exploded(asset.typeId);
-    const rows = (type?.aspects ?? []).flatMap((m) => {
-      const at = cat.aspectType(m.member.aspectTypeId);
-      return at ? [{ name: m.member.name, aspectType: at }] : [];
-    });
-    const page = this.pageOf(rows, q, MEMBER_FIELDS, ['name'], (r, f) =>
-      f === 'name' ? r.name : f === 'aspectTypeId' ? r.aspectType.id : f === 'category' ? r.aspectType.category : null);
-    return { asset, page };
-  }
-
-  async variablesOf(caller: Caller, assetId: string, q: ListQuery) {
-    const asset = await this.getAsset(caller, assetId);
-    const cat = await this.catalog(caller.tenant);
-    const rows = cat.exploded(asset.typeId)?.variables ?? [];
-    return this.pageOf(rows, q, MEMBER_FIELDS, ['name'], (r, f) =>
-      f === 'name' || f === 'dataType' || f === 'unit' ? r.member[f] : null);
-  }
-
-  async getModelLock(tenant: string): Promise<boolean> {
-    return this.store.getModelLock(tenant);
-  }
-
+  // ---------------------------------------------------------------- model lock (Asset Management API v3)
+  getModelLock(tenant: string): Promise<boolean> { return this.d.store.getModelLock(tenant); }
   async setModelLock(tenant: string, enabled: boolean): Promise<boolean> {
-    await this.store.setModelLock(tenant, enabled);
+    await this.d.store.setModelLock(tenant, enabled);
     return enabled;
   }
-
-  // ---------------------------------------------------------------- the AssetModelReader port (core/model.ts)
-
-  async modelAsset(tenant: string, assetId: string): Promise<ModelAsset | undefined> {
-    if (!ASSET_ID_RE.test(assetId)) return undefined;
-    const a = await this.store.getAsset(tenant, assetId);
-    if (!a || a.deleted !== null) return undefined;
-    const cat = await this.catalog(tenant);
-    const type = cat.exploded(a.typeId);
-    const aspects = (type?.aspects ?? []).flatMap((m) => {
-      const at = cat.aspectType(m.member.aspectTypeId);
-      return at ? [{
-        name: m.member.name, aspectTypeId: at.id, category: at.category,
-        variables: at.variables.map((v) => ({
-          name: v.name, dataType: v.dataType, unit: v.unit, length: v.length, qualityCode: v.qualityCode,
-          searchable: v.searchable, defaultValue: v.defaultValue,
-        })),
-      }] : [];
-    });
-    return { tenant, assetId: a.assetId, name: a.name, typeId: a.typeId, parentId: a.parentId, timezone: a.timezone, aspects };
-  }
-}
-
-/** hasType X → the family of X (X and all types derived from it), as an `in` condition on `field`. */
-function hasTypeToIn(cat: TypeCatalog, n: Extract<FilterNode, { field: string }>, field: string): FilterNode {
-  const ids = (v: Scalar): string[] => (typeof v === 'string' ? cat.family(v) : []);
-  switch (n.kind) {
-    case 'eq': return { kind: 'in', field, values: ids(n.value) };
-    case 'in': return { kind: 'in', field, values: [...new Set(n.values.flatMap(ids))] };
-    default:
-      throw Generic.invalidParameter({ name: 'filter clause "hasType"', rule: `hasType supports only eq and in, not ${n.kind}` });
-  }
-}
-
-export function newAssetId(): string {
-  return randomBytes(16).toString('hex');
-}
-
-function mergeValues(current: VariableValue[], patch: unknown, path: string): VariableValue[] {
-  if (patch === undefined) return current;
-  const out = new Map(current.map((v) => [v.name, v]));
-  for (const [i, item] of asArray(patch, path, MAX_ITEMS).entries()) {
-    const o = asObject(item, `${path}[${i}]`);
-    const name = requireString(o, 'name', `${path}[${i}].name`, 64);
-    if (o['value'] === null) out.delete(name);
-    else out.set(name, { name, value: o['value'] as string });
-  }
-  return [...out.values()];
-}
-
-/** RFC 7396 JSON merge-patch. */
-export function mergePatch(target: unknown, patch: unknown): unknown {
-  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
-  const out: Record<string, unknown> = target !== null && typeof target === 'object' && !Array.isArray(target)
-    ? { ...(target as Record<string, unknown>) } : {};
-  for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
-    if (k === '__proto__') continue; // never let a body key reach an object's prototype
-    if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
-  }
-  return out;
 }

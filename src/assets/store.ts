@@ -5,7 +5,7 @@
  * concurrent change is never overwritten.
  */
 import type { FilterNode } from '../core/filter.js';
-import type { AspectTypeRecord, AssetRecord, AssetTypeRecord } from './model.js';
+import type { AspectTypeRecord, AssetRecord, AssetTypeRecord } from './records.js';
 
 export type AssetSummary = Pick<AssetRecord, 'assetId' | 'name' | 'location'>;
 

@@ -6,9 +6,10 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import type { AssetService, Caller } from '../assets/service.js';
-import type { AssetRecord } from '../assets/model.js';
-import { CREDENTIALS, listAssetsOverApi, urlOption } from './data.js';
-import { type CommonOptions, dataDirOption, jsonOption, print, table, tenantOption, UsageError, withPlatform } from './main.js';
+import type { AssetRecord } from '../assets/records.js';
+import { CREDENTIALS, listAssetsOverApi } from './data.js';
+import { withPlatform } from './datadir.js';
+import { type CommonOptions, dataDirOption, jsonOption, print, table, tenantOption, urlOption, UsageError } from './output.js';
 
 interface ListOptions extends CommonOptions {
   filter?: string;
@@ -106,17 +107,15 @@ export function registerAssetCommands(program: Command): void {
   common(types.command('list').description('list asset types, core ones included (example: ironbridge asset-types list --filter \'{"hasType":"core.basicdevice"}\')')
     .option('--filter <json>', 'filter in the Insights Hub JSON filter language').option('--sort <sort>', 'e.g. name,desc'))
     .action(async (opts: ListOptions) => {
-      const list = await withService(opts, (svc, t, size) => allPages(async (page) => (await svc.listAssetTypes(t, { page, size, filter: opts.filter, sort: opts.sort })).page));
+      const list = (await withService(opts, (svc, t, size) => allPages((page) => svc.listAssetTypes(t, { page, size, filter: opts.filter, sort: opts.sort })))).map((v) => v.type);
       print(opts, list, () => table(list as unknown as Record<string, unknown>[], ['id', 'parentTypeId', 'instantiable', 'etag', 'description']));
     });
   common(types.command('show <id>').description('show an asset type with inherited members (example: ironbridge asset-types show local.Pump)'))
     .action(async (id: string, opts: CommonOptions) => {
-      const { type, view } = await withService(opts, async (svc, t) => {
-        const { type: at, catalog } = await svc.getAssetType(t, id);
-        return { type: at, view: catalog.exploded(at.id)! };
-      });
+      const view = await withService(opts, (svc, t) => svc.getAssetType(t, id, true));
+      const type = view.type;
       const members = [
-        ...view.aspects.map((m) => ({ kind: 'aspect', name: m.member.name, detail: m.member.aspectTypeId, origin: m.origin })),
+        ...view.aspects.map((m) => ({ kind: 'aspect', name: m.member.name, detail: m.member.aspectType.id, origin: m.origin })),
         ...view.variables.map((m) => ({ kind: 'variable', name: m.member.name, detail: m.member.dataType, origin: m.origin })),
       ];
       print(opts, { ...type, exploded: members }, () =>
@@ -126,7 +125,7 @@ export function registerAssetCommands(program: Command): void {
     .requiredOption('--file <file>', 'JSON body as for PUT /assettypes/{id}').option('--id <id>', 'id (default <tenant>.<name>)'))
     .action(async (opts: CommonOptions & { file: string; id?: string }) => {
       const body = readJson(opts.file);
-      const a = await withService(opts, async (svc, t) => (await svc.putAssetType(t, idFor(t, body, opts.id), body, { ifNoneMatch: '*' })).record);
+      const a = await withService(opts, async (svc, t) => (await svc.putAssetType(t, idFor(t, body, opts.id), body, { ifNoneMatch: '*' })).record.type);
       print(opts, a, () => `asset type ${a.id} created`);
     });
   common(types.command('delete <id>').description('delete an asset type without child types or assets (example: ironbridge asset-types delete local.Pump)'))
@@ -142,32 +141,32 @@ export function registerAssetCommands(program: Command): void {
     .addOption(urlOption()))
     .action(async (opts: ListOptions) => {
       if (opts.url || process.env['IRONBRIDGE_TOKEN_URL']) return listAssetsOverApi(opts);
-      const list = await withService(opts, (svc, t, size) => allPages((page) => svc.listAssets(admin(t), { page, size, filter: opts.filter, sort: opts.sort })));
+      const list = await withService(opts, (svc, t, size) => allPages((page) => svc.listAssetRecords(admin(t), { page, size, filter: opts.filter, sort: opts.sort })));
       print(opts, list, () => table(list as unknown as Record<string, unknown>[], ['assetId', 'name', 'typeId', 'parentId', 'etag']));
     });
   common(assets.command('show <assetId>').description('show one asset (example: ironbridge assets show 0123…cdef --json)'))
     .action(async (id: string, opts: CommonOptions) => {
-      const a = await withService(opts, (svc, t) => svc.getAsset(admin(t), id));
+      const a = (await withService(opts, (svc, t) => svc.getAsset(admin(t), id))).record;
       print(opts, a, () => table([a as unknown as Record<string, unknown>], ['assetId', 'name', 'typeId', 'parentId', 'timezone', 'etag']));
     });
   common(assets.command('create').description('create an asset from a JSON file (example: ironbridge assets create --file pump1.json)')
     .requiredOption('--file <file>', 'JSON body as for POST /assets; parentId defaults to the root asset'))
     .action(async (opts: CommonOptions & { file: string }) => {
       const body = readJson(opts.file);
-      const a = await withService(opts, async (svc, t) =>
-        svc.createAsset(admin(t), { parentId: (await svc.root(t)).assetId, ...body }));
+      const a = (await withService(opts, async (svc, t) =>
+        svc.createAsset(admin(t), { parentId: (await svc.root(t)).record.assetId, ...body }))).record;
       print(opts, a, () => `asset ${a.name} created with id ${a.assetId}`);
     });
   common(assets.command('delete <assetId>').description('delete an asset without children (example: ironbridge assets delete 0123…cdef)'))
     .action(async (id: string, opts: CommonOptions) => {
-      await withService(opts, async (svc, t) => svc.deleteAsset(admin(t), id, { ifMatch: String((await svc.getAsset(admin(t), id)).etag) }));
+      await withService(opts, async (svc, t) => svc.deleteAsset(admin(t), id, { ifMatch: String((await svc.getAsset(admin(t), id)).record.etag) }));
       print(opts, { deleted: id }, () => `asset ${id} deleted`);
     });
   common(assets.command('tree').description('print the asset hierarchy of a tenant (example: ironbridge assets tree)'))
     .action(async (opts: CommonOptions) => {
       const { all, rootId } = await withService(opts, async (svc, t, size) => ({
-        rootId: (await svc.root(t)).assetId,
-        all: await allPages((page) => svc.listAssets(admin(t), { page, size })),
+        rootId: (await svc.root(t)).record.assetId,
+        all: await allPages((page) => svc.listAssetRecords(admin(t), { page, size })),
       }));
       const lines = treeLines(all, rootId);
       print(opts, all.map((a) => ({ assetId: a.assetId, name: a.name, typeId: a.typeId, parentId: a.parentId })), () => lines.join('\n'));

@@ -1,6 +1,7 @@
 /**
  * `ironbridge completion bash|zsh|fish`: shell completion generated from the command tree, so every command,
- * subcommand and flag completes without a hand-kept list.
+ * subcommand and flag completes without a hand-kept list; after a flag that names a file (--file, --out, --from) the
+ * shell offers file names, after one that names a folder (--data-dir, --static) folder names.
  */
 import { type Command, Option } from 'commander';
 
@@ -17,6 +18,10 @@ function walk(cmd: Command, prefix: string[] = [], out: Node[] = []): Node[] {
   return out;
 }
 
+/** Flags whose value is a file or a folder, completed from the file system. */
+const FILE_FLAGS = ['--file', '--out', '--from'];
+const DIR_FLAGS = ['--data-dir', '--static'];
+
 export function bashScript(program: Command): string {
   const nodes = walk(program);
   const cases = nodes.map((n) => `    "${n.path}") words="${[...n.subcommands, ...n.options].join(' ')}" ;;`).join('\n');
@@ -24,8 +29,13 @@ export function bashScript(program: Command): string {
   return `# ironbridge shell completion (bash; zsh loads it through bashcompinit)
 # install: eval "$(ironbridge completion bash)"   or   ironbridge completion bash > /etc/bash_completion.d/ironbridge
 _ironbridge() {
-  local cur path candidate i words
+  local cur prev path candidate i words
   cur="\${COMP_WORDS[COMP_CWORD]}"
+  prev="\${COMP_WORDS[COMP_CWORD-1]}"
+  case "$prev" in
+    ${FILE_FLAGS.join('|')}) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    ${DIR_FLAGS.join('|')}) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+  esac
   path=""
   for ((i = 1; i < COMP_CWORD; i++)); do
     candidate="\${path:+$path }\${COMP_WORDS[i]}"
@@ -43,18 +53,21 @@ complete -o default -F _ironbridge ironbridge
 `;
 }
 
-export function zshScript(program: Command): string {
+function zshScript(program: Command): string {
   return `# ironbridge shell completion (zsh)\n# install: eval "$(ironbridge completion zsh)"\nautoload -U +X bashcompinit && bashcompinit\n${bashScript(program)}`;
 }
 
-export function fishScript(program: Command): string {
+function fishScript(program: Command): string {
   const lines = ['# ironbridge shell completion (fish)', '# install: ironbridge completion fish > ~/.config/fish/completions/ironbridge.fish'];
   for (const n of walk(program)) {
     const words = n.path ? n.path.split(' ') : [];
     const cond = words.length === 0 ? '__fish_use_subcommand'
       : `__fish_seen_subcommand_from ${words[words.length - 1]}`;
     for (const sub of n.subcommands) lines.push(`complete -c ironbridge -f -n '${cond}' -a '${sub}'`);
-    for (const o of n.options.filter((x) => x.startsWith('--'))) lines.push(`complete -c ironbridge -n '${cond}' -l '${o.slice(2)}'`);
+    for (const o of n.options.filter((x) => x.startsWith('--'))) {
+      const value = FILE_FLAGS.includes(o) ? ' -r -F' : DIR_FLAGS.includes(o) ? " -r -a '(__fish_complete_directories)'" : '';
+      lines.push(`complete -c ironbridge -n '${cond}' -l '${o.slice(2)}'${value}`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

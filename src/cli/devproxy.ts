@@ -1,5 +1,5 @@
 /**
- * `ironbridge dev-proxy`: a local origin for browser code and widgets (seed 000 §7). Serves an optional static
+ * `ironbridge dev-proxy`: a local origin for browser code and widgets ("Insights Hub IIoT for Makers", the API reverse proxy for browser code). Serves an optional static
  * folder and forwards `/api/...` to the platform through the SDK's API proxy with the token of the IRONBRIDGE_*
  * credentials, or with the caller's own Authorization when none are set. Plain http:// platforms work.
  */
@@ -27,7 +27,7 @@ const TYPES: Record<string, string> = {
 };
 
 /** Serves files below `root`; a path that leaves it, or a missing file, is 404. */
-export function staticFiles(root: string): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+function staticFiles(root: string): (req: http.IncomingMessage, res: http.ServerResponse) => void {
   const base = path.resolve(root);
   return (req, res) => {
     let rel: string;

@@ -3,22 +3,12 @@
  * the server reads; a running server (every worker) sees the change on its next lookup.
  * `ironbridge app oauth-client register`: an OAuth client of a third-party web app, as POST …/oauthclients does.
  */
-import { Command, Option } from 'commander';
-import { publicOAuthClient } from '../gateway/oauth.js';
+import { type Command, Option } from 'commander';
+import { publicOAuthClient } from '../identity/index.js';
 import { publicRegistration } from '../gateway/routes.js';
 import type { Platform } from '../platform/platform.js';
-
-interface AppOptions {
-  dataDir?: string;
-  json?: boolean;
-  tenant?: string;
-}
-
-export interface CliHelpers {
-  withPlatform<T>(options: AppOptions, fn: (p: Platform, tenant: string) => Promise<T>): Promise<T>;
-  print(options: AppOptions, value: unknown, human: () => string): void;
-  table(rows: Record<string, unknown>[], columns: string[]): string;
-}
+import { withPlatform } from './datadir.js';
+import { type CommonOptions as AppOptions, dataDirOption, jsonOption, print, table, tenantOption } from './output.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -26,12 +16,9 @@ async function requireTenant(p: Platform, tenant: string): Promise<void> {
   await p.identity.service.requireTenant(tenant);
 }
 
-export function registerAppCommands(program: Command, h: CliHelpers): void {
+export function registerAppCommands(program: Command): void {
   const app = program.command('app').description('manage the Gateway Registry (web apps and provider APIs)');
-  const common = (c: Command) => c
-    .addOption(new Option('--tenant <name>', 'tenant (IRONBRIDGE_TENANT, default local)'))
-    .addOption(new Option('--data-dir <dir>', 'data directory (IRONBRIDGE_DATA_DIR)'))
-    .addOption(new Option('--json', 'print JSON'));
+  const common = (c: Command) => c.addOption(tenantOption()).addOption(dataDirOption()).addOption(jsonOption());
 
   common(app.command('register')
     .description('register a web app or API (example: ironbridge app register --tenant acme --name dash --target http://127.0.0.1:3000 --pattern "/**")')
@@ -44,24 +31,24 @@ export function registerAppCommands(program: Command, h: CliHelpers): void {
     .option('--csp <value>', 'Content-Security-Policy used when the app sends none'))
     .action(async (opts: AppOptions & { name: string; provider?: string; type: 'webapp' | 'api'; target: string;
       pattern: string[]; cacheControl?: string; csp?: string }) => {
-      const reg = await h.withPlatform(opts, async (p, tenant) => {
+      const reg = await withPlatform(opts, async (p, tenant) => {
         await requireTenant(p, tenant);
         const r = await p.gateway.registry.register(tenant, {
           name: opts.name, provider: opts.provider, type: opts.type, target: opts.target, patterns: opts.pattern,
           cacheControl: opts.cacheControl, csp: opts.csp,
         });
         return publicRegistration(r, p.config);
-      });
-      h.print(opts, reg, () => `${reg.type} ${reg.name}${reg.provider ? `-${reg.provider}` : ''} registered at ${reg.url} -> ${reg.target}`);
+      }, { urls: true });
+      print(opts, reg, () => `${reg.type} ${reg.name}${reg.provider ? `-${reg.provider}` : ''} registered at ${reg.url} -> ${reg.target}`);
     });
 
   common(app.command('list').description('list registered web apps and APIs (example: ironbridge app list --tenant acme --json)'))
     .action(async (opts: AppOptions) => {
-      const rows = await h.withPlatform(opts, async (p, tenant) => {
+      const rows = await withPlatform(opts, async (p, tenant) => {
         await requireTenant(p, tenant);
         return (await p.gateway.registry.list(tenant)).map((r) => publicRegistration(r, p.config));
-      });
-      h.print(opts, rows, () => h.table(rows.map((r) => ({ ...r, patterns: r.patterns.join(' ') })),
+      }, { urls: true });
+      print(opts, rows, () => table(rows.map((r) => ({ ...r, patterns: r.patterns.join(' ') })),
         ['type', 'name', 'provider', 'url', 'target', 'patterns']));
     });
 
@@ -70,11 +57,11 @@ export function registerAppCommands(program: Command, h: CliHelpers): void {
     .option('--provider <provider>', 'provider name')
     .addOption(new Option('--type <type>', 'what is removed').choices(['webapp', 'api']).default('webapp')))
     .action(async (opts: AppOptions & { name: string; provider?: string; type: 'webapp' | 'api' }) => {
-      await h.withPlatform(opts, async (p, tenant) => {
+      await withPlatform(opts, async (p, tenant) => {
         await requireTenant(p, tenant);
         await p.gateway.registry.remove(tenant, opts.type, opts.name, opts.provider ?? '');
       });
-      h.print(opts, { removed: true, name: opts.name, provider: opts.provider ?? null, type: opts.type },
+      print(opts, { removed: true, name: opts.name, provider: opts.provider ?? null, type: opts.type },
         () => `${opts.type} ${opts.name}${opts.provider ? `-${opts.provider}` : ''} removed`);
     });
 
@@ -85,11 +72,11 @@ export function registerAppCommands(program: Command, h: CliHelpers): void {
     .requiredOption('--redirect-uri <uri>', 'absolute http(s) redirect URI without fragment (repeatable, 1-10)', collect)
     .option('--confidential', 'give the client a secret for client_secret_basic/client_secret_post; without it the client is public (PKCE alone)'))
     .action(async (opts: AppOptions & { name: string; redirectUri: string[]; confidential?: boolean }) => {
-      const c = await h.withPlatform(opts, async (p, tenant) => {
+      const c = await withPlatform(opts, async (p, tenant) => {
         await requireTenant(p, tenant);
-        return publicOAuthClient(await p.gateway.oauth.registerClient(tenant, opts.name, opts.redirectUri, opts.confidential ?? false));
+        return publicOAuthClient(await p.identity.oauth.registerClient(tenant, opts.name, opts.redirectUri, opts.confidential ?? false));
       });
-      h.print(opts, c, () => [
+      print(opts, c, () => [
         `clientId      ${c.clientId}`,
         ...(c.clientSecret === undefined ? ['(public client: no secret, PKCE S256 required)']
           : [`clientSecret  ${c.clientSecret}`, '(the secret is not shown again)']),

@@ -6,11 +6,18 @@
  * Each worker gets ceil(cap / N) of the per-instance caps (connections, concurrent secret checks).
  */
 import cluster, { type Worker } from 'node:cluster';
-import { type Config, workerCount } from '../core/config.js';
-import { firstStart, firstStartBanner, type FirstStart } from '../platform/bootstrap.js';
+import { type Command, Option } from 'commander';
+import { changedSettings, type Config, type ConfigInput, loadConfig, SETTINGS, workerCount } from '../core/config.js';
+import { aggregateWorkerMetrics, shareWorkerMetrics } from '../core/metrics.js';
+import { VERSION } from '../core/version.js';
+import { webAppUrl } from '../gateway/host.js';
+import { deliverSecrets, firstStart, type FirstStart } from '../platform/bootstrap.js';
+import { recordServer } from '../platform/instance.js';
 import { createPlatform, type Platform } from '../platform/platform.js';
 
 const LISTENING = 'ironbridge:listening';
+/** Sent by the primary to each worker once the bootstrap ran: its /ready answers 200 from then on. */
+const BOOTSTRAPPED = 'ironbridge:bootstrapped';
 /** A worker that lived this long before dying is restarted at once; quicker deaths back off exponentially. */
 const STABLE_MS = 10_000;
 const MAX_BACKOFF_MS = 30_000;
@@ -23,8 +30,34 @@ interface ListeningMessage {
   port: number;
 }
 
-export interface ServeOptions {
+interface ServeOptions {
   json?: boolean;
+}
+
+/** One option per setting of SETTINGS, so every documented flag works (`ironbridge config --markdown` lists them). */
+function settingOptions(): { option: Option; key: keyof Config }[] {
+  return SETTINGS.map((s) => {
+    const shown = s.default === undefined ? '' : `, default ${String(s.default)}`;
+    const option = new Option(`${s.flag} <${typeof s.default === 'number' ? 'n' : 'value'}>`, `${s.description} (${s.env}${shown})`);
+    return { option, key: s.key };
+  });
+}
+
+export function registerServe(program: Command): void {
+  const command = program.command('serve')
+    .description('run the platform (example: ironbridge serve --port 8080 --data-dir ./data); every flag also has an '
+      + 'IRONBRIDGE_* variable, and a flag wins over it');
+  const options = settingOptions();
+  for (const { option } of options) command.addOption(option);
+  command.option('--json', 'print the address as one JSON line {"ready":true,…} on standard output (log lines follow --log-format)')
+    .action(async (opts: Record<string, string | boolean | undefined>) => {
+      const input: ConfigInput = {};
+      for (const { option, key } of options) {
+        const value = opts[option.attributeName()];
+        if (typeof value === 'string') input[key] = value;
+      }
+      await serve(loadConfig(input), { json: opts['json'] === true });
+    });
 }
 
 export async function serve(config: Config, options: ServeOptions): Promise<void> {
@@ -32,12 +65,14 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
   if (workerCount(config.workers) > 1) return servePrimary(config, options);
   const platform = await createPlatform(config);
   const url = await platform.listen();
-  announce(platform, url, await firstStart(platform), options, {});
+  const first = await firstStart(platform);
+  platform.markReady();
+  announce(platform, url, first, options, {});
   stopOnSignals(platform);
 }
 
-/** The per-instance caps of seed 002 split among the workers, so the machine as a whole keeps them. */
-export function workerConfig(config: Config): Config {
+/** The per-instance caps of the Industrial IoT Gateway split among the workers, so the machine as a whole keeps them. */
+function workerConfig(config: Config): Config {
   const n = workerCount(config.workers);
   return {
     ...config,
@@ -46,14 +81,27 @@ export function workerConfig(config: Config): Config {
   };
 }
 
+/**
+ * Records the server in its data directory, hands the first-start secrets to the operator (the terminal, or a 0600
+ * file: never a log line or the --json ready line), and announces readiness.
+ */
 function announce(platform: Platform, url: string, first: FirstStart | undefined, options: ServeOptions,
   extra: Record<string, unknown>): void {
+  const publicUrl = platform.publicUrl();
+  recordServer(platform.config, { publicUrl, url, port: Number(new URL(url).port) });
+  const secrets = first ? deliverSecrets(platform.config.dataDir, first) : undefined;
+  const firstStartInfo = first ? { tenant: first.tenant, ...secrets } : null;
+  const c = platform.config;
+  const launchpad = webAppUrl(c.tenant, 'launchpad', c.region, c.domain, new URL(url).port);
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ ready: true, url, publicUrl: platform.publicUrl(), firstStart: first ?? null })}\n`);
-  } else if (first) {
-    process.stdout.write(`${firstStartBanner(first)}\n`);
+    process.stdout.write(`${JSON.stringify({ ready: true, url, publicUrl, launchpad, version: VERSION, firstStart: firstStartInfo })}\n`);
   }
-  platform.logger.info({ url, publicUrl: platform.publicUrl(), dataDir: platform.config.dataDir, ...extra }, 'Ironbridge is ready');
+  if (secrets?.secretsFile) {
+    platform.logger.warn({ secretsFile: secrets.secretsFile },
+      'first start: the admin password and the binding key are in this file (mode 0600); store them elsewhere and delete it');
+  }
+  platform.logger.info({ url, publicUrl, launchpad, version: VERSION, settings: changedSettings(platform.config), firstStart: firstStartInfo,
+    ...extra }, 'Ironbridge is ready');
 }
 
 function stopOnSignals(platform: Platform): void {
@@ -69,7 +117,11 @@ function stopOnSignals(platform: Platform): void {
 }
 
 async function serveWorker(config: Config): Promise<void> {
+  shareWorkerMetrics();
   const platform = await createPlatform(workerConfig(config));
+  process.on('message', (m: { type?: string }) => {
+    if (m?.type === BOOTSTRAPPED) platform.markReady();
+  });
   const url = await platform.listen();
   const port = Number(new URL(url).port);
   const message: ListeningMessage = { type: LISTENING, url, port };
@@ -82,12 +134,14 @@ async function servePrimary(config: Config, options: ServeOptions): Promise<void
   // Migrations and the signing key once, before any worker opens the databases.
   const platform = await createPlatform(config);
   await platform.identity.start();
+  aggregateWorkerMetrics(cluster);
   const logger = platform.logger;
   const live = new Map<number, { worker: Worker; startedAt: number; listening: boolean }>();
   const restarts = new Set<NodeJS.Timeout>();
   let quickDeaths = 0;
   let stopping = false;
   let ready = false;
+  let bootstrapped = false;
   let failStartup: (err: Error) => void = () => undefined;
   let onListening: (m: ListeningMessage) => void = () => undefined;
 
@@ -99,6 +153,7 @@ async function servePrimary(config: Config, options: ServeOptions): Promise<void
       if (m?.type !== LISTENING) return;
       slot.listening = true;
       logger.info({ worker: worker.id, workerPid: worker.process.pid, url: m.url }, 'worker listening');
+      if (bootstrapped) worker.send({ type: BOOTSTRAPPED }); // a replacement of a worker that died
       onListening(m);
     });
     worker.on('exit', (code, signal) => {
@@ -161,5 +216,8 @@ async function servePrimary(config: Config, options: ServeOptions): Promise<void
   onListening = () => undefined;
   // Workers listening on port 0 all share the port the first one got (node:cluster keys the handle by address and port).
   platform.useBoundPort(first.port);
-  announce(platform, first.url, await firstStart(platform), options, { workers: n });
+  const bootstrap = await firstStart(platform);
+  bootstrapped = true;
+  for (const { worker } of live.values()) worker.send({ type: BOOTSTRAPPED });
+  announce(platform, first.url, bootstrap, options, { workers: n });
 }

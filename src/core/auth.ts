@@ -1,8 +1,11 @@
 /**
- * Bearer-token verification on every /api request (seed 002 "Required claims"; reference §6.4).
+ * Bearer-token verification on every /api request (Industrial IoT Gateway docs "Required claims"; Insights Hub token claims).
  * The verifier itself lives in identity; core knows only its interface. Order of checks:
  * no/bad/expired token → 401; `ten` missing or malformed → 403; scope missing → 403.
+ * A request the gateway has already verified (a web app host's /api call) carries its principal in a WeakMap keyed
+ * by the node:http request object, which no header can reach, so the token is verified once per request.
  */
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Generic } from './errors.js';
 import { TENANT_NAME } from './config.js';
@@ -95,14 +98,27 @@ export function parseBasicCredentials(header: string, fail: (reason: string) => 
   return { clientId: unform(decoded.slice(0, colon)), clientSecret: unform(decoded.slice(colon + 1)) };
 }
 
+/** Principals verified in front of fastify (the gateway), by the request object they were verified for. */
+const verified = new WeakMap<IncomingMessage, Principal>();
+
+/**
+ * Hands the principal of a token verified in this process on to the API layer, which then does not verify it again.
+ * Only code holding the request object can call it: a client cannot forge the entry.
+ */
+export function passVerifiedPrincipal(req: IncomingMessage, principal: Principal): void {
+  verified.set(req, principal);
+}
+
 /** Installs the check on every route under /api except those marked public. */
 export function installApiAuth(app: FastifyInstance, verifier: TokenVerifier): void {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req) => {
     if (!req.url.startsWith('/api/') || req.routeOptions.config?.public) return;
-    const token = bearerToken(req);
-    const claims = await verifier.verify(token);
-    const principal = principalFromClaims(claims, token);
+    let principal = verified.get(req.raw);
+    if (!principal) {
+      const token = bearerToken(req);
+      principal = principalFromClaims(await verifier.verify(token), token);
+    }
     const needed = req.routeOptions.config?.scope;
     if (needed && !principal.scopes.has(needed)) {
       throw Generic.forbidden({ reason: `the token lacks the scope ${needed} that this endpoint requires` });

@@ -1,11 +1,15 @@
 /**
- * The error catalogue and its three wire shapes (reference §0.1).
+ * The error catalogue and its three wire shapes (Insights Hub API error responses).
  * Every error a handler raises is an AppError made from a catalogue entry; the bodies are built only in
  * renderError(). Contexts add their own entries with defineError() in their errors.ts; codes are unique
  * across the process (checked at definition time).
  */
 
-export type ErrorShape = 'errors' | 'legacy' | 'uaa';
+/**
+ * 's3': the XML error S3 clients expect from signed object URLs (`<Error><Code>…`), always XML.
+ * 'odata': the OData JSON error body `{"error":{"code","message","target"?}}` (OASIS OData JSON Format, "Error Response").
+ */
+export type ErrorShape = 'errors' | 'legacy' | 'uaa' | 's3' | 'odata';
 
 export interface MessageParameter {
   name: string;
@@ -26,6 +30,8 @@ const registry = new Map<string, ErrorDefinition<string>>();
 
 export class AppError extends Error {
   readonly headers: Record<string, string> = {};
+  /** Said to the log only (under the logref), never to the client: e.g. why an authentication failed. */
+  detail: string | undefined;
   constructor(
     readonly status: number,
     readonly code: string,
@@ -38,6 +44,10 @@ export class AppError extends Error {
   }
   withHeader(name: string, value: string): this {
     this.headers[name] = value;
+    return this;
+  }
+  withDetail(detail: string): this {
+    this.detail = detail;
     return this;
   }
 }
@@ -67,7 +77,7 @@ export function catalogue(): ReadonlyMap<string, ErrorDefinition<string>> {
   return registry;
 }
 
-/** Generic codes listed in the Insights Hub spec headers (reference §0.1). */
+/** Generic codes listed in the Insights Hub spec headers (Insights Hub API error responses). */
 export const Generic = {
   missingParameter: defineError<'name'>('mdsp.core.generic.missingParameter', 400,
     'Required parameter {name} is missing.'),
@@ -97,18 +107,25 @@ export const Generic = {
     'Content type {contentType} is not supported; use {supported}.'),
   preconditionRequired: defineError<'header'>('mdsp.core.generic.preconditionRequired', 428,
     'The {header} header is required for this request.'),
-  tooManyRequests: defineError<'reason'>('mdsp.core.generic.tooManyRequests', 429, 'Too many requests: {reason}.'),
-  headersTooLarge: defineError<'limit'>('mdsp.core.generic.requestHeaderFieldsTooLarge', 431,
-    'Request headers exceed {limit} bytes.'),
   internal: defineError('mdsp.core.generic.internalServerError', 500,
     'An internal error occurred; quote the logref when reporting it.'),
-  unavailable: defineError<'reason'>('mdsp.core.generic.serviceUnavailable', 503, 'Service unavailable: {reason}.'),
 };
 
 export interface RenderedError {
   status: number;
   headers: Record<string, string>;
   body: unknown;
+}
+
+const S3_CODES: Record<number, string> = {
+  400: 'InvalidArgument', 403: 'AccessDenied', 404: 'NoSuchKey', 405: 'MethodNotAllowed', 409: 'OperationAborted',
+  411: 'MissingContentLength', 413: 'EntityTooLarge', 416: 'InvalidRange', 503: 'SlowDown',
+};
+
+/** The S3 error code of an error: the catalogue code's last segment when it is one (upper case), else by status. */
+function s3Code(err: AppError): string {
+  const last = err.code.slice(err.code.lastIndexOf('.') + 1);
+  return /^[A-Z]/.test(last) ? last : S3_CODES[err.status] ?? (err.status >= 500 ? 'InternalError' : 'InvalidRequest');
 }
 
 /** The one place error bodies are built. */
@@ -123,6 +140,17 @@ export function renderError(err: AppError, shape: ErrorShape, logref: string): R
       };
     case 'legacy':
       return { status: err.status, headers, body: { id: logref, message: err.message } };
+    case 's3':
+      return { status: err.status, headers, body: { Code: s3Code(err), Message: err.message, RequestId: logref } };
+    case 'odata': {
+      // a message parameter named `target` names the query option or property the error is about
+      const target = err.parameters.find((p) => p.name === 'target')?.value;
+      return {
+        status: err.status,
+        headers,
+        body: { error: { code: err.code, message: err.message, ...(target ? { target } : {}), innererror: { logref } } },
+      };
+    }
     case 'errors':
       return {
         status: err.status,
@@ -134,10 +162,30 @@ export function renderError(err: AppError, shape: ErrorShape, logref: string): R
   }
 }
 
+/** One item that failed in a request that succeeded as a whole; `item` names it (e.g. index, entityId). */
+export interface ItemFailure {
+  item: Readonly<Record<string, string | number>>;
+  error: AppError;
+}
+
+/**
+ * The body of a partial success (e.g. the 202 of the multi-entity IoT Time Series PUT):
+ * `{"errors":[{...item, status, ...the error's fields in the shape}]}`, one entry per failed item.
+ */
+export function renderItemErrors(failures: readonly ItemFailure[], shape: ErrorShape, logref: string): { errors: Record<string, unknown>[] } {
+  return {
+    errors: failures.map(({ item, error }) => {
+      const rendered = renderError(error, shape, logref);
+      const fields = shape === 'errors' ? (rendered.body as { errors: object[] }).errors[0] : rendered.body;
+      return { ...item, status: rendered.status, ...(fields as object) };
+    }),
+  };
+}
+
 const xmlEscape = (v: string): string =>
   v.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] as string);
 
-/** XML form of a rendered body (seed 002: error bodies in JSON or XML by Accept). */
+/** XML form of a rendered body (Industrial IoT Gateway docs: error bodies in JSON or XML by Accept). */
 export function toXml(body: unknown, root = 'error'): string {
   const node = (name: string, value: unknown): string => {
     if (Array.isArray(value)) return value.map((v) => node(name.replace(/s$/, '') || 'item', v)).join('');

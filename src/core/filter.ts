@@ -1,10 +1,12 @@
 /**
- * The JSON `filter` query language of the Insights Hub list endpoints (reference §1.6): parsing into a small
+ * The JSON `filter` query language of the Insights Hub list endpoints (Asset Management API v3, filter parameter): parsing into a small
  * syntax tree, evaluation in memory, and compilation to a SQL WHERE clause. The caller names the filterable
  * fields and their kinds; a clause on any other field is ignored (as the reference says), and every malformed
  * clause is rejected with a 400 naming the clause path and the rule.
  */
 import { Generic } from './errors.js';
+import { instantOrUndefined } from './instant.js';
+import { nestingBeyond } from './json.js';
 
 export type FieldKind = 'string' | 'date' | 'boolean' | 'number';
 export type FieldSpec = Readonly<Record<string, FieldKind>>;
@@ -24,20 +26,21 @@ export type FilterNode =
 const OPERATORS = ['eq', 'in', 'startsWith', 'endsWith', 'contains', 'before', 'after', 'between', 'not', 'or', 'and'];
 /** Longest filter string accepted; limits parsing work before any is done. */
 export const MAX_FILTER_LENGTH = 8192;
+/** Deepest and/or/not nesting of the filter tree. */
 const MAX_DEPTH = 16;
+/**
+ * Deepest JSON nesting of the parsed filter, checked before the (recursive) parser walks it; a legal tree nests
+ * at most about 2 JSON levels per tree level, and a value of an ignored field is bounded too.
+ */
+export const MAX_FILTER_NESTING = 64;
 
 const bad = (clause: string, rule: string) =>
   Generic.invalidParameter({ name: `filter${clause ? ` clause "${clause}"` : ''}`, rule });
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
 
-/** ISO-8601 timestamp with zone (e.g. 2018-01-01T00:00:00.00Z) → epoch ms. */
-export function parseTimestamp(v: unknown): number | undefined {
-  if (typeof v !== 'string') return undefined;
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(v)) return undefined;
-  const ms = Date.parse(v);
-  return Number.isNaN(ms) ? undefined : ms;
-}
+/** ISO-8601 timestamp with zone (e.g. 2018-01-01T00:00:00.00Z) → epoch ms; the filter form of core/instant. */
+export const parseTimestamp = (v: unknown): number | undefined => instantOrUndefined(v, 'filter');
 
 function checkScalar(path: string, kind: FieldKind, v: unknown): Scalar {
   if (v === null) return null;
@@ -176,6 +179,7 @@ export function parseFilter(raw: string | undefined, fields: FieldSpec): FilterN
     throw bad('', `must be valid JSON (${(err as Error).message})`);
   }
   if (!isObject(json)) throw bad('', 'must be a JSON object');
+  if (nestingBeyond(json, MAX_FILTER_NESTING) !== null) throw bad('', `must not nest deeper than ${MAX_FILTER_NESTING} levels`);
   return parseObject(json, '', fields, 0);
 }
 
@@ -201,6 +205,26 @@ export function mentions(node: FilterNode | null, field: string): boolean {
     case 'not': return mentions(node.item, field);
     default: return node.field === field;
   }
+}
+
+/**
+ * Every field the tree has a condition on, and how deep its and/or/not levels go. Iterative: a tree built by
+ * other code than parseFilter (another context's query language) may be of any depth.
+ */
+export function shapeOf(node: FilterNode | null): { fields: Set<string>; depth: number } {
+  const fields = new Set<string>();
+  let depth = 0;
+  const stack: [FilterNode, number][] = node ? [[node, 1]] : [];
+  while (stack.length > 0) {
+    const [n, d] = stack.pop()!;
+    depth = Math.max(depth, d);
+    switch (n.kind) {
+      case 'and': case 'or': for (const i of n.items) stack.push([i, d + 1]); break;
+      case 'not': stack.push([n.item, d + 1]); break;
+      default: fields.add(n.field);
+    }
+  }
+  return { fields, depth };
 }
 
 /**

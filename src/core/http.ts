@@ -1,11 +1,21 @@
 /**
  * The HTTP host every context mounts on: fastify with request ids, the body limits, JSON parsing, and the one
- * error handler that turns every failure into the service's error shape (reference §0.1), JSON or XML by Accept.
+ * error handler that turns every failure into the service's error shape (the Insights Hub API references' error bodies), JSON or XML by Accept.
+ * Each request leaves one log line when it completes (method, route pattern, status, time, and the tenant and
+ * client id of a verified token) and is counted in the request metrics by route pattern and status.
  */
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyError, type FastifyServerFactory, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { AppError, type ErrorShape, Generic, renderError, toXml } from './errors.js';
+import { nestingBeyond } from './json.js';
+import { counter, histogram } from './metrics.js';
+
+const requests = counter('ironbridge_http_requests_total', 'HTTP requests answered by the platform, by method, route pattern and status',
+  ['method', 'route', 'status']);
+const latency = histogram('ironbridge_http_request_duration_seconds', 'Time from request to response, by method and route pattern',
+  [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10], ['method', 'route']);
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -14,7 +24,7 @@ declare module 'fastify' {
   }
 }
 
-/** Error shape per path prefix, as each Insights Hub service uses it (reference §0.1). */
+/** Error shape per path prefix, as each Insights Hub service uses it (the error bodies of its API reference). */
 const SHAPES: ReadonlyArray<[string, ErrorShape]> = [
   ['/oauth/', 'uaa'],
   ['/token_keys', 'uaa'],
@@ -23,6 +33,8 @@ const SHAPES: ReadonlyArray<[string, ErrorShape]> = [
   ['/api/iottsaggregates/v3/', 'legacy'],
   ['/api/agentmanagement/', 'legacy'],
   ['/api/mindconnect/', 'legacy'],
+  ['/datalake/signed/', 's3'],
+  ['/api/odata/', 'odata'],
 ];
 
 export function errorShapeFor(url: string): ErrorShape {
@@ -55,6 +67,9 @@ export function negotiate(accept: string | undefined): MediaChoice {
   return best;
 }
 
+/** The longest path segment the router matches a parameter with; longer ones are refused before any handler runs. */
+const MAX_PARAM_LENGTH = 500;
+
 function toAppError(err: FastifyError | AppError | Error): AppError {
   if (err instanceof AppError) return err;
   const e = err as FastifyError;
@@ -75,6 +90,10 @@ function toAppError(err: FastifyError | AppError | Error): AppError {
       : Generic.invalidParameter({ name: field, rule });
   }
   switch (e.code) {
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return Generic.invalidParameter({ name: 'path', rule: `a path segment is longer than ${MAX_PARAM_LENGTH} characters` });
+    case 'FST_ERR_BAD_URL':
+      return Generic.invalidParameter({ name: 'path', rule: 'its percent-encoding is not UTF-8' });
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return Generic.payloadTooLarge({ limit: String((e as { limit?: number }).limit ?? 'the configured') });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -103,29 +122,47 @@ export interface ErrorResponse {
 
 /**
  * The serialised error response for a request: shape by path prefix (or the route's override), JSON or XML by
- * Accept; an Accept that allows neither turns the error into 406 (seed 002 "Gateway Error Content Types").
+ * Accept; an Accept that allows neither turns the error into 406 (Industrial IoT Gateway, "Gateway Error Content Types").
  */
 export function errorResponse(err: AppError, url: string, accept: string | undefined, logref: string,
   shapeOverride?: ErrorShape): ErrorResponse {
-  const media = negotiate(accept);
-  const actual = media === null ? Generic.notAcceptable({ accept: String(accept).slice(0, 200) }) : err;
   const shape = shapeOverride ?? errorShapeFor(url);
+  // S3 clients read XML errors whatever they send as Accept.
+  const media = shape === 's3' ? 'xml' : negotiate(accept);
+  const actual = media === null ? Generic.notAcceptable({ accept: String(accept).slice(0, 200) }) : err;
   const rendered = renderError(actual, shape, logref);
   const headers = { ...rendered.headers };
   if (rendered.status === 401 && shape !== 'uaa' && !Object.keys(headers).some((h) => h.toLowerCase() === 'www-authenticate')) {
     headers['www-authenticate'] = 'Bearer';
   }
   if (media === 'xml') {
-    return { status: rendered.status, headers, contentType: 'application/xml; charset=utf-8', body: toXml(rendered.body) };
+    return { status: rendered.status, headers, contentType: 'application/xml; charset=utf-8',
+      body: toXml(rendered.body, shape === 's3' ? 'Error' : 'error') };
   }
   return { status: rendered.status, headers, contentType: 'application/json; charset=utf-8', body: JSON.stringify(rendered.body) };
 }
 
+/**
+ * The one logging policy for a failed request (fastify's error handler and the gateway's own answers): a failure the
+ * catalogue does not know (a bug, a crash: rendered as 500) is an error line with its stack; a 5xx of the catalogue
+ * (overload, an unreachable backend) a warning; anything else, the client's own fault, an info line. The code, the
+ * status and the error's private detail (say, why an authentication failed) go with the logref of the answer.
+ */
+export function logFailure(logger: Pick<Logger, 'error' | 'warn' | 'info'>, error: Error, err: AppError,
+  logref: string | undefined): void {
+  // `logref` undefined: the logger is a request's child logger, which carries it already (no duplicate key).
+  const line = { ...(logref === undefined ? {} : { logref }), code: err.code, status: err.status,
+    ...(err.detail === undefined ? {} : { detail: err.detail }) };
+  if (err.status >= 500 && !(error instanceof AppError)) logger.error({ err: error, ...line }, 'request failed');
+  else if (err.status >= 500) logger.warn(line, err.message);
+  else logger.info(line, err.message);
+}
+
 export function sendError(req: FastifyRequest, reply: FastifyReply, error: Error): FastifyReply {
   const err = toAppError(error);
+  // The request's child logger already carries the logref (requestIdLogLabel): it is not repeated here.
   const logref = String(req.id);
-  if (err.status >= 500) req.log.error({ err: error, logref, code: err.code }, 'request failed');
-  else req.log.info({ logref, code: err.code, status: err.status }, err.message);
+  logFailure(req.log, error, err, undefined);
   const out = errorResponse(err, req.url, req.headers.accept, logref, req.routeOptions?.config?.errorShape);
   const existing = reply.getHeader('www-authenticate');
   reply.code(out.status).headers(out.headers);
@@ -138,23 +175,59 @@ export interface HttpOptions {
   bodyLimit: number;
   /** Builds the node:http server; the gateway uses it to see every request and upgrade before fastify does. */
   serverFactory?: FastifyServerFactory;
+  /** Answers a request the HTTP parser refused (the gateway's, so it is in our error shapes); fastify's own otherwise. */
+  clientErrorHandler?: (err: Error, socket: Socket) => void;
+  /** Deepest nesting of an application/json body (contexts with their own parser check their own); unbounded when absent. */
+  maxJsonNesting?: number;
 }
 
-export function createHttp({ logger, bodyLimit, serverFactory }: HttpOptions): FastifyInstance {
+export function createHttp({ logger, bodyLimit, serverFactory, clientErrorHandler, maxJsonNesting }: HttpOptions): FastifyInstance {
   const app = Fastify({
     ...(serverFactory ? { serverFactory } : {}),
+    ...(clientErrorHandler ? { clientErrorHandler } : {}),
     loggerInstance: logger,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
-    logController: new LogController({ requestIdLogLabel: 'logref' }),
+    logController: new LogController({ requestIdLogLabel: 'logref', disableRequestLogging: true }),
     bodyLimit,
     return503OnClosing: true,
     forceCloseConnections: true,
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: false, maxParamLength: 500 },
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: false, maxParamLength: MAX_PARAM_LENGTH },
+    // the router's own refusals (a too long or badly encoded path) get our error shapes too
+    frameworkErrors: (error, req, reply) => sendError(req, reply, error),
     ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } },
   }) as unknown as FastifyInstance;
+  app.addHook('onResponse', async (req, reply) => {
+    // Unmatched paths share one label, so a scan of random URLs cannot grow the metrics without bound.
+    const route = req.routeOptions?.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    requests.inc({ method: req.method, route, status: String(reply.statusCode) });
+    latency.observe({ method: req.method, route }, seconds);
+    const who = req.principal ? { tenant: req.principal.tenant, clientId: req.principal.clientId } : {};
+    req.log.info({ method: req.method, url: req.url.split('?')[0], route, status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 10) / 10, ...who }, 'request completed');
+  });
+  if (maxJsonNesting !== undefined) boundJsonNesting(app, maxJsonNesting);
   app.setErrorHandler((error, req, reply) => sendError(req, reply, error as Error));
   app.setNotFoundHandler((req, reply) =>
     sendError(req, reply, Generic.routeNotFound({ method: req.method, path: req.url.split('?')[0] ?? '' })));
   return app;
+}
+
+/**
+ * fastify's own JSON parser (prototype poisoning refused), then the nesting bound: JSON.parse does not recurse, but
+ * validators and every walk over a body do, and a few kilobytes can nest thousands of levels.
+ */
+function boundJsonNesting(app: FastifyInstance, max: number): void {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    parse(req, body as string, (err: Error | null, value?: unknown) => {
+      if (err) { done(err, undefined); return; }
+      const path = nestingBeyond(value, max);
+      if (path === null) { done(null, value); return; }
+      done(Generic.invalidRequestBodyProperty({ name: path.split(/[.[]/)[0] || 'body',
+        rule: `nests deeper than ${max} levels, the most a JSON body may nest` }), undefined);
+    });
+  });
 }

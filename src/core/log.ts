@@ -1,17 +1,26 @@
-/** pino logger options shared by the server and the CLI; secrets and credentials never reach a log line. */
+/**
+ * pino logger options shared by the server and the CLI: ISO-8601 times, secrets and credentials redacted, and one
+ * format for log shippers (JSON lines) and one for people (pino-pretty, chosen on a terminal by `--log-format auto`).
+ */
 import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
+import type { LogFormat } from './config.js';
 
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino(
-    {
-      level,
-      base: { service: 'ironbridge' },
-      redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-space-auth-key"]',
-          'res.headers["set-cookie"]', '*.clientSecret', '*.password', '*.client_secret', '*.access_token'],
-        censor: '[redacted]',
-      },
+export function createLogger(level: string, destination?: pino.DestinationStream, format: LogFormat = 'json'): Logger {
+  const options: pino.LoggerOptions = {
+    level,
+    base: { service: 'ironbridge' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-space-auth-key"]',
+        'res.headers["set-cookie"]', 'clientSecret', 'password', 'client_secret', 'access_token',
+        '*.clientSecret', '*.password', '*.client_secret', '*.access_token'],
+      censor: '[redacted]',
     },
-    destination,
-  );
+  };
+  const readable = format === 'pretty' || (format === 'auto' && destination === undefined && Boolean(process.stdout.isTTY));
+  if (!readable) return pino(options, destination);
+  const colour = !process.env['NO_COLOR'] && (Boolean(process.stdout.isTTY) || Boolean(process.env['FORCE_COLOR']));
+  return pino(options, pretty({ colorize: colour, sync: true, translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l o',
+    ignore: 'pid,hostname,service', singleLine: true, ...(destination ? { destination } : {}) }));
 }

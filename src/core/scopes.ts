@@ -1,5 +1,5 @@
 /**
- * Scopes carried in access tokens, and the roles that grant them (reference §6.5: `{service}.{x}.{r|w|d}`).
+ * Scopes carried in access tokens, and the roles that grant them (Insights Hub scopes and roles: `{service}.{x}.{r|w|d}`).
  * An endpoint names the one scope it needs in its route config; a token lacking it gets 403.
  */
 export const SCOPES = {
@@ -24,7 +24,22 @@ export const SCOPES = {
   identityRead: 'iam.user.r',
   identityWrite: 'iam.user.w',
   registryWrite: 'gw.registry.w',
+  eventRead: 'em.event.r',
+  eventWrite: 'em.event.w',
+  eventDelete: 'em.event.d',
+  iotFileRead: 'iot.fil.r',
+  iotFileWrite: 'iot.fil.w',
+  iotFileDelete: 'iot.fil.d',
+  /** Data source configurations and data point mappings (users and the agent itself; Agent Management, MindConnect API). */
+  mindconnectRead: 'mc.dp.r',
+  mindconnectWrite: 'mc.dp.w',
+  /** The MindConnect exchange: only agent tokens are served (its handler refuses other principals). */
+  exchangeWrite: 'mc.exchange.w',
 } as const;
+
+/** The scopes of an agent access token (Agent Management v3 "agent token"): its own data, asset reads, the events and files it sends. */
+export const AGENT_SCOPES: readonly string[] = ['mdsp:core:DefaultAgent', SCOPES.mindconnectRead, SCOPES.mindconnectWrite,
+  SCOPES.exchangeWrite, SCOPES.assetRead, SCOPES.eventRead, SCOPES.eventWrite, SCOPES.iotFileRead, SCOPES.iotFileWrite];
 
 export type Scope = (typeof SCOPES)[keyof typeof SCOPES];
 export const ALL_SCOPES: readonly string[] = Object.values(SCOPES);
@@ -34,6 +49,8 @@ export const ROLES: readonly Role[] = ['admin', 'user'];
 
 const ADMIN_ONLY = new Set<string>([SCOPES.tenantWrite, SCOPES.identityWrite, SCOPES.registryWrite,
   SCOPES.agentDelete, SCOPES.assetDelete, SCOPES.timeseriesDelete, SCOPES.datalakeDelete, SCOPES.odataWrite]);
+// Deleting event types is an administrator's; deleting IoT files is not (agents and users replace their files).
+ADMIN_ONLY.add(SCOPES.eventDelete);
 
 export function scopesOfRole(role: Role): string[] {
   return role === 'admin' ? [...ALL_SCOPES] : ALL_SCOPES.filter((s) => !ADMIN_ONLY.has(s));

@@ -1,5 +1,5 @@
 /**
- * Ant-style path patterns (seed 002 "URL Patterns"; stack.md §1.21): `?` one character, `*` zero or more
+ * Ant-style path patterns (Industrial IoT Gateway docs "URL Patterns"; Spring AntPathMatcher): `?` one character, `*` zero or more
  * characters inside one segment, `**` zero or more whole segments. Segments are split on every `/` and empty
  * segments are kept, so `/*\/endpoint` matches `//endpoint` but not `/api//endpoint` (seed table).
  * A pattern or path without a leading `/` is read as if it had one (request paths always do).

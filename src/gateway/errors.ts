@@ -1,4 +1,4 @@
-/** Error catalogue entries of the gateway: routing, request limits, registry, sessions, CSRF and OAuth (seed 002). */
+/** Error catalogue entries of the gateway: routing, request limits, registry, sessions and CSRF (Industrial IoT Gateway docs). */
 import { defineError } from '../core/errors.js';
 
 export const GatewayErrors = {
@@ -36,12 +36,12 @@ export const GatewayErrors = {
   noSession: defineError('ironbridge.gateway.noSession', 401, 'No valid session: log in first.'),
   csrf: defineError<'reason'>('ironbridge.gateway.csrf', 403, 'Cross-site request refused: {reason}.'),
   websocketRefused: defineError<'reason'>('ironbridge.gateway.websocketRefused', 400, 'WebSocket upgrade refused: {reason}.'),
+  tooManyFromAddress: defineError<'limit' | 'share'>('ironbridge.gateway.tooManyFromAddress', 503,
+    'Too many parallel connections from one address: it may hold at most {limit} ({share} % of the connection cap).'),
+  headerTimeout: defineError<'ms'>('ironbridge.gateway.headerTimeout', 408,
+    'Request header timeout: the header section was not complete within {ms} ms.'),
+  badRequest: defineError<'reason'>('ironbridge.gateway.badRequest', 400, 'The request is not valid HTTP/1.1: {reason}.'),
   loginFailed: defineError('ironbridge.gateway.loginFailed', 401, 'Wrong e-mail address or password.'),
-  oauth: defineError<'reason'>('ironbridge.gateway.oauthInvalidRequest', 400, 'Invalid OAuth request: {reason}.', 'invalid_request'),
-  oauthGrant: defineError<'reason'>('ironbridge.gateway.oauthInvalidGrant', 400, 'Invalid grant: {reason}.', 'invalid_grant'),
-  oauthClient: defineError<'reason'>('ironbridge.gateway.oauthInvalidClient', 401, 'Invalid client: {reason}.', 'invalid_client'),
-  oauthGrantType: defineError<'grantType'>('ironbridge.gateway.oauthUnsupportedGrantType', 400,
-    'grant_type {grantType} is not supported: use authorization_code or refresh_token.', 'unsupported_grant_type'),
-  oauthBusy: defineError<'limit'>('ironbridge.gateway.oauthBusy', 429,
-    'Too many client secret checks in progress (limit {limit}); retry in a second.', 'temporarily_unavailable'),
+  webUiMissing: defineError<'dir'>('ironbridge.gateway.webUiMissing', 503,
+    'The standard web applications are not built ({dir} is missing): run npm run build.'),
 };

@@ -1,5 +1,5 @@
 /**
- * Temporary blocking of slowly responding endpoints (seed 002): a response slower than the threshold greylists
+ * Temporary blocking of slowly responding endpoints (Industrial IoT Gateway docs): a response slower than the threshold greylists
  * its endpoint for a while. Mode `report` (the seed's current behaviour) only logs and counts; mode `block`
  * answers 503 while greylisted and the instance's connections are above the load share of the cap.
  */

@@ -1,5 +1,5 @@
 /**
- * Header rules of forwarded requests and web app responses (seed 002 "Security", "Cache Control"):
+ * Header rules of forwarded requests and web app responses (Industrial IoT Gateway docs "Security", "Cache Control"):
  * hop-by-hop headers are dropped both ways (RFC 7230 §6.1), X-Forwarded-* are set, the session cookies never
  * reach a backend, and web app responses get the default CSP, X-XSS-Protection, nosniff and Cache-Control.
  */

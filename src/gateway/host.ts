@@ -1,5 +1,5 @@
 /**
- * Host name schemes (seed 002 "URL Schemes"): `{tenant}-{webapp}[-{provider}].{region}[-{env}].{domain}` for web
+ * Host name schemes (Industrial IoT Gateway docs "URL Schemes"): `{tenant}-{webapp}[-{provider}].{region}[-{env}].{domain}` for web
  * apps, `gateway.{region}[-{env}].{domain}` for active clients, `southgate.{region}[-{env}].{domain}` for device
  * agents. A bare `localhost` or IP address is the gateway host, so nothing needs DNS.
  */
@@ -45,4 +45,9 @@ export function parseHost(header: string | undefined, domain: string, region: st
 /** `{region}[-{env}].{domain}`: the part every host of this region shares. */
 export function regionSuffix(region: string, env: string | undefined, domain: string): string {
   return `${region}${env ? `-${env}` : ''}.${domain}`;
+}
+
+/** The address of a web app host, e.g. http://local-launchpad.local.localhost:8080/ (port left out when it is 80). */
+export function webAppUrl(tenant: string, app: string, region: string, domain: string, port: number | string): string {
+  return `http://${tenant}-${app}.${region}.${domain}${String(port) === '80' || port === '' ? '' : `:${port}`}/`;
 }

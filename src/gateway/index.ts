@@ -1,11 +1,11 @@
-/** The gateway context as the platform composes it: store, registry, sessions, greylist, OAuth, the layer and routes. */
+/** The gateway context as the platform composes it: store, registry, sessions, greylist, the edge and the registry routes. */
 import type { FastifyInstance, FastifyServerFactory } from 'fastify';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { TokenVerifier } from '../core/auth.js';
 import type { Config } from '../core/config.js';
-import { Gateway } from './gateway.js';
+import { Edge } from './edge.js';
 import { Greylist } from './greylist.js';
-import { OAuthService, oauthRoutes } from './oauth.js';
 import { Registry } from './registry.js';
 import { gatewayRoutes } from './routes.js';
 import { Sessions, type UserDirectory } from './sessions.js';
@@ -18,10 +18,12 @@ export interface GatewayContext {
   registry: Registry;
   sessions: Sessions;
   greylist: Greylist;
-  oauth: OAuthService;
-  layer: Gateway;
+  /** The node:http server's front: connection cap, limits, dispatch (see edge.ts). */
+  edge: Edge;
   /** Pass to createHttp: the node:http server with the gateway in front of fastify. */
   serverFactory: FastifyServerFactory;
+  /** Pass to createHttp: requests the HTTP parser refused, answered in our error shapes. */
+  clientErrorHandler: (err: Error, socket: Socket) => void;
   routes(app: FastifyInstance): Promise<void>;
   close(): void;
 }
@@ -29,27 +31,31 @@ export interface GatewayContext {
 export interface GatewayDependencies {
   logger: Logger;
   verifier: TokenVerifier;
+  /** Identity's sign-in (tenants, passwords, user tokens). */
   users: UserDirectory;
+  /** The clock of session lifetimes; tests inject one. */
+  now?: () => number;
+  /** Paths whose routes count their own request bodies (signed object uploads): no request size limit here. */
+  largeBody?: (path: string) => boolean;
 }
 
 export function createGateway(config: Config, deps: GatewayDependencies): GatewayContext {
   const store = new SqliteGatewayStore({ dataDir: config.dataDir, sync: config.sqliteSync });
   const registry = new Registry(store, { cacheMs: config.gatewayRegistryCacheMs });
-  const sessions = new Sessions(store, deps.users, { ttlMs: config.sessionTtlSeconds * 1000, idleMs: config.sessionIdleSeconds * 1000 });
+  const sessions = new Sessions(store, deps.users, {
+    ttlMs: config.sessionTtlSeconds * 1000, idleMs: config.sessionIdleSeconds * 1000, now: deps.now ?? Date.now,
+  });
   const greylist = new Greylist({
     slowMs: config.gatewaySlowResponseMs, greylistMs: config.gatewayGreylistMs, mode: config.gatewaySlowMode,
     loadPercent: config.gatewaySlowLoadPercent, maxConnections: config.gatewayMaxConnections,
   });
-  const oauth = new OAuthService(store, deps.users, { refreshTtlMs: config.refreshTokenTtlSeconds * 1000,
-    hashCost: config.secretHashCost, maxSecretChecks: config.maxConcurrentSecretChecks });
-  const layer = new Gateway({ config, logger: deps.logger, verifier: deps.verifier, users: deps.users, registry, sessions, greylist });
+  const edge = new Edge({ config, logger: deps.logger, verifier: deps.verifier, users: deps.users, registry, sessions, greylist,
+    ...(deps.largeBody ? { largeBody: deps.largeBody } : {}) });
   return {
-    name: 'gateway', store, registry, sessions, greylist, oauth, layer,
-    serverFactory: ((handler) => layer.serverFactory(handler as never)) as FastifyServerFactory,
-    async routes(app) {
-      await gatewayRoutes(app, { registry, greylist, config });
-      await oauthRoutes(app, { oauth, users: deps.users, sessions, config });
-    },
+    name: 'gateway', store, registry, sessions, greylist, edge,
+    serverFactory: ((handler) => edge.serverFactory(handler as never)) as FastifyServerFactory,
+    clientErrorHandler: (err, socket) => edge.clientError(err, socket),
+    routes: (app) => gatewayRoutes(app, { registry, greylist, config }),
     close() {
       store.close();
     },

@@ -1,5 +1,5 @@
 /**
- * Request size limits counted while the body streams (seed 002 "Large Request Restrictions"): the whole body
+ * Request size limits counted while the body streams (Industrial IoT Gateway docs "Large Request Restrictions"): the whole body
  * against the request limit (150 MB) and each multipart/form-data part against the file limit (100 MB).
  * Nothing is buffered beyond one chunk and a delimiter-sized carry.
  */

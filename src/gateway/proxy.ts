@@ -1,5 +1,5 @@
 /**
- * Streaming reverse proxy to a registered target (seed 002 "Restrictions"): request and response bodies are
+ * Streaming reverse proxy to a registered target (Industrial IoT Gateway docs "Restrictions"): request and response bodies are
  * streamed with backpressure, never held; the request body passes the size limits on its way; a refused or failed
  * backend answers 502, one silent for the idle timeout 504. Backend connections are undici keep-alive pools
  * (one per origin), measured faster than node:http's client on this path (docs/performance.md).

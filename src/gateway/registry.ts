@@ -1,5 +1,5 @@
 /**
- * Gateway Registry rules (seed 002 "URL Schemes", "URL Patterns", "Cache invalidation timeout"): which web apps
+ * Gateway Registry rules (Industrial IoT Gateway docs "URL Schemes", "URL Patterns", "Cache invalidation timeout"): which web apps
  * and provider APIs a tenant has, where they live and which endpoint patterns they expose. Lookups are cached
  * until the store's change marker moves, which every lookup checks, so a change is seen by the next request of
  * this process and within a millisecond by every other (another worker, the CLI); no entry lives longer than the

@@ -1,30 +1,22 @@
 /**
- * Web sessions (seed 002 "Restrictions", "AJAX Requests", "Cross-Site-Request-Forgery"): cookies SESSION and
+ * Web sessions (Industrial IoT Gateway docs "Restrictions", "AJAX Requests", "Cross-Site-Request-Forgery"): cookies SESSION and
  * REGION-SESSION identify a server-side session that lives at most sessionTtl and ends after sessionIdle without
- * activity; XSRF-TOKEN is echoed in x-xsrf-token on state-changing requests. Only hashes of the cookie values are
- * stored. Forwarded requests carry the user's bearer token (token exchange), never the cookies.
+ * activity; XSRF-TOKEN is echoed in x-xsrf-token on state-changing requests. Only SHA-256 hashes of the three cookie
+ * values are stored. Forwarded requests carry the user's bearer token (token exchange), never the cookies.
+ * Lifetimes run on an injected clock (`now`); the user's bearer token expires on the JWT's own (wall) clock.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { newSecret, sha256 } from '../core/secrets.js';
+import type { SessionPort, SignIn } from '../identity/index.js';
 import { GatewayErrors } from './errors.js';
 import { parseCookies } from './headers.js';
-import type { GatewayStore, SessionRecord } from './store.js';
+import type { SessionRecord, SessionStore } from './store.js';
 
-/** What the gateway needs from identity (wired by the platform). */
-export interface UserDirectory {
-  tenantExists(tenant: string): Promise<boolean>;
-  /** The user when the password is right; undefined otherwise (same timing). */
-  authenticate(tenant: string, email: string, password: string): Promise<{ id: string; email: string } | undefined>;
-  /**
-   * A bearer token of the user (scopes of the user's role, narrowed to `scopes` when given, issued to
-   * `clientId` when given); undefined when the user no longer exists.
-   */
-  userToken(tenant: string, userId: string, options?: { clientId?: string; scopes?: string[] }):
-    Promise<{ token: string; expiresAt: number; scopes: string[] } | undefined>;
-}
+/** What the gateway calls of identity's sign-in (identity's exported SignIn service). */
+export type UserDirectory = Pick<SignIn, 'tenantExists' | 'authenticate' | 'userToken'>;
 
-export const hash = (v: string): string => createHash('sha256').update(v).digest('base64url');
-const secret = (): string => randomBytes(32).toString('base64url');
+export const hash = sha256;
 
 export interface ActiveSession {
   record: SessionRecord;
@@ -36,10 +28,19 @@ export class Sessions {
   private readonly lastWrite = new Map<string, number>();
 
   constructor(
-    private readonly store: GatewayStore,
+    private readonly store: SessionStore,
     private readonly users: UserDirectory,
-    private readonly options: { ttlMs: number; idleMs: number },
+    private readonly options: { ttlMs: number; idleMs: number; now: () => number },
   ) {}
+
+  /** The sessions as identity's web app sign-in sees them (single sign-on on its consent page). */
+  readonly port: SessionPort = {
+    current: async (req, tenant) => {
+      const s = await this.fromRequest(req, tenant);
+      return s && { id: s.record.userId, email: s.record.email };
+    },
+    open: (tenant, user) => this.open(tenant, user),
+  };
 
   /** Checks the password and opens a session; returns the Set-Cookie values. */
   async login(tenant: string, email: string, password: string): Promise<string[]> {
@@ -50,12 +51,12 @@ export class Sessions {
 
   /** Opens a session for an authenticated user; returns the Set-Cookie values. */
   async open(tenant: string, user: { id: string; email: string }): Promise<string[]> {
-    const id = secret();
-    const region = secret();
-    const xsrf = secret();
-    const now = Date.now();
+    const id = newSecret();
+    const region = newSecret();
+    const xsrf = newSecret();
+    const now = this.options.now();
     await this.store.createSession({ idHash: hash(id), regionHash: hash(region), tenant, userId: user.id, email: user.email,
-      xsrf, createdAt: now, lastSeenAt: now });
+      xsrfHash: hash(xsrf), createdAt: now, lastSeenAt: now });
     return [
       `SESSION=${id}; Path=/; HttpOnly; SameSite=Lax`,
       `REGION-SESSION=${region}; Path=/; HttpOnly; SameSite=Lax`,
@@ -72,7 +73,7 @@ export class Sessions {
     const idHash = hash(id);
     const record = await this.store.getSession(idHash);
     if (!record || record.tenant !== tenant || record.regionHash !== hash(region)) return undefined;
-    if (!this.alive(record, Date.now())) {
+    if (!this.alive(record, this.options.now())) {
       await this.end(idHash);
       return undefined;
     }
@@ -88,7 +89,7 @@ export class Sessions {
   /** Still valid (by id hash); used for open WebSockets. */
   async isAlive(idHash: string): Promise<boolean> {
     const record = await this.store.getSession(idHash);
-    return record !== undefined && this.alive(record, Date.now());
+    return record !== undefined && this.alive(record, this.options.now());
   }
 
   /**
@@ -96,7 +97,7 @@ export class Sessions {
    * the real one by less than that (the sweep and other instances see it).
    */
   async touch(idHash: string): Promise<void> {
-    const now = Date.now();
+    const now = this.options.now();
     this.lastTouch.set(idHash, now);
     if (now - (this.lastWrite.get(idHash) ?? 0) >= Math.min(this.options.idleMs / 20, 10_000)) {
       this.lastWrite.set(idHash, now);
@@ -111,18 +112,17 @@ export class Sessions {
     await this.store.deleteSession(idHash);
   }
 
-  /** Removes expired sessions and expired OAuth codes and refresh tokens; returns how many sessions. */
+  /** Removes expired sessions; returns how many. */
   async sweep(): Promise<number> {
-    const now = Date.now();
+    const now = this.options.now();
     for (const [k, at] of this.lastTouch) {
       if (now - at >= this.options.idleMs) { this.lastTouch.delete(k); this.lastWrite.delete(k); this.tokens.delete(k); }
     }
-    await this.store.deleteExpiredGrants(now);
     const lag = Math.min(this.options.idleMs / 20, 10_000); // how far the stored activity time may trail
     return this.store.deleteSessionsBefore(now - this.options.ttlMs, now - this.options.idleMs - lag);
   }
 
-  /** The user's bearer token for forwarding (cached until a minute before it expires). */
+  /** The user's bearer token for forwarding (cached until a minute before it expires, by the token's own clock). */
   async token(s: ActiveSession): Promise<string> {
     const cached = this.tokens.get(s.record.idHash);
     if (cached && cached.expiresAt - 60_000 > Date.now()) return cached.token;
@@ -136,16 +136,16 @@ export class Sessions {
   }
 
   /**
-   * CSRF rule for state-changing requests: x-xsrf-token must equal the session's token (and the cookie), and an
-   * Origin (or, without it, a Referer) must be this host.
+   * CSRF rule for state-changing requests: x-xsrf-token must be the session's token (its hash the stored one) and
+   * equal the cookie, and an Origin (or, without it, a Referer) must be this host.
    */
   checkCsrf(req: IncomingMessage, s: ActiveSession, selfOrigins: string[]): void {
     const header = req.headers['x-xsrf-token'];
     if (typeof header !== 'string' || header === '') throw GatewayErrors.csrf({ reason: 'the x-xsrf-token header is missing' });
     const cookie = parseCookies(req.headers.cookie).get('XSRF-TOKEN') ?? '';
-    const a = Buffer.from(header);
-    const b = Buffer.from(s.record.xsrf);
-    if (a.length !== b.length || !timingSafeEqual(a, b) || cookie !== s.record.xsrf) {
+    const a = Buffer.from(hash(header));
+    const b = Buffer.from(s.record.xsrfHash);
+    if (a.length !== b.length || !timingSafeEqual(a, b) || cookie !== header) {
       throw GatewayErrors.csrf({ reason: 'the x-xsrf-token header does not match the XSRF-TOKEN of the session' });
     }
     checkOrigin(req, selfOrigins);

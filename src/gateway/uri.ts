@@ -1,6 +1,6 @@
 /**
  * RFC 3986 checks on the request target and the path normalisation patterns are matched against
- * (seed 002 "RFC compliance"). Allowed: path = pchar and "/", query = pchar, "/" and "?",
+ * (Industrial IoT Gateway docs "RFC compliance"). Allowed: path = pchar and "/", query = pchar, "/" and "?",
  * pchar = unreserved / pct-encoded / sub-delims / ":" / "@". Normalisation decodes percent-encoded unreserved
  * characters (§6.2.2.2), collapses empty segments and removes dot segments (§5.2.4); encoded "/" and "\" are
  * refused, so the path the gateway matches is exactly the path it forwards.

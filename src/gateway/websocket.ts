@@ -1,8 +1,8 @@
 /**
- * WebSocket proxying on web app hosts (seed 002 "WebSockets"): the backend connection is opened first with the
+ * WebSocket proxying on web app hosts (Industrial IoT Gateway docs "WebSockets"): the backend connection is opened first with the
  * user's bearer token and the client's Sec-WebSocket-Protocol list in its order; only then is the client's
  * Upgrade answered (101 with the backend's chosen protocol), or refused with 400 when the backend cannot be
- * reached. Message contents are relayed unchanged, sent on as binary frames (seed 002: "forwards every WebSocket
+ * reached. Message contents are relayed unchanged, sent on as binary frames (Industrial IoT Gateway docs: "forwards every WebSocket
  * message as binary") or, with --gateway-ws-messages preserve, in their own frame type; server pings keep idle
  * browsers inside the idle timeout; traffic keeps the session alive; logout or expiry closes the socket.
  */
@@ -17,7 +17,7 @@ export interface BridgeOptions {
   headers: string[];
   idleMs: number;
   pingMs: number;
-  /** Send every message on as a binary frame (seed 002), else keep text frames text. */
+  /** Send every message on as a binary frame (Industrial IoT Gateway docs), else keep text frames text. */
   allBinary: boolean;
   /** Called on every message from either side (session keep-alive). */
   onTraffic(): void;

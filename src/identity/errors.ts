@@ -1,4 +1,4 @@
-/** Error catalogue entries of the identity context (tenants, users, binding keys, tokens). */
+/** Error catalogue entries of the identity context (tenants, users, binding keys, tokens, OAuth and sign-in). */
 import { defineError } from '../core/errors.js';
 
 export const IdentityErrors = {
@@ -10,25 +10,29 @@ export const IdentityErrors = {
     'Field {field} value "{value}" is invalid: {rule}.'),
   userExists: defineError<'email' | 'tenant'>('ironbridge.identity.userExists', 409,
     'User {email} already exists in tenant {tenant}.'),
+  userNotFound: defineError<'email' | 'tenant'>('ironbridge.identity.userNotFound', 404, 'No user {email} in tenant {tenant}.'),
+  /** The REST API's 404: it does not repeat the address, so an answer never holds another tenant's data. */
+  userNotVisible: defineError('ironbridge.identity.userNotVisible', 404, 'The user does not exist or is not visible in your tenant.'),
   keyExists: defineError<'name' | 'tenant'>('ironbridge.identity.keyExists', 409,
     'An active binding key named "{name}" already exists in tenant {tenant}; revoke it first.'),
   keyNotFound: defineError<'name' | 'tenant'>('ironbridge.identity.keyNotFound', 404,
     'No active binding key named "{name}" in tenant {tenant}.'),
-  // OAuth 2.0 token endpoint errors (RFC 6749 §5.2), rendered in the UAA shape.
-  grantTypeMissing: defineError('ironbridge.oauth.grantTypeMissing', 400,
-    'The grant_type parameter is missing; use grant_type=client_credentials in the body or the query string.',
-    'invalid_request'),
-  grantTypeUnsupported: defineError<'grantType'>('ironbridge.oauth.grantTypeUnsupported', 400,
-    'grant_type "{grantType}" is not supported by this endpoint; supported: client_credentials.',
-    'unsupported_grant_type'),
+  // OAuth 2.0 errors of every token endpoint and the web app sign-in (RFC 6749 §5.2, §4.1.2.1), rendered in the UAA shape.
+  grantTypeMissing: defineError<'supported'>('ironbridge.oauth.grantTypeMissing', 400,
+    'The grant_type parameter is missing; this endpoint accepts {supported}.', 'invalid_request'),
+  grantTypeUnsupported: defineError<'grantType' | 'supported'>('ironbridge.oauth.grantTypeUnsupported', 400,
+    'grant_type "{grantType}" is not supported by this endpoint; supported: {supported}.', 'unsupported_grant_type'),
   clientAuthMissing: defineError('ironbridge.oauth.clientAuthMissing', 401,
     'Client authentication is missing: send HTTP Basic credentials or client_id and client_secret form fields.',
     'invalid_client'),
   clientAuthMalformed: defineError<'reason'>('ironbridge.oauth.clientAuthMalformed', 401,
     'Client authentication is malformed: {reason}.', 'invalid_client'),
   clientAuthTwice: defineError('ironbridge.oauth.clientAuthTwice', 400,
-    'Client credentials were sent both in the Authorization header and in the body; use one method.',
+    'Client credentials were sent both in the Authorization header and as client_secret in the body; use one method (RFC 6749 §2.3).',
     'invalid_request'),
+  clientIdDiffers: defineError('ironbridge.oauth.clientIdDiffers', 400,
+    'client_id differs from the client of the Authorization header.', 'invalid_request'),
+  /** Every failed client authentication: unknown, revoked, wrong secret, a secret where none belongs or none where one does. */
   badCredentials: defineError('ironbridge.oauth.badCredentials', 401, 'Bad credentials.', 'invalid_client'),
   invalidScope: defineError<'scope'>('ironbridge.oauth.invalidScope', 400,
     'Scope "{scope}" is not granted to this client.', 'invalid_scope'),
@@ -36,7 +40,15 @@ export const IdentityErrors = {
     'Field {field} is invalid: {rule}.', 'invalid_request'),
   appNotGranted: defineError<'reason'>('ironbridge.oauth.appNotGranted', 403,
     'The app credentials cannot issue this token: {reason}.', 'access_denied'),
+  invalidRequest: defineError<'reason'>('ironbridge.oauth.invalidRequest', 400, 'Invalid OAuth request: {reason}.', 'invalid_request'),
+  invalidGrant: defineError<'reason'>('ironbridge.oauth.invalidGrant', 400, 'Invalid grant: {reason}.', 'invalid_grant'),
+  invalidClientRegistration: defineError<'field' | 'rule'>('ironbridge.oauth.invalidClientRegistration', 400,
+    'OAuth client field {field} is invalid: {rule}.'),
+  foreignOrigin: defineError<'origin'>('ironbridge.oauth.foreignOrigin', 403,
+    'Cross-site request refused: the origin {origin} is not this host.'),
   busy: defineError<'limit'>('ironbridge.oauth.busy', 429,
     'Too many credential checks in progress (limit {limit}); retry in a second.', 'temporarily_unavailable'),
+  locked: defineError<'seconds'>('ironbridge.identity.locked', 429,
+    'Too many failed attempts for these credentials; retry in {seconds} s.', 'temporarily_unavailable'),
   tokenInvalid: defineError<'reason'>('ironbridge.auth.tokenInvalid', 401, 'The access token is not valid: {reason}.'),
 };

@@ -1,10 +1,10 @@
 /**
- * Identity domain rules: tenants, users and binding keys (seed 000 §3; reference §6.2–6.3).
+ * Identity domain rules: tenants, users and binding keys (Insights Hub IIoT for Makers §3; Insights Hub technical user credentials (UAA); Mendix binding keys).
  * Secrets are shown once at creation and stored only as slow hashes.
  */
 import { randomUUID } from 'node:crypto';
 import { RESERVED_TENANTS, TENANT_NAME, TENANT_RULE } from '../core/config.js';
-import { dummySecretHash, hashSecret, newSecret, randomHex, verifySecret } from '../core/secrets.js';
+import { hashSecret, newSecret, randomHex } from '../core/secrets.js';
 import { ALL_SCOPES, ROLES, type Role, unknownScopes } from '../core/scopes.js';
 import { IdentityErrors } from './errors.js';
 import { DuplicateError, type ClientRecord, type IdentityStore, type TenantRecord, type UserRecord } from './store.js';
@@ -53,7 +53,7 @@ function check(field: string, value: string, re: RegExp, rule: string): void {
 export class IdentityService {
   constructor(
     readonly store: IdentityStore,
-    private readonly options: { hashCost: number; tokenUrl: () => string },
+    private readonly options: { hashCost: number; tokenUrl: (kind: ClientRecord['kind']) => string },
   ) {}
 
   async createTenant(name: string, companyDomain: string, displayName?: string): Promise<TenantRecord> {
@@ -108,16 +108,45 @@ export class IdentityService {
     return userInfo(user);
   }
 
-  /** The user when the password is right, else undefined; unknown users cost the same hash (timing). */
-  async authenticateUser(tenant: string, email: string, password: string): Promise<UserRecord | undefined> {
-    const user = await this.store.getUserByEmail(tenant, email.trim().toLowerCase());
-    const ok = await verifySecret(password, user?.passwordHash ?? dummySecretHash(this.options.hashCost));
-    return user && ok ? user : undefined;
-  }
-
   async listUsers(tenant: string): Promise<PublicUserInfo[]> {
     await this.requireTenant(tenant);
     return (await this.store.listUsers(tenant)).map(userInfo);
+  }
+
+  /** Removes a user; the user's tokens stop at once (their revocation signature is gone). */
+  async removeUser(tenant: string, email: string): Promise<PublicUserInfo> {
+    const user = await this.requireUser(tenant, email);
+    if (!await this.store.deleteUser(tenant, user.id)) throw IdentityErrors.userNotFound({ email: user.email, tenant });
+    return userInfo(user);
+  }
+
+  /** Sets a new password; tokens issued before stop at once. */
+  async setPassword(tenant: string, email: string, password: string): Promise<PublicUserInfo> {
+    const user = await this.requireUser(tenant, email);
+    if (password.length < MIN_PASSWORD) {
+      throw IdentityErrors.invalidField({ field: 'password', value: '***', rule: `must have at least ${MIN_PASSWORD} characters` });
+    }
+    const passwordHash = await hashSecret(password, this.options.hashCost);
+    if (!await this.store.updateUser(tenant, user.id, { passwordHash, revSig: randomHex(8) })) throw IdentityErrors.userNotFound({ email: user.email, tenant });
+    return userInfo(user);
+  }
+
+  /** Changes a user's role; tokens issued before (with the old role's scopes) stop at once. */
+  async setRole(tenant: string, email: string, role: Role): Promise<PublicUserInfo> {
+    if (!ROLES.includes(role)) {
+      throw IdentityErrors.invalidField({ field: 'role', value: String(role), rule: `must be one of ${ROLES.join(', ')}` });
+    }
+    const user = await this.requireUser(tenant, email);
+    if (!await this.store.updateUser(tenant, user.id, { role, revSig: randomHex(8) })) throw IdentityErrors.userNotFound({ email: user.email, tenant });
+    return userInfo({ ...user, role });
+  }
+
+  private async requireUser(tenant: string, email: string): Promise<UserRecord> {
+    await this.requireTenant(tenant);
+    const normalized = email.trim().toLowerCase();
+    const user = await this.store.getUserByEmail(tenant, normalized);
+    if (!user) throw IdentityErrors.userNotFound({ email: normalized, tenant });
+    return user;
   }
 
   /** Creates a binding key; the returned secret is never retrievable again. */
@@ -154,7 +183,7 @@ export class IdentityService {
       if (err instanceof DuplicateError) throw IdentityErrors.keyExists({ name, tenant });
       throw err;
     }
-    return { clientId: record.clientId, clientSecret, tokenUrl: this.options.tokenUrl() };
+    return { clientId: record.clientId, clientSecret, tokenUrl: this.options.tokenUrl(record.kind) };
   }
 
   async listKeys(tenant: string): Promise<PublicKeyInfo[]> {

@@ -44,6 +44,7 @@ export interface ClientRecord {
 export interface SigningKeyRecord {
   kid: string;
   alg: 'RS256';
+  /** PKCS#8 PEM, or its SecretBox sealing (core/secrets.ts) when an encryption key is configured. */
   privatePem: string;
   publicPem: string;
   createdAt: number;
@@ -62,6 +63,10 @@ export interface IdentityStore {
   getUserByEmail(tenant: string, email: string): Promise<UserRecord | undefined>;
   getUser(tenant: string, id: string): Promise<UserRecord | undefined>;
   listUsers(tenant: string): Promise<UserRecord[]>;
+  /** Removes the user; false when there is none. */
+  deleteUser(tenant: string, id: string): Promise<boolean>;
+  /** Replaces the password hash or role and the revocation signature (so the user's tokens stop); false when there is none. */
+  updateUser(tenant: string, id: string, change: { passwordHash?: string; role?: UserRecord['role']; revSig: string }): Promise<boolean>;
 
   createClient(c: ClientRecord): Promise<void>;
   getClient(clientId: string): Promise<ClientRecord | undefined>;
@@ -81,6 +86,12 @@ export interface IdentityStore {
   rotateSigningKey(candidate: SigningKeyRecord, olderThan: number): Promise<SigningKeyRecord[]>;
   /** Deletes keys retired before `before`. */
   pruneSigningKeys(before: number): Promise<void>;
+  /**
+   * Replaces the stored private key of each `kid` whose value is still `from` by `to` (sealing keys stored in plain
+   * form once an encryption key is configured); afterwards no copy of the old values is left in the store's files.
+   * Returns how many were replaced.
+   */
+  replacePrivateKeys(changes: { kid: string; from: string; to: string }[]): Promise<number>;
 
   close(): void;
 }

@@ -1,15 +1,15 @@
 /**
- * OAuth 2.0 token issuing and verification (RFC 6749 §4.4 client credentials; reference §6.1–6.4).
+ * Access tokens: issuing (for every grant of oauth/grants) and verification (Technical Token Manager API v3; Insights Hub token claims).
  * Access tokens are RS256 JWTs with the Insights Hub claim set. Verification: signature and expiry (jose), then
  * revocation through the issuing key's or user's rev_sig on every request; verified tokens are cached until exp.
  */
 import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
-import { BASIC_CHALLENGE, parseBasicCredentials, type TokenVerifier } from '../core/auth.js';
-import { dummySecretHash, verifySecret } from '../core/secrets.js';
+import type { TokenVerifier } from '../core/auth.js';
 import { IdentityErrors } from './errors.js';
 import type { KeyRing } from './keyring.js';
 import type { ClientRecord, IdentityStore, UserRecord } from './store.js';
+import { cacheLookup } from '../core/metrics.js';
 
 export interface TokenResponse {
   access_token: string;
@@ -19,62 +19,30 @@ export interface TokenResponse {
   jti: string;
 }
 
-export interface ClientCredentials {
-  clientId: string;
-  clientSecret: string;
-}
+/** The `cat` claim of agent access tokens (as Insights Hub's). */
+export const AGENT_TOKEN_CATEGORY = 'agent-token:v1';
 
 export interface TokenOptions {
   ttlSeconds: number;
   issuer: () => string;
   cacheSize: number;
-  hashCost: number;
-  maxConcurrentSecretChecks: number;
-}
-
-
-/** Parses `Basic base64(id:secret)` (RFC 7617; RFC 6749 §2.3.1 form-encoding of both parts). */
-export function parseBasic(header: string): ClientCredentials {
-  return parseBasicCredentials(header, (reason) => IdentityErrors.clientAuthMalformed({ reason }).withHeader('www-authenticate', BASIC_CHALLENGE));
 }
 
 export class TokenService implements TokenVerifier {
-  private secretChecks = 0;
   /**
    * Verified tokens by the tail of their signature (hashing the whole ~1 KB token per request cost ~1.3 µs); a hit
    * counts only when the whole token is identical, so a forged header or payload never matches a cached entry.
    */
   private readonly cache = new Map<string, { token: string; claims: Record<string, unknown>; expMs: number }>();
 
+  /** Revocation lookups of the clients identity does not store itself (agents), by the token's `cat` claim. */
+  private readonly revocations = new Map<string, (claims: Readonly<Record<string, unknown>>) => Promise<string | undefined>>();
+
   constructor(
     private readonly store: IdentityStore,
     private readonly keys: KeyRing,
     private readonly options: TokenOptions,
   ) {}
-
-  /** Checks a client's secret; unknown, revoked and wrong all give the same 401. */
-  async authenticateClient({ clientId, clientSecret }: ClientCredentials): Promise<ClientRecord> {
-    const limit = this.options.maxConcurrentSecretChecks;
-    if (this.secretChecks >= limit) throw IdentityErrors.busy({ limit }).withHeader('retry-after', '1');
-    this.secretChecks++;
-    try {
-      const client = await this.store.getClient(clientId);
-      // An unknown client is checked against a hash of the same cost, so timing does not tell it apart.
-      const ok = await verifySecret(clientSecret, client?.secretHash ?? dummySecretHash(this.options.hashCost));
-      if (!client || !ok || client.revokedAt !== null) throw IdentityErrors.badCredentials({});
-      return client;
-    } finally {
-      this.secretChecks--;
-    }
-  }
-
-  /** Narrows the client's scopes to a requested subset (RFC 6749 §3.3). */
-  grantedScopes(client: ClientRecord, requested: string | undefined): string[] {
-    if (!requested || !requested.trim()) return client.scopes;
-    const wanted = requested.trim().split(/\s+/);
-    for (const s of wanted) if (!client.scopes.includes(s)) throw IdentityErrors.invalidScope({ scope: s });
-    return [...new Set(wanted)];
-  }
 
   async issueClientToken(client: ClientRecord, scopes: string[], tenant: string, grantType: string): Promise<TokenResponse> {
     return this.sign({
@@ -93,7 +61,7 @@ export class TokenService implements TokenVerifier {
   }
 
   /**
-   * A user token for the gateway's token exchange and third-party web apps (seed 002 "Sessions"): the user's
+   * A user token for the gateway's token exchange and third-party web apps (Industrial IoT Gateway docs "Sessions"): the user's
    * claims and the scopes of the user's role (or a subset); revoked with the user through rev_sig.
    */
   async issueUserToken(user: UserRecord, scopes: string[], clientId = 'ironbridge-gateway'): Promise<TokenResponse> {
@@ -116,7 +84,31 @@ export class TokenService implements TokenVerifier {
     }, clientId);
   }
 
-  private async sign(claims: Record<string, unknown>, audienceOwner: string): Promise<TokenResponse> {
+  /**
+   * The third kind of client: an onboarded agent (Agent Management v3 "agent token"). Its credentials live in the
+   * agents context, which registers the revocation lookup of AGENT_TOKEN_CATEGORY; the token is verified on the
+   * common path like every other.
+   */
+  async issueAgentToken(agent: { tenant: string; agentId: string; revSig: string }, scopes: string[], ttlSeconds: number): Promise<TokenResponse> {
+    return this.sign({
+      sub: agent.agentId,
+      client_id: agent.agentId,
+      zid: 'agentiam',
+      ten: agent.tenant,
+      scope: scopes,
+      grant_type: 'client_credentials',
+      rev_sig: agent.revSig,
+      cat: AGENT_TOKEN_CATEGORY,
+      schemas: ['urn:siemens:mindsphere:iam:v1'],
+    }, 'southgate', ttlSeconds);
+  }
+
+  /** Makes tokens of category `cat` revocable by their issuer's own record: the lookup returns the current rev_sig. */
+  registerRevocation(cat: string, lookup: (claims: Readonly<Record<string, unknown>>) => Promise<string | undefined>): void {
+    this.revocations.set(cat, lookup);
+  }
+
+  private async sign(claims: Record<string, unknown>, audienceOwner: string, ttlSeconds = this.options.ttlSeconds): Promise<TokenResponse> {
     const { kid, key } = this.keys.signingKey();
     const jti = randomUUID().replace(/-/g, '');
     const scopes = claims['scope'] as string[];
@@ -127,9 +119,9 @@ export class TokenService implements TokenVerifier {
       .setAudience(audience)
       .setJti(jti)
       .setIssuedAt()
-      .setExpirationTime(`${this.options.ttlSeconds}s`)
+      .setExpirationTime(`${ttlSeconds}s`)
       .sign(key);
-    return { access_token: token, token_type: 'Bearer', expires_in: this.options.ttlSeconds, scope: scopes.join(' '), jti };
+    return { access_token: token, token_type: 'Bearer', expires_in: ttlSeconds, scope: scopes.join(' '), jti };
   }
 
   async verify(token: string): Promise<Readonly<Record<string, unknown>>> {
@@ -137,6 +129,7 @@ export class TokenService implements TokenVerifier {
     const key = cacheKey(token);
     let entry = this.cache.get(key);
     if (entry && (entry.token !== token || entry.expMs <= now)) entry = undefined;
+    cacheLookup('verified_tokens', entry !== undefined);
     if (!entry) {
       entry = { token, ...(await this.verifySignature(token)) };
       this.remember(key, entry);
@@ -173,7 +166,8 @@ export class TokenService implements TokenVerifier {
     const revSig = claims['rev_sig'];
     const userId = claims['user_id'];
     const ten = claims['ten'];
-    const current = typeof userId === 'string' && typeof ten === 'string'
+    const lookup = typeof claims['cat'] === 'string' ? this.revocations.get(claims['cat']) : undefined;
+    const current = lookup ? await lookup(claims) : typeof userId === 'string' && typeof ten === 'string'
       ? await this.store.activeUserRevSig(ten, userId)
       : typeof claims['client_id'] === 'string' ? await this.store.activeClientRevSig(claims['client_id']) : undefined;
     if (current === undefined || current !== revSig) {

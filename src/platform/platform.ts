@@ -12,8 +12,18 @@ import { createAssets, type AssetsContext } from '../assets/index.js';
 import { createTimeseries } from '../timeseries/index.js';
 import { createIdentity, type IdentityContext } from '../identity/index.js';
 import type { TenantRecord } from '../identity/store.js';
-import { createGateway, type GatewayContext, type UserDirectory } from '../gateway/index.js';
-import { scopesOfRole } from '../core/scopes.js';
+import { createGateway, type GatewayContext } from '../gateway/index.js';
+import { countedVerifier, installOperations, type RouteEntry } from './operations.js';
+import { createDatalake, isLargeBodyPath, type DatalakeContext } from '../datalake/index.js';
+import { openObjectStore, type ObjectStore } from '../objectstore/index.js';
+import { createAssetFiles, type AssetFilesContext } from '../assetfiles/index.js';
+
+export type { RouteEntry };
+import { createOData, type ODataContext } from '../odata/index.js';
+import { createODataAdapter } from './odata-adapter.js';
+import { createEvents, type EventsContext } from '../events/index.js';
+import { createIotFile, type IotFileContext } from '../iotfile/index.js';
+import { createAgents, type AgentsContext } from '../agents/index.js';
 
 /** What a context contributes to the platform. */
 export interface PlatformContext {
@@ -29,47 +39,68 @@ export interface Platform {
   logger: Logger;
   identity: IdentityContext;
   assets: AssetsContext;
+  assetFiles: AssetFilesContext;
   gateway: GatewayContext;
+  /** The one object store: data lake objects, asset files, IoT files. */
+  objects: ObjectStore;
+  datalake: DatalakeContext;
+  odata: ODataContext;
+  events: EventsContext;
+  iotFile: IotFileContext;
+  agents: AgentsContext;
   contexts: PlatformContext[];
   http: FastifyInstance | undefined;
   publicUrl(): string;
   provisionTenant(name: string, companyDomain: string, displayName?: string): Promise<TenantRecord>;
   /** Starts the HTTP listener; returns the bound URL. */
   listen(): Promise<string>;
+  /** /ready answers 200 from now on: migrations and the first-start bootstrap are done. */
+  markReady(): void;
+  /** Every route of the HTTP host (method, pattern, public or its scope), once it listens. */
+  routes(): readonly RouteEntry[];
   /** The port worker processes listen on, for a cluster primary that does not listen itself (public URL, TokenURL). */
   useBoundPort(port: number): void;
   close(): Promise<void>;
 }
 
+export interface PlatformOptions {
+  logger?: Logger;
+  /** The clock of sign-in lifetimes (sessions, codes, back-off); tests inject one. Default Date.now. */
+  now?: () => number;
+}
+
 /** Builds the platform's contexts; `withHttp` false is what admin CLI commands use. */
-export async function createPlatform(config: Config, options: { logger?: Logger } = {}): Promise<Platform> {
-  const logger = options.logger ?? createLogger(config.logLevel);
+export async function createPlatform(config: Config, options: PlatformOptions = {}): Promise<Platform> {
+  const logger = options.logger ?? createLogger(config.logLevel, undefined, config.logFormat);
   let boundPort: number | undefined;
   const publicUrl = () => publicUrlOf(config, boundPort);
-  const identity = createIdentity(config, publicUrl);
-  // The gateway's view of identity (seed 002 sessions and token exchange).
-  const users: UserDirectory = {
-    tenantExists: async (tenant) => (await identity.store.getTenant(tenant)) !== undefined,
-    authenticate: async (tenant, email, password) => {
-      const u = await identity.service.authenticateUser(tenant, email, password);
-      return u && { id: u.id, email: u.email };
-    },
-    userToken: async (tenant, userId, options = {}) => {
-      const u = await identity.store.getUser(tenant, userId);
-      if (!u) return undefined;
-      const role = scopesOfRole(u.role);
-      const scopes = options.scopes ? role.filter((s) => options.scopes!.includes(s)) : role;
-      const t = await identity.tokens.issueUserToken(u, scopes, options.clientId);
-      return { token: t.access_token, expiresAt: Date.now() + t.expires_in * 1000, scopes };
-    },
-  };
-  const gateway = createGateway(config, { logger, verifier: identity.tokens, users });
-  const assets = createAssets({ config, logger });
+  const identity = createIdentity(config, publicUrl, { logger, now: options.now });
+  // The gateway calls identity's sign-in (Industrial IoT Gateway sessions and token exchange).
+  const gateway = createGateway(config, { logger, verifier: identity.tokens, users: identity.signIn, now: options.now,
+    largeBody: isLargeBodyPath });
+  const objects = openObjectStore(config);
+  // Asset Management and its files ask each other: which file ids exist, which files are assigned.
+  let assetFiles: AssetFilesContext | undefined;
+  const assets = createAssets({ config, logger, files: { missing: (t, ids) => assetFiles!.service.missing(t, ids) } });
+  assetFiles = createAssetFiles({ config, objects, inUse: (t, id) => assets.service.fileInUse(t, id) });
   const timeseries = createTimeseries({ config, logger, model: assets.model, events: assets.events });
-  const contexts: PlatformContext[] = [gateway, assets, timeseries];
+  const datalake = await createDatalake({ config, logger, objects, publicUrl, ...(options.now ? { now: options.now } : {}) });
+  const odata = createOData({ config, port: createODataAdapter({
+    model: assets.model, timeseries: timeseries.timeseries, aggregates: timeseries.aggregates, identity: identity.store,
+  }) });
+  // Events and IoT files belong to an entity: an asset of the tenant. (The MindConnect SDK's agent uploads files to its
+  // client id by default, so once agents exist they are entities too.)
+  const entityExists = async (tenant: string, id: string) => (await assets.model.getAsset(tenant, id)) !== undefined;
+  const events = createEvents({ config, entityExists, ...(options.now ? { now: options.now } : {}) });
+  const iotFile = createIotFile({ config, objects, entityExists, ...(options.now ? { now: options.now } : {}) });
+  const agents = createAgents({ config, assets: assets.model, writer: timeseries.writer, tokens: identity.tokens, keys: identity.keys,
+    events: assets.events, publicUrl, ...(options.now ? { now: options.now } : {}) });
+  const contexts: PlatformContext[] = [gateway, assets, assetFiles, timeseries, datalake, odata, events, iotFile, agents];
+  let ready = false;
+  let routeTable: readonly RouteEntry[] = [];
 
   const platform: Platform = {
-    config, logger, identity, assets, gateway, contexts, http: undefined, publicUrl,
+    config, logger, identity, assets, assetFiles, gateway, objects, datalake, odata, events, iotFile, agents, contexts, http: undefined, publicUrl,
     async provisionTenant(name, companyDomain, displayName) {
       const tenant = await identity.service.createTenant(name, companyDomain, displayName);
       for (const c of contexts) await c.onTenantCreated?.(tenant);
@@ -77,10 +108,11 @@ export async function createPlatform(config: Config, options: { logger?: Logger 
     },
     async listen() {
       await identity.start();
-      const http = createHttp({ logger, bodyLimit: config.jsonBodyLimitBytes, serverFactory: gateway.serverFactory });
-      installApiAuth(http, identity.tokens);
-      http.get('/health', { logLevel: 'warn' }, async () => ({ status: 'UP' }));
-      await identity.routes(http);
+      const http = createHttp({ logger, bodyLimit: config.jsonBodyLimitBytes, serverFactory: gateway.serverFactory,
+        clientErrorHandler: gateway.clientErrorHandler, maxJsonNesting: config.jsonMaxNesting });
+      routeTable = await installOperations(http, { dataDir: config.dataDir, isReady: () => ready });
+      installApiAuth(http, countedVerifier(identity.tokens));
+      await identity.routes(http, gateway.sessions.port);
       for (const c of contexts) await c.routes?.(http);
       platform.http = http;
       await http.listen({ port: config.port, host: config.host });
@@ -91,9 +123,15 @@ export async function createPlatform(config: Config, options: { logger?: Logger 
     useBoundPort(port) {
       boundPort = port;
     },
+    markReady() {
+      ready = true;
+    },
+    routes: () => routeTable,
     async close() {
+      ready = false;
       await platform.http?.close();
       for (const c of [...contexts].reverse()) await c.close();
+      await objects.close();
       identity.close();
     },
   };

@@ -1,4 +1,4 @@
-/** Error catalogue of the time series and aggregates context (reference §2, §3); bodies come from renderError. */
+/** Error catalogue of the time series and aggregates context (IoT Time Series API v3; IoT Time Series Aggregates API); bodies come from renderError. */
 import { defineError } from '../core/errors.js';
 
 export const TimeseriesErrors = {
@@ -18,6 +18,8 @@ export const TimeseriesErrors = {
     'Parameter from ({from}) must be earlier than to ({to}).'),
   invalidBatch: defineError<'field' | 'rule'>('mdsp.core.iottimeseries.invalidBatch', 400,
     'Request body property {field} {rule}.'),
+  seriesRejected: defineError<'index' | 'assetId' | 'aspect' | 'reason'>('mdsp.core.iottimeseries.seriesRejected', 400,
+    'Series {index} (asset {assetId}, aspect {aspect}) was refused, so nothing of the batch was stored: {reason}'),
   aggregateRangeTooLong: defineError<'unit' | 'max' | 'range'>('mdsp.core.iottsaggregates.rangeTooLong', 400,
     'The range from..to spans {range}; with intervalUnit {unit} it may span at most {max}.'),
   aggregateInterval: defineError<'rule'>('mdsp.core.iottsaggregates.invalidInterval', 400,

@@ -2,16 +2,34 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../core/config.js';
-import type { AssetModelReader, ModelEvents } from '../core/model.js';
+import type { AssetLookup, ModelEvents } from '../core/model.js';
 import { AggregatesService } from './aggregates.js';
 import { timeseriesRoutes } from './routes.js';
-import { TimeseriesService } from './service.js';
+import { type SeriesRecords, type SeriesRejection, TimeseriesService } from './service.js';
 import { SqliteTimeseriesStore } from './store/sqlite.js';
+
+export type { SeriesRecords, SeriesRejection };
+
+/**
+ * The one write path for time series of many series at once, for other contexts (the agents' MindConnect
+ * exchange and MQTT ingestion) and the multi-entity PUT:
+ *
+ *   writeSeries(tenant, items: SeriesRecords[], options?: { partial?: boolean }): Promise<SeriesRejection[]>
+ *
+ * Each item is `{ assetId, aspect, records }` with records in the IoT Time Series v3 wire form
+ * (`[{"_time": ISO-8601, "<variable>": value, "<variable>_qc": int}]`). Every item is checked against the asset
+ * model before anything is stored, then all of them are stored in one transaction (PUT semantics: a record
+ * replaces the record at its timestamp; the later of two at one timestamp wins). Without `partial` one bad item
+ * refuses the call: nothing is stored and an AppError `mdsp.core.iottimeseries.seriesRejected` (400) names the
+ * item's index, asset and aspect (the item's own error is its `cause`). With `partial`, bad items come back as
+ * SeriesRejection and the others are stored. Resolves once the transaction is durable (`--sqlite-sync`).
+ */
+export type TimeseriesWriter = Pick<TimeseriesService, 'writeSeries'>;
 
 export interface TimeseriesDeps {
   config: Config;
   logger: Logger;
-  model: AssetModelReader;
+  model: AssetLookup;
   events: ModelEvents;
 }
 
@@ -19,14 +37,18 @@ export interface TimeseriesContext {
   name: 'timeseries';
   store: SqliteTimeseriesStore;
   timeseries: TimeseriesService;
+  /** The multi-series write path (see TimeseriesWriter). */
+  writer: TimeseriesWriter;
   aggregates: AggregatesService;
   routes(app: FastifyInstance): Promise<void>;
   close(): void;
 }
 
 export function createTimeseries(deps: TimeseriesDeps): TimeseriesContext {
-  const store = new SqliteTimeseriesStore({ dataDir: deps.config.dataDir, sync: deps.config.sqliteSync });
-  const timeseries = new TimeseriesService(store, deps.model);
+  const store = new SqliteTimeseriesStore({ dataDir: deps.config.dataDir, sync: deps.config.sqliteSync,
+    groupCommitMs: deps.config.timeseriesGroupCommitMs, groupCommitRecords: deps.config.timeseriesGroupCommitRecords });
+  const timeseries = new TimeseriesService(store, deps.model, Date.now,
+    { maxPairs: deps.config.timeseriesBatchMaxPairs, maxRecords: deps.config.timeseriesBatchMaxRecords });
   const aggregates = new AggregatesService(store, timeseries);
   const unsubscribe = deps.events.on(async (event) => {
     try {
@@ -37,8 +59,9 @@ export function createTimeseries(deps: TimeseriesDeps): TimeseriesContext {
     }
   });
   return {
-    name: 'timeseries', store, timeseries, aggregates,
-    routes: (app) => timeseriesRoutes(app, { timeseries, aggregates, bodyLimit: deps.config.timeseriesBodyLimitBytes }),
+    name: 'timeseries', store, timeseries, writer: timeseries, aggregates,
+    routes: (app) => timeseriesRoutes(app, { timeseries, aggregates, bodyLimit: deps.config.timeseriesBodyLimitBytes,
+      batchBodyLimit: deps.config.timeseriesBatchBodyLimitBytes }),
     close() {
       unsubscribe();
       store.close();

@@ -1,16 +1,14 @@
 /**
- * Records on the wire (reference §2): `{"_time": ISO, "<var>": value, "<var>_qc": int}` checked against the
+ * Records on the wire (IoT Time Series API v3): `{"_time": ISO, "<var>": value, "<var>_qc": int}` checked against the
  * aspect's variables, and the JSON text of records read back. Validation of a whole request happens before
  * anything is stored, so a rejected request stores nothing; errors name the record index and the field.
  */
+import { iso, parseInstant } from '../core/instant.js';
 import type { ModelVariable, VariableDataType } from '../core/model.js';
+import { jsonValueRule } from '../core/values.js';
 import { TimeseriesErrors } from './errors.js';
 import type { StoredRecord, WriteRecord } from './store.js';
-import { iso, parseInstant } from './time.js';
 
-const DEFAULT_LENGTH: Partial<Record<VariableDataType, number>> = { STRING: 255, BIG_STRING: 100_000 };
-const INT_MIN = -2_147_483_648;
-const INT_MAX = 2_147_483_647;
 const QC_MIN = -2_147_483_648;
 const QC_MAX = 4_294_967_295;
 /** Timestamps accepted: after the epoch, before year 10000. */
@@ -37,30 +35,7 @@ export function variableMap(variables: readonly ModelVariable[]): VariableMap {
 }
 
 /** Why a value does not fit a variable, or undefined when it does. */
-function valueRule(v: ModelVariable, value: unknown): string | undefined {
-  switch (v.dataType) {
-    case 'DOUBLE':
-      return typeof value === 'number' ? undefined : 'must be a number (DOUBLE)';
-    case 'INT':
-      return typeof value === 'number' && Number.isInteger(value) && value >= INT_MIN && value <= INT_MAX ? undefined
-        : `must be a whole number between ${INT_MIN} and ${INT_MAX} (INT)`;
-    case 'LONG':
-      return typeof value === 'number' && Number.isSafeInteger(value) ? undefined
-        : 'must be a whole number between -(2^53-1) and 2^53-1 (LONG)';
-    case 'BOOLEAN':
-      return typeof value === 'boolean' ? undefined : 'must be true or false (BOOLEAN)';
-    case 'STRING':
-    case 'BIG_STRING': {
-      const max = v.length ?? DEFAULT_LENGTH[v.dataType]!;
-      if (typeof value !== 'string') return `must be a string (${v.dataType})`;
-      return value.length <= max ? undefined : `is ${value.length} characters long; at most ${max} are allowed (${v.dataType})`;
-    }
-    case 'TIMESTAMP': {
-      const t = parseInstant(value);
-      return typeof t === 'number' ? undefined : `${t} (TIMESTAMP)`;
-    }
-  }
-}
+const valueRule = (v: ModelVariable, value: unknown): string | undefined => jsonValueRule(v.dataType, value, v.length);
 
 export interface RecordRules {
   /** Data types a record may not carry (PATCH: BIG_STRING). */

@@ -1,23 +1,41 @@
 /**
- * Time series domain rules (reference §2): writes validated against the asset model read through the core port,
- * reads with exclusive `from`, inclusive `to`, limit 2000 and continuation that resumes exactly after the last
- * record returned; deletes of ranges; and the series' lifecycle following asset model events.
+ * Time series domain rules (IoT Time Series API v3): writes validated against the asset model read through the core port,
+ * one write path for many series (the multi-entity PUT now, the agents' exchange and MQTT later), reads with
+ * exclusive `from`, inclusive `to`, limit 2000 and continuation that resumes exactly after the last record
+ * returned; deletes of ranges; roll-ups that follow the asset's time zone; and the series' lifecycle following
+ * asset model events. HTTP-free: the routes parse the query (params.ts) and render.
  */
-import { Generic } from '../core/errors.js';
-import type { AssetModelReader, ModelAspect, ModelAsset } from '../core/model.js';
+import { AppError, Generic } from '../core/errors.js';
+import { counter } from '../core/metrics.js';
+import { DAY, HOUR } from '../core/instant.js';
+import type { AssetLookup, ModelAspect, ModelAsset } from '../core/model.js';
+import { zoneOf } from './buckets.js';
 import { TimeseriesErrors } from './errors.js';
+import type { ReadQuery } from './params.js';
 import { NUMERIC, type RecordRules, recordJson, renderRecords, validateRecords, type VariableMap, variableMap } from './records.js';
-import type { SeriesKey, SeriesShape, StoredRecord, TimeseriesStore, WriteRecord } from './store.js';
-import { DAY, HOUR, iso, parseInstant, zoneOf } from './time.js';
+import type { SeriesKey, SeriesShape, SeriesWrite, StoredRecord, TimeseriesStore, WriteRecord } from './store.js';
 
-export const MAX_LIMIT = 2000;
-/** Reference §2, multi-entity PUT. */
-export const BATCH_MAX_PAIRS = 5;
-export const BATCH_MAX_RECORDS = 100;
-export const BATCH_BODY_LIMIT = 100 * 1024;
-/** Reference §2, PATCH. */
+/**
+ * Limits of the multi-entity PUT. Insights Hub's (IoT Time Series API v3: 5 pairs, 100 records, 100 KB) are far
+ * below what a plant sends per timestamp; this server's come from the settings (config.ts: 1 MB, 10,000 records,
+ * any number of pairs by default).
+ */
+export interface BatchLimits {
+  /** Most pairs; 0 = any number. */
+  maxPairs: number;
+  maxRecords: number;
+}
+export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxPairs: 0, maxRecords: 10_000 };
+/** IoT Time Series API v3, PATCH. */
 export const PATCH_MAX_RECORDS = 10;
 export const PATCH_BODY_LIMIT = 600 * 1024;
+
+const valuesWritten = counter('ironbridge_timeseries_values_written_total', 'Time series variable values (quality codes included) stored by PUT requests');
+const countWritten = (writes: { records: WriteRecord[] }[]) => {
+  let n = 0;
+  for (const w of writes) for (const r of w.records) for (const k in r.values) if (k !== '_time' && r.values[k] !== undefined) n++;
+  valuesWritten.inc(n);
+};
 
 export interface Resolved {
   key: SeriesKey;
@@ -27,44 +45,44 @@ export interface Resolved {
   shape: SeriesShape;
 }
 
-export interface ReadParams {
-  from?: string;
-  to?: string;
-  limit?: string;
-  select?: string;
-  sort?: string;
-  latestValue?: string;
-}
-
 export interface ReadResult {
   json: string;
   /** Query of the next page when more records than the limit matched. */
-  next?: Record<string, string>;
+  next?: ReadQuery;
 }
 
-export interface PairResult {
+/** The records of one series in a multi-series write. */
+export interface SeriesRecords {
+  /** The asset (IoT Time Series' entityId). */
+  assetId: string;
+  /** The asset's dynamic aspect (propertySetName). */
+  aspect: string;
+  /**
+   * Records as IoT Time Series API v3 has them: `[{"_time": ISO-8601, "<variable>": value, "<variable>_qc": int}]`,
+   * checked against the aspect's variables. The objects are consumed (checked and normalised in place).
+   */
+  records: unknown;
+}
+
+/** An item of a multi-series write that was refused: its position in the call, its series, and why. */
+export interface SeriesRejection {
   index: number;
-  entityId: string;
-  propertySetName: string;
-  error?: Error;
-}
-
-const param = (name: string, rule: string) => Generic.invalidParameter({ name, rule });
-
-export function parseTimeParam(name: string, raw: string | undefined): number | undefined {
-  if (raw === undefined || raw === '') return undefined;
-  const t = parseInstant(raw);
-  if (typeof t === 'string') throw param(name, t);
-  return t;
+  assetId: string;
+  aspect: string;
+  error: AppError;
 }
 
 export class TimeseriesService {
-  constructor(private readonly store: TimeseriesStore, private readonly model: AssetModelReader,
-    private readonly now: () => number = Date.now) {}
+  constructor(private readonly store: TimeseriesStore, private readonly model: AssetLookup,
+    private readonly now: () => number = Date.now, private readonly limits: BatchLimits = DEFAULT_BATCH_LIMITS) {}
 
   /** The asset's aspect as the model has it now; a removed asset or aspect hides its series. */
   async resolve(tenant: string, assetId: string, aspectName: string, requireDynamic = true): Promise<Resolved> {
-    const asset = await this.model.getAsset(tenant, assetId);
+    return this.resolveIn(await this.model.getAsset(tenant, assetId), tenant, assetId, aspectName, requireDynamic);
+  }
+
+  private resolveIn(asset: ModelAsset | undefined, tenant: string, assetId: string, aspectName: string,
+    requireDynamic: boolean): Resolved {
     if (!asset) throw TimeseriesErrors.assetNotFound({ assetId });
     const aspect = asset.aspects.find((a) => a.name === aspectName);
     if (!aspect) {
@@ -79,51 +97,111 @@ export class TimeseriesService {
     };
   }
 
-  async put(tenant: string, assetId: string, aspect: string, body: unknown): Promise<void> {
-    const r = await this.resolve(tenant, assetId, aspect);
-    const records = validateRecords(body, r.vars);
-    if (records.length > 0) await this.store.put([{ key: r.key, shape: r.shape, records }]);
+  /**
+   * Roll-ups follow the asset's time zone: a series whose roll-ups were aligned to another zone (the asset's
+   * zone changed, or the runtime's tz database learned it) is realigned before it is written. Reads never write.
+   */
+  private async align({ key, shape }: { key: SeriesKey; shape: SeriesShape }): Promise<void> {
+    const stored = await this.store.zoneOf(key);
+    if (stored !== undefined && stored !== shape.zone.id) await this.store.rebuild(key, shape);
   }
 
-  /** Multi-entity PUT: pairs that fail are reported and skipped; the others are stored together. */
-  async putMany(tenant: string, body: unknown): Promise<PairResult[]> {
+  /** Whether a series' stored roll-ups are aligned to its asset's zone now (or it has none). */
+  async rollupsAligned(r: Resolved): Promise<boolean> {
+    const stored = await this.store.zoneOf(r.key);
+    return stored === undefined || stored === r.shape.zone.id;
+  }
+
+  /** PUT of one series, through the one write path: whole records replaced; all or nothing; its own error. */
+  async put(tenant: string, assetId: string, aspect: string, body: unknown): Promise<void> {
+    const [refused] = await this.writeSeries(tenant, [{ assetId, aspect, records: body }], { partial: true });
+    if (refused) throw refused.error;
+  }
+
+  /**
+   * Writes the records of many (asset, aspect) series of one tenant in one store transaction. Every item is
+   * resolved against the asset model and checked before anything is stored; records replace whole records at
+   * their timestamps (PUT semantics), and of two records at one timestamp of one series the later in the call
+   * wins, across items too.
+   *
+   * Without `partial`, one bad item refuses the whole call: nothing is stored and the AppError `seriesRejected`
+   * (400) names the item (its index, asset and aspect) and quotes its error (which is its `cause`). With
+   * `partial`, bad items are returned and the good ones are stored together (the multi-entity PUT's rule).
+   * No limit of its own: callers bound what they pass (body sizes, record counts).
+   * @returns the refused items, in call order (always empty without `partial`)
+   */
+  async writeSeries(tenant: string, items: readonly SeriesRecords[], options: { partial?: boolean } = {}): Promise<SeriesRejection[]> {
+    const rejected: SeriesRejection[] = [];
+    const writes: SeriesWrite[] = [];
+    const assets = new Map<string, Promise<ModelAsset | undefined>>();
+    for (let index = 0; index < items.length; index++) {
+      const { assetId, aspect, records: body } = items[index]!;
+      try {
+        let asset = assets.get(assetId);
+        if (!asset) assets.set(assetId, asset = this.model.getAsset(tenant, assetId));
+        const r = this.resolveIn(await asset, tenant, assetId, aspect, true);
+        const records = validateRecords(body, r.vars);
+        if (records.length > 0) writes.push({ key: r.key, shape: r.shape, records });
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        if (!options.partial) {
+          const refusal = TimeseriesErrors.seriesRejected({ index, assetId, aspect, reason: err.message });
+          refusal.cause = err;
+          throw refusal;
+        }
+        rejected.push({ index, assetId, aspect, error: err });
+      }
+    }
+    for (const w of writes) await this.align(w);
+    if (writes.length > 0) await this.store.put(writes);
+    countWritten(writes);
+    return rejected;
+  }
+
+  /**
+   * Multi-entity PUT (`{"timeseries":[{entityId, propertySetName, data}]}`): the envelope and its limits are
+   * checked first (400 for the whole request); pairs that fail are reported and skipped, the others are stored
+   * together in one transaction.
+   */
+  async putMany(tenant: string, body: unknown): Promise<SeriesRejection[]> {
     const list = (body && typeof body === 'object' && !Array.isArray(body))
       ? (body as Record<string, unknown>)['timeseries'] : undefined;
     if (!Array.isArray(list)) {
       throw TimeseriesErrors.invalidBatch({ field: 'timeseries', rule: 'is required and must be an array of {entityId, propertySetName, data}' });
     }
-    if (list.length === 0 || list.length > BATCH_MAX_PAIRS) {
-      throw TimeseriesErrors.invalidBatch({ field: 'timeseries', rule: `must hold 1 to ${BATCH_MAX_PAIRS} asset/aspect pairs (it holds ${list.length})` });
+    const { maxPairs, maxRecords } = this.limits;
+    if (list.length === 0 || (maxPairs > 0 && list.length > maxPairs)) {
+      const rule = maxPairs > 0 ? `must hold 1 to ${maxPairs} asset/aspect pairs` : 'must hold at least one asset/aspect pair';
+      throw TimeseriesErrors.invalidBatch({ field: 'timeseries', rule: `${rule} (it holds ${list.length})` });
     }
     let total = 0;
     for (const item of list) {
       const data = (item as Record<string, unknown> | null)?.['data'];
       if (Array.isArray(data)) total += data.length;
     }
-    if (total > BATCH_MAX_RECORDS) throw TimeseriesErrors.tooManyRecords({ count: total, limit: BATCH_MAX_RECORDS });
-    const results: PairResult[] = [];
-    const writes = [];
-    for (let index = 0; index < list.length; index++) {
-      const item = list[index] as Record<string, unknown> | null;
-      const entityId = typeof item?.['entityId'] === 'string' ? item['entityId'] : '';
-      const propertySetName = typeof item?.['propertySetName'] === 'string' ? item['propertySetName'] : '';
-      const result: PairResult = { index, entityId, propertySetName };
-      results.push(result);
-      try {
-        if (!entityId) throw TimeseriesErrors.invalidBatch({ field: `timeseries[${index}].entityId`, rule: 'is required and must be a string' });
-        if (!propertySetName) throw TimeseriesErrors.invalidBatch({ field: `timeseries[${index}].propertySetName`, rule: 'is required and must be a string' });
-        const r = await this.resolve(tenant, entityId, propertySetName);
-        const records = validateRecords(item?.['data'], r.vars);
-        if (records.length > 0) writes.push({ key: r.key, shape: r.shape, records });
-      } catch (err) {
-        result.error = err as Error;
+    if (total > maxRecords) throw TimeseriesErrors.tooManyRecords({ count: total, limit: maxRecords });
+    const malformed: SeriesRejection[] = [];
+    const items: SeriesRecords[] = [];
+    const positions: number[] = [];
+    list.forEach((raw, index) => {
+      const item = raw as Record<string, unknown> | null;
+      const assetId = typeof item?.['entityId'] === 'string' ? item['entityId'] : '';
+      const aspect = typeof item?.['propertySetName'] === 'string' ? item['propertySetName'] : '';
+      const field = !assetId ? 'entityId' : !aspect ? 'propertySetName' : undefined;
+      if (field) {
+        const error = TimeseriesErrors.invalidBatch({ field: `timeseries[${index}].${field}`, rule: 'is required and must be a string' });
+        malformed.push({ index, assetId, aspect, error });
+      } else {
+        items.push({ assetId, aspect, records: item!['data'] });
+        positions.push(index);
       }
-    }
-    if (writes.length > 0) await this.store.put(writes);
-    return results;
+    });
+    const refused = (await this.writeSeries(tenant, items, { partial: true }))
+      .map((r) => ({ ...r, index: positions[r.index]! }));
+    return [...malformed, ...refused].sort((a, b) => a.index - b.index);
   }
 
-  /** Merge (reference §2 PATCH): at most 10 records, none older than 24 h or in the future, no BIG_STRING. */
+  /** Merge (IoT Time Series API v3 PATCH): at most 10 records, none older than 24 h or in the future, no BIG_STRING. */
   async patch(tenant: string, assetId: string, aspect: string, body: unknown): Promise<void> {
     const r = await this.resolve(tenant, assetId, aspect);
     if (Array.isArray(body) && body.length > PATCH_MAX_RECORDS) {
@@ -132,52 +210,38 @@ export class TimeseriesService {
     const now = this.now();
     const rules: RecordRules = { forbidden: new Set(['BIG_STRING']), earliest: now - 24 * HOUR, latest: now };
     const records = validateRecords(body, r.vars, rules);
-    if (records.length > 0) await this.store.patch({ key: r.key, shape: r.shape, records });
+    if (records.length === 0) return;
+    await this.align(r);
+    await this.store.patch({ key: r.key, shape: r.shape, records }, recordJson);
   }
 
-  async delete(tenant: string, assetId: string, aspect: string, fromRaw?: string, toRaw?: string): Promise<number> {
-    if (!fromRaw) throw Generic.missingParameter({ name: 'from' });
-    if (!toRaw) throw Generic.missingParameter({ name: 'to' });
-    const from = parseTimeParam('from', fromRaw)!;
-    const to = parseTimeParam('to', toRaw)!;
-    if (from >= to) throw TimeseriesErrors.invalidRange({ from: fromRaw, to: toRaw });
+  /** Deletes from < t <= to. */
+  async delete(tenant: string, assetId: string, aspect: string, from: number, to: number): Promise<number> {
     const r = await this.resolve(tenant, assetId, aspect, false);
+    await this.align(r);
     return this.store.deleteRange(r.key, r.shape, from, to);
   }
 
-  async read(tenant: string, assetId: string, aspect: string, p: ReadParams): Promise<ReadResult> {
-    const from = parseTimeParam('from', p.from);
-    const to = parseTimeParam('to', p.to);
-    if (from !== undefined && to !== undefined && from >= to) {
-      throw TimeseriesErrors.invalidRange({ from: p.from!, to: p.to! });
-    }
-    let limit = MAX_LIMIT;
-    if (p.limit !== undefined && p.limit !== '') {
-      if (!/^\d+$/.test(p.limit) || Number(p.limit) < 1 || Number(p.limit) > MAX_LIMIT) {
-        throw param('limit', `must be a whole number from 1 to ${MAX_LIMIT}`);
+  /** `select` names variables of the aspect. */
+  private checkSelect(r: Resolved, select: readonly string[]): void {
+    for (const name of select) {
+      if (!r.vars.has(name)) {
+        throw Generic.invalidParameter({ name: 'select',
+          rule: `${name} is not a variable of aspect ${r.aspect.name} (variables: ${[...r.vars.keys()].join(', ')})` });
       }
-      limit = Number(p.limit);
     }
-    const sort = p.sort ?? 'asc';
-    if (sort !== 'asc' && sort !== 'desc') throw param('sort', 'must be one of asc, desc');
-    const latest = p.latestValue ?? 'false';
-    if (latest !== 'true' && latest !== 'false') throw param('latestValue', 'must be one of true, false');
+  }
+
+  async read(tenant: string, assetId: string, aspect: string, q: ReadQuery): Promise<ReadResult> {
     const r = await this.resolve(tenant, assetId, aspect, false);
-    let select: string[] | undefined;
-    if (p.select !== undefined && p.select !== '') {
-      select = p.select.split(',').map((s) => s.trim()).filter(Boolean);
-      for (const name of select) {
-        if (!r.vars.has(name)) {
-          throw param('select', `${name} is not a variable of aspect ${aspect} (variables: ${[...r.vars.keys()].join(', ')})`);
-        }
-      }
-    }
-    if (latest === 'true') return { json: await this.latestValues(r, select ?? [...r.vars.keys()], from, to) };
+    const { from, to, limit, select } = q;
+    if (select) this.checkSelect(r, select);
+    if (q.latestValue) return { json: await this.latestValues(r, select ?? [...r.vars.keys()], from, to) };
     if (from === undefined && to === undefined) {
       const last = await this.store.read(r.key, { limit: 1, desc: true });
       return { json: renderRecords(last, select) };
     }
-    const desc = sort === 'desc';
+    const desc = q.sort === 'desc';
     let json: string;
     let lastT: number;
     if (select) {
@@ -195,18 +259,10 @@ export class TimeseriesService {
       if (!more) return { json };
       lastT = Date.parse(texts[limit - 1]!.slice(10, 34));
     }
-    const next: Record<string, string> = {};
     // asc resumes after the last record (from is exclusive); desc resumes before it (to is inclusive, ms precision).
-    if (desc) {
-      if (p.from) next['from'] = iso(from!);
-      next['to'] = iso(lastT - 1);
-    } else {
-      next['from'] = iso(lastT);
-      if (p.to) next['to'] = iso(to!);
-    }
-    next['limit'] = String(limit);
-    if (select) next['select'] = select.join(',');
-    next['sort'] = sort;
+    const next: ReadQuery = desc ? { from, to: lastT - 1, limit, sort: 'desc', latestValue: false }
+      : { from: lastT, to, limit, sort: 'asc', latestValue: false };
+    if (select) next.select = select;
     return { json, next };
   }
 
@@ -253,10 +309,24 @@ export class TimeseriesService {
     }
   }
 
+  // ---- read by the OData context (issue 14) ----
+
+  /**
+   * Assets of a tenant that hold a series of the named aspect (propertySetName), so an OData time series set over a
+   * type family reads those instead of every asset of the family. A series may have no records in a given range.
+   */
+  async assetsWithSeries(tenant: string, aspect: string): Promise<string[]> {
+    return this.store.assetsWithAspect(tenant, aspect);
+  }
+
+  /** Records of an asset's aspect with from < t <= to; an unknown asset or aspect is the read's 404. */
+  async count(tenant: string, assetId: string, aspect: string, from: number, to: number): Promise<number> {
+    const r = await this.resolve(tenant, assetId, aspect, false);
+    return this.store.count(r.key, from, to);
+  }
+
   static isNumeric(r: Resolved, name: string): boolean {
     const v = r.vars.get(name);
     return v !== undefined && NUMERIC.has(v.dataType);
   }
 }
-
-export type { WriteRecord };

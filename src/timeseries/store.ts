@@ -1,10 +1,19 @@
 /**
  * Storage port of the time series context: records per (tenant, asset, aspect, timestamp) with all variables of
  * the record together, and the roll-ups of the pre-calculated intervals, kept consistent with the records inside
- * the same transaction. Async so a PostgreSQL implementation can follow.
+ * the same transaction. Async so a PostgreSQL implementation can follow. test/timeseries/store.contract.ts is the
+ * definition every implementation passes.
+ *
+ * The store keeps rows: it stores each record's text as the service made it and returns it unchanged, and it
+ * never decides a domain rule. Its invariants:
+ * - after every commit, each roll-up equals the aggregate of the records in its bucket, in the zone the series
+ *   is aligned to (`zoneOf`); a write whose shape names another zone is refused (`SeriesZoneError`) until the
+ *   caller realigns the series with `rebuild`;
+ * - every write method is one transaction: all of it is stored, or nothing;
+ * - a commit made through another connection (another worker process, the CLI) is visible to the next call.
  */
-import type { AggMap } from './aggregate.js';
-import type { Level, Zone } from './time.js';
+import type { Level, Zone } from './buckets.js';
+import type { AggMap } from './rollup.js';
 
 export interface SeriesKey {
   tenant: string;
@@ -22,9 +31,12 @@ export interface SeriesShape {
 export interface WriteRecord {
   /** Epoch milliseconds. */
   t: number;
-  /** The record's values as stored: variables and `<var>_qc`, no `_time`, no nulls. */
+  /** The record's values: variables and `<var>_qc`, no `_time`, no nulls. */
   values: Record<string, unknown>;
-  /** Stored JSON text: `{"_time":"<canonical ISO>", ...values}`, what a read returns as it is. */
+  /**
+   * The record's stored text, made by the service: the JSON object `{"_time":"<24-character ISO>", ...values}`.
+   * The store keeps it as it is and reads return it as it is.
+   */
   json: string;
 }
 
@@ -32,6 +44,9 @@ export interface StoredRecord {
   t: number;
   json: string;
 }
+
+/** Makes the stored text of a record from its values (for merged records; see WriteRecord.json). */
+export type RecordEncoder = (t: number, values: Readonly<Record<string, unknown>>) => string;
 
 export interface RangeQuery {
   /** Exclusive lower bound (epoch ms); undefined = unbounded. */
@@ -53,22 +68,41 @@ export interface SeriesWrite {
   records: WriteRecord[];
 }
 
+/** A write in one zone to a series whose roll-ups are aligned to another: the caller realigns first (`rebuild`). */
+export class SeriesZoneError extends Error {
+  constructor(readonly key: SeriesKey, readonly stored: string, readonly given: string) {
+    super(`series ${key.tenant}/${key.assetId}/${key.aspect} is aligned to ${stored}, not ${given}: rebuild it first`);
+    this.name = 'SeriesZoneError';
+  }
+}
+
 export interface TimeseriesStore {
-  /** Replaces whole records (PUT): all writes in one transaction, all or nothing. */
-  put(writes: SeriesWrite[]): Promise<void>;
-  /** Merges the given values into existing records (PATCH), all or nothing. */
-  patch(write: SeriesWrite): Promise<void>;
+  /**
+   * Replaces whole records (PUT) of any number of series in one transaction, all or nothing. Writes apply in
+   * order, so of two records at one timestamp (in one write or in two writes of one series) the later wins.
+   * A write without records stores nothing and creates no series.
+   */
+  put(writes: readonly SeriesWrite[]): Promise<void>;
+  /**
+   * Merges each record's values into the stored record at its timestamp (PATCH): given variables replace, the
+   * others stay; a timestamp without a record gets one. `encode` makes the merged records' text. All or nothing.
+   */
+  patch(write: SeriesWrite, encode: RecordEncoder): Promise<void>;
+  /** Records of a range, ascending or descending by time, at most `limit`. */
   read(key: SeriesKey, q: RangeQuery): Promise<StoredRecord[]>;
-  /** The stored JSON text of the records of a range (each begins `{"_time":"<24-char ISO>"`), the fast read path. */
+  /** The stored text of the records of a range (each begins `{"_time":"<24-char ISO>"`), the fast read path. */
   readText(key: SeriesKey, q: RangeQuery): Promise<string[]>;
-  /** Deletes records with from < t <= to. Returns the number deleted. */
+  /** The number of records with from < t <= to (OData `/$count` asks it without reading them). */
+  count(key: SeriesKey, from: number, to: number): Promise<number>;
+  /** Deletes records with from < t <= to and corrects the roll-ups. Returns the number deleted. */
   deleteRange(key: SeriesKey, shape: SeriesShape, from: number, to: number): Promise<number>;
   /** Roll-ups of a level with from <= start < to, ascending. */
   rollups(key: SeriesKey, level: Level, from: number, to: number): Promise<Rollup[]>;
-  /** Rebuilds every roll-up of a series from its records (after a change of the asset's time zone). */
+  /** Realigns a series to the shape's zone: every roll-up recomputed from the records, the zone remembered. */
   rebuild(key: SeriesKey, shape: SeriesShape): Promise<void>;
-  /** Time zone the series' roll-ups are aligned to, or undefined when the series has no data. */
+  /** Time zone the series' roll-ups are aligned to, or undefined when the series does not exist. */
   zoneOf(key: SeriesKey): Promise<string | undefined>;
+  /** Drops every series of an asset; returns how many there were. */
   dropAsset(tenant: string, assetId: string): Promise<number>;
   dropSeries(key: SeriesKey): Promise<void>;
   /** Assets of a tenant that hold a series of the named aspect. */

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { before, describe, it } from 'node:test';
+import { useServer } from '../helpers/server.js';
 import { aspectType, call, dbl, assertError } from './helpers.js';
 
-describe('aspect types (reference §1.2)', () => {
-  let s: TestServer;
+describe('aspect types (Asset Management API v3, aspect types)', () => {
+  const s = useServer();
   let T: string;
-  before(async () => { s = await startServer(); T = s.tenant; });
-  after(async () => { await s.close(); });
+  before(() => { T = s().tenant; });
 
   const put = (name: string, body: unknown, headers: Record<string, string> = {}) =>
     call(s, 'PUT', `/aspecttypes/${T}.${name}`, body, headers);
@@ -46,12 +45,23 @@ describe('aspect types (reference §1.2)', () => {
     await expect400('A1', aspectType('A1', 'static', [dbl('ParentTypeId')]), 'variables[0].name', /reserved/);
     await expect400('A1', aspectType('A1', 'static', [{ name: 'v', dataType: 'FLOAT' }]), 'variables[0].dataType', /one of BOOLEAN/);
     await expect400('A1', aspectType('A1', 'static', [{ name: 'v', dataType: 'BIG_STRING' }]), 'variables[0].dataType', /only allowed in dynamic/);
-    await expect400('A1', aspectType('A1', 'dynamic', [dbl('v', { searchable: true })]), 'variables[0].searchable', /static/);
     await expect400('A1', aspectType('A1', 'static', [{ name: 's', dataType: 'STRING', length: 256 }]), 'variables[0].length', /1\.\.255/);
     await expect400('A1', aspectType('A1', 'dynamic', [{ name: 's', dataType: 'BIG_STRING', length: 100001 }]), 'variables[0].length', /1\.\.100000/);
     await expect400('A1', aspectType('A1', 'static', [{ name: 'd', dataType: 'DOUBLE', length: 3 }]), 'variables[0].length', /only to STRING/);
     await expect400('A1', aspectType('A1', 'static', [dbl('v'), dbl('v')]), 'variables[1].name', /twice/);
     await expect400('A1', aspectType('A1', 'dynamic', [dbl('v', { defaultValue: '1' })]), 'variables[0].defaultValue', /only static/);
+  });
+
+  it('takes searchable on dynamic variables, as Insights Hub does (the official CLI\'s template sends it), and keeps it fixed', async () => {
+    const body = aspectType('DynSearch', 'dynamic', [dbl('v', { searchable: true }), dbl('w')]);
+    const r = await put('DynSearch', body);
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.deepEqual(r.body.variables.map((v: { searchable: boolean }) => v.searchable), [true, false]);
+    assert.equal((await call(s, 'GET', `/aspecttypes/${T}.DynSearch`)).body.variables[0].searchable, true);
+    const flip = await put('DynSearch', aspectType('DynSearch', 'dynamic', [dbl('v'), dbl('w')]), { 'if-match': '0' });
+    assertError(flip, 'mdsp.core.generic.invalidRequestBodyProperty', /cannot be changed after the creation/);
+    assert.equal(flip.body.errors[0].messageParameters[0].value, 'variables[0].searchable');
+    await expect400('A1', aspectType('A1', 'dynamic', [dbl('v', { searchable: 'yes' })]), 'variables[0].searchable', /true or false/);
   });
 
   it('parses default values against the data type', async () => {
@@ -106,9 +116,9 @@ describe('aspect types (reference §1.2)', () => {
     assert.equal(stale.body.errors[0].code, 'mdsp.core.generic.preconditionFailed');
     assert.equal((await call(s, 'DELETE', `/aspecttypes/${T}.Pre`)).status, 428);
     assert.equal((await call(s, 'DELETE', `/aspecttypes/${T}.Pre`, undefined, { 'if-match': '3' })).status, 412);
-    const cached = await s.api(`/api/assetmanagement/v3/aspecttypes/${T}.Pre`, { headers: { 'if-none-match': '"0"' } });
+    const cached = await s().api(`/api/assetmanagement/v3/aspecttypes/${T}.Pre`, { headers: { 'if-none-match': '"0"' } });
     assert.equal(cached.status, 304);
-    const changed = await s.api(`/api/assetmanagement/v3/aspecttypes/${T}.Pre`, { headers: { 'if-none-match': '"5"' } });
+    const changed = await s().api(`/api/assetmanagement/v3/aspecttypes/${T}.Pre`, { headers: { 'if-none-match': '"5"' } });
     assert.equal(changed.status, 200);
     assert.equal(changed.headers.get('etag'), '"0"');
     const noSuch = await call(s, 'PUT', `/aspecttypes/${T}.Nope`, aspectType('Nope', 'static', []), { 'if-match': '0' });
@@ -117,7 +127,7 @@ describe('aspect types (reference §1.2)', () => {
 
   it('merge-patch updates the description and keeps the rest', async () => {
     assert.equal((await put('Pat', aspectType('Pat', 'static', [dbl('v')]))).status, 201);
-    const res = await s.api(`/api/assetmanagement/v3/aspecttypes/${T}.Pat`, {
+    const res = await s().api(`/api/assetmanagement/v3/aspecttypes/${T}.Pat`, {
       method: 'PATCH', body: JSON.stringify({ description: 'patched' }),
       headers: { 'content-type': 'application/merge-patch+json', 'if-match': '0' },
     });
@@ -126,7 +136,7 @@ describe('aspect types (reference §1.2)', () => {
     assert.equal(body.description, 'patched');
     assert.equal(body.etag, 1);
     assert.equal(body.variables.length, 1);
-    const noIfMatch = await s.api(`/api/assetmanagement/v3/aspecttypes/${T}.Pat`, {
+    const noIfMatch = await s().api(`/api/assetmanagement/v3/aspecttypes/${T}.Pat`, {
       method: 'PATCH', body: '{}', headers: { 'content-type': 'application/merge-patch+json' },
     });
     assert.equal(noIfMatch.status, 428);
@@ -154,7 +164,7 @@ describe('aspect types (reference §1.2)', () => {
 
   it('announces aspect and asset type changes after commit', async () => {
     const seen: string[] = [];
-    const off = s.platform.assets.events.on((e) => { seen.push(`${e.type} ${'aspectTypeId' in e ? e.aspectTypeId : 'typeId' in e ? e.typeId : ''}`); });
+    const off = s().platform.assets.events.on((e) => { seen.push(`${e.type} ${'aspectTypeId' in e ? e.aspectTypeId : 'typeId' in e ? e.typeId : ''}`); });
     await put('Ev', aspectType('Ev', 'static', [dbl('v')]));
     await put('Ev', aspectType('Ev', 'static', [dbl('v'), dbl('w')]), { 'if-match': '0' });
     await call(s, 'PUT', `/assettypes/${T}.EvT`, { name: 'EvT', parentTypeId: 'core.basicasset' });

@@ -1,23 +1,22 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { before, describe, it } from 'node:test';
+import { useServer } from '../helpers/server.js';
 import { aspectType, call, createAsset, dbl, rootId, assertError } from './helpers.js';
+import { uploadFile } from '../assetfiles/helpers.js';
 
-describe('asset types and inheritance (reference §1.3)', () => {
-  let s: TestServer;
+describe('asset types and inheritance (Asset Management API v3, asset types)', () => {
+  const s = useServer();
   let T: string;
   const putType = (name: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
     call(s, 'PUT', `/assettypes/${T}.${name}`, { name, ...body }, headers);
 
   before(async () => {
-    s = await startServer();
-    T = s.tenant;
+    T = s().tenant;
     for (const [n, c] of [['Temp', 'dynamic'], ['Plate', 'static'], ['Vib', 'dynamic']] as const) {
       const r = await call(s, 'PUT', `/aspecttypes/${T}.${n}`, aspectType(n, c, [dbl('value', c === 'static' ? { defaultValue: '1.5' } : {})]));
       assert.equal(r.status, 201, JSON.stringify(r.body));
     }
   });
-  after(async () => { await s.close(); });
 
   it('seeds the core types the SDK assumes; core.basicdevice has two variables', async () => {
     for (const id of ['core.basicasset', 'core.basicsite', 'core.basicarea', 'core.basicdevice', 'core.basicagent', 'core.mclib', 'core.tenant']) {
@@ -38,10 +37,12 @@ describe('asset types and inheritance (reference §1.3)', () => {
   });
 
   it('inherits aspects, variables, defaults and file assignments three levels deep, with _links.origin', async () => {
+    const f1 = await uploadFile(s(), 'f1.txt');
+    const f2 = await uploadFile(s(), 'f2.txt');
     assert.equal((await putType('L1', { parentTypeId: 'core.basicasset', aspects: [{ name: 'temp', aspectTypeId: `${T}.Temp` }],
-      variables: [{ name: 'v1', dataType: 'STRING', defaultValue: 'one' }], fileAssignments: [{ key: 'manual', fileId: 'f1' }] })).status, 201);
+      variables: [{ name: 'v1', dataType: 'STRING', defaultValue: 'one' }], fileAssignments: [{ key: 'manual', fileId: f1 }] })).status, 201);
     assert.equal((await putType('L2', { parentTypeId: `${T}.L1`, aspects: [{ name: 'plate', aspectTypeId: `${T}.Plate` }],
-      variables: [{ name: 'v2', dataType: 'INT', defaultValue: '2' }], fileAssignments: [{ key: 'manual', fileId: 'f2' }] })).status, 201);
+      variables: [{ name: 'v2', dataType: 'INT', defaultValue: '2' }], fileAssignments: [{ key: 'manual', fileId: f2 }] })).status, 201);
     const l3 = await putType('L3', { parentTypeId: `${T}.L2`, aspects: [{ name: 'vib', aspectTypeId: `${T}.Vib` }],
       variables: [{ name: 'v3', dataType: 'BOOLEAN' }] });
     assert.equal(l3.status, 201, JSON.stringify(l3.body));
@@ -56,10 +57,10 @@ describe('asset types and inheritance (reference §1.3)', () => {
     assert.deepEqual(ex.variables.map((v: { name: string; defaultValue: string | null }) => [v.name, v.defaultValue]),
       [['v1', 'one'], ['v2', '2'], ['v3', null]]);
     assert.ok(ex.variables[0]._links.origin.href.endsWith(`${T}.L1`));
-    assert.deepEqual(ex.fileAssignments.map((f: { key: string; fileId: string }) => [f.key, f.fileId]), [['manual', 'f2']]);
+    assert.deepEqual(ex.fileAssignments.map((f: { key: string; fileId: string }) => [f.key, f.fileId]), [['manual', f2]]);
     // own view: 304 on a matching etag; exploded view: always fresh (it changes with the ancestors)
-    assert.equal((await s.api(`/api/assetmanagement/v3/assettypes/${T}.L3`, { headers: { 'if-none-match': '"0"' } })).status, 304);
-    assert.equal((await s.api(`/api/assetmanagement/v3/assettypes/${T}.L3?exploded=true`, { headers: { 'if-none-match': '"0"' } })).status, 200);
+    assert.equal((await s().api(`/api/assetmanagement/v3/assettypes/${T}.L3`, { headers: { 'if-none-match': '"0"' } })).status, 304);
+    assert.equal((await s().api(`/api/assetmanagement/v3/assettypes/${T}.L3?exploded=true`, { headers: { 'if-none-match': '"0"' } })).status, 200);
     // assets of L3 see the whole chain
     const a = await createAsset(s, 'deep', `${T}.L3`, await rootId(s), { variables: [{ name: 'v3', value: 'true' }] });
     assert.deepEqual(a.variables, [{ name: 'v1', value: 'one' }, { name: 'v2', value: '2' }, { name: 'v3', value: 'true' }]);
@@ -68,7 +69,7 @@ describe('asset types and inheritance (reference §1.3)', () => {
     assert.deepEqual(aspects.body._embedded.aspects.map((x: { name: string }) => x.name).sort(), ['plate', 'temp', 'vib']);
     const vars = await call(s, 'GET', `/assets/${a.assetId}/variables`);
     assert.equal(vars.body.page.totalElements, 3);
-    const model = await s.platform.assets.model.getAsset(T, a.assetId);
+    const model = await s().platform.assets.model.getAsset(T, a.assetId);
     assert.deepEqual(model?.aspects.map((x) => [x.name, x.category]), [['temp', 'dynamic'], ['plate', 'static'], ['vib', 'dynamic']]);
   });
 
@@ -127,7 +128,7 @@ describe('asset types and inheritance (reference §1.3)', () => {
   it('removing an aspect from a type is allowed and announced', async () => {
     assert.equal((await putType('R', { parentTypeId: 'core.basicasset', aspects: [{ name: 'gone', aspectTypeId: `${T}.Temp` }] })).status, 201);
     const seen: unknown[] = [];
-    const off = s.platform.assets.events.on((e) => { seen.push(e); });
+    const off = s().platform.assets.events.on((e) => { seen.push(e); });
     const r = await putType('R', { parentTypeId: 'core.basicasset', aspects: [] }, { 'if-match': '0' });
     off();
     assert.equal(r.status, 200);

@@ -1,22 +1,21 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { fetchToken, startServer, type TestServer } from '../helpers/server.js';
+import { before, describe, it } from 'node:test';
+import { fetchToken, useServer } from '../helpers/server.js';
 import { SCOPES } from '../../src/core/scopes.js';
 import { aspectType, call, createAsset, rootId, assertError } from './helpers.js';
 
-describe('assets and the hierarchy (reference §1.4)', () => {
-  let s: TestServer;
+describe('assets and the hierarchy (Asset Management API v3, assets)', () => {
+  const s = useServer();
   let T: string;
   let root: string;
   let userToken: string;
   before(async () => {
-    s = await startServer();
-    T = s.tenant;
+    T = s().tenant;
     root = await rootId(s);
-    const key = await s.platform.identity.service.createKey(T, 'user', {
+    const key = await s().platform.identity.service.createKey(T, 'user', {
       scopes: [SCOPES.assetRead, SCOPES.assetWrite],
     });
-    userToken = await fetchToken(s.url, key);
+    userToken = await fetchToken(s().url, key);
     assert.equal((await call(s, 'PUT', `/aspecttypes/${T}.Info`, aspectType('Info', 'static', [
       { name: 'serial', dataType: 'STRING', length: 8 }, { name: 'count', dataType: 'INT', defaultValue: '0' }]))).status, 201);
     assert.equal((await call(s, 'PUT', `/aspecttypes/${T}.Live`, aspectType('Live', 'dynamic', [{ name: 'v', dataType: 'DOUBLE' }]))).status, 201);
@@ -25,7 +24,6 @@ describe('assets and the hierarchy (reference §1.4)', () => {
       variables: [{ name: 'rated', dataType: 'DOUBLE', defaultValue: '1.0' }, { name: 'since', dataType: 'TIMESTAMP' }] });
     assert.equal(t.status, 201, JSON.stringify(t.body));
   });
-  after(async () => { await s.close(); });
 
   it('has one root asset per tenant with an empty hierarchyPath and the core.tenant type', async () => {
     const r = await call(s, 'GET', '/assets/root');
@@ -78,7 +76,7 @@ describe('assets and the hierarchy (reference §1.4)', () => {
   });
 
   it('the store re-checks the hierarchy in the write transaction (a decision made on a stale read cannot corrupt the tree)', async () => {
-    const store = s.platform.assets.store;
+    const store = s().platform.assets.store;
     const a = await createAsset(s, 'GuardA', 'core.basicasset', root);
     const b = await createAsset(s, 'GuardB', 'core.basicasset', a.assetId);
     const recA = (await store.getAsset(T, a.assetId))!;
@@ -146,7 +144,7 @@ describe('assets and the hierarchy (reference §1.4)', () => {
     assert.deepEqual(vars, { serialNumber: 'SN1', firmwareVersion: null, rated: '1.0', since: '2024-01-01T00:00:00Z' });
     assert.deepEqual(ok.body.aspects, [{ name: 'info', variables: [{ name: 'serial', value: 'AB' }, { name: 'count', value: '0' }] }]);
     // merge-patch changes one value and keeps the others
-    const res = await s.api(`/api/assetmanagement/v3/assets/${ok.body.assetId}`, {
+    const res = await s().api(`/api/assetmanagement/v3/assets/${ok.body.assetId}`, {
       method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json', 'if-match': '0' },
       body: JSON.stringify({ description: 'patched', variables: [{ name: 'rated', value: '2.5' }] }),
     });
@@ -164,7 +162,7 @@ describe('assets and the hierarchy (reference §1.4)', () => {
     const stale = await call(s, 'PUT', `/assets/${ok.body.assetId}`, { name: 'm3' }, { 'if-match': '1' });
     assert.equal(stale.status, 412);
     assert.equal((await call(s, 'PUT', `/assets/${ok.body.assetId}`, { name: 'm3' })).status, 428);
-    const r304 = await s.api(`/api/assetmanagement/v3/assets/${ok.body.assetId}`, { headers: { 'if-none-match': '"2"' } });
+    const r304 = await s().api(`/api/assetmanagement/v3/assets/${ok.body.assetId}`, { headers: { 'if-none-match': '"2"' } });
     assert.equal(r304.status, 304);
   });
 
@@ -208,10 +206,10 @@ describe('assets and the hierarchy (reference §1.4)', () => {
 
   it('announces created, updated, moved and deleted assets after commit', async () => {
     const seen: { type: string; assetId?: string }[] = [];
-    const off = s.platform.assets.events.on(async (e) => {
+    const off = s().platform.assets.events.on(async (e) => {
       const id = 'assetId' in e ? e.assetId : undefined;
       // listeners run after commit: the change is visible to the model port
-      if (e.type === 'asset.created') assert.ok(await s.platform.assets.model.getAsset(T, id!));
+      if (e.type === 'asset.created') assert.ok(await s().platform.assets.model.getAsset(T, id!));
       seen.push({ type: e.type, assetId: id });
     });
     const a = await createAsset(s, 'Ev', 'core.basicasset', root);
@@ -227,7 +225,7 @@ describe('assets and the hierarchy (reference §1.4)', () => {
   it('answers 404 for unknown or malformed asset ids and the billboard lists the collections', async () => {
     assert.equal((await call(s, 'GET', `/assets/${'0'.repeat(32)}`)).status, 404);
     assert.equal((await call(s, 'GET', '/assets/not-an-id')).status, 404);
-    const bb = await s.api('/api/assetmanagement/v3/');
+    const bb = await s().api('/api/assetmanagement/v3/');
     const body = await bb.json() as Record<string, { href: string }>;
     assert.equal(bb.status, 200);
     assert.ok(body['assets']!.href.endsWith('/api/assetmanagement/v3/assets'));

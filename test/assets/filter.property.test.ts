@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { evaluate, parseFilter, toSql, type FieldSpec } from '../../src/core/filter.js';
 import { AppError } from '../../src/core/errors.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { useServer } from '../helpers/server.js';
 import { call, createAsset, rootId } from './helpers.js';
 
 const FIELDS: FieldSpec = { name: 'string', externalId: 'string', typeId: 'string', deleted: 'date', tags: 'string' };
@@ -109,13 +109,11 @@ describe('filter language properties', () => {
   });
 
   describe('over HTTP', () => {
-    let s: TestServer;
+    const s = useServer();
     before(async () => {
-      s = await startServer();
       const root = await rootId(s);
       for (const n of ALPHABET.filter(Boolean)) await createAsset(s, n, 'core.basicasset', root, { externalId: n });
     });
-    after(async () => { await s.close(); });
 
     const asAssets = (f: Record<string, unknown>) => `/assets?size=200&filter=${encodeURIComponent(JSON.stringify(f))}`;
 

@@ -1,25 +1,23 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { fetchToken, startServer, type TestServer } from '../helpers/server.js';
+import { before, describe, it } from 'node:test';
+import { fetchToken, useServer } from '../helpers/server.js';
 import { aspectType, call, createAsset, dbl, rootId } from './helpers.js';
 
 describe('tenant isolation of the asset model', () => {
-  let s: TestServer;
+  const s = useServer();
   let T: string;
   let other: string;
   let asset: { assetId: string };
   before(async () => {
-    s = await startServer();
-    T = s.tenant;
-    await s.platform.provisionTenant('other', 'other.com');
-    const key = await s.platform.identity.service.createKey('other', 'k');
-    other = await fetchToken(s.url, key);
+    T = s().tenant;
+    await s().platform.provisionTenant('other', 'other.com');
+    const key = await s().platform.identity.service.createKey('other', 'k');
+    other = await fetchToken(s().url, key);
     assert.equal((await call(s, 'PUT', `/aspecttypes/${T}.Secret`, aspectType('Secret', 'static', [dbl('v')]))).status, 201);
     assert.equal((await call(s, 'PUT', `/assettypes/${T}.Secret`, { name: 'Secret', parentTypeId: 'core.basicasset',
       aspects: [{ name: 's', aspectTypeId: `${T}.Secret` }] })).status, 201);
     asset = await createAsset(s, 'Hidden', `${T}.Secret`, await rootId(s));
   });
-  after(async () => { await s.close(); });
 
   it('gives each tenant its own root', async () => {
     const mine = await call(s, 'GET', '/assets/root');
@@ -44,7 +42,7 @@ describe('tenant isolation of the asset model', () => {
     assert.ok(types.body._embedded.assetTypes.every((t: { tenantId: string }) => t.tenantId === 'core'));
     const aspects = await g('/aspecttypes?size=200');
     assert.ok(aspects.body._embedded.aspectTypes.every((t: { tenantId: string }) => t.tenantId === 'core'));
-    assert.equal(await s.platform.assets.model.getAsset('other', asset.assetId), undefined);
+    assert.equal(await s().platform.assets.model.getAsset('other', asset.assetId), undefined);
   });
 
   it('cannot modify, move into, derive from or delete the first tenant\'s model', async () => {

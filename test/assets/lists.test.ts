@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startServer, type TestServer } from '../helpers/server.js';
-import { call, createAsset, rootId } from './helpers.js';
+import { before, describe, it } from 'node:test';
+import { useServer } from '../helpers/server.js';
+import { assertError, call, createAsset, rootId } from './helpers.js';
 import { SqliteAssetStore } from '../../src/assets/store/sqlite.js';
 import { AssetService } from '../../src/assets/service.js';
 import { ModelEventBus } from '../../src/assets/events.js';
 import { createLogger } from '../../src/core/log.js';
 
-describe('asset lists: HAL paging, sort and the filter language (reference §1.6, §1.7)', () => {
-  let s: TestServer;
+describe('asset lists: HAL paging, sort and the filter language (Asset Management API v3: filter parameter, paging)', () => {
+  // an operator's lower page limit (the default serves 2000, see below)
+  const s = useServer({ assetMaxPageSize: 200 });
   let T: string;
   let root: string;
   const names = ['Motor-01', 'Motor-02', 'Motor-10', 'Pump-A', 'Pump-B', 'Valve', 'mixer', 'Fan-Motor'];
@@ -22,8 +23,7 @@ describe('asset lists: HAL paging, sort and the filter language (reference §1.6
     (await list(`size=200&filter=${encodeURIComponent(JSON.stringify(filter))}${extra}`))._embedded.assets.map((a: { name: string }) => a.name);
 
   before(async () => {
-    s = await startServer();
-    T = s.tenant;
+    T = s().tenant;
     root = await rootId(s);
     assert.equal((await call(s, 'PUT', `/assettypes/${T}.Motor`, { name: 'Motor', parentTypeId: 'core.basicdevice' })).status, 201);
     assert.equal((await call(s, 'PUT', `/assettypes/${T}.BigMotor`, { name: 'BigMotor', parentTypeId: `${T}.Motor` })).status, 201);
@@ -33,7 +33,6 @@ describe('asset lists: HAL paging, sort and the filter language (reference §1.6
       ids[n] = a.assetId;
     }
   });
-  after(async () => { await s.close(); });
 
   it('pages with HAL links, size default 10, and answers one page past the end with no items', async () => {
     const p0 = await list('size=3&sort=name,asc');
@@ -152,7 +151,7 @@ describe('asset lists: HAL paging, sort and the filter language (reference §1.6
     const total = async () => (await list('size=1')).page.totalElements as number;
     const before = await total();
     assert.equal(await total(), before);
-    const store = new SqliteAssetStore({ dataDir: s.config.dataDir, sync: 'normal' });
+    const store = new SqliteAssetStore({ dataDir: s().config.dataDir, sync: 'normal' });
     try {
       const other = new AssetService(store, new ModelEventBus(createLogger('silent')), { defaultTimezone: 'UTC', maxPageSize: 200 });
       await other.createAsset({ tenant: T, admin: true }, { name: 'FromElsewhere', typeId: 'core.basicasset', parentId: root });
@@ -162,5 +161,22 @@ describe('asset lists: HAL paging, sort and the filter language (reference §1.6
     assert.equal(await total(), before + 1);
     await createAsset(s, 'Local', 'core.basicasset', root);
     assert.equal(await total(), before + 2);
+  });
+});
+
+describe('page size: 2000 by default on every Asset Management list (the official SDK and CLI ask for it)', () => {
+  const s = useServer();
+
+  it('serves size=2000 and refuses 2001 naming the limit, on assets, types, and an asset\'s aspects and variables', async () => {
+    const root = await rootId(s());
+    const lists = ['/assets', '/aspecttypes', '/assettypes', `/assets/${root}/aspects`, `/assets/${root}/variables`];
+    for (const path of lists) {
+      const ok = await call(s(), 'GET', `${path}?size=2000`);
+      assert.equal(ok.status, 200, `${path}: ${JSON.stringify(ok.body)}`);
+      assert.equal(ok.body.page.size, 2000, path);
+      const tooLarge = await call(s(), 'GET', `${path}?size=2001`);
+      assert.equal(tooLarge.status, 400, path);
+      assertError(tooLarge, 'mdsp.core.generic.invalidParameter', /larger than the maximum page size 2000/);
+    }
   });
 });

@@ -1,25 +1,26 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { before, describe, it } from 'node:test';
+import { useServer } from '../helpers/server.js';
+import { uploadFile } from '../assetfiles/helpers.js';
 import { call, createAsset, rootId } from './helpers.js';
 
-describe('asset type variables and file assignments (reference §1.1)', () => {
-  let s: TestServer;
+describe('asset type variables and file assignments (Asset Management API v3)', () => {
+  const s = useServer();
   let T: string;
   let asset: { assetId: string };
+  let typefile: string;
   before(async () => {
-    s = await startServer();
-    T = s.tenant;
+    T = s().tenant;
+    typefile = await uploadFile(s(), 'typefile.txt');
     assert.equal((await call(s, 'PUT', `/assettypes/${T}.Base`, { name: 'Base', parentTypeId: 'core.basicasset',
       variables: [{ name: 'speed', dataType: 'DOUBLE', unit: 'rpm', defaultValue: '10' }, { name: 'label', dataType: 'STRING', length: 5 }],
-      fileAssignments: [{ key: 'manual', fileId: 'typefile' }] })).status, 201);
+      fileAssignments: [{ key: 'manual', fileId: typefile }] })).status, 201);
     assert.equal((await call(s, 'PUT', `/assettypes/${T}.Child`, { name: 'Child', parentTypeId: `${T}.Base`,
       variables: [{ name: 'other', dataType: 'INT' }] })).status, 201);
     asset = await createAsset(s, 'A', `${T}.Child`, await rootId(s), { variables: [{ name: 'speed', value: '99' }] });
   });
-  after(async () => { await s.close(); });
 
-  const patchVars = (id: string, body: unknown, etag: string) => s.api(`/api/assetmanagement/v3/assettypes/${id}/variables`, {
+  const patchVars = (id: string, body: unknown, etag: string) => s().api(`/api/assetmanagement/v3/assettypes/${id}/variables`, {
     method: 'PATCH', body: JSON.stringify(body), headers: { 'content-type': 'application/merge-patch+json', 'if-match': etag },
   });
 
@@ -48,22 +49,24 @@ describe('asset type variables and file assignments (reference §1.1)', () => {
   });
 
   it('assigns files on types (inherited) and on assets (own overrides, delete falls back)', async () => {
+    const ownfile = await uploadFile(s(), 'ownfile.txt');
+    const dwg = await uploadFile(s(), 'drawing.dwg');
     const a0 = await call(s, 'GET', `/assets/${asset.assetId}`);
-    assert.deepEqual(a0.body.fileAssignments, [{ key: 'manual', fileId: 'typefile' }]);
-    const own = await call(s, 'PUT', `/assets/${asset.assetId}/fileAssignments/manual`, { fileId: 'ownfile' }, { 'if-match': String(a0.body.etag) });
+    assert.deepEqual(a0.body.fileAssignments, [{ key: 'manual', fileId: typefile }]);
+    const own = await call(s, 'PUT', `/assets/${asset.assetId}/fileAssignments/manual`, { fileId: ownfile }, { 'if-match': String(a0.body.etag) });
     assert.equal(own.status, 200, JSON.stringify(own.body));
-    assert.deepEqual(own.body.fileAssignments, [{ key: 'manual', fileId: 'ownfile' }]);
+    assert.deepEqual(own.body.fileAssignments, [{ key: 'manual', fileId: ownfile }]);
     const byFile = async (f: unknown) => (await call(s, 'GET', `/assets?filter=${encodeURIComponent(JSON.stringify({ fileId: f }))}`)).body.page.totalElements;
-    assert.equal(await byFile('ownfile'), 1);
-    assert.equal(await byFile({ startsWith: 'own' }), 1);
-    assert.equal(await byFile('typefile'), 0); // own assignments only
-    assert.equal(await byFile({ in: { value: ['x', 'ownfile'] } }), 1);
+    assert.equal(await byFile(ownfile), 1);
+    assert.equal(await byFile({ startsWith: ownfile.slice(0, 6) }), 1);
+    assert.equal(await byFile(typefile), 0); // own assignments only
+    assert.equal(await byFile({ in: { value: ['x', ownfile] } }), 1);
     const back = await call(s, 'DELETE', `/assets/${asset.assetId}/fileAssignments/manual`, undefined, { 'if-match': String(own.body.etag) });
     assert.equal(back.status, 200);
-    assert.deepEqual(back.body.fileAssignments, [{ key: 'manual', fileId: 'typefile' }]);
+    assert.deepEqual(back.body.fileAssignments, [{ key: 'manual', fileId: typefile }]);
     assert.equal((await call(s, 'DELETE', `/assets/${asset.assetId}/fileAssignments/manual`, undefined, { 'if-match': String(back.body.etag) })).status, 404);
     const t = await call(s, 'GET', `/assettypes/${T}.Child`);
-    const put = await call(s, 'PUT', `/assettypes/${T}.Child/fileAssignments/drawing`, { fileId: 'dwg' }, { 'if-match': String(t.body.etag) });
+    const put = await call(s, 'PUT', `/assettypes/${T}.Child/fileAssignments/drawing`, { fileId: dwg }, { 'if-match': String(t.body.etag) });
     assert.equal(put.status, 200, JSON.stringify(put.body));
     const ex = await call(s, 'GET', `/assettypes/${T}.Child?exploded=true`);
     assert.deepEqual(ex.body.fileAssignments.map((f: { key: string }) => f.key).sort(), ['drawing', 'manual']);

@@ -1,23 +1,21 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { MindSphereSdk, type AssetManagementClient } from '@mindconnect/mindconnect-nodejs';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { useServer } from '../helpers/server.js';
 
 for (const v of ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy']) delete process.env[v];
 
-describe('the public SDK AssetManagementClient against Ironbridge (mindconnect-sdk.md §4.1)', () => {
-  let s: TestServer;
+describe('the public SDK AssetManagementClient against Ironbridge (the public MindConnect Node.js SDK (AssetManagementClient))', () => {
+  const s = useServer();
   let am: AssetManagementClient;
   let T: string;
   before(async () => {
-    s = await startServer();
-    T = s.tenant;
+    T = s().tenant;
     const sdk = new MindSphereSdk({
-      tenant: T, gateway: s.url, basicAuth: `Basic ${Buffer.from(`${s.key.clientId}:${s.key.clientSecret}`).toString('base64')}`,
+      tenant: T, gateway: s().url, basicAuth: `Basic ${Buffer.from(`${s().key.clientId}:${s().key.clientSecret}`).toString('base64')}`,
     });
     am = sdk.GetAssetManagementClient();
   });
-  after(async () => { await s.close(); });
 
   it('reads the billboard, the root asset, and ten aspect types by default', async () => {
     const bb = await am.GetBillboard();
@@ -32,6 +30,24 @@ describe('the public SDK AssetManagementClient against Ironbridge (mindconnect-s
     assert.ok((rootAspects._embedded?.aspects?.length ?? 0) > 0);
     const rootVars = await am.GetVariables(root.assetId!);
     assert.ok((rootVars._embedded?.variables?.length ?? 0) > 0);
+    // the SDK's callers ask for pages of 2000 (the CLI's tree, an asset's aspects and variables)
+    const allAspects = await am.GetAspects(root.assetId!, { size: 2000 });
+    assert.equal(allAspects.page?.size, 2000);
+    assert.equal(allAspects._embedded?.aspects?.length, allAspects.page?.totalElements);
+    const allVars = await am.GetVariables(root.assetId!, { size: 2000 });
+    assert.equal(allVars._embedded?.variables?.length, allVars.page?.totalElements);
+    assert.equal((await am.GetAssets({ size: 2000 })).page?.size, 2000);
+  });
+
+  it('accepts includeShared on every call; nothing is shared between tenants here, so it changes no answer', async () => {
+    const root = await am.GetRootAsset();
+    await assert.doesNotReject(am.GetAssets({ includeShared: true }));
+    assert.deepEqual((await am.GetAssets({ includeShared: true, sort: 'name,asc' }))._embedded?.assets?.map((a) => a.assetId),
+      (await am.GetAssets({ sort: 'name,asc' }))._embedded?.assets?.map((a) => a.assetId));
+    await assert.doesNotReject(am.GetAspectTypes({ includeShared: true }));
+    await assert.doesNotReject(am.GetAssetType('core.basicdevice', { includeShared: true, exploded: true }));
+    // (the SDK types this one's includeShared as a number; it sends true)
+    await assert.doesNotReject(am.GetAspects(root.assetId!, { includeShared: true as never }));
   });
 
   it('creates aspect types and an asset type deriving from core.BasicAsset, then an asset; updates, moves and deletes', async () => {

@@ -1,10 +1,10 @@
-/** Ant-style pattern matching: every example of the seed 002 pattern table, Spring's rules, properties. */
+/** Ant-style pattern matching: every example of the Industrial IoT Gateway docs pattern table, Spring's rules, properties. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { antMatch, bestMatch, compareSpecificity, compileAnt } from '../../src/gateway/ant.js';
 
-// Seed 002 "Path Pattern Matching and Wildcard Support": pattern, matching paths, non-matching paths.
+// Industrial IoT Gateway docs "Path Pattern Matching and Wildcard Support": pattern, matching paths, non-matching paths.
 // Two rows write the path without its leading "/" ("endpoint"); paths are read as starting with "/".
 const SEED_TABLE: [string, string[], string[]][] = [
   ['/?', ['/e', '/b'], ['/endpoint']],
@@ -19,14 +19,14 @@ const SEED_TABLE: [string, string[], string[]][] = [
   ['/*/end?oint/**', ['/directory/endpoint/directories/in/path', '//endpoint/'], ['/directories/in/path/andpoint/directories/in/path']],
 ];
 
-describe('Ant patterns: seed 002 table', () => {
+describe('Ant patterns: Industrial IoT Gateway docs table', () => {
   for (const [pattern, yes, no] of SEED_TABLE) {
     for (const path of yes) it(`${pattern} matches "${path}"`, () => assert.equal(antMatch(pattern, path), true));
     for (const path of no) it(`${pattern} does not match "${path}"`, () => assert.equal(antMatch(pattern, path), false));
   }
 });
 
-describe('Ant patterns: Spring rules (stack.md §1.21)', () => {
+describe('Ant patterns: Spring rules (Spring AntPathMatcher)', () => {
   const cases: [string, string, boolean][] = [
     ['/test/*', '/test/', true],
     ['/test*', '/test/', false],

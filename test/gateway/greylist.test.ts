@@ -1,5 +1,5 @@
 /**
- * Temporary blocking of slowly responding endpoints (seed 002): slow responses greylist their endpoint; mode
+ * Temporary blocking of slowly responding endpoints (Industrial IoT Gateway docs): slow responses greylist their endpoint; mode
  * report (default) forwards and counts; mode block answers 503 "Backend service is too slow" while greylisted
  * and above the load share of the connection cap. Durations are configured short.
  */
@@ -44,7 +44,8 @@ describe('greylisting in mode block (cap 10, load threshold 50 %)', () => {
   let backend: Backend;
   let held: net.Socket[] = [];
   before(async () => {
-    s = await startServer({ gatewaySlowResponseMs: 150, gatewaySlowMode: 'block', gatewayMaxConnections: 10, gatewaySlowLoadPercent: 50, gatewayGreylistMs: 1500 });
+    s = await startServer({ gatewaySlowResponseMs: 150, gatewaySlowMode: 'block', gatewayMaxConnections: 10, gatewaySlowLoadPercent: 50, gatewayGreylistMs: 1500,
+      gatewayAddressSharePercent: 100 });
     backend = await slowBackend();
     await registerOk(s, { name: 'svc', target: backend.url, patterns: ['/slow/**', '/fast/**'] });
   });
@@ -53,12 +54,12 @@ describe('greylisting in mode block (cap 10, load threshold 50 %)', () => {
   const load = async () => {
     const port = Number(new URL(s.url).port);
     held = await Promise.all(Array.from({ length: 6 }, () => new Promise<net.Socket>((r) => { const c = net.connect(port, '127.0.0.1', () => r(c)); })));
-    while (s.platform.gateway.layer.connections < 6) await new Promise((r) => setTimeout(r, 10));
+    while (s.platform.gateway.edge.connections < 6) await new Promise((r) => setTimeout(r, 10));
   };
   const unload = async () => {
     for (const c of held) c.destroy();
     held = [];
-    while (s.platform.gateway.layer.connections > 3) await new Promise((r) => setTimeout(r, 10));
+    while (s.platform.gateway.edge.connections > 3) await new Promise((r) => setTimeout(r, 10));
   };
 
   it('503 "Backend service is too slow" only while greylisted and above the load threshold, per endpoint', async () => {

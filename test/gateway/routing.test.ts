@@ -1,5 +1,5 @@
 /**
- * Host and path routing through the running server (seed 002 "URL Schemes"): Gateway Registry over REST and
+ * Host and path routing through the running server (Industrial IoT Gateway docs "URL Schemes"): Gateway Registry over REST and
  * CLI, web app and provider API forwarding, the platform's own /api on every host, 404s, streaming proxy
  * headers, 502 and 504, errors in JSON or XML by Accept and 406.
  */
@@ -266,7 +266,7 @@ describe('registry changes by another process', () => {
   });
 });
 
-describe('required "ten" claim (seed 002 "Required claims")', () => {
+describe('required "ten" claim (Industrial IoT Gateway docs "Required claims")', () => {
   let s: TestServer;
   let backend: Backend;
   before(async () => {

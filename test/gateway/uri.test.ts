@@ -1,4 +1,4 @@
-/** RFC 3986 request-target check, host schemes and path normalisation (seed 002 "RFC compliance", "URL Schemes"). */
+/** RFC 3986 request-target check, host schemes and path normalisation (Industrial IoT Gateway docs "RFC compliance", "URL Schemes"). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -19,8 +19,8 @@ const refused = (target: string): string => {
 
 describe('RFC 3986 request target', () => {
   it('accepts the seed example with [ and ] encoded and commas raw', () => {
-    checkTarget('/getDataByIds?idList=%5B1,2,3,4,5,6%5D');
-    checkTarget('/getDataByIds?idList=%5B1%2C2%5D');
+    assert.doesNotThrow(() => checkTarget('/getDataByIds?idList=%5B1,2,3,4,5,6%5D'));
+    assert.doesNotThrow(() => checkTarget('/getDataByIds?idList=%5B1%2C2%5D'));
   });
   it('refuses the seed non-compliant example, naming "[" and its position', () => {
     const msg = refused('/getDataByIds?idList=[1,2,3,4,5,6]');
@@ -57,7 +57,7 @@ describe('RFC 3986 request target', () => {
     }), { numRuns: 2000 });
   });
   it('allows every pchar, "/" and "?" in the query', () => {
-    checkTarget("/a-._~!$&'()*+,;=:@/b?c=/d?e=f&g=%20");
+    assert.doesNotThrow(() => checkTarget("/a-._~!$&'()*+,;=:@/b?c=/d?e=f&g=%20"));
   });
 });
 

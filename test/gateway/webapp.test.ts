@@ -1,12 +1,12 @@
 /**
- * Web app hosts (seed 002 "Security", "AJAX Requests", "Cache Control", "Content-Security-Policies"):
+ * Web app hosts (Industrial IoT Gateway docs "Security", "AJAX Requests", "Cache Control", "Content-Security-Policies"):
  * login page and sessions, redirect vs 401, CSRF (token and Origin), token exchange, logout, session
  * lifetimes, and the response header rules.
  */
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { startServer, testClock, type TestServer } from '../helpers/server.js';
 import { decodeJwt, hostRequest, loginAs, registerOk, startBackend, webHost, type Backend } from './helpers.js';
 
 const DEFAULT_CSP = "default-src 'self' static.local.localhost; style-src * 'unsafe-inline'; script-src 'self' 'unsafe-inline' static.local.localhost; img-src * data:;";
@@ -145,47 +145,50 @@ describe('web app sessions', () => {
   });
 });
 
-describe('session lifetimes (idle 1 s, lifetime 3 s)', () => {
+describe('session lifetimes (idle 1 s, lifetime 3 s; an injected clock)', () => {
   let s: TestServer;
   let backend: Backend;
+  const clock = testClock();
   before(async () => {
-    s = await startServer({ sessionIdleSeconds: 1, sessionTtlSeconds: 3 });
+    s = await startServer({ sessionIdleSeconds: 1, sessionTtlSeconds: 3 }, { now: clock.now });
     backend = await startBackend();
     await registerOk(s, { name: 'dash', target: backend.url, patterns: ['/**'] });
   });
   after(async () => { await s.close(); await backend.close(); });
-  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   it('a session without activity for the idle time ends', async () => {
     const host = webHost(s, 'dash');
     const b = await loginAs(s, host, 'idle@example.com');
     assert.equal((await hostRequest(s.url, { host, path: '/', headers: { cookie: b.cookie } })).status, 200);
-    await wait(1200);
+    clock.advance(999);
+    assert.equal((await hostRequest(s.url, { host, path: '/', headers: { cookie: b.cookie } })).status, 200, 'just inside the idle time');
+    clock.advance(1000);
     assert.equal((await hostRequest(s.url, { host, path: '/', headers: { cookie: b.cookie } })).status, 302);
   });
 
   it('continuous activity (requests closer together than the store write interval) keeps the session', async () => {
     const host = webHost(s, 'dash');
     const b = await loginAs(s, host, 'rapid@example.com');
-    const started = Date.now();
-    while (Date.now() - started < 1800) {
+    for (let elapsed = 0; elapsed < 1800; elapsed += 30) {
+      clock.advance(30);
       const res = await hostRequest(s.url, { host, path: '/', headers: { cookie: b.cookie } });
-      assert.equal(res.status, 200, `ended after ${Date.now() - started} ms of continuous activity`);
+      assert.equal(res.status, 200, `ended after ${elapsed + 30} ms of continuous activity`);
     }
   });
 
   it('activity keeps a session alive until its maximum lifetime', async () => {
     const host = webHost(s, 'dash');
     const b = await loginAs(s, host, 'busy@example.com');
-    const started = Date.now();
+    let elapsed = 0;
     let status = 200;
-    while (status === 200 && Date.now() - started < 6000) {
-      await wait(300);
+    while (status === 200 && elapsed < 6000) {
+      clock.advance(300);
+      elapsed += 300;
       status = (await hostRequest(s.url, { host, path: '/', headers: { cookie: b.cookie } })).status;
-      if (status === 200) assert.ok(Date.now() - started < 3300, 'alive past the lifetime');
+      if (status === 200) assert.ok(elapsed < 3300, 'alive past the lifetime');
     }
     assert.equal(status, 302);
-    assert.ok(Date.now() - started >= 2900, 'ended before its lifetime although active');
+    assert.ok(elapsed >= 2900, 'ended before its lifetime although active');
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * Runs the public Insights Hub CLI (`mc` of @mindconnect/mindconnect-nodejs) against a test server: its own HOME
  * (so ~/.mc/auth.json is isolated), no proxy variables (the SDK honours no NO_PROXY), no update check, no colour
- * (mindconnect-sdk.md §1.5, §2.8, §7).
+ * (the public MindConnect Node.js SDK (proxy and TLS, CLI credential storage, running it against a local server)).
  */
 import fs from 'node:fs';
 import path from 'node:path';

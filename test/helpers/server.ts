@@ -3,6 +3,7 @@
  * key; or a real `ironbridge serve` child process for tests that kill it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { after, before } from 'node:test';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +13,22 @@ import { loadConfig, type Config } from '../../src/core/config.js';
 import { createLogger } from '../../src/core/log.js';
 import { firstStart } from '../../src/platform/bootstrap.js';
 import { createPlatform, type Platform } from '../../src/platform/platform.js';
+
+/**
+ * Every child process a test starts: whatever a test does (a failed assertion before its cleanup included), they are
+ * killed when the file's tests are done, so none keeps the runner waiting or outlives the run.
+ */
+const children = new Set<ChildProcess>();
+after(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
+/** Tracks a child until it exits (see `children`). */
+export function trackChild(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const BIN = path.join(ROOT, 'bin', 'ironbridge.js');
@@ -50,14 +67,26 @@ export async function fetchToken(url: string, key: { clientId: string; clientSec
   return ((await res.json()) as { access_token: string }).access_token;
 }
 
-export async function startServer(settings: Record<string, string | number> = {},
-  options: { logger?: Logger } = {}): Promise<TestServer> {
+export interface ServerOptions {
+  logger?: Logger;
+  /** The clock of sign-in lifetimes (sessions, codes, back-off): a test moves it instead of sleeping. */
+  now?: () => number;
+}
+
+/** A clock a test moves by hand: `const clock = testClock(); startServer({}, { now: clock.now }); clock.advance(1000)`. */
+export function testClock(start = Date.now()): { now: () => number; advance(ms: number): void } {
+  let t = start;
+  return { now: () => t, advance: (ms) => { t += ms; } };
+}
+
+export async function startServer(settings: Record<string, string | number> = {}, options: ServerOptions = {}): Promise<TestServer> {
   const dataDir = tempDir();
   const config = loadConfig({ port: 0, dataDir, logLevel: 'silent', secretHashCost: 10, ...settings }, {});
-  const platform = await createPlatform(config, { logger: options.logger ?? createLogger(config.logLevel) });
+  const platform = await createPlatform(config, { logger: options.logger ?? createLogger(config.logLevel), now: options.now });
   const bound = await platform.listen();
   const first = await firstStart(platform);
   if (!first) throw new Error('fresh data directory expected');
+  platform.markReady();
   let cached: string | undefined;
   const server: TestServer = {
     url: bound,
@@ -86,6 +115,25 @@ export async function startServer(settings: Record<string, string | number> = {}
   return server;
 }
 
+/**
+ * One server for the enclosing suite: started in `before`, closed in `after`. Returns a getter, because the server
+ * exists only once the suite runs: `const s = useServer(); it('…', async () => { await s().api('/…'); })`.
+ */
+export function useServer(settings: Record<string, string | number> = {}, options: ServerOptions = {}): () => TestServer {
+  let server: TestServer | undefined;
+  before(async () => { server = await startServer(settings, options); });
+  after(async () => { await server?.close(); });
+  return () => {
+    if (!server) throw new Error('useServer(): the server is used outside the suite that started it');
+    return server;
+  };
+}
+
+/** The first-start secrets a server started without a terminal wrote into its data directory (mode 0600). */
+export function firstStartSecrets(dataDir: string): { tenant: string; admin: { email: string; password: string }; key: Key; curl: string } {
+  return JSON.parse(fs.readFileSync(path.join(dataDir, 'first-start-secrets.json'), 'utf8')) as ReturnType<typeof firstStartSecrets>;
+}
+
 export interface ChildServer {
   url: string;
   child: ChildProcess;
@@ -95,16 +143,20 @@ export interface ChildServer {
 
 /** Starts `ironbridge serve --port 0` (with `args`, e.g. --workers 2) as a child process and waits for its ready line. */
 export async function spawnServer(dataDir: string, extraEnv: Record<string, string> = {}, args: string[] = []): Promise<ChildServer> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dataDir, ...args], {
+  const child = trackChild(spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dataDir, ...args], {
     env: { ...process.env, IRONBRIDGE_SECRET_HASH_COST: '10', IRONBRIDGE_LOG_LEVEL: 'info', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  }));
   let out = '';
   child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
   child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
+    // A server that does not start in time is killed first, so no process outlives the failed test.
+    const timer = setTimeout(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      void exited.then(() => reject(new Error(`server did not start:\n${out}`)));
+    }, 30_000);
     const check = () => {
       const m = /"url":"(http:\/\/[^"]+)".*Ironbridge is ready/.exec(out);
       if (m?.[1]) {

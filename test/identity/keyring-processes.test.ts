@@ -17,8 +17,8 @@ describe('signing keys across processes', () => {
     const storeA = new SqliteIdentityStore({ dataDir: dir, sync: 'normal' });
     const storeB = new SqliteIdentityStore({ dataDir: dir, sync: 'normal' });
     try {
-      const a = new KeyRing(storeA, 30 * DAY, 1_800_000);
-      const b = new KeyRing(storeB, 30 * DAY, 1_800_000);
+      const a = new KeyRing(storeA, { rotationMs: 30 * DAY, tokenTtlMs: 1_800_000, retentionMs: 60_000 });
+      const b = new KeyRing(storeB, { rotationMs: 30 * DAY, tokenTtlMs: 1_800_000, retentionMs: 60_000 });
       await a.ensureCurrent();
       await b.ensureCurrent();
       const old = b.signingKey().kid;

@@ -1,5 +1,5 @@
 /**
- * The public Insights Hub TypeScript SDK and CLI against our token endpoints (mindconnect-sdk.md §2.1, §2.2, §7):
+ * The public Insights Hub TypeScript SDK and CLI against our token endpoints (the public MindConnect Node.js SDK (CredentialAuth, TokenManagerAuth, running it against a local server)):
  * service credentials, app credentials through the technical token manager, and `mc stk` from the CLI.
  */
 import assert from 'node:assert/strict';

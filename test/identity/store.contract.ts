@@ -49,6 +49,22 @@ export function runIdentityStoreContract(name: string, open: (at: string) => Pro
       assert.equal(await store.activeUserRevSig('tb', 'u1'), undefined);
     });
 
+    it('users: an update replaces hash, role and revSig; delete removes; neither reaches another tenant', async () => {
+      const u = { id: 'u5', tenant: 'ta', email: 'e@ta.com', passwordHash: 'h', role: 'user' as const, createdAt: 1, revSig: 'r1' };
+      await store.createUser(u);
+      assert.equal(await store.activeUserRevSig('ta', 'u5'), 'r1');
+      assert.equal(await store.updateUser('tb', 'u5', { role: 'admin', revSig: 'x' }), false);
+      assert.equal(await store.updateUser('ta', 'u5', { role: 'admin', revSig: 'r2' }), true);
+      assert.equal(await store.activeUserRevSig('ta', 'u5'), 'r2', 'tokens with the old revSig stop');
+      assert.deepEqual([(await store.getUser('ta', 'u5'))?.role, (await store.getUser('ta', 'u5'))?.passwordHash], ['admin', 'h']);
+      assert.equal(await store.updateUser('ta', 'u5', { passwordHash: 'h2', revSig: 'r3' }), true);
+      assert.deepEqual([(await store.getUser('ta', 'u5'))?.role, (await store.getUser('ta', 'u5'))?.passwordHash], ['admin', 'h2']);
+      assert.equal(await store.deleteUser('tb', 'u5'), false);
+      assert.equal(await store.deleteUser('ta', 'u5'), true);
+      assert.equal(await store.activeUserRevSig('ta', 'u5'), undefined);
+      assert.equal(await store.getUserByEmail('ta', 'e@ta.com'), undefined);
+    });
+
     it('clients: one active per name, revocation, revSig lookups, scopes round-trip', async () => {
       await store.createClient(client({}));
       await assert.rejects(store.createClient(client({ clientId: 'ta-app-2' })), DuplicateError);
@@ -90,6 +106,17 @@ export function runIdentityStoreContract(name: string, open: (at: string) => Pro
       assert.deepEqual(keys.map((k) => [k.kid, k.retiredAt]), [['k3', null], ['k1', 300]]);
       await store.pruneSigningKeys(301);
       assert.deepEqual((await store.listSigningKeys()).map((k) => k.kid), ['k3']);
+    });
+
+    it('signing keys: replacePrivateKeys replaces a key only while it still holds the expected value', async () => {
+      await store.rotateSigningKey(key('k4', 10_000), 5_000);
+      const changed = await store.replacePrivateKeys([{ kid: 'k4', from: 'p', to: 'sealed-p' }, { kid: 'k3', from: 'not-p', to: 'x' },
+        { kid: 'nope', from: 'p', to: 'y' }]);
+      assert.equal(changed, 1);
+      const byKid = new Map((await store.listSigningKeys()).map((k) => [k.kid, k.privatePem]));
+      assert.equal(byKid.get('k4'), 'sealed-p');
+      assert.equal(byKid.get('k3'), 'p', 'another value than expected (another process sealed it first): left alone');
+      assert.equal(await store.replacePrivateKeys([]), 0);
     });
   });
 }

@@ -1,24 +1,22 @@
-/** POST /oauth/token (reference §6.2): every accepted form, and every failure in the UAA shape. */
+/** POST /oauth/token (Insights Hub technical user credentials (UAA)): every accepted form, and every failure in the UAA shape. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { describe, it } from 'node:test';
+import { startServer, useServer } from '../helpers/server.js';
 
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 
 describe('POST /oauth/token', () => {
-  let s: TestServer;
-  before(async () => { s = await startServer(); });
-  after(() => s.close());
+  const s = useServer();
 
   const post = (init: { query?: string; headers?: Record<string, string>; body?: string }) =>
-    fetch(`${s.url}/oauth/token${init.query ?? ''}`, {
+    fetch(`${s().url}/oauth/token${init.query ?? ''}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...init.headers },
       body: init.body ?? '',
     });
 
   it('issues a token for Basic credentials and grant_type in the body', async () => {
-    const res = await post({ headers: { authorization: basic(s.key.clientId, s.key.clientSecret) }, body: 'grant_type=client_credentials' });
+    const res = await post({ headers: { authorization: basic(s().key.clientId, s().key.clientSecret) }, body: 'grant_type=client_credentials' });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('cache-control'), 'no-store');
     const body = await res.json() as Record<string, unknown>;
@@ -30,18 +28,18 @@ describe('POST /oauth/token', () => {
   });
 
   it('accepts grant_type in the query string (TokenURL form of low-code connectors)', async () => {
-    const res = await post({ query: '?grant_type=client_credentials', headers: { authorization: basic(s.key.clientId, s.key.clientSecret) } });
+    const res = await post({ query: '?grant_type=client_credentials', headers: { authorization: basic(s().key.clientId, s().key.clientSecret) } });
     assert.equal(res.status, 200);
   });
 
   it('accepts client_id and client_secret form fields', async () => {
-    const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: s.key.clientId, client_secret: s.key.clientSecret });
+    const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: s().key.clientId, client_secret: s().key.clientSecret });
     const res = await post({ body: body.toString() });
     assert.equal(res.status, 200);
   });
 
   it('narrows to a requested scope and refuses one not granted', async () => {
-    const auth = { authorization: basic(s.key.clientId, s.key.clientSecret) };
+    const auth = { authorization: basic(s().key.clientId, s().key.clientSecret) };
     const ok = await post({ headers: auth, body: 'grant_type=client_credentials&scope=iot.tim.r' });
     assert.equal(((await ok.json()) as { scope: string }).scope, 'iot.tim.r');
     const bad = await post({ headers: auth, body: 'grant_type=client_credentials&scope=nope.x.r' });
@@ -50,7 +48,7 @@ describe('POST /oauth/token', () => {
   });
 
   it('401 invalid_client for a wrong secret, an unknown client and no credentials', async () => {
-    const cases: Record<string, string>[] = [{ authorization: basic(s.key.clientId, 'wrong') }, { authorization: basic('nobody', 'x') }, {}];
+    const cases: Record<string, string>[] = [{ authorization: basic(s().key.clientId, 'wrong') }, { authorization: basic('nobody', 'x') }, {}];
     for (const headers of cases) {
       const res = await post({ headers, body: 'grant_type=client_credentials' });
       assert.equal(res.status, 401);
@@ -75,7 +73,7 @@ describe('POST /oauth/token', () => {
   });
 
   it('400 when grant_type is missing or unsupported', async () => {
-    const auth = { authorization: basic(s.key.clientId, s.key.clientSecret) };
+    const auth = { authorization: basic(s().key.clientId, s().key.clientSecret) };
     const missing = await post({ headers: auth });
     assert.equal(missing.status, 400);
     assert.equal(((await missing.json()) as { error: string }).error, 'invalid_request');
@@ -87,8 +85,8 @@ describe('POST /oauth/token', () => {
   });
 
   it('400 when credentials come both as Basic and as form fields', async () => {
-    const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: s.key.clientId, client_secret: s.key.clientSecret });
-    const res = await post({ headers: { authorization: basic(s.key.clientId, s.key.clientSecret) }, body: body.toString() });
+    const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: s().key.clientId, client_secret: s().key.clientSecret });
+    const res = await post({ headers: { authorization: basic(s().key.clientId, s().key.clientSecret) }, body: body.toString() });
     assert.equal(res.status, 400);
   });
 
@@ -96,7 +94,7 @@ describe('POST /oauth/token', () => {
     const big = await post({ body: `grant_type=client_credentials&x=${'a'.repeat(70 * 1024)}` });
     assert.equal(big.status, 413);
     assert.ok(((await big.json()) as { error_description: string }).error_description.includes('limit'));
-    const res = await fetch(`${s.url}/oauth/token`, {
+    const res = await fetch(`${s().url}/oauth/token`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"grant_type":',
     });
     assert.equal(res.status, 400);
@@ -107,7 +105,7 @@ describe('POST /oauth/token', () => {
 
 describe('POST /oauth/token under a credential-check flood', () => {
   it('answers 429 with Retry-After before hashing once the concurrent check limit is reached', async () => {
-    const s = await startServer({ maxConcurrentSecretChecks: 1, secretHashCost: 16 });
+    const s = await startServer({ maxConcurrentSecretChecks: 1, secretHashCost: 16, authBackoffAfter: 1000 });
     try {
       const auth = `Basic ${Buffer.from(`${s.key.clientId}:wrong`).toString('base64')}`;
       const results = await Promise.all(Array.from({ length: 8 }, () => fetch(`${s.url}/oauth/token`, {

@@ -62,4 +62,27 @@ describe('ironbridge admin commands', () => {
     assert.deepEqual(users.map((u) => u['email']), ['ann@acme.com']);
     assert.ok(!list.stdout.includes('scrypt'));
   });
+
+  it('user role, passwd and remove change one user, name what is wrong, and refuse an unknown user', async () => {
+    const add = await cli(['user', 'add', '--tenant', 'acme', '--email', 'dora@acme.com', '--password-stdin'], 'first password ok\n');
+    assert.equal(add.code, 0, add.stderr);
+    const role = await cli(['user', 'role', '--tenant', 'acme', '--email', 'Dora@acme.com', '--role', 'admin', '--json']);
+    assert.equal(role.code, 0, role.stderr);
+    assert.equal(JSON.parse(role.stdout).role, 'admin');
+    const badRole = await cli(['user', 'role', '--tenant', 'acme', '--email', 'dora@acme.com', '--role', 'root']);
+    assert.notEqual(badRole.code, 0);
+    assert.match(badRole.stderr, /root/);
+    const short = await cli(['user', 'passwd', '--tenant', 'acme', '--email', 'dora@acme.com', '--password-stdin'], 'short');
+    assert.equal(short.code, 1);
+    assert.match(short.stderr, /password .*at least 10 characters/);
+    const pw = await cli(['user', 'passwd', '--tenant', 'acme', '--email', 'dora@acme.com', '--password-stdin'], 'second password ok\n');
+    assert.equal(pw.code, 0, pw.stderr);
+    const unknown = await cli(['user', 'remove', '--tenant', 'acme', '--email', 'nobody@acme.com']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /No user nobody@acme\.com in tenant acme/);
+    const removed = await cli(['user', 'remove', '--tenant', 'acme', '--email', 'dora@acme.com']);
+    assert.equal(removed.code, 0, removed.stderr);
+    const list = JSON.parse((await cli(['user', 'list', '--tenant', 'acme', '--json'])).stdout) as { email: string; role: string }[];
+    assert.deepEqual(list.map((u) => [u.email, u.role]), [['ann@acme.com', 'admin']]);
+  });
 });

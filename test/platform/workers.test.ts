@@ -12,6 +12,7 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { type Backend, startBackend } from '../gateway/helpers.js';
+import { sample } from '../helpers/metrics.js';
 import { type ChildServer, runCli, spawnServer, tempDir } from '../helpers/server.js';
 
 interface Reply {
@@ -81,17 +82,19 @@ describe('serve --workers 2', () => {
   const dataDir = tempDir();
   let server: ChildServer;
   let backend: Backend;
-  let ready: { url: string; publicUrl: string; firstStart: { tenant: string; key: { clientId: string; clientSecret: string; tokenUrl: string } } };
+  let ready: { url: string; publicUrl: string; firstStart: { tenant: string; secretsFile: string; key: { clientId: string; clientSecret: string; tokenUrl: string } } };
   let conns: Connection[] = [];
   let token: string;
   const auth = () => ({ authorization: `Bearer ${token}` });
 
   before(async () => {
     backend = await startBackend();
-    // a cap of 4 gives each of the 2 workers 2 connections
-    server = await spawnServer(dataDir, { IRONBRIDGE_GATEWAY_MAX_CONNECTIONS: '4' }, ['--workers', '2', '--json']);
+    // a cap of 4 gives each of the 2 workers 2 connections, all of which this one test address may hold
+    server = await spawnServer(dataDir, { IRONBRIDGE_GATEWAY_MAX_CONNECTIONS: '4', IRONBRIDGE_GATEWAY_ADDRESS_SHARE: '100' }, ['--workers', '2', '--json']);
     const line = server.output().split('\n').find((l) => l.startsWith('{"ready":true'));
     ready = JSON.parse(line!);
+    // The secrets are in the 0600 file the ready line names, never in the line itself.
+    ready.firstStart.key = (JSON.parse(fs.readFileSync(ready.firstStart.secretsFile, 'utf8')) as typeof ready.firstStart).key;
   });
   after(async () => {
     for (const c of conns) c.close();
@@ -100,7 +103,7 @@ describe('serve --workers 2', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('prints the ready line with the first-start secrets once, with the port the workers share', () => {
+  it('prints the ready line once, with the port the workers share, and hands the first-start secrets over once', () => {
     const out = server.output();
     assert.equal(out.split('\n').filter((l) => l.startsWith('{"ready":true')).length, 1);
     assert.equal((out.match(/Ironbridge is ready/g) ?? []).length, 1);
@@ -112,6 +115,7 @@ describe('serve --workers 2', () => {
     assert.notEqual(port, '0');
     assert.equal(ready.publicUrl, `http://localhost:${port}`);
     assert.equal(ready.firstStart.key.tokenUrl, `http://localhost:${port}/oauth/token`);
+    assert.ok(!out.includes(ready.firstStart.key.clientSecret), 'no secret on stdout or in a log line');
   });
 
   it('spreads connections over both workers, each holding half of the connection cap', async () => {
@@ -128,6 +132,14 @@ describe('serve --workers 2', () => {
     assert.equal(refused.status, 503);
     assert.match(refused.body, /at most 2/);
     token = await tokenOver(conns[0]!, ready.firstStart.key);
+  });
+
+  it('every worker is ready after the bootstrap, and /metrics on any worker sums the requests of both', async () => {
+    for (const c of conns) for (let i = 0; i < 2; i++) assert.equal((await c.request('/ready')).status, 200);
+    for (const c of conns.slice(0, 2)) {
+      const text = (await c.request('/metrics')).body;
+      assert.equal(sample(text, 'ironbridge_http_requests_total', { route: '/ready', status: '200' }), 8, 'both workers counted');
+    }
   });
 
   it('an asset type created through one worker is seen at once on every connection', async () => {
@@ -245,12 +257,14 @@ describe('serve --workers 2', () => {
 });
 
 describe('serve --workers without --json', () => {
-  it('prints the first-start banner once and stops with exit code 0', async () => {
+  it('hands the first-start secrets over once (without a terminal: one 0600 file) and stops with exit code 0', async () => {
     const dataDir = tempDir();
     const server = await spawnServer(dataDir, {}, ['--workers', '2']);
     try {
-      assert.equal((server.output().match(/Ironbridge is set up/g) ?? []).length, 1);
-      assert.equal((server.output().match(/admin password/g) ?? []).length, 1);
+      assert.equal((server.output().match(/"secretsFile":/g) ?? []).length, 2, 'the warning and the ready line name the file, once each');
+      assert.equal((server.output().match(/"msg":"first start: the admin password/g) ?? []).length, 1);
+      assert.ok(fs.existsSync(`${dataDir}/first-start-secrets.json`));
+      assert.ok(!/admin password {2}/.test(server.output()), 'no banner on a pipe');
       assert.equal(await server.stop('SIGINT'), 0);
     } finally {
       if (server.child.exitCode === null) await server.stop('SIGKILL');

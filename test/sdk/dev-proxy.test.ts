@@ -1,5 +1,5 @@
 /**
- * The API reverse proxy (seed 000 §7): the SDK middleware in process, and `ironbridge dev-proxy` as a child
+ * The API reverse proxy ("Insights Hub IIoT for Makers"): the SDK middleware in process, and `ironbridge dev-proxy` as a child
  * process serving a page that a real browser (Debian chromium via playwright-core) loads and that reads data
  * through the proxy, same-origin and cross-origin, against a plain http:// platform.
  */
@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { Authenticator, createApiProxy, IronbridgeClient } from '@ironbridge/sdk';
 import { startDevProxy } from '../../src/cli/devproxy.js';
 import { launchBrowser } from '../helpers/browser.js';
-import { startCliChild } from '../helpers/child.js';
+import { ChildNotReady, startCliChild } from '../helpers/child.js';
 import { startServer, tempDir, type TestServer } from '../helpers/server.js';
 
 async function listen(handler: http.RequestListener): Promise<{ server: http.Server; url: string }> {
@@ -244,10 +244,12 @@ describe('ironbridge dev-proxy with a browser', () => {
     await client.timeSeries.write(asset.assetId, 'env', Array.from({ length: 1000 }, (_, i) => ({ _time: new Date(start + i * 60_000).toISOString(), count: i })));
     const query = `asset=${asset.assetId}&from=${new Date(start - 1).toISOString()}&to=${new Date(start + 1000 * 60_000).toISOString()}`;
 
-    const proxy = await startCliChild<{ url: string; target: string; mode: string }>(
-      ['dev-proxy', '--port', '0', '--static', web, '--json'], { ...env, HOME: tempDir('ironbridge-home-') });
+    // The browser first: a missing chromium fails here, before any child process runs.
     const browser = await launchBrowser();
+    let proxy: Awaited<ReturnType<typeof startCliChild<{ url: string; target: string; mode: string }>>> | undefined;
     try {
+      proxy = await startCliChild<{ url: string; target: string; mode: string }>(
+        ['dev-proxy', '--port', '0', '--static', web, '--json'], { ...env, HOME: tempDir('ironbridge-home-') });
       assert.equal(proxy.ready.mode, 'credentials');
       assert.equal(proxy.ready.target, new URL(s.key.tokenUrl).origin);
       const page = await browser.newPage();
@@ -261,7 +263,17 @@ describe('ironbridge dev-proxy with a browser', () => {
       assert.equal(await page.textContent('#out'), '1000 records in 3 pages, last count 999');
     } finally {
       await browser.close();
-      await proxy.stop();
+      await proxy?.stop();
     }
+  });
+
+  it('fails at once with what to install when chromium is missing, and leaves no child process running', async () => {
+    await assert.rejects(launchBrowser('/nonexistent/chromium'), /chromium is not installed at \/nonexistent\/chromium: apt-get install -y chromium/);
+    // A child that never becomes ready is killed before the start rejects.
+    const err = await startCliChild(['dev-proxy', '--port', '0', '--target', s.url, '--json'], {}, () => false, { timeoutMs: 3000 })
+      .then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof ChildNotReady, String(err));
+    assert.ok(err.pid);
+    assert.throws(() => process.kill(err.pid!, 0), /ESRCH/, 'the child is gone');
   });
 });

@@ -1,5 +1,5 @@
 /**
- * errorFromString (seed 000 §9.1) over every error shape the platform emits, taken from real responses of the
+ * errorFromString ("Insights Hub IIoT for Makers", error handling in the SDK) over every error shape the platform emits, taken from real responses of the
  * server in JSON and XML, plus OData error bodies and error strings that embed a body.
  */
 import assert from 'node:assert/strict';

@@ -1,7 +1,7 @@
-/** Aggregates v4 and v3 parameter rules over HTTP (reference §3.2, §3.3; seed 000 §8.4). */
+/** Aggregates v4 and v3 parameter rules over HTTP (IoT Time Series Aggregates API v3; IoT Time Series Aggregates API v4; Insights Hub IIoT for Makers §8.4). */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { before, describe, it } from 'node:test';
+import { type TestServer, useServer } from '../helpers/server.js';
 import { AGG3, AGG4, json, makeAsset, put } from './helpers.js';
 
 const H = 3600_000;
@@ -9,16 +9,16 @@ const t0 = Date.parse('2024-06-03T00:00:00.000Z'); // a Monday
 const at = (ms: number) => new Date(t0 + ms).toISOString();
 
 describe('aggregates parameters', () => {
+  const server = useServer();
   let s: TestServer;
   let A: string;
   before(async () => {
-    s = await startServer();
+    s = server();
     A = await makeAsset(s, 'AggPump');
     // one record every 10 minutes for 3 days: count = index
     const recs = Array.from({ length: 3 * 144 }, (_, i) => ({ _time: at((i + 1) * 600_000), count: i + 1, temperature: 1, label: 'x' }));
     assert.equal((await put(s, A, 'Env', recs)).status, 204);
   });
-  after(async () => { await s.close(); });
 
   const v4 = async (q: string) => {
     const res = await s.api(`${AGG4}?assetId=${A}&aspectName=Env&${q}`);

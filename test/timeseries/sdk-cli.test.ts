@@ -1,27 +1,27 @@
 /**
  * The public SDK's TimeSeriesClient and aggregate clients (v3, v4) and the CLI's `mc ts` and `mc ag` against the
- * test server (mindconnect-sdk.md §4.2, §4.4, §5.1, §7).
+ * test server (the public MindConnect Node.js SDK (TimeSeriesClient, REST clients, mc commands, running it against a local server)).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { MindSphereSdk } from '@mindconnect/mindconnect-nodejs';
 import { mcSession } from '../helpers/mc.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { type TestServer, useServer } from '../helpers/server.js';
 import { makeAsset } from './helpers.js';
 
 const t0 = Date.parse('2024-05-01T00:00:00.000Z');
 
 describe('public SDK and CLI against the time series API', () => {
+  const server = useServer();
   let s: TestServer;
   let sdk: MindSphereSdk;
   let A: string;
   before(async () => {
-    s = await startServer();
+    s = server();
     A = await makeAsset(s, 'SdkPump');
     const basicAuth = `Basic ${Buffer.from(`${s.key.clientId}:${s.key.clientSecret}`).toString('base64')}`;
     sdk = new MindSphereSdk({ tenant: s.tenant, gateway: s.url, basicAuth });
   });
-  after(async () => { await s.close(); });
 
   it('TimeSeriesClient writes, reads, pages bulk-style through Link and deletes', async () => {
     const ts = sdk.GetTimeSeriesClient();

@@ -1,5 +1,5 @@
 /**
- * Typed client of Asset Management v3 (`/api/assetmanagement/v3`, API reference §1): aspect types, asset types,
+ * Typed client of Asset Management v3 (`/api/assetmanagement/v3`, Asset Management API v3): aspect types, asset types,
  * assets, with HAL pages read to the end as async iterators and optimistic locking through If-Match (§1.5).
  */
 import { type ApiClient, invalidParameter, type Query } from './http.js';
@@ -90,14 +90,14 @@ export interface Asset extends AssetInput {
   _links?: Links;
 }
 
-/** A HAL page (API reference §0.2). */
+/** A HAL page (Insights Hub API paging). */
 export interface HalPage<T> {
   items: T[];
   page: { size: number; totalElements: number; totalPages: number; number: number };
 }
 
 export interface ListParams {
-  /** JSON filter (reference §1.6): an object is serialized for you. */
+  /** JSON filter (Asset Management API v3, filter parameter): an object is serialized for you. */
   filter?: Record<string, unknown> | string;
   /** Spring sort, e.g. `name,asc`. */
   sort?: string;

@@ -1,7 +1,7 @@
 /**
- * The authenticator (seed 000 §4.2, §5.3, §6): client credentials (TokenURL, ClientID, ClientSecret) from code or
+ * The authenticator (Insights Hub IIoT for Makers §4.2, §5.3, §6): client credentials (TokenURL, ClientID, ClientSecret) from code or
  * from IRONBRIDGE_* environment variables, or app credentials through the Technical Token Manager (API
- * reference §6.1). Invariants: at most one token request in flight per authenticator; a token is handed out only
+ * Technical Token Manager API v3). Invariants: at most one token request in flight per authenticator; a token is handed out only
  * while it is fresh by the local clock; the client secret never appears in a message, a log line or inspect output.
  */
 import { inspect } from 'node:util';
@@ -129,7 +129,7 @@ export class Authenticator implements TokenSource {
   /**
    * Reads IRONBRIDGE_TOKEN_URL, IRONBRIDGE_CLIENT_ID and IRONBRIDGE_CLIENT_SECRET (and, for app credentials,
    * IRONBRIDGE_APP_NAME, IRONBRIDGE_APP_VERSION, IRONBRIDGE_HOST_TENANT, IRONBRIDGE_USER_TENANT) — the deployment
-   * constants of seed 000 §6.2. Options given in code win over the environment.
+   * constants of Insights Hub IIoT for Makers §6.2. Options given in code win over the environment.
    */
   static fromEnv(overrides: Partial<AuthenticatorOptions> = {}, env: NodeJS.ProcessEnv = process.env): Authenticator {
     const need = (key: keyof typeof ENV, given: string | undefined): string => {

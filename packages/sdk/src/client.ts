@@ -1,6 +1,6 @@
 /**
  * One entry point for app code: `new IronbridgeClient({ baseUrl, auth })` with a typed client per API. Works against
- * Ironbridge and against Insights Hub itself (same paths, API reference §0).
+ * Ironbridge and against Insights Hub itself (same paths, Insights Hub API conventions).
  */
 import { AssetManagementClient } from './assets.js';
 import { Authenticator, type AuthenticatorOptions } from './auth.js';

@@ -1,6 +1,6 @@
 /**
- * Error parsing for every error body a platform speaking the Insights Hub APIs emits (seed 000 §9.1; API
- * reference §0.1): shape A `{errors:[{code,logref,message,messageParameters}]}`, shape B `{id,message}`, shape C
+ * Error parsing for every error body a platform speaking the Insights Hub APIs emits (Insights Hub IIoT for Makers §9.1; API
+ * Insights Hub API error responses): shape A `{errors:[{code,logref,message,messageParameters}]}`, shape B `{id,message}`, shape C
  * (UAA) `{error,error_description}`, OData errors (v4 `{error:{code,message}}`, v2/v3 `{"odata.error":…}`), the
  * XML renderings of those, and free text such as a low-code platform's "latest error" string around them.
  */
@@ -23,7 +23,7 @@ export interface ParsedError {
   messageParameters: MessageParameter[];
 }
 
-/** Status of the generic codes (reference §0.1). */
+/** Status of the generic codes (Insights Hub API error responses). */
 const GENERIC_STATUS: Record<string, number> = {
   missingParameter: 400, invalidParameter: 400, missingRequestBodyProperty: 400, invalidRequestBodyProperty: 400,
   malformedRequestBody: 400, unauthorized: 401, forbidden: 403, noMatch: 404, routeNotFound: 404,

@@ -1,5 +1,5 @@
 /**
- * Reading the read-only OData v4 services generated from contracts (API reference §5; seed 000 §4): entity sets
+ * Reading the read-only OData v4 services generated from contracts (OData contracts of Asset Manager and Data Lake Manager; Insights Hub IIoT for Makers §4): entity sets
  * read to the end through `@odata.nextLink`, `$metadata`, and OData errors as IronbridgeError.
  */
 import { type ApiClient, invalidParameter } from './http.js';

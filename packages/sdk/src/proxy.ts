@@ -1,5 +1,5 @@
 /**
- * The API reverse proxy (seed 000 §7): lets browser code and widgets call `/api/...` on their own origin. Each
+ * The API reverse proxy (Insights Hub IIoT for Makers §7): lets browser code and widgets call `/api/...` on their own origin. Each
  * call is forwarded to the platform with the authenticator's token, or with the caller's own Authorization (a user
  * session); CORS is answered for local development; absolute links to the platform in HAL bodies and in
  * Link/Location headers are rewritten to the proxy's origin. Works with http:// and https:// platform URLs.

@@ -1,5 +1,5 @@
 /**
- * Typed clients of IoT Time Series v3 (`/api/iottimeseries/v3`, API reference §2) — reads that follow the
+ * Typed clients of IoT Time Series v3 (`/api/iottimeseries/v3`, IoT Time Series API v3) — reads that follow the
  * `Link: <…>; rel="next"` header transparently, writes split under the 1 MB body limit — and of Aggregates v4
  * (`/api/iottsaggregates/v4`, §3.3) with its parameter rules checked before the request is sent.
  */
@@ -28,7 +28,7 @@ export interface ReadParams {
 
 const iso = (v: string | Date | undefined): string | undefined => (v instanceof Date ? v.toISOString() : v);
 
-/** Largest PUT body (API reference §2). */
+/** Largest PUT body (IoT Time Series API v3). */
 export const MAX_PUT_BYTES = 1024 * 1024;
 
 export class TimeSeriesClient {
@@ -152,7 +152,7 @@ export interface Aggregate {
 }
 
 const DAY = 86_400_000;
-/** Allowed intervalValue and largest range per intervalUnit (API reference §3.3). */
+/** Allowed intervalValue and largest range per intervalUnit (IoT Time Series Aggregates API v4). */
 export const AGGREGATE_RULES: Record<IntervalUnit, { allowed: (v: number) => boolean; rule: string; maxRangeMs: number; range: string }> = {
   minute: { allowed: (v) => v >= 2 && v <= 60 && v % 2 === 0, rule: 'an even number from 2 to 60', maxRangeMs: DAY, range: '24 hours' },
   hour: { allowed: (v) => v >= 1 && v <= 24, rule: 'from 1 to 24', maxRangeMs: 7 * DAY, range: '7 days' },
@@ -178,7 +178,7 @@ export function parseAggregateTime(name: string, value: string | Date): number {
 }
 
 /**
- * Checks the v4 parameter rules (API reference §3.3) without sending anything; throws a 400 IronbridgeError naming
+ * Checks the v4 parameter rules (IoT Time Series Aggregates API v4) without sending anything; throws a 400 IronbridgeError naming
  * the parameter. Omitted parameters are left to the platform's auto-completion (a unit without value: its smallest).
  */
 export function checkAggregateParams(p: AggregateParams): void {

@@ -1,14 +1,14 @@
 /**
  * AssetStore on embedded SQLite (better-sqlite3); file assets.db in the data directory.
- * Assets keep the filterable fields in columns (indexed for the list queries of reference §1.6/§1.7) and the
+ * Assets keep the filterable fields in columns (indexed for the list queries of Asset Management API v3: filter parameter, paging) and the
  * rest as JSON; the hierarchy is a materialised path of ancestor ids so subtree moves are one range update.
  */
 import type { Statement } from 'better-sqlite3';
 import { DbChanges, openDatabase, type Db, type Migration } from '../../core/db.js';
 import type { SqliteSync } from '../../core/config.js';
 import { toSql } from '../../core/filter.js';
-import type { AspectTypeRecord, AssetRecord, AssetTypeRecord } from '../model.js';
-import { subtreePrefix } from '../model.js';
+import type { AspectTypeRecord, AssetRecord, AssetTypeRecord } from '../records.js';
+import { subtreePrefix } from '../records.js';
 import { ParentGone, StoreConflict, type AssetQuery, type AssetStore, type AssetSummary, type Page } from '../store.js';
 
 export const ASSET_MIGRATIONS: readonly Migration[] = [
@@ -78,7 +78,7 @@ const assetParams = (a: AssetRecord) => {
   };
 };
 
-/** Filter and sort fields of assets → columns (reference §1.6). */
+/** Filter and sort fields of assets → columns (Asset Management API v3, filter parameter). */
 export const ASSET_COLUMNS: Readonly<Record<string, string>> = {
   assetId: 'asset_id', tenantId: 'tenant', name: 'name', externalId: 'external_id', t2tenant: 'sub_tenant',
   subTenant: 'sub_tenant', timezone: 'timezone', twinType: 'twin_type', deleted: 'deleted', parentId: 'parent_id',

@@ -1,10 +1,11 @@
-/** GatewayStore on embedded SQLite (better-sqlite3); file gateway.db in the data directory. */
+/** GatewayStore (registry and sessions) on embedded SQLite (better-sqlite3); file gateway.db in the data directory. */
 import type { SqliteSync } from '../../core/config.js';
 import { DbChanges, openDatabase, type Db, type Migration } from '../../core/db.js';
-import {
-  DuplicateRegistration, type AppRegistration, type GatewayStore, type OAuthClientRecord, type OAuthFamilyRecord,
-  type OAuthGrantRecord, type RegistrationType, type SessionRecord,
-} from '../store.js';
+import { sha256 } from '../../core/secrets.js';
+import { DuplicateRegistration, type AppRegistration, type GatewayStore, type RegistrationType, type SessionRecord } from '../store.js';
+
+/** Tables of the web app sign-in that lived here up to migration 4; identity.db holds them now. */
+const MOVED_OAUTH_TABLES = ['oauth_grants', 'oauth_families', 'oauth_clients'];
 
 export const GATEWAY_MIGRATIONS: readonly Migration[] = [
   {
@@ -71,6 +72,27 @@ export const GATEWAY_MIGRATIONS: readonly Migration[] = [
     description: 'confidential oauth clients: slow hash of the client secret, NULL for public clients',
     up: 'ALTER TABLE oauth_clients ADD COLUMN secret_hash TEXT;',
   },
+  {
+    version: 5,
+    description: 'sessions keep the SHA-256 hash of the XSRF token, not the token',
+    up: (db) => {
+      db.exec('ALTER TABLE sessions RENAME COLUMN xsrf TO xsrf_hash');
+      const rows = db.prepare<[], { id_hash: string; xsrf_hash: string }>('SELECT id_hash, xsrf_hash FROM sessions').all();
+      const update = db.prepare('UPDATE sessions SET xsrf_hash = ? WHERE id_hash = ?');
+      for (const r of rows) update.run(sha256(r.xsrf_hash), r.id_hash);
+    },
+  },
+  {
+    version: 6,
+    description: 'the oauth tables moved to identity.db: dropped here once empty (identity copies and empties them)',
+    // Left while they still hold rows: identity's adoption (identity/store/migrations.ts) copies and then drops them.
+    up: (db) => {
+      const present = MOVED_OAUTH_TABLES.filter((t) => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(t));
+      if (present.every((t) => db.prepare(`SELECT COUNT(*) FROM ${t}`).pluck().get() === 0)) {
+        for (const t of present) db.exec(`DROP TABLE ${t}`);
+      }
+    },
+  },
 ];
 
 interface RegRow {
@@ -78,43 +100,17 @@ interface RegRow {
   cache_control: string | null; csp: string | null; created_at: number;
 }
 interface SessionRow {
-  id_hash: string; region_hash: string; tenant: string; user_id: string; email: string; xsrf: string;
+  id_hash: string; region_hash: string; tenant: string; user_id: string; email: string; xsrf_hash: string;
   created_at: number; last_seen_at: number;
 }
-interface ClientRow {
-  client_id: string; tenant: string; name: string; redirect_uris: string; secret_hash: string | null; created_at: number;
-}
-interface FamilyRow {
-  family_id: string; client_id: string; tenant: string; user_id: string; created_at: number; expires_at: number;
-  revoked_at: number | null;
-}
-interface GrantRow {
-  hash: string; kind: string; family_id: string; client_id: string; tenant: string; user_id: string; scope: string;
-  redirect_uri: string; code_challenge: string; expires_at: number; used_at: number | null;
-}
-
 const regOf = (r: RegRow): AppRegistration => ({
   tenant: r.tenant, type: r.type as RegistrationType, name: r.name, provider: r.provider, target: r.target,
   patterns: JSON.parse(r.patterns) as string[], cacheControl: r.cache_control, csp: r.csp, createdAt: r.created_at,
 });
 const sessionOf = (r: SessionRow): SessionRecord => ({
-  idHash: r.id_hash, regionHash: r.region_hash, tenant: r.tenant, userId: r.user_id, email: r.email, xsrf: r.xsrf,
+  idHash: r.id_hash, regionHash: r.region_hash, tenant: r.tenant, userId: r.user_id, email: r.email, xsrfHash: r.xsrf_hash,
   createdAt: r.created_at, lastSeenAt: r.last_seen_at,
 });
-const clientOf = (r: ClientRow): OAuthClientRecord => ({
-  clientId: r.client_id, tenant: r.tenant, name: r.name, redirectUris: JSON.parse(r.redirect_uris) as string[],
-  secretHash: r.secret_hash, createdAt: r.created_at,
-});
-const familyOf = (r: FamilyRow): OAuthFamilyRecord => ({
-  familyId: r.family_id, clientId: r.client_id, tenant: r.tenant, userId: r.user_id, createdAt: r.created_at,
-  expiresAt: r.expires_at, revokedAt: r.revoked_at,
-});
-const grantOf = (r: GrantRow): OAuthGrantRecord => ({
-  hash: r.hash, kind: r.kind as OAuthGrantRecord['kind'], familyId: r.family_id, clientId: r.client_id, tenant: r.tenant,
-  userId: r.user_id, scope: r.scope, redirectUri: r.redirect_uri, codeChallenge: r.code_challenge,
-  expiresAt: r.expires_at, usedAt: r.used_at,
-});
-
 /** A registration committed by another process (a second worker, `ironbridge app register`) is seen within 1 ms. */
 export const REGISTRY_OTHER_WRITERS_MS = 1;
 
@@ -136,28 +132,12 @@ export class SqliteGatewayStore implements GatewayStore {
       listAll: db.prepare<[], RegRow>('SELECT * FROM registrations ORDER BY tenant, type, name, provider'),
       listTenant: db.prepare<[string], RegRow>('SELECT * FROM registrations WHERE tenant = ? ORDER BY type, name, provider'),
       deleteReg: db.prepare('DELETE FROM registrations WHERE tenant = ? AND type = ? AND name = ? AND provider = ?'),
-      insertSession: db.prepare(`INSERT INTO sessions (id_hash, region_hash, tenant, user_id, email, xsrf, created_at,
-        last_seen_at) VALUES (@idHash, @regionHash, @tenant, @userId, @email, @xsrf, @createdAt, @lastSeenAt)`),
+      insertSession: db.prepare(`INSERT INTO sessions (id_hash, region_hash, tenant, user_id, email, xsrf_hash, created_at,
+        last_seen_at) VALUES (@idHash, @regionHash, @tenant, @userId, @email, @xsrfHash, @createdAt, @lastSeenAt)`),
       getSession: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id_hash = ?'),
       touch: db.prepare('UPDATE sessions SET last_seen_at = MAX(last_seen_at, ?) WHERE id_hash = ?'),
       deleteSession: db.prepare('DELETE FROM sessions WHERE id_hash = ?'),
       sweep: db.prepare('DELETE FROM sessions WHERE created_at < ? OR last_seen_at < ?'),
-      insertClient: db.prepare(`INSERT INTO oauth_clients (client_id, tenant, name, redirect_uris, secret_hash, created_at)
-        VALUES (?, ?, ?, ?, ?, ?)`),
-      getClient: db.prepare<[string], ClientRow>('SELECT * FROM oauth_clients WHERE client_id = ?'),
-      insertFamily: db.prepare(`INSERT INTO oauth_families (family_id, client_id, tenant, user_id, created_at, expires_at,
-        revoked_at) VALUES (@familyId, @clientId, @tenant, @userId, @createdAt, @expiresAt, @revokedAt)`),
-      getFamily: db.prepare<[string], FamilyRow>('SELECT * FROM oauth_families WHERE family_id = ?'),
-      extendFamily: db.prepare('UPDATE oauth_families SET expires_at = ? WHERE family_id = ?'),
-      revokeFamily: db.prepare('UPDATE oauth_families SET revoked_at = COALESCE(revoked_at, ?) WHERE family_id = ?'),
-      insertGrant: db.prepare(`INSERT INTO oauth_grants (hash, kind, family_id, client_id, tenant, user_id, scope,
-        redirect_uri, code_challenge, expires_at, used_at) VALUES (@hash, @kind, @familyId, @clientId, @tenant, @userId,
-        @scope, @redirectUri, @codeChallenge, @expiresAt, NULL)`),
-      getGrant: db.prepare<[string], GrantRow>('SELECT * FROM oauth_grants WHERE hash = ?'),
-      markUsed: db.prepare<[number, string], GrantRow>(
-        'UPDATE oauth_grants SET used_at = ? WHERE hash = ? AND used_at IS NULL RETURNING *'),
-      // Grants go with their family (ON DELETE CASCADE).
-      expireFamilies: db.prepare('DELETE FROM oauth_families WHERE expires_at <= ?'),
     };
   }
 
@@ -207,54 +187,6 @@ export class SqliteGatewayStore implements GatewayStore {
 
   async deleteSessionsBefore(createdBefore: number, lastSeenBefore: number): Promise<number> {
     return this.q.sweep.run(createdBefore, lastSeenBefore).changes;
-  }
-
-  async createOAuthClient(c: OAuthClientRecord): Promise<void> {
-    this.q.insertClient.run(c.clientId, c.tenant, c.name, JSON.stringify(c.redirectUris), c.secretHash, c.createdAt);
-  }
-
-  async getOAuthClient(clientId: string): Promise<OAuthClientRecord | undefined> {
-    const r = this.q.getClient.get(clientId);
-    return r ? clientOf(r) : undefined;
-  }
-
-  async createFamily(f: OAuthFamilyRecord): Promise<void> {
-    this.q.insertFamily.run(f);
-  }
-
-  async getFamily(familyId: string): Promise<OAuthFamilyRecord | undefined> {
-    const r = this.q.getFamily.get(familyId);
-    return r ? familyOf(r) : undefined;
-  }
-
-  async extendFamily(familyId: string, expiresAt: number): Promise<void> {
-    this.q.extendFamily.run(expiresAt, familyId);
-  }
-
-  async revokeFamily(familyId: string, at: number): Promise<boolean> {
-    return this.q.revokeFamily.run(at, familyId).changes > 0;
-  }
-
-  async saveGrant(g: Omit<OAuthGrantRecord, 'usedAt'>): Promise<void> {
-    this.q.insertGrant.run(g);
-  }
-
-  async getGrant(hash: string): Promise<OAuthGrantRecord | undefined> {
-    const r = this.q.getGrant.get(hash);
-    return r ? grantOf(r) : undefined;
-  }
-
-  async useGrant(hash: string, at: number): Promise<{ grant: OAuthGrantRecord; firstUse: boolean } | undefined> {
-    return this.db.transaction(() => {
-      const marked = this.q.markUsed.get(at, hash);
-      if (marked) return { grant: grantOf(marked), firstUse: true };
-      const seen = this.q.getGrant.get(hash);
-      return seen ? { grant: grantOf(seen), firstUse: false } : undefined;
-    }).immediate();
-  }
-
-  async deleteExpiredGrants(now: number): Promise<number> {
-    return this.q.expireFamilies.run(now).changes;
   }
 
   close(): void {

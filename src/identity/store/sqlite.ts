@@ -1,34 +1,18 @@
-/** IdentityStore on embedded SQLite (better-sqlite3); file identity.db in the data directory. */
-import { DbChanges, openDatabase, type Db, type Migration } from '../../core/db.js';
+/**
+ * IdentityStore on embedded SQLite (better-sqlite3); file identity.db in the data directory, which also holds the
+ * web app sign-in's tables (`oauth`, SqliteOAuthStore on the same connection).
+ */
+import { DbChanges, openDatabase, type Db } from '../../core/db.js';
 import type { SqliteSync } from '../../core/config.js';
 import type { Role } from '../../core/scopes.js';
+import type { OAuthStore } from '../oauth/store.js';
 import {
   DuplicateError, type ClientRecord, type IdentityStore, type SigningKeyRecord, type TenantRecord, type UserRecord,
 } from '../store.js';
+import { adoptGatewayOAuthRows, IDENTITY_MIGRATIONS } from './migrations.js';
+import { SqliteOAuthStore } from './oauth-sqlite.js';
 
-export const IDENTITY_MIGRATIONS: readonly Migration[] = [
-  {
-    version: 1,
-    description: 'tenants, users, clients, signing keys',
-    up: `
-      CREATE TABLE tenants (
-        name TEXT PRIMARY KEY, display_name TEXT NOT NULL, company_domain TEXT NOT NULL,
-        created_at INTEGER NOT NULL, etag INTEGER NOT NULL DEFAULT 0);
-      CREATE TABLE users (
-        id TEXT PRIMARY KEY, tenant TEXT NOT NULL REFERENCES tenants(name), email TEXT NOT NULL,
-        password_hash TEXT NOT NULL, role TEXT NOT NULL, created_at INTEGER NOT NULL, rev_sig TEXT NOT NULL,
-        UNIQUE (tenant, email));
-      CREATE TABLE clients (
-        client_id TEXT PRIMARY KEY, tenant TEXT NOT NULL REFERENCES tenants(name), name TEXT NOT NULL,
-        secret_hash TEXT NOT NULL, kind TEXT NOT NULL, app_name TEXT, app_version TEXT, scopes TEXT NOT NULL,
-        created_at INTEGER NOT NULL, revoked_at INTEGER, rev_sig TEXT NOT NULL);
-      CREATE UNIQUE INDEX clients_active_name ON clients (tenant, name) WHERE revoked_at IS NULL;
-      CREATE TABLE signing_keys (
-        kid TEXT PRIMARY KEY, alg TEXT NOT NULL, private_pem TEXT NOT NULL, public_pem TEXT NOT NULL,
-        created_at INTEGER NOT NULL, retired_at INTEGER);
-    `,
-  },
-];
+export { IDENTITY_MIGRATIONS } from './migrations.js';
 
 interface TenantRow { name: string; display_name: string; company_domain: string; created_at: number; etag: number }
 interface UserRow {
@@ -81,10 +65,14 @@ export class SqliteIdentityStore implements IdentityStore {
   private readonly q;
   private readonly changes: DbChanges;
   private readonly revSigs = new Map<string, string | undefined>();
+  /** The web app sign-in's tables in the same database. */
+  readonly oauth: OAuthStore;
 
   constructor(options: { dataDir: string; sync: SqliteSync }) {
     this.db = openDatabase({ dataDir: options.dataDir, name: 'identity', migrations: IDENTITY_MIGRATIONS, sync: options.sync });
+    adoptGatewayOAuthRows(this.db, options.dataDir);
     const db = this.db;
+    this.oauth = new SqliteOAuthStore(db);
     this.changes = new DbChanges(db, REVOCATION_OTHER_WRITERS_MS);
     this.q = {
       insertTenant: db.prepare(`INSERT INTO tenants (name, display_name, company_domain, created_at, etag)
@@ -96,6 +84,9 @@ export class SqliteIdentityStore implements IdentityStore {
       userByEmail: db.prepare<[string, string], UserRow>('SELECT * FROM users WHERE tenant = ? AND email = ?'),
       user: db.prepare<[string, string], UserRow>('SELECT * FROM users WHERE tenant = ? AND id = ?'),
       listUsers: db.prepare<[string], UserRow>('SELECT * FROM users WHERE tenant = ? ORDER BY email'),
+      deleteUser: db.prepare<[string, string]>('DELETE FROM users WHERE tenant = ? AND id = ?'),
+      updateUser: db.prepare(`UPDATE users SET password_hash = COALESCE(@passwordHash, password_hash), role = COALESCE(@role, role),
+        rev_sig = @revSig WHERE tenant = @tenant AND id = @id`),
       insertClient: db.prepare(`INSERT INTO clients (client_id, tenant, name, secret_hash, kind, app_name, app_version,
         scopes, created_at, revoked_at, rev_sig) VALUES (@clientId, @tenant, @name, @secretHash, @kind, @appName,
         @appVersion, @scopes, @createdAt, @revokedAt, @revSig)`),
@@ -115,6 +106,7 @@ export class SqliteIdentityStore implements IdentityStore {
       insertKey: db.prepare(`INSERT INTO signing_keys (kid, alg, private_pem, public_pem, created_at, retired_at)
         VALUES (@kid, @alg, @privatePem, @publicPem, @createdAt, @retiredAt)`),
       pruneKeys: db.prepare('DELETE FROM signing_keys WHERE retired_at IS NOT NULL AND retired_at < ?'),
+      sealKey: db.prepare('UPDATE signing_keys SET private_pem = ? WHERE kid = ? AND private_pem = ?'),
     };
   }
 
@@ -143,6 +135,17 @@ export class SqliteIdentityStore implements IdentityStore {
   }
   async listUsers(tenant: string): Promise<UserRecord[]> {
     return this.q.listUsers.all(tenant).map(userOf);
+  }
+
+  async deleteUser(tenant: string, id: string): Promise<boolean> {
+    const changed = this.q.deleteUser.run(tenant, id).changes > 0;
+    this.revSigs.clear();
+    return changed;
+  }
+  async updateUser(tenant: string, id: string, change: { passwordHash?: string; role?: UserRecord['role']; revSig: string }): Promise<boolean> {
+    const changed = this.q.updateUser.run({ tenant, id, passwordHash: change.passwordHash ?? null, role: change.role ?? null, revSig: change.revSig }).changes > 0;
+    this.revSigs.clear();
+    return changed;
   }
 
   async createClient(c: ClientRecord): Promise<void> {
@@ -174,7 +177,7 @@ export class SqliteIdentityStore implements IdentityStore {
 
   /**
    * Revocation is checked on every request; the answers are cached only until the database changes: every write
-   * of this store that can change an answer (createUser, createClient, revokeClient) drops the cache, so it is seen
+   * of this store that can change an answer (createUser, deleteUser, updateUser, createClient, revokeClient) drops the cache, so it is seen
    * by the next request; a commit of another process (the CLI, a second worker) is seen within 1 ms.
    */
   private revSig(key: string, load: () => string | undefined): string | undefined {
@@ -200,6 +203,15 @@ export class SqliteIdentityStore implements IdentityStore {
   }
   async pruneSigningKeys(before: number): Promise<void> {
     this.q.pruneKeys.run(before);
+  }
+  async replacePrivateKeys(changes: { kid: string; from: string; to: string }[]): Promise<number> {
+    const changed = this.db.transaction(() => changes.reduce((n, c) => n + this.q.sealKey.run(c.to, c.kid, c.from).changes, 0)).immediate();
+    if (changed > 0) {
+      // The plain PEM must not linger in free pages or in the WAL: rewrite the file and empty the WAL.
+      this.db.exec('VACUUM');
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    }
+    return changed;
   }
 
   close(): void {

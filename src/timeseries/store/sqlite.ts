@@ -1,55 +1,55 @@
 /**
  * SQLite implementation of the time series store, in its own database file (timeseries.db) so ingest does not
  * contend with the other contexts' writers. One row per record (all variables as JSON text, WITHOUT ROWID,
- * clustered by series and time); roll-ups per level and bucket start as JSON arrays of partial aggregates.
- * Invariant: after every committed transaction each roll-up equals the aggregate of the records in its bucket.
- * New timestamps are merged into the 2-minute roll-up incrementally; a bucket that saw an overwrite, a merge or
- * a delete is recomputed from its records; hours are recomputed from their 2-minute roll-ups and days from
- * their hours, so a batch touches a handful of roll-up rows whatever its size.
+ * clustered by series and time); roll-ups per level and bucket start as partial aggregates (rollup-codec.ts);
+ * puts share commits (group-commit.ts); schema versions in migrations.ts; the SQL in statements.ts.
+ * Invariant: after every committed transaction each roll-up equals the aggregate of the records in its bucket
+ * (in the zone the series row names; a write in another zone is refused until rebuild() realigns the series).
+ * New timestamps are merged into their 2-minute, hour and day roll-ups incrementally (one row per touched bucket
+ * and level, so a write costs the same however full its hour or day is); a bucket that saw an overwrite, a merge
+ * or a delete is recomputed from its records, its hour from its 2-minute roll-ups and its day from its hours.
  */
 import type Database from 'better-sqlite3';
 import type { SqliteSync } from '../../core/config.js';
-import { DbChanges, type Db, type Migration, openDatabase } from '../../core/db.js';
-import { type AggMap, addRecord, mergeMaps, variableKeys } from '../aggregate.js';
-import type { RangeQuery, Rollup, SeriesKey, SeriesShape, SeriesWrite, StoredRecord, TimeseriesStore } from '../store.js';
-import { recordJson } from '../records.js';
-import { bucketEnd, bucketOf, type Level } from '../time.js';
+import { DbChanges, type Db, openDatabase } from '../../core/db.js';
+import { bucketEnd, bucketOf, type Level } from '../buckets.js';
+import { GroupCommit } from './group-commit.js';
+import { TIMESERIES_MIGRATIONS } from './migrations.js';
+import { IN_CHUNK, prepareStatements } from './statements.js';
+import { decodeAggs, encodeAggs } from './rollup-codec.js';
+import { type AggMap, addRecord, mergeMaps, variableKeys } from '../rollup.js';
+import { type RangeQuery, type RecordEncoder, type Rollup, type SeriesKey, type SeriesShape, type SeriesWrite,
+  SeriesZoneError, type StoredRecord, type TimeseriesStore } from '../store.js';
 
-export const TIMESERIES_MIGRATIONS: readonly Migration[] = [
-  {
-    version: 1,
-    description: 'series, records, roll-ups',
-    up: `
-      CREATE TABLE series (
-        id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, asset_id TEXT NOT NULL, aspect TEXT NOT NULL,
-        zone TEXT NOT NULL, UNIQUE (tenant, asset_id, aspect));
-      CREATE TABLE records (
-        series INTEGER NOT NULL, t INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (series, t)) WITHOUT ROWID;
-      CREATE TABLE rollups (
-        series INTEGER NOT NULL, level INTEGER NOT NULL, start INTEGER NOT NULL, data TEXT NOT NULL,
-        PRIMARY KEY (series, level, start)) WITHOUT ROWID;
-    `,
-  },
-  {
-    version: 2,
-    description: 'stored record JSON starts with its canonical _time',
-    up: (db) => {
-      const update = db.prepare('UPDATE records SET data = ? WHERE series = ? AND t = ?');
-      const rows = db.prepare('SELECT series, t, data FROM records').all() as { series: number; t: number; data: string }[];
-      for (const r of rows) {
-        const values = JSON.parse(r.data) as Record<string, unknown>;
-        if (!('_time' in values)) update.run(recordJson(r.t, values), r.series, r.t);
-      }
-    },
-  },
-];
+export { TIMESERIES_MIGRATIONS };
 
 const MIN_T = -8.64e15;
 const ROWS_PER_INSERT = 50;
-const IN_CHUNK = 500;
 const MAX_T = 8.64e15;
 
 interface SeriesRow { id: number; zone: string }
+
+export interface SqliteTimeseriesOptions {
+  dataDir: string;
+  sync: SqliteSync;
+  name?: string;
+  /** Longest wait of a put for others to share its commit; 0 = the next turn of the event loop. */
+  groupCommitMs?: number;
+  /** Records of queued puts that start the shared commit at once. */
+  groupCommitRecords?: number;
+}
+
+/** Adds a partial to the one gathered for a bucket, unless that bucket is already to be recomputed (null). */
+function gather(into: Map<number, AggMap | null>, start: number, add: AggMap): void {
+  const have = into.get(start);
+  if (have === null) return;
+  if (have) mergeMaps(have, add);
+  else {
+    const copy: AggMap = {};
+    mergeMaps(copy, add);
+    into.set(start, copy);
+  }
+}
 
 export class SqliteTimeseriesStore implements TimeseriesStore {
   readonly db: Db;
@@ -61,38 +61,34 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
   /** Exact (read on every lookup): a write must never go through an id another process dropped. */
   private readonly otherWriters: DbChanges;
   private readonly s: Record<string, Database.Statement>;
+  /** Inside one of this store's write transactions (see find). */
+  private writing = false;
+  /** Multi-row INSERT OR REPLACE statements by row count (1..ROWS_PER_INSERT), prepared on first use. */
+  private readonly replaceRows: Database.Statement[] = [];
+  /** Puts queued for the next shared transaction (group commit). */
+  private readonly group: GroupCommit<readonly SeriesWrite[]>;
 
-  constructor(options: { dataDir: string; sync: SqliteSync; name?: string }) {
+  constructor(options: SqliteTimeseriesOptions) {
     this.db = openDatabase({ dataDir: options.dataDir, name: options.name ?? 'timeseries', migrations: TIMESERIES_MIGRATIONS, sync: options.sync });
     const db = this.db;
     this.otherWriters = new DbChanges(db, 0);
-    this.s = {
-      seriesGet: db.prepare('SELECT id, zone FROM series WHERE tenant = ? AND asset_id = ? AND aspect = ?'),
-      seriesAdd: db.prepare('INSERT INTO series (tenant, asset_id, aspect, zone) VALUES (?, ?, ?, ?)'),
-      seriesZone: db.prepare('UPDATE series SET zone = ? WHERE id = ?'),
-      seriesOfAsset: db.prepare('SELECT id FROM series WHERE tenant = ? AND asset_id = ?'),
-      seriesOfAspect: db.prepare('SELECT asset_id FROM series WHERE tenant = ? AND aspect = ?'),
-      seriesDel: db.prepare('DELETE FROM series WHERE id = ?'),
-      recInsert: db.prepare('INSERT OR IGNORE INTO records (series, t, data) VALUES (?, ?, ?)'),
-      recReplace: db.prepare('INSERT OR REPLACE INTO records (series, t, data) VALUES (?, ?, ?)'),
-      recReplaceMany: db.prepare(`INSERT OR REPLACE INTO records (series, t, data) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?, ?)').join(', ')}`),
-      recTimes: db.prepare('SELECT t FROM records WHERE series = ? AND t >= ? AND t <= ? LIMIT ?').pluck(),
-      recTimesIn: db.prepare(`SELECT t FROM records WHERE series = ? AND t IN (${Array(IN_CHUNK).fill('?').join(',')})`).pluck(),
-      recUpdate: db.prepare('UPDATE records SET data = ? WHERE series = ? AND t = ?'),
-      recGet: db.prepare('SELECT data FROM records WHERE series = ? AND t = ?').pluck(),
-      recAsc: db.prepare('SELECT t, data AS json FROM records WHERE series = ? AND t > ? AND t <= ? ORDER BY t LIMIT ?'),
-      recDesc: db.prepare('SELECT t, data AS json FROM records WHERE series = ? AND t > ? AND t <= ? ORDER BY t DESC LIMIT ?'),
-      textAsc: db.prepare('SELECT data FROM records WHERE series = ? AND t > ? AND t <= ? ORDER BY t LIMIT ?').pluck(),
-      textDesc: db.prepare('SELECT data FROM records WHERE series = ? AND t > ? AND t <= ? ORDER BY t DESC LIMIT ?').pluck(),
-      recDelRange: db.prepare('DELETE FROM records WHERE series = ? AND t > ? AND t <= ?'),
-      recDelSeries: db.prepare('DELETE FROM records WHERE series = ?'),
-      rollGet: db.prepare('SELECT data FROM rollups WHERE series = ? AND level = ? AND start = ?').pluck(),
-      rollPut: db.prepare('INSERT OR REPLACE INTO rollups (series, level, start, data) VALUES (?, ?, ?, ?)'),
-      rollDel: db.prepare('DELETE FROM rollups WHERE series = ? AND level = ? AND start = ?'),
-      rollDelRange: db.prepare('DELETE FROM rollups WHERE series = ? AND level = ? AND start >= ? AND start <= ?'),
-      rollDelSeries: db.prepare('DELETE FROM rollups WHERE series = ?'),
-      rollRange: db.prepare('SELECT start, data FROM rollups WHERE series = ? AND level = ? AND start >= ? AND start < ? ORDER BY start'),
-    };
+    this.s = prepareStatements(db);
+    // Each put is a savepoint inside the shared transaction, so one that fails is undone alone.
+    const putOne = db.transaction((writes: readonly SeriesWrite[]) => {
+      for (const w of writes) if (w.records.length > 0) this.putOne(w);
+    });
+    this.group = new GroupCommit((batch) => {
+      const failed = new Map<number, unknown>();
+      this.write(() => batch.forEach((writes, i) => {
+        try {
+          putOne(writes);
+        } catch (err) {
+          this.ids.clear();
+          failed.set(i, err);
+        }
+      }));
+      return failed;
+    }, options.groupCommitMs ?? 0, options.groupCommitRecords ?? 20_000);
   }
 
   private cacheKey(k: SeriesKey): string {
@@ -100,7 +96,8 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
   }
 
   private find(key: SeriesKey): SeriesRow | undefined {
-    if (this.otherWriters.changed()) this.ids.clear();
+    // Inside a write transaction no other connection can commit: it was looked at when the transaction began.
+    if (!this.writing && this.otherWriters.changed()) this.ids.clear();
     const ck = this.cacheKey(key);
     let row = this.ids.get(ck);
     if (!row) {
@@ -110,7 +107,7 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
     return row;
   }
 
-  /** The series id, created on first write; a changed time zone realigns every roll-up of the series. */
+  /** The series id, created on first write in the shape's zone; a series aligned to another zone is refused. */
   private ensure(key: SeriesKey, shape: SeriesShape): number {
     const row = this.find(key);
     if (!row) {
@@ -118,18 +115,42 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
       this.ids.set(this.cacheKey(key), { id, zone: shape.zone.id });
       return id;
     }
-    if (row.zone !== shape.zone.id) {
-      this.s['seriesZone']!.run(shape.zone.id, row.id);
-      row.zone = shape.zone.id;
-      this.rebuildSync(row.id, shape);
-    }
+    if (row.zone !== shape.zone.id) throw new SeriesZoneError(key, row.zone, shape.zone.id);
     return row.id;
   }
 
-  async put(writes: SeriesWrite[]): Promise<void> {
-    this.db.transaction(() => {
-      for (const w of writes) this.putOne(w);
-    }).immediate();
+  /**
+   * Runs one write transaction, after the queued puts (so writes keep their order). A rolled-back transaction may
+   * have put ids of series it created, or zones it changed, into the cache: the cache goes with it.
+   */
+  private write<T>(fn: () => T): T {
+    if (this.group.pending) this.group.flush();
+    try {
+      return this.db.transaction(() => {
+        if (this.otherWriters.changed()) this.ids.clear();
+        this.writing = true;
+        try {
+          return fn();
+        } finally {
+          this.writing = false;
+        }
+      }).immediate();
+    } catch (err) {
+      this.ids.clear();
+      throw err;
+    }
+  }
+
+  /**
+   * Group commit: puts are stored together in one transaction, on the next turn of the event loop (or after
+   * `groupCommitMs`), or at once when `groupCommitRecords` are queued. Each put is a savepoint of its own, so one
+   * that fails is refused alone; each resolves only after the shared COMMIT, so an acknowledged put is as durable
+   * as the synchronous setting makes a commit.
+   */
+  async put(writes: readonly SeriesWrite[]): Promise<void> {
+    let records = 0;
+    for (const w of writes) records += w.records.length;
+    if (records > 0) await this.group.submit(writes, records);
   }
 
   /** Timestamps among `ts` that already have a record: one range probe (empty when appending), else point lookups. */
@@ -181,51 +202,84 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
       seen?.add(r.t);
     }
     // Multi-row INSERT OR REPLACE keeps request order, so a later record at the same timestamp wins.
-    const many = this.s['recReplaceMany']!;
-    let i = 0;
-    const args: unknown[] = new Array(ROWS_PER_INSERT * 3);
-    for (; i + ROWS_PER_INSERT <= records.length; i += ROWS_PER_INSERT) {
-      for (let j = 0; j < ROWS_PER_INSERT; j++) {
+    for (let i = 0; i < records.length; i += ROWS_PER_INSERT) {
+      const n = Math.min(ROWS_PER_INSERT, records.length - i);
+      const args: unknown[] = new Array(n * 3);
+      for (let j = 0; j < n; j++) {
         const r = records[i + j]!;
         args[j * 3] = sid; args[j * 3 + 1] = r.t; args[j * 3 + 2] = r.json;
       }
-      many.run(args);
+      this.replaceStatement(n).run(args);
     }
-    const one = this.s['recReplace']!;
-    for (; i < records.length; i++) one.run(sid, records[i]!.t, records[i]!.json);
     this.refresh(sid, shape, [...partial.keys()], dirty, partial);
   }
 
-  /** Brings the roll-ups of the given 2-minute buckets, and of the hours and days holding them, up to date. */
+  private replaceStatement(rows: number): Database.Statement {
+    let stmt = this.replaceRows[rows];
+    if (!stmt) {
+      stmt = this.db.prepare(`INSERT OR REPLACE INTO records (series, t, data) VALUES ${Array(rows).fill('(?, ?, ?)').join(', ')}`);
+      this.replaceRows[rows] = stmt;
+    }
+    return stmt;
+  }
+
+  /**
+   * Brings the roll-ups of the given 2-minute buckets, and of the hours and days holding them, up to date. A bucket
+   * that only gained new timestamps gets its partial merged into its 2-minute, hour and day roll-ups (one row each,
+   * whatever the bucket already holds); a dirty one (overwrite, merge) is recomputed, and so are its hour (from at
+   * most 30 two-minute roll-ups) and day (from at most 25 hours), since min, max, first and last cannot be undone.
+   */
   private refresh(sid: number, shape: SeriesShape, twoMinute: number[], dirty: ReadonlySet<number>,
     partial?: ReadonlyMap<number, AggMap>): void {
     const zone = shape.zone;
-    const hours = new Set<number>();
+    // Per hour (then per day): the sum of the partials to merge, or null when it must be recomputed.
+    const hours = new Map<number, AggMap | null>();
     for (const b of twoMinute) {
       const add = partial?.get(b);
+      const h = bucketOf(zone, 1, b + 1);
       if (!dirty.has(b) && add) {
-        const existing = this.s['rollGet']!.get(sid, 0, b) as string | undefined;
-        const aggs: AggMap = existing ? JSON.parse(existing) as AggMap : {};
-        mergeMaps(aggs, add);
-        this.store(sid, 0, b, aggs);
+        this.mergeInto(sid, 0, b, add);
+        gather(hours, h, add);
       } else {
         this.recompute(sid, shape, 0, b);
+        hours.set(h, null);
       }
-      hours.add(bucketOf(zone, 1, b + 1));
     }
-    const days = new Set<number>();
-    for (const h of hours) {
-      this.recompute(sid, shape, 1, h);
-      days.add(bucketOf(zone, 2, h + 1));
+    const days = new Map<number, AggMap | null>();
+    for (const [h, add] of hours) {
+      const d = bucketOf(zone, 2, h + 1);
+      if (add) {
+        this.mergeInto(sid, 1, h, add);
+        gather(days, d, add);
+      } else {
+        this.recompute(sid, shape, 1, h);
+        days.set(d, null);
+      }
     }
-    for (const d of days) this.recompute(sid, shape, 2, d);
+    for (const [d, add] of days) {
+      if (add) this.mergeInto(sid, 2, d, add);
+      else this.recompute(sid, shape, 2, d);
+    }
+  }
+
+  /** Merges a partial aggregate of new records into one stored roll-up. */
+  private mergeInto(sid: number, level: Level, start: number, add: AggMap): void {
+    const existing = this.s['rollGet']!.get(sid, level, start) as string | Buffer | undefined;
+    if (existing === undefined) {
+      this.store(sid, level, start, add);
+      return;
+    }
+    const aggs = decodeAggs(existing);
+    mergeMaps(aggs, add);
+    // in place: cheaper than INSERT OR REPLACE (a delete and an insert) of a row this size
+    this.s['rollUpdate']!.run(encodeAggs(aggs), sid, level, start);
   }
 
   private store(sid: number, level: Level, start: number, aggs: AggMap): void {
     let empty = true;
     for (const _ in aggs) { empty = false; break; }
     if (empty) this.s['rollDel']!.run(sid, level, start);
-    else this.s['rollPut']!.run(sid, level, start, JSON.stringify(aggs));
+    else this.s['rollPut']!.run(sid, level, start, encodeAggs(aggs));
   }
 
   /** Recomputes one roll-up: 2 minutes from records, hours from 2-minute roll-ups, days from hours. */
@@ -238,26 +292,30 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
         addRecord(aggs, row.t, JSON.parse(row.json) as Record<string, unknown>, keys);
       }
     } else {
-      for (const row of this.s['rollRange']!.iterate(sid, level - 1, start, end) as Iterable<{ data: string }>) {
-        mergeMaps(aggs, JSON.parse(row.data) as AggMap);
+      for (const row of this.s['rollRange']!.iterate(sid, level - 1, start, end) as Iterable<{ data: string | Buffer }>) {
+        mergeMaps(aggs, decodeAggs(row.data));
       }
     }
     this.store(sid, level, start, aggs);
   }
 
-  async patch({ key, shape, records }: SeriesWrite): Promise<void> {
-    this.db.transaction(() => {
+  async patch({ key, shape, records }: SeriesWrite, encode: RecordEncoder): Promise<void> {
+    if (records.length === 0) return;
+    this.write(() => {
       const sid = this.ensure(key, shape);
       const buckets = new Set<number>();
       for (const r of records) {
         const existing = this.s['recGet']!.get(sid, r.t) as string | undefined;
-        const json = recordJson(r.t, existing ? { ...JSON.parse(existing) as Record<string, unknown>, ...r.values } : r.values);
-        if (existing) this.s['recUpdate']!.run(json, sid, r.t);
-        else this.s['recInsert']!.run(sid, r.t, json);
+        if (existing) {
+          const { _time: _, ...stored } = JSON.parse(existing) as Record<string, unknown>;
+          this.s['recUpdate']!.run(encode(r.t, { ...stored, ...r.values }), sid, r.t);
+        } else {
+          this.s['recInsert']!.run(sid, r.t, r.json);
+        }
         buckets.add(bucketOf(shape.zone, 0, r.t));
       }
       this.refresh(sid, shape, [...buckets], buckets);
-    }).immediate();
+    });
   }
 
   async read(key: SeriesKey, q: RangeQuery): Promise<StoredRecord[]> {
@@ -274,37 +332,52 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
     return stmt.all(row.id, q.from ?? MIN_T, q.to ?? MAX_T, q.limit) as string[];
   }
 
-  async deleteRange(key: SeriesKey, shape: SeriesShape, from: number, to: number): Promise<number> {
+  async count(key: SeriesKey, from: number, to: number): Promise<number> {
     const row = this.find(key);
     if (!row || to <= from) return 0;
-    return this.db.transaction(() => {
-      const sid = this.ensure(key, shape);
+    return (this.s['recCount']!.get(row.id, from, to) as { n: number }).n;
+  }
+
+  async deleteRange(key: SeriesKey, shape: SeriesShape, from: number, to: number): Promise<number> {
+    if (to <= from) return 0;
+    return this.write(() => {
+      // looked up inside the write transaction: another process may have dropped the series
+      const row = this.find(key);
+      if (!row) return 0;
+      if (row.zone !== shape.zone.id) throw new SeriesZoneError(key, row.zone, shape.zone.id);
+      const sid = row.id;
+      // Roll-ups exist only where records do: the buckets of the first and last record deleted bound the change.
+      const span = this.s['recSpan']!.get(sid, from, to) as { lo: number | null; hi: number | null };
+      if (span.lo === null || span.hi === null) return 0;
       const deleted = this.s['recDelRange']!.run(sid, from, to).changes;
       const zone = shape.zone;
       for (const level of [0, 1, 2] as Level[]) {
-        const first = bucketOf(zone, level, from + 1);
-        const last = bucketOf(zone, level, to);
+        const first = bucketOf(zone, level, span.lo);
+        const last = bucketOf(zone, level, span.hi);
         this.s['rollDelRange']!.run(sid, level, first, last);
         this.recompute(sid, shape, level, first);
         if (last !== first) this.recompute(sid, shape, level, last);
       }
       return deleted;
-    }).immediate();
+    });
   }
 
   async rollups(key: SeriesKey, level: Level, from: number, to: number): Promise<Rollup[]> {
     const row = this.find(key);
     if (!row) return [];
-    return (this.s['rollRange']!.all(row.id, level, from, to) as { start: number; data: string }[])
-      .map((r) => ({ start: r.start, aggs: JSON.parse(r.data) as AggMap }));
+    return (this.s['rollRange']!.all(row.id, level, from, to) as { start: number; data: string | Buffer }[])
+      .map((r) => ({ start: r.start, aggs: decodeAggs(r.data) }));
   }
 
   async rebuild(key: SeriesKey, shape: SeriesShape): Promise<void> {
     // looked up inside the write transaction: another process may have dropped the series (and its id be reused)
-    this.db.transaction(() => {
+    this.write(() => {
       const row = this.find(key);
-      if (row) this.rebuildSync(row.id, shape);
-    }).immediate();
+      if (!row) return;
+      this.s['seriesZone']!.run(shape.zone.id, row.id);
+      this.rebuildSync(row.id, shape);
+      row.zone = shape.zone.id;
+    });
   }
 
   private rebuildSync(sid: number, shape: SeriesShape): void {
@@ -341,20 +414,20 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
   }
 
   async dropAsset(tenant: string, assetId: string): Promise<number> {
-    const rows = this.db.transaction(() => {
+    const rows = this.write(() => {
       const found = this.s['seriesOfAsset']!.all(tenant, assetId) as { id: number }[];
       for (const r of found) this.dropId(r.id);
       return found;
-    }).immediate();
+    });
     for (const k of [...this.ids.keys()]) if (k.startsWith(`${tenant}\u0000${assetId}\u0000`)) this.ids.delete(k);
     return rows.length;
   }
 
   async dropSeries(key: SeriesKey): Promise<void> {
-    this.db.transaction(() => {
+    this.write(() => {
       const row = this.find(key);
       if (row) this.dropId(row.id);
-    }).immediate();
+    });
     this.ids.delete(this.cacheKey(key));
   }
 
@@ -369,6 +442,7 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
   }
 
   close(): void {
+    this.group.flush();
     this.db.close();
   }
 }

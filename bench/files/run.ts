@@ -1,0 +1,119 @@
+/**
+ * Throughput of file storage on the embedded store, measured in one run on one disk: upload and download of a
+ * 10 MB and a 1 GB object through the gateway (PUT/GET /api/datalake/v3/objects; 1 GB goes up as a multipart
+ * upload of 100 MB parts, the per-request limit) and through signed URLs (one PUT, one GET), beside `cp` of the
+ * same file on the same disk (and `cp` followed by `sync`, since every upload is fsynced). The server runs as its
+ * own process (`ironbridge serve`); its peak resident memory during each case is read from /proc (VmHWM, reset
+ * before the case), so the client's buffers do not count.
+ * Run: npx tsc -p . && node dist/bench/files/run.js [sizes in MB, default 10,1024]
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { fetchToken, runCli, spawnServer, tempDir } from '../../test/helpers/server.js';
+
+const MB = 1024 * 1024;
+const sizes = (process.argv[2] ?? '10,1024').split(',').map((x) => Number(x) * MB);
+const work = tempDir('ironbridge-bench-files-');
+const dataDir = path.join(work, 'data');
+const server = await spawnServer(dataDir);
+const pid = server.child.pid!;
+const made = await runCli(['keys', 'create', '--tenant', 'local', '--name', 'bench', '--json', '--data-dir', dataDir]);
+const key = JSON.parse(made.stdout) as { clientId: string; clientSecret: string };
+const token = await fetchToken(server.url, key);
+const DL = `${server.url}/api/datalake/v3`;
+
+const status = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+function resetPeak(): number {
+  try { fs.writeFileSync(`/proc/${pid}/clear_refs`, '5'); } catch { /* not Linux or not allowed: growth is then since start */ }
+  return status('VmRSS');
+}
+
+async function json(method: string, url: string, body?: unknown): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const res = await fetch(url, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/** PUTs a range of a file with back-pressure. */
+function put(url: string, file: string, start: number, end: number, auth: boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'PUT', headers: { 'content-length': end - start, 'content-type': 'application/octet-stream',
+      ...(auth ? { authorization: `Bearer ${token}` } : {}) } }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`PUT ${url}: ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    pipeline(fs.createReadStream(file, { start, end: end - 1, highWaterMark: MB }), req).catch(reject);
+  });
+}
+
+function get(url: string, out: string, auth: boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { headers: auth ? { authorization: `Bearer ${token}` } : {} }, (res) => {
+      if (res.statusCode !== 200) { reject(new Error(`GET ${url}: ${res.statusCode}`)); return; }
+      pipeline(res, fs.createWriteStream(out)).then(resolve, reject);
+    }).on('error', reject);
+  });
+}
+
+async function timed(fn: () => Promise<void> | void): Promise<{ seconds: number; peakGrowth: number }> {
+  const base = resetPeak();
+  const t = process.hrtime.bigint();
+  await fn();
+  const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+  return { seconds, peakGrowth: status('VmHWM') - base };
+}
+
+const rows: string[] = [];
+const line = (name: string, size: number, r: { seconds: number; peakGrowth: number }, ref?: number) => {
+  const rate = size / MB / r.seconds;
+  const out = `${name.padEnd(34)} ${rate.toFixed(0).padStart(6)} MB/s${ref ? `  ${(rate / ref).toFixed(2).padStart(5)} of cp` : '            '}`
+    + `  server RSS +${(Math.max(0, r.peakGrowth) / MB).toFixed(0)} MB`;
+  rows.push(out);
+  process.stdout.write(`${out}\n`);
+  return rate;
+};
+
+process.stdout.write(`Node ${process.version}, ${work} on ${execFileSync('df', ['--output=source', work]).toString().split('\n')[1]}\n`);
+for (const size of sizes) {
+  const label = size >= 1024 * MB ? `${size / 1024 / MB} GB` : `${size / MB} MB`;
+  const src = path.join(work, `source-${size}`);
+  const chunk = Buffer.alloc(MB);
+  for (let i = 0; i < MB; i++) chunk[i] = (i * 31) & 0xff;
+  const fd = fs.openSync(src, 'w');
+  for (let i = 0; i < size / MB; i++) { chunk[0] = i & 0xff; fs.writeSync(fd, chunk); }
+  fs.fsyncSync(fd);
+  fs.closeSync(fd);
+  process.stdout.write(`\n${label}\n`);
+  const cp = line('cp (reference)', size, await timed(() => { execFileSync('cp', [src, `${src}.cp`]); }));
+  line('cp + sync', size, await timed(() => { execFileSync('cp', [src, `${src}.cp2`]); execFileSync('sync', [`${src}.cp2`]); }), cp);
+  fs.rmSync(`${src}.cp`);
+  fs.rmSync(`${src}.cp2`);
+
+  const gwPath = `bench/gateway-${size}.bin`;
+  line('upload through the gateway', size, await timed(async () => {
+    if (size <= 100 * MB) { await put(`${DL}/objects/${gwPath}`, src, 0, size, true); return; }
+    const { uploadId } = await json('POST', `${DL}/multipart`, { path: gwPath });
+    for (let start = 0, n = 1; start < size; start += 100 * MB, n++) {
+      await put(`${DL}/multipart/${uploadId}/parts/${n}`, src, start, Math.min(size, start + 100 * MB), true);
+    }
+    await json('POST', `${DL}/multipart/${uploadId}/complete`, {});
+  }), cp);
+  line('download through the gateway', size, await timed(() => get(`${DL}/objects/${gwPath}`, `${src}.down1`, true)), cp);
+  const signedPath = `bench/signed-${size}.bin`;
+  const up = (await json('POST', `${DL}/generateUploadObjectUrls`, { paths: [{ path: signedPath }] })).objectUrls[0].signedUrl as string;
+  line('upload to a signed URL', size, await timed(() => put(up, src, 0, size, false)), cp);
+  const down = (await json('POST', `${DL}/generateDownloadObjectUrls`, { paths: [{ path: signedPath }] })).objectUrls[0].signedUrl as string;
+  line('download from a signed URL', size, await timed(() => get(down, `${src}.down2`, false)), cp);
+  for (const f of [`${src}.down1`, `${src}.down2`]) {
+    if (fs.statSync(f).size !== size) throw new Error(`${f} has ${fs.statSync(f).size} bytes, not ${size}`);
+    fs.rmSync(f);
+  }
+  fs.rmSync(src);
+}
+await server.stop();
+fs.rmSync(work, { recursive: true, force: true });

@@ -1,0 +1,191 @@
+/**
+ * The MindConnect exchange (MindConnect API v3 `POST /exchange`) and the ingest seam (ingest.ts): a multipart/mixed
+ * body of items, each a multipart/related of a meta part (application/vnd.siemens.mindsphere.meta+json) and a data
+ * part. standardTimeSeries items carry `[{timestamp, values: [{dataPointId, value, qualityCode}]}]`; their values
+ * are typed by the agent's data points, turned through its mappings into records of the mapped assets' aspects
+ * (`<variable>` and `<variable>_qc`) and written in one commit through the time series write path. An item that
+ * cannot be read or stored refuses the whole batch with a 400 naming the item and the rule. Values of unmapped
+ * data points are counted (IngestResult.unmapped) and reported in the agent's diagnostic messages (diagnostics.ts).
+ */
+import { AgentErrors } from './errors.js';
+import type { AgentPrincipal, AgentIngest, DataPointBatch, IngestResult } from './ingest.js';
+import { boundaryOf, MultipartError, parseMultipart } from './multipart.js';
+import { dataPointsOf, type DataPoint } from './configuration.js';
+import type { AgentService } from './service.js';
+import type { AgentStore } from './store.js';
+import type { OnboardingService } from './onboarding.js';
+import type { DiagnosticsService } from './diagnostics.js';
+import { randomUUID } from 'node:crypto';
+import type { TokenVerifier } from '../core/auth.js';
+import type { AssetLookup } from '../core/model.js';
+import { AppError } from '../core/errors.js';
+import type { TimeseriesWriter } from '../timeseries/index.js';
+
+const META = 'application/vnd.siemens.mindsphere.meta+json';
+/** The online status needs the last exchange to a few seconds, far below the ONLINE window. */
+const LAST_SEEN_STEP_MS = 5000;
+
+export interface ExchangeOptions {
+  store: AgentStore;
+  agents: AgentService;
+  onboarding: OnboardingService;
+  verifier: TokenVerifier;
+  writer: TimeseriesWriter;
+  assets: AssetLookup;
+  diagnostics: DiagnosticsService;
+  now: () => number;
+}
+
+function json(text: string, item: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(text, 'latin1').toString('utf8'));
+  } catch (err) {
+    throw AgentErrors.badItem(item, `is not valid JSON (${(err as Error).message})`);
+  }
+}
+
+/** The time series batches of an exchange body; a malformed body or item is a 400 naming it. */
+export function readExchange(body: Buffer, contentType: string): DataPointBatch[] {
+  if (!/^multipart\/mixed\b/i.test(contentType)) throw AgentErrors.mediaType(contentType.slice(0, 100) || 'none');
+  const boundary = boundaryOf(contentType);
+  if (!boundary) throw AgentErrors.malformed('the multipart/mixed Content-Type has no boundary');
+  let items;
+  try {
+    items = parseMultipart(body.toString('latin1'), boundary);
+  } catch (err) {
+    if (err instanceof MultipartError) throw AgentErrors.malformed(`the multipart/mixed body is malformed: ${err.message}`);
+    throw err;
+  }
+  if (items.length === 0) throw AgentErrors.malformed('the multipart/mixed body has no items');
+  const batches: DataPointBatch[] = [];
+  items.forEach((outer, i) => {
+    const item = `item ${i}`;
+    const inner = boundaryOf(outer.headers['content-type'] ?? '');
+    if (!/^multipart\/related\b/i.test(outer.headers['content-type'] ?? '') || !inner) {
+      throw AgentErrors.badItem(item, 'must be multipart/related with a boundary');
+    }
+    let parts;
+    try {
+      parts = parseMultipart(outer.body, inner);
+    } catch (err) {
+      if (err instanceof MultipartError) throw AgentErrors.badItem(item, `is malformed: ${err.message}`);
+      throw err;
+    }
+    const metaPart = parts.find((p) => (p.headers['content-type'] ?? '').toLowerCase().startsWith(META));
+    const dataPart = parts.find((p) => p !== metaPart);
+    if (!metaPart || !dataPart) throw AgentErrors.badItem(item, `needs a ${META} part and a data part`);
+    const meta = json(metaPart.body, `${item} meta`) as { type?: unknown; payload?: { type?: unknown } } | null;
+    const type = meta?.payload?.type;
+    if (meta?.type !== 'item' || typeof type !== 'string') throw AgentErrors.badItem(`${item} meta`, 'must be {"type":"item","payload":{"type":…}}');
+    if (type !== 'standardTimeSeries') throw AgentErrors.badItem(`${item} meta.payload.type`, `"${type}" is not supported; use standardTimeSeries`);
+    const data = json(dataPart.body, `${item} data`);
+    if (!Array.isArray(data)) throw AgentErrors.badItem(`${item} data`, 'must be an array of {timestamp, values}');
+    data.forEach((entry: unknown, j: number) => {
+      const at = `${item} data[${j}]`;
+      const e = entry as { timestamp?: unknown; values?: unknown } | null;
+      if (typeof e?.timestamp !== 'string' || Number.isNaN(Date.parse(e.timestamp))) throw AgentErrors.badItem(`${at}.timestamp`, 'must be an ISO 8601 date-time');
+      if (!Array.isArray(e.values)) throw AgentErrors.badItem(`${at}.values`, 'must be an array');
+      batches.push({ timestamp: e.timestamp, values: e.values.map((v: unknown, k: number) => {
+        const x = v as { dataPointId?: unknown; value?: unknown; qualityCode?: unknown } | null;
+        if (typeof x?.dataPointId !== 'string') throw AgentErrors.badItem(`${at}.values[${k}].dataPointId`, 'must be a string');
+        if (x.value === undefined || x.value === null || typeof x.value === 'object') throw AgentErrors.badItem(`${at}.values[${k}].value`, 'must be a string');
+        return { dataPointId: x.dataPointId, value: String(x.value), ...(x.qualityCode !== undefined ? { qualityCode: String(x.qualityCode) } : {}) };
+      }) });
+    });
+  });
+  return batches;
+}
+
+/** A value typed as its data point's type; undefined when it is not of that type. */
+function typed(dp: DataPoint, raw: string): unknown {
+  switch (dp.type) {
+    case 'INT': case 'LONG': return /^[+-]?\d+$/.test(raw.trim()) ? Number(raw) : undefined;
+    case 'DOUBLE': { const n = Number(raw); return raw.trim() !== '' && Number.isFinite(n) ? n : undefined; }
+    case 'BOOLEAN': return /^true$/i.test(raw) ? true : /^false$/i.test(raw) ? false : undefined;
+    case 'TIMESTAMP': return Number.isNaN(Date.parse(raw)) ? undefined : new Date(raw).toISOString();
+    default: return raw;
+  }
+}
+
+export class ExchangeService implements AgentIngest {
+  constructor(private readonly o: ExchangeOptions) {}
+
+  async authenticate(accessToken: string): Promise<AgentPrincipal | null> {
+    try {
+      return await this.o.onboarding.principalOf(await this.o.verifier.verify(accessToken));
+    } catch {
+      return null;
+    }
+  }
+
+  issueToken(clientAssertion: string) {
+    return this.o.onboarding.issueToken(clientAssertion);
+  }
+
+  async writeTimeseries(agent: AgentPrincipal, batches: readonly DataPointBatch[]): Promise<IngestResult> {
+    const a = await this.o.agents.get(agent.tenant, agent.agentId);
+    const points = dataPointsOf(a);
+    const mappings = await this.o.store.listMappings(agent.tenant, a.id);
+    const byPoint = new Map<string, typeof mappings>();
+    for (const m of mappings) byPoint.set(m.dataPointId, [...(byPoint.get(m.dataPointId) ?? []), m]);
+    // One record per (asset, aspect, timestamp); records of one series in arrival order.
+    const series = new Map<string, { assetId: string; aspect: string; records: Map<string, Record<string, unknown>> }>();
+    // Quality codes go only to variables that keep them (a _qc of another is refused by the time series checks).
+    const withQc = new Set<string>();
+    for (const id of new Set(mappings.map((m) => m.entityId))) {
+      for (const aspect of (await this.o.assets.getAsset(agent.tenant, id))?.aspects ?? []) {
+        for (const v of aspect.variables) if (v.qualityCode) withQc.add(`${id}\u0000${aspect.name}\u0000${v.name}`);
+      }
+    }
+    let unmapped = 0;
+    const unmappedPoints = new Map<string, number>();
+    batches.forEach((b, i) => {
+      const time = new Date(b.timestamp).toISOString();
+      b.values.forEach((v, k) => {
+        const targets = byPoint.get(v.dataPointId);
+        const dp = points.get(v.dataPointId);
+        if (!targets || !dp) {
+          unmapped++;
+          unmappedPoints.set(v.dataPointId, (unmappedPoints.get(v.dataPointId) ?? 0) + 1);
+          return;
+        }
+        const value = typed(dp, v.value);
+        if (value === undefined) throw AgentErrors.badItem(`batch ${i} values[${k}]`, `"${v.value}" is no ${dp.type} (data point ${dp.id})`);
+        if (v.qualityCode !== undefined && !/^\d{1,10}$/.test(v.qualityCode)) {
+          throw AgentErrors.badItem(`batch ${i} values[${k}].qualityCode`, 'must be a non-negative integer');
+        }
+        for (const m of targets) {
+          const key = `${m.entityId}\u0000${m.propertySetName}`;
+          const s = series.get(key) ?? { assetId: m.entityId, aspect: m.propertySetName, records: new Map() };
+          series.set(key, s);
+          const r = s.records.get(time) ?? { _time: time };
+          s.records.set(time, r);
+          r[m.propertyName] = value;
+          if (v.qualityCode !== undefined && withQc.has(`${key}\u0000${m.propertyName}`)) r[`${m.propertyName}_qc`] = Number(v.qualityCode);
+        }
+      });
+    });
+    const items = [...series.values()].map((s) => ({ assetId: s.assetId, aspect: s.aspect, records: [...s.records.values()] }));
+    let records = 0;
+    for (const it of items) records += it.records.length;
+    if (items.length > 0) {
+      try {
+        await this.o.writer.writeSeries(agent.tenant, items);
+      } catch (err) {
+        if (err instanceof AppError && err.status === 400) throw AgentErrors.badItem('batch', err.message);
+        throw err;
+      }
+    }
+    const correlationId = randomUUID();
+    await this.o.diagnostics.report(agent.tenant, a.id, [...unmappedPoints].map(([id, count]) => ({
+      correlationId, severity: 'WARN' as const, source: 'exchange', state: 'DROPPED' as const,
+      message: `data point ${id} ${points.has(id) ? 'has no mapping' : 'is not in the data source configuration'}; ${count} value(s) were not stored`,
+    })));
+    // Seen: at most one agent write per LAST_SEEN_STEP_MS, not one per exchange.
+    const now = this.o.now();
+    if (a.lastSeen === null || now - a.lastSeen >= LAST_SEEN_STEP_MS) {
+      await this.o.agents.save({ ...a, lastSeen: now, rev: a.rev + 1 }, a.rev, a.name).catch(() => undefined);
+    }
+    return { records, unmapped };
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The AssetModelReader port of core/model.ts, as the assets context implements it for the other contexts (time
+ * series, aggregates, OData): live assets of one tenant with their merged aspects and shown values, and asset
+ * types with every member of their chain. Read-only; deleted assets do not exist here.
+ */
+import { Generic } from '../core/errors.js';
+import { MAX_FILTER_NESTING, mentions, rewriteField, shapeOf } from '../core/filter.js';
+import type {
+  AssetModelReader, ModelAspect, ModelAsset, ModelAssetQuery, ModelAssetType, ModelAssetValues, ModelVariable,
+} from '../core/model.js';
+import type { TypeCatalog } from './catalog.js';
+import { loadCatalog, type ServiceDeps } from './deps.js';
+import { ASSET_ID_RE, type AspectMember, type AssetRecord, type AssetTypeRecord, type VariableDefinition } from './records.js';
+import { hasTypeToIn } from './type-rules.js';
+import { assetView } from './views.js';
+
+const SORTABLE = new Set(['name', 'assetId', 'externalId', 'typeId', 'parentId', 'timezone']);
+const FILTERABLE = new Set([...SORTABLE, 'twinType', 'subTenant', 'fileId', 'hasType']);
+
+const modelVariable = (v: VariableDefinition & { qualityCode?: boolean }): ModelVariable => ({
+  name: v.name, dataType: v.dataType, unit: v.unit, length: v.length, qualityCode: v.qualityCode ?? false,
+  searchable: v.searchable, defaultValue: v.defaultValue,
+});
+
+const modelAspect = ({ name, aspectType }: AspectMember): ModelAspect => ({
+  name, aspectTypeId: aspectType.id, aspectTypeName: aspectType.name, category: aspectType.category,
+  variables: aspectType.variables.map(modelVariable),
+});
+
+export class ModelReader implements AssetModelReader {
+  constructor(private readonly d: ServiceDeps) {}
+
+  private static asset(a: AssetRecord, cat: TypeCatalog): ModelAsset {
+    const aspects = (cat.exploded(a.typeId)?.aspects ?? []).map((m) => modelAspect(m.member));
+    return { tenant: a.tenant, assetId: a.assetId, name: a.name, typeId: a.typeId, parentId: a.parentId, timezone: a.timezone, aspects };
+  }
+
+  private static type(t: AssetTypeRecord, cat: TypeCatalog): ModelAssetType {
+    const view = cat.typeView(t, true);
+    const version = [...cat.chain(t.id).map((x) => `${x.id}.${x.etag}`),
+      ...view.aspects.map((m) => `${m.member.aspectType.id}.${m.member.aspectType.etag}`)].join('/');
+    return {
+      tenant: t.tenant, id: t.id, name: t.name, description: t.description, parentTypeId: t.parentTypeId,
+      instantiable: t.instantiable, version, variables: view.variables.map((m) => modelVariable(m.member)),
+      aspects: view.aspects.map((m) => modelAspect(m.member)),
+    };
+  }
+
+  async getAsset(tenant: string, assetId: string): Promise<ModelAsset | undefined> {
+    if (!ASSET_ID_RE.test(assetId)) return undefined;
+    const a = await this.d.store.getAsset(tenant, assetId);
+    if (!a || a.deleted !== null) return undefined;
+    return ModelReader.asset(a, await loadCatalog(this.d.store, tenant));
+  }
+
+  async getAssetType(tenant: string, typeId: string): Promise<ModelAssetType | undefined> {
+    const cat = await loadCatalog(this.d.store, tenant);
+    const t = cat.assetType(typeId);
+    return t ? ModelReader.type(t, cat) : undefined;
+  }
+
+  async listAssetTypes(tenant: string): Promise<ModelAssetType[]> {
+    const cat = await loadCatalog(this.d.store, tenant);
+    return [...cat.assetTypes.values()].sort((x, y) => (x.id < y.id ? -1 : 1)).map((t) => ModelReader.type(t, cat));
+  }
+
+  async listAssets(tenant: string, q: ModelAssetQuery): Promise<{ items: ModelAssetValues[]; total: number }> {
+    for (const [name, v] of [['offset', q.offset], ['limit', q.limit]] as const) {
+      if (!Number.isSafeInteger(v) || v < 0) throw Generic.invalidParameter({ name, rule: 'must be a whole number >= 0' });
+    }
+    const sort = q.sort?.length ? q.sort : [{ field: 'name' as const, direction: 'asc' as const }];
+    for (const s of sort) {
+      if (!SORTABLE.has(s.field)) throw Generic.invalidParameter({ name: 'sort', rule: `"${String(s.field).slice(0, 64)}" is not sortable` });
+    }
+    let filter = q.filter ?? null;
+    const shape = shapeOf(filter);
+    if (shape.depth > MAX_FILTER_NESTING) {
+      throw Generic.invalidParameter({ name: 'filter', rule: `must not nest deeper than ${MAX_FILTER_NESTING} levels` });
+    }
+    for (const f of shape.fields) {
+      if (!FILTERABLE.has(f)) throw Generic.invalidParameter({ name: 'filter', rule: `"${f.slice(0, 64)}" is not a filterable asset field` });
+    }
+    const cat = await loadCatalog(this.d.store, tenant);
+    if (mentions(filter, 'hasType')) filter = rewriteField(filter, 'hasType', (n) => hasTypeToIn(cat, n, 'typeId'));
+    // deleted assets do not exist for other contexts, whatever the filter says
+    const page = await this.d.store.listAssets(tenant, { filter, includeDeleted: false, sort, offset: q.offset, limit: q.limit });
+    const items = page.items.map((a) => {
+      // values only: the location and hierarchy (which need the ancestors) are not part of this view
+      const view = assetView(a, cat, new Map());
+      return { ...ModelReader.asset(a, cat), externalId: a.externalId, description: a.description,
+        variables: view.variables, staticAspects: view.aspects };
+    });
+    return { items, total: page.total };
+  }
+}

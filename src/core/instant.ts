@@ -1,0 +1,70 @@
+/**
+ * Instants on the wire: the one ISO-8601 date-time parser of the platform (filters, static TIMESTAMP values,
+ * time series records and query ranges, aggregate ranges) and the one printer. Every form checks the calendar
+ * (2018-02-30 is refused, not rolled into March) and keeps millisecond precision.
+ *
+ * Forms:
+ * - strict (time series records and ranges, Insights Hub IoT Time Series API): seconds required, a zone required,
+ *   sub-millisecond digits refused unless they are zeros;
+ * - filter (the `filter` language of Asset Management, and static TIMESTAMP values): seconds optional, a zone
+ *   required, sub-millisecond digits truncated (as the Insights Hub filter documentation's `2018-01-01T00:00:00.00Z`
+ *   examples suggest they are plain ISO-8601);
+ * - lenient (IoT Time Series Aggregates v4 `from`/`to`): a date or a date-time, zone optional (UTC).
+ */
+
+export const MINUTE = 60_000;
+export const HOUR = 3_600_000;
+export const DAY = 86_400_000;
+
+export type InstantForm = 'strict' | 'filter' | 'lenient';
+
+const PATTERNS: Record<InstantForm, RegExp> = {
+  strict: /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/,
+  filter: /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})$/,
+  lenient: /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2})(?::(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?)?(Z|[+-]\d{2}:?\d{2})?$/,
+};
+
+const SHAPE_RULES: Record<InstantForm, string> = {
+  strict: 'must be an ISO-8601 date-time with a zone, such as 2024-01-01T00:00:00.000Z',
+  filter: 'must be an ISO-8601 timestamp with a zone, such as 2018-01-01T00:00:00.00Z',
+  lenient: 'must be an ISO-8601 date or date-time, such as 2024-01-01 or 2024-01-01T10:30:00Z',
+};
+
+const NOT_A_STRING = 'must be an ISO-8601 date-time string such as 2024-01-01T00:00:00.000Z';
+
+/** Parses an instant in the given form; returns epoch milliseconds, or the rule the text breaks. */
+export function parseInstant(raw: unknown, form: InstantForm = 'strict'): number | string {
+  if (typeof raw !== 'string') return NOT_A_STRING;
+  const m = PATTERNS[form].exec(raw);
+  if (!m) return SHAPE_RULES[form];
+  const [, y, mo, d, h, mi, s, frac, zone] = m;
+  const fraction = frac ?? '';
+  if (form === 'strict' && fraction.length > 3 && /[^0]/.test(fraction.slice(3))) {
+    return 'has sub-millisecond digits; timestamps are kept at millisecond precision';
+  }
+  const ms = Number((fraction + '000').slice(0, 3));
+  const year = Number(y); const month = Number(mo); const day = Number(d);
+  const hour = Number(h ?? 0); const minute = Number(mi ?? 0); const second = Number(s ?? 0);
+  const utc = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  const check = new Date(utc);
+  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day
+    || hour > 23 || minute > 59 || second > 59) {
+    return `is not a valid calendar date-time ("${raw.slice(0, 40)}")`;
+  }
+  let offset = 0;
+  if (zone && zone !== 'Z') {
+    const zm = /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
+    if (!zm || Number(zm[2]) > 23 || Number(zm[3]) > 59) return 'has an invalid zone offset';
+    offset = (zm[1] === '-' ? -1 : 1) * (Number(zm[2]) * 60 + Number(zm[3])) * MINUTE;
+  }
+  return utc - offset;
+}
+
+/** The instant as epoch ms, or undefined when it is not one (for callers that phrase their own rule). */
+export function instantOrUndefined(raw: unknown, form: InstantForm = 'strict'): number | undefined {
+  const t = parseInstant(raw, form);
+  return typeof t === 'number' ? t : undefined;
+}
+
+/** The canonical wire form: UTC with milliseconds (2024-01-01T00:00:00.000Z). */
+export const iso = (t: number): string => new Date(t).toISOString();

@@ -1,0 +1,46 @@
+/**
+ * Error catalogue of the Integrated Data Lake (Integrated Data Lake API v3; bodies in the `errors` shape, on
+ * signed URLs in the S3 XML shape, whose Code is the last segment of the codes that end in an S3 name).
+ */
+import { defineError } from '../core/errors.js';
+
+export const DatalakeErrors = {
+  invalidPath: defineError<'field' | 'path' | 'rule'>('mdsp.core.datalake.invalidPath', 400,
+    'The {field} "{path}" is not a valid data lake path: {rule}.'),
+  invalidSubtenant: defineError<'subtenantId'>('mdsp.core.datalake.invalidSubtenant', 400,
+    'subtenantId "{subtenantId}" is invalid: 1-64 letters, digits, "_" or "-".'),
+  subtenantForbidden: defineError<'subtenantId'>('mdsp.core.datalake.subtenantForbidden', 403,
+    'A subtenant can address only its own data, not subtenant {subtenantId}.'),
+  objectNotFound: defineError<'path'>('mdsp.core.datalake.objectNotFound', 404, 'No object at path {path}.'),
+  tooManyTags: defineError<'count' | 'max'>('mdsp.core.datalake.tooManyTags', 400,
+    'An object takes at most {max} tags; {count} were given.'),
+  invalidTag: defineError<'index' | 'rule'>('mdsp.core.datalake.invalidTag', 400, 'Tag {index} is invalid: {rule}.'),
+  invalidFilter: defineError<'rule'>('mdsp.core.datalake.invalidFilter', 400, 'The filter is invalid: {rule}.'),
+  invalidToken: defineError('mdsp.core.datalake.invalidPageToken', 400,
+    'The pageToken is not one this service issued; start again without it.'),
+  tooManyPaths: defineError<'count' | 'max'>('mdsp.core.datalake.tooManyPaths', 400,
+    'At most {max} paths per request; {count} were given.'),
+  objectTooLarge: defineError<'limit'>('mdsp.core.datalake.EntityTooLarge', 413,
+    'Request content length limit exceeded: the object is larger than {limit} bytes; use a multipart upload.'),
+  lengthMismatch: defineError<'reason'>('mdsp.core.datalake.IncompleteBody', 400, 'The upload is incomplete: {reason}.'),
+  badRange: defineError<'range' | 'size'>('mdsp.core.datalake.InvalidRange', 416,
+    'The range {range} is not satisfiable for an object of {size} bytes.'),
+  uploadInProgress: defineError<'path'>('mdsp.core.datalake.uploadInProgress', 409,
+    'A multipart upload of {path} is in progress; complete or abort it first.'),
+  uploadNotFound: defineError<'uploadId'>('mdsp.core.datalake.uploadNotFound', 404,
+    'No multipart upload {uploadId} in progress (completed, aborted, expired or never started).'),
+  invalidPart: defineError<'rule'>('mdsp.core.datalake.invalidPart', 400, 'The multipart upload cannot complete: {rule}.'),
+  signatureMismatch: defineError<'reason'>('mdsp.core.datalake.SignatureDoesNotMatch', 403,
+    'The request signature does not match: {reason}.'),
+  signedUrlExpired: defineError<'expired'>('mdsp.core.datalake.AccessDenied', 403,
+    'Request has expired: the signed URL was valid until {expired}.'),
+  jobNotFound: defineError<'id'>('mdsp.core.datalake.jobNotFound', 404, 'No delete objects job {id}.'),
+  subscriptionNotFound: defineError<'id'>('mdsp.core.datalake.subscriptionNotFound', 404, 'No object event subscription {id}.'),
+  tooManySubscriptions: defineError<'max'>('mdsp.core.datalake.tooManySubscriptions', 400,
+    'At most {max} object event subscriptions per tenant or subtenant.'),
+  subscriptionExists: defineError<'path' | 'destination'>('mdsp.core.datalake.subscriptionExists', 409,
+    'A subscription of {path} to {destination} exists already.'),
+  invalidDestination: defineError<'rule'>('mdsp.core.datalake.invalidDestination', 400, 'The destination is invalid: {rule}.'),
+  permissionNotFound: defineError<'id'>('mdsp.core.datalake.permissionNotFound', 404, 'No access token permission {id}.'),
+  permissionExists: defineError<'path'>('mdsp.core.datalake.permissionExists', 409, 'WRITE is already enabled on {path}.'),
+};

@@ -1,0 +1,150 @@
+/**
+ * Storage port of the Integrated Data Lake: the index of objects (the bytes are in the object store), their
+ * folders, tags, open multipart uploads, delete jobs, event subscriptions with their pending deliveries, WRITE
+ * permissions, and the URL signing key. An object row is written only after its bytes are in place and removed
+ * before they go, so the index never lists what cannot be read. Async so a PostgreSQL implementation can follow.
+ */
+export interface ScopeKey {
+  tenant: string;
+  /** '' for the tenant's own space. */
+  sub: string;
+}
+
+export interface ObjectRow extends ScopeKey {
+  path: string;
+  size: number;
+  etag: string;
+  md5: string | null;
+  sha256: string | null;
+  lastModified: number;
+  tags: string[];
+}
+
+export interface ChildRow {
+  path: string;
+  folder: boolean;
+  size: number;
+  lastModified: number;
+  tags: string[];
+}
+
+export interface UploadRow extends ScopeKey {
+  id: string;
+  path: string;
+  storeId: string;
+  created: number;
+  expires: number;
+}
+
+export interface PartRow {
+  partNumber: number;
+  etag: string;
+  size: number;
+  sha256: string;
+}
+
+export type EventType = 'MODIFY' | 'DELETE';
+
+export interface SubscriptionRow extends ScopeKey {
+  id: string;
+  path: string;
+  destination: string;
+  secret: string;
+  status: 'ACTIVE' | 'INACTIVE';
+  etag: number;
+  created: number;
+}
+
+export type DeliveryState = 'PENDING' | 'DELIVERED' | 'FAILED';
+
+export interface DeliveryRow {
+  id: number;
+  subscriptionId: string;
+  event: string;
+  state: DeliveryState;
+  attempts: number;
+  nextAt: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  created: number;
+  deliveredAt: number | null;
+}
+
+export type JobObjectStatus = 'PENDING' | 'DELETED' | 'FAILED' | 'NOTFOUND';
+
+export interface JobRow extends ScopeKey {
+  id: string;
+  created: number;
+  total: number;
+  deleted: number;
+  failed: number;
+  notFound: number;
+}
+
+export interface PermissionRow extends ScopeKey {
+  id: string;
+  path: string;
+  permission: 'WRITE';
+  created: number;
+}
+
+/** An event to queue for every matching active subscription, in the transaction that changed the object. */
+export interface ObjectEvent {
+  type: EventType;
+  path: string;
+  at: number;
+}
+
+export interface DatalakeStore {
+  signingKey(): Promise<Buffer>;
+
+  getObject(scope: ScopeKey, path: string): Promise<ObjectRow | undefined>;
+  /** Inserts or replaces the row (keeping tags on replace), maintains folders, queues the MODIFY event. */
+  putObject(row: Omit<ObjectRow, 'tags'>, event: ObjectEvent): Promise<ObjectRow>;
+  /** Removes the row, maintains folders, queues the DELETE event; false when there was none. */
+  deleteObject(scope: ScopeKey, path: string, event: ObjectEvent): Promise<boolean>;
+  setTags(scope: ScopeKey, path: string, tags: string[]): Promise<ObjectRow | undefined>;
+  /** Direct children of a folder ('' = root), folders and objects together in path order, after `after`. */
+  listChildren(scope: ScopeKey, folder: string, after: string | undefined, limit: number): Promise<ChildRow[]>;
+  /** Every object under a folder, recursively, in path order, after `after`. */
+  listUnder(scope: ScopeKey, folder: string, after: string | undefined, limit: number): Promise<ObjectRow[]>;
+  folderExists(scope: ScopeKey, folder: string): Promise<boolean>;
+  /** Objects matching a compiled filter (SQL over the objects table), `subs` undefined = every subtenant too. */
+  search(tenant: string, subs: string[] | undefined, where: { sql: string; params: unknown[] }, under: string,
+    offset: number, limit: number): Promise<{ rows: ObjectRow[]; total: number }>;
+
+  /** Creates the upload unless one is open on the path; undefined when one is. */
+  createUpload(row: UploadRow): Promise<UploadRow | undefined>;
+  getUpload(scope: ScopeKey, id: string): Promise<UploadRow | undefined>;
+  openUploadOn(scope: ScopeKey, path: string, now: number): Promise<UploadRow | undefined>;
+  putPart(uploadId: string, part: PartRow): Promise<void>;
+  parts(uploadId: string): Promise<PartRow[]>;
+  /** Removes the upload and its parts; false when it was gone already. */
+  endUpload(id: string): Promise<boolean>;
+  expiredUploads(now: number, limit: number): Promise<UploadRow[]>;
+
+  createJob(job: JobRow, paths: string[]): Promise<void>;
+  getJob(scope: ScopeKey, id: string): Promise<JobRow | undefined>;
+  listJobs(scope: ScopeKey, offset: number, limit: number): Promise<{ rows: JobRow[]; total: number }>;
+  jobObjects(id: string, statuses: JobObjectStatus[]): Promise<Array<{ idx: number; path: string; status: JobObjectStatus }>>;
+  setJobObject(id: string, idx: number, status: Exclude<JobObjectStatus, 'PENDING'>): Promise<void>;
+
+  createSubscription(row: SubscriptionRow, max: number): Promise<'ok' | 'full' | 'exists'>;
+  getSubscription(scope: ScopeKey, id: string): Promise<SubscriptionRow | undefined>;
+  listSubscriptions(tenant: string, sub: string | undefined, offset: number, limit: number): Promise<{ rows: SubscriptionRow[]; total: number }>;
+  updateSubscription(row: SubscriptionRow): Promise<void>;
+  deleteSubscription(id: string): Promise<void>;
+  dueDeliveries(now: number, limit: number): Promise<Array<DeliveryRow & { subscription: SubscriptionRow }>>;
+  deliveries(subscriptionId: string, limit: number): Promise<DeliveryRow[]>;
+  /** Takes a due delivery for one attempt (moving its due time to `until`); false when another process took it. */
+  claimDelivery(id: number, dueAt: number, until: number): Promise<boolean>;
+  recordAttempt(id: number, outcome: { state: DeliveryState; attempts: number; nextAt: number; lastStatus: number | null;
+    lastError: string | null; deliveredAt: number | null }): Promise<void>;
+
+  createPermission(row: PermissionRow): Promise<boolean>;
+  getPermission(scope: ScopeKey, id: string): Promise<PermissionRow | undefined>;
+  listPermissions(scope: ScopeKey, offset: number, limit: number): Promise<{ rows: PermissionRow[]; total: number }>;
+  deletePermission(scope: ScopeKey, id: string): Promise<boolean>;
+
+  close(): void;
+}

@@ -1,0 +1,30 @@
+/**
+ * IoT File as the platform composes it: its index (iotfile.db), the platform's object store, the service and
+ * the routes under /api/iotfile/v3. Which entities exist is asked of the platform (`entityExists`).
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../core/config.js';
+import type { ObjectStore } from '../objectstore/index.js';
+import { iotFileRoutes } from './routes.js';
+import { IotFileService } from './service.js';
+import type { IotFileStore } from './store.js';
+import { SqliteIotFileStore } from './store/sqlite.js';
+
+export { IotFileService } from './service.js';
+export { SqliteIotFileStore } from './store/sqlite.js';
+
+export interface IotFileContext {
+  name: 'iotfile';
+  store: IotFileStore;
+  service: IotFileService;
+  routes(app: FastifyInstance): Promise<void>;
+  close(): void;
+}
+
+export function createIotFile(deps: { config: Config; objects: ObjectStore; entityExists: (tenant: string, id: string) => Promise<boolean>;
+  now?: () => number }): IotFileContext {
+  const store = new SqliteIotFileStore({ dataDir: deps.config.dataDir, sync: deps.config.sqliteSync });
+  const service = new IotFileService({ store, objects: deps.objects, entityExists: deps.entityExists, maxBytes: deps.config.iotFileMaxBytes,
+    maxParts: deps.config.iotFileMaxParts, now: deps.now ?? Date.now });
+  return { name: 'iotfile', store, service, routes: (app) => iotFileRoutes(app, service), close: () => store.close() };
+}

@@ -1,0 +1,24 @@
+/** Opens the platform's object store from the settings: the data directory by default, or an S3-compatible bucket. */
+import path from 'node:path';
+import type { Config } from '../core/config.js';
+import { FsObjectStore } from './fs.js';
+import { S3ObjectStore } from './s3.js';
+import type { ObjectStore } from './store.js';
+
+export * from './store.js';
+export { FsObjectStore } from './fs.js';
+export { S3ObjectStore, type S3Settings } from './s3.js';
+
+/** lib-storage part size for puts of unknown length; also its memory per upload (queue of 2). */
+export const S3_PART_BYTES = 8 * 1024 * 1024;
+
+export function openObjectStore(config: Config): ObjectStore {
+  if (config.objectStore === 's3') {
+    return new S3ObjectStore({
+      endpoint: config.s3Endpoint, bucket: config.s3Bucket, region: config.s3Region, forcePathStyle: config.s3PathStyle,
+      accessKeyId: config.s3AccessKeyId, secretAccessKey: config.s3SecretAccessKey, checksums: config.s3Checksums,
+      prefix: config.s3Prefix, partBytes: S3_PART_BYTES,
+    });
+  }
+  return new FsObjectStore(path.join(config.dataDir, 'objects'), config.sqliteSync === 'full');
+}

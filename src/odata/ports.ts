@@ -1,0 +1,117 @@
+/**
+ * What the OData context reads from the rest of the platform: the narrow port it needs, implemented in the
+ * composition root (platform/odata-adapter.ts) on the public methods of the assets, time series, aggregates and
+ * identity services. Nothing here knows those contexts; every call names the tenant.
+ */
+import type { VariableDataType } from '../core/model.js';
+
+export interface PortVariable {
+  name: string;
+  dataType: VariableDataType;
+  /** Maximum length of STRING / BIG_STRING, null otherwise. */
+  length: number | null;
+  qualityCode: boolean;
+  defaultValue: string | null;
+}
+
+export interface PortAspect {
+  /** Aspect name within the asset type (the time series propertySetName). */
+  name: string;
+  aspectTypeId: string;
+  aspectTypeName: string;
+  category: 'static' | 'dynamic';
+  variables: PortVariable[];
+}
+
+/** An asset type with every inherited member (exploded). */
+export interface PortAssetType {
+  id: string;
+  name: string;
+  parentTypeId: string | null;
+  /** Changes whenever the type, or an aspect type it uses, changes. */
+  version: string;
+  variables: PortVariable[];
+  aspects: PortAspect[];
+}
+
+export type AssetField = 'assetId' | 'name' | 'parentId' | 'timezone' | 'typeId' | 'externalId';
+
+export type AssetCondition =
+  | { field: AssetField; op: 'eq'; value: string | null }
+  | { field: AssetField; op: 'in'; values: string[] }
+  | { field: AssetField; op: 'contains' | 'startsWith' | 'endsWith'; value: string };
+
+export interface AssetListQuery {
+  /** Assets of this type and of every type derived from it (its family). */
+  typeId: string;
+  /** All must hold. */
+  conditions: AssetCondition[];
+  /** Ties are broken by assetId ascending. */
+  sort: { field: AssetField; direction: 'asc' | 'desc' }[];
+  offset: number;
+  limit: number;
+}
+
+export interface AssetRow {
+  assetId: string;
+  name: string;
+  parentId: string | null;
+  timezone: string;
+  typeId: string;
+  description: string;
+  externalId: string | null;
+  /** Effective values (own, else the type's default) of the type's variables, as stored text. */
+  variables: Record<string, string | null>;
+  /** Effective values of static aspects: aspect name → variable → text. */
+  aspects: Record<string, Record<string, string | null>>;
+}
+
+/**
+ * A record as the IoT Time Series API v3 returns it: `_time` in the canonical form with milliseconds
+ * (`2024-01-01T00:00:00.000Z`, so text order is time order), the variables and `<var>_qc` as stored.
+ */
+export type SeriesRecord = { _time: string } & Record<string, unknown>;
+
+export interface SeriesRange {
+  /** Exclusive lower bound, epoch ms. */
+  after: number;
+  /** Inclusive upper bound, epoch ms. */
+  upTo: number;
+  /** At most this many records (1..2000). */
+  limit: number;
+  desc: boolean;
+}
+
+export type IntervalUnit = 'minute' | 'hour' | 'day' | 'week' | 'month';
+
+export interface AggregateInterval {
+  /** Epoch ms and the same instant in the canonical form with milliseconds. */
+  start: number;
+  end: number;
+  startTime: string;
+  endTime: string;
+  /** Variable → aggregate field (countgood, sum, average, minvalue, mintime, …) → value; times canonical. */
+  variables: Record<string, Record<string, unknown>>;
+}
+
+export interface ODataPort {
+  /** Every asset type the tenant sees (its own and the shared core ones), exploded. */
+  assetTypes(tenant: string): Promise<PortAssetType[]>;
+  /** Live assets (no deleted ones) of a type family with conditions, sorted and paged, and the total. */
+  listAssets(tenant: string, q: AssetListQuery): Promise<{ items: AssetRow[]; total: number }>;
+  /** Ids among `among` of live assets of a type family (the type and every type derived from it), ascending. */
+  familyAssets(tenant: string, typeId: string, among: string[]): Promise<string[]>;
+  /** Assets that hold a series of the aspect (propertySetName); a series may have no records in a range. */
+  assetsWithSeries(tenant: string, aspect: string): Promise<string[]>;
+  /** Records of one asset's aspect in (after, upTo]. */
+  readSeries(tenant: string, assetId: string, aspect: string, range: SeriesRange): Promise<SeriesRecord[]>;
+  /** The number of records of one asset's aspect in (after, upTo]; 0 for an asset without the aspect. */
+  countSeries(tenant: string, assetId: string, aspect: string, after: number, upTo: number): Promise<number>;
+  /** Aggregate intervals of one asset's aspect covering [from, to), widened outward to interval boundaries. */
+  readAggregates(tenant: string, assetId: string, aspect: string,
+    q: { unit: IntervalUnit; value: number; from: number; to: number }): Promise<AggregateInterval[]>;
+  /** The longest range one readAggregates call may cover for a unit. */
+  aggregateMaxRange(unit: IntervalUnit): number;
+  /** The e-mail domain of the tenant's company (set when the tenant was created). */
+  companyDomain(tenant: string): Promise<string | undefined>;
+}

@@ -1,0 +1,74 @@
+/**
+ * The rows of an aggregate entity set for one asset ("Insights Hub IIoT for Makers" §8: one row per interval,
+ * variable and aggregation type; the row shape is docs/odata.md "Aggregates"): intervals read through the port in
+ * pieces no longer than one IoT Time Series Aggregates v4 call may cover, nor much longer than the rows still
+ * needed take. Without a timestamp condition the range is the extent of the asset's records.
+ */
+import { iso } from '../../core/instant.js';
+import { AGGREGATION_TYPES, type AggregationType, type EdmSet } from '../model/edm.js';
+import type { ODataPort } from '../ports.js';
+import { afterCursor, type Cursor, direction, type Row } from './order.js';
+import { type AggregatePlan, intervalLength, T_MAX, T_MIN } from './plan.js';
+
+const TIME_OF: Partial<Record<AggregationType, string>> = { minvalue: 'mintime', maxvalue: 'maxtime', firstvalue: 'firsttime', lastvalue: 'lasttime' };
+
+function valueTime(agg: Record<string, unknown>, type: AggregationType): string | null {
+  const f = TIME_OF[type];
+  const v = f ? agg[f] : undefined;
+  if (typeof v !== 'string') return null;
+  return v.length === 24 && v.endsWith('Z') ? v : iso(Date.parse(v));
+}
+
+/** At least `need` rows of one asset after `pos` (fewer only at the end of the range), sorted. */
+export async function assetAggregates(port: ODataPort, tenant: string, set: EdmSet, plan: AggregatePlan, assetId: string,
+  need: number, pos: Cursor | undefined, desc: boolean): Promise<Row[]> {
+  const aspect = set.aspect!.name;
+  let lo = plan.after;
+  let hi = plan.upTo;
+  if (!plan.bounded) {
+    const first = await port.readSeries(tenant, assetId, aspect, { after: T_MIN, upTo: T_MAX, limit: 1, desc: false });
+    const last = await port.readSeries(tenant, assetId, aspect, { after: T_MIN, upTo: T_MAX, limit: 1, desc: true });
+    if (!first[0] || !last[0]) return [];
+    lo = Math.max(lo, Date.parse(first[0]._time) - 2 * intervalLength(plan.unit, plan.value) - 1);
+    hi = Math.min(hi, Date.parse(last[0]._time));
+  }
+  if (pos?.t !== undefined) {
+    if (!desc) lo = Math.max(lo, pos.t - 1);
+    else hi = Math.min(hi, pos.t);
+  }
+  const variables = set.aspect!.variables.map((v) => v.name).sort()
+    .filter((v) => plan.variableName === undefined || v === plan.variableName);
+  const types = AGGREGATION_TYPES.filter((t) => plan.aggregationType === undefined || t === plan.aggregationType);
+  const length = intervalLength(plan.unit, plan.value);
+  const span = Math.min(port.aggregateMaxRange(plan.unit),
+    Math.max(length, Math.ceil(need / Math.max(1, variables.length * types.length)) * length));
+  const keep = pos?.t === undefined ? () => true : afterCursor(pos, desc);
+  const out: Row[] = [];
+  // pieces (a, b] of the range, ascending or descending
+  while (lo < hi && out.length < need) {
+    const a = desc ? Math.max(lo, hi - span) : lo;
+    const b = desc ? hi : Math.min(hi, lo + span);
+    const intervals = await port.readAggregates(tenant, assetId, aspect, { unit: plan.unit, value: plan.value, from: a + 1, to: b + 1 });
+    for (const iv of intervals) {
+      if (iv.start <= a || iv.start > b) continue;
+      const timestamp = iv.startTime;
+      const endTimestamp = iv.endTime;
+      for (const v of variables) {
+        const agg = iv.variables[v];
+        if (!agg) continue;
+        for (const type of types) {
+          const value = agg[type];
+          if (typeof value !== 'number' && !(type === 'sd' && value === null)) continue;
+          const row: Row = {
+            assetId, timestamp, variableName: v, aggregationType: type, intervalUnit: plan.unitName,
+            intervalValue: plan.value, intervalCount: plan.count, endTimestamp, value, valueTimestamp: valueTime(agg, type),
+          };
+          if (keep(row)) out.push(row);
+        }
+      }
+    }
+    if (desc) hi = a;
+    else lo = b;
+  }
+  return desc ? out.sort(direction(true)) : out;
+}

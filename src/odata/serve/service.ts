@@ -1,0 +1,201 @@
+/**
+ * One read-only OData v4 service per published contract (OASIS OData v4 Protocol; "Insights Hub IIoT for Makers"
+ * §4, §8): the service document, `$metadata`, collections with $filter/$select/$orderby/$top/$skip/$count/$expand,
+ * `/$count`, entities by key, navigation from an entity, and server-driven paging of at most the page size whose
+ * `@odata.nextLink` carries the whole query and a cursor, so following it reaches the end with no gap and no
+ * duplicate. JSON with odata.metadata=minimal. No HTTP here: the routes pass the path, query and origin.
+ */
+import { ODataErrors } from '../errors.js';
+import { renderCsdl } from '../model/csdl.js';
+import type { EdmSet } from '../model/edm.js';
+import type { ContractRegistry } from '../registry.js';
+import { servicePath } from '../registry.js';
+import type { ExpandOptions } from '../query/ast.js';
+import { parseOptions, queryPairs, type QueryOptions } from '../query/options.js';
+import type { ParseLimits } from '../query/parser.js';
+import { printExpand, printFilter, printOrderby, printSelect } from '../query/print.js';
+import { decodeCursor, encodeCursor, entityKeyText, keyPlan } from './keys.js';
+import { type Ctx, Expander, type Join, joinOf } from './expand.js';
+import { type Plan, planFilter, planOrder, planSelect } from './plan.js';
+import { parseResource } from './resource.js';
+import { type Cursor, type Row, RowReader } from './rows.js';
+
+export interface ODataRequest {
+  tenant: string;
+  contract: string;
+  version: string;
+  /** Path after the service root, without a leading slash, still percent-encoded. */
+  path: string;
+  /** Raw query string (or the text/plain body of POST …/$query). */
+  query: string;
+  /** `https://host` of the request, so links work on the gateway host and on web app hosts. */
+  origin: string;
+  /** Prefer: odata.maxpagesize. */
+  maxPageSize?: number;
+}
+
+export interface ODataResponse {
+  contentType: 'json' | 'xml' | 'text';
+  body: string;
+  headers: Record<string, string>;
+}
+
+export interface ODataServiceOptions {
+  pageSize: number;
+  limits: ParseLimits;
+  /** Most entities and expanded lookups in one response. */
+  maxResponseEntities: number;
+}
+
+export class ODataService {
+  private readonly reader;
+  private readonly expander;
+
+  constructor(private readonly registry: ContractRegistry, port: ConstructorParameters<typeof RowReader>[0],
+    private readonly opts: ODataServiceOptions) {
+    this.reader = new RowReader(port);
+    this.expander = new Expander(this.reader, {
+      set: (ctx, name) => this.set(ctx, name),
+      collection: (ctx, set, o, base, join) => this.collection(ctx, set, o, base, join),
+      nextQuery,
+    });
+  }
+
+  async handle(req: ODataRequest, method: 'GET' | 'POST'): Promise<ODataResponse> {
+    const contract = await this.registry.published(req.tenant, req.contract, req.version);
+    if (!contract) {
+      throw ODataErrors.notFound({ target: 'service', resource: `published OData contract ${req.contract} version ${req.version} in this tenant` });
+    }
+    const model = await this.registry.model(contract);
+    const resource = parseResource(req.path);
+    if (method === 'POST' && !(resource.kind === 'collection' && resource.query)) {
+      throw ODataErrors.readOnly({ target: req.path || '/', method: 'POST', allowed: 'GET (POST only for {set}/$query)' }).withHeader('allow', 'GET, HEAD');
+    }
+    if (resource.kind === 'collection' && resource.query && method !== 'POST') {
+      throw ODataErrors.readOnly({ target: `${resource.set}/$query`, method, allowed: 'POST with the query options as text/plain' }).withHeader('allow', 'POST');
+    }
+    const opts = parseOptions(queryPairs(req.query, this.opts.limits.maxLength * 4), this.opts.limits);
+    const pageSize = Math.max(1, Math.min(this.opts.pageSize, req.maxPageSize ?? this.opts.pageSize));
+    const headers: Record<string, string> = req.maxPageSize !== undefined ? { 'preference-applied': `odata.maxpagesize=${pageSize}` } : {};
+    const root = `${req.origin}${servicePath(contract)}`;
+    const max = this.opts.maxResponseEntities;
+    const ctx: Ctx = { tenant: req.tenant, model, root, pageSize, budget: { left: max, max } };
+    switch (resource.kind) {
+      case 'serviceDocument':
+        return json({ '@odata.context': `${root}$metadata`, value: model.sets.map((s) => ({ name: s.name, kind: 'EntitySet', url: s.name })) }, headers);
+      case 'metadata':
+        if (opts.format === 'json') throw ODataErrors.notAcceptable({ target: '$format', accept: 'json for $metadata' });
+        return { contentType: 'xml', body: renderCsdl(model), headers };
+      case 'collection': {
+        const set = this.set(ctx, resource.set);
+        if (resource.count) return this.countOf(ctx, set, opts, undefined);
+        const body = await this.collection(ctx, set, opts, `${root}${encodeURIComponent(set.name)}`, undefined);
+        return json({ '@odata.context': context(root, set, opts), ...body }, headers);
+      }
+      case 'entity': {
+        const set = this.set(ctx, resource.set);
+        const row = await this.byKey(ctx, set, keyPlan(set, resource.key));
+        const entity = await this.entity(ctx, set, row, opts);
+        return json({ '@odata.context': `${root}$metadata#${set.name}/$entity`, ...entity }, headers);
+      }
+      case 'navigation': {
+        const set = this.set(ctx, resource.set);
+        const nav = set.navs.find((n) => n.name === resource.nav);
+        if (!nav) throw ODataErrors.notFound({ target: resource.nav, resource: `navigation property ${resource.nav} of ${set.name}` });
+        const source = await this.byKey(ctx, set, keyPlan(set, resource.key));
+        const target = this.set(ctx, nav.target);
+        const join = joinOf(nav, source);
+        if (!nav.collection) {
+          if (resource.count) throw ODataErrors.badQuery({ target: '$count', rule: `${nav.name} is single-valued` });
+          const row = join ? await this.first(ctx, target, join) : undefined;
+          if (!row) return json({ '@odata.context': `${root}$metadata#${target.name}/$entity`, value: null }, headers);
+          return json({ '@odata.context': `${root}$metadata#${target.name}/$entity`, ...await this.entity(ctx, target, row, opts) }, headers);
+        }
+        if (resource.count) return this.countOf(ctx, target, opts, join);
+        const base = `${root}${encodeURIComponent(set.name)}${entityKeyText(set, source)}/${encodeURIComponent(nav.name)}`;
+        return json({ '@odata.context': context(root, target, opts), ...await this.collection(ctx, target, opts, base, join) }, headers);
+      }
+    }
+  }
+
+  private set(ctx: Ctx, name: string): EdmSet {
+    const set = ctx.model.byName.get(name);
+    if (!set) {
+      throw ODataErrors.notFound({ target: name, resource: `entity set ${name} in this service (entity sets: ${[...ctx.model.byName.keys()].join(', ') || 'none'})` });
+    }
+    return set;
+  }
+
+  private plan(set: EdmSet, filter: QueryOptions['filter'], join: Join | undefined): Plan {
+    const plan = planFilter(set, filter);
+    if (!join) return plan;
+    if (plan.kind === 'assets') {
+      return { ...plan, conditions: [...plan.conditions, { field: join.field, op: 'eq', value: join.value }] };
+    }
+    const id = join.value ?? '';
+    return { ...plan, assetId: id, empty: plan.empty || (plan.assetId !== undefined && plan.assetId !== id) };
+  }
+
+  private async countOf(ctx: Ctx, set: EdmSet, opts: QueryOptions, join: Join | undefined): Promise<ODataResponse> {
+    const n = await this.reader.count(ctx.tenant, set, this.plan(set, opts.filter, join));
+    return { contentType: 'text', body: String(n), headers: {} };
+  }
+
+  private async collection(ctx: Ctx, set: EdmSet, opts: QueryOptions | ExpandOptions, base: string, join: Join | undefined,
+    pageSize = ctx.pageSize): Promise<Record<string, unknown>> {
+    const plan = this.plan(set, opts.filter, join);
+    const order = planOrder(set, opts.orderby);
+    const selected = planSelect(set, opts.select);
+    const skiptoken = 'skiptoken' in opts ? opts.skiptoken : undefined;
+    const cursor = skiptoken === undefined ? undefined : decodeCursor(skiptoken);
+    const top = opts.top ?? Infinity;
+    const skip = opts.skip ?? 0;
+    const count = opts.count ? cursor?.c ?? await this.reader.count(ctx.tenant, set, plan) : undefined;
+    const page = await this.reader.page({ tenant: ctx.tenant, set, plan, order, skip, top, cursor, pageSize });
+    const value = await this.expander.rows(ctx, set, page.rows, selected, opts.expand);
+    const out: Record<string, unknown> = {};
+    if (count !== undefined) out['@odata.count'] = count;
+    out['value'] = value;
+    if (page.next) out['@odata.nextLink'] = `${base}?${nextQuery(opts, { ...page.next, ...(count !== undefined ? { c: count } : {}) })}`;
+    return out;
+  }
+
+  private async entity(ctx: Ctx, set: EdmSet, row: Row, opts: QueryOptions): Promise<Record<string, unknown>> {
+    return (await this.expander.rows(ctx, set, [row], planSelect(set, opts.select), opts.expand))[0]!;
+  }
+
+  private async first(ctx: Ctx, set: EdmSet, join: Join): Promise<Row | undefined> {
+    const page = await this.reader.page({ tenant: ctx.tenant, set, plan: this.plan(set, undefined, join), order: [], skip: 0, top: 1, cursor: undefined, pageSize: 1 });
+    return page.rows[0];
+  }
+
+  private async byKey(ctx: Ctx, set: EdmSet, plan: Plan): Promise<Row> {
+    const page = await this.reader.page({ tenant: ctx.tenant, set, plan, order: [], skip: 0, top: 1, cursor: undefined, pageSize: 1 });
+    const row = page.rows[0];
+    if (!row) throw ODataErrors.notFound({ target: set.name, resource: `entity of ${set.name} with this key` });
+    return row;
+  }
+}
+
+function json(body: unknown, headers: Record<string, string>): ODataResponse {
+  return { contentType: 'json', body: JSON.stringify(body), headers };
+}
+
+function context(root: string, set: EdmSet, opts: QueryOptions | ExpandOptions): string {
+  const sel = opts.select && !opts.select.includes('*') ? `(${printSelect(opts.select)})` : '';
+  return `${root}$metadata#${set.name}${sel}`;
+}
+
+/** The query of a next link: the request's options as parsed (printed canonically) and the new cursor. */
+function nextQuery(opts: QueryOptions | ExpandOptions, cursor: Cursor): string {
+  const parts: [string, string][] = [];
+  if (opts.filter) parts.push(['$filter', printFilter(opts.filter)]);
+  if (opts.select) parts.push(['$select', printSelect(opts.select)]);
+  if (opts.orderby) parts.push(['$orderby', printOrderby(opts.orderby)]);
+  if (opts.expand) parts.push(['$expand', printExpand(opts.expand)]);
+  if (opts.top !== undefined) parts.push(['$top', String(opts.top)]);
+  if (opts.skip !== undefined) parts.push(['$skip', String(opts.skip)]);
+  if (opts.count) parts.push(['$count', 'true']);
+  parts.push(['$skiptoken', encodeCursor(cursor)]);
+  return parts.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+}

@@ -1,0 +1,135 @@
+/**
+ * The OData context's port (src/odata/ports.ts) implemented on the public read side of the other contexts: the
+ * asset-model port (core/model.ts AssetModelReader), the time series and aggregates services and the identity
+ * store. Only the composition root knows all of them; the OData context knows none.
+ */
+import { AppError } from '../core/errors.js';
+import type { FilterNode } from '../core/filter.js';
+import { iso } from '../core/instant.js';
+import type { AssetModelReader, ModelAssetType, ModelAssetValues, ModelValue } from '../core/model.js';
+import type { IdentityStore } from '../identity/store.js';
+import type { AggregatesService } from '../timeseries/aggregates.js';
+import { UNIT_RULES } from '../timeseries/intervals.js';
+import type { TimeseriesService } from '../timeseries/service.js';
+import type {
+  AggregateInterval, AssetCondition, AssetRow, IntervalUnit, ODataPort, PortAssetType, PortVariable, SeriesRecord,
+} from '../odata/ports.js';
+
+export interface ODataAdapterDeps {
+  model: AssetModelReader;
+  timeseries: TimeseriesService;
+  aggregates: AggregatesService;
+  identity: IdentityStore;
+}
+
+/** Asset ids per family lookup (one `in` condition). */
+const FAMILY_CHUNK = 500;
+
+const notFound = (err: unknown) => err instanceof AppError && err.status === 404;
+
+const portVariable = (v: { name: string; dataType: PortVariable['dataType']; length: number | null; qualityCode: boolean;
+  defaultValue: string | null }): PortVariable =>
+  ({ name: v.name, dataType: v.dataType, length: v.length, qualityCode: v.qualityCode, defaultValue: v.defaultValue });
+
+function portType(t: ModelAssetType): PortAssetType {
+  return {
+    id: t.id, name: t.name, parentTypeId: t.parentTypeId, version: t.version,
+    variables: t.variables.map((v) => portVariable({ ...v, qualityCode: false })),
+    aspects: t.aspects.map((a) => ({ name: a.name, aspectTypeId: a.aspectTypeId, aspectTypeName: a.aspectTypeName,
+      category: a.category, variables: a.variables.map(portVariable) })),
+  };
+}
+
+const values = (list: readonly ModelValue[]): Record<string, string | null> =>
+  Object.fromEntries(list.map((v) => [v.name, v.value]));
+
+/** What the model shows of an asset (own values, else the type's defaults), as the OData rows need it. */
+function row(a: ModelAssetValues): AssetRow {
+  return {
+    assetId: a.assetId, name: a.name, parentId: a.parentId, timezone: a.timezone, typeId: a.typeId,
+    description: a.description, externalId: a.externalId, variables: values(a.variables),
+    aspects: Object.fromEntries(a.staticAspects.map((s) => [s.name, values(s.variables)])),
+  };
+}
+
+/** The family (hasType: the type or one derived from it) and every condition, as one filter-language tree. */
+function filterOf(typeId: string, conditions: readonly AssetCondition[]): FilterNode {
+  const items: FilterNode[] = [{ kind: 'eq', field: 'hasType', value: typeId }];
+  for (const c of conditions) {
+    if (c.op === 'eq') items.push({ kind: 'eq', field: c.field, value: c.value });
+    else if (c.op === 'in') items.push({ kind: 'in', field: c.field, values: c.values });
+    else items.push({ kind: c.op, field: c.field, value: c.value });
+  }
+  return { kind: 'and', items };
+}
+
+export function createODataAdapter(d: ODataAdapterDeps): ODataPort {
+  return {
+    async assetTypes(tenant) {
+      return (await d.model.listAssetTypes(tenant)).map(portType);
+    },
+
+    async listAssets(tenant, q) {
+      const page = await d.model.listAssets(tenant, { filter: filterOf(q.typeId, q.conditions), sort: q.sort,
+        offset: q.offset, limit: q.limit });
+      return { items: page.items.map(row), total: page.total };
+    },
+
+    async familyAssets(tenant, typeId, among) {
+      const ids: string[] = [];
+      // chunks keep the SQL parameter list short
+      for (let i = 0; i < among.length; i += FAMILY_CHUNK) {
+        const chunk = among.slice(i, i + FAMILY_CHUNK);
+        const page = await d.model.listAssets(tenant, { filter: filterOf(typeId, [{ field: 'assetId', op: 'in', values: chunk }]),
+          sort: [{ field: 'assetId', direction: 'asc' }], offset: 0, limit: chunk.length });
+        for (const a of page.items) ids.push(a.assetId);
+      }
+      return ids.sort();
+    },
+
+    assetsWithSeries: (tenant, aspect) => d.timeseries.assetsWithSeries(tenant, aspect),
+
+    async countSeries(tenant, assetId, aspect, after, upTo) {
+      if (after >= upTo) return 0;
+      try {
+        return await d.timeseries.count(tenant, assetId, aspect, after, upTo);
+      } catch (err) {
+        if (notFound(err)) return 0;
+        throw err;
+      }
+    },
+
+    async readSeries(tenant, assetId, aspect, r) {
+      if (r.after >= r.upTo) return [];
+      try {
+        const res = await d.timeseries.read(tenant, assetId, aspect,
+          { from: r.after, to: r.upTo, limit: r.limit, sort: r.desc ? 'desc' : 'asc', latestValue: false });
+        // the service answers the canonical form (UTC with milliseconds), which SeriesRecord promises
+        return JSON.parse(res.json) as SeriesRecord[];
+      } catch (err) {
+        if (notFound(err)) return [];
+        throw err;
+      }
+    },
+
+    async readAggregates(tenant, assetId, aspect, q): Promise<AggregateInterval[]> {
+      try {
+        const res = await d.aggregates.v4(tenant, assetId, aspect, { from: q.from, to: q.to, unit: q.unit, value: q.value });
+        return res.aggregates.map(({ starttime, endtime, ...vars }) => {
+          const start = Date.parse(starttime);
+          const end = Date.parse(endtime);
+          return { start, end, startTime: iso(start), endTime: iso(end), variables: vars as Record<string, Record<string, unknown>> };
+        });
+      } catch (err) {
+        if (notFound(err)) return [];
+        throw err;
+      }
+    },
+
+    aggregateMaxRange: (unit: IntervalUnit) => UNIT_RULES[unit].maxRange,
+
+    async companyDomain(tenant) {
+      return (await d.identity.getTenant(tenant))?.companyDomain;
+    },
+  };
+}

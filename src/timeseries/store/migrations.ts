@@ -1,0 +1,44 @@
+/**
+ * Schema migrations of the SQLite time series store (timeseries.db): each version written out as it was, so a
+ * database of any earlier version is brought up to date on open (core/db.ts runs them in order).
+ */
+import type { Migration } from '../../core/db.js';
+
+export const TIMESERIES_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'series, records, roll-ups',
+    up: `
+      CREATE TABLE series (
+        id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, asset_id TEXT NOT NULL, aspect TEXT NOT NULL,
+        zone TEXT NOT NULL, UNIQUE (tenant, asset_id, aspect));
+      CREATE TABLE records (
+        series INTEGER NOT NULL, t INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (series, t)) WITHOUT ROWID;
+      CREATE TABLE rollups (
+        series INTEGER NOT NULL, level INTEGER NOT NULL, start INTEGER NOT NULL, data TEXT NOT NULL,
+        PRIMARY KEY (series, level, start)) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 2,
+    description: 'stored record JSON starts with its canonical _time',
+    up: (db) => {
+      // The row format of version 2, written out here so that this migration stays what it was.
+      const update = db.prepare('UPDATE records SET data = ? WHERE series = ? AND t = ?');
+      const rows = db.prepare('SELECT series, t, data FROM records').all() as { series: number; t: number; data: string }[];
+      for (const r of rows) {
+        const values = JSON.parse(r.data) as Record<string, unknown>;
+        if ('_time' in values) continue;
+        const out: Record<string, unknown> = { _time: new Date(r.t).toISOString() };
+        for (const k in values) if (values[k] !== null && values[k] !== undefined) out[k] = values[k];
+        update.run(JSON.stringify(out), r.series, r.t);
+      }
+    },
+  },
+  {
+    version: 3,
+    // Nothing to convert (JSON rows stay readable); the version keeps older builds, which read JSON only, out.
+    description: 'roll-up rows may be stored in the compact binary encoding (rollup-codec.ts)',
+    up: () => {},
+  },
+];

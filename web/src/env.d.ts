@@ -1,0 +1,2 @@
+/** Vite-handled imports the type checker does not know: style sheets. */
+declare module '*.css';
