@@ -158,15 +158,17 @@ http {
 
   step('nginx started');
   const dataDir = path.join(tmp, 'data');
-  const server = start(process.execPath, [...(process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean), path.join(root, 'bin', 'ironbridge.js'), 'serve', '--port', '0', '--data-dir', dataDir,
+  const gatewayPort = await freePort();
+  const server = start(process.execPath, [...(process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean), path.join(root, 'bin', 'ironbridge.js'), 'serve', '--port', String(gatewayPort), '--data-dir', dataDir,
     ...(workers > 1 ? ['--workers', String(workers)] : [])],
     { IRONBRIDGE_LOG_LEVEL: 'warn', IRONBRIDGE_SECRET_HASH_COST: '10' });
-  const banner = await firstMatch(server, /clientID\s+(\S+)\n\s+clientSecret\s+(\S+)\n/);
-  step('banner seen');
-  const gatewayPort = Number((await waitForPort(server)));
+  // the first start's key is written to the data directory (not printed when stdout is not a terminal), after the
+  // server listens and its bootstrap ran
+  const { key } = await readJsonFile(path.join(dataDir, 'first-start-secrets.json')) as
+    { key: { clientId: string; clientSecret: string } };
   step(`gateway on ${gatewayPort}`);
   const gw = `http://127.0.0.1:${gatewayPort}`;
-  const basic = Buffer.from(`${banner[1]}:${banner[2]}`).toString('base64');
+  const basic = Buffer.from(`${key.clientId}:${key.clientSecret}`).toString('base64');
   const tokenRes = await fetch(`${gw}/oauth/token`, { method: 'POST', headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
   const token = ((await tokenRes.json()) as { access_token: string }).access_token;
   const reg = await fetch(`${gw}/api/gatewayregistry/v1/apps`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -209,8 +211,12 @@ http {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-function waitForPort(server: ChildProcess): Promise<string> {
-  return firstMatch(server, /TokenURL\s+http:\/\/[^:]+:(\d+)\//).then((m) => m[1]!);
+/** Waits up to 60 s for `file` to hold a whole JSON document and returns it. */
+async function readJsonFile(file: string): Promise<unknown> {
+  for (let i = 0; i < 600; i++) {
+    try { return JSON.parse(fs.readFileSync(file, 'utf8')); } catch { await new Promise((r) => setTimeout(r, 100)); }
+  }
+  throw new Error(`${file} did not appear within 60 s`);
 }
 
 try {
