@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { bearerToken, principal, type Principal } from '../core/auth.js';
+import { jsonBodyParser } from '../core/json.js';
 import { SCOPES } from '../core/scopes.js';
 import { AGENT_TOKEN_CATEGORY } from '../identity/tokens.js';
 import type { ConfigurationService } from './configuration.js';
@@ -40,15 +41,7 @@ export async function agentRoutes(root: FastifyInstance, d: AgentRouteDeps): Pro
   await root.register(async (app) => {
     // The SDK sends Content-Type: application/json with no body on POST …/boarding/offboard.
     app.removeContentTypeParser(['application/json']);
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-      const text = String(body);
-      if (text.trim() === '') return done(null, undefined);
-      try {
-        done(null, JSON.parse(text));
-      } catch (err) {
-        done(AgentErrors.malformed(`invalid JSON (${(err as Error).message})`), undefined);
-      }
-    });
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser((reason) => AgentErrors.malformed(reason)));
     await routesOf(app, d);
   });
 }

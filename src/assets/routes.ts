@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { principal } from '../core/auth.js';
 import { Generic } from '../core/errors.js';
+import { jsonBodyParser } from '../core/json.js';
 import { SCOPES } from '../core/scopes.js';
 import { halPage, renderAspectType, renderAsset, renderAssetAspect, renderAssetType, renderAssetVariable } from './render.js';
 import type { AssetView } from './records.js';
@@ -67,15 +68,7 @@ export async function assetRoutes(root: FastifyInstance, service: AssetService):
   await root.register(async (app) => {
     app.removeContentTypeParser(['application/json']);
     app.addContentTypeParser(['application/json', 'application/merge-patch+json'], { parseAs: 'string' },
-      (_req, body, done) => {
-        const text = String(body);
-        if (text.trim() === '') return done(null, undefined);
-        try {
-          done(null, JSON.parse(text));
-        } catch (err) {
-          done(Generic.malformedBody({ reason: `invalid JSON (${(err as Error).message})` }), undefined);
-        }
-      });
+      jsonBodyParser((reason) => Generic.malformedBody({ reason })));
 
     const R = { config: { scope: SCOPES.assetRead } };
     const W = { config: { scope: SCOPES.assetWrite } };

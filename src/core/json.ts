@@ -22,3 +22,46 @@ export function nestingBeyond(value: unknown, max: number): string | null {
   }
   return null;
 }
+
+const FORBIDDEN_KEY = /"(?:__proto__|constructor|prototype)"\s*:/;
+
+/**
+ * Parses a request body that may be empty (undefined then). Like fastify's default parser (secure-json-parse with
+ * protoAction/constructorAction "error"), a body with a `__proto__` key, or a `constructor` key holding
+ * `prototype`, is refused: merge-patch and other walks copy keys onto live objects. Throws an Error whose message
+ * is the reason, for the caller's error catalogue.
+ */
+export function parseJsonBody(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`invalid JSON (${(err as Error).message})`);
+  }
+  if (!FORBIDDEN_KEY.test(text)) return value;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (v === null || typeof v !== 'object') continue;
+    if (Object.prototype.hasOwnProperty.call(v, '__proto__')) throw new Error('the key "__proto__" is not allowed');
+    const ctor = (v as Record<string, unknown>)['constructor'];
+    if (Object.prototype.hasOwnProperty.call(v, 'constructor') && ctor !== null && typeof ctor === 'object'
+      && Object.prototype.hasOwnProperty.call(ctor, 'prototype')) throw new Error('the key "constructor.prototype" is not allowed');
+    stack.push(...Object.values(v));
+  }
+  return value;
+}
+
+/** A fastify content-type parser (parseAs 'string') for JSON bodies that may be empty; `toError` makes the 400. */
+export function jsonBodyParser(toError: (reason: string) => Error) {
+  return (_req: unknown, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void => {
+    let value: unknown;
+    try {
+      value = parseJsonBody(String(body));
+    } catch (err) {
+      return done(toError((err as Error).message), undefined);
+    }
+    done(null, value);
+  };
+}

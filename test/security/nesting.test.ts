@@ -54,4 +54,21 @@ describe('deep JSON bodies outside Asset Management (limit 64 levels)', () => {
     assert.equal(a.status, 400, a.text);
     assert.equal((await send(env.url, { method: 'GET', path: '/health' })).status, 200);
   });
+
+  it('the parsers of Asset Management and Agent Management refuse __proto__ and constructor.prototype keys too', async () => {
+    const cases: [string, string, string][] = [
+      ['POST', '/api/assetmanagement/v3/assets', '{"name":"x","typeId":"core.basicasset","location":{"__proto__":{"polluted":true}}}'],
+      ['PATCH', '/api/assetmanagement/v3/assets/0123456789abcdef0123456789abcdef', '{"description":"x","constructor":{"prototype":{"a":1}}}'],
+      ['POST', '/api/agentmanagement/v3/agents', '{"name":"a","securityProfile":"SHARED_SECRET","entityId":"e","__proto__":{"x":1}}'],
+    ];
+    for (const [method, path, body] of cases) {
+      const a = await call(method, path, body);
+      assert.equal(a.status, 400, `${method} ${path}: ${a.text}`);
+      assert.match(a.text, /the key \\?"(__proto__|constructor\.prototype)\\?" is not allowed/, `${method} ${path}`);
+      assert.equal(errorShapeProblem(a, path), undefined, a.text);
+    }
+    // the words themselves inside values stay allowed
+    const ok = await call('POST', '/api/assetmanagement/v3/assets', '{"name":"proto","typeId":"core.basicasset","description":"\\"__proto__\\": is fine here"}');
+    assert.doesNotMatch(ok.text, /is not allowed/);
+  });
 });
