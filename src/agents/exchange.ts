@@ -6,9 +6,11 @@
  * (`<variable>` and `<variable>_qc`) and written in one commit through the time series write path. An item that
  * cannot be read or stored refuses the whole batch with a 400 naming the item and the rule. Values of unmapped
  * data points are counted (IngestResult.unmapped) and reported in the agent's diagnostic messages (diagnostics.ts).
+ * `file` items (details {fileName, creationDate, fileType}, an application/octet-stream part) become IoT files of the
+ * agent's asset through AgentFileSink, checked before the time series commit and written after it.
  */
 import { AgentErrors } from './errors.js';
-import type { AgentPrincipal, AgentIngest, DataPointBatch, IngestResult } from './ingest.js';
+import type { AgentFileSink, AgentPrincipal, AgentIngest, DataPointBatch, IngestResult } from './ingest.js';
 import { boundaryOf, MultipartError, parseMultipart } from './multipart.js';
 import { dataPointsOf, type DataPoint } from './configuration.js';
 import type { AgentService } from './service.js';
@@ -33,7 +35,23 @@ export interface ExchangeOptions {
   writer: TimeseriesWriter;
   assets: AssetLookup;
   diagnostics: DiagnosticsService;
+  files?: AgentFileSink;
   now: () => number;
+}
+
+/** A file item of an exchange body. */
+export interface ExchangeFile {
+  item: string;
+  fileName: string;
+  fileType: string;
+  creationDate?: string;
+  content: Buffer;
+}
+
+/** What an exchange body carries: time series batches (all items, in order) and files. */
+export interface ExchangeItems {
+  batches: DataPointBatch[];
+  files: ExchangeFile[];
 }
 
 function json(text: string, item: string): unknown {
@@ -44,8 +62,8 @@ function json(text: string, item: string): unknown {
   }
 }
 
-/** The time series batches of an exchange body; a malformed body or item is a 400 naming it. */
-export function readExchange(body: Buffer, contentType: string): DataPointBatch[] {
+/** The items of an exchange body; a malformed body or item is a 400 naming it. */
+export function readExchange(body: Buffer, contentType: string): ExchangeItems {
   if (!/^multipart\/mixed\b/i.test(contentType)) throw AgentErrors.mediaType(contentType.slice(0, 100) || 'none');
   const boundary = boundaryOf(contentType);
   if (!boundary) throw AgentErrors.malformed('the multipart/mixed Content-Type has no boundary');
@@ -58,6 +76,7 @@ export function readExchange(body: Buffer, contentType: string): DataPointBatch[
   }
   if (items.length === 0) throw AgentErrors.malformed('the multipart/mixed body has no items');
   const batches: DataPointBatch[] = [];
+  const files: ExchangeFile[] = [];
   items.forEach((outer, i) => {
     const item = `item ${i}`;
     const inner = boundaryOf(outer.headers['content-type'] ?? '');
@@ -74,10 +93,14 @@ export function readExchange(body: Buffer, contentType: string): DataPointBatch[
     const metaPart = parts.find((p) => (p.headers['content-type'] ?? '').toLowerCase().startsWith(META));
     const dataPart = parts.find((p) => p !== metaPart);
     if (!metaPart || !dataPart) throw AgentErrors.badItem(item, `needs a ${META} part and a data part`);
-    const meta = json(metaPart.body, `${item} meta`) as { type?: unknown; payload?: { type?: unknown } } | null;
+    const meta = json(metaPart.body, `${item} meta`) as { type?: unknown; payload?: { type?: unknown; details?: unknown } } | null;
     const type = meta?.payload?.type;
     if (meta?.type !== 'item' || typeof type !== 'string') throw AgentErrors.badItem(`${item} meta`, 'must be {"type":"item","payload":{"type":…}}');
-    if (type !== 'standardTimeSeries') throw AgentErrors.badItem(`${item} meta.payload.type`, `"${type}" is not supported; use standardTimeSeries`);
+    if (type === 'file') {
+      files.push(fileItem(item, meta.payload?.details, Buffer.from(dataPart.body, 'latin1')));
+      return;
+    }
+    if (type !== 'standardTimeSeries') throw AgentErrors.badItem(`${item} meta.payload.type`, `"${type}" is not supported; use standardTimeSeries or file`);
     const data = json(dataPart.body, `${item} data`);
     if (!Array.isArray(data)) throw AgentErrors.badItem(`${item} data`, 'must be an array of {timestamp, values}');
     data.forEach((entry: unknown, j: number) => {
@@ -93,7 +116,18 @@ export function readExchange(body: Buffer, contentType: string): DataPointBatch[
       }) });
     });
   });
-  return batches;
+  return { batches, files };
+}
+
+function fileItem(item: string, details: unknown, content: Buffer): ExchangeFile {
+  const d = (details ?? {}) as { fileName?: unknown; fileType?: unknown; creationDate?: unknown };
+  if (typeof d.fileName !== 'string' || d.fileName === '') throw AgentErrors.badItem(`${item} meta.payload.details.fileName`, 'must be a non-empty string');
+  if (d.fileType !== undefined && typeof d.fileType !== 'string') throw AgentErrors.badItem(`${item} meta.payload.details.fileType`, 'must be a string');
+  if (d.creationDate !== undefined && (typeof d.creationDate !== 'string' || Number.isNaN(Date.parse(d.creationDate)))) {
+    throw AgentErrors.badItem(`${item} meta.payload.details.creationDate`, 'must be an ISO 8601 date-time');
+  }
+  return { item, fileName: d.fileName, fileType: (d.fileType as string | undefined) || 'application/octet-stream',
+    ...(d.creationDate !== undefined ? { creationDate: new Date(d.creationDate as string).toISOString() } : {}), content };
 }
 
 /** A value typed as its data point's type; undefined when it is not of that type. */
@@ -120,6 +154,18 @@ export class ExchangeService implements AgentIngest {
 
   issueToken(clientAssertion: string) {
     return this.o.onboarding.issueToken(clientAssertion);
+  }
+
+  /** One exchange: file names checked first, then the time series commit, then the files. */
+  async exchange(agent: AgentPrincipal, items: ExchangeItems): Promise<IngestResult & { files: number }> {
+    for (const f of items.files) {
+      if (!this.o.files) throw AgentErrors.badItem(f.item, 'file items are not accepted by this server');
+      const broken = this.o.files.check(f.fileName);
+      if (broken) throw AgentErrors.badItem(`${f.item} meta.payload.details.fileName`, broken);
+    }
+    const result = await this.writeTimeseries(agent, items.batches);
+    for (const f of items.files) await this.o.files!.putAgentFile(agent, f);
+    return { ...result, files: items.files.length };
   }
 
   async writeTimeseries(agent: AgentPrincipal, batches: readonly DataPointBatch[]): Promise<IngestResult> {

@@ -12,6 +12,7 @@ import type { TimeseriesWriter } from '../timeseries/index.js';
 import { ConfigurationService } from './configuration.js';
 import { DiagnosticsService } from './diagnostics.js';
 import { ExchangeService } from './exchange.js';
+import type { AgentFileSink } from './ingest.js';
 import { OnboardingService } from './onboarding.js';
 import { agentRoutes } from './routes.js';
 import { AgentService } from './service.js';
@@ -37,6 +38,8 @@ export interface AgentsDeps {
   keys: KeyRing;
   /** Asset Management's events: an agent goes with its asset (its id is the asset's). */
   events?: ModelEvents;
+  /** Where file items of the exchange go (IoT File, composed by the platform). */
+  files?: AgentFileSink;
   publicUrl: () => string;
   now?: () => number;
 }
@@ -51,7 +54,8 @@ export function createAgents(deps: AgentsDeps): AgentsContext {
     secretTtlMs: config.agentSecretTtlSeconds * 1000, tokenTtlSeconds: config.agentTokenTtlSeconds, skewSeconds: config.agentAssertionSkewSeconds });
   const configuration = new ConfigurationService({ store, agents, assets: deps.assets, now });
   const diagnostics = new DiagnosticsService({ store, agents, now, max: config.diagnosticActivationsMax, keep: config.diagnosticMessagesKept });
-  const ingest = new ExchangeService({ store, agents, onboarding, verifier: deps.tokens, writer: deps.writer, assets: deps.assets, diagnostics, now });
+  const ingest = new ExchangeService({ store, agents, onboarding, verifier: deps.tokens, writer: deps.writer, assets: deps.assets, diagnostics, now,
+    ...(deps.files ? { files: deps.files } : {}) });
   // An agent token is live while its agent exists, is onboarded and keeps the rev_sig it was issued with.
   deps.tokens.registerRevocation(AGENT_TOKEN_CATEGORY, async (claims) => {
     const ten = claims['ten'];

@@ -50,3 +50,13 @@ export interface AgentIngest {
 export interface AgentEventSink {
   createAgentEvents(agent: AgentPrincipal, events: readonly Record<string, unknown>[]): Promise<void>;
 }
+
+/**
+ * Files an agent sends in the exchange (item payload type `file`): stored as IoT files of the agent's asset.
+ * `check` names the rule a file name breaks (undefined when it is fine), so a whole batch is refused before anything
+ * of it is stored.
+ */
+export interface AgentFileSink {
+  check(fileName: string): string | undefined;
+  putAgentFile(agent: AgentPrincipal, file: { fileName: string; fileType: string; creationDate?: string; content: Buffer }): Promise<void>;
+}

@@ -141,10 +141,10 @@ async function routesOf(app: FastifyInstance, d: AgentRouteDeps): Promise<void> 
       const p = principal(req);
       const agentId = agentOf(p);
       if (agentId === undefined) throw AgentErrors.agentOnly();
-      const batches = readExchange(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), header(req, 'content-type') ?? '');
+      const items = readExchange(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), header(req, 'content-type') ?? '');
       const agent = await d.exchange.authenticate(p.token);
       if (!agent) throw AgentErrors.unauthorized('the agent token is not a live agent\'s');
-      const result = await d.exchange.writeTimeseries(agent, batches);
+      const result = await d.exchange.exchange(agent, items);
       return reply.code(200).send(result);
     });
   });

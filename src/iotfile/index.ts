@@ -2,15 +2,32 @@
  * IoT File as the platform composes it: its index (iotfile.db), the platform's object store, the service and
  * the routes under /api/iotfile/v3. Which entities exist is asked of the platform (`entityExists`).
  */
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../core/config.js';
 import type { ObjectStore } from '../objectstore/index.js';
 import { iotFileRoutes } from './routes.js';
-import { IotFileService } from './service.js';
+import { IotFileService, pathProblem } from './service.js';
 import type { IotFileStore } from './store.js';
 import { SqliteIotFileStore } from './store/sqlite.js';
 
 export { IotFileService } from './service.js';
+
+/**
+ * File items of the MindConnect exchange as IoT files of the agent's asset (the agents context's AgentFileSink,
+ * matched by shape: iotfile does not import agents). A file of the same name is replaced, as a PUT without If-Match.
+ */
+export function agentFileSink(service: IotFileService) {
+  return {
+    check: (fileName: string) => pathProblem(fileName),
+    async putAgentFile(agent: { tenant: string; agentId: string; clientId: string },
+      f: { fileName: string; fileType: string; creationDate?: string; content: Buffer }): Promise<void> {
+      await service.put({ tenant: agent.tenant, clientId: agent.clientId }, agent.agentId, f.fileName, { kind: 'whole' },
+        { type: f.fileType, ...(f.creationDate !== undefined ? { timestamp: f.creationDate } : {}) },
+        { stream: Readable.from([f.content]), length: f.content.length });
+    },
+  };
+}
 export { SqliteIotFileStore } from './store/sqlite.js';
 
 export interface IotFileContext {

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { Generic } from '../core/errors.js';
+import { type AppError, Generic } from '../core/errors.js';
 import { iso, parseInstant } from '../core/instant.js';
 import { type ByteRange, ObjectStoreError, type ObjectStore, type ObjectStream } from '../objectstore/index.js';
 import { IotFileErrors } from './errors.js';
@@ -46,6 +46,16 @@ export function splitPath(filepath: string): { path: string; name: string } {
   if (segments.some((s) => s === '' || s === '.' || s === '..')) throw bad('must not have empty, "." or ".." segments');
   const name = segments.pop()!;
   return { path: segments.length ? `${segments.join('/')}/` : '', name };
+}
+
+/** The rule `filepath` breaks, or undefined when it is a valid file path. */
+export function pathProblem(filepath: string): string | undefined {
+  try {
+    splitPath(filepath);
+    return undefined;
+  } catch (err) {
+    return (err as AppError).message;
+  }
 }
 
 /** If-Match against the current etag (absent: any; `*`: the file must exist); If-None-Match: * means create-only. */

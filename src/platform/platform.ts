@@ -22,7 +22,7 @@ export type { RouteEntry };
 import { createOData, type ODataContext } from '../odata/index.js';
 import { createODataAdapter } from './odata-adapter.js';
 import { createEvents, type EventsContext } from '../events/index.js';
-import { createIotFile, type IotFileContext } from '../iotfile/index.js';
+import { agentFileSink, createIotFile, type IotFileContext } from '../iotfile/index.js';
 import { createAgents, type AgentsContext } from '../agents/index.js';
 
 /** What a context contributes to the platform. */
@@ -94,7 +94,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
   const events = createEvents({ config, entityExists, ...(options.now ? { now: options.now } : {}) });
   const iotFile = createIotFile({ config, objects, entityExists, ...(options.now ? { now: options.now } : {}) });
   const agents = createAgents({ config, assets: assets.model, writer: timeseries.writer, tokens: identity.tokens, keys: identity.keys,
-    events: assets.events, publicUrl, ...(options.now ? { now: options.now } : {}) });
+    events: assets.events, files: agentFileSink(iotFile.service), publicUrl, ...(options.now ? { now: options.now } : {}) });
   const contexts: PlatformContext[] = [gateway, assets, assetFiles, timeseries, datalake, odata, events, iotFile, agents];
   let ready = false;
   let routeTable: readonly RouteEntry[] = [];

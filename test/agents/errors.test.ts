@@ -3,7 +3,8 @@
  * MindConnect API v3): an expired initial access token, a replayed, wrongly signed or wrongly addressed client
  * assertion, a rotated-out secret, an offboarded agent's token, another agent's configuration, a mapping type
  * mismatch and a duplicate, an exchange over 10 MB, a malformed multipart body and a batch with one bad item
- * (nothing of it stored).
+ * (nothing of it stored); file items of the exchange (stored as IoT files of the agent's asset, a bad name refusing
+ * the whole batch).
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
@@ -215,5 +216,32 @@ describe('agents: error paths over the wire', () => {
     const records = (await call('GET', `${TS}/${o.id}/Err?${range}`)).body as Record<string, unknown>[];
     assert.deepEqual(records.map((r) => [r['_time'], r['temperature'], r['temperature_qc'], r['count']]),
       [['2024-07-01T00:00:00.000Z', 20.5, 0, undefined], ['2024-07-01T00:00:01.000Z', undefined, undefined, 2]]);
+  });
+
+  it('stores a file item of an exchange as an IoT file of the agent, and a bad file name refuses the whole batch', async () => {
+    const o = await configured();
+    await call('POST', `${MC}/dataPointMappings`, { agentId: o.id, dataPointId: 'DP-T', entityId: o.id, propertySetName: 'Err', propertyName: 'temperature' });
+    const t = await agentToken(o);
+    const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const fileItem = (name: string) => '--m\nContent-Type:multipart/related;boundary=p\n\n--p\n'
+      + 'Content-Type:application/vnd.siemens.mindsphere.meta+json\n\n{"type":"item","version":"1.0","payload":{"type":"file",'
+      + `"version":"1.0","details":{"fileName":"${name}","creationDate":"2024-07-02T10:00:00.000Z","fileType":"application/x-dump"}}}\n\n`
+      + `--p\nContent-Type:application/octet-stream\n\n${bytes.toString('latin1')}\n--p--\n`;
+    const series = exchangeBody(['[{"timestamp":"2024-07-02T00:00:00.000Z","values":[{"dataPointId":"DP-T","qualityCode":"0","value":"7.5"}]}]']);
+    const post = (body: string) => fetch(`${s.url}${MC}/exchange`, { method: 'POST', body: Buffer.from(body, 'latin1'),
+      headers: { authorization: `Bearer ${t}`, 'content-type': 'multipart/mixed; boundary=m' } });
+    const range = 'from=2024-07-01T23:59:59.000Z&to=2024-07-02T00:00:01.000Z';
+    // series item first, then a file item whose name climbs out of its folder: nothing is stored
+    const refused = await post(series.replace(/--m--\n$/, '') + fileItem('logs/../../x.bin') + '--m--\n');
+    assert.equal(refused.status, 400);
+    assert.match(await refused.text(), /item 1 meta\.payload\.details\.fileName/);
+    assert.deepEqual((await call('GET', `${TS}/${o.id}/Err?${range}`)).body, []);
+    const stored = await post(series.replace(/--m--\n$/, '') + fileItem('logs/dump.bin') + '--m--\n');
+    assert.equal(stored.status, 200, await stored.clone().text());
+    const file = await s.api(`/api/iotfile/v3/files/${o.id}/logs/dump.bin`);
+    assert.equal(file.status, 200);
+    assert.equal(file.headers.get('content-type'), 'application/x-dump');
+    assert.deepEqual(Buffer.from(await file.arrayBuffer()), bytes);
+    assert.deepEqual(((await call('GET', `${TS}/${o.id}/Err?${range}`)).body as Record<string, unknown>[]).map((r) => r['temperature']), [7.5]);
   });
 });
