@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import { Generic } from '../core/errors.js';
 import { parseFilter, toSql, type FieldSpec } from '../core/filter.js';
 import { iso } from '../core/instant.js';
+import { pageNumber } from '../core/paging.js';
 import { ObjectStoreError, type ObjectStore } from '../objectstore/index.js';
 import type { AssetFileStore, FileRow } from './store.js';
 
@@ -153,9 +154,8 @@ export class AssetFileService {
   }
 
   async list(tenant: string, q: FileListQuery) {
-    const page = q.page === undefined || q.page === '' ? 0 : Number(q.page);
+    const page = pageNumber(q.page);
     const size = q.size === undefined || q.size === '' ? 10 : Number(q.size);
-    if (!Number.isInteger(page) || page < 0 || page > 1e9) throw Generic.invalidParameter({ name: 'page', rule: 'must be a whole number from 0 to 1000000000' });
     if (!Number.isInteger(size) || size < 1 || size > this.d.maxPageSize) {
       throw Generic.invalidParameter({ name: 'size', rule: `must be a whole number 1..${this.d.maxPageSize}` });
     }

@@ -3,6 +3,7 @@
  * configured maximum, Spring-style `sort` parameters, and in-memory pages of lists held whole (types, members).
  */
 import { Generic } from '../core/errors.js';
+import { pageNumber } from '../core/paging.js';
 import { evaluate, parseFilter, type FieldSpec, type FilterNode, type Scalar } from '../core/filter.js';
 import { AssetErrors } from './errors.js';
 import type { SortDirection } from './store.js';
@@ -27,9 +28,8 @@ export type Sort = { field: string; direction: SortDirection }[];
 export const DEFAULT_PAGE_SIZE = 10;
 
 export function pageParams(q: ListQuery, maxSize: number): { page: number; size: number } {
-  const page = q.page ?? 0;
+  const page = pageNumber(q.page);
   let size = q.size ?? DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(page) || page < 0 || page > 1e9) throw Generic.invalidParameter({ name: 'page', rule: 'must be a whole number from 0 to 1000000000' });
   if (!Number.isInteger(size) || size < 0) throw Generic.invalidParameter({ name: 'size', rule: 'must be a whole number >= 0' });
   if (size === 0) size = DEFAULT_PAGE_SIZE;
   if (size > maxSize) throw AssetErrors.pageTooLarge({ size, max: maxSize });

@@ -24,7 +24,7 @@ const one = (q: Query, name: string): string | undefined => {
 function intParam(q: Query, name: string): number | undefined {
   const v = one(q, name);
   if (v === undefined || v === '') return undefined;
-  if (!/^-?\d{1,9}$/.test(v)) throw Generic.invalidParameter({ name, rule: 'must be a whole number' });
+  if (!/^-?\d{1,10}$/.test(v)) throw Generic.invalidParameter({ name, rule: 'must be a whole number' });
   return Number(v);
 }
 

@@ -7,6 +7,7 @@
 import type { Readable } from 'node:stream';
 import { Generic } from '../core/errors.js';
 import { iso } from '../core/instant.js';
+import { pageNumber } from '../core/paging.js';
 import { ObjectStoreError, type ByteRange, type ObjectStore, type ObjectStream } from '../objectstore/index.js';
 import { DatalakeErrors } from './errors.js';
 import { checkPath, scopeOf, splitPath, storageKey, type Scope } from './paths.js';
@@ -272,13 +273,6 @@ export function paging(q: { size?: unknown; page?: unknown }, dflt: number, max:
   const size = pageSize(q.size, dflt, max);
   const page = pageNumber(q.page);
   return { offset: page * size, size, page };
-}
-
-export function pageNumber(raw: unknown): number {
-  if (raw === undefined || raw === '') return 0;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 1e9) throw Generic.invalidParameter({ name: 'page', rule: 'must be a whole number from 0 to 1000000000' });
-  return n;
 }
 
 /** Maps what the object store refuses to the service's errors; other failures stay as they are (500). */

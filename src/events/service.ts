@@ -9,6 +9,7 @@ import { Generic } from '../core/errors.js';
 import { evaluate, MAX_FILTER_NESTING, parseFilter, toSql, type FieldKind } from '../core/filter.js';
 import { nestingBeyond } from '../core/json.js';
 import { iso, parseInstant } from '../core/instant.js';
+import { pageNumber } from '../core/paging.js';
 import { checkIfMatch, concurrentChange, EventErrors } from './errors.js';
 import { EVENT_COLUMNS, type EventRow, type EventStore, type EventTypeRow, type FieldDef } from './store.js';
 import { BASE_FIELDS, BASIC_EVENT, newType, patchType, SHARED_TYPES, sharedType, STANDARD_EVENT } from './types.js';
@@ -256,9 +257,8 @@ export class EventService {
   }
 
   private paging(q: ListQuery): { page: number; size: number } {
-    const page = q.page === undefined || q.page === '' ? 0 : Number(q.page);
+    const page = pageNumber(q.page);
     let size = q.size === undefined || q.size === '' ? 20 : Number(q.size);
-    if (!Number.isInteger(page) || page < 0 || page > 1e9) throw Generic.invalidParameter({ name: 'page', rule: 'must be a whole number from 0 to 1000000000' });
     if (size === 0) size = 20;
     if (!Number.isInteger(size) || size < 1 || size > this.d.maxPageSize) {
       throw Generic.invalidParameter({ name: 'size', rule: `must be a whole number 1..${this.d.maxPageSize}` });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { mcSession, type Mc } from '../helpers/mc.js';
 import { type TestServer, useServer } from '../helpers/server.js';
 import { json, makeAsset, TS } from '../timeseries/helpers.js';
@@ -30,6 +30,7 @@ describe('mc agent sequence against the server', () => {
     const add = await mc.addServiceCredentials(s.key, s.url, s.tenant);
     assert.equal(add.code, 0, add.out);
   });
+  after(() => mc.dispose());
 
   for (const profile of ['SHARED_SECRET', 'RSA_3072'] as const) {
     it(`runs create-agent … offboard-agent with ${profile} and the values come back`, async () => {

@@ -65,8 +65,9 @@ describe('public SDK and CLI against the time series API', () => {
     assert.equal(arr[0]!['count'], undefined);
   });
 
-  it('mc ts lists the records following Link, and mc ag prints the aggregates', async () => {
+  it('mc ts lists the records following Link, and mc ag prints the aggregates', async (t) => {
     const session = mcSession('pk');
+    t.after(() => session.dispose());
     const add = await session.addServiceCredentials(s.key, s.url, s.tenant);
     assert.equal(add.code, 0, add.out);
     const list = await session.run(['ts', '--assetid', A, '--aspectname', 'Env', '--from', new Date(t0 - 1).toISOString(),
