@@ -109,6 +109,7 @@ interface CreateOptions extends HttpOptions {
   name?: string;
   version?: string;
   assetType?: string[];
+  folder?: string[];
   description?: string;
   environmentName?: string;
   environmentType?: string;
@@ -123,11 +124,13 @@ export function registerContractCommands(program: Command): void {
     .description(`OData contracts: the contract registry, the catalog and the services they publish (${CREDENTIALS})`);
 
   contract.command('create')
-    .description('save a contract of asset types (validated now: every problem is named, with an alias to keep)\n'
-      + 'example: ironbridge contract create --name Pumps --version 1.0.0 --asset-type acme.Pump --description "pumps and their flow"')
+    .description('save a contract of asset types, or of data lake folders (validated now: every problem is named, with an alias to keep)\n'
+      + 'example: ironbridge contract create --name Pumps --version 1.0.0 --asset-type acme.Pump --description "pumps and their flow"\n'
+      + 'example: ironbridge contract create --name Lake --folder plant/line1/ --folder lab/ --publish')
     .option('--name <name>', 'contract name: letters, digits, underscores (part of the service URL)')
     .option('--version <version>', 'contract version (default 1.0.0)')
     .option('--asset-type <id...>', 'asset type ids; each also serves the types derived from it')
+    .option('--folder <path...>', 'data lake folders (a folder contract, at most 20): each an entity set of the objects below it')
     .option('--description <text>', 'description shown in the catalog')
     .option('--environment-name <name>', 'environment name (default "default")')
     .addOption(new Option('--environment-type <type>', 'environment type').choices(['sandbox', 'production', 'non-production']))
@@ -142,6 +145,10 @@ export function registerContractCommands(program: Command): void {
       set('name', opts.name);
       set('version', opts.version);
       set('assetTypes', opts.assetType);
+      if (opts.folder) {
+        body['kind'] = 'folders';
+        body['folders'] = opts.folder;
+      }
       set('description', opts.description);
       set('environmentName', opts.environmentName);
       set('environmentType', opts.environmentType);
@@ -150,7 +157,9 @@ export function registerContractCommands(program: Command): void {
       if (aliases) body['aliases'] = { ...(body['aliases'] as Record<string, string> | undefined), ...aliases };
       if (opts.publish) body['publish'] = true;
       if (body['name'] === undefined) throw new UsageError('--name is required (or a "name" in --file)');
-      if (body['assetTypes'] === undefined) throw new UsageError('--asset-type is required (or "assetTypes" in --file)');
+      if (body['kind'] === 'folders' ? body['folders'] === undefined : body['assetTypes'] === undefined) {
+        throw new UsageError('--asset-type is required (or --folder for a folder contract; or "assetTypes" / "kind": "folders" with "folders" in --file)');
+      }
       const c = await clientOf(opts).api.json<Contract>('POST', `${API}/contracts`, { body });
       if (opts.json) printJson(c);
       else process.stdout.write(`contract ${c.name} ${c.version} created${c.published ? ' and published' : ''} (id ${c.id})\n  service root ${c.serviceRoot}\n`);

@@ -81,6 +81,7 @@ export interface Config {
   assetFileMaxBytes: number;
   odataPageSize: number;
   odataMaxContracts: number;
+  odataMaxFolderContracts: number;
   odataMaxQueryLength: number;
   odataMaxResponseEntities: number;
   timeseriesBatchBodyLimitBytes: number;
@@ -340,6 +341,8 @@ export const SETTINGS = [
     description: 'Most entities per page of an OData service (IIoT for Makers §8.6: 2000); more continue over @odata.nextLink. A client may ask for fewer with Prefer: odata.maxpagesize.' }),
   s({ key: 'odataMaxContracts', flag: '--odata-max-contracts', env: 'IRONBRIDGE_ODATA_MAX_CONTRACTS', default: 200, parse: int(1, 100_000),
     description: 'Most OData contracts per tenant in the contract registry.' }),
+  s({ key: 'odataMaxFolderContracts', flag: '--odata-max-folder-contracts', env: 'IRONBRIDGE_ODATA_MAX_FOLDER_CONTRACTS', default: 50, parse: int(1, 100_000),
+    description: 'Most folder contracts (Integrated Data Lake folders published as OData, at most 20 folders each) per tenant; one more gets 400 naming the limit.' }),
   s({ key: 'odataMaxQueryLength', flag: '--odata-max-query-length', env: 'IRONBRIDGE_ODATA_MAX_QUERY_LENGTH', default: 8192, parse: int(256, 1_000_000),
     description: 'Longest $filter, $orderby, $select or $expand value in characters (the whole query string may have four times as many); longer gets 400 before it is parsed.' }),
   s({ key: 'odataMaxResponseEntities', flag: '--odata-max-response-entities', env: 'IRONBRIDGE_ODATA_MAX_RESPONSE_ENTITIES', default: 20_000, parse: int(2000, 10_000_000),

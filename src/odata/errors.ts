@@ -32,6 +32,10 @@ export const ContractErrors = {
     'This tenant already has {limit} contracts, the most it may have; delete one first.'),
   ambiguous: defineError<'name' | 'versions'>('ironbridge.odatacontracts.ambiguousName', 400,
     'Contract name {name} has several versions ({versions}); name the version too.'),
-  folders: defineError('ironbridge.odatacontracts.foldersNotAvailable', 400,
-    'Folder contracts (Integrated Data Lake) are not available yet; use kind "assets".'),
+  tooManyFolders: defineError<'limit' | 'given'>('ironbridge.odatacontracts.tooManyFolders', 400,
+    'folders is invalid: a folder contract lists 1 to {limit} data lake folders (at most {limit} folders per contract); {given} were given.'),
+  tooManyFolderContracts: defineError<'limit'>('ironbridge.odatacontracts.tooManyFolderContracts', 400,
+    'This tenant already has {limit} folder contracts, the most it may have (at most {limit} folder contracts per tenant); delete one first.'),
+  kindChanged: defineError<'kind'>('ironbridge.odatacontracts.kindChanged', 400,
+    'kind is invalid: this is a contract of kind {kind} and stays one; create a new contract for the other kind.'),
 };

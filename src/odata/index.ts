@@ -24,7 +24,7 @@ export interface ODataContext {
 export function createOData(deps: { config: Config; port: ODataPort }): ODataContext {
   const { config, port } = deps;
   const store = new SqliteContractStore({ dataDir: config.dataDir, sync: config.sqliteSync });
-  const registry = new ContractRegistry(store, port, { maxContracts: config.odataMaxContracts });
+  const registry = new ContractRegistry(store, port, { maxContracts: config.odataMaxContracts, maxFolderContracts: config.odataMaxFolderContracts });
   const service = new ODataService(registry, port, {
     pageSize: config.odataPageSize, maxResponseEntities: config.odataMaxResponseEntities, limits: { ...DEFAULT_LIMITS, maxLength: config.odataMaxQueryLength },
   });

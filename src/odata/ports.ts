@@ -1,8 +1,10 @@
 /**
  * What the OData context reads from the rest of the platform: the narrow port it needs, implemented in the
  * composition root (platform/odata-adapter.ts) on the public methods of the assets, time series, aggregates and
- * identity services. Nothing here knows those contexts; every call names the tenant.
+ * identity services and the Integrated Data Lake's folder interface. Nothing here knows those contexts; every call
+ * names the tenant.
  */
+import type { Readable } from 'node:stream';
 import type { VariableDataType } from '../core/model.js';
 
 export interface PortVariable {
@@ -94,6 +96,15 @@ export interface AggregateInterval {
   variables: Record<string, Record<string, unknown>>;
 }
 
+/** A data lake object as a folder contract's entity set shows it. */
+export interface PortObject {
+  path: string;
+  name: string;
+  size: number;
+  lastModified: Date;
+  tags: string[];
+}
+
 export interface ODataPort {
   /** Every asset type the tenant sees (its own and the shared core ones), exploded. */
   assetTypes(tenant: string): Promise<PortAssetType[]>;
@@ -114,4 +125,10 @@ export interface ODataPort {
   aggregateMaxRange(unit: IntervalUnit): number;
   /** The e-mail domain of the tenant's company (set when the tenant was created). */
   companyDomain(tenant: string): Promise<string | undefined>;
+  /** Why a folder path breaks the data lake's path rules, or undefined when it is a valid folder path. */
+  folderRule(folder: string): string | undefined;
+  /** Objects anywhere below a data lake folder of the tenant, in path order, page by page (`after`: the last path). */
+  folderObjects(tenant: string, folder: string, after: string | undefined, limit: number): Promise<{ objects: PortObject[]; next?: string }>;
+  /** An object's content as a stream, or undefined when there is none at the path. */
+  openObject(tenant: string, path: string): Promise<{ object: PortObject; etag: string; body: Readable } | undefined>;
 }

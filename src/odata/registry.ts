@@ -6,7 +6,8 @@
  * problem that appears later (a deleted type, a new name that is not a valid identifier) is shown as the
  * contract's state and leaves only that part out of the service. Catalog visibility: the tenant's company is
  * the e-mail domain of whoever published first; users of other domains see none of its contracts, the
- * tenant's binding keys see all of them; other tenants never do.
+ * tenant's binding keys see all of them; other tenants never do. Folder contracts (Integrated Data Lake folders)
+ * have their folders checked by the data lake's path rules; a tenant has at most `maxFolderContracts` of them.
  */
 import { randomBytes } from 'node:crypto';
 import { Generic } from '../core/errors.js';
@@ -60,7 +61,7 @@ export class ContractRegistry {
   private readonly models = new Map<string, EdmModel>();
 
   constructor(private readonly store: ContractStore, private readonly port: ODataPort,
-    private readonly opts: { maxContracts: number }, private readonly now: () => number = Date.now) {}
+    private readonly opts: { maxContracts: number; maxFolderContracts: number }, private readonly now: () => number = Date.now) {}
 
   /** The model of a contract against the asset types as they are now (cached per contract and type versions). */
   async model(c: ContractRecord): Promise<EdmModel> {
@@ -86,6 +87,10 @@ export class ContractRegistry {
   }
 
   private async validate(c: ContractRecord): Promise<void> {
+    c.folders.forEach((f, i) => {
+      const rule = this.port.folderRule(f);
+      if (rule) throw Generic.invalidRequestBodyProperty({ name: `folders[${i}]`, rule });
+    });
     const m = buildModel(c, await this.port.assetTypes(c.tenant));
     if (m.problems.length > 0) throw ContractErrors.invalid({ count: m.problems.length, problems: formatProblems(m.problems) });
   }
@@ -121,9 +126,10 @@ export class ContractRegistry {
     await this.validate(rec);
     if (publish === true) Object.assign(rec, await this.publication(caller, now));
     try {
-      await this.store.create(rec, this.opts.maxContracts);
+      await this.store.create(rec, this.opts.maxContracts, this.opts.maxFolderContracts);
     } catch (err) {
       if (err instanceof ContractConflict) {
+        if (err.message === 'folderLimit') throw ContractErrors.tooManyFolderContracts({ limit: this.opts.maxFolderContracts });
         throw err.message === 'limit' ? ContractErrors.tooMany({ limit: this.opts.maxContracts }) : ContractErrors.exists({ name: rec.name, version: rec.version });
       }
       throw err;
@@ -153,6 +159,7 @@ export class ContractRegistry {
   async update(caller: RegistryCaller, id: string, body: unknown, pre: Preconditions): Promise<ContractRecord> {
     const current = await this.get(caller, id);
     const next: ContractRecord = { ...current, ...parseContract(body, caller.tenant) };
+    if ((current.kind ?? 'assets') !== next.kind) throw ContractErrors.kindChanged({ kind: current.kind ?? 'assets' });
     await this.validate(next);
     return this.write(caller, current, next, pre, true);
   }

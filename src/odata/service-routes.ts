@@ -3,7 +3,7 @@
  * `/api/{apiName}/v{major}/…`, so a service root works on the gateway host and on every web app host). Bearer
  * token required (401 with WWW-Authenticate, which makes a Mendix app fetch a new token and retry); responses
  * carry `OData-Version: 4.0`; writes get 405 with `Allow` (read-only access, "Insights Hub IIoT for Makers" §8.1);
- * `POST {set}/$query` takes the query options as text/plain (OASIS OData v4 URL Conventions §4.9 / Protocol
+ * a data lake object's `/$value` streams its bytes; `POST {set}/$query` takes the query options as text/plain (OASIS OData v4 URL Conventions §4.9 / Protocol
  * "Passing Query Options in the Request Body"). Errors in the OData error shape (core/http.ts, by path).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -19,12 +19,13 @@ const CONTENT = {
   json: 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8',
   xml: 'application/xml;charset=utf-8',
   text: 'text/plain;charset=utf-8',
+  media: 'application/octet-stream',
 };
 
 /** Whether the Accept header allows the response's media type (no header, or * / *, allows everything). */
 function acceptable(accept: string | undefined, kind: ODataResponse['contentType']): boolean {
   // /$count is text/plain whatever a client accepts (generated clients send Accept: application/json for it)
-  if (!accept || !accept.trim() || kind === 'text') return true;
+  if (!accept || !accept.trim() || kind === 'text' || kind === 'media') return true;
   for (const part of accept.split(',')) {
     const [range = '', ...params] = part.trim().toLowerCase().split(';');
     if (params.some((p) => /^\s*q\s*=\s*0(\.0*)?\s*$/.test(p))) continue;
@@ -81,7 +82,7 @@ export async function serviceRoutes(root: FastifyInstance, service: ODataService
       if (!acceptable(req.headers.accept, res.contentType) && !/(^|&)\$format=/i.test(query)) {
         throw ODataErrors.notAcceptable({ target: 'Accept', accept: String(req.headers.accept).slice(0, 200) });
       }
-      return reply.code(200).headers({ 'odata-version': '4.0', ...res.headers }).type(CONTENT[res.contentType]).send(res.body);
+      return reply.code(200).headers({ 'odata-version': '4.0', ...res.headers }).type(CONTENT[res.contentType]).send(res.stream ?? res.body);
     };
 
     for (const url of [`${SERVICE_PREFIX}:contract/:version`, `${SERVICE_PREFIX}:contract/:version/*`]) {

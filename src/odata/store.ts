@@ -14,8 +14,11 @@ export interface ContractStore {
   listPublished(tenant: string): Promise<ContractRecord[]>;
   get(tenant: string, id: string): Promise<ContractRecord | undefined>;
   getByName(tenant: string, name: string, version: string): Promise<ContractRecord | undefined>;
-  /** Inserts; throws ContractConflict when the tenant has the name + version already or has `max` contracts. */
-  create(rec: ContractRecord, max: number): Promise<void>;
+  /**
+   * Inserts; throws ContractConflict('exists') when the tenant has the name + version already, ('limit') when it has
+   * `max` contracts, ('folderLimit') when rec is a folder contract and the tenant has `maxFolders` of them.
+   */
+  create(rec: ContractRecord, max: number, maxFolders: number): Promise<void>;
   /** Replaces when the stored etag equals `expectedEtag` (rec.etag is the new one); throws ContractConflict on a name clash. */
   update(rec: ContractRecord, expectedEtag: number): Promise<boolean>;
   delete(tenant: string, id: string, expectedEtag: number): Promise<boolean>;

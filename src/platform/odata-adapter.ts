@@ -1,9 +1,11 @@
 /**
  * The OData context's port (src/odata/ports.ts) implemented on the public read side of the other contexts: the
- * asset-model port (core/model.ts AssetModelReader), the time series and aggregates services and the identity
- * store. Only the composition root knows all of them; the OData context knows none.
+ * asset-model port (core/model.ts AssetModelReader), the time series and aggregates services, the identity
+ * store and the Integrated Data Lake's folder interface (tenant scope, no subtenant). Only the composition root knows all of them; the OData context knows none.
  */
 import { AppError } from '../core/errors.js';
+import { checkPath } from '../datalake/paths.js';
+import type { DatalakeService, FolderEntry } from '../datalake/service.js';
 import type { FilterNode } from '../core/filter.js';
 import { iso } from '../core/instant.js';
 import type { AssetModelReader, ModelAssetType, ModelAssetValues, ModelValue } from '../core/model.js';
@@ -12,14 +14,17 @@ import type { AggregatesService } from '../timeseries/aggregates.js';
 import { UNIT_RULES } from '../timeseries/intervals.js';
 import type { TimeseriesService } from '../timeseries/service.js';
 import type {
-  AggregateInterval, AssetCondition, AssetRow, IntervalUnit, ODataPort, PortAssetType, PortVariable, SeriesRecord,
+  AggregateInterval, AssetCondition, AssetRow, IntervalUnit, ODataPort, PortAssetType, PortObject, PortVariable, SeriesRecord,
 } from '../odata/ports.js';
+
+const portObject = (e: FolderEntry): PortObject => ({ path: e.path, name: e.name, size: e.size, lastModified: e.lastModified, tags: e.tags });
 
 export interface ODataAdapterDeps {
   model: AssetModelReader;
   timeseries: TimeseriesService;
   aggregates: AggregatesService;
   identity: IdentityStore;
+  datalake: DatalakeService;
 }
 
 /** Asset ids per family lookup (one `in` condition). */
@@ -130,6 +135,26 @@ export function createODataAdapter(d: ODataAdapterDeps): ODataPort {
 
     async companyDomain(tenant) {
       return (await d.identity.getTenant(tenant))?.companyDomain;
+    },
+
+    folderRule(folder) {
+      try {
+        checkPath(folder, 'folder', 'folder');
+        return undefined;
+      } catch (err) {
+        if (err instanceof AppError) return err.message;
+        throw err;
+      }
+    },
+
+    async folderObjects(tenant, folder, after, limit) {
+      const page = await d.datalake.folderObjects({ tenant, subtenant: undefined }, folder, { recursive: true, ...(after !== undefined ? { after } : {}), limit });
+      return { objects: page.objects.map(portObject), ...(page.next !== undefined ? { next: page.next } : {}) };
+    },
+
+    async openObject(tenant, path) {
+      const opened = await d.datalake.openObject({ tenant, subtenant: undefined }, path);
+      return opened && { object: portObject(opened.entry), etag: opened.etag, body: opened.body };
     },
   };
 }

@@ -87,6 +87,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
   const datalake = await createDatalake({ config, logger, objects, publicUrl, ...(options.now ? { now: options.now } : {}) });
   const odata = createOData({ config, port: createODataAdapter({
     model: assets.model, timeseries: timeseries.timeseries, aggregates: timeseries.aggregates, identity: identity.store,
+    datalake: datalake.service,
   }) });
   // Events and IoT files belong to an entity: an asset of the tenant. (The MindConnect SDK's agent uploads files to its
   // client id by default, so once agents exist they are entities too.)

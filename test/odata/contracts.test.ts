@@ -38,7 +38,7 @@ describe('OData contract registry', () => {
     const badName = await json(await post(s(), '/contracts', { name: 'has space', assetTypes: [`${T()}.Turbine`] }));
     assert.match(badName.errors[0].message, /name is invalid: must start with a letter/);
     const folders = await json(await post(s(), '/contracts', { kind: 'folders', name: 'Lake', assetTypes: [`${T()}.Turbine`] }));
-    assert.equal(folders.errors[0].code, 'ironbridge.odatacontracts.foldersNotAvailable');
+    assert.match(folders.errors[0].message, /assetTypes .*belongs to contracts of kind assets; a folders contract lists folders/);
   });
 
   it('refuses names above the CSDL limit of 128 (saying the seed allows 200 for AGGR_) and keeps the offered alias', async () => {

@@ -14,7 +14,7 @@ const esc = (v: string): string =>
   v.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c] as string);
 
 function entityType(ns: string, s: EdmSet): string {
-  const lines = [`      <EntityType Name="${esc(s.name)}">`, '        <Key>',
+  const lines = [`      <EntityType Name="${esc(s.name)}"${s.folder !== undefined ? ' HasStream="true"' : ''}>`, '        <Key>',
     ...s.key.map((k) => `          <PropertyRef Name="${esc(k)}"/>`), '        </Key>'];
   for (const p of s.properties) {
     lines.push(`        <Property Name="${esc(p.name)}" Type="${p.type}"${p.nullable ? '' : ' Nullable="false"'}`

@@ -4,6 +4,8 @@
  * derived from it), per dynamic aspect a time series set and an aggregate set `AGGR_{AspectType}_{AspectName}_
  * {AssetType}`; relations as navigation properties that all have a Partner (Mendix's "Consumed OData Service
  * requirements"): asset ↔ its time series and aggregates, derived type ↔ base type, parent ↔ child assets.
+ * A folder contract has one entity set per data lake folder: the objects below it (path, name, size,
+ * lastModified, tags) as media entities whose content is the object (`Set('path')/$value`).
  * Every name is checked against the CSDL identifier rule; what breaks a rule is reported as a problem (with an
  * alias to offer) and left out, so the model that is served is always valid.
  */
@@ -11,7 +13,7 @@ import type { VariableDataType } from '../../core/model.js';
 import type { PortAspect, PortAssetType } from '../ports.js';
 import { identifierRule, suggestAlias } from './names.js';
 
-export type SetKind = 'assets' | 'timeseries' | 'aggregates';
+export type SetKind = 'assets' | 'timeseries' | 'aggregates' | 'objects';
 
 export type PropSource =
   | { kind: 'field'; field: string }
@@ -58,6 +60,8 @@ export interface EdmSet {
   rules: string;
   /** The name before aliasing (the key of its members' aliases). */
   generated: string;
+  /** Objects sets: the data lake folder (ending with "/"); the entities are media entities (HasStream). */
+  folder?: string;
 }
 
 export interface Problem {
@@ -76,13 +80,17 @@ export interface EdmModel {
 
 export interface ContractShape {
   name: string;
+  kind?: 'assets' | 'folders';
   assetTypes: string[];
+  folders?: string[];
   aliases: Record<string, string>;
 }
 
 export const ASSET_RULES = 'Filter assets with eq, contains, startswith or endswith on assetId, name, parentId, timezone and typeId, joined with and; sort by assetId, name, parentId, timezone, typeId or externalId.';
 export const SERIES_RULES = "Filter time series with assetId eq '…' and timestamp gt / timestamp le (a DateTimeOffset literal or a 'YYYY-MM-DDTHH:mm:ss' string, UTC), joined with and; sort by timestamp only.";
 export const AGGREGATE_RULES = "Filter aggregates with eq on assetId, aggregationType, variableName, intervalUnit (minutes, hours, days, weeks, months; default hours), intervalValue (default the smallest value of the unit: 2 for minutes, else 1) and intervalCount, and timestamp gt / timestamp le, joined with and; sort by timestamp only.";
+
+export const OBJECT_RULES = "Filter objects with eq, contains, startswith or endswith on path and name, and eq, ne, gt, ge, lt or le on size and lastModified, joined with and; sort by path, name, size or lastModified. An object's content is its media resource: {set}('{path}')/$value.";
 
 export const AGGREGATION_TYPES = ['average', 'countbad', 'countgood', 'countuncertain', 'firstvalue', 'lastvalue',
   'maxvalue', 'minvalue', 'sd', 'sum'] as const;
@@ -134,6 +142,14 @@ const AGGREGATE_FIELDS = (): EdmProperty[] => [
   field('value', 'Edm.Double'),
   field('valueTimestamp', 'Edm.String', { maxLength: 24 }),
 ];
+const OBJECT_FIELDS = (): EdmProperty[] => [
+  field('path', 'Edm.String', { nullable: false, maxLength: 1024, filterable: true, sortable: true }),
+  field('name', 'Edm.String', { nullable: false, maxLength: 255, filterable: true, sortable: true }),
+  field('size', 'Edm.Int64', { nullable: false, filterable: true, sortable: true }),
+  field('lastModified', 'Edm.DateTimeOffset', { nullable: false, filterable: true, sortable: true }),
+  field('tags', 'Collection(Edm.String)', { nullable: false }),
+];
+
 export const AGGREGATE_KEY = ['assetId', 'timestamp', 'variableName', 'aggregationType', 'intervalUnit', 'intervalValue'];
 
 class Builder {
@@ -225,6 +241,7 @@ function clashes<T extends { name: string; aliasOf?: string }>(b: Builder, scope
 /** Builds the model; `types` are every type the tenant sees (for families), the contract names its own. */
 export function buildModel(contract: ContractShape, types: PortAssetType[]): EdmModel {
   const b = new Builder(contract.aliases);
+  if (contract.kind === 'folders') return folderModel(b, contract);
   const byId = new Map(types.map((t) => [t.id, t]));
   const chainOf = (id: string): string[] => {
     const out: string[] = [];
@@ -293,6 +310,21 @@ export function buildModel(contract: ContractShape, types: PortAssetType[]): Edm
   for (const s of sets) s.navs = s.navs.filter((n) => byName.get(n.target)?.navs.some((p) => p.name === n.partner && p.target === s.name));
   b.unusedAliases();
   return { namespace: `Ironbridge.${contract.name}`, sets, byName, problems: b.problems };
+}
+
+/** One objects set per folder, named after the folder path (`plant/line 1/` → `plant_line_1`). */
+function folderModel(b: Builder, contract: ContractShape): EdmModel {
+  (contract.folders ?? []).forEach((folder, i) => {
+    const generated = suggestAlias(folder.slice(0, -1).split('/').join('_'));
+    const name = b.name(`entity set of folders[${i}] ${JSON.stringify(folder)}:`, generated);
+    if (!name) return;
+    b.sets.push({ name, kind: 'objects', typeId: '', family: [], key: ['path'], properties: OBJECT_FIELDS(), navs: [],
+      rules: OBJECT_RULES, generated, folder });
+  });
+  const badSets = clashes(b, 'the contract', () => 'entity set', b.sets);
+  const sets = b.sets.filter((s) => !badSets.has(s));
+  b.unusedAliases();
+  return { namespace: `Ironbridge.${contract.name}`, sets, byName: new Map(sets.map((s) => [s.name, s])), problems: b.problems };
 }
 
 interface NavEnd { set: EdmSet; name: string; collection: boolean; nullable: boolean; join: Join }

@@ -80,6 +80,7 @@ function keyString(name: string, l: Literal): string {
 export function keyPlan(set: EdmSet, key: KeyValues): Plan {
   const k = keyValues(set, key);
   if (set.kind === 'assets') return { kind: 'assets', conditions: [{ field: 'assetId', op: 'eq', value: keyString('assetId', k['assetId']!) }] };
+  if (set.kind === 'objects') return { kind: 'objects', conditions: [{ field: 'path', op: 'eq', value: keyString('path', k['path']!) }] };
   const assetId = keyString('assetId', k['assetId']!);
   const t = parseInstant(keyString('timestamp', k['timestamp']!), 'lenient');
   if (typeof t === 'string') throw ODataErrors.badQuery({ target: 'key', rule: `timestamp ${t}` });

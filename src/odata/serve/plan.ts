@@ -46,7 +46,15 @@ export interface AggregatePlan {
   count: number | null;
   empty: boolean;
 }
-export type Plan = AssetPlan | SeriesPlan | AggregatePlan;
+export type ObjectField = 'path' | 'name' | 'size' | 'lastModified';
+export interface ObjectCondition {
+  field: ObjectField;
+  op: 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le' | 'contains' | 'startswith' | 'endswith';
+  /** Text for path and name; a number for size; epoch ms for lastModified. */
+  value: string | number;
+}
+export interface ObjectPlan { kind: 'objects'; conditions: ObjectCondition[] }
+export type Plan = AssetPlan | SeriesPlan | AggregatePlan | ObjectPlan;
 
 export interface Order { field: string; direction: 'asc' | 'desc' }
 
@@ -153,7 +161,28 @@ export function planFilter(set: EdmSet, filter: Expr | undefined): Plan {
       return p;
     }
     case 'aggregates': return planAggregates(set, conds);
+    case 'objects': return { kind: 'objects', conditions: conds.map((c) => objectCondition(set, c)) };
   }
+}
+
+const ORDERING = ['eq', 'ne', 'gt', 'ge', 'lt', 'le'];
+
+function objectCondition(set: EdmSet, c: Condition): ObjectCondition {
+  const field = c.property.name as ObjectField;
+  const op = c.op as ObjectCondition['op'];
+  if (field === 'path' || field === 'name') {
+    if (op !== 'eq' && op !== 'contains' && op !== 'startswith' && op !== 'endswith') throw unsupported(set, `${field} ${c.op}`);
+    return { field, op, value: str(c)! };
+  }
+  if (!ORDERING.includes(op)) throw unsupported(set, `${c.op}(…) on ${field}`);
+  if (field === 'size') return { field, op, value: int(c) };
+  const v = c.value;
+  if (v.type !== 'string' && v.type !== 'dateTimeOffset' && v.type !== 'date') {
+    throw ODataErrors.badQuery({ target: '$filter', rule: `lastModified is compared with a DateTimeOffset literal, not ${printFilter(v)}` });
+  }
+  const t = parseInstant(String(v.value), 'lenient');
+  if (typeof t === 'string') throw ODataErrors.badQuery({ target: '$filter', rule: `lastModified ${printFilter(v)} ${t}` });
+  return { field, op, value: t };
 }
 
 function enumValue(name: string, value: string, allowed: readonly string[]): void {
@@ -220,11 +249,11 @@ export function planOrder(set: EdmSet, orderby: OrderItem[] | undefined): Order[
     if (!p) throw ODataErrors.badQuery({ target: '$orderby', rule: `${o.path.join('/')} is not a property of ${set.name}` });
     if (!p.sortable) {
       throw ODataErrors.unsupported({ target: '$orderby', what: `Sorting ${set.name} by ${p.name}`,
-        supported: set.kind === 'assets' ? set.rules : `${set.kind === 'timeseries' ? 'Time series' : 'Aggregates'} can only be sorted by timestamp.` });
+        supported: set.kind === 'assets' || set.kind === 'objects' ? set.rules : `${set.kind === 'timeseries' ? 'Time series' : 'Aggregates'} can only be sorted by timestamp.` });
     }
     out.push({ field: p.name, direction: o.direction });
   }
-  if (set.kind !== 'assets' && out.length > 1) {
+  if (set.kind !== 'assets' && set.kind !== 'objects' && out.length > 1) {
     throw ODataErrors.unsupported({ target: '$orderby', what: 'More than one sort property', supported: 'Sort by timestamp only.' });
   }
   return out;

@@ -1,7 +1,7 @@
 /**
  * Resource paths below a service root (OASIS OData v4 URL Conventions §4): the service document, `$metadata`,
  * an entity set, `/$count`, an entity by key (`Set('a')`, `Set(k1='a',k2=1)`), a navigation from it (and its
- * `/$count`), and `Set/$query` (POST). Key values are literals tokenized like filter literals.
+ * `/$count`), the media resource of a media entity (`Set('a')/$value`), and `Set/$query` (POST). Key values are literals tokenized like filter literals.
  */
 import { ODataErrors } from '../errors.js';
 import type { Literal } from '../query/ast.js';
@@ -12,6 +12,7 @@ export type Resource =
   | { kind: 'metadata' }
   | { kind: 'collection'; set: string; count: boolean; query: boolean }
   | { kind: 'entity'; set: string; key: KeyValues }
+  | { kind: 'media'; set: string; key: KeyValues }
   | { kind: 'navigation'; set: string; key: KeyValues; nav: string; count: boolean };
 
 /** Key values: one unnamed value, or named ones. */
@@ -59,9 +60,41 @@ function segment(raw: string): string {
   }
 }
 
+/**
+ * Splits a resource path at the slashes outside key predicates: a data lake object's key is its path, and the
+ * gateway refuses %2F in URLs, so `Set('folder/sub/file.csv')/$value` carries its slashes as they are. Quotes
+ * (`'` or `%27`, doubled inside a literal) are tracked so a parenthesis inside a quoted key does not count.
+ */
+function splitSegments(path: string): string[] {
+  const parts: string[] = [];
+  let cur = '';
+  let depth = 0;
+  let quoted = false;
+  for (let i = 0; i < path.length; i++) {
+    const quote = path[i] === "'" ? 1 : path.slice(i, i + 3).toLowerCase() === '%27' ? 3 : 0;
+    if (quote) {
+      if (depth > 0) quoted = !quoted;
+      cur += path.slice(i, i + quote);
+      i += quote - 1;
+      continue;
+    }
+    const c = path[i]!;
+    if (!quoted && c === '(') depth++;
+    else if (!quoted && c === ')') depth = Math.max(0, depth - 1);
+    else if (c === '/' && depth === 0) {
+      parts.push(cur);
+      cur = '';
+      continue;
+    }
+    cur += c;
+  }
+  parts.push(cur);
+  return parts;
+}
+
 /** Parses the path after the service root (no leading slash). */
 export function parseResource(path: string): Resource {
-  const parts = path.split('/').filter((p, i, all) => p !== '' || i < all.length - 1).map(segment);
+  const parts = splitSegments(path).filter((p, i, all) => p !== '' || i < all.length - 1).map(segment);
   if (parts.length === 0 || (parts.length === 1 && parts[0] === '')) return { kind: 'serviceDocument' };
   if (parts.length > 4) throw bad('is longer than Set(key)/Navigation/$count');
   const first = parts[0]!;
@@ -82,6 +115,7 @@ export function parseResource(path: string): Resource {
   const key = parseKey(m[2]);
   if (parts.length === 1) return { kind: 'entity', set, key };
   const nav = parts[1]!;
+  if (nav === '$value' && parts.length === 2) return { kind: 'media', set, key };
   if (nav.startsWith('$')) throw bad(`${nav} cannot follow an entity`);
   if (parts.length === 2) return { kind: 'navigation', set, key, nav, count: false };
   if (parts.length === 3 && parts[2] === '$count') return { kind: 'navigation', set, key, nav, count: true };

@@ -1,6 +1,6 @@
 /**
  * Reading the rows of an entity set through the port, one page at a time, in a total order so server-driven
- * paging has no gap and no duplicate: assets by the $orderby properties (default name) then assetId (offset
+ * paging has no gap and no duplicate: data lake objects (object-rows.ts), assets by the $orderby properties (default name) then assetId (offset
  * paging); time series and aggregates by (timestamp, assetId[, variableName, aggregationType]), descending the
  * exact reverse, merged from one lane per asset (order.ts). Only assets that hold a series of the set's aspect
  * and belong to its type family are read. A cursor (the last row's order key) says where the next page starts.
@@ -9,6 +9,7 @@
 import type { EdmSet } from '../model/edm.js';
 import type { AssetField, AssetRow, ODataPort } from '../ports.js';
 import { assetAggregates } from './aggregate-rows.js';
+import { folderRows, objectPage } from './object-rows.js';
 import { type Cursor, type Lane, keyOf, mergeLanes, type Row } from './order.js';
 import type { AggregatePlan, AssetPlan, Order, Plan, SeriesPlan } from './plan.js';
 
@@ -60,6 +61,7 @@ export class RowReader {
 
   async page(r: PageRequest): Promise<PageResult> {
     if (r.plan.kind === 'assets') return this.assetPage(r, r.plan);
+    if (r.plan.kind === 'objects') return objectPage(this.port, r, r.plan);
     return this.merged(r, await this.lanes(r.tenant, r.set, r.plan, r.order[0]?.direction === 'desc'));
   }
 
@@ -67,6 +69,7 @@ export class RowReader {
     if (plan.kind === 'assets') {
       return (await this.port.listAssets(tenant, { typeId: set.typeId, conditions: plan.conditions, sort: [], offset: 0, limit: 0 })).total;
     }
+    if (plan.kind === 'objects') return (await folderRows(this.port, tenant, set, plan, [])).length;
     if (plan.kind === 'timeseries') {
       // one COUNT per asset of the family that holds the aspect, instead of reading the records
       if (plan.empty || plan.after >= plan.upTo) return 0;

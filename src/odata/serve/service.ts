@@ -1,10 +1,11 @@
 /**
  * One read-only OData v4 service per published contract (OASIS OData v4 Protocol; "Insights Hub IIoT for Makers"
  * §4, §8): the service document, `$metadata`, collections with $filter/$select/$orderby/$top/$skip/$count/$expand,
- * `/$count`, entities by key, navigation from an entity, and server-driven paging of at most the page size whose
+ * `/$count`, entities by key, navigation from an entity, the media resource of a data lake object (`/$value`), and server-driven paging of at most the page size whose
  * `@odata.nextLink` carries the whole query and a cursor, so following it reaches the end with no gap and no
  * duplicate. JSON with odata.metadata=minimal. No HTTP here: the routes pass the path, query and origin.
  */
+import type { Readable } from 'node:stream';
 import { ODataErrors } from '../errors.js';
 import { renderCsdl } from '../model/csdl.js';
 import type { EdmSet } from '../model/edm.js';
@@ -35,9 +36,11 @@ export interface ODataRequest {
 }
 
 export interface ODataResponse {
-  contentType: 'json' | 'xml' | 'text';
+  contentType: 'json' | 'xml' | 'text' | 'media';
   body: string;
   headers: Record<string, string>;
+  /** The content of a media resource (contentType media), streamed. */
+  stream?: Readable;
 }
 
 export interface ODataServiceOptions {
@@ -51,7 +54,7 @@ export class ODataService {
   private readonly reader;
   private readonly expander;
 
-  constructor(private readonly registry: ContractRegistry, port: ConstructorParameters<typeof RowReader>[0],
+  constructor(private readonly registry: ContractRegistry, private readonly port: ConstructorParameters<typeof RowReader>[0],
     private readonly opts: ODataServiceOptions) {
     this.reader = new RowReader(port);
     this.expander = new Expander(this.reader, {
@@ -98,6 +101,18 @@ export class ODataService {
         const entity = await this.entity(ctx, set, row, opts);
         return json({ '@odata.context': `${root}$metadata#${set.name}/$entity`, ...entity }, headers);
       }
+      case 'media': {
+        const set = this.set(ctx, resource.set);
+        if (set.folder === undefined) {
+          throw ODataErrors.badQuery({ target: 'resource path', rule: `${set.name} has no media resource; $value follows an entity of a folder contract's entity set` });
+        }
+        const plan = keyPlan(set, resource.key);
+        const path = plan.kind === 'objects' ? String(plan.conditions[0]!.value) : '';
+        const opened = path.startsWith(set.folder) ? await this.port.openObject(ctx.tenant, path) : undefined;
+        if (!opened) throw ODataErrors.notFound({ target: set.name, resource: `object ${JSON.stringify(path.slice(0, 200))} in ${set.name} (folder ${set.folder})` });
+        return { contentType: 'media', body: '', stream: opened.body,
+          headers: { ...headers, 'content-length': String(opened.object.size), etag: `"${opened.etag}"` } };
+      }
       case 'navigation': {
         const set = this.set(ctx, resource.set);
         const nav = set.navs.find((n) => n.name === resource.nav);
@@ -128,7 +143,8 @@ export class ODataService {
 
   private plan(set: EdmSet, filter: QueryOptions['filter'], join: Join | undefined): Plan {
     const plan = planFilter(set, filter);
-    if (!join) return plan;
+    // objects sets have no navigation properties, so no join reaches them
+    if (!join || plan.kind === 'objects') return plan;
     if (plan.kind === 'assets') {
       return { ...plan, conditions: [...plan.conditions, { field: join.field, op: 'eq', value: join.value }] };
     }

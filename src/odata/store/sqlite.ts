@@ -33,6 +33,7 @@ export class SqliteContractStore implements ContractStore {
       get: db.prepare<[string, string]>('SELECT body FROM contracts WHERE tenant = ? AND id = ?'),
       byName: db.prepare<[string, string, string]>('SELECT body FROM contracts WHERE tenant = ? AND name = ? AND version = ?'),
       count: db.prepare<[string]>('SELECT COUNT(*) AS n FROM contracts WHERE tenant = ?'),
+      countFolders: db.prepare<[string]>("SELECT COUNT(*) AS n FROM contracts WHERE tenant = ? AND json_extract(body, '$.kind') = 'folders'"),
       insert: db.prepare('INSERT INTO contracts (tenant, id, name, version, body, published, etag) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       update: db.prepare('UPDATE contracts SET name = ?, version = ?, body = ?, published = ?, etag = ? WHERE tenant = ? AND id = ? AND etag = ?'),
       delete: db.prepare('DELETE FROM contracts WHERE tenant = ? AND id = ? AND etag = ?'),
@@ -61,9 +62,10 @@ export class SqliteContractStore implements ContractStore {
     return SqliteContractStore.of(this.s.byName.get(tenant, name, version));
   }
 
-  async create(rec: ContractRecord, max: number): Promise<void> {
+  async create(rec: ContractRecord, max: number, maxFolders: number): Promise<void> {
     this.db.transaction(() => {
       if ((this.s.count.get(rec.tenant) as { n: number }).n >= max) throw new ContractConflict('limit');
+      if (rec.kind === 'folders' && (this.s.countFolders.get(rec.tenant) as { n: number }).n >= maxFolders) throw new ContractConflict('folderLimit');
       try {
         this.s.insert.run(rec.tenant, rec.id, rec.name, rec.version, JSON.stringify(rec), rec.published ? 1 : 0, rec.etag);
       } catch (err) {
