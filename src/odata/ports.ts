@@ -74,6 +74,12 @@ export interface AssetRow {
  */
 export type SeriesRecord = { _time: string } & Record<string, unknown>;
 
+/**
+ * One record as JSON text, exactly as the REST read would send it: an object whose first member is
+ * `"_time":"<24-character canonical ISO>"`, then the variables and `<var>_qc` (flat, scalar values).
+ */
+export type SeriesRecordText = string;
+
 export interface SeriesRange {
   /** Exclusive lower bound, epoch ms. */
   after: number;
@@ -114,8 +120,8 @@ export interface ODataPort {
   familyAssets(tenant: string, typeId: string, among: string[]): Promise<string[]>;
   /** Assets that hold a series of the aspect (propertySetName); a series may have no records in a range. */
   assetsWithSeries(tenant: string, aspect: string): Promise<string[]>;
-  /** Records of one asset's aspect in (after, upTo]. */
-  readSeries(tenant: string, assetId: string, aspect: string, range: SeriesRange): Promise<SeriesRecord[]>;
+  /** Records of one asset's aspect in (after, upTo], as text (parse with JSON.parse for a SeriesRecord). */
+  readSeries(tenant: string, assetId: string, aspect: string, range: SeriesRange): Promise<SeriesRecordText[]>;
   /** The number of records of one asset's aspect in (after, upTo]; 0 for an asset without the aspect. */
   countSeries(tenant: string, assetId: string, aspect: string, after: number, upTo: number): Promise<number>;
   /** Aggregate intervals of one asset's aspect covering [from, to), widened outward to interval boundaries. */

@@ -14,7 +14,7 @@ import type { AggregatesService } from '../timeseries/aggregates.js';
 import { UNIT_RULES } from '../timeseries/intervals.js';
 import type { TimeseriesService } from '../timeseries/service.js';
 import type {
-  AggregateInterval, AssetCondition, AssetRow, IntervalUnit, ODataPort, PortAssetType, PortObject, PortVariable, SeriesRecord,
+  AggregateInterval, AssetCondition, AssetRow, IntervalUnit, ODataPort, PortAssetType, PortObject, PortVariable,
 } from '../odata/ports.js';
 
 const portObject = (e: FolderEntry): PortObject => ({ path: e.path, name: e.name, size: e.size, lastModified: e.lastModified, tags: e.tags });
@@ -107,10 +107,8 @@ export function createODataAdapter(d: ODataAdapterDeps): ODataPort {
     async readSeries(tenant, assetId, aspect, r) {
       if (r.after >= r.upTo) return [];
       try {
-        const res = await d.timeseries.read(tenant, assetId, aspect,
-          { from: r.after, to: r.upTo, limit: r.limit, sort: r.desc ? 'desc' : 'asc', latestValue: false });
-        // the service answers the canonical form (UTC with milliseconds), which SeriesRecord promises
-        return JSON.parse(res.json) as SeriesRecord[];
+        // stored text: the canonical _time (UTC with milliseconds) first, which SeriesRecordText promises
+        return await d.timeseries.readTexts(tenant, assetId, aspect, { from: r.after, to: r.upTo, limit: r.limit, desc: r.desc });
       } catch (err) {
         if (notFound(err)) return [];
         throw err;

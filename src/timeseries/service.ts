@@ -319,6 +319,15 @@ export class TimeseriesService {
     return this.store.assetsWithAspect(tenant, aspect);
   }
 
+  /**
+   * Up to `limit` records with from < t <= to as stored text (each begins {"_time":"<24-char ISO>"), in time order
+   * or its reverse: what the REST read joins into its answer, for readers that write their own documents.
+   */
+  async readTexts(tenant: string, assetId: string, aspect: string, q: { from: number; to: number; limit: number; desc: boolean }): Promise<string[]> {
+    const r = await this.resolve(tenant, assetId, aspect, false);
+    return this.store.readText(r.key, q);
+  }
+
   /** Records of an asset's aspect with from < t <= to; an unknown asset or aspect is the read's 404. */
   async count(tenant: string, assetId: string, aspect: string, from: number, to: number): Promise<number> {
     const r = await this.resolve(tenant, assetId, aspect, false);

@@ -6,7 +6,7 @@
  */
 import { iso } from '../../core/instant.js';
 import { AGGREGATION_TYPES, type AggregationType, type EdmSet } from '../model/edm.js';
-import type { ODataPort } from '../ports.js';
+import type { ODataPort, SeriesRecord } from '../ports.js';
 import { afterCursor, type Cursor, direction, type Row } from './order.js';
 import { type AggregatePlan, intervalLength, T_MAX, T_MIN } from './plan.js';
 
@@ -29,8 +29,8 @@ export async function assetAggregates(port: ODataPort, tenant: string, set: EdmS
     const first = await port.readSeries(tenant, assetId, aspect, { after: T_MIN, upTo: T_MAX, limit: 1, desc: false });
     const last = await port.readSeries(tenant, assetId, aspect, { after: T_MIN, upTo: T_MAX, limit: 1, desc: true });
     if (!first[0] || !last[0]) return [];
-    lo = Math.max(lo, Date.parse(first[0]._time) - 2 * intervalLength(plan.unit, plan.value) - 1);
-    hi = Math.min(hi, Date.parse(last[0]._time));
+    lo = Math.max(lo, Date.parse((JSON.parse(first[0]) as SeriesRecord)._time) - 2 * intervalLength(plan.unit, plan.value) - 1);
+    hi = Math.min(hi, Date.parse((JSON.parse(last[0]) as SeriesRecord)._time));
   }
   if (pos?.t !== undefined) {
     if (!desc) lo = Math.max(lo, pos.t - 1);

@@ -7,11 +7,12 @@
  * Counts are exact ("Insights Hub IIoT for Makers" §8.6 says the original's are not).
  */
 import type { EdmSet } from '../model/edm.js';
-import type { AssetField, AssetRow, ODataPort } from '../ports.js';
+import type { AssetField, AssetRow, ODataPort, SeriesRecord } from '../ports.js';
 import { assetAggregates } from './aggregate-rows.js';
 import { folderRows, objectPage } from './object-rows.js';
 import { type Cursor, type Lane, keyOf, mergeLanes, type Row } from './order.js';
 import type { AggregatePlan, AssetPlan, Order, Plan, SeriesPlan } from './plan.js';
+import { rawRow, rawShape } from './raw-rows.js';
 
 export type { Cursor, Row } from './order.js';
 
@@ -24,6 +25,8 @@ export interface PageRequest {
   top: number;
   cursor: Cursor | undefined;
   pageSize: number;
+  /** The page is sent with every property and no $expand: time series rows may be raw (raw-rows.ts). */
+  raw?: boolean;
 }
 
 export interface PageResult {
@@ -62,7 +65,7 @@ export class RowReader {
   async page(r: PageRequest): Promise<PageResult> {
     if (r.plan.kind === 'assets') return this.assetPage(r, r.plan);
     if (r.plan.kind === 'objects') return objectPage(this.port, r, r.plan);
-    return this.merged(r, await this.lanes(r.tenant, r.set, r.plan, r.order[0]?.direction === 'desc'));
+    return this.merged(r, await this.lanes(r.tenant, r.set, r.plan, r.order[0]?.direction === 'desc', r.raw === true));
   }
 
   async count(tenant: string, set: EdmSet, plan: Plan): Promise<number> {
@@ -110,7 +113,7 @@ export class RowReader {
   }
 
   /** One lane per asset of a time series or aggregate plan. */
-  private async lanes(tenant: string, set: EdmSet, plan: SeriesPlan | AggregatePlan, desc: boolean): Promise<Lane[]> {
+  private async lanes(tenant: string, set: EdmSet, plan: SeriesPlan | AggregatePlan, desc: boolean, raw = false): Promise<Lane[]> {
     if (plan.empty || plan.after >= plan.upTo) return [];
     const assets = await this.seriesAssets(tenant, set, plan.assetId);
     if (plan.kind === 'aggregates') {
@@ -118,7 +121,11 @@ export class RowReader {
     }
     const aspect = set.aspect!.name;
     const props = set.properties.filter((p) => p.source.kind === 'seriesValue').map((p) => [p.name, (p.source as { key: string }).key] as const);
+    // raw rows need the stored keys to be the property names and every other property to be assetId or timestamp
+    const shape = raw && props.every(([name, key]) => name === key) && set.properties.length === props.length + 2
+      ? rawShape(props.map(([, key]) => key)) : undefined;
     return assets.map((assetId): Lane => async (pos, n) => {
+      const assetIdJson = JSON.stringify(assetId);
       let after = plan.after;
       let upTo = plan.upTo;
       if (pos?.t !== undefined) {
@@ -129,14 +136,20 @@ export class RowReader {
       const rows: Row[] = [];
       while (after < upTo && rows.length < n) {
         const want = Math.min(n - rows.length, READ_CHUNK);
-        const records = await this.port.readSeries(tenant, assetId, aspect, { after, upTo, limit: want, desc });
-        for (const rec of records) {
+        const texts = await this.port.readSeries(tenant, assetId, aspect, { after, upTo, limit: want, desc });
+        for (const text of texts) {
+          const fast = shape && rawRow(shape, assetId, assetIdJson, text);
+          if (fast) {
+            rows.push(fast);
+            continue;
+          }
+          const rec = JSON.parse(text) as SeriesRecord;
           const row: Row = { assetId, timestamp: rec._time };
           for (const [name, key] of props) row[name] = rec[key] ?? null;
           rows.push(row);
         }
-        if (records.length < want) break;
-        const last = Date.parse(records[records.length - 1]!._time);
+        if (texts.length < want) break;
+        const last = Date.parse(rows[rows.length - 1]!['timestamp'] as string);
         if (desc) upTo = last - 1;
         else after = last;
       }

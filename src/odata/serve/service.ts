@@ -20,6 +20,7 @@ import { type Ctx, Expander, type Join, joinOf } from './expand.js';
 import { type Plan, planFilter, planOrder, planSelect } from './plan.js';
 import { parseResource } from './resource.js';
 import { type Cursor, type Row, RowReader } from './rows.js';
+import { pageJson } from './raw-rows.js';
 
 export interface ODataRequest {
   tenant: string;
@@ -92,7 +93,7 @@ export class ODataService {
       case 'collection': {
         const set = this.set(ctx, resource.set);
         if (resource.count) return this.countOf(ctx, set, opts, undefined);
-        const body = await this.collection(ctx, set, opts, `${root}${encodeURIComponent(set.name)}`, undefined);
+        const body = await this.collection(ctx, set, opts, `${root}${encodeURIComponent(set.name)}`, undefined, ctx.pageSize, true);
         return json({ '@odata.context': context(root, set, opts), ...body }, headers);
       }
       case 'entity': {
@@ -128,7 +129,7 @@ export class ODataService {
         }
         if (resource.count) return this.countOf(ctx, target, opts, join);
         const base = `${root}${encodeURIComponent(set.name)}${entityKeyText(set, source)}/${encodeURIComponent(nav.name)}`;
-        return json({ '@odata.context': context(root, target, opts), ...await this.collection(ctx, target, opts, base, join) }, headers);
+        return json({ '@odata.context': context(root, target, opts), ...await this.collection(ctx, target, opts, base, join, ctx.pageSize, true) }, headers);
       }
     }
   }
@@ -157,8 +158,9 @@ export class ODataService {
     return { contentType: 'text', body: String(n), headers: {} };
   }
 
+  /** `topLevel`: the page is the answer itself (not nested in an $expand), so its rows may be raw (raw-rows.ts). */
   private async collection(ctx: Ctx, set: EdmSet, opts: QueryOptions | ExpandOptions, base: string, join: Join | undefined,
-    pageSize = ctx.pageSize): Promise<Record<string, unknown>> {
+    pageSize = ctx.pageSize, topLevel = false): Promise<Record<string, unknown>> {
     const plan = this.plan(set, opts.filter, join);
     const order = planOrder(set, opts.orderby);
     const selected = planSelect(set, opts.select);
@@ -167,7 +169,8 @@ export class ODataService {
     const top = opts.top ?? Infinity;
     const skip = opts.skip ?? 0;
     const count = opts.count ? cursor?.c ?? await this.reader.count(ctx.tenant, set, plan) : undefined;
-    const page = await this.reader.page({ tenant: ctx.tenant, set, plan, order, skip, top, cursor, pageSize });
+    const raw = topLevel && selected.length === set.properties.length && !opts.expand?.length;
+    const page = await this.reader.page({ tenant: ctx.tenant, set, plan, order, skip, top, cursor, pageSize, raw });
     const value = await this.expander.rows(ctx, set, page.rows, selected, opts.expand);
     const out: Record<string, unknown> = {};
     if (count !== undefined) out['@odata.count'] = count;
@@ -193,8 +196,8 @@ export class ODataService {
   }
 }
 
-function json(body: unknown, headers: Record<string, string>): ODataResponse {
-  return { contentType: 'json', body: JSON.stringify(body), headers };
+function json(body: Record<string, unknown>, headers: Record<string, string>): ODataResponse {
+  return { contentType: 'json', body: pageJson(body), headers };
 }
 
 function context(root: string, set: EdmSet, opts: QueryOptions | ExpandOptions): string {
