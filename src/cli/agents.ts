@@ -2,11 +2,13 @@
  * `ironbridge agent create|list|show|offboard|delete`: agents (Agent Management API v3) on a data directory, as
  * the REST API makes them. `show --boarding` prints the boarding configuration an agent is started with (its
  * initial access token), in the JSON layout `mc onboard --config` reads. A running server sees the changes.
+ * `agent simulate` (simulate.ts) works over HTTP with a binding key instead: it is a device.
  */
 import { type Command, Option } from 'commander';
 import type { Platform } from '../platform/platform.js';
 import { viewOf } from '../agents/service.js';
 import { withPlatform } from './datadir.js';
+import { registerSimulate } from './simulate.js';
 import { type CommonOptions, dataDirOption, jsonOption, print, table, tenantOption } from './output.js';
 
 async function tenantOf(p: Platform, tenant: string): Promise<string> {
@@ -67,4 +69,6 @@ export function registerAgentCommands(program: Command): void {
       });
       print(opts, { deleted: opts.id }, () => `agent ${opts.id} deleted`);
     });
+
+  registerSimulate(agent);
 }

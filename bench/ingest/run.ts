@@ -1,0 +1,232 @@
+/**
+ * Ingest benchmark (issue 13, run on demand: `npx tsc -p . && node dist/bench/ingest/run.js [flags]`): simulated
+ * machines (src/cli/simulator.ts, the code of `ironbridge agent simulate`) provisioned and onboarded on an
+ * `ironbridge serve` child, then
+ *   1. exchange: every agent sends its paced messages over the MindConnect exchange (one batch in flight per agent,
+ *      what fell due meanwhile in the next batch). Reported: data points per second readable in storage afterwards
+ *      (read back through IoT Time Series v3, counted per acknowledged timestamp), p50/p99 acknowledgement latency,
+ *      acknowledged losses (acknowledged but not readable), refused batches, the server's CPU per data point;
+ *   2. mosquitto: the same MQTT messages (topics, payloads, client ids, QoS 1) published to the machine's mosquitto
+ *      (127.0.0.1:1883) and counted at a subscriber: its pass-through rate is the reference; the ratio is printed;
+ *   3. Ironbridge MQTT (embedded broker, `--mqtt-port`): the hook below, which skips until the embedded broker's
+ *      setting exists.
+ * Flags: --agents 100 --seconds 20 --rate 100 (messages per second per agent) --points 10 (data points per message)
+ * --mqtt-port N --mosquitto mqtt://127.0.0.1:1883 (--mosquitto none skips phase 2).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { connectAsync } from 'mqtt';
+import { mqttSender, mqttTopic, percentile, postExchange, provisionAgent, type RunStats, runSimulation, type Sender,
+  type SimAgent } from '../../src/cli/simulator.js';
+import { BIN, fetchToken, firstStartSecrets, tempDir } from '../../test/helpers/server.js';
+import { cpuMs, fmt, freePort, pool } from '../timeseries-shared.js';
+
+const { values: flags } = parseArgs({ options: {
+  agents: { type: 'string', default: '100' }, seconds: { type: 'string', default: '20' }, rate: { type: 'string', default: '100' },
+  points: { type: 'string', default: '10' }, 'mqtt-port': { type: 'string' }, mosquitto: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
+} });
+const AGENTS = Number(flags.agents);
+const SECONDS = Number(flags.seconds);
+const RATE = Number(flags.rate);
+const POINTS = Number(flags.points);
+const MQTT_PORT = flags['mqtt-port'] === undefined ? undefined : Number(flags['mqtt-port']);
+
+/**
+ * HOOK (Ironbridge MQTT mode): the server setting that turns the embedded MQTT broker on at a port, as its
+ * environment variable, once the MQTT ingestion lands (the `mqtt` branch). While undefined, `--mqtt-port` skips the
+ * mode with a message. Set, the server child starts with `<setting>=<--mqtt-port>` and phase 3 publishes the same
+ * messages to mqtt://127.0.0.1:<port> and counts what is readable, exactly as phase 1 does.
+ */
+const EMBEDDED_MQTT_PORT_ENV: string | undefined = undefined;
+
+interface Phase { name: string; stats: RunStats[]; seconds: number; startedAt: number; cpuMs?: number }
+
+const sumOf = (stats: RunStats[], f: (s: RunStats) => number) => stats.reduce((a, s) => a + f(s), 0);
+
+/** Runs every agent's simulation at once with `senderOf`; the acknowledged timestamps per agent are recorded. */
+async function phase(name: string, agents: SimAgent[], senderOf: (a: SimAgent) => Promise<{ send: Sender; close?: () => Promise<void> }>,
+  acked?: Map<string, Set<string>>): Promise<Phase> {
+  const senders = await Promise.all(agents.map(senderOf));
+  const started = performance.now();
+  const stats = await Promise.all(agents.map((a, i) => runSimulation({ rate: RATE, duration: SECONDS, seed: i + 1, variables: a.variables,
+    send: async (entries) => {
+      await senders[i]!.send(entries);
+      if (acked) for (const e of entries) acked.get(a.id)!.add(e.timestamp);
+    } })));
+  const seconds = (performance.now() - started) / 1000;
+  await Promise.all(senders.map((s) => s.close?.()));
+  return { name, stats, seconds, startedAt: started };
+}
+
+/** Data points readable through IoT Time Series v3 at the acknowledged timestamps of each agent (every page). */
+async function readable(baseUrl: string, token: string, agents: SimAgent[], acked: Map<string, Set<string>>, stats: RunStats[]): Promise<number> {
+  let points = 0;
+  await pool(agents.map((a, i) => async () => {
+    const s = stats[i]!;
+    if (!s.first || !s.last) return;
+    const want = acked.get(a.id)!;
+    let next: string | undefined = `/api/iottimeseries/v3/timeseries/${a.id}/${a.aspect}?from=${new Date(Date.parse(s.first) - 1).toISOString()}`
+      + `&to=${s.last}&limit=2000`;
+    while (next) {
+      const res = await fetch(`${baseUrl}${next}`, { headers: { authorization: `Bearer ${token}` } });
+      if (res.status !== 200) throw new Error(`read ${a.id}: ${res.status} ${await res.text()}`);
+      for (const r of await res.json() as Record<string, unknown>[]) {
+        if (!want.has(String(r['_time']))) continue;
+        points += Object.keys(r).filter((k) => k !== '_time' && !k.endsWith('_qc')).length;
+      }
+      next = /<([^>]+)>;\s*rel="next"/.exec(res.headers.get('link') ?? '')?.[1];
+    }
+  }), 8);
+  return points;
+}
+
+/**
+ * Publishes the agents' messages to an external broker and counts them at one subscriber of every agent's topic:
+ * mosquitto_sub (C, its own process, QoS 1) when it is installed, so the counting costs the publishing process
+ * nothing; else an mqtt.js subscriber in this process.
+ */
+async function mosquittoPhase(url: string, agents: SimAgent[]): Promise<{ phase: Phase; received: number; seconds: number; subscriber: string }> {
+  const topics = agents.map((a) => mqttTopic(a.tenant, a.clientId));
+  let received = 0;
+  let lastAt = 0;
+  let stop: () => Promise<void>;
+  let subscriber: string;
+  const u = new URL(url);
+  const clientId = `ironbridge-bench-sub-${process.pid}`;
+  if (spawnSync('mosquitto_sub', ['--help']).error === undefined) {
+    subscriber = 'mosquitto_sub';
+    const sub = spawn('mosquitto_sub', ['-h', u.hostname, '-p', u.port || '1883', '-q', '1', '-i', clientId, '-F', '.', ...topics.flatMap((t) => ['-t', t])],
+      { stdio: ['ignore', 'pipe', 'inherit'] });
+    process.once('exit', () => { if (sub.exitCode === null) sub.kill('SIGKILL'); });
+    sub.stdout.on('data', (d: Buffer) => {
+      for (const c of d) if (c === 0x0a) received++;
+      lastAt = performance.now();
+    });
+    // Subscribed once a probe on the first topic comes back.
+    const probe = await connectAsync(url, { clientId: `${clientId}-probe`, protocolVersion: 4 });
+    for (let i = 0; received === 0; i++) {
+      if (i === 100) throw new Error('mosquitto_sub did not subscribe');
+      await probe.publishAsync(topics[0]!, 'probe', { qos: 1 });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await probe.endAsync();
+    await new Promise((r) => setTimeout(r, 300));
+    received = 0;
+    stop = () => new Promise<void>((r) => { sub.once('exit', () => r()); sub.kill('SIGTERM'); });
+  } else {
+    subscriber = 'mqtt.js in the publishing process';
+    const sub = await connectAsync(url, { clientId, protocolVersion: 4, clean: true });
+    sub.on('message', () => { received++; lastAt = performance.now(); });
+    await sub.subscribeAsync(topics, { qos: 1 });
+    stop = () => sub.endAsync();
+  }
+  const p = await phase('mosquitto', agents, (a) => mqttSender(a, url));
+  const acked = sumOf(p.stats, (s) => s.messages);
+  // Deliveries still on the way: wait until every acknowledged message arrived or nothing came for 2 s.
+  for (let idle = 0; received < acked && idle < 20; idle++) {
+    const before = received;
+    await new Promise((r) => setTimeout(r, 100));
+    if (received !== before) idle = 0;
+  }
+  await stop();
+  return { phase: p, received, seconds: ((lastAt || performance.now()) - p.startedAt) / 1000, subscriber };
+}
+
+function row(label: string, points: number, seconds: number, p: Phase, extra = ''): string {
+  const lat = p.stats.flatMap((s) => s.latencies);
+  // A path that delivers what was offered kept up: its figure is a floor of what it can do, not its ceiling.
+  const keptUp = points / seconds >= 0.95 * AGENTS * RATE * POINTS ? ' (kept up with the offered load)' : '';
+  // Every agent's first batch goes out at the same instant: those queue behind each other; the rest is steady state.
+  const firsts = p.stats.map((s) => s.latencies[0] ?? 0);
+  const later = p.stats.flatMap((s) => s.latencies.slice(1));
+  return `| ${label} | ${fmt(points / seconds)}${keptUp} | ${fmt(points)} | ${seconds.toFixed(1)} | ${percentile(lat, 50).toFixed(1)} | ${percentile(lat, 99).toFixed(1)} `
+    + `| ${percentile(later, 99).toFixed(1)} / ${Math.max(0, ...firsts).toFixed(0)} | ${fmt(sumOf(p.stats, (s) => s.failed))} | ${extra} |`;
+}
+
+async function main(): Promise<void> {
+  console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')}`);
+  console.log(`${AGENTS} agents × ${RATE} messages/s × ${POINTS} data points for ${SECONDS} s: offered ${fmt(AGENTS * RATE * POINTS)} data points/s`);
+  const dataDir = tempDir('ironbridge-bench-ingest-');
+  const port = await freePort();
+  const env: Record<string, string> = { IRONBRIDGE_LOG_LEVEL: 'warn', IRONBRIDGE_SECRET_HASH_COST: '10' };
+  const embedded = MQTT_PORT !== undefined && EMBEDDED_MQTT_PORT_ENV !== undefined;
+  if (embedded) env[EMBEDDED_MQTT_PORT_ENV!] = String(MQTT_PORT);
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--data-dir', dataDir], {
+    env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  process.once('exit', () => { if (child.exitCode === null) child.kill('SIGKILL'); });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${url}/health`)).status === 200 && fs.existsSync(path.join(dataDir, 'first-start-secrets.json'))) break;
+    } catch { /* not up yet */ }
+    if (i === 600) throw new Error('server did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const { key } = firstStartSecrets(dataDir);
+  const admin = await fetchToken(url, key);
+  const api = { baseUrl: url, token: async () => admin };
+  const run = `${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
+  let t = performance.now();
+  const agents: SimAgent[] = new Array(AGENTS);
+  await pool(Array.from({ length: AGENTS }, (_, i) => async () => {
+    agents[i] = await provisionAgent(api, { name: `bench-${run}-${String(i).padStart(3, '0')}`, points: POINTS });
+  }), 4);
+  console.log(`provisioned and onboarded ${AGENTS} agents in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
+  const rows: string[] = [];
+  // ---------------------------------------------------------------- 1. the exchange
+  const acked = new Map(agents.map((a) => [a.id, new Set<string>()]));
+  let cpu = cpuMs(child.pid!);
+  const http = await phase('exchange', agents, async (a) => ({ send: (entries) => postExchange(a, entries) }), acked);
+  http.cpuMs = cpuMs(child.pid!) - cpu;
+  t = performance.now();
+  const httpAcked = sumOf(http.stats, (s) => s.points);
+  const httpReadable = await readable(url, admin, agents, acked, http.stats);
+  console.log(`read back in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  const httpRate = httpReadable / http.seconds;
+  rows.push(row('Ironbridge, MindConnect exchange (HTTP)', httpReadable, http.seconds, http,
+    `${fmt(httpAcked - httpReadable)} acknowledged lost; ${fmt(sumOf(http.stats, (s) => s.acknowledged))} exchanges, server CPU ${((http.cpuMs * 1000) / Math.max(1, httpReadable)).toFixed(1)} µs/point`));
+
+  // ---------------------------------------------------------------- 2. mosquitto pass-through (the reference)
+  let mosquittoRate: number | undefined;
+  if (flags.mosquitto !== 'none') {
+    const m = await mosquittoPhase(flags.mosquitto, agents);
+    const points = m.received * POINTS;
+    mosquittoRate = points / m.seconds;
+    rows.push(row(`mosquitto pass-through (${flags.mosquitto}, QoS 1, one subscriber: ${m.subscriber})`, points, m.seconds, m.phase,
+      `${fmt(sumOf(m.phase.stats, (s) => s.messages) - m.received)} acknowledged not delivered; ${fmt(m.received)} messages`));
+  }
+
+  // ---------------------------------------------------------------- 3. HOOK: Ironbridge MQTT (embedded broker)
+  if (MQTT_PORT !== undefined && !embedded) {
+    console.log(`Ironbridge MQTT mode skipped: --mqtt-port ${MQTT_PORT} given, but this build has no embedded broker setting `
+      + '(set EMBEDDED_MQTT_PORT_ENV in bench/ingest/run.ts once MQTT ingestion is merged)');
+  } else if (embedded) {
+    const mqttAcked = new Map(agents.map((a) => [a.id, new Set<string>()]));
+    cpu = cpuMs(child.pid!);
+    const p = await phase('ironbridge-mqtt', agents, (a) => mqttSender(a, `mqtt://127.0.0.1:${MQTT_PORT}`), mqttAcked);
+    p.cpuMs = cpuMs(child.pid!) - cpu;
+    const got = await readable(url, admin, agents, mqttAcked, p.stats);
+    rows.push(row(`Ironbridge, embedded MQTT broker (port ${MQTT_PORT})`, got, p.seconds, p,
+      `${fmt(sumOf(p.stats, (s) => s.points) - got)} acknowledged lost; server CPU ${((p.cpuMs * 1000) / Math.max(1, got)).toFixed(1)} µs/point`));
+  }
+
+  console.log('');
+  console.log('| path | data points/s into storage (mosquitto: delivered) | data points | seconds | ack p50 ms | ack p99 ms | '
+    + 'p99 without each agent\'s first batch / slowest first batch, ms | refused messages | notes |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const r of rows) console.log(r);
+  if (mosquittoRate) console.log(`\nexchange / mosquitto pass-through: ${(httpRate / mosquittoRate).toFixed(2)}×`);
+  console.log(`load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')}`);
+  await new Promise<void>((r) => { child.once('exit', () => r()); child.kill('SIGTERM'); });
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
