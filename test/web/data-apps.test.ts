@@ -6,7 +6,7 @@
  * disabled; a published contract is found in the catalog with its service URL (copied), $metadata and entity
  * sets, and a user of another company sees the empty catalog; a binding key is shown once with copy buttons and
  * its clientID, TokenURL and clientSecret get a token, a second key of the same name is refused with the API's
- * message, a revoked key gets none. No console error and no CSP violation on the way, except the network
+ * message, a revoked key gets none. Each page fits a phone's width. No console error and no CSP violation on the way, except the network
  * error lines of the refusals the test provokes.
  */
 import assert from 'node:assert/strict';
@@ -64,6 +64,22 @@ describe('Data Lake Manager, Catalog and Service Management in a browser', () =>
     await p.fill('input[name=email]', email);
     await p.fill('input[name=password]', PASSWORD);
     await p.click('button[type=submit]');
+  };
+  /** At phone width the app's content does not scroll sideways (screenshot kept); then back to 1280 px. */
+  const fitsPhone = async (name: string) => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    // the app's own part (main; the shared header is the shell's): its overflow, and the innermost elements sticking out
+    const { overflow, out } = await page.evaluate(`(() => {
+      const main = document.querySelector('main');
+      const w = main.clientWidth;
+      const right = (e) => e.getBoundingClientRect().right - main.getBoundingClientRect().left;
+      const out = [...main.querySelectorAll('*')].filter((e) => right(e) > w + 0.5 && ![...e.children].some((c) => right(c) > w + 0.5))
+        .slice(0, 5).map((e) => e.tagName.toLowerCase() + (e.className ? '.' + e.className : '') + ' ' + (e.textContent || '').slice(0, 30));
+      return { overflow: main.scrollWidth - w, out };
+    })()`) as { overflow: number; out: string[] };
+    await shot(`${name}-phone`);
+    await page.setViewportSize({ width: 1280, height: 720 });
+    assert.ok(overflow <= 0, `${name} scrolls sideways by ${overflow} px at 390 px: ${out.join(' | ')}`);
   };
   const clipboard = () => page.evaluate('navigator.clipboard.readText()') as Promise<string>;
   const grantClipboard = (app: string) => context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: host(app).slice(0, -1) });
@@ -133,6 +149,7 @@ describe('Data Lake Manager, Catalog and Service Management in a browser', () =>
     const meta = (await (await s().api(`${DL}/objectMetadata/reports/flow.csv`)).json()) as { tags: string[] };
     assert.deepEqual(meta.tags, ['line-7']);
     await shot('dl-2-details');
+    await fitsPhone('dl-2-details');
     // a name the data lake refuses: the row shows the API's own rule
     await page.setInputFiles('input[type=file]', { name: 'bad#name.txt', mimeType: 'text/plain', buffer: Buffer.from('x') });
     const failed = page.locator('.uploads li[data-state=failed]', { hasText: 'bad#name.txt' });
@@ -172,6 +189,7 @@ describe('Data Lake Manager, Catalog and Service Management in a browser', () =>
     await page.click('button:has-text("Search")');
     await page.getByTestId('count').filter({ hasText: '1 contract' }).waitFor();
     await shot('catalog-1-found');
+    await fitsPhone('catalog-1-found');
     await page.fill('input[name=search]', 'no-such-contract');
     await page.click('button:has-text("Search")');
     await page.getByTestId('empty').filter({ hasText: 'No published contract matches "no-such-contract".' }).waitFor();
@@ -208,6 +226,7 @@ describe('Data Lake Manager, Catalog and Service Management in a browser', () =>
       assert.equal(await clipboard(), value, `the clipboard holds the ${label}`);
     }
     await shot('keys-1-shown');
+    await fitsPhone('keys-1-shown');
     const token = async () => fetch(`${tokenUrl}?grant_type=client_credentials`, {
       method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
     });
@@ -231,6 +250,11 @@ describe('Data Lake Manager, Catalog and Service Management in a browser', () =>
     await page.click('button:has-text("Revoke mendix-line7 now")');
     await row.getByTestId('key-state').filter({ hasText: /^Revoked/ }).waitFor();
     await shot('keys-2-revoked');
+    await fitsPhone('keys-2-revoked');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    assert.equal(await page.evaluate("getComputedStyle(document.body).backgroundColor"), 'rgb(21, 24, 28)', 'the dark theme follows the system');
+    await shot('keys-3-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
     assert.equal((await token()).status, 401);
     const after = await fetch(`${s().url}/api/tenantmanagement/v4/tenantInfo`, { headers: { authorization: `Bearer ${access}` } });
     assert.equal(after.status, 401, 'the revoked key\'s token stops at once');

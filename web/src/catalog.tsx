@@ -21,7 +21,7 @@ function Card(props: { c: Contract }) {
   const c = props.c;
   const id = `contract-${c.id}`;
   return (
-    <li className="panel" aria-labelledby={id}>
+    <li aria-labelledby={id}>
       <h2 id={id}>{c.name} <span className="muted">{c.version}</span></h2>
       {c.description && <p>{c.description}</p>}
       <dl className="props">

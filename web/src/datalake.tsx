@@ -134,11 +134,11 @@ function Details(props: { path: string; onDeleted(): void }) {
       <h2 id="objdetails">{name}</h2>
       {meta === undefined ? (!error && <p className="muted">Loading…</p>) : (
         <>
-          <dl className="props">
+          <dl className="props wrap">
             <dt>Path</dt><dd>{meta.path}</dd>
             <dt>Size</dt><dd data-testid="size">{dl.bytes(meta.size)} ({meta.size} bytes)</dd>
             {meta.lastModified && <><dt>Last modified</dt><dd>{new Date(meta.lastModified).toLocaleString()}</dd></>}
-            {meta.eTag && <><dt>ETag</dt><dd>{meta.eTag}</dd></>}
+            {meta.eTag && <><dt>ETag</dt><dd className="mono">{meta.eTag}</dd></>}
             {meta.sha256 && <><dt>SHA-256</dt><dd className="mono">{meta.sha256}</dd></>}
           </dl>
           <h3>Tags</h3>
@@ -243,7 +243,7 @@ function Manager() {
           <p className="muted">A new folder appears once a file is uploaded into it.</p>
           {entries === undefined ? <p className="muted">Loading…</p>
             : entries.length === 0 ? (!error && <p className="muted" data-testid="empty">This folder is empty: drop files to upload them here.</p>) : (
-              <table>
+              <div className="scroll-x"><table>
                 <thead><tr><th>Name</th><th>Size</th><th>Last modified</th><th><span className="sr-only">Actions</span></th></tr></thead>
                 <tbody>
                   {entries.map((e) => (
@@ -259,7 +259,7 @@ function Manager() {
                     </tr>
                   ))}
                 </tbody>
-              </table>
+              </table></div>
             )}
           {next && <button type="button" onClick={() => void more()}>More objects…</button>}
           <ErrorLine error={error} />

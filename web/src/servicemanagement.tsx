@@ -116,10 +116,10 @@ function Keys() {
         <h2 id="keylist">Binding keys</h2>
         {keys === undefined ? <p className="muted">Loading…</p>
           : keys.length === 0 ? (!error && <p className="muted" data-testid="empty">No binding keys yet: create one above.</p>) : (
-            <table>
+            <div className="scroll-x"><table>
               <thead><tr><th>Name</th><th>clientID</th><th>Created</th><th>State</th><th><span className="sr-only">Actions</span></th></tr></thead>
               <tbody>{keys.map((k) => <Row key={k.clientId} k={k} onRevoked={() => void load()} />)}</tbody>
-            </table>
+            </table></div>
           )}
         <ErrorLine error={error} />
       </section>
