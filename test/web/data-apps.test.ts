@@ -1,7 +1,7 @@
 /**
  * The Data Lake Manager, the Catalog and Service Management in chromium, through the gateway as a user meets them
  * ("Insights Hub IIoT for Makers" §2.4.3, §3): the Launchpad shows their tiles; a file uploaded by the file
- * picker and one dropped on the page come back byte for byte (the download and the API), tags are saved, an
+ * picker, one dropped on the page and a big one sent in parts come back byte for byte (the download and the API), tags are saved, an
  * upload the API refuses shows its message, delete removes the object, the oData Contract tile says why it is
  * disabled; a published contract is found in the catalog with its service URL (copied), $metadata and entity
  * sets, and a user of another company sees the empty catalog; a binding key is shown once with copy buttons and
@@ -12,6 +12,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -121,8 +122,8 @@ describe('Data Lake Manager, Catalog and Service Management in a browser', () =>
       zone.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: dt }));
     })()`);
     await page.locator('.uploads li[data-state=done]', { hasText: 'flow.csv' }).waitFor();
-    await page.getByRole('button', { name: 'flow.csv' }).waitFor();
-    await page.getByRole('button', { name: 'pump 7.bin' }).waitFor();
+    await page.getByRole('button', { name: 'flow.csv', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'pump 7.bin', exact: true }).waitFor();
     await shot('dl-1-uploaded');
     // the download link of the listing, as the browser saves it
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download pump 7.bin' }).click()]);
@@ -131,15 +132,30 @@ describe('Data Lake Manager, Catalog and Service Management in a browser', () =>
     const api = await s().api(`${DL}/objects/reports/flow.csv`);
     assert.equal(api.status, 200);
     assert.ok(dropped.equals(Buffer.from(await api.arrayBuffer())), 'the dropped file is in the data lake byte for byte');
+    // a file above the part size goes as a multipart upload, one progress bar over its parts
+    const big = randomBytes(40 * 1024 * 1024);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ironbridge-web-'));
+    const bigFile = path.join(dir, 'scan.bin');
+    fs.writeFileSync(bigFile, big);
+    const parts: string[] = [];
+    const onRequest = (r: { url(): string; method(): string }) => { if (r.url().includes('/multipart/')) parts.push(`${r.method()} ${new URL(r.url()).pathname.replace(/multipart\/[^/]+/, 'multipart/{id}')}`); };
+    page.on('request', onRequest);
+    await page.setInputFiles('input[type=file]', bigFile);
+    await page.locator('.uploads li[data-state=done]', { hasText: 'scan.bin' }).waitFor({ timeout: 120_000 });
+    page.off('request', onRequest);
+    fs.rmSync(dir, { recursive: true, force: true });
+    assert.deepEqual(parts, [1, 2, 3].map((n) => `PUT ${DL}/multipart/{id}/parts/${n}`).concat(`POST ${DL}/multipart/{id}/complete`));
+    const bigBack = await s().api(`${DL}/objects/reports/scan.bin`);
+    assert.ok(big.equals(Buffer.from(await bigBack.arrayBuffer())), 'the multipart upload is in the data lake byte for byte');
     // the root lists the new folder
     await page.getByRole('navigation', { name: 'Folder' }).getByRole('button', { name: 'Data lake' }).click();
-    await page.getByRole('button', { name: 'reports/' }).click();
-    await page.getByRole('button', { name: 'flow.csv' }).waitFor();
+    await page.getByRole('button', { name: 'reports/', exact: true }).click();
+    await page.getByRole('button', { name: 'flow.csv', exact: true }).waitFor();
     assert.deepEqual(unexpected(), []);
   });
 
   it("shows an object's metadata, saves its tags, shows the API's message for a refused upload and deletes the object", async () => {
-    await page.getByRole('button', { name: 'flow.csv' }).click();
+    await page.getByRole('button', { name: 'flow.csv', exact: true }).click();
     await page.getByRole('heading', { name: 'flow.csv' }).waitFor();
     await page.getByTestId('size').filter({ hasText: `(${Buffer.byteLength(DROPPED)} bytes)` }).waitFor();
     await page.fill('input[name=tag]', 'line-7');
@@ -157,7 +173,7 @@ describe('Data Lake Manager, Catalog and Service Management in a browser', () =>
     assert.match(await failed.getByRole('alert').textContent() ?? '', /"#" \(U\+0023\) is not supported in names/);
     await page.click('button:has-text("Delete object")');
     await page.click('button:has-text("Delete flow.csv now")');
-    await page.getByRole('button', { name: 'flow.csv' }).waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'flow.csv', exact: true }).waitFor({ state: 'detached' });
     assert.equal((await s().api(`${DL}/objects/reports/flow.csv`)).status, 404);
     assert.deepEqual(unexpected(400), []);
   });

@@ -1,7 +1,7 @@
 /**
  * Integrated Data Lake API v3 as the Data Lake Manager uses it: folder listing with page tokens, object metadata
- * and tags, delete, and uploads through the gateway (`PUT /objects/{path}`, the session's CSRF token) with the
- * browser's upload progress events. Downloads are plain links to `GET /objects/{path}` on the app's own host.
+ * and tags, delete, and uploads through the gateway (`PUT /objects/{path}`, or a multipart upload for big files;
+ * the session's CSRF token) with the browser's upload progress events. Downloads are plain links to `GET /objects/{path}` on the app's own host.
  */
 import { api, ApiError, cookie, get } from './api';
 
@@ -30,34 +30,57 @@ export const remove = async (path: string): Promise<void> => {
 
 export const downloadUrl = (path: string): string => `${DL}/objects/${encodePath(path)}`;
 
-/** Uploads one file to `path`, reporting sent bytes; resolves with the object's metadata or rejects with the API's message. */
-export function upload(path: string, file: Blob, onProgress: (sent: number, total: number) => void): Promise<Metadata> {
+/** One PUT of a body with the session's CSRF token, reporting sent bytes; the JSON answer, or the API's message. */
+function put<T>(url: string, body: Blob, onProgress: (sent: number) => void): Promise<T> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open('PUT', `${DL}/objects/${encodePath(path)}`);
+    xhr.open('PUT', url);
     xhr.setRequestHeader('accept', 'application/json');
     xhr.setRequestHeader('x-requested-with', 'XMLHttpRequest');
     xhr.setRequestHeader('x-xsrf-token', cookie('XSRF-TOKEN'));
     xhr.setRequestHeader('content-type', 'application/octet-stream');
-    xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
+    xhr.upload.onprogress = (e) => onProgress(e.loaded);
     xhr.onerror = () => reject(new ApiError(0, 'The upload was interrupted (network error); try again.'));
     xhr.onload = () => {
-      let body: { message?: string; errors?: { message?: string }[] } & Partial<Metadata> = {};
+      let answer: { message?: string; errors?: { message?: string }[] } = {};
       try {
-        body = xhr.responseText ? JSON.parse(xhr.responseText) : {};
+        answer = xhr.responseText ? JSON.parse(xhr.responseText) : {};
       } catch { /* not JSON: the status line below */ }
       if (xhr.status >= 200 && xhr.status < 300) {
-        onProgress(file.size, file.size);
-        resolve(body as Metadata);
+        onProgress(body.size);
+        resolve(answer as T);
       } else if (xhr.status === 401) {
         location.assign(`/login?returnTo=${encodeURIComponent(location.pathname + location.search)}`);
         reject(new ApiError(401, 'The session ended: sign in again.'));
       } else {
-        reject(new ApiError(xhr.status, body.message ?? body.errors?.[0]?.message ?? `${xhr.status} ${xhr.statusText}`));
+        reject(new ApiError(xhr.status, answer.message ?? answer.errors?.[0]?.message ?? `${xhr.status} ${xhr.statusText}`));
       }
     };
-    xhr.send(file);
+    xhr.send(body);
   });
+}
+
+/**
+ * Files above this go as a multipart upload in parts of this size (one request each, well under the gateway's
+ * 100 MB request limit and above the data lake's 5 MiB smallest part); smaller ones in one PUT.
+ */
+export const PART_BYTES = 16 * 1024 * 1024;
+
+/** Uploads one file to `path`, reporting sent bytes; resolves with the object's metadata or rejects with the API's message. */
+export async function upload(path: string, file: Blob, onProgress: (sent: number, total: number) => void): Promise<Metadata> {
+  if (file.size <= PART_BYTES) return put<Metadata>(`${DL}/objects/${encodePath(path)}`, file, (sent) => onProgress(sent, file.size));
+  const { uploadId } = (await api<{ uploadId: string }>(`${DL}/multipart`, { method: 'POST', body: { path } })).body;
+  const base = `${DL}/multipart/${encodeURIComponent(uploadId)}`;
+  try {
+    for (let start = 0, n = 1; start < file.size; start += PART_BYTES, n++) {
+      await put(`${base}/parts/${n}`, file.slice(start, start + PART_BYTES), (sent) => onProgress(start + sent, file.size));
+    }
+    return (await api<Metadata>(`${base}/complete`, { method: 'POST', body: {} })).body;
+  } catch (err) {
+    // the path stays locked while the upload is open: give it up, keep the first error
+    await api<void>(base, { method: 'DELETE' }).catch(() => undefined);
+    throw err;
+  }
 }
 
 /** Bytes as people read them: 1.2 MB. */
