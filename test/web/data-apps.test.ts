@@ -175,6 +175,12 @@ describe('Data Lake Manager, Catalog and Service Management in a browser', () =>
     await page.click('button:has-text("Delete flow.csv now")');
     await page.getByRole('button', { name: 'flow.csv', exact: true }).waitFor({ state: 'detached' });
     assert.equal((await s().api(`${DL}/objects/reports/flow.csv`)).status, 404);
+    // a folder name the data lake refuses: the listing shows the API's message instead of objects
+    await page.fill('input[name=folder]', 'a#b');
+    await page.click('button:has-text("Open folder")');
+    const listing = page.locator('section', { has: page.getByRole('heading', { name: 'Folders and objects' }) });
+    assert.match(await listing.getByRole('alert').textContent() ?? '', /"#" \(U\+0023\) is not supported in names/);
+    assert.equal(await listing.getByRole('table').count(), 0);
     assert.deepEqual(unexpected(400), []);
   });
 
@@ -185,10 +191,19 @@ describe('Data Lake Manager, Catalog and Service Management in a browser', () =>
     }), headers: { 'content-type': 'application/json' } });
     assert.equal(created.status, 201, await created.clone().text());
     await grantClipboard('catalog');
+    // the catalog's answer held back until the loading state is seen
+    let release = () => {};
+    const gate = new Promise<void>((r) => { release = r; });
+    const held = '**/api/odatacontracts/v1/catalog**';
+    await page.route(held, async (route) => { await gate; await route.continue(); });
     await page.goto(host('catalog'));
     await signIn();
+    await page.getByRole('search').waitFor();
+    await page.locator('main p.muted', { hasText: 'Loading…' }).waitFor();
+    release();
     const card = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: /NorthPlant/ }) });
     await card.waitFor();
+    await page.unroute(held);
     const serviceUrl = `${host('catalog')}api/odata/v4/NorthPlant/1.0.0/`;
     assert.equal(await card.getByLabel('Service URL', { exact: true }).inputValue(), serviceUrl);
     await card.getByRole('button', { name: 'Copy Service URL' }).click();
