@@ -1,13 +1,14 @@
 /**
  * The Data Lake Manager, the Catalog and Service Management in chromium, through the gateway as a user meets them
  * ("Insights Hub IIoT for Makers" §2.4.3, §3): the Launchpad shows their tiles; a file uploaded by the file
- * picker, one dropped on the page and a big one sent in parts come back byte for byte (the download and the API), tags are saved, an
- * upload the API refuses shows its message, delete removes the object, the oData Contract tile says why it is
- * disabled; a published contract is found in the catalog with its service URL (copied), $metadata and entity
- * sets, and a user of another company sees the empty catalog; a binding key is shown once with copy buttons and
- * its clientID, TokenURL and clientSecret get a token, a second key of the same name is refused with the API's
- * message, a revoked key gets none. Each page fits a phone's width. No console error and no CSP violation on the way, except the network
- * error lines of the refusals the test provokes.
+ * picker, one dropped on the page and a big one sent in parts come back byte for byte (the download and the
+ * API), tags are saved, an upload or folder the API refuses shows its message, delete removes the object, a big
+ * folder opens a page at a time, the oData Contract tile says why it is disabled; a published contract is found
+ * in the catalog (after its loading state) with its service URL (copied), $metadata and entity sets, and a user
+ * of another company sees the empty catalog; a binding key is shown once with copy buttons and its clientID,
+ * TokenURL and clientSecret get a token, a second key of the same name is refused with the API's message, a
+ * revoked key gets none. Each page fits a phone's width; the dark theme follows the system. No console error
+ * and no CSP violation on the way, except the network error lines of the refusals the test provokes.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -182,6 +183,23 @@ describe('Data Lake Manager, Catalog and Service Management in a browser', () =>
     assert.match(await listing.getByRole('alert').textContent() ?? '', /"#" \(U\+0023\) is not supported in names/);
     assert.equal(await listing.getByRole('table').count(), 0);
     assert.deepEqual(unexpected(400), []);
+    // a folder of more objects than a page: a page at a time
+    for (let i = 0; i < 205; i++) {
+      const put = await s().api(`${DL}/objects/many/item-${String(i).padStart(3, '0')}.txt`, { method: 'PUT', body: String(i) });
+      assert.equal(put.status, 200);
+    }
+    await page.getByRole('navigation', { name: 'Folder' }).getByRole('button', { name: 'Data lake' }).click();
+    await listing.getByRole('button', { name: 'reports/', exact: true }).waitFor();
+    await page.fill('input[name=folder]', 'many');
+    await page.click('button:has-text("Open folder")');
+    const rows = listing.getByRole('row').filter({ hasText: /item-\d{3}\.txt/ });
+    await listing.getByRole('button', { name: 'item-199.txt', exact: true }).waitFor();
+    assert.equal(await rows.count(), 200);
+    await listing.getByRole('button', { name: 'More objects…' }).click();
+    await listing.getByRole('button', { name: 'item-204.txt', exact: true }).waitFor();
+    assert.equal(await rows.count(), 205);
+    assert.equal(await listing.getByRole('button', { name: 'More objects…' }).count(), 0);
+    assert.deepEqual(unexpected(), []);
   });
 
   it('finds a published contract in the catalog with its service URL, $metadata and entity sets; another company sees none', async () => {
