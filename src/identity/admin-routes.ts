@@ -1,13 +1,15 @@
 /**
- * The admin REST API of users, under /api/ironbridge/v1 (Insights Hub has no public user API a self-hosted server
- * could follow; the CLI's `user` commands and the coming UI share this one): list and add (iam.user.r / iam.user.w),
- * change password or role, and remove (iam.user.w), always in the caller's own tenant. Each change replaces the user's
- * revocation signature, so the user's earlier tokens stop at once.
+ * The admin REST API of users and binding keys, under /api/ironbridge/v1 (Insights Hub has no public user API a
+ * self-hosted server could follow; the CLI's `user` and `keys` commands and the Service Management app share this
+ * one): list and add (iam.user.r / iam.user.w), change password or role, and remove (iam.user.w), always in the
+ * caller's own tenant. Each change replaces the user's revocation signature, so the user's earlier tokens stop at
+ * once. Binding keys ("Insights Hub IIoT for Makers" §3): create by naming the app connection (the secret is in
+ * that one answer only), list, revoke; a key never gets a scope its creator's token lacks.
  */
 import type { FastifyInstance } from 'fastify';
 import { principal } from '../core/auth.js';
 import { AppError } from '../core/errors.js';
-import { ROLES, SCOPES, type Role } from '../core/scopes.js';
+import { ALL_SCOPES, ROLES, SCOPES, type Role } from '../core/scopes.js';
 import { IdentityErrors } from './errors.js';
 import type { IdentityService } from './service.js';
 
@@ -61,6 +63,36 @@ export async function adminUserRoutes(app: FastifyInstance, identity: IdentitySe
     });
   app.delete<{ Params: { email: string } }>(`${ADMIN_BASE}/users/:email`, W, async (req, reply) => {
     await visible(identity.removeUser(principal(req).tenant, req.params.email));
+    return reply.code(204).send();
+  });
+}
+
+/** The scopes of a new key: those asked for (a list of strings, each held by the caller), else all the caller holds. */
+function keyScopes(body: unknown, held: ReadonlySet<string>): string[] {
+  const raw = body !== null && typeof body === 'object' ? (body as Record<string, unknown>)['scopes'] : undefined;
+  if (raw === undefined) return ALL_SCOPES.filter((s) => held.has(s));
+  if (!Array.isArray(raw) || raw.length === 0 || raw.some((s) => typeof s !== 'string')) {
+    throw IdentityErrors.invalidField({ field: 'scopes', value: Array.isArray(raw) ? `${raw.length} entries` : String(raw).slice(0, 80), rule: 'must be a non-empty array of scope names' });
+  }
+  const foreign = (raw as string[]).filter((s) => !held.has(s));
+  if (foreign.length > 0) {
+    throw IdentityErrors.invalidField({ field: 'scopes', value: foreign.join(' ').slice(0, 200), rule: 'a key may only have scopes your own token has' });
+  }
+  return raw as string[];
+}
+
+export async function adminKeyRoutes(app: FastifyInstance, identity: IdentityService): Promise<void> {
+  const R = { config: { scope: SCOPES.identityRead } };
+  const W = { config: { scope: SCOPES.identityWrite } };
+  app.get(`${ADMIN_BASE}/keys`, R, async (req) => identity.listKeys(principal(req).tenant));
+  app.post(`${ADMIN_BASE}/keys`, W, async (req, reply) => {
+    const p = principal(req);
+    const name = text(req.body, 'name', true)!;
+    const key = await identity.createKey(p.tenant, name, { scopes: keyScopes(req.body, p.scopes) });
+    return reply.code(201).header('cache-control', 'no-store').send({ name, ...key });
+  });
+  app.delete<{ Params: { name: string } }>(`${ADMIN_BASE}/keys/:name`, W, async (req, reply) => {
+    await identity.revokeKey(principal(req).tenant, req.params.name);
     return reply.code(204).send();
   });
 }

@@ -14,7 +14,7 @@ import { KeyRing } from './keyring.js';
 import { oauthRoutes } from './oauth/routes.js';
 import { OAuthService } from './oauth/service.js';
 import type { OAuthStore } from './oauth/store.js';
-import { adminUserRoutes } from './admin-routes.js';
+import { adminKeyRoutes, adminUserRoutes } from './admin-routes.js';
 import { identityRoutes } from './routes.js';
 import { IdentityService } from './service.js';
 import { SignIn, type SessionPort } from './signin.js';
@@ -112,6 +112,7 @@ export function createIdentity(config: Config, publicUrl: () => string, deps: Id
       await identityRoutes(app, { identity: service, keys, issuer: tokenUrl, publicUrl, formLimit: config.oauthFormLimitBytes });
       await oauthRoutes(app, { oauth, signIn, sessions, bodyLimit: config.oauthFormLimitBytes });
       await adminUserRoutes(app, service);
+      await adminKeyRoutes(app, service);
     },
     close() {
       for (const t of timers) clearInterval(t);

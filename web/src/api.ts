@@ -10,7 +10,7 @@ export class ApiError extends Error {
   }
 }
 
-function cookie(name: string): string {
+export function cookie(name: string): string {
   for (const part of document.cookie.split(';')) {
     const [k, ...v] = part.trim().split('=');
     if (k === name) return v.join('=');

@@ -7,6 +7,9 @@ import { ErrorLine, Shell } from './shell';
 const STANDARD = [
   { name: 'assetmanager', title: 'Asset Manager', text: 'Asset types, aspects and the asset tree.' },
   { name: 'explorer', title: 'Explorer', text: "Plot an asset's time series over a range." },
+  { name: 'datalake', title: 'Data Lake Manager', text: 'Folders and files of the data lake: upload, download, tags.' },
+  { name: 'catalog', title: 'Catalog', text: 'Published OData contracts and their service URLs.' },
+  { name: 'servicemanagement', title: 'Service Management', text: 'Binding keys for app connections.' },
 ];
 
 interface Registered { name: string; provider?: string | null; type?: string }
