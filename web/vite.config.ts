@@ -1,4 +1,4 @@
-/** One Vite build of the standard web apps: an entry per app host (launchpad, assetmanager, explorer), shared chunks in /assets. */
+/** One Vite build of the standard web apps: an entry per app host (launchpad, assetmanager, explorer, agents), shared chunks in /assets. */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
@@ -23,6 +23,7 @@ export default defineConfig({
         launchpad: resolve(root, 'launchpad/index.html'),
         assetmanager: resolve(root, 'assetmanager/index.html'),
         explorer: resolve(root, 'explorer/index.html'),
+        agents: resolve(root, 'agents/index.html'),
       },
     },
   },

@@ -7,6 +7,7 @@ import { ErrorLine, Shell } from './shell';
 const STANDARD = [
   { name: 'assetmanager', title: 'Asset Manager', text: 'Asset types, aspects and the asset tree.' },
   { name: 'explorer', title: 'Explorer', text: "Plot an asset's time series over a range." },
+  { name: 'agents', title: 'Agents', text: 'MindConnect agents, their boarding and data point mappings.' },
 ];
 
 interface Registered { name: string; provider?: string | null; type?: string }
