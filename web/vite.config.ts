@@ -1,4 +1,4 @@
-/** One Vite build of the standard web apps: an entry per app host (launchpad, assetmanager, explorer, datalake, catalog, servicemanagement), shared chunks in /assets. */
+/** One Vite build of the standard web apps: an entry per app host (launchpad, assetmanager, explorer, datalake, catalog, servicemanagement, agents), shared chunks in /assets. */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
@@ -26,6 +26,7 @@ export default defineConfig({
         datalake: resolve(root, 'datalake/index.html'),
         catalog: resolve(root, 'catalog/index.html'),
         servicemanagement: resolve(root, 'servicemanagement/index.html'),
+        agents: resolve(root, 'agents/index.html'),
       },
     },
   },

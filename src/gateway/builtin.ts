@@ -1,6 +1,7 @@
 /**
  * The platform's standard web apps (Launchpad, Asset Manager, Explorer, Data Lake Manager, Catalog, Service
- * Management: the "standard IoT applications" of Insights Hub) as a built-in target of every tenant: a web app host `{tenant}-{app}` with no registration of that name is
+ * Management, Agents: the "standard IoT applications" of Insights Hub) as a built-in target of every tenant: a web
+ * app host `{tenant}-{app}` with no registration of that name is
  * answered from the Vite build in web/dist, behind the same sign-in, CSRF and CSP rules as registered apps (Industrial IoT Gateway docs
  * "Security"). Only files of the build are served (a manifest of web/dist, re-read when an asset is missed, so no
  * request path reaches the file system); hashed assets are cached for a year, an unknown asset is 404, every other
@@ -15,7 +16,7 @@ import { GatewayErrors } from './errors.js';
 import { clientResponseHeaders, type WebAppRules } from './headers.js';
 
 /** The built-in apps by host name, in Launchpad order. */
-export const BUILTIN_APPS = ['launchpad', 'assetmanager', 'explorer', 'datalake', 'catalog', 'servicemanagement'] as const;
+export const BUILTIN_APPS = ['launchpad', 'assetmanager', 'explorer', 'datalake', 'catalog', 'servicemanagement', 'agents'] as const;
 
 export const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../web/dist');
 

@@ -95,6 +95,22 @@ export class ContractRegistry {
     if (m.problems.length > 0) throw ContractErrors.invalid({ count: m.problems.length, problems: formatProblems(m.problems) });
   }
 
+  /**
+   * The entity sets and problems a contract body would have, without saving it: the Asset Manager's wizard shows
+   * them as the user picks asset types, and a problem (a too-long `AGGR_…` name) on its alias field before submit.
+   * A missing name previews as `Preview`; the body is otherwise parsed as create parses it.
+   */
+  async preview(caller: RegistryCaller, body: unknown): Promise<{ entitySets: { name: string; kind: string; typeId: string; generated: string; properties: string[] }[]; problems: Problem[] }> {
+    const isObject = body !== null && typeof body === 'object' && !Array.isArray(body);
+    const named = isObject && (body as Record<string, unknown>)['name'] === undefined ? { ...(body as Record<string, unknown>), name: 'Preview' } : body;
+    const fields = parseContract(named, caller.tenant);
+    const m = buildModel(fields, await this.port.assetTypes(caller.tenant));
+    return {
+      entitySets: m.sets.map((s) => ({ name: s.name, kind: s.kind, typeId: s.typeId, generated: s.generated, properties: s.properties.map((p) => p.name) })),
+      problems: m.problems,
+    };
+  }
+
   async list(caller: RegistryCaller): Promise<ContractRecord[]> {
     return this.store.list(caller.tenant);
   }

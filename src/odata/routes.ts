@@ -1,7 +1,8 @@
 /**
  * HTTP surface of the OData Contract Registry and the catalog, `/api/odatacontracts/v1` (Ironbridge's own API;
  * Insights Hub documents none): contracts list/create/read/update/delete, CSDL download, publish/unpublish,
- * with etags (ETag header, If-Match on writes, If-None-Match → 304), and the catalog search. Thin: read the
+ * with etags (ETag header, If-Match on writes, If-None-Match → 304), a preview of a body's entity sets and problems
+ * (nothing saved), and the catalog search. Thin: read the
  * request, call the registry, render. Errors in the Insights Hub `errors` shape.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -57,6 +58,8 @@ export async function registryRoutes(app: FastifyInstance, registry: ContractReg
     reply.header('location', `${REGISTRY_PATH}/contracts/${c.id}`);
     return send(req, reply, c, 201);
   });
+  // what a contract body would serve, nothing saved (the wizard's live preview); reading only, so the read scope
+  app.post(`${REGISTRY_PATH}/contracts/preview`, R, async (req) => registry.preview(caller(req), req.body));
   app.get<{ Params: { id: string } }>(`${REGISTRY_PATH}/contracts/:id`, R, async (req, reply) =>
     send(req, reply, await registry.get(caller(req), req.params.id)));
   app.put<{ Params: { id: string } }>(`${REGISTRY_PATH}/contracts/:id`, W, async (req, reply) =>

@@ -1,7 +1,8 @@
 /**
  * Explorer: pick an asset and one of its aspects, plot the aspect's numeric variables over a range with uPlot
  * (drag to zoom, double-click to reset), raw records for short ranges and interval averages for long ones, with
- * the count of records whose quality code is not good, and a live tail that appends new records every few seconds.
+ * the quality codes (counts per class, not-good values marked on the chart), a CSV export of what is drawn, and a
+ * live tail that appends new records every few seconds.
  */
 import { useEffect, useRef, useState } from 'react';
 import { createRoot } from 'react-dom/client';
@@ -10,7 +11,8 @@ import 'uplot/dist/uPlot.min.css';
 import * as am from './am-api';
 import { get } from './api';
 import { ErrorLine, Shell } from './shell';
-import { load, type Series } from './ts-api';
+import { stringify } from 'csv-stringify/sync';
+import { appendTail, csvRows, load, qualityOf, type Series } from './ts-api';
 
 const NUMERIC = new Set(['DOUBLE', 'INT', 'LONG']);
 const RANGES = [
@@ -36,14 +38,20 @@ function Chart(props: { series: Series; variables: string[] }) {
     // axes in the theme's colours (light or dark, following the system)
     const css = getComputedStyle(document.documentElement);
     const axis = { stroke: css.getPropertyValue('--fg').trim() || '#1b1f24', grid: { stroke: css.getPropertyValue('--line').trim() || '#d6dbe0' } };
+    // values whose quality code is not good, as marks on their own series (raw records only)
+    const flagged = variables.filter((v) => (series.badQuality[v] ?? 0) > 0 && series.qc[v]);
+    const err = css.getPropertyValue('--err').trim() || '#b00020';
+    const width = () => Math.max(280, el.clientWidth);
     const plot = new uPlot({
       axes: [axis, axis],
-      width: Math.max(320, el.clientWidth), height: 320,
-      series: [{}, ...variables.map((v, i) => ({ label: v, stroke: COLORS[i % COLORS.length]!, width: 1.5, spanGaps: false }))],
+      width: width(), height: 320,
+      series: [{}, ...variables.map((v, i) => ({ label: v, stroke: COLORS[i % COLORS.length]!, width: 1.5, spanGaps: false })),
+        ...flagged.map((v) => ({ label: `${v} not good`, stroke: err, width: 0, paths: () => null, points: { show: true, size: 7, stroke: err, fill: err } }))],
       cursor: { drag: { x: true, y: false } },
       scales: { x: { time: true } },
-    }, [series.x, ...variables.map((v) => series.columns[v] ?? [])], el);
-    const resize = () => plot.setSize({ width: Math.max(320, el.clientWidth), height: 320 });
+    }, [series.x, ...variables.map((v) => series.columns[v] ?? []),
+      ...flagged.map((v) => (series.columns[v] ?? []).map((value, i) => (qualityOf(series.qc[v]?.[i]) === 'good' ? null : value)))], el);
+    const resize = () => plot.setSize({ width: width(), height: 320 });
     window.addEventListener('resize', resize);
     return () => {
       window.removeEventListener('resize', resize);
@@ -51,6 +59,18 @@ function Chart(props: { series: Series; variables: string[] }) {
     };
   }, [props.series, props.variables]);
   return <div ref={box} className="chart" data-testid="chart" />;
+}
+
+/** Saves what is drawn as a CSV file (csv-stringify quotes as RFC 4180 says; a blob link, nothing inline). */
+function exportCsv(series: Series, variables: string[], aspect: string): void {
+  const url = URL.createObjectURL(new Blob([stringify(csvRows(series, variables))], { type: 'text/csv' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = `${aspect}-${new Date(series.x[0]! * 1000).toISOString().slice(0, 19).replace(/:/g, '')}.csv`;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 /** `?asset=…&aspect=…` (the Asset Manager's link) preselects the asset and aspect. */
@@ -94,16 +114,8 @@ function Explorer() {
       const now = Date.now();
       const last = series.x.length ? series.x[series.x.length - 1]! * 1000 : now - rangeMs;
       load(assetId, aspect.name, variables, new Date(last), new Date(now)).then((tail) => {
-        const keep = (i: number, x: number[]) => x[i]! * 1000 > now - rangeMs;
-        const fresh = tail.x.map((_, i) => i).filter((i) => tail.x[i]! * 1000 > last);
-        if (fresh.length === 0) return;
-        const x = [...series.x, ...fresh.map((i) => tail.x[i]!)];
-        const columns = Object.fromEntries(variables.map((v) => [v, [...(series.columns[v] ?? []), ...fresh.map((i) => tail.columns[v]![i]!)]]));
-        const first = x.findIndex((_, i) => keep(i, x));
-        const from = first < 0 ? x.length : first;
-        const badQuality = { ...series.badQuality };
-        for (const [v, n] of Object.entries(tail.badQuality)) badQuality[v] = (badQuality[v] ?? 0) + n;
-        setSeries({ x: x.slice(from), columns: Object.fromEntries(Object.entries(columns).map(([v, c]) => [v, c.slice(from)])), badQuality, source: 'raw' });
+        const next = appendTail(series, tail, variables, last / 1000, now - rangeMs);
+        if (next) setSeries(next);
       }, (e) => setError(msg(e)));
     }, LIVE_MS);
     return () => clearInterval(timer);
@@ -171,6 +183,13 @@ function Explorer() {
             {series.x.length} {series.source === 'raw' ? 'records' : 'intervals (averages)'}
             {Object.entries(series.badQuality).map(([v, n]) => ` · ${v}: ${n} not good`).join('')}
           </p>
+          <div className="scroll"><table data-testid="quality"><caption className="muted">Quality of the values (from their quality codes)</caption>
+            <thead><tr><th>Variable</th><th>Good</th><th>Uncertain</th><th>Bad</th></tr></thead>
+            <tbody>{variables.map((v) => {
+              const q = series.quality[v] ?? { good: 0, uncertain: 0, bad: 0 };
+              return <tr key={v}><td>{v}</td><td>{q.good}</td><td className={q.uncertain ? 'quality' : ''}>{q.uncertain}</td><td className={q.bad ? 'quality' : ''}>{q.bad}</td></tr>;
+            })}</tbody></table></div>
+          {series.x.length > 0 && <p><button type="button" onClick={() => exportCsv(series, variables, aspectName)}>Export CSV</button></p>}
         </section>
       )}
     </>

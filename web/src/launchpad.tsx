@@ -10,6 +10,7 @@ const STANDARD = [
   { name: 'datalake', title: 'Data Lake Manager', text: 'Folders and files of the data lake: upload, download, tags.' },
   { name: 'catalog', title: 'Catalog', text: 'Published OData contracts and their service URLs.' },
   { name: 'servicemanagement', title: 'Service Management', text: 'Binding keys for app connections.' },
+  { name: 'agents', title: 'Agents', text: 'MindConnect agents, their boarding and data point mappings.' },
 ];
 
 interface Registered { name: string; provider?: string | null; type?: string }
