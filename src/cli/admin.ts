@@ -1,8 +1,9 @@
 /**
- * `ironbridge tenant | keys | user`: the identity admin commands on a data directory (see datadir.ts for how the
+ * `ironbridge tenant | keys | user`: the identity admin commands (and `tenant delete`, across every context) on a data directory (see datadir.ts for how the
  * directory and the printed URLs are chosen). Each takes --data-dir and --json and exits non-zero with a message
  * naming the bad input.
  */
+import { createInterface } from 'node:readline/promises';
 import { type Command, Option } from 'commander';
 import { ALL_SCOPES, ROLES, type Role } from '../core/scopes.js';
 import { type AdminOptions, withPlatform } from './datadir.js';
@@ -13,6 +14,18 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+/** Asks on the terminal for the tenant's name again; without a terminal, --yes is required. */
+async function confirmByName(name: string): Promise<void> {
+  if (!process.stdin.isTTY) throw new UsageError(`deleting tenant ${name} removes all of its data: confirm with --yes when not on a terminal`);
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`This deletes tenant ${name} and ALL of its data. Type the tenant name to confirm: `);
+    if (answer.trim() !== name) throw new UsageError(`not confirmed: tenant ${name} is kept`);
+  } finally {
+    rl.close();
+  }
 }
 
 export function registerAdminCommands(program: Command): void {
@@ -34,6 +47,17 @@ export function registerAdminCommands(program: Command): void {
       const rows = list.map((t) => ({ name: t.name, displayName: t.displayName, companyDomain: t.companyDomain,
         createdAt: new Date(t.createdAt).toISOString() }));
       print(opts, rows, () => table(rows, ['name', 'displayName', 'companyDomain', 'createdAt']));
+    });
+
+  tenant.command('delete <name>')
+    .description('delete a tenant with ALL of its data (assets, time series, events, files, data lake, agents, OData '
+      + 'contracts, web apps, users and keys); asks for the name again unless --yes (example: ironbridge tenant delete acme --yes)')
+    .option('--yes', 'do not ask for confirmation (scripts)')
+    .addOption(dataDirOption()).addOption(jsonOption())
+    .action(async (name: string, opts: CommonOptions & { yes?: boolean }) => {
+      if (!opts.yes) await confirmByName(name);
+      await withPlatform(opts, (p) => p.deleteTenant(name));
+      print(opts, { name, deleted: true }, () => `tenant ${name} deleted with all of its data`);
     });
 
   const keys = program.command('keys').description('manage binding keys (OAuth client credentials)');

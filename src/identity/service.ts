@@ -81,6 +81,12 @@ export class IdentityService {
     return t;
   }
 
+  /** Forgets the tenant with its users, binding keys and web app sign-ins (the other contexts drop their data first). */
+  async deleteTenant(name: string): Promise<void> {
+    await this.requireTenant(name);
+    await this.store.deleteTenant(name);
+  }
+
   listTenants(): Promise<TenantRecord[]> {
     return this.store.listTenants();
   }

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../core/config.js';
-import type { ObjectStore } from '../objectstore/index.js';
+import { deletePrefix, type ObjectStore } from '../objectstore/index.js';
 import { iotFileRoutes } from './routes.js';
 import { IotFileService } from './service.js';
 import type { IotFileStore } from './store.js';
@@ -18,6 +18,8 @@ export interface IotFileContext {
   store: IotFileStore;
   service: IotFileService;
   routes(app: FastifyInstance): Promise<void>;
+  /** Drops every record of the tenant (the tenant delete): its rows and its objects. */
+  onTenantDeleted(tenant: string): Promise<void>;
   close(): void;
 }
 
@@ -26,5 +28,12 @@ export function createIotFile(deps: { config: Config; objects: ObjectStore; enti
   const store = new SqliteIotFileStore({ dataDir: deps.config.dataDir, sync: deps.config.sqliteSync });
   const service = new IotFileService({ store, objects: deps.objects, entityExists: deps.entityExists, maxBytes: deps.config.iotFileMaxBytes,
     maxParts: deps.config.iotFileMaxParts, now: deps.now ?? Date.now });
-  return { name: 'iotfile', store, service, routes: (app) => iotFileRoutes(app, service), close: () => store.close() };
+  return {
+    name: 'iotfile', store, service, routes: (app) => iotFileRoutes(app, service),
+    async onTenantDeleted(tenant) {
+      for (const u of await store.deleteTenant(tenant)) await deps.objects.abortMultipart(u.contentKey, u.uploadId).catch(() => undefined);
+      await deletePrefix(deps.objects, `iotfile/${tenant}/`);
+    },
+    close: () => store.close(),
+  };
 }

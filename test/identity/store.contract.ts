@@ -118,5 +118,24 @@ export function runIdentityStoreContract(name: string, open: (at: string) => Pro
       assert.equal(byKid.get('k3'), 'p', 'another value than expected (another process sealed it first): left alone');
       assert.equal(await store.replacePrivateKeys([]), 0);
     });
+
+    it('deleteTenant forgets the tenant, its users and clients (their tokens stop) and keeps the others and the signing keys', async () => {
+      for (const t of ['tx', 'ty']) {
+        await store.createTenant({ name: t, displayName: t, companyDomain: `${t}.com`, createdAt: 1, etag: 0 });
+        await store.createUser({ id: `${t}-u`, tenant: t, email: `a@${t}.com`, passwordHash: 'h', role: 'admin', createdAt: 1, revSig: 'r' });
+        await store.createClient(client({ clientId: `${t}-app`, tenant: t, revSig: `s-${t}` }));
+      }
+      assert.equal(await store.activeClientRevSig('tx-app'), 's-tx', 'cached before the delete');
+      assert.equal(await store.activeUserRevSig('tx', 'tx-u'), 'r');
+      const keys = (await store.listSigningKeys()).length;
+      assert.equal(await store.deleteTenant('tx'), 3);
+      assert.deepEqual([await store.getTenant('tx'), await store.listUsers('tx'), await store.listClients('tx'), await store.getClient('tx-app')],
+        [undefined, [], [], undefined]);
+      assert.deepEqual([await store.activeClientRevSig('tx-app'), await store.activeUserRevSig('tx', 'tx-u')], [undefined, undefined]);
+      assert.deepEqual([(await store.getTenant('ty'))?.name, (await store.listUsers('ty')).length, await store.activeClientRevSig('ty-app')],
+        ['ty', 1, 's-ty']);
+      assert.equal((await store.listSigningKeys()).length, keys);
+      assert.equal(await store.deleteTenant('tx'), 0);
+    });
   });
 }
