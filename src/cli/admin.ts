@@ -84,6 +84,18 @@ export function registerAdminCommands(program: Command): void {
       print(opts, list, () => table(list.map((k) => ({ ...k, state: k.revokedAt ? 'revoked' : 'active' })),
         ['name', 'clientId', 'kind', 'state', 'createdAt']));
     });
+  keys.command('rotate')
+    .description('give a binding key a new secret, printed only now; the old secret keeps working for '
+      + '--key-rotation-grace (IRONBRIDGE_KEY_ROTATION_GRACE, default one day) (example: ironbridge keys rotate --name myapp --json)')
+    .requiredOption('--name <name>', 'name of the key')
+    .addOption(tenantOption())
+    .option('--public-url <url>', 'base URL of the TokenURL (IRONBRIDGE_PUBLIC_URL; default: as recorded by the server)')
+    .addOption(dataDirOption()).addOption(jsonOption())
+    .action(async (opts: AdminOptions & { name: string }) => {
+      const key = await withPlatform(opts, (p, t) => p.identity.service.rotateKey(t, opts.name), { urls: true });
+      print(opts, key, () => `clientID      ${key.clientId}\nclientSecret  ${key.clientSecret}\nTokenURL      ${key.tokenUrl}\n`
+        + `(the secret is not shown again; the old secret works until ${key.previousSecretValidUntil})`);
+    });
   keys.command('revoke').description('revoke a binding key; its tokens stop working at once (example: ironbridge keys revoke --name myapp)')
     .requiredOption('--name <name>', 'name of the key')
     .addOption(tenantOption()).addOption(dataDirOption()).addOption(jsonOption())

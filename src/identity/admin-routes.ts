@@ -2,7 +2,8 @@
  * The admin REST API of users, under /api/ironbridge/v1 (Insights Hub has no public user API a self-hosted server
  * could follow; the CLI's `user` commands and the coming UI share this one): list and add (iam.user.r / iam.user.w),
  * change password or role, and remove (iam.user.w), always in the caller's own tenant. Each change replaces the user's
- * revocation signature, so the user's earlier tokens stop at once.
+ * revocation signature, so the user's earlier tokens stop at once. Binding keys: `POST /keys/{name}/rotate`
+ * (iam.user.w) gives the caller's key a new secret; the old one works for the keyRotationGraceSeconds setting.
  */
 import type { FastifyInstance } from 'fastify';
 import { principal } from '../core/auth.js';
@@ -63,4 +64,9 @@ export async function adminUserRoutes(app: FastifyInstance, identity: IdentitySe
     await visible(identity.removeUser(principal(req).tenant, req.params.email));
     return reply.code(204).send();
   });
+}
+
+export async function adminKeyRoutes(app: FastifyInstance, identity: IdentityService): Promise<void> {
+  app.post<{ Params: { name: string } }>(`${ADMIN_BASE}/keys/:name/rotate`, { config: { scope: SCOPES.identityWrite } },
+    async (req) => identity.rotateKey(principal(req).tenant, req.params.name));
 }

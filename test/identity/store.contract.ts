@@ -78,6 +78,18 @@ export function runIdentityStoreContract(name: string, open: (at: string) => Pro
       assert.equal((await store.listClients('tb')).length, 0);
     });
 
+    it('clients: a rotation keeps the secret before with its deadline and the revSig; never another tenant\'s or a revoked key', async () => {
+      await store.createClient(client({ clientId: 'ta-rot-1', name: 'rot', secretHash: 'old', revSig: 'sig-rot' }));
+      assert.equal(await store.rotateClientSecret('tb', 'rot', 'x', 99), undefined, 'other tenant cannot rotate');
+      const rotated = await store.rotateClientSecret('ta', 'rot', 'new', 500);
+      assert.deepEqual([rotated?.secretHash, rotated?.previousSecretHash, rotated?.previousSecretExpiresAt], ['new', 'old', 500]);
+      const again = await store.rotateClientSecret('ta', 'rot', 'newer', 900);
+      assert.deepEqual([again?.secretHash, again?.previousSecretHash, again?.previousSecretExpiresAt], ['newer', 'new', 900]);
+      assert.deepEqual([(await store.getClient('ta-rot-1'))?.secretHash, await store.activeClientRevSig('ta-rot-1')], ['newer', 'sig-rot']);
+      await store.revokeClient('ta', 'rot', 1000);
+      assert.equal(await store.rotateClientSecret('ta', 'rot', 'late', 2000), undefined, 'a revoked key is not rotated');
+    });
+
     it('a revocation committed through another connection is seen within the promised time', async () => {
       await store.createClient(client({ clientId: 'ta-other-1', name: 'other', revSig: 'sig9' }));
       const other = await open(location);
