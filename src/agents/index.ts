@@ -27,6 +27,8 @@ export interface AgentsContext {
   /** The ingest seam (AgentIngest) for transports such as MQTT. */
   ingest: ExchangeService;
   routes(app: FastifyInstance): Promise<void>;
+  /** Drops every record of the tenant (the tenant delete): its rows and its objects. */
+  onTenantDeleted(tenant: string): Promise<void>;
   close(): void;
 }
 
@@ -71,6 +73,7 @@ export function createAgents(deps: AgentsDeps): AgentsContext {
     name: 'agents', agents, onboarding, configuration, diagnostics, ingest,
     routes: (app) => agentRoutes(app, { agents, onboarding, configuration, diagnostics, exchange: ingest, exchangeMaxBytes: config.exchangeMaxBytes,
       tokenKey: () => deps.keys.published()[0]! }),
+    async onTenantDeleted(tenant) { await store.deleteTenant(tenant); },
     close: () => {
       unsubscribe?.();
       store.close();

@@ -106,5 +106,7 @@ export interface AgentStore {
 
   /** Records a client assertion id until `expiresAt`; false when it was seen before (a replay). Forgets expired ones. */
   useAssertion(tenant: string, jti: string, expiresAt: number, now: number): Promise<boolean>;
+  /** Removes every row of the tenant (the tenant delete of the admin API and CLI). Returns the rows removed. */
+  deleteTenant(tenant: string): Promise<number>;
   close(): void;
 }

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../core/config.js';
-import type { ObjectStore } from '../objectstore/index.js';
+import { deletePrefix, type ObjectStore } from '../objectstore/index.js';
 import { assetFileRoutes } from './routes.js';
 import { AssetFileService } from './service.js';
 import { SqliteAssetFileStore } from './store/sqlite.js';
@@ -16,6 +16,8 @@ export interface AssetFilesContext {
   name: 'assetfiles';
   service: AssetFileService;
   routes(app: FastifyInstance): Promise<void>;
+  /** Drops every record of the tenant (the tenant delete): its rows and its objects. */
+  onTenantDeleted(tenant: string): Promise<void>;
   close(): void;
 }
 
@@ -27,6 +29,10 @@ export function createAssetFiles(deps: { config: Config; objects: ObjectStore; i
   return {
     name: 'assetfiles', service,
     routes: (app) => assetFileRoutes(app, service, deps.config.assetFileMaxBytes),
+    async onTenantDeleted(tenant) {
+      await store.deleteTenant(tenant);
+      await deletePrefix(deps.objects, `assetfiles/${tenant}/`);
+    },
     close: () => store.close(),
   };
 }

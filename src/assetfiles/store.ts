@@ -34,5 +34,7 @@ export interface AssetFileStore {
   list(tenant: string, q: FileListQuery): Promise<{ rows: FileRow[]; total: number }>;
   /** The ids among `ids` that name no file of the tenant. */
   missing(tenant: string, ids: readonly string[]): Promise<string[]>;
+  /** Removes every row of the tenant (the tenant delete of the admin API and CLI). Returns the rows removed. */
+  deleteTenant(tenant: string): Promise<number>;
   close(): void;
 }

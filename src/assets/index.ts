@@ -23,6 +23,8 @@ export interface AssetsContext {
   events: ModelEvents;
   routes(app: FastifyInstance): Promise<void>;
   onTenantCreated(tenant: { name: string }): Promise<void>;
+  /** Drops every record of the tenant (the tenant delete): its rows and its objects. */
+  onTenantDeleted(tenant: string): Promise<void>;
   close(): void;
 }
 
@@ -43,6 +45,7 @@ export function createAssets(deps: { config: Config; logger: Logger; files?: Fil
       }
       await service.ensureRoot(tenant.name);
     },
+    async onTenantDeleted(tenant) { await store.deleteTenant(tenant); },
     close: () => store.close(),
   };
 }

@@ -70,5 +70,7 @@ export interface AssetStore {
 
   getModelLock(tenant: string): Promise<boolean>;
   setModelLock(tenant: string, enabled: boolean): Promise<void>;
+  /** Removes every row of the tenant (the tenant delete of the admin API and CLI). Returns the rows removed. */
+  deleteTenant(tenant: string): Promise<number>;
   close(): void;
 }

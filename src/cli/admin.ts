@@ -1,8 +1,9 @@
 /**
- * `ironbridge tenant | keys | user`: the identity admin commands on a data directory (see datadir.ts for how the
+ * `ironbridge tenant | keys | user`: the identity admin commands (and `tenant delete`, across every context) on a data directory (see datadir.ts for how the
  * directory and the printed URLs are chosen). Each takes --data-dir and --json and exits non-zero with a message
  * naming the bad input.
  */
+import { createInterface } from 'node:readline/promises';
 import { type Command, Option } from 'commander';
 import { ALL_SCOPES, ROLES, type Role } from '../core/scopes.js';
 import { type AdminOptions, withPlatform } from './datadir.js';
@@ -13,6 +14,18 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+/** Asks on the terminal for the tenant's name again; without a terminal, --yes is required. */
+async function confirmByName(name: string): Promise<void> {
+  if (!process.stdin.isTTY) throw new UsageError(`deleting tenant ${name} removes all of its data: confirm with --yes when not on a terminal`);
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`This deletes tenant ${name} and ALL of its data. Type the tenant name to confirm: `);
+    if (answer.trim() !== name) throw new UsageError(`not confirmed: tenant ${name} is kept`);
+  } finally {
+    rl.close();
+  }
 }
 
 export function registerAdminCommands(program: Command): void {
@@ -34,6 +47,17 @@ export function registerAdminCommands(program: Command): void {
       const rows = list.map((t) => ({ name: t.name, displayName: t.displayName, companyDomain: t.companyDomain,
         createdAt: new Date(t.createdAt).toISOString() }));
       print(opts, rows, () => table(rows, ['name', 'displayName', 'companyDomain', 'createdAt']));
+    });
+
+  tenant.command('delete <name>')
+    .description('delete a tenant with ALL of its data (assets, time series, events, files, data lake, agents, OData '
+      + 'contracts, web apps, users and keys); asks for the name again unless --yes (example: ironbridge tenant delete acme --yes)')
+    .option('--yes', 'do not ask for confirmation (scripts)')
+    .addOption(dataDirOption()).addOption(jsonOption())
+    .action(async (name: string, opts: CommonOptions & { yes?: boolean }) => {
+      if (!opts.yes) await confirmByName(name);
+      await withPlatform(opts, (p) => p.deleteTenant(name));
+      print(opts, { name, deleted: true }, () => `tenant ${name} deleted with all of its data`);
     });
 
   const keys = program.command('keys').description('manage binding keys (OAuth client credentials)');
@@ -59,6 +83,18 @@ export function registerAdminCommands(program: Command): void {
       const list = await withPlatform(opts, (p, t) => p.identity.service.listKeys(t));
       print(opts, list, () => table(list.map((k) => ({ ...k, state: k.revokedAt ? 'revoked' : 'active' })),
         ['name', 'clientId', 'kind', 'state', 'createdAt']));
+    });
+  keys.command('rotate')
+    .description('give a binding key a new secret, printed only now; the old secret keeps working for '
+      + '--key-rotation-grace (IRONBRIDGE_KEY_ROTATION_GRACE, default one day) (example: ironbridge keys rotate --name myapp --json)')
+    .requiredOption('--name <name>', 'name of the key')
+    .addOption(tenantOption())
+    .option('--public-url <url>', 'base URL of the TokenURL (IRONBRIDGE_PUBLIC_URL; default: as recorded by the server)')
+    .addOption(dataDirOption()).addOption(jsonOption())
+    .action(async (opts: AdminOptions & { name: string }) => {
+      const key = await withPlatform(opts, (p, t) => p.identity.service.rotateKey(t, opts.name), { urls: true });
+      print(opts, key, () => `clientID      ${key.clientId}\nclientSecret  ${key.clientSecret}\nTokenURL      ${key.tokenUrl}\n`
+        + `(the secret is not shown again; the old secret works until ${key.previousSecretValidUntil})`);
     });
   keys.command('revoke').description('revoke a binding key; its tokens stop working at once (example: ironbridge keys revoke --name myapp)')
     .requiredOption('--name <name>', 'name of the key')

@@ -38,6 +38,7 @@ export interface Config {
   authBackoffInitialSeconds: number;
   authBackoffMaxSeconds: number;
   authBackoffForgetSeconds: number;
+  keyRotationGraceSeconds: number;
   authBackoffEntries: number;
   signingKeySecret: string | undefined;
   signingKeySecretFile: string | undefined;
@@ -101,6 +102,7 @@ export interface Config {
   diagnosticMessagesKept: number;
   agentOnlineSeconds: number;
   gatewayHeaderTimeoutMs: number;
+  gatewayBodyMinRate: number;
   gatewayAddressSharePercent: number;
   jsonMaxNesting: number;
 }
@@ -203,6 +205,10 @@ export const SETTINGS = [
   s({ key: 'authBackoffForgetSeconds', flag: '--auth-backoff-forget', env: 'IRONBRIDGE_AUTH_BACKOFF_FORGET', default: 900,
     parse: int(1, 86_400),
     description: 'Failures older than this are forgotten; a successful check forgets them at once.' }),
+  s({ key: 'keyRotationGraceSeconds', flag: '--key-rotation-grace', env: 'IRONBRIDGE_KEY_ROTATION_GRACE', default: 86_400,
+    parse: int(0, 90 * 86_400),
+    description: 'After `ironbridge keys rotate`, the old client secret still works for this long (default one day), so '
+      + 'that every app can switch to the new one; 0 ends it at once. Tokens issued before keep their own lifetime.' }),
   s({ key: 'authBackoffEntries', flag: '--auth-backoff-entries', env: 'IRONBRIDGE_AUTH_BACKOFF_ENTRIES', default: 10_000,
     parse: int(1, 10_000_000),
     description: 'Client ids and users whose failures are remembered at once per process (bounded memory; the least recently failing are forgotten first).' }),
@@ -388,6 +394,9 @@ export const SETTINGS = [
   s({ key: 'gatewayHeaderTimeoutMs', flag: '--gateway-header-timeout', env: 'IRONBRIDGE_GATEWAY_HEADER_TIMEOUT',
     default: 20_000, parse: int(100, 3_600_000),
     description: 'Milliseconds a client may take to send a whole request header section (nginx client_header_timeout); slower gets 408 and the connection closed, however steadily it trickles bytes.' }),
+  s({ key: 'gatewayBodyMinRate', flag: '--gateway-body-min-rate', env: 'IRONBRIDGE_GATEWAY_BODY_MIN_RATE',
+    default: 500, parse: int(0, 1_000_000_000),
+    description: 'Least bytes per second of a request body (Apache mod_reqtimeout MinRate; nginx client_body_timeout): the body must arrive within --gateway-header-timeout plus one second per this many bytes, else 408 and the connection closed; time the server itself does not read is not counted. 0 turns it off.' }),
   s({ key: 'gatewayAddressSharePercent', flag: '--gateway-address-share', env: 'IRONBRIDGE_GATEWAY_ADDRESS_SHARE',
     default: 50, parse: int(1, 100),
     description: 'Share of the connection cap one client address may hold open (at least one connection); more from it are answered 503 and closed. Set 100 behind a reverse proxy that connects from one address.' }),

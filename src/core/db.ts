@@ -164,3 +164,12 @@ export class DbChanges {
     return true;
   }
 }
+
+/**
+ * Removes a tenant's rows in one transaction: each statement takes the tenant as its only parameter (`DELETE FROM t
+ * WHERE tenant = ?`, or a sub-select for rows keyed through a parent). Returns the number of rows removed.
+ */
+export function deleteTenantRows(db: Db, tenant: string, statements: readonly string[]): number {
+  const prepared = statements.map((sql) => db.prepare(sql));
+  return db.transaction(() => prepared.reduce((n, s) => n + s.run(tenant).changes, 0))();
+}

@@ -6,7 +6,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../core/config.js';
-import type { ObjectStore } from '../objectstore/index.js';
+import { deletePrefix, type ObjectStore } from '../objectstore/index.js';
+import { scopePrefix, storageKey } from './paths.js';
 import { AccessPermissions } from './access.js';
 import { ObjectEvents } from './events.js';
 import { DeleteJobs } from './jobs.js';
@@ -38,6 +39,8 @@ export interface DatalakeContext {
   events: ObjectEvents;
   access: AccessPermissions;
   routes(app: FastifyInstance): Promise<void>;
+  /** Drops every record of the tenant (the tenant delete): its rows and its objects. */
+  onTenantDeleted(tenant: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -76,6 +79,13 @@ export async function createDatalake(deps: DatalakeDependencies): Promise<Datala
     async routes(app) {
       await datalakeRoutes(app, { service, multipart, jobs, events: events!, access });
       await datalakeRawRoutes(app, { service, multipart, maxRequestBytes: config.datalakeMaxRequestBytes, signedMaxBytes: config.datalakeSignedMaxBytes });
+    },
+    async onTenantDeleted(tenant) {
+      for (const u of await store.deleteTenant(tenant)) {
+        const key = storageKey({ tenant, subtenant: u.sub || undefined }, u.path);
+        await objects.abortMultipart(key, u.storeId).catch(() => undefined);
+      }
+      await deletePrefix(objects, scopePrefix({ tenant, subtenant: undefined }));
     },
     async close() {
       for (const t of timers) clearInterval(t);

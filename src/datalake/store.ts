@@ -146,5 +146,7 @@ export interface DatalakeStore {
   listPermissions(scope: ScopeKey, offset: number, limit: number): Promise<{ rows: PermissionRow[]; total: number }>;
   deletePermission(scope: ScopeKey, id: string): Promise<boolean>;
 
+  /** Removes every row of the tenant (the tenant delete); returns the multipart uploads it had open, to abort. */
+  deleteTenant(tenant: string): Promise<{ sub: string; path: string; storeId: string }[]>;
   close(): void;
 }

@@ -17,6 +17,8 @@ export interface EventsContext {
   store: EventStore;
   service: EventService;
   routes(app: FastifyInstance): Promise<void>;
+  /** Drops every record of the tenant (the tenant delete): its rows and its objects. */
+  onTenantDeleted(tenant: string): Promise<void>;
   close(): void;
 }
 
@@ -25,5 +27,6 @@ export function createEvents(deps: { config: Config; entityExists: (tenant: stri
   const store = new SqliteEventStore({ dataDir: deps.config.dataDir, sync: deps.config.sqliteSync });
   const service = new EventService({ store, entityExists: deps.entityExists, maxPageSize: deps.config.eventMaxPageSize,
     now: deps.now ?? Date.now });
-  return { name: 'events', store, service, routes: (app) => eventRoutes(app, service), close: () => store.close() };
+  return { name: 'events', store, service, routes: (app) => eventRoutes(app, service),
+    async onTenantDeleted(tenant) { await store.deleteTenant(tenant); }, close: () => store.close() };
 }

@@ -89,5 +89,7 @@ export interface EventStore {
   /** Deletes the tenant's events matching `where` and records the job, in one transaction; returns the count. */
   deleteEvents(tenant: string, where: EventListQuery['where'], job: DeleteJobRow): Promise<number>;
   getDeleteJob(tenant: string, id: string): Promise<DeleteJobRow | undefined>;
+  /** Removes every row of the tenant (the tenant delete of the admin API and CLI). Returns the rows removed. */
+  deleteTenant(tenant: string): Promise<number>;
   close(): void;
 }

@@ -2,7 +2,7 @@
  * The gateway's edge (Industrial IoT Gateway docs "Restrictions"): the node:http server in front of fastify (its serverFactory), so
  * every request and WebSocket Upgrade first passes the connection cap and one address's share of it (above them: 503
  * and close), the header size limit (431), the header timeout (408: a trickle of bytes inside the idle timeout does not
- * keep a slot), and Expect: 100-continue with a declared size above the limit (413 instead of 100), and then the
+ * keep a slot), the body's minimum rate (408, body-rate.ts), and Expect: 100-continue with a declared size above the limit (413 instead of 100), and then the
  * Dispatcher. What the HTTP parser refuses is answered from the error catalogue too (clientError). It runs the periodic work of sessions: expired sessions swept, WebSockets of ended sessions closed.
  * The parts, by subject: dispatch.ts (routing), signin.ts (web app sign-in), sockets.ts (WebSocket tracking),
  * failures.ts (error answers).
@@ -11,6 +11,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Config } from '../core/config.js';
+import { watchBodyRate } from './body-rate.js';
 import { Dispatcher, type GatewayParts, type Handler } from './dispatch.js';
 import { GatewayErrors } from './errors.js';
 import { FailureWriter } from './failures.js';
@@ -64,9 +65,15 @@ export class Edge {
   /** fastify serverFactory: the node:http server with the gateway in front of fastify's handler. */
   serverFactory = (handler: Handler): http.Server => {
     const c = this.d.config;
+    const bodyRate = { initialMs: c.gatewayHeaderTimeoutMs, minRate: c.gatewayBodyMinRate };
     const onRequest = (req: IncomingMessage, res: ServerResponse) => {
       this.lastRequest.set(req.socket, { req, res });
       const refusal = this.refused.get(req.socket);
+      if (!refusal) {
+        // once an answer has begun (or been sent before the body, as a 401) there is nothing to add: the connection closes
+        watchBodyRate(req, bodyRate, () => (res.headersSent ? req.socket.destroy()
+          : this.failures.fail(req, res, GatewayErrors.bodyTimeout({ rate: c.gatewayBodyMinRate, ms: c.gatewayHeaderTimeoutMs }), true)));
+      }
       (refusal ? Promise.reject(refusal) : this.dispatcher.request(req, res, handler))
         .catch((err: Error) => this.failures.fail(req, res, err, refusal !== undefined));
     };

@@ -40,6 +40,8 @@ export const GatewayErrors = {
     'Too many parallel connections from one address: it may hold at most {limit} ({share} % of the connection cap).'),
   headerTimeout: defineError<'ms'>('ironbridge.gateway.headerTimeout', 408,
     'Request header timeout: the header section was not complete within {ms} ms.'),
+  bodyTimeout: defineError<'rate' | 'ms'>('ironbridge.gateway.bodyTimeout', 408,
+    'Request body timeout: the body arrived slower than {rate} bytes per second (after the first {ms} ms).'),
   badRequest: defineError<'reason'>('ironbridge.gateway.badRequest', 400, 'The request is not valid HTTP/1.1: {reason}.'),
   loginFailed: defineError('ironbridge.gateway.loginFailed', 401, 'Wrong e-mail address or password.'),
   webUiMissing: defineError<'dir'>('ironbridge.gateway.webUiMissing', 503,

@@ -25,6 +25,8 @@ export interface GatewayContext {
   /** Pass to createHttp: requests the HTTP parser refused, answered in our error shapes. */
   clientErrorHandler: (err: Error, socket: Socket) => void;
   routes(app: FastifyInstance): Promise<void>;
+  /** Drops every record of the tenant (the tenant delete): its rows and its objects. */
+  onTenantDeleted(tenant: string): Promise<void>;
   close(): void;
 }
 
@@ -56,6 +58,10 @@ export function createGateway(config: Config, deps: GatewayDependencies): Gatewa
     serverFactory: ((handler) => edge.serverFactory(handler as never)) as FastifyServerFactory,
     clientErrorHandler: (err, socket) => edge.clientError(err, socket),
     routes: (app) => gatewayRoutes(app, { registry, greylist, config }),
+    async onTenantDeleted(tenant) {
+      await store.deleteTenant(tenant);
+      registry.invalidate();
+    },
     close() {
       store.close();
     },

@@ -106,6 +106,11 @@ export class Registry {
     this.cache.clear();
   }
 
+  /** Forgets every cached lookup (after registrations changed outside register/remove: a tenant delete). */
+  invalidate(): void {
+    this.cache.clear();
+  }
+
   list(tenant?: string): Promise<AppRegistration[]> {
     return this.store.listRegistrations(tenant);
   }

@@ -58,5 +58,7 @@ export interface SessionStore {
 }
 
 export interface GatewayStore extends RegistryStore, SessionStore {
+  /** Removes every row of the tenant (the tenant delete of the admin API and CLI). Returns the rows removed. */
+  deleteTenant(tenant: string): Promise<number>;
   close(): void;
 }

@@ -5,6 +5,7 @@
  * caller's own tenant. Each change replaces the user's revocation signature, so the user's earlier tokens stop at
  * once. Binding keys ("Insights Hub IIoT for Makers" §3): create by naming the app connection (the secret is in
  * that one answer only), list, revoke; a key never gets a scope its creator's token lacks.
+ * `POST /keys/{name}/rotate` (iam.user.w) gives a key a new secret; the old one works for the keyRotationGraceSeconds setting.
  */
 import type { FastifyInstance } from 'fastify';
 import { principal } from '../core/auth.js';
@@ -95,4 +96,5 @@ export async function adminKeyRoutes(app: FastifyInstance, identity: IdentitySer
     await identity.revokeKey(principal(req).tenant, req.params.name);
     return reply.code(204).send();
   });
+  app.post<{ Params: { name: string } }>(`${ADMIN_BASE}/keys/:name/rotate`, W, async (req) => identity.rotateKey(principal(req).tenant, req.params.name));
 }

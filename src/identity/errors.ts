@@ -6,6 +6,9 @@ export const IdentityErrors = {
     'Tenant name "{name}" is invalid: it {rule}.'),
   tenantExists: defineError<'name'>('ironbridge.identity.tenantExists', 409, 'Tenant "{name}" already exists.'),
   tenantNotFound: defineError<'name'>('ironbridge.identity.tenantNotFound', 404, 'Tenant "{name}" does not exist.'),
+  /** A tenant delete names the tenant it deletes, so a stray request cannot take all of a tenant's data. */
+  tenantDeleteUnconfirmed: defineError<'name'>('ironbridge.identity.tenantDeleteUnconfirmed', 400,
+    'Deleting tenant {name} removes all of its data: repeat its name in the confirm parameter (?confirm={name}).'),
   invalidField: defineError<'field' | 'value' | 'rule'>('ironbridge.identity.invalidField', 400,
     'Field {field} value "{value}" is invalid: {rule}.'),
   userExists: defineError<'email' | 'tenant'>('ironbridge.identity.userExists', 409,

@@ -46,10 +46,11 @@ export class CredentialGuard {
   }
 
   /**
-   * True when `secret` matches `hash`; false for a wrong secret or an unknown account (`hash` undefined). Throws 429
-   * (busy or locked) without hashing. `account` names the client id or `tenant/email` as the caller tried it.
+   * True when `secret` matches `hash` (or `previous`, a rotated key's secret before, still in its grace period);
+   * false for a wrong secret or an unknown account (`hash` undefined): one failure however many hashes were tried.
+   * Throws 429 (busy or locked) without hashing. `account` names the client id or `tenant/email` as the caller tried it.
    */
-  async check(kind: AccountKind, account: string, secret: string, hash: string | undefined): Promise<boolean> {
+  async check(kind: AccountKind, account: string, secret: string, hash: string | undefined, previous?: string): Promise<boolean> {
     const key = `${kind}\u0000${account}`;
     const wait = this.backoff.wait(key);
     if (wait > 0) {
@@ -68,6 +69,7 @@ export class CredentialGuard {
     let ok: boolean;
     try {
       ok = await verifySecret(secret, hash ?? dummySecretHash(this.o.hashCost));
+      if (!ok && hash !== undefined && previous !== undefined) ok = await verifySecret(secret, previous);
     } finally {
       this.running--;
       inFlight.dec();

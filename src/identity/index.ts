@@ -82,7 +82,8 @@ export function createIdentity(config: Config, publicUrl: () => string, deps: Id
   const tokenUrl = () => `${publicUrl()}/oauth/token`;
   // App credentials get their tokens from the technical token manager, not /oauth/token (which refuses them).
   const keyTokenUrl = (kind: 'service' | 'app') => (kind === 'app' ? `${publicUrl()}/api/technicaltokenmanager/v3/oauth/token` : tokenUrl());
-  const service = new IdentityService(store, { hashCost: config.secretHashCost, tokenUrl: keyTokenUrl });
+  const service = new IdentityService(store, { hashCost: config.secretHashCost, tokenUrl: keyTokenUrl,
+    keyGraceMs: config.keyRotationGraceSeconds * 1000, now: deps.now ?? Date.now });
   const keys = new KeyRing(store, { rotationMs: config.signingKeyRotationDays * 86_400_000, tokenTtlMs: config.tokenTtlSeconds * 1000,
     retentionMs: config.signingKeyRetentionSeconds * 1000, box });
   const tokens = new TokenService(store, keys, { ttlSeconds: config.tokenTtlSeconds, issuer: tokenUrl, cacheSize: config.verifiedTokenCacheSize });

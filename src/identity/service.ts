@@ -22,6 +22,11 @@ export interface CreatedKey {
   tokenUrl: string;
 }
 
+/** A rotated key: its new secret (shown once) and until when the secret before still works. */
+export interface RotatedKey extends CreatedKey {
+  previousSecretValidUntil: string;
+}
+
 export interface KeyOptions {
   scopes?: string[];
   appName?: string;
@@ -53,7 +58,9 @@ function check(field: string, value: string, re: RegExp, rule: string): void {
 export class IdentityService {
   constructor(
     readonly store: IdentityStore,
-    private readonly options: { hashCost: number; tokenUrl: (kind: ClientRecord['kind']) => string },
+    private readonly options: { hashCost: number; tokenUrl: (kind: ClientRecord['kind']) => string;
+      /** How long the secret before a rotation stays accepted (ms), and the clock it is measured by. */
+      keyGraceMs?: number; now?: () => number },
   ) {}
 
   async createTenant(name: string, companyDomain: string, displayName?: string): Promise<TenantRecord> {
@@ -79,6 +86,12 @@ export class IdentityService {
     const t = await this.store.getTenant(name);
     if (!t) throw IdentityErrors.tenantNotFound({ name });
     return t;
+  }
+
+  /** Forgets the tenant with its users, binding keys and web app sign-ins (the other contexts drop their data first). */
+  async deleteTenant(name: string): Promise<void> {
+    await this.requireTenant(name);
+    await this.store.deleteTenant(name);
   }
 
   listTenants(): Promise<TenantRecord[]> {
@@ -189,6 +202,20 @@ export class IdentityService {
   async listKeys(tenant: string): Promise<PublicKeyInfo[]> {
     await this.requireTenant(tenant);
     return (await this.store.listClients(tenant)).map(keyInfo);
+  }
+
+  /**
+   * Gives the active key `name` a new secret; the secret before keeps working for the grace period (the
+   * keyRotationGraceSeconds setting), so apps can switch without a gap. Tokens issued before are not revoked.
+   */
+  async rotateKey(tenant: string, name: string): Promise<RotatedKey> {
+    await this.requireTenant(tenant);
+    const clientSecret = newSecret();
+    const until = (this.options.now ?? Date.now)() + (this.options.keyGraceMs ?? 0);
+    const rotated = await this.store.rotateClientSecret(tenant, name, await hashSecret(clientSecret, this.options.hashCost), until);
+    if (!rotated) throw IdentityErrors.keyNotFound({ name, tenant });
+    return { clientId: rotated.clientId, clientSecret, tokenUrl: this.options.tokenUrl(rotated.kind),
+      previousSecretValidUntil: new Date(until).toISOString() };
   }
 
   async revokeKey(tenant: string, name: string): Promise<PublicKeyInfo> {

@@ -39,6 +39,9 @@ export interface ClientRecord {
   createdAt: number;
   revokedAt: number | null;
   revSig: string;
+  /** After a rotation: the slow hash of the secret before, accepted until previousSecretExpiresAt (ms). */
+  previousSecretHash?: string | null;
+  previousSecretExpiresAt?: number | null;
 }
 
 export interface SigningKeyRecord {
@@ -73,6 +76,11 @@ export interface IdentityStore {
   listClients(tenant: string): Promise<ClientRecord[]>;
   /** Marks the active key of that name revoked; returns it, or undefined when there is none. */
   revokeClient(tenant: string, name: string, at: number): Promise<ClientRecord | undefined>;
+  /**
+   * Gives the active key `name` a new secret hash; the one before stays accepted until `previousUntil` (ms). The
+   * revocation signature stays: tokens issued before keep working. Undefined when there is no such active key.
+   */
+  rotateClientSecret(tenant: string, name: string, secretHash: string, previousUntil: number): Promise<ClientRecord | undefined>;
   /** The revocation signature of an active client, undefined when revoked or unknown. Hot path. */
   activeClientRevSig(clientId: string): Promise<string | undefined>;
   activeUserRevSig(tenant: string, id: string): Promise<string | undefined>;
@@ -93,5 +101,7 @@ export interface IdentityStore {
    */
   replacePrivateKeys(changes: { kid: string; from: string; to: string }[]): Promise<number>;
 
+  /** Removes every row of the tenant (the tenant delete of the admin API and CLI). Returns the rows removed. */
+  deleteTenant(tenant: string): Promise<number>;
   close(): void;
 }

@@ -5,7 +5,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../core/config.js';
-import type { ObjectStore } from '../objectstore/index.js';
+import { deletePrefix, type ObjectStore } from '../objectstore/index.js';
 import { iotFileRoutes } from './routes.js';
 import { IotFileService, pathProblem } from './service.js';
 import type { IotFileStore } from './store.js';
@@ -35,6 +35,8 @@ export interface IotFileContext {
   store: IotFileStore;
   service: IotFileService;
   routes(app: FastifyInstance): Promise<void>;
+  /** Drops every record of the tenant (the tenant delete): its rows and its objects. */
+  onTenantDeleted(tenant: string): Promise<void>;
   close(): void;
 }
 
@@ -43,5 +45,12 @@ export function createIotFile(deps: { config: Config; objects: ObjectStore; enti
   const store = new SqliteIotFileStore({ dataDir: deps.config.dataDir, sync: deps.config.sqliteSync });
   const service = new IotFileService({ store, objects: deps.objects, entityExists: deps.entityExists, maxBytes: deps.config.iotFileMaxBytes,
     maxParts: deps.config.iotFileMaxParts, now: deps.now ?? Date.now });
-  return { name: 'iotfile', store, service, routes: (app) => iotFileRoutes(app, service), close: () => store.close() };
+  return {
+    name: 'iotfile', store, service, routes: (app) => iotFileRoutes(app, service),
+    async onTenantDeleted(tenant) {
+      for (const u of await store.deleteTenant(tenant)) await deps.objects.abortMultipart(u.contentKey, u.uploadId).catch(() => undefined);
+      await deletePrefix(deps.objects, `iotfile/${tenant}/`);
+    },
+    close: () => store.close(),
+  };
 }

@@ -53,5 +53,7 @@ export interface IotFileStore {
   parts(upload: UploadRow): Promise<PartRow[]>;
   /** Removes the upload and its parts; false when it was not (or no longer) in progress. */
   endUpload(upload: UploadRow): Promise<boolean>;
+  /** Removes every row of the tenant (the tenant delete); returns the multipart uploads it had open, to abort. */
+  deleteTenant(tenant: string): Promise<{ contentKey: string; uploadId: string }[]>;
   close(): void;
 }

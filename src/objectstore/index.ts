@@ -22,3 +22,14 @@ export function openObjectStore(config: Config): ObjectStore {
   }
   return new FsObjectStore(path.join(config.dataDir, 'objects'), config.sqliteSync === 'full');
 }
+
+/** Deletes every object under `prefix` (a tenant's files when the tenant is deleted); returns how many. */
+export async function deletePrefix(objects: ObjectStore, prefix: string): Promise<number> {
+  let removed = 0;
+  for (;;) {
+    // each page is listed afresh from the start: the objects of the previous page are gone
+    const page = await objects.list({ prefix, limit: 1000 });
+    for (const o of page.objects) if (await objects.delete(o.key)) removed++;
+    if (page.objects.length === 0 || !page.nextToken) return removed;
+  }
+}

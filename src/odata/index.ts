@@ -18,6 +18,8 @@ export interface ODataContext {
   registry: ContractRegistry;
   service: ODataService;
   routes(app: FastifyInstance): Promise<void>;
+  /** Drops every record of the tenant (the tenant delete): its rows and its objects. */
+  onTenantDeleted(tenant: string): Promise<void>;
   close(): void;
 }
 
@@ -34,6 +36,7 @@ export function createOData(deps: { config: Config; port: ODataPort }): ODataCon
       await registryRoutes(app, registry);
       await serviceRoutes(app, service);
     },
+    async onTenantDeleted(tenant) { await store.deleteTenant(tenant); },
     close: () => store.close(),
   };
 }

@@ -24,5 +24,7 @@ export interface ContractStore {
   delete(tenant: string, id: string, expectedEtag: number): Promise<boolean>;
   /** The tenant's catalog company; `proposed` is stored first if there is none yet. */
   catalogCompany(tenant: string, proposed?: string): Promise<string | undefined>;
+  /** Removes every row of the tenant (the tenant delete of the admin API and CLI). Returns the rows removed. */
+  deleteTenant(tenant: string): Promise<number>;
   close(): void;
 }

@@ -21,6 +21,7 @@ import { createAssetFiles, type AssetFilesContext } from '../assetfiles/index.js
 export type { RouteEntry };
 import { createOData, type ODataContext } from '../odata/index.js';
 import { createODataAdapter } from './odata-adapter.js';
+import { platformAdminRoutes } from './admin-routes.js';
 import { createEvents, type EventsContext } from '../events/index.js';
 import { agentFileSink, createIotFile, type IotFileContext } from '../iotfile/index.js';
 import { createAgents, type AgentsContext } from '../agents/index.js';
@@ -31,6 +32,8 @@ export interface PlatformContext {
   routes?(app: FastifyInstance): Promise<void>;
   /** Called once per new tenant, after identity has stored it (e.g. the root asset). */
   onTenantCreated?(tenant: TenantRecord): Promise<void>;
+  /** Called when a tenant is deleted, before identity forgets it: drop every record and object of the tenant. */
+  onTenantDeleted?(tenant: string): Promise<void>;
   close(): void | Promise<void>;
 }
 
@@ -52,6 +55,8 @@ export interface Platform {
   http: FastifyInstance | undefined;
   publicUrl(): string;
   provisionTenant(name: string, companyDomain: string, displayName?: string): Promise<TenantRecord>;
+  /** Deletes a tenant and all of its data in every context (identity last, so a failure can be retried). */
+  deleteTenant(name: string): Promise<void>;
   /** Starts the HTTP listener; returns the bound URL. */
   listen(): Promise<string>;
   /** /ready answers 200 from now on: migrations and the first-start bootstrap are done. */
@@ -107,6 +112,13 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       for (const c of contexts) await c.onTenantCreated?.(tenant);
       return tenant;
     },
+    async deleteTenant(name) {
+      await identity.service.requireTenant(name);
+      // the contexts that read others (agents, OData, files) go first, the asset model they read goes late
+      for (const c of [...contexts].reverse()) await c.onTenantDeleted?.(name);
+      await identity.service.deleteTenant(name);
+      logger.warn({ tenant: name }, 'tenant deleted with all of its data');
+    },
     async listen() {
       await identity.start();
       const http = createHttp({ logger, bodyLimit: config.jsonBodyLimitBytes, serverFactory: gateway.serverFactory,
@@ -115,6 +127,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       installApiAuth(http, countedVerifier(identity.tokens));
       await identity.routes(http, gateway.sessions.port);
       for (const c of contexts) await c.routes?.(http);
+      await platformAdminRoutes(http, (name) => platform.deleteTenant(name));
       platform.http = http;
       await http.listen({ port: config.port, host: config.host });
       const address = http.server.address();

@@ -41,6 +41,8 @@ export interface TimeseriesContext {
   writer: TimeseriesWriter;
   aggregates: AggregatesService;
   routes(app: FastifyInstance): Promise<void>;
+  /** Drops every record of the tenant (the tenant delete): its rows and its objects. */
+  onTenantDeleted(tenant: string): Promise<void>;
   close(): void;
 }
 
@@ -62,6 +64,7 @@ export function createTimeseries(deps: TimeseriesDeps): TimeseriesContext {
     name: 'timeseries', store, timeseries, writer: timeseries, aggregates,
     routes: (app) => timeseriesRoutes(app, { timeseries, aggregates, bodyLimit: deps.config.timeseriesBodyLimitBytes,
       batchBodyLimit: deps.config.timeseriesBatchBodyLimitBytes }),
+    async onTenantDeleted(tenant) { await store.deleteTenant(tenant); },
     close() {
       unsubscribe();
       store.close();

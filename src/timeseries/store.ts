@@ -107,5 +107,7 @@ export interface TimeseriesStore {
   dropSeries(key: SeriesKey): Promise<void>;
   /** Assets of a tenant that hold a series of the named aspect. */
   assetsWithAspect(tenant: string, aspect: string): Promise<string[]>;
+  /** Removes every row of the tenant (the tenant delete of the admin API and CLI). Returns the rows removed. */
+  deleteTenant(tenant: string): Promise<number>;
   close(): void;
 }

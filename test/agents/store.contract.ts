@@ -1,7 +1,7 @@
 /**
  * The AgentStore contract: every implementation runs this suite through runAgentStoreContract(name, open).
  * Tenants never see each other's agents or mappings; names are unique per tenant; updates are compare-and-swap
- * on rev; an assertion id is accepted once until it expires.
+ * on rev; an assertion id is accepted once until it expires; deleteTenant removes one tenant's rows only.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -78,6 +78,24 @@ export function runAgentStoreContract(name: string, open: () => Promise<AgentSto
       assert.equal(await store.useAssertion('ta', 'j1', 100, 20), false);
       assert.equal(await store.useAssertion('tb', 'j1', 100, 20), true);
       assert.equal(await store.useAssertion('ta', 'j1', 300, 101), true);
+    });
+
+    it('deleteTenant drops agents, mappings, activations, messages and assertion ids of one tenant only', async () => {
+      for (const tenant of ['tx', 'ty']) {
+        await store.create(agent({ tenant, id: 'e'.repeat(32), name: 'gone' }));
+        await store.createMapping(mapping({ tenant, id: 'mx', agentId: 'e'.repeat(32) }));
+        await store.createActivation({ tenant, id: 'dx', agentId: 'e'.repeat(32), status: 'ACTIVE', createdAt: 1 });
+        await store.addMessages(tenant, [{ agentId: 'e'.repeat(32), correlationId: 'r', severity: 'WARN', message: 'm', source: 's',
+          state: 'DROPPED', timestamp: 1 }], 5);
+        await store.useAssertion(tenant, 'jx', 1000, 10);
+      }
+      assert.ok((await store.deleteTenant('tx')) >= 5);
+      assert.deepEqual([await store.list('tx'), await store.listMappings('tx'), await store.listActivations('tx'),
+        await store.listMessages('tx', 'e'.repeat(32))], [[], [], [], []]);
+      assert.equal(await store.useAssertion('tx', 'jx', 1000, 11), true);
+      assert.deepEqual([(await store.list('ty')).length, (await store.listMappings('ty')).length, (await store.listActivations('ty')).length,
+        (await store.listMessages('ty', 'e'.repeat(32))).length], [1, 1, 1, 1]);
+      assert.equal(await store.useAssertion('ty', 'jx', 1000, 11), false);
     });
   });
 }

@@ -256,5 +256,22 @@ export function runAssetStoreContract(name: string, open: (at: string) => Promis
         other.close();
       }
     });
+
+    it('deleteTenant drops the tenant\'s types, assets and model lock (warm caches too) and nothing of another tenant', async () => {
+      for (const t of ['dx', 'dy']) {
+        await tree(t, 'Pump');
+        await store.createAspectType(aspectType(t, 'A'));
+        await store.createAssetType(assetType(t, 'T'));
+        await store.setModelLock(t, true);
+      }
+      assert.equal((await store.listAspectTypes('dx')).length, 1, 'read once: caches are warm');
+      assert.equal((await store.listAssets('dx', query())).total, 2);
+      assert.ok((await store.deleteTenant('dx')) >= 5);
+      assert.deepEqual([await store.listAspectTypes('dx'), await store.listAssetTypes('dx'), (await store.listAssets('dx', query())).total,
+        await store.getRootAsset('dx'), await store.getModelLock('dx')], [[], [], 0, undefined, false]);
+      assert.deepEqual([(await store.listAspectTypes('dy')).length, (await store.listAssetTypes('dy')).length,
+        (await store.listAssets('dy', query())).total, await store.getModelLock('dy')], [1, 1, 2, true]);
+      assert.equal(await store.deleteTenant('dx'), 0);
+    });
   });
 }

@@ -1,7 +1,7 @@
 /**
  * The EventStore contract: every implementation runs this suite through runEventStoreContract(name, open);
  * `open(dir)` gives a store on an empty location. Tenants are apart, updates are etag-guarded, lists filter,
- * order and page in the store, and what was written survives a reopen.
+ * order and page in the store, what was written survives a reopen, and deleteTenant removes one tenant's rows only.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
@@ -68,6 +68,20 @@ export function runEventStoreContract(name: string, open: (at: string) => Promis
       assert.deepEqual([await again.getEvent('t1', e1.id), (await again.getEvent('t2', e3.id))?.id], [undefined, e3.id]);
       assert.deepEqual(await again.getDeleteJob('t1', 'job-1'), { ...job, deleted: 1 });
       assert.equal(await again.getDeleteJob('t2', 'job-1'), undefined);
+    });
+
+    it('deleteTenant drops the tenant\'s types, events and delete jobs and nothing of another tenant', async () => {
+      const { s } = await fresh();
+      for (const t of ['t1', 't2']) {
+        await s.createType(type(t, `${t}.Alarm`));
+        await s.createEvent(event(t));
+        await s.deleteEvents(t, { sql: '0', params: [] }, { tenant: t, id: 'job', filter: {}, state: 'FINISHED', deleted: 0, created: 1 });
+      }
+      assert.ok((await s.deleteTenant('t1')) >= 3);
+      assert.deepEqual([await s.listTypes('t1'), (await s.listEvents('t1', all)).rows, await s.getDeleteJob('t1', 'job')], [[], [], undefined]);
+      assert.deepEqual([(await s.listTypes('t2')).length, (await s.listEvents('t2', all)).rows.length, (await s.getDeleteJob('t2', 'job'))?.id],
+        [1, 1, 'job']);
+      assert.equal(await s.deleteTenant('t1'), 0);
     });
   });
 }

@@ -236,10 +236,11 @@ describe('connection cap and idle timeout (cap 3, idle 400 ms)', () => {
   });
 });
 
-describe('slow senders: header timeout and one address\'s share of the cap (cap 4, share 50 %, header timeout 300 ms)', () => {
+describe('slow senders: header timeout, body rate and one address\'s share of the cap (cap 4, share 50 %, header timeout 300 ms, body 1000 B/s)', () => {
   let s: TestServer;
   before(async () => {
-    s = await startServer({ gatewayMaxConnections: 4, gatewayAddressSharePercent: 50, gatewayHeaderTimeoutMs: 300, gatewayIdleTimeoutMs: 60_000 });
+    s = await startServer({ gatewayMaxConnections: 4, gatewayAddressSharePercent: 50, gatewayHeaderTimeoutMs: 300, gatewayBodyMinRate: 1000,
+      gatewayIdleTimeoutMs: 60_000 });
   });
   after(() => s.close());
 
@@ -266,6 +267,52 @@ describe('slow senders: header timeout and one address\'s share of the cap (cap 
     assert.match(data, /^HTTP\/1\.1 408/);
     assert.match(data, /connection: close/i);
     assert.match(data, /ironbridge\.gateway\.headerTimeout/);
+  });
+
+  /** Sends a POST head declaring `length` body bytes, then `chunk` bytes every `everyMs` until closed or done. */
+  async function trickleBody(path: string, length: number, chunk: number, everyMs: number, headers = '') {
+    const c = await connect();
+    let data = '';
+    c.on('data', (d: Buffer) => { data += d.toString(); });
+    c.on('error', () => undefined);
+    const gone = closed(c);
+    c.write(`POST ${path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\n${headers}Content-Length: ${length}\r\n\r\n`);
+    const started = Date.now();
+    let sent = 0;
+    while (!c.destroyed && sent < length) {
+      const n = Math.min(chunk, length - sent);
+      c.write('a'.repeat(n));
+      sent += n;
+      await Promise.race([new Promise((r) => setTimeout(r, everyMs)), gone]);
+    }
+    if (sent >= length) await Promise.race([new Promise((r) => setTimeout(r, 300)), gone]);
+    const ms = Date.now() - started;
+    c.destroy();
+    return { data, sent, ms };
+  }
+
+  it('a body trickled at 100 B/s (under the 1000 B/s minimum) is answered 408 in the error format and closed', async () => {
+    const r = await trickleBody('/oauth/token', 2000, 10, 100);
+    assert.ok(r.sent < 2000, `closed before the body was complete (${r.sent} bytes in ${r.ms} ms)`);
+    assert.ok(r.ms < 3000, `within the header timeout plus a second per 1000 bytes: ${r.ms} ms`);
+    assert.match(r.data, /^HTTP\/1\.1 408/);
+    assert.match(r.data, /connection: close/i);
+    // in the shape of the path: the token endpoint answers in the UAA error shape
+    assert.match(r.data, /"error":"invalid_request","error_description":"Request body timeout: the body arrived slower than 1000 bytes per second/);
+  });
+
+  it('a trickled body after an early answer (401, no token) cannot keep the connection either', async () => {
+    const r = await trickleBody('/api/assetmanagement/v3/assets', 2000, 10, 100, 'Accept: application/json\r\n');
+    assert.match(r.data, /^HTTP\/1\.1 401/);
+    assert.ok(r.sent < 2000, `the connection was closed before the body was complete (${r.sent} bytes in ${r.ms} ms)`);
+  });
+
+  it('a body sent at 2000 B/s (above the minimum), slower than the header timeout, gets its normal answer', async () => {
+    const r = await trickleBody('/oauth/token', 2000, 200, 100);
+    assert.equal(r.sent, 2000);
+    assert.ok(r.ms > 300, 'the body took longer than the initial window');
+    assert.match(r.data, /^HTTP\/1\.1 (400|401) /, r.data.slice(0, 200));
+    assert.doesNotMatch(r.data, /body timeout/i);
   });
 
   it('one address holds at most its share; the next connection from it gets 503 naming the share, another address still gets in', async () => {

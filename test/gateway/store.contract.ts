@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DuplicateRegistration, type AppRegistration, type RegistryStore, type SessionRecord, type SessionStore } from '../../src/gateway/store.js';
+import { DuplicateRegistration, type AppRegistration, type GatewayStore, type RegistryStore, type SessionRecord, type SessionStore } from '../../src/gateway/store.js';
 
 type Closable<T> = T & { close(): void };
 
@@ -105,6 +105,28 @@ export function runSessionStoreContract(name: string, open: (at: string) => Prom
       assert.deepEqual(await Promise.all(['id-1', 'old-created', 'idle', 'fresh'].map(async (id) => (await store.getSession(id)) !== undefined)),
         [true, false, false, true]);
       assert.equal(await store.deleteSessionsBefore(100, 4000), 0);
+    });
+  });
+}
+
+/** The whole GatewayStore: deleteTenant drops the tenant's registrations (moving the change marker) and sessions only. */
+export function runGatewayStoreContract(name: string, open: (at: string) => Promise<GatewayStore>, newLocation: () => string): void {
+  describe(`GatewayStore contract: ${name}`, () => {
+    let store: GatewayStore;
+    before(async () => { store = await open(newLocation()); });
+    after(() => store.close());
+
+    it('deleteTenant drops the tenant\'s registrations and sessions, moves the change marker, keeps other tenants', async () => {
+      for (const tenant of ['tx', 'ty']) {
+        await store.register(reg({ tenant }));
+        await store.createSession(session({ idHash: `id-${tenant}`, tenant }));
+      }
+      const marker = await store.changeMarker();
+      assert.equal(await store.deleteTenant('tx'), 2);
+      assert.notEqual(await store.changeMarker(), marker);
+      assert.deepEqual([await store.listRegistrations('tx'), await store.getSession('id-tx')], [[], undefined]);
+      assert.deepEqual([(await store.listRegistrations('ty')).length, (await store.getSession('id-ty'))?.tenant], [1, 'ty']);
+      assert.equal(await store.deleteTenant('tx'), 0);
     });
   });
 }

@@ -78,6 +78,18 @@ export function runIdentityStoreContract(name: string, open: (at: string) => Pro
       assert.equal((await store.listClients('tb')).length, 0);
     });
 
+    it('clients: a rotation keeps the secret before with its deadline and the revSig; never another tenant\'s or a revoked key', async () => {
+      await store.createClient(client({ clientId: 'ta-rot-1', name: 'rot', secretHash: 'old', revSig: 'sig-rot' }));
+      assert.equal(await store.rotateClientSecret('tb', 'rot', 'x', 99), undefined, 'other tenant cannot rotate');
+      const rotated = await store.rotateClientSecret('ta', 'rot', 'new', 500);
+      assert.deepEqual([rotated?.secretHash, rotated?.previousSecretHash, rotated?.previousSecretExpiresAt], ['new', 'old', 500]);
+      const again = await store.rotateClientSecret('ta', 'rot', 'newer', 900);
+      assert.deepEqual([again?.secretHash, again?.previousSecretHash, again?.previousSecretExpiresAt], ['newer', 'new', 900]);
+      assert.deepEqual([(await store.getClient('ta-rot-1'))?.secretHash, await store.activeClientRevSig('ta-rot-1')], ['newer', 'sig-rot']);
+      await store.revokeClient('ta', 'rot', 1000);
+      assert.equal(await store.rotateClientSecret('ta', 'rot', 'late', 2000), undefined, 'a revoked key is not rotated');
+    });
+
     it('a revocation committed through another connection is seen within the promised time', async () => {
       await store.createClient(client({ clientId: 'ta-other-1', name: 'other', revSig: 'sig9' }));
       const other = await open(location);
@@ -117,6 +129,25 @@ export function runIdentityStoreContract(name: string, open: (at: string) => Pro
       assert.equal(byKid.get('k4'), 'sealed-p');
       assert.equal(byKid.get('k3'), 'p', 'another value than expected (another process sealed it first): left alone');
       assert.equal(await store.replacePrivateKeys([]), 0);
+    });
+
+    it('deleteTenant forgets the tenant, its users and clients (their tokens stop) and keeps the others and the signing keys', async () => {
+      for (const t of ['tx', 'ty']) {
+        await store.createTenant({ name: t, displayName: t, companyDomain: `${t}.com`, createdAt: 1, etag: 0 });
+        await store.createUser({ id: `${t}-u`, tenant: t, email: `a@${t}.com`, passwordHash: 'h', role: 'admin', createdAt: 1, revSig: 'r' });
+        await store.createClient(client({ clientId: `${t}-app`, tenant: t, revSig: `s-${t}` }));
+      }
+      assert.equal(await store.activeClientRevSig('tx-app'), 's-tx', 'cached before the delete');
+      assert.equal(await store.activeUserRevSig('tx', 'tx-u'), 'r');
+      const keys = (await store.listSigningKeys()).length;
+      assert.equal(await store.deleteTenant('tx'), 3);
+      assert.deepEqual([await store.getTenant('tx'), await store.listUsers('tx'), await store.listClients('tx'), await store.getClient('tx-app')],
+        [undefined, [], [], undefined]);
+      assert.deepEqual([await store.activeClientRevSig('tx-app'), await store.activeUserRevSig('tx', 'tx-u')], [undefined, undefined]);
+      assert.deepEqual([(await store.getTenant('ty'))?.name, (await store.listUsers('ty')).length, await store.activeClientRevSig('ty-app')],
+        ['ty', 1, 's-ty']);
+      assert.equal((await store.listSigningKeys()).length, keys);
+      assert.equal(await store.deleteTenant('tx'), 0);
     });
   });
 }

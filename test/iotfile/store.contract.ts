@@ -1,7 +1,8 @@
 /**
  * The IotFileStore contract: every implementation runs this suite through runIotFileStoreContract(name, open).
  * Files are per tenant and entity, inserts refuse an existing file, replaces and deletes are etag-guarded; an
- * upload replaces the one before it, parts belong to their upload, and ending an upload removes its parts.
+ * upload replaces the one before it, parts belong to their upload, and ending an upload removes its parts;
+ * deleteTenant removes one tenant's rows only.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
@@ -50,6 +51,20 @@ export function runIotFileStoreContract(name: string, open: (at: string) => Prom
       assert.equal(await s.endUpload(upload('u2')), true);
       assert.equal(await s.endUpload(upload('u2')), false);
       assert.equal(await s.getUpload('t1', E, 'a/', 'big.bin'), undefined);
+    });
+
+    it('deleteTenant drops the tenant\'s files, uploads and parts, returns its open uploads, and keeps other tenants', async () => {
+      const s = await fresh();
+      for (const tenant of ['t1', 't2']) {
+        await s.put(file(tenant), undefined);
+        await s.startUpload(upload(`u-${tenant}`, { tenant }));
+        await s.addPart(upload(`u-${tenant}`, { tenant }), { partNumber: 1, etag: 'a', size: 5 });
+      }
+      assert.deepEqual(await s.deleteTenant('t1'), [{ contentKey: 'key-u-t1', uploadId: 'u-t1' }]);
+      assert.deepEqual([await s.list('t1', E), await s.getUpload('t1', E, 'a/', 'big.bin'), await s.parts(upload('u-t1'))], [[], undefined, []]);
+      assert.deepEqual([(await s.list('t2', E)).length, (await s.getUpload('t2', E, 'a/', 'big.bin'))?.uploadId,
+        (await s.parts(upload('u-t2', { tenant: 't2' }))).length], [1, 'u-t2', 1]);
+      assert.deepEqual(await s.deleteTenant('t1'), []);
     });
   });
 }

@@ -81,6 +81,21 @@ export function runTimeseriesStoreContract(name: string, open: (at: string) => P
       remove(location);
     });
 
+    it('deleteTenant drops every series, record and roll-up of the tenant and nothing of another tenant', async () => {
+      const key = fresh('td');
+      const other = { ...key, tenant: 'te' };
+      for (const k of [key, other, { ...key, aspect: 'second' }]) await store.put([{ key: k, shape: UTC, records: recs([{ t: T0 + 1, b: 1 }, { t: T0 + 2, b: 2 }]) }]);
+      assert.equal((await store.read(key, ALL)).length, 2, 'read once: caches are warm');
+      assert.equal(await store.deleteTenant('td'), 2);
+      assert.deepEqual([await store.read(key, ALL), await store.read({ ...key, aspect: 'second' }, ALL), await store.zoneOf(key)], [[], [], undefined]);
+      for (const level of levels) assert.deepEqual(await store.rollups(key, level, ...EVERYTHING), []);
+      assert.equal((await store.read(other, ALL)).length, 2);
+      assert.ok((await store.rollups(other, 1, ...EVERYTHING)).length > 0);
+      await store.put([{ key, shape: UTC, records: recs([{ t: T0 + 3, b: 3 }]) }]);
+      assert.deepEqual((await store.read(key, ALL)).map((r) => r.t), [T0 + 3], 'a new series starts empty');
+      assert.equal(await store.deleteTenant('nobody'), 0);
+    });
+
     it('stores records as the service made them and reads them back, each series and tenant apart', async () => {
       const key = fresh();
       const twin = { ...key, tenant: 't2' };

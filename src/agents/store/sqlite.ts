@@ -1,6 +1,6 @@
 /** SQLite implementation of the agents store (agents.db): agents, data point mappings, used assertion ids. */
 import type { SqliteSync } from '../../core/config.js';
-import { type Db, type Migration, openDatabase } from '../../core/db.js';
+import { deleteTenantRows, type Db, type Migration, openDatabase } from '../../core/db.js';
 import {
   type ActivationRecord, AgentDuplicateError, type AgentRecord, type AgentStore, type DiagnosticMessage, type MappingRecord,
 } from '../store.js';
@@ -207,6 +207,10 @@ export class SqliteAgentStore implements AgentStore {
     }).immediate();
   }
 
+  async deleteTenant(tenant: string): Promise<number> {
+    return deleteTenantRows(this.db, tenant, ['agents', 'mappings', 'assertions', 'activations', 'diagnostics']
+      .map((t) => `DELETE FROM ${t} WHERE tenant = ?`));
+  }
   close(): void {
     this.db.close();
   }

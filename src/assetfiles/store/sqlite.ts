@@ -1,6 +1,6 @@
 /** SQLite implementation of the Asset Management file index (assetfiles.db). */
 import type { SqliteSync } from '../../core/config.js';
-import { type Db, type Migration, openDatabase } from '../../core/db.js';
+import { deleteTenantRows, type Db, type Migration, openDatabase } from '../../core/db.js';
 import type { AssetFileStore, FileListQuery, FileRow } from '../store.js';
 
 export const ASSET_FILE_MIGRATIONS: readonly Migration[] = [{
@@ -65,6 +65,9 @@ export class SqliteAssetFileStore implements AssetFileStore {
     return [...new Set(ids)].filter((id) => get.get(tenant, id) === undefined);
   }
 
+  async deleteTenant(tenant: string): Promise<number> {
+    return deleteTenantRows(this.db, tenant, ['DELETE FROM files WHERE tenant = ?']);
+  }
   close(): void {
     this.db.close();
   }

@@ -4,7 +4,7 @@
  * rest as JSON; the hierarchy is a materialised path of ancestor ids so subtree moves are one range update.
  */
 import type { Statement } from 'better-sqlite3';
-import { DbChanges, openDatabase, type Db, type Migration } from '../../core/db.js';
+import { deleteTenantRows, DbChanges, openDatabase, type Db, type Migration } from '../../core/db.js';
 import type { SqliteSync } from '../../core/config.js';
 import { toSql } from '../../core/filter.js';
 import type { AspectTypeRecord, AssetRecord, AssetTypeRecord } from '../records.js';
@@ -393,6 +393,11 @@ export class SqliteAssetStore implements AssetStore {
     this.db.exec('ANALYZE');
   }
 
+  async deleteTenant(tenant: string): Promise<number> {
+    this.invalidate();
+    return deleteTenantRows(this.db, tenant, ['aspect_types', 'asset_types', 'assets', 'model_locks']
+      .map((t) => `DELETE FROM ${t} WHERE tenant = ?`));
+  }
   close() {
     this.db.pragma('optimize');
     this.db.close();

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { SqliteSync } from '../../core/config.js';
-import { type Db, type Migration, openDatabase } from '../../core/db.js';
+import { deleteTenantRows, type Db, type Migration, openDatabase } from '../../core/db.js';
 import { splitPath } from '../paths.js';
 import type {
   ChildRow, DatalakeStore, DeliveryRow, DeliveryState, JobObjectStatus, JobRow, ObjectEvent, ObjectRow, PartRow,
@@ -229,6 +229,17 @@ export class SqliteDatalakeStore extends SqliteDatalakeSide implements DatalakeS
 
   async expiredUploads(now: number, limit: number): Promise<UploadRow[]> {
     return (this.s.expired!.all(now, limit) as Array<Record<string, unknown>>).map((r) => this.uploadOf(r)!);
+  }
+
+  async deleteTenant(tenant: string): Promise<{ sub: string; path: string; storeId: string }[]> {
+    const open = this.db.prepare<[string], { sub: string; path: string; storeId: string }>(
+      'SELECT sub, path, store_id AS storeId FROM uploads WHERE tenant = ?').all(tenant);
+    deleteTenantRows(this.db, tenant, [
+      'DELETE FROM parts WHERE upload_id IN (SELECT id FROM uploads WHERE tenant = ?)',
+      'DELETE FROM job_objects WHERE job_id IN (SELECT id FROM jobs WHERE tenant = ?)',
+      'DELETE FROM deliveries WHERE subscription_id IN (SELECT id FROM subscriptions WHERE tenant = ?)',
+      ...['objects', 'folders', 'uploads', 'jobs', 'subscriptions', 'permissions'].map((t) => `DELETE FROM ${t} WHERE tenant = ?`)]);
+    return open;
   }
 }
 

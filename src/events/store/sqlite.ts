@@ -1,6 +1,6 @@
 /** SQLite implementation of the Event Management store (events.db): event types and events of every tenant. */
 import type { SqliteSync } from '../../core/config.js';
-import { type Db, type Migration, openDatabase } from '../../core/db.js';
+import { deleteTenantRows, type Db, type Migration, openDatabase } from '../../core/db.js';
 import type { DeleteJobRow, EventListQuery, EventRow, EventStore, EventTypeRow } from '../store.js';
 
 export const EVENT_MIGRATIONS: readonly Migration[] = [{
@@ -116,6 +116,9 @@ export class SqliteEventStore implements EventStore {
     return r && { ...r, filter: JSON.parse(r.filter) as unknown };
   }
 
+  async deleteTenant(tenant: string): Promise<number> {
+    return deleteTenantRows(this.db, tenant, ['event_types', 'events', 'delete_jobs'].map((t) => `DELETE FROM ${t} WHERE tenant = ?`));
+  }
   close(): void {
     this.db.close();
   }

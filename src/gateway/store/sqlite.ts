@@ -1,6 +1,6 @@
 /** GatewayStore (registry and sessions) on embedded SQLite (better-sqlite3); file gateway.db in the data directory. */
 import type { SqliteSync } from '../../core/config.js';
-import { DbChanges, openDatabase, type Db, type Migration } from '../../core/db.js';
+import { deleteTenantRows, DbChanges, openDatabase, type Db, type Migration } from '../../core/db.js';
 import { sha256 } from '../../core/secrets.js';
 import { DuplicateRegistration, type AppRegistration, type GatewayStore, type RegistrationType, type SessionRecord } from '../store.js';
 
@@ -189,6 +189,10 @@ export class SqliteGatewayStore implements GatewayStore {
     return this.q.sweep.run(createdBefore, lastSeenBefore).changes;
   }
 
+  async deleteTenant(tenant: string): Promise<number> {
+    // the registry_version triggers count the removed registrations, so every process reloads its routes
+    return deleteTenantRows(this.db, tenant, ['DELETE FROM registrations WHERE tenant = ?', 'DELETE FROM sessions WHERE tenant = ?']);
+  }
   close(): void {
     this.db.close();
   }

@@ -30,6 +30,8 @@ export interface FoundClient<C> {
   client: C;
   /** Slow hash of the client's secret; null for a public client. */
   secretHash: string | null;
+  /** A rotated key's secret before, while its grace period lasts (`ironbridge keys rotate`). */
+  previousSecretHash?: string;
 }
 
 export interface ClientPolicy<C> {
@@ -73,7 +75,7 @@ export async function authenticateClient<C>(guard: CredentialGuard, source: Cred
     if (found.secretHash !== null) throw bad('a confidential client sent no secret (use client_secret_basic or client_secret_post)');
     return found.client;
   }
-  if (!(await guard.check('client', clientId, secret, found?.secretHash ?? undefined)) || !found) {
+  if (!(await guard.check('client', clientId, secret, found?.secretHash ?? undefined, found?.previousSecretHash)) || !found) {
     throw bad(!found ? 'the client_id is unknown or revoked'
       : found.secretHash === null ? 'a public client sent a secret (it authenticates with PKCE alone)' : 'the client secret is wrong');
   }

@@ -70,7 +70,10 @@ export class OAuthService {
       publicClients: false, challengeAlways: false,
       find: async (id) => {
         const c = await identity.getClient(id);
-        return c && c.revokedAt === null ? { client: c, secretHash: c.secretHash } : undefined;
+        if (!c || c.revokedAt !== null) return undefined;
+        // the secret before a rotation counts until its grace period ends, by the injected clock
+        const previous = c.previousSecretHash && (c.previousSecretExpiresAt ?? 0) > options.now() ? c.previousSecretHash : undefined;
+        return { client: c, secretHash: c.secretHash, ...(previous ? { previousSecretHash: previous } : {}) };
       },
     };
     this.webApps = {

@@ -49,6 +49,12 @@ export const IDENTITY_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX oauth_grants_family ON oauth_grants (family_id);
     `,
   },
+  {
+    version: 3,
+    description: 'key rotation: the previous secret hash of a binding key and until when it is still accepted',
+    up: `ALTER TABLE clients ADD COLUMN previous_secret_hash TEXT;
+      ALTER TABLE clients ADD COLUMN previous_secret_expires_at INTEGER;`,
+  },
 ];
 
 /** The gateway schema version from which its oauth tables are in their final form (families, secret_hash). */

@@ -2,7 +2,7 @@
  * IdentityStore on embedded SQLite (better-sqlite3); file identity.db in the data directory, which also holds the
  * web app sign-in's tables (`oauth`, SqliteOAuthStore on the same connection).
  */
-import { DbChanges, openDatabase, type Db } from '../../core/db.js';
+import { deleteTenantRows, DbChanges, openDatabase, type Db } from '../../core/db.js';
 import type { SqliteSync } from '../../core/config.js';
 import type { Role } from '../../core/scopes.js';
 import type { OAuthStore } from '../oauth/store.js';
@@ -21,6 +21,7 @@ interface UserRow {
 interface ClientRow {
   client_id: string; tenant: string; name: string; secret_hash: string; kind: string; app_name: string | null;
   app_version: string | null; scopes: string; created_at: number; revoked_at: number | null; rev_sig: string;
+  previous_secret_hash: string | null; previous_secret_expires_at: number | null;
 }
 interface KeyRow {
   kid: string; alg: string; private_pem: string; public_pem: string; created_at: number; retired_at: number | null;
@@ -42,6 +43,7 @@ const clientOf = (r: ClientRow): ClientRecord => ({
   clientId: r.client_id, tenant: r.tenant, name: r.name, secretHash: r.secret_hash,
   kind: r.kind as ClientRecord['kind'], appName: r.app_name, appVersion: r.app_version,
   scopes: JSON.parse(r.scopes) as string[], createdAt: r.created_at, revokedAt: r.revoked_at, revSig: r.rev_sig,
+  previousSecretHash: r.previous_secret_hash, previousSecretExpiresAt: r.previous_secret_expires_at,
 });
 const keyOf = (r: KeyRow): SigningKeyRecord => ({
   kid: r.kid, alg: 'RS256', privatePem: r.private_pem, publicPem: r.public_pem, createdAt: r.created_at,
@@ -95,6 +97,8 @@ export class SqliteIdentityStore implements IdentityStore {
       activeClientByName: db.prepare<[string, string], ClientRow>(
         'SELECT * FROM clients WHERE tenant = ? AND name = ? AND revoked_at IS NULL'),
       revoke: db.prepare('UPDATE clients SET revoked_at = ? WHERE client_id = ?'),
+      rotate: db.prepare<[number, string, string]>(`UPDATE clients SET previous_secret_hash = secret_hash,
+        previous_secret_expires_at = ?, secret_hash = ? WHERE client_id = ?`),
       clientRevSig: db.prepare<[string], { rev_sig: string }>(
         'SELECT rev_sig FROM clients WHERE client_id = ? AND revoked_at IS NULL'),
       userRevSig: db.prepare<[string, string], { rev_sig: string }>(
@@ -168,6 +172,14 @@ export class SqliteIdentityStore implements IdentityStore {
       return clientOf({ ...r, revoked_at: at });
     }).immediate();
   }
+  async rotateClientSecret(tenant: string, name: string, secretHash: string, previousUntil: number): Promise<ClientRecord | undefined> {
+    return this.db.transaction(() => {
+      const r = this.q.activeClientByName.get(tenant, name);
+      if (!r) return undefined;
+      this.q.rotate.run(previousUntil, secretHash, r.client_id);
+      return clientOf(this.q.client.get(r.client_id)!);
+    }).immediate();
+  }
   async activeClientRevSig(clientId: string): Promise<string | undefined> {
     return this.revSig(`c\u0000${clientId}`, () => this.q.clientRevSig.get(clientId)?.rev_sig);
   }
@@ -212,6 +224,15 @@ export class SqliteIdentityStore implements IdentityStore {
       this.db.pragma('wal_checkpoint(TRUNCATE)');
     }
     return changed;
+  }
+
+  async deleteTenant(tenant: string): Promise<number> {
+    // users and clients first (they reference the tenant); the web app sign-in's grants go with their families
+    const removed = deleteTenantRows(this.db, tenant, [
+      'DELETE FROM oauth_grants WHERE tenant = ?', 'DELETE FROM oauth_families WHERE tenant = ?', 'DELETE FROM oauth_clients WHERE tenant = ?',
+      'DELETE FROM users WHERE tenant = ?', 'DELETE FROM clients WHERE tenant = ?', 'DELETE FROM tenants WHERE name = ?']);
+    this.revSigs.clear();
+    return removed;
   }
 
   close(): void {

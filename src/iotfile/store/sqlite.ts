@@ -1,6 +1,6 @@
 /** SQLite implementation of the IoT File index (iotfile.db): files per entity, multipart uploads and their parts. */
 import type { SqliteSync } from '../../core/config.js';
-import { type Db, type Migration, openDatabase } from '../../core/db.js';
+import { deleteTenantRows, type Db, type Migration, openDatabase } from '../../core/db.js';
 import type { IotFileRow, IotFileStore, PartRow, UploadRow } from '../store.js';
 
 export const IOTFILE_MIGRATIONS: readonly Migration[] = [{
@@ -107,6 +107,13 @@ export class SqliteIotFileStore implements IotFileStore {
     })();
   }
 
+  async deleteTenant(tenant: string): Promise<{ contentKey: string; uploadId: string }[]> {
+    const open = this.db.prepare<[string], { contentKey: string; uploadId: string }>(
+      'SELECT content_key AS contentKey, upload_id AS uploadId FROM uploads WHERE tenant = ?').all(tenant);
+    deleteTenantRows(this.db, tenant, ['DELETE FROM parts WHERE upload_id IN (SELECT upload_id FROM uploads WHERE tenant = ?)',
+      'DELETE FROM uploads WHERE tenant = ?', 'DELETE FROM files WHERE tenant = ?']);
+    return open;
+  }
   close(): void {
     this.db.close();
   }

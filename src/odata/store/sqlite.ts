@@ -1,6 +1,6 @@
 /** ContractStore on embedded SQLite (better-sqlite3); file odata.db in the data directory. */
 import type { SqliteSync } from '../../core/config.js';
-import { openDatabase, type Db, type Migration } from '../../core/db.js';
+import { deleteTenantRows, openDatabase, type Db, type Migration } from '../../core/db.js';
 import type { ContractRecord } from '../contract.js';
 import { ContractConflict, type ContractStore } from '../store.js';
 
@@ -94,6 +94,9 @@ export class SqliteContractStore implements ContractStore {
     return (this.s.company.get(tenant) as { domain: string } | undefined)?.domain;
   }
 
+  async deleteTenant(tenant: string): Promise<number> {
+    return deleteTenantRows(this.db, tenant, ['DELETE FROM contracts WHERE tenant = ?', 'DELETE FROM catalog_companies WHERE tenant = ?']);
+  }
   close(): void {
     this.db.close();
   }
