@@ -1,9 +1,13 @@
-/** `ironbridge files …` against a test server: upload (single and resumed multipart), download, list, meta, tag, rm. */
+/**
+ * `ironbridge files …` against a test server: upload (single and resumed multipart), download, list, meta, tag, rm;
+ * progress bars on a terminal (a pseudo-terminal from util-linux `script`) and none when the output is not one.
+ */
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli, startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { BIN, runCli, startServer, tempDir, type TestServer } from '../helpers/server.js';
 import { dl, pattern, sha256 } from './helpers.js';
 
 const MB = 1024 * 1024;
@@ -72,5 +76,31 @@ describe('ironbridge files', () => {
     assert.match(resumed.stderr, /resuming upload .*: 1 parts already there/);
     const meta = await dl(s, 'GET', '/objectMetadata/cli/resumed.bin');
     assert.equal(meta.body.sha256, sha256(data));
+  });
+
+  const hasScript = process.platform === 'linux' && spawnSync('script', ['--version']).status === 0;
+  it('draws progress bars on a terminal only', { skip: !hasScript && 'needs util-linux script for a pseudo-terminal' }, async () => {
+    const data = pattern(6 * MB + 1, 8);
+    const file = path.join(dir, 'tty.bin');
+    fs.writeFileSync(file, data);
+    /** Runs the CLI with its stdout and stderr on a pseudo-terminal; resolves with what the terminal showed. */
+    const onTerminal = (args: string[]) => new Promise<{ code: number | null; screen: string }>((resolve) => {
+      const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+      const child = spawn('script', ['-qefc', command, '/dev/null'], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+      let screen = '';
+      child.stdout.on('data', (d: Buffer) => { screen += d.toString(); });
+      child.stdin.end();
+      child.once('exit', (code) => resolve({ code, screen }));
+    });
+    const up = await onTerminal(['files', 'upload', file, 'cli/tty.bin', '--part-size', '5']);
+    assert.equal(up.code, 0, up.screen);
+    assert.match(up.screen, new RegExp(`uploading tty\\.bin \\[#{30}\\] ${data.length}/${data.length} 100%`), up.screen);
+    const out = path.join(dir, 'tty-copy.bin');
+    const down = await onTerminal(['files', 'download', 'cli/tty.bin', out]);
+    assert.equal(down.code, 0, down.screen);
+    assert.match(down.screen, new RegExp(`downloading tty\\.bin \\[#{30}\\] ${data.length}/${data.length} 100%`), down.screen);
+    assert.equal(sha256(fs.readFileSync(out)), sha256(data));
+    const piped = await cli(['upload', file, 'cli/tty2.bin']);
+    assert.doesNotMatch(piped.stdout + piped.stderr, /\[#|\r/, 'no progress bar when the output is not a terminal');
   });
 });

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fetchToken, useServer } from '../helpers/server.js';
+import { fetchToken, runCli, useServer } from '../helpers/server.js';
 import { pattern, putObject, sha256 } from '../datalake/helpers.js';
 import { json, REG } from './helpers.js';
 
@@ -118,6 +118,19 @@ describe('OData folder contracts (Integrated Data Lake folders)', () => {
       body: JSON.stringify({ name: 'Lake', assetTypes: ['x'] }) });
     assert.equal(put.status, 400);
     assert.match((await json(put)).errors[0].message, /kind is invalid: this is a contract of kind folders/);
+  });
+
+  it('ironbridge contract create --folder saves and publishes a folder contract', async () => {
+    const env = { IRONBRIDGE_TOKEN_URL: s().key.tokenUrl, IRONBRIDGE_CLIENT_ID: s().key.clientId, IRONBRIDGE_CLIENT_SECRET: s().key.clientSecret };
+    const r = await runCli(['contract', 'create', '--name', 'ViaCli', '--folder', 'lab/', '--folder', 'plant/line 1/', '--publish', '--json'], { env });
+    assert.equal(r.code, 0, r.stderr);
+    const c = JSON.parse(r.stdout);
+    assert.deepEqual([c.kind, c.folders, c.entitySets, c.published], ['folders', ['lab/', 'plant/line 1/'], ['lab', 'plant_line_1'], true]);
+    const doc = await json(await s().api('/api/odata/v4/ViaCli/1.0.0/lab'));
+    assert.deepEqual(doc.value.map((o: { path: string }) => o.path), ['lab/c.txt']);
+    const bad = await runCli(['contract', 'create', '--name', 'BadCli', '--folder', '../x/'], { env });
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /folders\[0\]/);
   });
 
   it('a tenant has at most 50 folder contracts; the 51st gets 400 naming the limit', async () => {
