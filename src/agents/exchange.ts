@@ -152,6 +152,13 @@ export class ExchangeService implements AgentIngest {
     }
   }
 
+  async agentOfClientId(tenant: string, clientId: string): Promise<AgentPrincipal | null> {
+    if (!clientId.startsWith(`${tenant}_`)) return null;
+    const name = clientId.slice(tenant.length + 1);
+    const a = (await this.o.store.list(tenant)).find((x) => x.name === name);
+    return a && a.boarding === 'ONBOARDED' ? { tenant: a.tenant, agentId: a.id, clientId } : null;
+  }
+
   issueToken(clientAssertion: string) {
     return this.o.onboarding.issueToken(clientAssertion);
   }

@@ -42,6 +42,11 @@ export interface AgentIngest {
    * the batch is stored.
    */
   writeTimeseries(agent: AgentPrincipal, batches: readonly DataPointBatch[]): Promise<IngestResult>;
+  /**
+   * The onboarded agent of `tenant` whose MQTT client id (`{tenant}_{name}`) is `clientId`; null when there is none.
+   * For an external MQTT broker, which authenticates the agents itself.
+   */
+  agentOfClientId(tenant: string, clientId: string): Promise<AgentPrincipal | null>;
   /** The agent token grant for a client assertion (HS256 with the shared secret, RS384 with the registered key). */
   issueToken(clientAssertion: string): Promise<{ access_token: string; token_type: string; expires_in: number }>;
 }

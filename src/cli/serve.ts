@@ -28,6 +28,8 @@ interface ListeningMessage {
   type: typeof LISTENING;
   url: string;
   port: number;
+  /** The embedded MQTT broker's port (the workers share it). */
+  mqttPort?: number | undefined;
 }
 
 interface ServeOptions {
@@ -67,7 +69,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
   const url = await platform.listen();
   const first = await firstStart(platform);
   platform.markReady();
-  announce(platform, url, first, options, {});
+  announce(platform, url, first, options, mqttInfo(platform.config, platform.mqtt.port()));
   stopOnSignals(platform);
 }
 
@@ -104,6 +106,12 @@ function announce(platform: Platform, url: string, first: FirstStart | undefined
     ...extra }, 'Ironbridge is ready');
 }
 
+/** What the ready line says of MQTT: the embedded broker's bound port, the external broker's URL. */
+function mqttInfo(config: Config, port: number | undefined): Record<string, unknown> {
+  if (port === undefined && config.mqttExternalUrl === undefined) return {};
+  return { mqtt: { ...(port !== undefined ? { port } : {}), ...(config.mqttExternalUrl !== undefined ? { external: config.mqttExternalUrl } : {}) } };
+}
+
 function stopOnSignals(platform: Platform): void {
   let stopping: Promise<void> | undefined;
   // A terminal's Ctrl-C reaches the workers and the primary, which then sends SIGTERM: close once.
@@ -122,9 +130,9 @@ async function serveWorker(config: Config): Promise<void> {
   process.on('message', (m: { type?: string }) => {
     if (m?.type === BOOTSTRAPPED) platform.markReady();
   });
-  const url = await platform.listen();
+  const url = await platform.listen({ external: false });
   const port = Number(new URL(url).port);
-  const message: ListeningMessage = { type: LISTENING, url, port };
+  const message: ListeningMessage = { type: LISTENING, url, port, mqttPort: platform.mqtt.port() };
   process.send?.(message);
   stopOnSignals(platform);
 }
@@ -219,5 +227,7 @@ async function servePrimary(config: Config, options: ServeOptions): Promise<void
   const bootstrap = await firstStart(platform);
   bootstrapped = true;
   for (const { worker } of live.values()) worker.send({ type: BOOTSTRAPPED });
-  announce(platform, first.url, bootstrap, options, { workers: n });
+  // The one subscriber of an external MQTT broker, so each message is ingested once.
+  platform.mqtt.startExternal();
+  announce(platform, first.url, bootstrap, options, { workers: n, ...mqttInfo(config, first.mqttPort) });
 }

@@ -105,6 +105,13 @@ export interface Config {
   gatewayBodyMinRate: number;
   gatewayAddressSharePercent: number;
   jsonMaxNesting: number;
+  mqttPort: number | undefined;
+  mqttMaxPayloadBytes: number;
+  mqttExternalUrl: string | undefined;
+  mqttExternalTenants: string | undefined;
+  mqttExternalClientId: string;
+  mqttExternalUsername: string | undefined;
+  mqttExternalPassword: string | undefined;
 }
 
 /** Where object bytes live: files in the data directory, or an S3-compatible bucket. */
@@ -402,6 +409,31 @@ export const SETTINGS = [
     description: 'Share of the connection cap one client address may hold open (at least one connection); more from it are answered 503 and closed. Set 100 behind a reverse proxy that connects from one address.' }),
   s({ key: 'jsonMaxNesting', flag: '--json-max-nesting', env: 'IRONBRIDGE_JSON_MAX_NESTING', default: 64, parse: int(8, 10_000),
     description: 'Deepest nesting of objects and arrays in an application/json request body (Asset Management merge-patch bodies: 32); deeper gets 400 before any code walks the body.' }),
+  // MindConnect MQTT: the embedded broker (off unless a port is given) and the subscription to an external broker.
+  s({ key: 'mqttPort', example: '0', flag: '--mqtt-port', env: 'IRONBRIDGE_MQTT_PORT', default: undefined, parse: int(0, 65535),
+    description: 'TCP port of the embedded MQTT 3.1.1 broker for agents (MindConnect MQTT topics tc/{tenant}/{clientId}/…) on --host; unset: no broker; 0 picks a free port (the ready line names it).' }),
+  s({ key: 'mqttMaxPayloadBytes', flag: '--mqtt-max-payload', env: 'IRONBRIDGE_MQTT_MAX_PAYLOAD', default: 1024 * 1024, parse: int(1024, 256 * 1024 * 1024),
+    description: 'Largest payload of one agent MQTT message (time series, events, token request) in bytes; larger is answered on the diagnostic topic and not stored.' }),
+  s({ key: 'mqttExternalUrl', example: 'mqtt://127.0.0.1:9', flag: '--mqtt-external-url', env: 'IRONBRIDGE_MQTT_EXTERNAL_URL', default: undefined,
+    parse: (raw) => {
+      const u = new URL(raw);
+      if (!['mqtt:', 'mqtts:', 'tcp:'].includes(u.protocol)) throw new Error('must be an mqtt://, mqtts:// or tcp:// URL');
+      if (u.username || u.password) throw new Error('must not carry credentials (use --mqtt-external-username and IRONBRIDGE_MQTT_EXTERNAL_PASSWORD)');
+      return raw;
+    },
+    description: 'URL of an external MQTT broker whose agent topics the platform subscribes to and ingests (the broker authenticates the agents; unknown agents are refused). Unset: none.' }),
+  s({ key: 'mqttExternalTenants', example: 'acme,plant2', flag: '--mqtt-external-tenants', env: 'IRONBRIDGE_MQTT_EXTERNAL_TENANTS', default: undefined,
+    parse: text(/^[a-z][a-z0-9]{1,19}(,[a-z][a-z0-9]{1,19})*$/, 'must be a comma-separated list of tenant names'),
+    description: 'Tenants whose topics tc/{tenant}/+/o/… the external subscription covers; unset: every tenant (tc/+/+/o/…).' }),
+  s({ key: 'mqttExternalClientId', example: 'ironbridge-2', flag: '--mqtt-external-client-id', env: 'IRONBRIDGE_MQTT_EXTERNAL_CLIENT_ID', default: 'ironbridge',
+    parse: text(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 printable characters without spaces'),
+    description: 'MQTT client id of the external subscription: a persistent session, so the broker keeps unacknowledged messages while the platform is down.' }),
+  s({ key: 'mqttExternalUsername', example: 'ironbridge', flag: '--mqtt-external-username', env: 'IRONBRIDGE_MQTT_EXTERNAL_USERNAME', default: undefined,
+    parse: text(/^.{1,256}$/, 'must be 1-256 characters'),
+    description: 'User name of the external subscription at its broker.' }),
+  s({ key: 'mqttExternalPassword', secret: true, example: 'an-example-broker-password', flag: '--mqtt-external-password', env: 'IRONBRIDGE_MQTT_EXTERNAL_PASSWORD', default: undefined,
+    parse: text(/^.{1,1024}$/, 'must be 1-1024 characters'),
+    description: 'Password of the external subscription at its broker; prefer the environment variable to a flag.' }),
 ] as const;
 
 export type ConfigInput = Partial<Record<keyof Config, string | number | undefined>>;

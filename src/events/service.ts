@@ -185,6 +185,14 @@ export class EventService {
     return this.viewEvent(row);
   }
 
+  /** Several events, each checked before any is stored (an agent's MQTT event message is refused whole). */
+  async createEvents(tenant: string, bodies: readonly unknown[]) {
+    const rows: EventRow[] = [];
+    for (const b of bodies) rows.push(await this.readEvent(tenant, b));
+    for (const row of rows) await this.d.store.createEvent(row);
+    return rows.map((r) => this.viewEvent(r));
+  }
+
   private async findEvent(tenant: string, id: string): Promise<EventRow> {
     const e = UUID.test(id) ? await this.d.store.getEvent(tenant, id) : undefined;
     if (!e) throw Generic.noMatch({ resource: `event ${id}` });

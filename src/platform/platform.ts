@@ -25,6 +25,8 @@ import { platformAdminRoutes } from './admin-routes.js';
 import { createEvents, type EventsContext } from '../events/index.js';
 import { agentFileSink, createIotFile, type IotFileContext } from '../iotfile/index.js';
 import { createAgents, type AgentsContext } from '../agents/index.js';
+import { createMqtt, type MqttContext } from '../mqtt/index.js';
+import { agentEventSink } from './agent-events.js';
 
 /** What a context contributes to the platform. */
 export interface PlatformContext {
@@ -51,14 +53,19 @@ export interface Platform {
   events: EventsContext;
   iotFile: IotFileContext;
   agents: AgentsContext;
+  /** MindConnect MQTT: the embedded broker and the external subscription (off unless configured). */
+  mqtt: MqttContext;
   contexts: PlatformContext[];
   http: FastifyInstance | undefined;
   publicUrl(): string;
   provisionTenant(name: string, companyDomain: string, displayName?: string): Promise<TenantRecord>;
   /** Deletes a tenant and all of its data in every context (identity last, so a failure can be retried). */
   deleteTenant(name: string): Promise<void>;
-  /** Starts the HTTP listener; returns the bound URL. */
-  listen(): Promise<string>;
+  /**
+   * Starts the HTTP listener and the embedded MQTT broker (when configured), and the external MQTT subscription
+   * unless `external` is false (a cluster worker: the primary runs the one subscriber); returns the bound URL.
+   */
+  listen(options?: { external?: boolean }): Promise<string>;
   /** /ready answers 200 from now on: migrations and the first-start bootstrap are done. */
   markReady(): void;
   /** Every route of the HTTP host (method, pattern, public or its scope), once it listens. */
@@ -101,12 +108,14 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
   const iotFile = createIotFile({ config, objects, entityExists, ...(options.now ? { now: options.now } : {}) });
   const agents = createAgents({ config, assets: assets.model, writer: timeseries.writer, tokens: identity.tokens, keys: identity.keys,
     events: assets.events, files: agentFileSink(iotFile.service), publicUrl, ...(options.now ? { now: options.now } : {}) });
-  const contexts: PlatformContext[] = [gateway, assets, assetFiles, timeseries, datalake, odata, events, iotFile, agents];
+  const mqtt = createMqtt({ config, ingest: agents.ingest, events: agentEventSink(events.service), logger });
+  // Closed in reverse: MQTT first, so no message is taken while the stores close.
+  const contexts: PlatformContext[] = [gateway, assets, assetFiles, timeseries, datalake, odata, events, iotFile, agents, mqtt];
   let ready = false;
   let routeTable: readonly RouteEntry[] = [];
 
   const platform: Platform = {
-    config, logger, identity, assets, assetFiles, gateway, objects, datalake, odata, events, iotFile, agents, contexts, http: undefined, publicUrl,
+    config, logger, identity, assets, assetFiles, gateway, objects, datalake, odata, events, iotFile, agents, mqtt, contexts, http: undefined, publicUrl,
     async provisionTenant(name, companyDomain, displayName) {
       const tenant = await identity.service.createTenant(name, companyDomain, displayName);
       for (const c of contexts) await c.onTenantCreated?.(tenant);
@@ -119,7 +128,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       await identity.service.deleteTenant(name);
       logger.warn({ tenant: name }, 'tenant deleted with all of its data');
     },
-    async listen() {
+    async listen(options = {}) {
       await identity.start();
       const http = createHttp({ logger, bodyLimit: config.jsonBodyLimitBytes, serverFactory: gateway.serverFactory,
         clientErrorHandler: gateway.clientErrorHandler, maxJsonNesting: config.jsonMaxNesting });
@@ -132,6 +141,8 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
       await http.listen({ port: config.port, host: config.host });
       const address = http.server.address();
       boundPort = typeof address === 'object' && address ? address.port : config.port;
+      await mqtt.startBroker();
+      if (options.external !== false) mqtt.startExternal();
       return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${boundPort}`;
     },
     useBoundPort(port) {
