@@ -76,7 +76,13 @@ export function startExternalSubscription(o: ExternalOptions): ExternalSubscript
         return;
       }
       const replies = await o.ingestion.handle('external', agent, topic.channel, payload);
-      await Promise.all(replies.map((r) => client.publishAsync(r.topic, r.payload, { qos: 1 })));
+      // Not awaited: mqtt.js handles incoming packets one at a time, so the broker's PUBACK of a reply could not be
+      // read while this message is being handled (the replies stay in mqtt.js's outgoing store until acknowledged).
+      for (const r of replies) {
+        client.publish(r.topic, r.payload, { qos: 1 }, (err) => {
+          if (err) o.logger.warn({ err: err.message, topic: r.topic }, 'an MQTT reply could not be published');
+        });
+      }
     }).then(() => callback(), (err: Error) => {
       // No PUBACK: the broker keeps the message in our persistent session and sends it again after the reconnect.
       o.logger.warn({ err: err.message }, 'dropping the external MQTT connection so the unacknowledged message comes again');
