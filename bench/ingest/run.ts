@@ -189,7 +189,8 @@ async function main(): Promise<void> {
   console.log(`read back in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   const httpRate = httpReadable / http.seconds;
   rows.push(row('Ironbridge, MindConnect exchange (HTTP)', httpReadable, http.seconds, http,
-    `${fmt(httpAcked - httpReadable)} acknowledged lost; ${fmt(sumOf(http.stats, (s) => s.acknowledged))} exchanges, server CPU ${((http.cpuMs * 1000) / Math.max(1, httpReadable)).toFixed(1)} µs/point`));
+    `${fmt(httpAcked - httpReadable)} acknowledged lost; ${fmt(sumOf(http.stats, (s) => s.acknowledged))} exchanges `
+    + `(${Math.min(...http.stats.map((s) => s.acknowledged))}–${Math.max(...http.stats.map((s) => s.acknowledged))} per agent), server CPU ${((http.cpuMs * 1000) / Math.max(1, httpReadable)).toFixed(1)} µs/point`));
 
   // ---------------------------------------------------------------- 2. mosquitto pass-through (the reference)
   let mosquittoRate: number | undefined;
