@@ -8,13 +8,14 @@
  *      acknowledged losses (acknowledged but not readable), refused batches, the server's CPU per data point;
  *   2. mosquitto: the same MQTT messages (topics, payloads, client ids, QoS 1) published to the machine's mosquitto
  *      (127.0.0.1:1883) and counted at a subscriber: its pass-through rate is the reference; the ratio is printed;
- *   3. Ironbridge MQTT (embedded broker, `--mqtt-port`): the hook below, which skips until the embedded broker's
- *      setting exists.
+ *   3. Ironbridge MQTT (embedded broker, `--mqtt-port`): the hook below; skipped with a message when the server has
+ *      no embedded broker.
  * Flags: --agents 100 --seconds 20 --rate 100 (messages per second per agent) --points 10 (data points per message)
  * --mqtt-port N --mosquitto mqtt://127.0.0.1:1883 (--mosquitto none skips phase 2).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -37,11 +38,20 @@ const MQTT_PORT = flags['mqtt-port'] === undefined ? undefined : Number(flags['m
 
 /**
  * HOOK (Ironbridge MQTT mode): the server setting that turns the embedded MQTT broker on at a port, as its
- * environment variable, once the MQTT ingestion lands (the `mqtt` branch). While undefined, `--mqtt-port` skips the
- * mode with a message. Set, the server child starts with `<setting>=<--mqtt-port>` and phase 3 publishes the same
- * messages to mqtt://127.0.0.1:<port> and counts what is readable, exactly as phase 1 does.
+ * environment variable (`--mqtt-port` / IRONBRIDGE_MQTT_PORT of the MQTT ingestion, merged on main from the `mqtt`
+ * branch). With `--mqtt-port N` the server child starts with it set to N, and phase 3 publishes the same messages to
+ * mqtt://127.0.0.1:N and counts what is readable, exactly as phase 1 does. A server without the broker (a build
+ * before that merge ignores the variable) accepts no connection there: the mode is then skipped with a message.
  */
-const EMBEDDED_MQTT_PORT_ENV: string | undefined = undefined;
+const EMBEDDED_MQTT_PORT_ENV: string | undefined = 'IRONBRIDGE_MQTT_PORT';
+
+/** Whether something accepts TCP connections on 127.0.0.1:port. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port }, () => { socket.destroy(); resolve(true); });
+    socket.once('error', () => resolve(false));
+  });
+}
 
 interface Phase { name: string; stats: RunStats[]; seconds: number; startedAt: number; cpuMs?: number }
 
@@ -189,7 +199,8 @@ async function main(): Promise<void> {
   console.log(`read back in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   const httpRate = httpReadable / http.seconds;
   rows.push(row('Ironbridge, MindConnect exchange (HTTP)', httpReadable, http.seconds, http,
-    `${fmt(httpAcked - httpReadable)} acknowledged lost; ${fmt(sumOf(http.stats, (s) => s.acknowledged))} exchanges, server CPU ${((http.cpuMs * 1000) / Math.max(1, httpReadable)).toFixed(1)} µs/point`));
+    `${fmt(httpAcked - httpReadable)} acknowledged lost; ${fmt(sumOf(http.stats, (s) => s.acknowledged))} exchanges `
+    + `(${Math.min(...http.stats.map((s) => s.acknowledged))}–${Math.max(...http.stats.map((s) => s.acknowledged))} per agent), server CPU ${((http.cpuMs * 1000) / Math.max(1, httpReadable)).toFixed(1)} µs/point`));
 
   // ---------------------------------------------------------------- 2. mosquitto pass-through (the reference)
   let mosquittoRate: number | undefined;
@@ -203,8 +214,11 @@ async function main(): Promise<void> {
 
   // ---------------------------------------------------------------- 3. HOOK: Ironbridge MQTT (embedded broker)
   if (MQTT_PORT !== undefined && !embedded) {
-    console.log(`Ironbridge MQTT mode skipped: --mqtt-port ${MQTT_PORT} given, but this build has no embedded broker setting `
-      + '(set EMBEDDED_MQTT_PORT_ENV in bench/ingest/run.ts once MQTT ingestion is merged)');
+    console.log(`Ironbridge MQTT mode skipped: --mqtt-port ${MQTT_PORT} given, but no embedded broker setting is known `
+      + '(EMBEDDED_MQTT_PORT_ENV in bench/ingest/run.ts)');
+  } else if (embedded && !(await listening(MQTT_PORT!))) {
+    console.log(`Ironbridge MQTT mode skipped: the server was started with ${EMBEDDED_MQTT_PORT_ENV}=${MQTT_PORT}, but nothing `
+      + 'listens there (this build has no embedded MQTT broker)');
   } else if (embedded) {
     const mqttAcked = new Map(agents.map((a) => [a.id, new Set<string>()]));
     cpu = cpuMs(child.pid!);
