@@ -438,15 +438,14 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
   }
 
   async deleteTenant(tenant: string): Promise<number> {
-    const removed = this.write(() => {
-      const ids = this.db.prepare<[string], number>('SELECT id FROM series WHERE tenant = ?').pluck().all(tenant);
-      for (const id of ids) this.dropId(id);
-      return ids.length;
+    const ids = this.write(() => {
+      const found = this.db.prepare<[string], number>('SELECT id FROM series WHERE tenant = ?').pluck().all(tenant);
+      for (const id of found) this.dropId(id);
+      return found;
     });
     for (const k of [...this.ids.keys()]) if (k.startsWith(`${tenant}\u0000`)) this.ids.delete(k);
-    return removed;
+    return ids.length;
   }
-
   async assetsWithAspect(tenant: string, aspect: string): Promise<string[]> {
     return (this.s['seriesOfAspect']!.all(tenant, aspect) as { asset_id: string }[]).map((r) => r.asset_id);
   }
