@@ -63,7 +63,7 @@ export function NewAssetType(props: { onCreated(t: am.AssetType): void; types: a
       <label>Name ({tenant}.…)<input name="name" required pattern={NAME} /></label>
       <label>Parent type
         <select name="parent" defaultValue="core.basicasset">
-          {['core.basicasset', ...props.types.filter((t) => t.id.startsWith(`${tenant}.`)).map((t) => t.id)].map((id) => <option key={id}>{id}</option>)}
+          {['core.basicasset', ...props.types.filter((t) => t.id.startsWith(`${tenant}.`)).map((t) => t.id)].map((id) => <option key={id} value={id}>{id}</option>)}
         </select>
       </label>
       <label>Static variable (optional)<input name="variable" pattern={VAR} /></label>
