@@ -93,6 +93,22 @@ describe('the maker journey in a browser', () => {
     await view.getByRole('heading', { name: 'Asset type BigMotor', exact: true }).waitFor();
     assert.equal(await view.getByTestId('inherited').count(), 2, 'the aspect and the variable from Motor');
     assert.deepEqual([...new Set(await view.getByTestId('inherited').allTextContents())], [`inherited from ${TENANT}.Motor`]);
+    // edit forms of the types: a variable added to the aspect type, a description and a variable to the asset type
+    await page.getByRole('button', { name: 'Vibration', exact: true }).click();
+    await page.fill(`${form('Save aspect type')} input[name=variable]`, 'peak');
+    await page.fill(`${form('Save aspect type')} input[name=unit]`, 'g');
+    await page.click('button:text-is("Save aspect type")');
+    await page.getByTestId('edit-aspect-type').locator('td', { hasText: /^peak$/ }).waitFor();
+    await page.getByRole('button', { name: 'Motor', exact: true }).click();
+    await page.getByTestId('type-view').getByRole('heading', { name: 'Asset type Motor', exact: true }).waitFor();
+    await page.fill(`${form('Save asset type')} input[name=description]`, 'Electric motors');
+    await page.click('button:text-is("Save asset type")');
+    await page.getByTestId('type-view').locator('dd', { hasText: 'Electric motors' }).waitFor();
+    const motorType = (await (await s().api(`${AM}/assettypes/${TENANT}.Motor`)).json()) as { description: string; aspects: { name: string }[] };
+    assert.equal(motorType.description, 'Electric motors');
+    assert.deepEqual(motorType.aspects.map((x) => x.name), ['Vibration']);
+    const vibration = (await (await s().api(`${AM}/aspecttypes/${TENANT}.Vibration`)).json()) as { variables: { name: string }[] };
+    assert.deepEqual(vibration.variables.map((v) => v.name), ['rms', 'peak']);
     // the asset, with its static value, then edited
     await page.selectOption(`${form('Create asset')} select[name=type]`, `${TENANT}.Motor`);
     await page.fill(`${form('Create asset')} input[name=name]`, 'Motor 1');
@@ -129,14 +145,14 @@ describe('the maker journey in a browser', () => {
     await page.click('button:has-text("Plot")');
     await page.getByTestId('chart').locator('canvas').waitFor();
     assert.equal(await page.getByTestId('summary').textContent(), '30 records · rms: 1 not good');
-    assert.deepEqual(await page.getByTestId('quality').locator('tbody td').allTextContents(), ['rms', '29', '0', '1']);
+    assert.deepEqual(await page.getByTestId('quality').locator('tbody td').allTextContents(), ['rms', '29', '0', '1', 'peak', '0', '0', '0']);
     await shot('3-explorer');
     const csv = await downloaded(() => page.click('button:text-is("Export CSV")'));
     assert.match(csv.name, /^Vibration-.*\.csv$/);
     const lines = csv.text.trim().split('\n');
-    assert.equal(lines[0], '_time,rms,rms_qc');
+    assert.equal(lines[0], '_time,rms,rms_qc,peak,peak_qc');
     assert.equal(lines.length, 31);
-    assert.equal(lines[11], `${records[10]!._time},0.6,2147483648`);
+    assert.equal(lines[11], `${records[10]!._time},0.6,2147483648,,`);
     assert.deepEqual(problems, []);
   });
 
