@@ -4,7 +4,8 @@
  * marked) and an asset, edit the asset's static value; push values over the API (one of bad quality); see them in
  * the Explorer with their quality and export them as CSV; create and publish an OData contract with the wizard;
  * find it in the catalog, create binding keys and use them with a token request on the contract's service;
- * upload and download a file; create an agent and download its boarding configuration. A screenshot of each step
+ * upload and download a file; create an agent, download its boarding configuration and map a data point of
+ * its configuration to the asset's aspect. A screenshot of each step
  * goes to .tmp/journey (not committed); no step may log a console error or a CSP violation.
  */
 import assert from 'node:assert/strict';
@@ -228,6 +229,19 @@ describe('the maker journey in a browser', () => {
     assert.equal(parsed.content.clientId, assetId);
     assert.ok(parsed.content.iat.length > 20);
     await page.getByRole('heading', { name: 'Data point mappings of Edge1' }).waitFor();
+    // the agent uploads its data source configuration (over the API, as an agent does); the user maps its point
+    const cfg = await s().api(`/api/agentmanagement/v3/agents/${assetId}/dataSourceConfiguration`, { method: 'PUT', headers: { 'if-match': '0', 'content-type': 'application/json' },
+      body: JSON.stringify({ configurationId: 'cfg1', dataSources: [{ name: 'plc', dataPoints: [{ id: 'dp1', name: 'vibration-rms', type: 'DOUBLE', unit: 'g' }] }] }) });
+    assert.equal(cfg.status, 200, await cfg.text());
+    await page.reload();
+    await page.getByRole('button', { name: 'Mappings of Edge1' }).click();
+    await page.locator(`${form('Map data point')} select[name=dataPoint] option[value=dp1]`).waitFor({ state: 'attached' });
+    await page.locator(`${form('Map data point')} select[name=variable] option`, { hasText: 'rms' }).first().waitFor({ state: 'attached' });
+    await page.selectOption(`${form('Map data point')} select[name=variable]`, 'rms');
+    await page.click('button:text-is("Map data point")');
+    await page.getByTestId('mappings').locator('td', { hasText: 'Vibration.rms' }).waitFor();
+    assert.equal(await page.getByTestId('mappings').locator('td', { hasText: 'vibration-rms' }).count(), 1);
+    assert.equal(await page.getByTestId('mappings').locator('td', { hasText: /^valid$/ }).count(), 1);
     await shot('7-agents');
     assert.deepEqual(problems, []);
   });
