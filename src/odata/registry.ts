@@ -98,13 +98,20 @@ export class ContractRegistry {
   /**
    * The entity sets and problems a contract body would have, without saving it: the Asset Manager's wizard shows
    * them as the user picks asset types, and a problem (a too-long `AGGR_…` name) on its alias field before submit.
-   * A missing name previews as `Preview`; the body is otherwise parsed as create parses it.
+   * A missing name previews as `Preview`; the body is otherwise parsed as create parses it, and an asset type the
+   * tenant does not have is a 400 naming it.
    */
   async preview(caller: RegistryCaller, body: unknown): Promise<{ entitySets: { name: string; kind: string; typeId: string; generated: string; properties: string[] }[]; problems: Problem[] }> {
     const isObject = body !== null && typeof body === 'object' && !Array.isArray(body);
     const named = isObject && (body as Record<string, unknown>)['name'] === undefined ? { ...(body as Record<string, unknown>), name: 'Preview' } : body;
     const fields = parseContract(named, caller.tenant);
-    const m = buildModel(fields, await this.port.assetTypes(caller.tenant));
+    const types = await this.port.assetTypes(caller.tenant);
+    // a type the caller cannot see is a wrong request, not a problem to preview (as create refuses it)
+    const known = new Set(types.map((t) => t.id));
+    fields.assetTypes.forEach((id, i) => {
+      if (!known.has(id)) throw Generic.invalidRequestBodyProperty({ name: `assetTypes[${i}]`, rule: `"${id}" is not an asset type of this tenant (unknown or deleted)` });
+    });
+    const m = buildModel(fields, types);
     return {
       entitySets: m.sets.map((s) => ({ name: s.name, kind: s.kind, typeId: s.typeId, generated: s.generated, properties: s.properties.map((p) => p.name) })),
       problems: m.problems,

@@ -2,7 +2,8 @@
  * The contract preview (`POST /api/odatacontracts/v1/contracts/preview`), which the Asset Manager's contract wizard
  * shows while asset types are picked ("Insights Hub IIoT for Makers" §2.3.3): the entity sets a body would serve
  * and its problems, a too-long `AGGR_…` name with the alias to keep it, nothing saved; a body error is a 400
- * naming the field, as create answers it.
+ * naming the field, as create answers it
+ * (an asset type the tenant does not have included).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -49,7 +50,7 @@ describe('OData contract preview', () => {
     assert.ok(fixed.entitySets.some((e: { name: string }) => e.name === problem.alias.suggestion));
   });
 
-  it('answers a body error with a 400 naming the field, and an unknown type as a problem', async () => {
+  it('answers a body error and an unknown asset type with a 400 naming the field', async () => {
     const missing = await preview({});
     assert.equal(missing.status, 400);
     assert.match((await json(missing)).errors[0].message, /assetTypes is missing/);
@@ -58,8 +59,8 @@ describe('OData contract preview', () => {
     assert.match((await json(badName)).errors[0].message, /name is invalid/);
     const notObject = await preview([1]);
     assert.equal(notObject.status, 400);
-    const unknown = await json(await preview({ assetTypes: [`${T()}.Nope`] }));
-    assert.match(unknown.problems[0].rule, /is not an asset type of this tenant/);
-    assert.deepEqual(unknown.entitySets, []);
+    const unknown = await preview({ assetTypes: [`${T()}.Turbine`, `${T()}.Nope`] });
+    assert.equal(unknown.status, 400);
+    assert.match((await json(unknown)).errors[0].message, /assetTypes\[1\] is invalid: "local\.Nope" is not an asset type of this tenant/);
   });
 });

@@ -45,7 +45,7 @@ function Mappings(props: { agent: agm.Agent; assets: am.Asset[] }) {
             <tr key={m.id}><td>{points.find((p) => p.id === m.dataPointId)?.name ?? m.dataPointId}</td><td>{name(m.entityId)}</td>
               <td>{m.propertySetName}.{m.propertyName}</td>
               <td>{m.validity.status === 'VALID' ? 'valid' : <span className="error">invalid: {m.validity.reasons.join('; ')}</span>}</td>
-              <td><button type="button" className="danger" onClick={() => agm.unmap(m.id).then(reload, (e) => setError(msg(e)))}>Remove mapping {m.dataPointId}</button></td></tr>
+              <td><button type="button" className="danger" onClick={() => agm.unmap(m.id).then(reload, (e) => setError(msg(e)))}>Remove mapping {points.find((p) => p.id === m.dataPointId)?.name ?? m.dataPointId}</button></td></tr>
           ))}</tbody></table></div>
       )}
       <ErrorLine error={error} />

@@ -104,3 +104,8 @@ export async function latest(assetId: string, aspect: string): Promise<Record<st
   // one record per variable's latest value: merged, with the newest time
   return Object.assign({}, ...rows) as Record<string, unknown>;
 }
+
+export const deleteAspectType = (id: string, etag: number | string) =>
+  api<void>(`${AM}/aspecttypes/${encodeURIComponent(id)}`, { method: 'DELETE', headers: ifMatch(etag) });
+export const deleteAssetType = (id: string, etag: number | string) =>
+  api<void>(`${AM}/assettypes/${encodeURIComponent(id)}`, { method: 'DELETE', headers: ifMatch(etag) });

@@ -19,7 +19,7 @@ function Glance(props: { asset: am.Asset; aspects: am.Aspect[] }) {
     for (const a of dynamic) {
       am.latest(props.asset.assetId, a.name).then((r) => setLatest((l) => ({ ...l, [a.name]: r })), () => setLatest((l) => ({ ...l, [a.name]: 'error' })));
     }
-  }, [props.asset.assetId, props.aspects]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [props.asset, props.aspects]); // eslint-disable-line react-hooks/exhaustive-deps -- a re-read asset reads its latest values again
   if (dynamic.length === 0) return <p className="muted">No time series aspects.</p>;
   return <>{dynamic.map((asp) => {
     const l = latest[asp.name];

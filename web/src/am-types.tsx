@@ -1,5 +1,5 @@
 /**
- * Asset Manager, types: create and edit aspect types and asset types (Asset Management API v3 aspecttypes,
+ * Asset Manager, types: create, edit and delete aspect types and asset types (Asset Management API v3 aspecttypes,
  * assettypes), and an asset type's exploded view with the aspects and variables it inherits marked with the type
  * they come from.
  */
@@ -63,7 +63,7 @@ export function NewAssetType(props: { onCreated(t: am.AssetType): void; types: a
       <label>Name ({tenant}.…)<input name="name" required pattern={NAME} /></label>
       <label>Parent type
         <select name="parent" defaultValue="core.basicasset">
-          {['core.basicasset', ...props.types.filter((t) => t.id.startsWith(`${tenant}.`)).map((t) => t.id)].map((id) => <option key={id}>{id}</option>)}
+          {['core.basicasset', ...props.types.filter((t) => t.id.startsWith(`${tenant}.`)).map((t) => t.id)].map((id) => <option key={id} value={id}>{id}</option>)}
         </select>
       </label>
       <label>Static variable (optional)<input name="variable" pattern={VAR} /></label>
@@ -83,8 +83,23 @@ function AspectSelect(props: { aspectTypes: am.AspectType[] }) {
   );
 }
 
+/** Deletes a type after a second click; the API's message (a type still in use) shows under the button. */
+function DeleteType(props: { what: string; name: string; remove(): Promise<unknown>; onDeleted(): void }) {
+  const [confirm, setConfirm] = useState(false);
+  const [error, setError] = useState<string | undefined>();
+  return (
+    <>
+      <p className="actions">{confirm
+        ? <><button type="button" className="danger" onClick={() => props.remove().then(props.onDeleted, (e) => setError(msg(e)))}>Delete {props.name} now</button>
+          <button type="button" onClick={() => setConfirm(false)}>Keep it</button></>
+        : <button type="button" className="danger" onClick={() => setConfirm(true)}>Delete {props.what}</button>}</p>
+      <ErrorLine error={error} />
+    </>
+  );
+}
+
 /** Edits an aspect type: its description and one more variable (existing variables stay as they are). */
-function EditAspectType(props: { id: string; onSaved(t: am.AspectType): void }) {
+function EditAspectType(props: { id: string; onSaved(t: am.AspectType): void; onDeleted(): void }) {
   const [t, setT] = useState<Awaited<ReturnType<typeof am.aspectType>> | undefined>();
   const [error, setError] = useState<string | undefined>();
   useEffect(() => { am.aspectType(props.id).then(setT, (e) => setError(msg(e))); }, [props.id]);
@@ -96,10 +111,11 @@ function EditAspectType(props: { id: string; onSaved(t: am.AspectType): void }) 
         description: field(f, 'description'), variables: [...t.variables, ...(added ? [added] : [])] });
       setT(await am.aspectType(t.id));
       props.onSaved(body);
-    }} extra={
+    }} extra={<>
       <table><caption className="muted">Variables of {t.id} ({t.category})</caption>
         <thead><tr><th>Variable</th><th>Type</th><th>Unit</th></tr></thead>
         <tbody>{t.variables.map((v) => <tr key={v.name}><td>{v.name}</td><td>{v.dataType}</td><td>{v.unit ?? ''}</td></tr>)}</tbody></table>
+      <DeleteType what="aspect type" name={t.name} remove={() => am.deleteAspectType(t.id, t.etag)} onDeleted={props.onDeleted} /></>
     }>
       <label>Description<input name="description" defaultValue={t.description ?? ''} /></label>
       <VariableFields label="Add variable (optional)" />
@@ -108,7 +124,7 @@ function EditAspectType(props: { id: string; onSaved(t: am.AspectType): void }) 
 }
 
 /** An asset type as its assets get it: own and inherited members (inherited ones marked), and its edit form. */
-function EditAssetType(props: { id: string; aspectTypes: am.AspectType[]; onSaved(t: am.AssetType): void }) {
+function EditAssetType(props: { id: string; aspectTypes: am.AspectType[]; onSaved(t: am.AssetType): void; onDeleted(): void }) {
   const [t, setT] = useState<am.ExplodedType | undefined>();
   const [error, setError] = useState<string | undefined>();
   useEffect(() => { am.explodedType(props.id).then(setT, (e) => setError(msg(e))); }, [props.id]);
@@ -153,15 +169,17 @@ function EditAssetType(props: { id: string; aspectTypes: am.AspectType[]; onSave
           <label>Aspect name<input name="aspectName" pattern={VAR} placeholder="as the aspect type" /></label>
         </FormPanel>
       )}
+      {editable && <DeleteType what="asset type" name={t.name} remove={() => am.deleteAssetType(t.id, t.etag)} onDeleted={props.onDeleted} />}
     </section>
   );
 }
 
-/** The tenant's aspect and asset types, each opening its view and edit form. */
+/** The tenant's aspect and asset types, each opening its view, edit form and delete button. */
 export function Types(props: { types: am.AssetType[]; aspectTypes: am.AspectType[]; changed(): void }) {
   const [open, setOpen] = useState<{ kind: 'aspect' | 'asset'; id: string } | undefined>();
   const tenant = tenantOfHost();
   const mine = <T extends { id: string }>(list: T[]) => list.filter((t) => t.id.startsWith(`${tenant}.`));
+  const deleted = () => { setOpen(undefined); props.changed(); };
   return (
     <section className="panel" aria-labelledby="types">
       <h2 id="types">Types</h2>
@@ -177,8 +195,8 @@ export function Types(props: { types: am.AssetType[]; aspectTypes: am.AspectType
               onClick={() => setOpen({ kind: 'asset', id: t.id })}>{t.name}</button> <span className="muted">from {t.parentTypeId}</span></li>)}</ul>}
         </div>
       </div>
-      {open?.kind === 'aspect' && <EditAspectType key={open.id} id={open.id} onSaved={props.changed} />}
-      {open?.kind === 'asset' && <EditAssetType key={open.id} id={open.id} aspectTypes={props.aspectTypes} onSaved={props.changed} />}
+      {open?.kind === 'aspect' && <EditAspectType key={open.id} id={open.id} onSaved={props.changed} onDeleted={deleted} />}
+      {open?.kind === 'asset' && <EditAssetType key={open.id} id={open.id} aspectTypes={props.aspectTypes} onSaved={props.changed} onDeleted={deleted} />}
     </section>
   );
 }

@@ -11,7 +11,6 @@ import 'uplot/dist/uPlot.min.css';
 import * as am from './am-api';
 import { get } from './api';
 import { ErrorLine, Shell } from './shell';
-import { stringify } from 'csv-stringify/sync';
 import { appendTail, csvRows, load, qualityOf, type Series } from './ts-api';
 
 const NUMERIC = new Set(['DOUBLE', 'INT', 'LONG']);
@@ -61,8 +60,12 @@ function Chart(props: { series: Series; variables: string[] }) {
   return <div ref={box} className="chart" data-testid="chart" />;
 }
 
-/** Saves what is drawn as a CSV file (csv-stringify quotes as RFC 4180 says; a blob link, nothing inline). */
-function exportCsv(series: Series, variables: string[], aspect: string): void {
+/**
+ * Saves what is drawn as a CSV file: csv-stringify (its browser build, loaded on first export) quotes as RFC 4180
+ * says; a blob link, nothing inline.
+ */
+async function exportCsv(series: Series, variables: string[], aspect: string): Promise<void> {
+  const { stringify } = await import('csv-stringify/browser/esm/sync');
   const url = URL.createObjectURL(new Blob([stringify(csvRows(series, variables))], { type: 'text/csv' }));
   const a = document.createElement('a');
   a.href = url;
@@ -189,7 +192,7 @@ function Explorer() {
               const q = series.quality[v] ?? { good: 0, uncertain: 0, bad: 0 };
               return <tr key={v}><td>{v}</td><td>{q.good}</td><td className={q.uncertain ? 'quality' : ''}>{q.uncertain}</td><td className={q.bad ? 'quality' : ''}>{q.bad}</td></tr>;
             })}</tbody></table></div>
-          {series.x.length > 0 && <p><button type="button" onClick={() => exportCsv(series, variables, aspectName)}>Export CSV</button></p>}
+          {series.x.length > 0 && <p><button type="button" onClick={() => exportCsv(series, variables, aspectName).catch((e) => setError(msg(e)))}>Export CSV</button></p>}
         </section>
       )}
     </>

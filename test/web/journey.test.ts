@@ -1,0 +1,253 @@
+/**
+ * The maker journey of "Insights Hub IIoT for Makers" in chromium, as a new user walks it through the gateway: log
+ * in; in the Asset Manager create an aspect type, an asset type (and one derived from it, its inherited members
+ * marked, then deleted) and an asset, edit the asset's static value; push values over the API (one of bad quality); see them in
+ * the Explorer with their quality and export them as CSV; create and publish an OData contract with the wizard;
+ * find it in the catalog, create binding keys and use them with a token request on the contract's service;
+ * upload and download a file; create an agent, download its boarding configuration and map a data point of
+ * its configuration to the asset's aspect. A screenshot of each step
+ * goes to .tmp/journey (not committed); no step may log a console error or a CSP violation.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { scopesOfRole } from '../../src/core/scopes.js';
+import { launchBrowser } from '../helpers/browser.js';
+import { fetchToken, ROOT, useServer } from '../helpers/server.js';
+import { put } from '../timeseries/helpers.js';
+
+const TENANT = 'makers';
+const EMAIL = 'new.maker@makers.localhost';
+const PASSWORD = 'correct-horse-battery';
+const SHOTS = path.join(ROOT, '.tmp', 'journey');
+const AM = '/api/assetmanagement/v3';
+
+describe('the maker journey in a browser', () => {
+  const s = useServer({ tenant: TENANT });
+  let browser: Browser;
+  let page: Page;
+  const problems: string[] = [];
+  let assetId = '';
+  let serviceRoot = '';
+
+  before(async () => {
+    fs.mkdirSync(SHOTS, { recursive: true });
+    await s().platform.identity.service.addUser(TENANT, EMAIL, PASSWORD, 'admin');
+    browser = await launchBrowser();
+    page = await (await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } })).newPage();
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    // CDP-injected, so the page's CSP does not apply to this listener
+    await page.addInitScript({ content: "document.addEventListener('securitypolicyviolation', "
+      + "(e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))" });
+  });
+  after(async () => { await browser?.close(); });
+
+  const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  const signIn = async () => {
+    await page.waitForSelector('input[name=email]');
+    await page.fill('input[name=email]', EMAIL);
+    await page.fill('input[name=password]', PASSWORD);
+    await page.click('button[type=submit]');
+  };
+  const form = (button: string) => `form:has(button:text-is("${button}"))`;
+  const downloaded = async (click: () => Promise<void>): Promise<{ name: string; text: string }> => {
+    const [d] = await Promise.all([page.waitForEvent('download'), click()]);
+    const file = path.join(SHOTS, d.suggestedFilename());
+    await d.saveAs(file);
+    return { name: d.suggestedFilename(), text: fs.readFileSync(file, 'utf8') };
+  };
+
+  it('1 logs in and sees the Launchpad with the standard apps', async () => {
+    await page.goto(`http://localhost:${new URL(s().url).port}/`);
+    await signIn();
+    await page.getByTestId('user').waitFor();
+    const tiles = await page.locator('.tiles a strong').allTextContents();
+    for (const t of ['Asset Manager', 'Explorer', 'Agents']) assert.ok(tiles.includes(t), tiles.join());
+    await shot('1-launchpad');
+    assert.deepEqual(problems, []);
+  });
+
+  it('2 creates an aspect type, asset types and an asset in the Asset Manager and edits its static value', async () => {
+    await page.click('.tiles a:has-text("Asset Manager")');
+    await signIn();
+    await page.getByRole('heading', { name: 'New aspect type' }).waitFor();
+    assert.equal(await page.getByTestId('contract-count').textContent(), '0');
+    await page.fill(`${form('Create aspect type')} input[name=name]`, 'Vibration');
+    await page.fill(`${form('Create aspect type')} input[name=variable]`, 'rms');
+    await page.fill(`${form('Create aspect type')} input[name=unit]`, 'g');
+    await page.click('button:text-is("Create aspect type")');
+    await page.locator(`select[name=aspect] option[value="${TENANT}.Vibration"]`).first().waitFor({ state: 'attached' });
+    await page.fill(`${form('Create type')} input[name=name]`, 'Motor');
+    await page.fill(`${form('Create type')} input[name=variable]`, 'serial');
+    await page.selectOption(`${form('Create type')} select[name=aspect]`, `${TENANT}.Vibration`);
+    await page.click('button:text-is("Create type")');
+    await page.locator(`${form('Create type')} select[name=parent] option[value="${TENANT}.Motor"]`).waitFor({ state: 'attached' });
+    // a derived type: what it inherits from Motor is marked so
+    await page.fill(`${form('Create type')} input[name=name]`, 'BigMotor');
+    await page.selectOption(`${form('Create type')} select[name=parent]`, `${TENANT}.Motor`);
+    await page.click('button:text-is("Create type")');
+    await page.getByRole('button', { name: 'BigMotor', exact: true }).click();
+    const view = page.getByTestId('type-view');
+    await view.getByRole('heading', { name: 'Asset type BigMotor', exact: true }).waitFor();
+    assert.equal(await view.getByTestId('inherited').count(), 2, 'the aspect and the variable from Motor');
+    assert.deepEqual([...new Set(await view.getByTestId('inherited').allTextContents())], [`inherited from ${TENANT}.Motor`]);
+    // deleted again: a type without assets goes after a second click
+    await view.getByRole('button', { name: 'Delete asset type' }).click();
+    await view.getByRole('button', { name: 'Delete BigMotor now' }).click();
+    await page.getByRole('button', { name: 'BigMotor', exact: true }).waitFor({ state: 'detached' });
+    assert.equal((await s().api(`${AM}/assettypes/${TENANT}.BigMotor`)).status, 404);
+    // edit forms of the types: a variable added to the aspect type, a description and a variable to the asset type
+    await page.getByRole('button', { name: 'Vibration', exact: true }).click();
+    await page.fill(`${form('Save aspect type')} input[name=variable]`, 'peak');
+    await page.fill(`${form('Save aspect type')} input[name=unit]`, 'g');
+    await page.click('button:text-is("Save aspect type")');
+    await page.getByTestId('edit-aspect-type').locator('td', { hasText: /^peak$/ }).waitFor();
+    await page.getByRole('button', { name: 'Motor', exact: true }).click();
+    await page.getByTestId('type-view').getByRole('heading', { name: 'Asset type Motor', exact: true }).waitFor();
+    await page.fill(`${form('Save asset type')} input[name=description]`, 'Electric motors');
+    await page.click('button:text-is("Save asset type")');
+    await page.getByTestId('type-view').locator('dd', { hasText: 'Electric motors' }).waitFor();
+    const motorType = (await (await s().api(`${AM}/assettypes/${TENANT}.Motor`)).json()) as { description: string; aspects: { name: string }[] };
+    assert.equal(motorType.description, 'Electric motors');
+    assert.deepEqual(motorType.aspects.map((x) => x.name), ['Vibration']);
+    const vibration = (await (await s().api(`${AM}/aspecttypes/${TENANT}.Vibration`)).json()) as { variables: { name: string }[] };
+    assert.deepEqual(vibration.variables.map((v) => v.name), ['rms', 'peak']);
+    // the asset, with its static value, then edited
+    await page.selectOption(`${form('Create asset')} select[name=type]`, `${TENANT}.Motor`);
+    await page.fill(`${form('Create asset')} input[name=name]`, 'Motor 1');
+    await page.fill(`${form('Create asset')} input[name="var.serial"]`, 'M-001');
+    await page.click('button:text-is("Create asset")');
+    await page.locator('#details', { hasText: 'Motor 1' }).waitFor();
+    await page.click('button:text-is("Edit asset")');
+    await page.fill(`${form('Save asset')} input[name="var.serial"]`, 'M-002');
+    await page.fill(`${form('Save asset')} input[name=description]`, 'Line 1 drive');
+    await page.click('button:text-is("Save asset")');
+    await page.locator('#details ~ table td', { hasText: 'M-002' }).waitFor();
+    await shot('2-asset-manager');
+    const found = (await (await s().api(`${AM}/assets?filter=${encodeURIComponent(JSON.stringify({ name: 'Motor 1' }))}`)).json()) as
+      { _embedded: { assets: { assetId: string; description: string; variables: { name: string; value: string }[] }[] } };
+    const motor = found._embedded.assets[0]!;
+    assetId = motor.assetId;
+    assert.equal(motor.description, 'Line 1 drive');
+    assert.deepEqual(motor.variables, [{ name: 'serial', value: 'M-002' }]);
+    assert.deepEqual(problems, []);
+  });
+
+  it('3 pushes values over the API and sees them, with their quality, in the Explorer and as CSV', async () => {
+    const end = Date.now() - 30_000;
+    const records = Array.from({ length: 30 }, (_, i) => ({
+      _time: new Date(end - (29 - i) * 60_000).toISOString(), rms: 0.5 + i / 100, ...(i === 10 ? { rms_qc: 2147483648 } : {}) }));
+    assert.equal((await put(s(), assetId, 'Vibration', records)).status, 204);
+    // the asset's time series at a glance, then the Explorer from its link
+    await page.click('.tree button.node:has-text("Motor 1")');
+    await page.getByTestId('latest-Vibration-rms').filter({ hasText: '0.79' }).waitFor();
+    await page.click('a:has-text("Time series in the Explorer")');
+    await signIn();
+    await page.locator('select[name=aspect] option[value="Vibration"]').waitFor({ state: 'attached' });
+    await page.selectOption('select[name=range]', { label: 'Last hour' });
+    await page.click('button:has-text("Plot")');
+    await page.getByTestId('chart').locator('canvas').waitFor();
+    assert.equal(await page.getByTestId('summary').textContent(), '30 records · rms: 1 not good');
+    assert.deepEqual(await page.getByTestId('quality').locator('tbody td').allTextContents(), ['rms', '29', '0', '1', 'peak', '0', '0', '0']);
+    await shot('3-explorer');
+    const csv = await downloaded(() => page.click('button:text-is("Export CSV")'));
+    assert.match(csv.name, /^Vibration-.*\.csv$/);
+    const lines = csv.text.trim().split('\n');
+    assert.equal(lines[0], '_time,rms,rms_qc,peak,peak_qc');
+    assert.equal(lines.length, 31);
+    assert.equal(lines[11], `${records[10]!._time},0.6,2147483648,,`);
+    assert.deepEqual(problems, []);
+  });
+
+  it('4 creates and publishes an OData contract with the wizard', async () => {
+    await page.goto(page.url().replace(/\/\/[a-z0-9]+-explorer\./, `//${TENANT}-assetmanager.`).replace(/\?.*$/, ''));
+    await page.click('button:text-is("Manage contracts")');
+    await page.click('button:text-is("Add contract")');
+    const wizard = page.getByTestId('wizard');
+    await wizard.getByRole('checkbox', { name: `Motor (${TENANT}.Motor)` }).check();
+    await wizard.getByTestId('preview').locator('td', { hasText: /^AGGR_Vibration_Vibration_Motor$/ }).waitFor();
+    assert.ok((await wizard.getByTestId('preview').locator('tbody tr td:first-child').allTextContents()).includes('Vibration_Vibration_Motor'));
+    await shot('4a-wizard-types');
+    await wizard.getByRole('button', { name: 'Next' }).click();
+    assert.equal(await wizard.locator('input[name=applicationName]').inputValue(), `mdsp_${TENANT}`);
+    await wizard.locator('input[name=name]').fill('Motors');
+    await wizard.locator('input[name=description]').fill('Motors of line 1');
+    await wizard.getByRole('button', { name: 'Next' }).click();
+    assert.equal(await wizard.locator('input[name=action][value=publish]').isChecked(), true, 'publish is preselected');
+    await shot('4b-wizard-summary');
+    await wizard.getByRole('button', { name: 'Publish' }).click();
+    await page.getByTestId('status-Motors').filter({ hasText: 'published' }).waitFor();
+    await shot('4c-contracts');
+    await page.click('button:text-is("Back to assets")');
+    await page.getByTestId('contract-count').filter({ hasText: '1' }).waitFor();
+    assert.deepEqual(problems, []);
+  });
+
+  it('5 finds the contract in the catalog, creates binding keys and reads the service with a token', async () => {
+    // TODO(webdata): find the contract in the Catalog app and create the binding keys in Service Management once
+    // those apps are in the build; until then both steps go over the API.
+    const userToken = async () => {
+      const u = (await s().platform.identity.store.getUserByEmail(TENANT, EMAIL))!;
+      return (await s().platform.identity.tokens.issueUserToken(u, scopesOfRole('admin'))).access_token;
+    };
+    const catalog = (await (await s().api('/api/odatacontracts/v1/catalog?search=motors', { token: await userToken() })).json()) as
+      { contracts: { name: string; serviceRoot: string; entitySets: string[] }[] };
+    const entry = catalog.contracts.find((c) => c.name === 'Motors');
+    assert.ok(entry, JSON.stringify(catalog));
+    assert.ok(entry.entitySets.includes('AGGR_Vibration_Vibration_Motor'));
+    serviceRoot = entry.serviceRoot;
+    const key = await s().platform.identity.service.createKey(TENANT, 'journey-dashboard');
+    const token = await fetchToken(s().url, key);
+    const metadata = await fetch(`${serviceRoot}$metadata`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(metadata.status, 200);
+    assert.match(await metadata.text(), /EntitySet Name="Motor"/);
+    const motors = (await (await fetch(`${serviceRoot}Motor`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } })).json()) as { value: { name: string }[] };
+    assert.deepEqual(motors.value.map((m) => m.name), ['Motor 1']);
+  });
+
+  it('6 uploads and downloads a file', async () => {
+    // TODO(webdata): upload and download in the Data Lake Manager once it is in the build; until then over the API.
+    const body = `inspection of Motor 1 at ${new Date().toISOString()}\n`;
+    const up = await s().api(`/api/iotfile/v3/files/${assetId}/reports/inspection.txt`, { method: 'PUT', body, headers: { 'content-type': 'text/plain' } });
+    assert.ok(up.status === 201 || up.status === 204 || up.status === 200, `${up.status} ${await up.text()}`);
+    const down = await s().api(`/api/iotfile/v3/files/${assetId}/reports/inspection.txt`);
+    assert.equal(down.status, 200);
+    assert.equal(await down.text(), body);
+  });
+
+  it('7 creates an agent for the asset and downloads its boarding configuration in the Agents app', async () => {
+    await page.goto(page.url().replace(/\/\/[a-z0-9]+-assetmanager\./, `//${TENANT}-agents.`).replace(/\?.*$/, ''));
+    await signIn();
+    await page.getByRole('heading', { name: 'New agent' }).waitFor();
+    await page.locator(`select[name=entity] option[value="${assetId}"]`).waitFor({ state: 'attached' });
+    await page.fill(`${form('Create agent')} input[name=name]`, 'Edge1');
+    await page.selectOption(`${form('Create agent')} select[name=entity]`, assetId);
+    await page.click('button:text-is("Create agent")');
+    await page.getByTestId('boarding-Edge1').filter({ hasText: 'not onboarded' }).waitFor();
+    assert.equal(await page.getByTestId('status-Edge1').textContent(), 'offline');
+    const config = await downloaded(() => page.click('button:text-is("Boarding configuration of Edge1")'));
+    assert.equal(config.name, 'Edge1-boarding.json');
+    const parsed = JSON.parse(config.text) as { content: { clientCredentialProfile: string[]; clientId: string; iat: string } };
+    assert.equal(parsed.content.clientId, assetId);
+    assert.ok(parsed.content.iat.length > 20);
+    await page.getByRole('heading', { name: 'Data point mappings of Edge1' }).waitFor();
+    // the agent uploads its data source configuration (over the API, as an agent does); the user maps its point
+    const cfg = await s().api(`/api/agentmanagement/v3/agents/${assetId}/dataSourceConfiguration`, { method: 'PUT', headers: { 'if-match': '0', 'content-type': 'application/json' },
+      body: JSON.stringify({ configurationId: 'cfg1', dataSources: [{ name: 'plc', dataPoints: [{ id: 'dp1', name: 'vibration-rms', type: 'DOUBLE', unit: 'g' }] }] }) });
+    assert.equal(cfg.status, 200, await cfg.text());
+    await page.reload();
+    await page.getByRole('button', { name: 'Mappings of Edge1' }).click();
+    await page.locator(`${form('Map data point')} select[name=dataPoint] option[value=dp1]`).waitFor({ state: 'attached' });
+    await page.locator(`${form('Map data point')} select[name=variable] option`, { hasText: 'rms' }).first().waitFor({ state: 'attached' });
+    await page.selectOption(`${form('Map data point')} select[name=variable]`, 'rms');
+    await page.click('button:text-is("Map data point")');
+    await page.getByTestId('mappings').locator('td', { hasText: 'Vibration.rms' }).waitFor();
+    assert.equal(await page.getByTestId('mappings').locator('td', { hasText: /^vibration-rms$/ }).count(), 1);
+    assert.equal(await page.getByTestId('mappings').locator('td', { hasText: /^valid$/ }).count(), 1);
+    await shot('7-agents');
+    assert.deepEqual(problems, []);
+  });
+});
