@@ -13,6 +13,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -222,15 +223,27 @@ describe('Data Lake Manager, Catalog and Service Management in a browser', () =>
     const card = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: /NorthPlant/ }) });
     await card.waitFor();
     await page.unroute(held);
-    const serviceUrl = `${host('catalog')}api/odata/v4/NorthPlant/1.0.0/`;
+    // the service URL is the gateway host's, where a binding key's token reaches the service
+    const serviceUrl = `http://gateway.local.localhost:${port}/api/odata/v4/NorthPlant/1.0.0/`;
     assert.equal(await card.getByLabel('Service URL', { exact: true }).inputValue(), serviceUrl);
+    const byKey = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      void s().token().then((token) => {
+        const u = new URL(`${serviceUrl}$metadata`);
+        http.get({ host: '127.0.0.1', port: Number(port), path: u.pathname, headers: { host: u.host, authorization: `Bearer ${token}` } }, (res) => {
+          let body = '';
+          res.setEncoding('utf8').on('data', (c: string) => { body += c; }).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        }).on('error', reject);
+      }, reject);
+    });
+    assert.equal(byKey.status, 200, byKey.body);
     await card.getByRole('button', { name: 'Copy Service URL' }).click();
     await card.getByRole('status').filter({ hasText: 'Copied' }).waitFor();
     assert.equal(await clipboard(), serviceUrl);
     const sets = await card.getByRole('list', { name: 'Entity sets of NorthPlant' }).getByRole('listitem').allTextContents();
     assert.ok(sets.length > 0, 'the contract has entity sets');
     const href = await card.getByRole('link', { name: '$metadata' }).getAttribute('href');
-    assert.equal(href, `${serviceUrl}$metadata`);
+    assert.equal(href, `${host('catalog')}api/odata/v4/NorthPlant/1.0.0/$metadata`);
+    assert.ok(byKey.body.includes('EntitySet Name='), 'the gateway host serves the same $metadata');
     const metadata = await page.evaluate(async (u) => { const r = await fetch(u); return { status: r.status, text: await r.text() }; }, href!);
     assert.equal(metadata.status, 200);
     for (const set of sets) assert.ok(metadata.text.includes(`EntitySet Name="${set}"`), `$metadata names ${set}`);

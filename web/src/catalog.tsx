@@ -1,7 +1,7 @@
 /**
  * Catalog ("Insights Hub IIoT for Makers" §2.3.3, §2.4.3): search the published OData contracts visible to the
- * user's company (the registry's `/catalog`), each with its service URL and a copy button, its `$metadata` link
- * and its entity sets; a degraded contract shows its problems.
+ * user's company (the registry's `/catalog`), each with its service URL on the gateway host and a copy button,
+ * its `$metadata` link and its entity sets; a degraded contract shows its problems.
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import { createRoot } from 'react-dom/client';
@@ -17,6 +17,17 @@ interface Contract {
 
 const msg = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+/**
+ * The service root as clients with a binding key call it: on the gateway host `gateway.{region}.{domain}` (the
+ * registry answers with this app's host, where only signed-in browsers get in).
+ */
+function onGateway(serviceRoot: string): string {
+  const url = new URL(serviceRoot);
+  const [first = '', ...rest] = url.hostname.split('.');
+  if (first.includes('-') && rest.length > 0) url.hostname = ['gateway', ...rest].join('.');
+  return url.toString();
+}
+
 function Card(props: { c: Contract }) {
   const c = props.c;
   const id = `contract-${c.id}`;
@@ -30,8 +41,9 @@ function Card(props: { c: Contract }) {
         <dt>Environment</dt><dd>{c.environmentName} ({c.environmentType})</dd>
         {c.publishedAt && <><dt>Published</dt><dd>{new Date(c.publishedAt).toLocaleString()}{c.publishedBy ? ` by ${c.publishedBy}` : ''}</dd></>}
       </dl>
-      <CopyField label="Service URL" value={c.serviceRoot} />
-      <p><a href={c.metadataUrl} target="_blank" rel="noopener">$metadata</a> (the service's CSDL)</p>
+      <CopyField label="Service URL" value={onGateway(c.serviceRoot)} />
+      <p className="muted">For OData clients with a binding key's token (Service Management).</p>
+      <p><a href={c.metadataUrl} target="_blank" rel="noopener">$metadata</a> (the service's CSDL, in this browser session)</p>
       <h3>Entity sets</h3>
       {c.entitySets.length === 0 ? <p className="muted">No entity sets.</p> : (
         <ul className="chips" aria-label={`Entity sets of ${c.name}`}>{c.entitySets.map((s) => <li key={s}>{s}</li>)}</ul>

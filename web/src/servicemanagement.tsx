@@ -118,7 +118,7 @@ function Keys() {
           : keys.length === 0 ? (!error && <p className="muted" data-testid="empty">No binding keys yet: create one above.</p>) : (
             <div className="scroll-x"><table>
               <thead><tr><th>Name</th><th>clientID</th><th>Created</th><th>State</th><th><span className="sr-only">Actions</span></th></tr></thead>
-              <tbody>{keys.map((k) => <Row key={k.clientId} k={k} onRevoked={() => void load()} />)}</tbody>
+              <tbody>{keys.map((k) => <Row key={k.clientId} k={k} onRevoked={() => { setFormError(undefined); void load(); }} />)}</tbody>
             </table></div>
           )}
         <ErrorLine error={error} />
