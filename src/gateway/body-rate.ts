@@ -27,19 +27,22 @@ export function watchBodyRate(req: IncomingMessage, o: BodyRateOptions, slow: ()
   let allowedMs = o.initialMs;
   let last = Date.now();
   const start = last;
+  // one close listener per watched request, removed when the watch ends (keep-alive sockets carry many requests)
+  const stop = () => { clearInterval(timer); socket.off('close', stop); req.off('end', stop); };
   const timer = setInterval(() => {
     // an answer before the body (a 401, a 413) does not end the watch: node reads the rest to reuse the connection
-    if (req.complete || socket.destroyed) { clearInterval(timer); return; }
+    if (req.complete || socket.destroyed) { stop(); return; }
     const now = Date.now();
     // unread bytes in the request: the server is the slow side, not the client
     if (req.readableLength > 0) allowedMs += now - last;
     last = now;
     const received = socket.bytesRead - base;
     if (now - start > allowedMs + (received / o.minRate) * 1000) {
-      clearInterval(timer);
+      stop();
       slow();
     }
   }, tickMs);
   timer.unref();
-  socket.once('close', () => clearInterval(timer));
+  socket.on('close', stop);
+  req.once('end', stop);
 }
