@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { aspectType, call } from '../assets/helpers.js';
-import { launchBrowser } from '../helpers/browser.js';
+import { launchBrowser, submitLogin, watchPage } from '../helpers/browser.js';
 import { ROOT, useServer } from '../helpers/server.js';
 import { makeAsset, put } from '../timeseries/helpers.js';
 
@@ -42,16 +42,11 @@ describe('accessibility, phone width and themes of every page', () => {
       body: JSON.stringify({ name: 'PressAgent', entityId: assetId, securityProfile: 'SHARED_SECRET' }) })).status, 201);
     browser = await launchBrowser();
     page = await browser.newPage();
-    page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    await page.addInitScript({ content: "document.addEventListener('securitypolicyviolation', "
-      + "(e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))" });
+    await watchPage(page, problems);
     // sessions are per app host: sign in to each once
     for (const app of ['launchpad', 'assetmanager', 'explorer', 'agents']) {
       await page.goto(`${host(app)}/`);
-      await page.fill('input[name=email]', EMAIL);
-      await page.fill('input[name=password]', PASSWORD);
-      await page.click('button[type=submit]');
+      await submitLogin(page, EMAIL, PASSWORD);
       await page.getByTestId('user').waitFor();
     }
   });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from '../helpers/browser.js';
+import { launchBrowser, submitLogin, watchPage } from '../helpers/browser.js';
 import { ROOT, useServer } from '../helpers/server.js';
 import { makeAsset, put } from '../timeseries/helpers.js';
 
@@ -29,22 +29,13 @@ describe('standard web apps in a browser', () => {
     await s().platform.identity.service.addUser(TENANT, EMAIL, PASSWORD, 'admin');
     browser = await launchBrowser();
     page = await browser.newPage();
-    page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    // CDP-injected, so the page's CSP does not apply to this listener
-    await page.addInitScript({ content: "document.addEventListener('securitypolicyviolation', "
-      + "(e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))" });
+    await watchPage(page, problems);
   });
   after(async () => { await browser?.close(); });
 
   const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 
-  const signIn = async () => {
-    await page.waitForSelector('input[name=email]');
-    await page.fill('input[name=email]', EMAIL);
-    await page.fill('input[name=password]', PASSWORD);
-    await page.click('button[type=submit]');
-  };
+  const signIn = async () => submitLogin(page, EMAIL, PASSWORD);
 
   it('leads from the gateway host to the Launchpad, behind the login', async () => {
     const port = new URL(s().url).port;

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { scopesOfRole } from '../../src/core/scopes.js';
-import { launchBrowser } from '../helpers/browser.js';
+import { launchBrowser, submitLogin, watchPage } from '../helpers/browser.js';
 import { fetchToken, ROOT, useServer } from '../helpers/server.js';
 import { put } from '../timeseries/helpers.js';
 
@@ -37,21 +37,12 @@ describe('the maker journey in a browser', () => {
     await s().platform.identity.service.addUser(TENANT, EMAIL, PASSWORD, 'admin');
     browser = await launchBrowser();
     page = await (await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } })).newPage();
-    page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    // CDP-injected, so the page's CSP does not apply to this listener
-    await page.addInitScript({ content: "document.addEventListener('securitypolicyviolation', "
-      + "(e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))" });
+    await watchPage(page, problems);
   });
   after(async () => { await browser?.close(); });
 
   const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-  const signIn = async () => {
-    await page.waitForSelector('input[name=email]');
-    await page.fill('input[name=email]', EMAIL);
-    await page.fill('input[name=password]', PASSWORD);
-    await page.click('button[type=submit]');
-  };
+  const signIn = async () => submitLogin(page, EMAIL, PASSWORD);
   const form = (button: string) => `form:has(button:text-is("${button}"))`;
   const downloaded = async (click: () => Promise<void>): Promise<{ name: string; text: string }> => {
     const [d] = await Promise.all([page.waitForEvent('download'), click()]);
@@ -74,6 +65,8 @@ describe('the maker journey in a browser', () => {
     await page.click('.tiles a:has-text("Asset Manager")');
     await signIn();
     await page.getByRole('heading', { name: 'New aspect type' }).waitFor();
+    // the card shows … until the contracts list arrived
+    await page.getByTestId('contract-count').filter({ hasText: /^\d+$/ }).waitFor();
     assert.equal(await page.getByTestId('contract-count').textContent(), '0');
     await page.fill(`${form('Create aspect type')} input[name=name]`, 'Vibration');
     await page.fill(`${form('Create aspect type')} input[name=variable]`, 'rms');
