@@ -3,7 +3,8 @@
  * ("Insights Hub IIoT for Makers" §2.4.3, §3): the Launchpad shows their tiles; a file uploaded by the file
  * picker, one dropped on the page and a big one sent in parts come back byte for byte (the download and the
  * API), tags are saved, an upload or folder the API refuses shows its message, delete removes the object, a big
- * folder opens a page at a time, the oData Contract tile says why it is disabled; a published contract is found
+ * folder opens a page at a time, the oData Contract wizard creates and publishes a folder contract whose entity set
+ * serves the uploaded object over OData (and shows the registry's message on the folder field); a published contract is found
  * in the catalog (after its loading state) with its service URL (copied), $metadata and entity sets, and a user
  * of another company sees the empty catalog; a binding key is shown once with copy buttons and its clientID,
  * TokenURL and clientSecret get a token, a second key of the same name is refused with the API's message, a
@@ -20,6 +21,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
 import { ROOT, useServer } from '../helpers/server.js';
+import { putObject } from '../datalake/helpers.js';
 import { putTypes, REG } from '../odata/helpers.js';
 
 const TENANT = 'dataworks';
@@ -97,9 +99,9 @@ describe('Data Lake Manager, Catalog and Service Management in a browser', () =>
     await signIn();
     await page.getByTestId('empty').waitFor();
     assert.match(await page.getByTestId('empty').textContent() ?? '', /This folder is empty/);
-    // the OData registry has no folder contracts: the tile is there, disabled, with the reason
-    assert.equal(await page.getByRole('button', { name: 'Create oData contract' }).isDisabled(), true);
-    assert.match(await page.getByTestId('odata-reason').textContent() ?? '', /asset types only/);
+    // the oData Contract tile: no folder contracts yet, the wizard one click away
+    assert.equal(await page.getByRole('button', { name: 'Create oData contract' }).isEnabled(), true);
+    await page.locator('main p.muted', { hasText: 'No folder contracts yet.' }).waitFor();
     assert.deepEqual(unexpected(), []);
   });
 
@@ -201,6 +203,53 @@ describe('Data Lake Manager, Catalog and Service Management in a browser', () =>
     assert.equal(await rows.count(), 205);
     assert.equal(await listing.getByRole('button', { name: 'More objects…' }).count(), 0);
     assert.deepEqual(unexpected(), []);
+  });
+
+  it('creates and publishes a folder contract in the oData Contract wizard; its entity set serves the uploaded object over OData', async () => {
+    await putObject(s(), 'wizard lab/reading.csv', DROPPED);
+    await page.goto(host('datalake'));
+    await page.getByRole('button', { name: 'Create oData contract' }).click();
+    const wizard = page.getByTestId('dlc-wizard');
+    await wizard.getByLabel('Name', { exact: true }).fill('LakeWizard');
+    assert.equal(await wizard.getByLabel('Application name').inputValue(), `mdsp_${TENANT}`);
+    await wizard.getByRole('button', { name: 'Next' }).click();
+    await wizard.getByLabel('wizard lab/').check();
+    await wizard.getByRole('button', { name: 'Next' }).click();
+    assert.equal(await wizard.getByTestId('dlc-summary-name').textContent(), 'LakeWizard');
+    const download = page.waitForEvent('download');
+    await wizard.getByRole('button', { name: 'Download' }).click();
+    const saved = await download;
+    assert.equal(saved.suggestedFilename(), 'LakeWizard.json');
+    const body = JSON.parse(fs.readFileSync(await saved.path(), "utf8")) as { kind: string; folders: string[]; publish: boolean };
+    assert.deepEqual([body.kind, body.folders, body.publish], ['folders', ['wizard lab/'], true]);
+    await shot('datalake-odata-summary');
+    await wizard.getByRole('button', { name: 'Save and publish' }).click();
+    const row = page.getByTestId('dlc-list').getByRole('row').filter({ hasText: 'LakeWizard' });
+    await row.filter({ hasText: 'Published' }).waitFor();
+    await shot('datalake-odata-list');
+    // the entity set over OData with a bearer token: the uploaded object is there
+    const set = await s().api('/api/odata/v4/LakeWizard/1.0.0/wizard_lab');
+    assert.equal(set.status, 200, await set.clone().text());
+    const objects = (await set.json()) as { value: { path: string; size: number }[] };
+    assert.deepEqual(objects.value.map((o) => [o.path, o.size]), [['wizard lab/reading.csv', Buffer.byteLength(DROPPED)]]);
+    assert.deepEqual(unexpected(), []);
+  });
+
+  it("shows the registry's message on the folder field when a contract names more than 20 folders", async () => {
+    for (let i = 0; i < 21; i++) await putObject(s(), `many${String(i).padStart(2, '0')}/x.txt`, 'x');
+    await page.goto(host('datalake'));
+    await page.getByRole('button', { name: 'Create oData contract' }).click();
+    const wizard = page.getByTestId('dlc-wizard');
+    await wizard.getByLabel('Name', { exact: true }).fill('TooMany');
+    await wizard.getByRole('button', { name: 'Next' }).click();
+    for (let i = 0; i < 21; i++) await wizard.getByLabel(`many${String(i).padStart(2, '0')}/`).check();
+    await wizard.getByRole('button', { name: 'Next' }).click();
+    await wizard.getByRole('button', { name: 'Save and publish' }).click();
+    const error = wizard.getByTestId('dlc-error-folders');
+    await error.waitFor();
+    assert.match(await error.textContent() ?? '', /at most 20 folders per contract\); 21 were given/);
+    await shot('datalake-odata-too-many');
+    assert.deepEqual(unexpected(400), []);
   });
 
   it('finds a published contract in the catalog with its service URL, $metadata and entity sets; another company sees none', async () => {

@@ -1,12 +1,13 @@
 /**
  * Data Lake Manager ("Insights Hub IIoT for Makers" §2.4.3, over Integrated Data Lake API v3): browse folders and
  * objects, upload files by drag and drop or a file picker with a progress bar per file, download, show an
- * object's metadata and edit its tags, delete; and the oData Contract tile, disabled with the reason while the
- * OData Contract Registry has no folder contracts.
+ * object's metadata and edit its tags, delete; and the oData Contract tile with its folder contract wizard
+ * (dl-contracts.tsx).
  */
 import { useCallback, useEffect, useRef, useState, type DragEvent, type FormEvent } from 'react';
 import { createRoot } from 'react-dom/client';
 import * as dl from './dl-api';
+import { ODataTile } from './dl-contracts';
 import { ErrorLine, Shell } from './shell';
 
 const msg = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -165,21 +166,6 @@ function Details(props: { path: string; onDeleted(): void }) {
         </>
       )}
       <ErrorLine error={error} />
-    </section>
-  );
-}
-
-/** The oData Contract tile (§2.4.3): the registry refuses folder contracts today, so the tile says so instead of a wizard. */
-function ODataTile() {
-  return (
-    <section className="panel tile-disabled" aria-labelledby="odatatile">
-      <h2 id="odatatile">oData Contract</h2>
-      <p>Publish folders of the data lake as an OData service.</p>
-      <button type="button" disabled aria-describedby="odatareason">Create oData contract</button>
-      <p id="odatareason" className="muted" data-testid="odata-reason">
-        Not available yet: the OData Contract Registry serves contracts of asset types only (folder contracts are
-        refused). Create asset type contracts in the Asset Manager.
-      </p>
     </section>
   );
 }
