@@ -44,7 +44,7 @@ describe('accessibility, phone width and themes of every page', () => {
     page = await browser.newPage();
     await watchPage(page, problems);
     // sessions are per app host: sign in to each once
-    for (const app of ['launchpad', 'assetmanager', 'explorer', 'agents']) {
+    for (const app of ['launchpad', 'assetmanager', 'explorer', 'agents', 'datalake', 'catalog', 'servicemanagement']) {
       await page.goto(`${host(app)}/`);
       await submitLogin(page, EMAIL, PASSWORD);
       await page.getByTestId('user').waitFor();
@@ -93,6 +93,13 @@ describe('accessibility, phone width and themes of every page', () => {
       await page.getByTestId('chart').locator('canvas').waitFor();
     }],
     ['agents', async () => { await page.goto(`${host('agents')}/`); await page.getByTestId('boarding-PressAgent').filter({ hasText: /board/ }).waitFor(); }],
+    ['datalake', async () => { await page.goto(`${host('datalake')}/`); await page.getByTestId('dropzone').waitFor(); await page.getByTestId('empty').waitFor(); }],
+    ['catalog', async () => { await page.goto(`${host('catalog')}/`); await page.locator('[data-testid=empty], [data-testid=count]').first().waitFor(); }],
+    ['servicemanagement', async () => {
+      await page.goto(`${host('servicemanagement')}/`);
+      await page.getByRole('heading', { name: 'Binding keys' }).waitFor();
+      await page.locator('[data-testid=empty], [data-testid=key-state]').first().waitFor();
+    }],
   ];
 
   for (const scheme of ['light', 'dark'] as const) {

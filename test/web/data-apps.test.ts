@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser } from '../helpers/browser.js';
+import { launchBrowser, submitLogin, watchPage } from '../helpers/browser.js';
 import { ROOT, useServer } from '../helpers/server.js';
 import { putObject } from '../datalake/helpers.js';
 import { putTypes, REG } from '../odata/helpers.js';
@@ -40,12 +40,7 @@ describe('Data Lake Manager, Catalog and Service Management in a browser', () =>
   let port = '';
   const host = (app: string) => `http://${TENANT}-${app}.local.localhost:${port}/`;
 
-  const watch = async (p: Page) => {
-    p.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-    p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    await p.addInitScript({ content: "document.addEventListener('securitypolicyviolation', "
-      + "(e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))" });
-  };
+  const watch = (p: Page) => watchPage(p, problems);
   /** The problems so far, without the network error line of each refusal the test provoked (status given). */
   const unexpected = (...provoked: number[]) => {
     const rest = problems.filter((p) => !provoked.some((st) => p.includes(`the server responded with a status of ${st}`)));
@@ -65,10 +60,7 @@ describe('Data Lake Manager, Catalog and Service Management in a browser', () =>
 
   const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
   const signIn = async (p: Page = page, email = EMAIL) => {
-    await p.waitForSelector('input[name=email]');
-    await p.fill('input[name=email]', email);
-    await p.fill('input[name=password]', PASSWORD);
-    await p.click('button[type=submit]');
+    await submitLogin(p, email, PASSWORD);
   };
   /** At phone width the app's content does not scroll sideways (screenshot kept); then back to 1280 px. */
   const fitsPhone = async (name: string) => {
