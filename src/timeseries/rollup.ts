@@ -126,3 +126,15 @@ export function renderAgg(a: VarAgg, numeric: boolean): RenderedAggregate {
 export const AGGREGATE_FIELDS = ['countgood', 'countuncertain', 'countbad', 'sum', 'average', 'minvalue', 'mintime',
   'maxvalue', 'maxtime', 'firstvalue', 'firsttime', 'lastvalue', 'lasttime', 'sd'] as const;
 export type AggregateField = typeof AGGREGATE_FIELDS[number];
+
+/** Adds a partial to the one gathered for a bucket, unless that bucket is already to be recomputed (null). */
+export function gather(into: Map<number, AggMap | null>, start: number, add: AggMap): void {
+  const have = into.get(start);
+  if (have === null) return;
+  if (have) mergeMaps(have, add);
+  else {
+    const copy: AggMap = {};
+    mergeMaps(copy, add);
+    into.set(start, copy);
+  }
+}

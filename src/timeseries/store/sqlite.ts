@@ -17,7 +17,7 @@ import { GroupCommit } from './group-commit.js';
 import { TIMESERIES_MIGRATIONS } from './migrations.js';
 import { IN_CHUNK, prepareStatements } from './statements.js';
 import { decodeAggs, encodeAggs } from './rollup-codec.js';
-import { type AggMap, addRecord, mergeMaps, variableKeys } from '../rollup.js';
+import { type AggMap, addRecord, gather, mergeMaps, variableKeys } from '../rollup.js';
 import { type RangeQuery, type RecordEncoder, type Rollup, type SeriesKey, type SeriesShape, type SeriesWrite,
   SeriesZoneError, type StoredRecord, type TimeseriesStore } from '../store.js';
 
@@ -37,18 +37,6 @@ export interface SqliteTimeseriesOptions {
   groupCommitMs?: number;
   /** Records of queued puts that start the shared commit at once. */
   groupCommitRecords?: number;
-}
-
-/** Adds a partial to the one gathered for a bucket, unless that bucket is already to be recomputed (null). */
-function gather(into: Map<number, AggMap | null>, start: number, add: AggMap): void {
-  const have = into.get(start);
-  if (have === null) return;
-  if (have) mergeMaps(have, add);
-  else {
-    const copy: AggMap = {};
-    mergeMaps(copy, add);
-    into.set(start, copy);
-  }
 }
 
 export class SqliteTimeseriesStore implements TimeseriesStore {
