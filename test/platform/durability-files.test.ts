@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { it } from 'node:test';
 import { MindConnectAgent } from '@mindconnect/mindconnect-nodejs';
 import { fetchToken, spawnServer, tempDir } from '../helpers/server.js';
-import { DURABLE_ENV, startDurable } from './durable-server.js';
+import { DURABLE_ENV, loadLoops, startDurable } from './durable-server.js';
 
 const DL = '/api/datalake/v3';
 const IOT = '/api/iotfile/v3/files';
@@ -52,8 +52,6 @@ it('acknowledged data lake uploads, IoT file uploads and agent exchanges survive
 
   const acknowledged = { lake: [] as number[], iot: [] as number[], exchange: [] as number[] };
   const counters = { lake: 0, iot: 0, exchange: 0 };
-  let stop = false;
-  let failed = 0;
   const jobs = {
     lake: async () => {
       const n = counters.lake++;
@@ -76,23 +74,12 @@ it('acknowledged data lake uploads, IoT file uploads and agent exchanges survive
       acknowledged.exchange.push(req);
     },
   };
-  const worker = (job: () => Promise<void>) => async () => {
-    while (!stop) {
-      try {
-        await job();
-      } catch (err) {
-        if (!stop) throw err;
-        failed++;
-      }
-    }
-  };
-  const workers = (['lake', 'lake', 'iot', 'iot', 'exchange'] as const).map((kind) => worker(jobs[kind])());
+  const load = loadLoops((['lake', 'lake', 'iot', 'iot', 'exchange'] as const).map((kind) => jobs[kind]));
   while (acknowledged.lake.length < 40 || acknowledged.iot.length < 40 || acknowledged.exchange.length < 10) {
     await new Promise((r) => setTimeout(r, 5));
   }
   first.child.kill('SIGKILL');
-  stop = true;
-  await Promise.all(workers);
+  const failed = await load.end();
   assert.equal(await first.stop(), null, 'killed by a signal');
 
   const second = await spawnServer(dataDir, DURABLE_ENV);

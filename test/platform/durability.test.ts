@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { fetchToken, spawnServer } from '../helpers/server.js';
-import { AM, DURABLE_ENV, startDurable } from './durable-server.js';
+import { AM, DURABLE_ENV, loadLoops, startDurable } from './durable-server.js';
 
 const TS = '/api/iottimeseries/v3/timeseries';
 const T0 = Date.parse('2024-01-01T00:00:00.000Z');
@@ -51,8 +51,6 @@ it('every acknowledged write survives kill -9 of the server mid-load, and no req
   const [P, M1, M2] = [await series('single'), await series('multi-1'), await series('multi-2')];
 
   const acknowledged = { assets: [] as { assetId: string; name: string }[], single: [] as number[], multi: [] as number[] };
-  let failed = 0;
-  let stop = false;
   const counters = { assets: 0, single: 0, multi: 0 };
   const records = (req: number, n: number) => Array.from({ length: n }, (_, i) => ({ _time: new Date(T0 + req * 100 + i).toISOString(), req, i }));
   const jobs = {
@@ -81,24 +79,13 @@ it('every acknowledged write survives kill -9 of the server mid-load, and no req
       acknowledged.multi.push(req);
     },
   };
-  const worker = (job: () => Promise<void>) => async () => {
-    while (!stop) {
-      try {
-        await job();
-      } catch (err) {
-        if (!stop) throw err;
-        failed++;
-      }
-    }
-  };
-  const workers = (['assets', 'assets', 'single', 'single', 'multi', 'multi'] as const).map((kind) => worker(jobs[kind])());
+  const load = loadLoops((['assets', 'assets', 'single', 'single', 'multi', 'multi'] as const).map((kind) => jobs[kind]));
   // Kill while requests of every kind are in flight, once a meaningful number of each has been acknowledged.
   while (acknowledged.assets.length < 150 || acknowledged.single.length < 40 || acknowledged.multi.length < 40) {
     await new Promise((r) => setTimeout(r, 5));
   }
   first.child.kill('SIGKILL');
-  stop = true;
-  await Promise.all(workers);
+  const failed = await load.end();
   assert.equal(await first.stop(), null, 'killed by a signal');
   const count = acknowledged.assets.length;
 

@@ -33,3 +33,23 @@ export async function startDurable(): Promise<DurableServer> {
   const root = await (await fetch(`${first.url}${AM}/assets/root`, { headers })).json() as { assetId: string };
   return { dataDir, first, tenant, key, token, headers, am, root };
 }
+
+/**
+ * Runs each job over and over until `end()`: a job that fails before then fails the test (end() rejects); one that
+ * fails after it was in flight at the kill. `end()` waits for every loop and tells how many were in flight.
+ */
+export function loadLoops(jobs: readonly (() => Promise<void>)[]): { end(): Promise<number> } {
+  let stop = false;
+  let failed = 0;
+  const loops = jobs.map(async (job) => {
+    while (!stop) {
+      try {
+        await job();
+      } catch (err) {
+        if (!stop) throw err;
+        failed++;
+      }
+    }
+  });
+  return { async end() { stop = true; await Promise.all(loops); return failed; } };
+}
