@@ -144,6 +144,8 @@ export class SqliteGatewayStore implements GatewayStore {
   async register(r: AppRegistration): Promise<void> {
     try {
       this.q.insertReg.run({ ...r, patterns: JSON.stringify(r.patterns) });
+      // own writes move the marker at once; other processes' are seen through registry_version (at most 1 ms late)
+      this.registryEpoch++;
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new DuplicateRegistration();
       throw err;
@@ -160,7 +162,9 @@ export class SqliteGatewayStore implements GatewayStore {
   }
 
   async removeRegistration(tenant: string, type: RegistrationType, name: string, provider: string): Promise<boolean> {
-    return this.q.deleteReg.run(tenant, type, name, provider).changes > 0;
+    const removed = this.q.deleteReg.run(tenant, type, name, provider).changes > 0;
+    if (removed) this.registryEpoch++;
+    return removed;
   }
 
   async changeMarker(): Promise<number> {
@@ -191,7 +195,9 @@ export class SqliteGatewayStore implements GatewayStore {
 
   async deleteTenant(tenant: string): Promise<number> {
     // the registry_version triggers count the removed registrations, so every process reloads its routes
-    return deleteTenantRows(this.db, tenant, ['DELETE FROM registrations WHERE tenant = ?', 'DELETE FROM sessions WHERE tenant = ?']);
+    const n = deleteTenantRows(this.db, tenant, ['DELETE FROM registrations WHERE tenant = ?', 'DELETE FROM sessions WHERE tenant = ?']);
+    if (n > 0) this.registryEpoch++;
+    return n;
   }
   close(): void {
     this.db.close();
