@@ -1,21 +1,23 @@
 /**
- * The maker journey of "Insights Hub IIoT for Makers" in chromium, as a new user walks it through the gateway: log
- * in; in the Asset Manager create an aspect type, an asset type (and one derived from it, its inherited members
- * marked, then deleted) and an asset, edit the asset's static value; push values over the API (one of bad quality); see them in
- * the Explorer with their quality and export them as CSV; create and publish an OData contract with the wizard;
- * find it in the catalog, create binding keys and use them with a token request on the contract's service;
- * upload and download a file; create an agent, download its boarding configuration and map a data point of
- * its configuration to the asset's aspect. A screenshot of each step
- * goes to .tmp/journey (not committed); no step may log a console error or a CSP violation.
+ * The maker journey of "Insights Hub IIoT for Makers" in chromium, every step in the browser as a new user walks
+ * it through the gateway (issue 16): log in to the Launchpad; in the Asset Manager create an aspect type, an asset
+ * type (and one derived from it, its inherited members marked, then deleted) and an asset, edit the asset's static
+ * value; push values over the API (one of bad quality, as a device would) and see them in the Explorer with their
+ * quality and export them as CSV; create and publish an OData contract with the wizard (§2.3.3); find it in the
+ * Catalog; create binding keys in Service Management (§3) and, from the test as a dashboard would, get a token
+ * with them and read the catalog's service URL; upload and download a file in the Data Lake Manager (§2.4.3);
+ * create an agent, download its boarding configuration and map a data point to the asset's aspect. A screenshot
+ * of each step goes to .tmp/journey (gitignored); no step may log a console error or a CSP violation, and no step
+ * provokes a 4xx, so nothing is filtered.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { scopesOfRole } from '../../src/core/scopes.js';
 import { launchBrowser, submitLogin, watchPage } from '../helpers/browser.js';
-import { fetchToken, ROOT, useServer } from '../helpers/server.js';
+import { ROOT, useServer } from '../helpers/server.js';
 import { put } from '../timeseries/helpers.js';
 
 const TENANT = 'makers';
@@ -30,9 +32,22 @@ describe('the maker journey in a browser', () => {
   let page: Page;
   const problems: string[] = [];
   let assetId = '';
-  let serviceRoot = '';
+  let serviceUrl = '';
+  const port = () => new URL(s().url).port;
+  const host = (app: string) => `http://${TENANT}-${app}.local.localhost:${port()}/`;
+  /** A GET with a bearer token to a URL on a `*.localhost` host, sent to the server's loopback address. */
+  const onGateway = (url: string, token: string, accept = 'application/json') => new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const u = new URL(url);
+    http.get({ host: '127.0.0.1', port: Number(port()), path: u.pathname + u.search,
+      headers: { host: u.host, authorization: `Bearer ${token}`, accept } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c: string) => { body += c; }).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    }).on('error', reject);
+  });
 
   before(async () => {
+    // the artifacts of this run only
+    fs.rmSync(SHOTS, { recursive: true, force: true });
     fs.mkdirSync(SHOTS, { recursive: true });
     await s().platform.identity.service.addUser(TENANT, EMAIL, PASSWORD, 'admin');
     browser = await launchBrowser();
@@ -52,7 +67,7 @@ describe('the maker journey in a browser', () => {
   };
 
   it('1 logs in and sees the Launchpad with the standard apps', async () => {
-    await page.goto(`http://localhost:${new URL(s().url).port}/`);
+    await page.goto(`http://localhost:${port()}/`);
     await signIn();
     await page.getByTestId('user').waitFor();
     const tiles = await page.locator('.tiles a strong').allTextContents();
@@ -156,7 +171,7 @@ describe('the maker journey in a browser', () => {
   });
 
   it('4 creates and publishes an OData contract with the wizard', async () => {
-    await page.goto(page.url().replace(/\/\/[a-z0-9]+-explorer\./, `//${TENANT}-assetmanager.`).replace(/\?.*$/, ''));
+    await page.goto(host('assetmanager'));
     await page.click('button:text-is("Manage contracts")');
     await page.click('button:text-is("Add contract")');
     const wizard = page.getByTestId('wizard');
@@ -179,40 +194,77 @@ describe('the maker journey in a browser', () => {
     assert.deepEqual(problems, []);
   });
 
-  it('5 finds the contract in the catalog, creates binding keys and reads the service with a token', async () => {
-    // TODO(webdata): find the contract in the Catalog app and create the binding keys in Service Management once
-    // those apps are in the build; until then both steps go over the API.
-    const userToken = async () => {
-      const u = (await s().platform.identity.store.getUserByEmail(TENANT, EMAIL))!;
-      return (await s().platform.identity.tokens.issueUserToken(u, scopesOfRole('admin'))).access_token;
-    };
-    const catalog = (await (await s().api('/api/odatacontracts/v1/catalog?search=motors', { token: await userToken() })).json()) as
-      { contracts: { name: string; serviceRoot: string; entitySets: string[] }[] };
-    const entry = catalog.contracts.find((c) => c.name === 'Motors');
-    assert.ok(entry, JSON.stringify(catalog));
-    assert.ok(entry.entitySets.includes('AGGR_Vibration_Vibration_Motor'));
-    serviceRoot = entry.serviceRoot;
-    const key = await s().platform.identity.service.createKey(TENANT, 'journey-dashboard');
-    const token = await fetchToken(s().url, key);
-    const metadata = await fetch(`${serviceRoot}$metadata`, { headers: { authorization: `Bearer ${token}` } });
-    assert.equal(metadata.status, 200);
-    assert.match(await metadata.text(), /EntitySet Name="Motor"/);
-    const motors = (await (await fetch(`${serviceRoot}Motor`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } })).json()) as { value: { name: string }[] };
-    assert.deepEqual(motors.value.map((m) => m.name), ['Motor 1']);
+  it('5 finds the published contract in the Catalog with its service URL and entity sets', async () => {
+    await page.goto(host('catalog'));
+    await signIn();
+    await page.getByRole('search').waitFor();
+    await page.fill('input[name=search]', 'motors');
+    await page.click('button:has-text("Search")');
+    await page.getByTestId('count').filter({ hasText: '1 contract' }).waitFor();
+    const card = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: /Motors/ }) });
+    const sets = await card.getByRole('list', { name: 'Entity sets of Motors' }).getByRole('listitem').allTextContents();
+    assert.ok(sets.includes('AGGR_Vibration_Vibration_Motor'), sets.join());
+    assert.ok(sets.includes('Motor'), sets.join());
+    serviceUrl = await card.getByLabel('Service URL', { exact: true }).inputValue();
+    assert.equal(serviceUrl, `http://gateway.local.localhost:${port()}/api/odata/v4/Motors/1.0.0/`);
+    await shot('5-catalog');
+    assert.deepEqual(problems, []);
   });
 
-  it('6 uploads and downloads a file', async () => {
-    // TODO(webdata): upload and download in the Data Lake Manager once it is in the build; until then over the API.
-    const body = `inspection of Motor 1 at ${new Date().toISOString()}\n`;
-    const up = await s().api(`/api/iotfile/v3/files/${assetId}/reports/inspection.txt`, { method: 'PUT', body, headers: { 'content-type': 'text/plain' } });
-    assert.ok(up.status === 201 || up.status === 204 || up.status === 200, `${up.status} ${await up.text()}`);
-    const down = await s().api(`/api/iotfile/v3/files/${assetId}/reports/inspection.txt`);
-    assert.equal(down.status, 200);
-    assert.equal(await down.text(), body);
+  it('6 creates binding keys in Service Management; with them the test gets a token and reads the service', async () => {
+    await page.goto(host('servicemanagement'));
+    await signIn();
+    await page.getByRole('heading', { name: 'Binding keys' }).waitFor();
+    await page.fill('input[name=name]', 'journey-dashboard');
+    await page.click('button:has-text("Create binding key")');
+    const dialog = page.getByRole('dialog', { name: 'Binding key journey-dashboard' });
+    await dialog.waitFor();
+    assert.match(await dialog.getByRole('alert').textContent() ?? '', /will not be shown again/);
+    const clientId = await dialog.getByTestId('clientId').inputValue();
+    const tokenUrl = await dialog.getByTestId('tokenUrl').inputValue();
+    const secret = await dialog.getByTestId('clientSecret').inputValue();
+    await shot('6-binding-keys');
+    await dialog.getByRole('button', { name: /close/ }).click();
+    await page.getByRole('row').filter({ hasText: 'journey-dashboard' }).getByTestId('key-state').filter({ hasText: 'Active' }).waitFor();
+    // the token request a dashboard makes with the three values shown
+    const granted = await fetch(`${tokenUrl}?grant_type=client_credentials`, {
+      method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
+    });
+    assert.equal(granted.status, 200, await granted.clone().text());
+    const { access_token: token } = (await granted.json()) as { access_token: string };
+    // the service URL of the catalog, on the gateway host (which Node does not resolve: the host header says it)
+    const metadata = await onGateway(`${serviceUrl}$metadata`, token, 'application/xml');
+    assert.equal(metadata.status, 200, metadata.body);
+    assert.match(metadata.body, /EntitySet Name="Motor"/);
+    const motors = await onGateway(`${serviceUrl}Motor`, token);
+    assert.equal(motors.status, 200, motors.body);
+    assert.deepEqual((JSON.parse(motors.body) as { value: { name: string }[] }).value.map((m) => m.name), ['Motor 1']);
+    assert.deepEqual(problems, []);
   });
 
-  it('7 creates an agent for the asset and downloads its boarding configuration in the Agents app', async () => {
-    await page.goto(page.url().replace(/\/\/[a-z0-9]+-assetmanager\./, `//${TENANT}-agents.`).replace(/\?.*$/, ''));
+  it('7 uploads a file in the Data Lake Manager and downloads it again', async () => {
+    const body = Buffer.from(`inspection of Motor 1 at ${new Date().toISOString()}\n`);
+    await page.goto(host('datalake'));
+    await signIn();
+    await page.getByTestId('dropzone').waitFor();
+    await page.fill('input[name=folder]', 'reports');
+    await page.click('button:has-text("Open folder")');
+    await page.getByRole('heading', { name: 'Upload to reports/' }).waitFor();
+    await page.setInputFiles('input[type=file]', { name: 'inspection.txt', mimeType: 'text/plain', buffer: body });
+    await page.locator('.uploads li[data-state=done]', { hasText: 'inspection.txt' }).waitFor();
+    await page.getByRole('button', { name: 'inspection.txt', exact: true }).waitFor();
+    await shot('7-datalake');
+    const back = await downloaded(() => page.getByRole('link', { name: 'Download inspection.txt' }).click());
+    assert.equal(back.name, 'inspection.txt');
+    assert.equal(back.text, body.toString());
+    const api = await s().api('/api/datalake/v3/objects/reports/inspection.txt');
+    assert.equal(api.status, 200);
+    assert.ok(body.equals(Buffer.from(await api.arrayBuffer())), 'the data lake holds the uploaded bytes');
+    assert.deepEqual(problems, []);
+  });
+
+  it('8 creates an agent for the asset and downloads its boarding configuration in the Agents app', async () => {
+    await page.goto(host('agents'));
     await signIn();
     await page.getByRole('heading', { name: 'New agent' }).waitFor();
     await page.locator(`select[name=entity] option[value="${assetId}"]`).waitFor({ state: 'attached' });
@@ -240,7 +292,7 @@ describe('the maker journey in a browser', () => {
     await page.getByTestId('mappings').locator('td', { hasText: 'Vibration.rms' }).waitFor();
     assert.equal(await page.getByTestId('mappings').locator('td', { hasText: /^vibration-rms$/ }).count(), 1);
     assert.equal(await page.getByTestId('mappings').locator('td', { hasText: /^valid$/ }).count(), 1);
-    await shot('7-agents');
+    await shot('8-agents');
     assert.deepEqual(problems, []);
   });
 });
