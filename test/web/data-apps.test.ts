@@ -4,7 +4,8 @@
  * picker, one dropped on the page and a big one sent in parts come back byte for byte (the download and the
  * API), tags are saved, an upload or folder the API refuses shows its message, delete removes the object, a big
  * folder opens a page at a time, the oData Contract wizard creates and publishes a folder contract whose entity set
- * serves the uploaded object over OData (and shows the registry's message on the folder field); a published contract is found
+ * serves the uploaded object over OData, picks a subfolder from its lazy folder tree (a folder listed only when
+ * opened), and shows the registry's message on the folder field; a published contract is found
  * in the catalog (after its loading state) with its service URL (copied), $metadata and entity sets, and a user
  * of another company sees the empty catalog; a binding key is shown once with copy buttons and its clientID,
  * TokenURL and clientSecret get a token, a second key of the same name is refused with the API's message, a
@@ -205,7 +206,7 @@ describe('Data Lake Manager, Catalog and Service Management in a browser', () =>
     await wizard.getByLabel('Name', { exact: true }).fill('LakeWizard');
     assert.equal(await wizard.getByLabel('Application name').inputValue(), `mdsp_${TENANT}`);
     await wizard.getByRole('button', { name: 'Next' }).click();
-    await wizard.getByLabel('wizard lab/').check();
+    await wizard.getByLabel('wizard lab/', { exact: true }).check();
     await wizard.getByRole('button', { name: 'Next' }).click();
     assert.equal(await wizard.getByTestId('dlc-summary-name').textContent(), 'LakeWizard');
     const download = page.waitForEvent('download');
@@ -227,6 +228,48 @@ describe('Data Lake Manager, Catalog and Service Management in a browser', () =>
     assert.deepEqual(unexpected(), []);
   });
 
+  it('picks a subfolder in the wizard from a lazy folder tree: a folder is listed only when opened', async () => {
+    await putObject(s(), 'plant/line1/reading.csv', DROPPED);
+    await putObject(s(), 'plant/line2/other.csv', 'x');
+    await putObject(s(), 'plant/line1/deep/more.csv', 'y');
+    const listed: string[] = [];
+    const onRequest = (r: { url(): string }) => {
+      const u = new URL(r.url());
+      if (u.pathname === `${DL}/objects`) listed.push(u.searchParams.get('path') ?? '');
+    };
+    page.on('request', onRequest);
+    await page.goto(host('datalake'));
+    await page.getByRole('button', { name: 'Create oData contract' }).click();
+    const wizard = page.getByTestId('dlc-wizard');
+    await wizard.getByLabel('Name', { exact: true }).fill('LineOne');
+    await wizard.getByRole('button', { name: 'Next' }).click();
+    const open = wizard.getByRole('button', { name: 'Open plant/', exact: true });
+    await open.waitFor();
+    assert.equal(listed.includes('plant/'), false, 'a closed folder is not listed');
+    assert.equal(await open.getAttribute('aria-expanded'), 'false');
+    await open.click();
+    const sub = wizard.getByRole('list', { name: 'Subfolders of plant/' });
+    await sub.getByLabel('plant/line2/', { exact: true }).waitFor();
+    assert.equal(await wizard.getByRole('button', { name: 'Close plant/', exact: true }).getAttribute('aria-expanded'), 'true');
+    assert.equal(listed.filter((p) => p === 'plant/').length, 1);
+    assert.equal(listed.includes('plant/line1/'), false, 'only the opened folder is listed');
+    // one level further: the deepest folder says it has no subfolders
+    await sub.getByRole('button', { name: 'Open plant/line1/', exact: true }).click();
+    await wizard.getByRole('button', { name: 'Open plant/line1/deep/', exact: true }).click();
+    await wizard.getByText('No subfolders in plant/line1/deep/').waitFor();
+    await sub.getByLabel('plant/line1/', { exact: true }).check();
+    assert.equal(await wizard.getByTestId('dlc-chosen').textContent(), 'Chosen: plant/line1/');
+    await shot('datalake-odata-subfolder');
+    await wizard.getByRole('button', { name: 'Next' }).click();
+    page.off('request', onRequest);
+    await wizard.getByRole('button', { name: 'Save and publish' }).click();
+    const row = page.getByTestId('dlc-list').getByRole('row').filter({ hasText: 'LineOne' });
+    await row.filter({ hasText: 'Published' }).waitFor();
+    const saved = (await (await s().api(`${REG}/contracts`)).json()) as { contracts: { name: string; folders?: string[] }[] };
+    assert.deepEqual(saved.contracts.find((c) => c.name === 'LineOne')?.folders, ['plant/line1/']);
+    assert.deepEqual(unexpected(), []);
+  });
+
   it("shows the registry's message on the folder field when a contract names more than 20 folders", async () => {
     for (let i = 0; i < 21; i++) await putObject(s(), `many${String(i).padStart(2, '0')}/x.txt`, 'x');
     await page.goto(host('datalake'));
@@ -234,7 +277,7 @@ describe('Data Lake Manager, Catalog and Service Management in a browser', () =>
     const wizard = page.getByTestId('dlc-wizard');
     await wizard.getByLabel('Name', { exact: true }).fill('TooMany');
     await wizard.getByRole('button', { name: 'Next' }).click();
-    for (let i = 0; i < 21; i++) await wizard.getByLabel(`many${String(i).padStart(2, '0')}/`).check();
+    for (let i = 0; i < 21; i++) await wizard.getByLabel(`many${String(i).padStart(2, '0')}/`, { exact: true }).check();
     await wizard.getByRole('button', { name: 'Next' }).click();
     await wizard.getByRole('button', { name: 'Save and publish' }).click();
     const error = wizard.getByTestId('dlc-error-folders');

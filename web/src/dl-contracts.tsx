@@ -1,11 +1,11 @@
 /**
  * The Data Lake Manager's oData Contract tile and wizard ("Insights Hub IIoT for Makers" §2.4.3): meta information,
- * folder selection from the data lake's folders (1 to 20), a summary with download of the contract JSON and
+ * folder selection from the data lake's folders at any depth (1 to 20, a lazy tree: dl-folders.tsx), a summary with download of the contract JSON and
  * publish, and the list of folder contracts with status and the registry's errors shown on the field.
  */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, get, tenantOfHost } from './api';
-import * as dl from './dl-api';
+import { FolderPicker } from './dl-folders';
 
 const REG = '/api/odatacontracts/v1';
 const msg = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -36,16 +36,10 @@ function saveJson(name: string, value: unknown): void {
 function Wizard(props: { done(): void; cancel(): void }) {
   const [step, setStep] = useState(1);
   const [meta, setMeta] = useState<Meta>({ name: '', version: '1.0.0', description: '', applicationName: `mdsp_${tenantOfHost()}` });
-  const [available, setAvailable] = useState<string[] | undefined>();
   const [folders, setFolders] = useState<string[]>([]);
   const [publish, setPublish] = useState(true);
   const [error, setError] = useState<{ field: string; message: string } | undefined>();
   const [busy, setBusy] = useState(false);
-
-  useEffect(() => {
-    dl.list('').then((l) => setAvailable(l.objects.filter((e) => e.path.endsWith('/')).map((e) => e.path)))
-      .catch((e) => setError({ field: 'folders', message: msg(e) }));
-  }, []);
 
   const toggle = (f: string) => setFolders((s) => (s.includes(f) ? s.filter((x) => x !== f) : [...s, f]));
   const onMeta = (e: FormEvent<HTMLFormElement>) => {
@@ -96,11 +90,8 @@ function Wizard(props: { done(): void; cancel(): void }) {
       {step === 2 && (
         <fieldset aria-describedby={error?.field === 'folders' ? 'dlc-folders-error' : undefined}>
           <legend>Folders to publish (1 to 20)</legend>
-          {available === undefined ? <p className="muted">Loading folders…</p>
-            : available.length === 0 ? <p className="muted">The data lake has no folders yet: upload a file into a folder first.</p>
-            : available.map((f) => (
-              <label key={f}><input type="checkbox" checked={folders.includes(f)} onChange={() => toggle(f)} /> {f}</label>
-            ))}
+          <FolderPicker checked={folders} check={toggle} />
+          {folders.length > 0 && <p className="muted" data-testid="dlc-chosen">Chosen: {folders.join(', ')}</p>}
           {err('folders')}
           <div className="actions">
             <button type="button" onClick={() => setStep(1)}>Back</button>
@@ -163,7 +154,7 @@ export function ODataTile() {
                 <tr key={c.id}>
                   <td>{c.name}</td><td>{c.version}</td><td>{(c.folders ?? []).join(', ')}</td>
                   <td>{c.published ? 'Published' : 'Saved'}{c.state !== 'valid' ? ` (${c.state})` : ''}</td>
-                  <td>{c.published ? <code>{c.serviceRoot}</code>
+                  <td>{c.published ? <code className="wrap">{c.serviceRoot}</code>
                     : <button type="button" onClick={() => void doPublish(c)}>Publish {c.name}</button>}</td>
                 </tr>
               ))}
