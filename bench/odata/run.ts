@@ -1,5 +1,5 @@
 /**
- * OData benchmark (issue 14, run on demand: `npx tsc -p . && node dist/bench/odata/run.js [runs]`): p50/p99 of OData
+ * OData benchmark (issue 14, run on demand: `npx tsc -p . && node dist/bench/odata/run.js [runs] [scenario name part]`): p50/p99 of OData
  * pages beside the same rows read through the REST APIs in the same run, requests interleaved so both see the same
  * machine load. Scenarios: a 2000-row time series page of one asset, a 2000-row aggregate page (50 two-minute
  * intervals × 4 variables × 10 aggregation types), a 2000-asset page of a type family (REST: pages of the
@@ -17,6 +17,8 @@ import { startCliChild } from '../../test/helpers/child.js';
 import { fetchToken, firstStartSecrets, tempDir } from '../../test/helpers/server.js';
 
 const RUNS = Number(process.argv[2] ?? 100);
+/** Only the scenarios whose name contains this text (all when absent). */
+const ONLY = process.argv[3];
 const WARMUP = 10;
 const T0 = Date.parse('2024-01-01T00:00:00.000Z');
 const SECOND = 1000;
@@ -168,7 +170,7 @@ async function main() {
       rest: [list({ hasType: types[0], parentId: root }), ...top.map((id) => list({ hasType: types[0], parentId: id }))] },
   ];
   const lines: string[] = [];
-  for (const sc of scenarios) {
+  for (const sc of scenarios.filter((s) => ONLY === undefined || s.name.includes(ONLY))) {
     const od: number[] = [];
     const re: number[] = [];
     let odRows = 0;

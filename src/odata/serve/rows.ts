@@ -125,7 +125,6 @@ export class RowReader {
     const shape = raw && props.every(([name, key]) => name === key) && set.properties.length === props.length + 2
       ? rawShape(props.map(([, key]) => key)) : undefined;
     return assets.map((assetId): Lane => async (pos, n) => {
-      const assetIdJson = JSON.stringify(assetId);
       let after = plan.after;
       let upTo = plan.upTo;
       if (pos?.t !== undefined) {
@@ -138,7 +137,7 @@ export class RowReader {
         const want = Math.min(n - rows.length, READ_CHUNK);
         const texts = await this.port.readSeries(tenant, assetId, aspect, { after, upTo, limit: want, desc });
         for (const text of texts) {
-          const fast = shape && rawRow(shape, assetId, assetIdJson, text);
+          const fast = shape && rawRow(shape, assetId, text);
           if (fast) {
             rows.push(fast);
             continue;
