@@ -19,10 +19,12 @@ import type { Row } from './order.js';
 
 /** The record text of a raw row. */
 export const RAW = Symbol('odata.rawRow');
+/** The whole JSON text of a text row (an aggregate row, aggregate-rows.ts). */
+export const TEXT = Symbol('odata.textRow');
 /** `,"key":null` for each declared key the record lacks ('' when it has all). */
 const NULLS = Symbol('odata.rawNulls');
 
-type RawRow = Row & { [RAW]?: string; [NULLS]?: string };
+type RawRow = Row & { [RAW]?: string; [NULLS]?: string; [TEXT]?: string };
 
 interface Order { re: RegExp; nulls: string }
 
@@ -109,11 +111,16 @@ export function rawRowText(row: Row): string {
   return head(r['assetId'] as string) + (nulls === '' ? text.slice(9) : `${text.slice(9, -1)}${nulls}}`);
 }
 
-/** The JSON text of rows, raw or not (a raw run of one asset with every key present is joined as it is stored). */
+/** The JSON text of rows, raw, text or neither (a raw run of one asset with every key present is joined as it is stored). */
 function rowsJson(rows: RawRow[]): string {
   const parts: string[] = [];
   for (let i = 0; i < rows.length;) {
     const r = rows[i]!;
+    if (r[TEXT] !== undefined) {
+      parts.push(r[TEXT]);
+      i++;
+      continue;
+    }
     if (r[RAW] === undefined) {
       parts.push(JSON.stringify(r));
       i++;
@@ -139,7 +146,7 @@ function rowsJson(rows: RawRow[]): string {
 /** JSON text of a page body whose `value` may hold raw rows; the plain JSON.stringify when it holds none. */
 export function pageJson(body: Record<string, unknown>): string {
   const value = body['value'];
-  if (!Array.isArray(value) || !value.some((r) => (r as RawRow)?.[RAW] !== undefined)) return JSON.stringify(body);
+  if (!Array.isArray(value) || !value.some((r) => (r as RawRow)?.[RAW] !== undefined || (r as RawRow)?.[TEXT] !== undefined)) return JSON.stringify(body);
   const marker = '\u0000rows\u0000';
   // the marker is a string member; JSON.stringify escapes U+0000, so its text occurs once and only there
   const text = JSON.stringify({ ...body, value: marker });

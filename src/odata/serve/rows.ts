@@ -25,7 +25,7 @@ export interface PageRequest {
   top: number;
   cursor: Cursor | undefined;
   pageSize: number;
-  /** The page is sent with every property and no $expand: time series rows may be raw (raw-rows.ts). */
+  /** The page is sent with every property and no $expand: time series rows may be raw, aggregate rows text (raw-rows.ts). */
   raw?: boolean;
 }
 
@@ -117,7 +117,7 @@ export class RowReader {
     if (plan.empty || plan.after >= plan.upTo) return [];
     const assets = await this.seriesAssets(tenant, set, plan.assetId);
     if (plan.kind === 'aggregates') {
-      return assets.map((assetId): Lane => (pos, n) => assetAggregates(this.port, tenant, set, plan, assetId, n, pos, desc));
+      return assets.map((assetId): Lane => (pos, n) => assetAggregates(this.port, tenant, set, plan, assetId, n, pos, desc, raw));
     }
     const aspect = set.aspect!.name;
     const props = set.properties.filter((p) => p.source.kind === 'seriesValue').map((p) => [p.name, (p.source as { key: string }).key] as const);
