@@ -1,5 +1,5 @@
 /**
- * OData benchmark (issue 14, run on demand: `npx tsc -p . && node dist/bench/odata/run.js [runs]`): p50/p99 of OData
+ * OData benchmark (issue 14, run on demand: `npx tsc -p . && node dist/bench/odata/run.js [runs] [scenario name part]`): p50/p99 of OData
  * pages beside the same rows read through the REST APIs in the same run, requests interleaved so both see the same
  * machine load. Scenarios: a 2000-row time series page of one asset, a 2000-row aggregate page (50 two-minute
  * intervals × 4 variables × 10 aggregation types), a 2000-asset page of a type family (REST: pages of the
@@ -17,6 +17,8 @@ import { startCliChild } from '../../test/helpers/child.js';
 import { fetchToken, firstStartSecrets, tempDir } from '../../test/helpers/server.js';
 
 const RUNS = Number(process.argv[2] ?? 100);
+/** Only the scenarios whose name contains this text (all when absent). */
+const ONLY = process.argv[3];
 const WARMUP = 10;
 const T0 = Date.parse('2024-01-01T00:00:00.000Z');
 const SECOND = 1000;
@@ -26,6 +28,9 @@ const MAIN_RECORDS = 20_000;
 const FAMILY_SERIES = 7;
 const FAMILY_RECORDS = 2_000;
 const FAMILY_ASSETS = 3_000;
+
+/** The aggregate scenario's interval: 2 minutes. */
+const AGG_INTERVAL = 120 * SECOND;
 
 const iso = (t: number) => new Date(t).toISOString();
 
@@ -114,6 +119,8 @@ interface Scenario {
   odata: string;
   /** The same rows through the REST API: one or more requests, in order. */
   rest: string[];
+  /** What the first run checks both APIs answered alike: the record timestamps or the interval starts. */
+  same?: 'records' | 'intervals';
 }
 
 async function main() {
@@ -137,23 +144,25 @@ async function main() {
   const tsFrom = T0 + 5000 * SECOND;
   const famTo = T0 + (2000 / (FAMILY_SERIES + 1)) * SECOND;
   const aggFrom = T0 + 3600 * SECOND;
-  const aggTo = aggFrom + 50 * 120 * SECOND;
+  const aggTo = aggFrom + 50 * AGG_INTERVAL;
   // the REST read uses the largest page Asset Management allows here (200 as in Insights Hub, or up to 2000)
   const restPage = (await api('/api/assetmanagement/v3/assets?size=2000')).status === 200 ? 2000 : 200;
   const list = (filter: unknown, page = 0, size = restPage) => `/api/assetmanagement/v3/assets?size=${size}&page=${page}&filter=${encodeURIComponent(JSON.stringify(filter))}`;
   const scenarios: Scenario[] = [
     { name: 'time series, one asset, 2000 rows',
       odata: `${svc}${TS}?${f(`assetId eq '${main}' and ${window(tsFrom, tsFrom + 2000 * SECOND)}`)}`,
-      rest: [`/api/iottimeseries/v3/timeseries/${main}/power?from=${iso(tsFrom)}&to=${iso(tsFrom + 2000 * SECOND)}&limit=2000`] },
+      rest: [`/api/iottimeseries/v3/timeseries/${main}/power?from=${iso(tsFrom)}&to=${iso(tsFrom + 2000 * SECOND)}&limit=2000`], same: 'records' },
     { name: 'time series, one asset, first page of 20000 (next link)',
       odata: `${svc}${TS}?${f(`assetId eq '${main}'`)}`,
-      rest: [`/api/iottimeseries/v3/timeseries/${main}/power?from=${iso(T0)}&to=${iso(T0 + MAIN_RECORDS * SECOND)}&limit=2000`] },
+      rest: [`/api/iottimeseries/v3/timeseries/${main}/power?from=${iso(T0)}&to=${iso(T0 + MAIN_RECORDS * SECOND)}&limit=2000`], same: 'records' },
     { name: `time series, family of ${FAMILY_ASSETS} assets, no assetId (${FAMILY_SERIES + 1} with data), 2000 rows`,
       odata: `${svc}${TS}?${f(window(T0, famTo))}`,
-      rest: [main, ...family].map((id) => `/api/iottimeseries/v3/timeseries/${id}/power?from=${iso(T0)}&to=${iso(famTo)}&limit=2000`) },
+      rest: [main, ...family].map((id) => `/api/iottimeseries/v3/timeseries/${id}/power?from=${iso(T0)}&to=${iso(famTo)}&limit=2000`), same: 'records' },
     { name: 'aggregates, one asset, 2000 rows (50 intervals × 4 variables × 10 types)',
       odata: `${svc}${AGG}?${f(`assetId eq '${main}' and intervalUnit eq 'minutes' and intervalValue eq 2 and ${window(aggFrom, aggTo)}`)}`,
-      rest: [`/api/iottsaggregates/v4/aggregates?assetId=${main}&aspectName=power&from=${iso(aggFrom)}&to=${iso(aggTo)}&intervalUnit=minute&intervalValue=2`] },
+      // OData rows are the intervals starting in (gt, le]; REST reads those covering [from, to): one interval later
+      rest: [`/api/iottsaggregates/v4/aggregates?assetId=${main}&aspectName=power&from=${iso(aggFrom + AGG_INTERVAL)}&to=${iso(aggTo + AGG_INTERVAL)}&intervalUnit=minute&intervalValue=2`],
+      same: 'intervals' },
     { name: `assets, 2000 of a family of ${FAMILY_ASSETS}`,
       odata: `${svc}Machine?$top=2000`,
       rest: Array.from({ length: 2000 / restPage }, (_, i) => list({ hasType: types[0] }, i)) },
@@ -168,7 +177,7 @@ async function main() {
       rest: [list({ hasType: types[0], parentId: root }), ...top.map((id) => list({ hasType: types[0], parentId: id }))] },
   ];
   const lines: string[] = [];
-  for (const sc of scenarios) {
+  for (const sc of scenarios.filter((s) => ONLY === undefined || s.name.includes(ONLY))) {
     const od: number[] = [];
     const re: number[] = [];
     let odRows = 0;
@@ -178,12 +187,20 @@ async function main() {
       const text = await must(api(sc.odata), sc.name);
       const b = performance.now();
       let rows = 0;
+      const bodies: string[] = [];
       for (const path of sc.rest) {
         const body = await must(api(path), path);
-        if (i === 0) rows += countRows(body);
+        if (i === 0) {
+          rows += countRows(body);
+          bodies.push(body);
+        }
       }
       const c = performance.now();
-      if (i === 0) { odRows = countRows(text); reRows = rows; }
+      if (i === 0) {
+        odRows = countRows(text);
+        reRows = rows;
+        if (sc.same) sameRows(sc, text, bodies);
+      }
       if (i >= WARMUP) { od.push(b - a); re.push(c - b); }
     }
     const o = quantiles(od);
@@ -203,6 +220,19 @@ async function main() {
   ].join('\n'));
   await server.stop();
   fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** Fails unless the OData page and the REST answers hold the same records (timestamps) or the same intervals. */
+function sameRows(sc: Scenario, odata: string, rest: string[]): void {
+  const rows = (JSON.parse(odata) as { value: { timestamp: string }[] }).value;
+  const od = sc.same === 'records' ? rows.map((r) => r.timestamp) : [...new Set(rows.map((r) => r.timestamp))];
+  const re = rest.flatMap((b) => (sc.same === 'records'
+    ? (JSON.parse(b) as { _time: string }[]).map((r) => r._time)
+    : (JSON.parse(b) as { aggregates: { starttime: string }[] }).aggregates.map((a) => new Date(a.starttime).toISOString())));
+  const key = (xs: string[]) => [...xs].sort().join(',');
+  if (key(od) !== key(re)) {
+    throw new Error(`${sc.name}: OData and REST read different ${sc.same} (${od.length}: ${od[0]}…${od[od.length - 1]}; ${re.length}: ${re[0]}…${re[re.length - 1]})`);
+  }
 }
 
 /** Rows in an answer: OData `value`, an Asset Management page, a time series array, aggregates, or a count. */

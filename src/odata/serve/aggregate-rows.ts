@@ -3,12 +3,42 @@
  * variable and aggregation type; the row shape is docs/odata.md "Aggregates"): intervals read through the port in
  * pieces no longer than one IoT Time Series Aggregates v4 call may cover, nor much longer than the rows still
  * needed take. Without a timestamp condition the range is the extent of the asset's records.
+ *
+ * A page sent with every property and no $expand (`text`) gets text rows: the merge and the cursor read only the
+ * order key (assetId, timestamp, variableName, aggregationType), so a row carries that and its JSON text, written
+ * from per-interval and per-variable pieces in declaration order — the same text JSON.stringify writes of the full
+ * row (aggregateRowText, property test test/odata/aggregate-rows.property.test.ts) at a fraction of the cost.
  */
 import { iso } from '../../core/instant.js';
 import { AGGREGATION_TYPES, type AggregationType, type EdmSet } from '../model/edm.js';
 import type { ODataPort, SeriesRecord } from '../ports.js';
 import { afterCursor, type Cursor, direction, type Row } from './order.js';
 import { type AggregatePlan, intervalLength, T_MAX, T_MIN } from './plan.js';
+import { TEXT } from './raw-rows.js';
+
+/** The properties of an aggregate row in declaration order (model/edm.ts AGGREGATE_FIELDS), which text rows follow. */
+export const AGGREGATE_ROW = ['assetId', 'timestamp', 'variableName', 'aggregationType', 'intervalUnit', 'intervalValue',
+  'intervalCount', 'endTimestamp', 'value', 'valueTimestamp'] as const;
+
+/** JSON text of a number as JSON.stringify writes it (null when not finite), or null. */
+const numberJson = (v: number | null) => (v !== null && Number.isFinite(v) ? String(v) : 'null');
+
+/**
+ * The JSON text of the aggregate row these pieces make, member for member what JSON.stringify writes of it:
+ * `head` is `{"assetId":…,"timestamp":…,"variableName":…`, `middle` is `,"intervalUnit":…,"endTimestamp":…`
+ * (both shared by the rows of an interval and variable).
+ */
+export function aggregateRowText(head: string, type: AggregationType, middle: string, value: number | null, valueTimestamp: string | null): string {
+  return `${head},"aggregationType":"${type}"${middle},"value":${numberJson(value)},"valueTimestamp":${valueTimestamp === null ? 'null' : JSON.stringify(valueTimestamp)}}`;
+}
+
+/** `head` of aggregateRowText. */
+export const aggregateHead = (assetIdJson: string, timestamp: string, variableJson: string) =>
+  `{"assetId":${assetIdJson},"timestamp":${JSON.stringify(timestamp)},"variableName":${variableJson}`;
+
+/** `middle` of aggregateRowText. */
+export const aggregateMiddle = (plan: Pick<AggregatePlan, 'unitName' | 'value' | 'count'>, endTimestamp: string) =>
+  `,"intervalUnit":${JSON.stringify(plan.unitName)},"intervalValue":${numberJson(plan.value)},"intervalCount":${numberJson(plan.count)},"endTimestamp":${JSON.stringify(endTimestamp)}`;
 
 const TIME_OF: Partial<Record<AggregationType, string>> = { minvalue: 'mintime', maxvalue: 'maxtime', firstvalue: 'firsttime', lastvalue: 'lasttime' };
 
@@ -21,7 +51,7 @@ function valueTime(agg: Record<string, unknown>, type: AggregationType): string 
 
 /** At least `need` rows of one asset after `pos` (fewer only at the end of the range), sorted. */
 export async function assetAggregates(port: ODataPort, tenant: string, set: EdmSet, plan: AggregatePlan, assetId: string,
-  need: number, pos: Cursor | undefined, desc: boolean): Promise<Row[]> {
+  need: number, pos: Cursor | undefined, desc: boolean, text = false): Promise<Row[]> {
   const aspect = set.aspect!.name;
   let lo = plan.after;
   let hi = plan.upTo;
@@ -43,6 +73,9 @@ export async function assetAggregates(port: ODataPort, tenant: string, set: EdmS
   const span = Math.min(port.aggregateMaxRange(plan.unit),
     Math.max(length, Math.ceil(need / Math.max(1, variables.length * types.length)) * length));
   const keep = pos?.t === undefined ? () => true : afterCursor(pos, desc);
+  const textRows = text && set.properties.length === AGGREGATE_ROW.length && set.properties.every((p, i) => p.name === AGGREGATE_ROW[i]);
+  const assetIdJson = JSON.stringify(assetId);
+  const variableJson = new Map(variables.map((v) => [v, JSON.stringify(v)]));
   const out: Row[] = [];
   // pieces (a, b] of the range, ascending or descending
   while (lo < hi && out.length < need) {
@@ -53,12 +86,21 @@ export async function assetAggregates(port: ODataPort, tenant: string, set: EdmS
       if (iv.start <= a || iv.start > b) continue;
       const timestamp = iv.startTime;
       const endTimestamp = iv.endTime;
+      const middle = textRows ? aggregateMiddle(plan, endTimestamp) : '';
       for (const v of variables) {
         const agg = iv.variables[v];
         if (!agg) continue;
+        const head = textRows ? aggregateHead(assetIdJson, timestamp, variableJson.get(v)!) : '';
         for (const type of types) {
           const value = agg[type];
           if (typeof value !== 'number' && !(type === 'sd' && value === null)) continue;
+          if (textRows) {
+            const row: Row & { [TEXT]?: string } = { assetId, timestamp, variableName: v, aggregationType: type };
+            if (!keep(row)) continue;
+            row[TEXT] = aggregateRowText(head, type, middle, value, valueTime(agg, type));
+            out.push(row);
+            continue;
+          }
           const row: Row = {
             assetId, timestamp, variableName: v, aggregationType: type, intervalUnit: plan.unitName,
             intervalValue: plan.value, intervalCount: plan.count, endTimestamp, value, valueTimestamp: valueTime(agg, type),

@@ -62,6 +62,12 @@ interface LaneState { read: Lane; buf: Row[]; at: Cursor | undefined; done: bool
 
 /** The first `n` rows after `pos` of the lanes merged in order (fewer when the lanes run out). */
 export async function mergeLanes(lanes: Lane[], pos: Cursor | undefined, n: number, desc: boolean): Promise<Row[]> {
+  if (lanes.length === 1) {
+    // one lane is already the order: its first n rows (a lane may read more than asked)
+    const rows = await lanes[0]!(pos, n);
+    if (rows.length > n) rows.length = n;
+    return rows;
+  }
   const cmp = direction(desc);
   const state: LaneState[] = lanes.map((read) => ({ read, buf: [], at: pos, done: false }));
   const out: Row[] = [];

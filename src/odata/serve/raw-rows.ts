@@ -2,62 +2,154 @@
  * Time series rows written from the stored record text instead of parsed and re-serialized objects: the REST
  * read hands out that text as it is, and an OData page of the same 2000 records should cost about as much
  * (issue 14's goal of at most 1.5× the REST read). A raw row keeps `assetId` and `timestamp` as members (the
- * merge and the cursor read them) and its JSON text under the RAW symbol, which JSON.stringify never sees;
- * pageJson splices those texts into the page.
+ * merge and the cursor read them) and the record text under the RAW symbol, which JSON.stringify never sees;
+ * pageJson writes the page: a run of raw rows of one asset with every key present is one join of the record
+ * texts and one replace of their `{"_time":` head by `{"assetId":…,"timestamp":`.
  *
- * The text of a record is used only when it provably holds exactly the set's series properties (names equal to
- * the stored keys): no backslash anywhere (so every `"` is structural), each declared key present as `"key":`
- * or missing (then written as null), and as many `":` as declared keys present plus `_time`, so no stale key of
- * a variable no longer declared can slip through. Anything else takes the parsing path.
+ * Invariant: a text is used only when it provably holds exactly members of the set's series properties (names
+ * equal to the stored keys), each at most once, with scalar values and no backslash anywhere (so every `"` is
+ * structural and `{"_time":` occurs once, at the start). The proof is a match of an exact-order pattern:
+ * `{"_time":"<24 characters>"` then the keys of one order, each `,"key":` with a string without `"` or `\`, or
+ * a scalar without `" , \ { } [ ]`, then `}`. Records of a series almost always share one key order, so the
+ * pattern of the last order is tried first; a new order is found from the text (declared keys by position) and
+ * its pattern compiled once per set of keys. Missing keys are written as null; anything else takes the
+ * parsing path.
  */
 import type { Row } from './order.js';
 
+/** The record text of a raw row. */
 export const RAW = Symbol('odata.rawRow');
+/** The whole JSON text of a text row (an aggregate row, aggregate-rows.ts). */
+export const TEXT = Symbol('odata.textRow');
+/** `,"key":null` for each declared key the record lacks ('' when it has all). */
+const NULLS = Symbol('odata.rawNulls');
 
-type RawRow = Row & { [RAW]?: string };
+type RawRow = Row & { [RAW]?: string; [NULLS]?: string; [TEXT]?: string };
+
+interface Order { re: RegExp; nulls: string }
 
 /** How one set's records are turned into rows; `keys` are the series keys in declaration order. */
 export interface RawShape {
   keys: readonly string[];
   /** `"key":` of each key, searched for in the text. */
   needles: readonly string[];
+  /** Exact-order patterns by the order's keys, and the one that matched last. */
+  orders: Map<string, Order>;
+  last: Order | undefined;
 }
 
-export function rawShape(keys: readonly string[]): RawShape {
-  return { keys, needles: keys.map((k) => `"${k}":`) };
+/** Most key orders remembered per shape, and shapes remembered (a contract's sets use few of each). */
+const MAX_ORDERS = 32;
+const MAX_SHAPES = 256;
+const shapes = new Map<string, RawShape>();
+
+const STRING = '"[^"\\\\]*"';
+const SCALAR = '[^",\\\\{}\\[\\]]+';
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The shape of a set whose series keys are `keys`, or undefined when a key could not appear unescaped in JSON
+ * text (then every record takes the parsing path). Shapes are shared across requests, so their patterns are too.
+ */
+export function rawShape(keys: readonly string[]): RawShape | undefined {
+  if (keys.some((k) => /["\\\u0000-\u001f]/.test(k) || k === '_time')) return undefined;
+  const id = keys.join('\u0000');
+  let shape = shapes.get(id);
+  if (!shape) {
+    if (shapes.size >= MAX_SHAPES) shapes.clear();
+    shape = { keys, needles: keys.map((k) => `"${k}":`), orders: new Map(), last: undefined };
+    shapes.set(id, shape);
+  }
+  return shape;
 }
 
-function occurrences(text: string, needle: string): number {
-  let n = 0;
-  for (let i = text.indexOf(needle); i !== -1; i = text.indexOf(needle, i + needle.length)) n++;
-  return n;
+/** The exact-order pattern of the declared keys present in `text`, by their position; undefined when none fits. */
+function orderOf(shape: RawShape, text: string): Order | undefined {
+  if (!text.startsWith('{"_time":"') || text.includes('\\')) return undefined;
+  const at: [number, number][] = [];
+  for (let i = 0; i < shape.keys.length; i++) {
+    const p = text.indexOf(`,${shape.needles[i]!}`, 34);
+    if (p !== -1) at.push([p, i]);
+  }
+  at.sort((a, b) => a[0] - b[0]);
+  const id = at.map(([, i]) => i).join(',');
+  let order = shape.orders.get(id);
+  if (!order) {
+    const present = new Set(at.map(([, i]) => i));
+    const members = at.map(([, i]) => `,"${escapeRe(shape.keys[i]!)}":(?:${STRING}|${SCALAR})`).join('');
+    order = {
+      re: new RegExp(`^\\{"_time":"[^"\\\\]{24}"${members}\\}$`),
+      nulls: shape.keys.map((k, i) => (present.has(i) ? '' : `,"${k}":null`)).join(''),
+    };
+    if (shape.orders.size < MAX_ORDERS) shape.orders.set(id, order);
+  }
+  return order.re.test(text) ? order : undefined;
 }
 
 /**
- * The row of a record text `{"_time":"<24-char ISO>",…}` of `assetId` (`assetIdJson` is its JSON string), or
- * undefined when the text does not qualify (the caller parses it then).
+ * The row of a record text `{"_time":"<24-char ISO>",…}` of `assetId`, or undefined when the text does not
+ * qualify (the caller parses it then).
  */
-export function rawRow(shape: RawShape, assetId: string, assetIdJson: string, text: string): Row | undefined {
-  if (!text.startsWith('{"_time":"') || text.charCodeAt(34) !== 34 || text.includes('\\')) return undefined;
-  let present = 0;
-  let nulls = '';
-  for (let i = 0; i < shape.keys.length; i++) {
-    if (text.includes(shape.needles[i]!)) present++;
-    else nulls += `,${shape.needles[i]!}null`;
+export function rawRow(shape: RawShape, assetId: string, text: string): Row | undefined {
+  let order = shape.last;
+  if (!order || !order.re.test(text)) {
+    order = orderOf(shape, text);
+    if (!order) return undefined;
+    shape.last = order;
   }
-  if (occurrences(text, '":') !== present + 1) return undefined;
-  const row: RawRow = { assetId, timestamp: text.slice(10, 34) };
-  // {"_time":"T"…} → {"assetId":"A","timestamp":"T"…[,"missing":null]}
-  row[RAW] = `{"assetId":${assetIdJson},"timestamp":${text.slice(9, -1)}${nulls}}`;
-  return row;
+  return { assetId, timestamp: text.slice(10, 34), [RAW]: text, [NULLS]: order.nulls } as RawRow;
+}
+
+/** `{"assetId":…,"timestamp":` of an asset. */
+const head = (assetId: string) => `{"assetId":${JSON.stringify(assetId)},"timestamp":`;
+
+/** The JSON text of one raw row. */
+export function rawRowText(row: Row): string {
+  const r = row as RawRow;
+  const text = r[RAW]!;
+  const nulls = r[NULLS] ?? '';
+  return head(r['assetId'] as string) + (nulls === '' ? text.slice(9) : `${text.slice(9, -1)}${nulls}}`);
+}
+
+/** The JSON text of rows, raw, text or neither (a raw run of one asset with every key present is joined as it is stored). */
+function rowsJson(rows: RawRow[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < rows.length;) {
+    const r = rows[i]!;
+    if (r[TEXT] !== undefined) {
+      parts.push(r[TEXT]);
+      i++;
+      continue;
+    }
+    if (r[RAW] === undefined) {
+      parts.push(JSON.stringify(r));
+      i++;
+      continue;
+    }
+    const assetId = r['assetId'];
+    let j = i;
+    while (j < rows.length && rows[j]![RAW] !== undefined && rows[j]![NULLS] === '' && rows[j]!['assetId'] === assetId) j++;
+    if (j - i < 2) {
+      parts.push(rawRowText(r));
+      i++;
+      continue;
+    }
+    const texts: string[] = new Array(j - i);
+    for (let k = i; k < j; k++) texts[k - i] = rows[k]![RAW]!;
+    // `$` is special in a replacement string; `$$` writes one
+    parts.push(texts.join(',').replaceAll('{"_time":', head(assetId as string).replaceAll('$', '$$$$')));
+    i = j;
+  }
+  return `[${parts.join(',')}]`;
 }
 
 /** JSON text of a page body whose `value` may hold raw rows; the plain JSON.stringify when it holds none. */
 export function pageJson(body: Record<string, unknown>): string {
   const value = body['value'];
-  if (!Array.isArray(value) || !value.some((r) => (r as RawRow)?.[RAW] !== undefined)) return JSON.stringify(body);
-  const parts = (value as RawRow[]).map((r) => r[RAW] ?? JSON.stringify(r));
+  if (!Array.isArray(value) || !value.some((r) => (r as RawRow)?.[RAW] !== undefined || (r as RawRow)?.[TEXT] !== undefined)) return JSON.stringify(body);
   const marker = '\u0000rows\u0000';
   // the marker is a string member; JSON.stringify escapes U+0000, so its text occurs once and only there
-  return JSON.stringify({ ...body, value: marker }).replace('"\\u0000rows\\u0000"', () => `[${parts.join(',')}]`);
+  const text = JSON.stringify({ ...body, value: marker });
+  const at = text.indexOf('"\\u0000rows\\u0000"');
+  return text.slice(0, at) + rowsJson(value as RawRow[]) + text.slice(at + '"\\u0000rows\\u0000"'.length);
 }

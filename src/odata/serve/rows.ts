@@ -25,7 +25,7 @@ export interface PageRequest {
   top: number;
   cursor: Cursor | undefined;
   pageSize: number;
-  /** The page is sent with every property and no $expand: time series rows may be raw (raw-rows.ts). */
+  /** The page is sent with every property and no $expand: time series rows may be raw, aggregate rows text (raw-rows.ts). */
   raw?: boolean;
 }
 
@@ -117,7 +117,7 @@ export class RowReader {
     if (plan.empty || plan.after >= plan.upTo) return [];
     const assets = await this.seriesAssets(tenant, set, plan.assetId);
     if (plan.kind === 'aggregates') {
-      return assets.map((assetId): Lane => (pos, n) => assetAggregates(this.port, tenant, set, plan, assetId, n, pos, desc));
+      return assets.map((assetId): Lane => (pos, n) => assetAggregates(this.port, tenant, set, plan, assetId, n, pos, desc, raw));
     }
     const aspect = set.aspect!.name;
     const props = set.properties.filter((p) => p.source.kind === 'seriesValue').map((p) => [p.name, (p.source as { key: string }).key] as const);
@@ -125,7 +125,6 @@ export class RowReader {
     const shape = raw && props.every(([name, key]) => name === key) && set.properties.length === props.length + 2
       ? rawShape(props.map(([, key]) => key)) : undefined;
     return assets.map((assetId): Lane => async (pos, n) => {
-      const assetIdJson = JSON.stringify(assetId);
       let after = plan.after;
       let upTo = plan.upTo;
       if (pos?.t !== undefined) {
@@ -138,7 +137,7 @@ export class RowReader {
         const want = Math.min(n - rows.length, READ_CHUNK);
         const texts = await this.port.readSeries(tenant, assetId, aspect, { after, upTo, limit: want, desc });
         for (const text of texts) {
-          const fast = shape && rawRow(shape, assetId, assetIdJson, text);
+          const fast = shape && rawRow(shape, assetId, text);
           if (fast) {
             rows.push(fast);
             continue;
