@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import { SETTINGS } from '../core/config.js';
 
 export type Alg = 'md5' | 'sha256';
 export type ToWorker =
@@ -68,7 +69,8 @@ class Lane {
 export interface HashHandle { readonly id: number; readonly lane: Lane; readonly alg: Alg }
 
 class HashPool {
-  private threads = 2;
+  /** The setting's default until openObjectStore configures it (stores built directly, as in tests). */
+  private threads = SETTINGS.find((x) => x.key === 'hashThreads')!.default as number;
   private readonly lanes: Lane[] = [];
   private seq = 0;
   private readonly free: SharedArrayBuffer[] = [];
