@@ -4,8 +4,10 @@
  * upload of 100 MB parts, the per-request limit) and through signed URLs (one PUT, one GET), beside `cp` of the
  * same file on the same disk (and `cp` followed by `sync`, since every upload is fsynced). The server runs as its
  * own process (`ironbridge serve`); its peak resident memory during each case is read from /proc (VmHWM, reset
- * before the case), so the client's buffers do not count.
- * Run: npx tsc -p . && node dist/bench/files/run.js [sizes in MB, default 10,1024]
+ * before the case), so the client's buffers do not count. Each rate is given against `cp` and against `cp` + `sync`
+ * of the same run (the fair reference for a durable upload); with runs > 1 every case (the references too) runs that
+ * often, interleaved, and the median is reported, since the machine may be shared.
+ * Run: npx tsc -p . && node dist/bench/files/run.js [sizes in MB, default 10,1024] [runs, default 1]
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,6 +18,7 @@ import { fetchToken, runCli, spawnServer, tempDir } from '../../test/helpers/ser
 
 const MB = 1024 * 1024;
 const sizes = (process.argv[2] ?? '10,1024').split(',').map((x) => Number(x) * MB);
+const runs = Math.max(1, Number(process.argv[3] ?? 1));
 const work = tempDir('ironbridge-bench-files-');
 const dataDir = path.join(work, 'data');
 const server = await spawnServer(dataDir);
@@ -68,17 +71,18 @@ async function timed(fn: () => Promise<void> | void): Promise<{ seconds: number;
   return { seconds, peakGrowth: status('VmHWM') - base };
 }
 
-const rows: string[] = [];
-const line = (name: string, size: number, r: { seconds: number; peakGrowth: number }, ref?: number) => {
-  const rate = size / MB / r.seconds;
-  const out = `${name.padEnd(34)} ${rate.toFixed(0).padStart(6)} MB/s${ref ? `  ${(rate / ref).toFixed(2).padStart(5)} of cp` : '            '}`
-    + `  server RSS +${(Math.max(0, r.peakGrowth) / MB).toFixed(0)} MB`;
-  rows.push(out);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const line = (name: string, size: number, rs: Array<{ seconds: number; peakGrowth: number }>, cp?: number, sync?: number) => {
+  const rate = median(rs.map((r) => size / MB / r.seconds));
+  const ratio = (ref: number | undefined, what: string) => (ref ? `  ${(rate / ref).toFixed(2).padStart(5)} of ${what}` : ' '.repeat(9 + what.length));
+  const out = `${name.padEnd(42)} ${rate.toFixed(0).padStart(6)} MB/s${ratio(cp, 'cp')}${ratio(sync, 'cp + sync')}`
+    + `  server RSS +${(Math.max(0, ...rs.map((r) => r.peakGrowth)) / MB).toFixed(0)} MB`;
   process.stdout.write(`${out}\n`);
   return rate;
 };
 
-process.stdout.write(`Node ${process.version}, ${work} on ${execFileSync('df', ['--output=source', work]).toString().split('\n')[1]}\n`);
+const load = () => fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' / ');
+process.stdout.write(`Node ${process.version}, ${work} on ${execFileSync('df', ['--output=source', work]).toString().split('\n')[1]}, ${runs} run(s), load average ${load()}\n`);
 for (const size of sizes) {
   const label = size >= 1024 * MB ? `${size / 1024 / MB} GB` : `${size / MB} MB`;
   const src = path.join(work, `source-${size}`);
@@ -89,31 +93,40 @@ for (const size of sizes) {
   fs.fsyncSync(fd);
   fs.closeSync(fd);
   process.stdout.write(`\n${label}\n`);
-  const cp = line('cp (reference)', size, await timed(() => { execFileSync('cp', [src, `${src}.cp`]); }));
-  line('cp + sync', size, await timed(() => { execFileSync('cp', [src, `${src}.cp2`]); execFileSync('sync', [`${src}.cp2`]); }), cp);
-  fs.rmSync(`${src}.cp`);
-  fs.rmSync(`${src}.cp2`);
-
   const gwPath = `bench/gateway-${size}.bin`;
-  line('upload through the gateway', size, await timed(async () => {
-    if (size <= 100 * MB) { await put(`${DL}/objects/${gwPath}`, src, 0, size, true); return; }
-    const { uploadId } = await json('POST', `${DL}/multipart`, { path: gwPath });
-    for (let start = 0, n = 1; start < size; start += 100 * MB, n++) {
-      await put(`${DL}/multipart/${uploadId}/parts/${n}`, src, start, Math.min(size, start + 100 * MB), true);
-    }
-    await json('POST', `${DL}/multipart/${uploadId}/complete`, {});
-  }), cp);
-  line('download through the gateway', size, await timed(() => get(`${DL}/objects/${gwPath}`, `${src}.down1`, true)), cp);
   const signedPath = `bench/signed-${size}.bin`;
   const up = (await json('POST', `${DL}/generateUploadObjectUrls`, { paths: [{ path: signedPath }] })).objectUrls[0].signedUrl as string;
-  line('upload to a signed URL', size, await timed(() => put(up, src, 0, size, false)), cp);
   const down = (await json('POST', `${DL}/generateDownloadObjectUrls`, { paths: [{ path: signedPath }] })).objectUrls[0].signedUrl as string;
-  line('download from a signed URL', size, await timed(() => get(down, `${src}.down2`, false)), cp);
+  const cases: Array<[string, () => Promise<void> | void]> = [
+    ['cp (reference)', () => { execFileSync('cp', [src, `${src}.cp`]); }],
+    ['cp + sync', () => { execFileSync('cp', [src, `${src}.cp2`]); execFileSync('sync', [`${src}.cp2`]); }],
+    [size <= 100 * MB ? 'upload through the gateway' : 'upload through the gateway (100 MB parts)', async () => {
+      if (size <= 100 * MB) { await put(`${DL}/objects/${gwPath}`, src, 0, size, true); return; }
+      const { uploadId } = await json('POST', `${DL}/multipart`, { path: gwPath });
+      for (let start = 0, n = 1; start < size; start += 100 * MB, n++) {
+        await put(`${DL}/multipart/${uploadId}/parts/${n}`, src, start, Math.min(size, start + 100 * MB), true);
+      }
+      await json('POST', `${DL}/multipart/${uploadId}/complete`, {});
+    }],
+    ['download through the gateway', () => get(`${DL}/objects/${gwPath}`, `${src}.down1`, true)],
+    ['upload to a signed URL', () => put(up, src, 0, size, false)],
+    ['download from a signed URL', () => get(down, `${src}.down2`, false)],
+  ];
+  const results = cases.map(() => [] as Array<{ seconds: number; peakGrowth: number }>);
+  for (let r = 0; r < runs; r++) {
+    for (const [i, [, fn]] of cases.entries()) results[i]!.push(await timed(fn));
+    fs.rmSync(`${src}.cp`);
+    fs.rmSync(`${src}.cp2`);
+  }
+  const cp = line(cases[0]![0], size, results[0]!);
+  const sync = line(cases[1]![0], size, results[1]!, cp);
+  for (let i = 2; i < cases.length; i++) line(cases[i]![0], size, results[i]!, cp, sync);
   for (const f of [`${src}.down1`, `${src}.down2`]) {
     if (fs.statSync(f).size !== size) throw new Error(`${f} has ${fs.statSync(f).size} bytes, not ${size}`);
     fs.rmSync(f);
   }
   fs.rmSync(src);
 }
+process.stdout.write(`\nload average at the end ${load()}\n`);
 await server.stop();
 fs.rmSync(work, { recursive: true, force: true });

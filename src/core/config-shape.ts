@@ -65,6 +65,8 @@ export interface Config {
   s3SecretAccessKey: string | undefined;
   s3Checksums: S3Checksums;
   s3Prefix: string;
+  /** Hash worker threads of the object store (src/objectstore/hashing.ts). */
+  hashThreads: number;
   datalakeMaxRequestBytes: number;
   datalakeSignedMaxBytes: number;
   datalakeSignedUrlSeconds: number;

@@ -212,6 +212,8 @@ export const SETTINGS = [
   s({ key: 's3Prefix', example: 'example/', flag: '--bucket-prefix', env: 'IRONBRIDGE_BUCKET_PREFIX', default: '',
     parse: text(/^([A-Za-z0-9._-]+\/)*$/, 'must be empty or folder names each ending with /'),
     description: 'Key prefix of every object inside the bucket, so several installations can share one.' }),
+  s({ key: 'hashThreads', flag: '--hash-threads', env: 'IRONBRIDGE_HASH_THREADS', default: 2, parse: int(1, 16),
+    description: 'Worker threads computing the MD5 and SHA-256 of streamed file bytes, off the thread serving requests (per serving process).' }),
   s({ key: 'datalakeMaxRequestBytes', flag: '--datalake-max-request', env: 'IRONBRIDGE_DATALAKE_MAX_REQUEST',
     default: 100 * 1024 * 1024, parse: int(1, 2 ** 40),
     description: 'Largest object or part in one upload request through the gateway (Integrated Data Lake: 100 MB); larger gets 413.' }),

@@ -1,20 +1,23 @@
 /**
  * The pass-through every write goes through: counts the bytes against the limit and the declared length, and
- * feeds MD5 and SHA-256 while they stream (node:crypto), so no object is read twice to be checked.
+ * feeds MD5 and SHA-256 while they stream, so no object is read twice to be checked. The hashing itself runs in
+ * worker threads (hashing.ts); the bytes pass on downstream at once and the digests are ready when the stream ends.
  */
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
+import { HashFeed, type HashHandle } from './hashing.js';
 import { ObjectStoreError, type PutOptions } from './store.js';
 
 export class Digest extends Transform {
   size = 0;
-  private readonly md5Hash: Hash = createHash('md5');
-  private readonly shaHash: Hash = createHash('sha256');
   md5 = '';
   sha256 = '';
+  private readonly feed: HashFeed;
 
-  constructor(private readonly options: PutOptions = {}) {
+  /** `also`: running hash states of the caller (a multipart upload's) that these bytes extend; they stay open. */
+  constructor(private readonly options: PutOptions = {}, also: readonly HashHandle[] = []) {
     super({ highWaterMark: 1024 * 1024 });
+    this.feed = new HashFeed(['md5', 'sha256'], also);
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
@@ -28,9 +31,9 @@ export class Digest extends Transform {
       done(new ObjectStoreError('sizeMismatch', `more bytes arrived than the declared ${expectedSize}`));
       return;
     }
-    this.md5Hash.update(chunk);
-    this.shaHash.update(chunk);
-    done(null, chunk);
+    const wait = this.feed.write(chunk);
+    if (wait) wait.then(() => done(null, chunk), done);
+    else done(null, chunk);
   }
 
   override _flush(done: TransformCallback): void {
@@ -39,9 +42,16 @@ export class Digest extends Transform {
       done(new ObjectStoreError('sizeMismatch', `${this.size} bytes arrived, ${expectedSize} were declared`));
       return;
     }
-    this.md5 = this.md5Hash.digest('hex');
-    this.sha256 = this.shaHash.digest('hex');
-    done();
+    this.feed.finish().then(([md5, sha256]) => {
+      this.md5 = md5!;
+      this.sha256 = sha256!;
+      done();
+    }, done);
+  }
+
+  override _destroy(err: Error | null, done: (error?: Error | null) => void): void {
+    this.feed.abort(); // no-op once finished
+    done(err);
   }
 }
 

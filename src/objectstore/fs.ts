@@ -3,46 +3,36 @@
  * A put streams into `tmp/`, fsyncs, and renames into place (then fsyncs the directory), so a reader sees the old
  * object or the whole new one and an interrupted upload leaves nothing visible. Each file starts with a 64-byte
  * header holding the object's MD5 (or multipart tag) and SHA-256, written after the bytes, so head and list never
- * re-read an object to report its checksums.
+ * re-read an object to report its checksums (formats: fs-format.ts).
  *
  * Names on disk: a directory is a key segment, an object file is the segment followed by "~"; "%" and "~" in
  * segments are written as %25 and %7E, so an object "a/b" and an object "a/b/c" can both exist, as in S3.
- * Multipart uploads live in `mp/{uploadId}/` until completed (joined into one file) or aborted.
+ * Multipart uploads live in `mp/{uploadId}/` until completed or aborted (fs-multipart.ts); a completed one is a
+ * manifest at its key over the parts in `blobs/{id}/`. Whoever replaces or deletes a manifest removes its blob
+ * directory; a reader opens all parts of the version it read before streaming, so that removal never cuts it
+ * (one more open of a version replaced meanwhile finds a part gone and reads the key again).
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Digest, multipartEtag } from './digest.js';
+import { Digest } from './digest.js';
 import {
-  checkKey, checkPartNumber, checkPrefix, ObjectStoreError, type ByteRange, type ListOptions, type ListPage, type ObjectInfo,
+  decodeHeader, decodeManifest, encodeHeader, encodeManifest, etagOf, fileSink, fsyncDir, HEADER, isMissing, type Header, type Manifest,
+} from './fs-format.js';
+import { FsMultipart, type FsInternals } from './fs-multipart.js';
+import type { HashHandle } from './hashing.js';
+import {
+  checkKey, checkPrefix, ObjectStoreError, type ByteRange, type ListOptions, type ListPage, type ObjectInfo,
   type ObjectStore, type ObjectStream, type PartResult, type PutOptions, type PutResult,
 } from './store.js';
 
-const HEADER = 64;
-const MAGIC = Buffer.from('IBOBJ001');
-const UPLOAD_ID = /^[0-9a-f]{32}$/;
 const STALE_TMP_MS = 24 * 3600_000;
+/** An unreferenced blob directory younger than this may belong to a completion still under way. */
+const STALE_BLOB_MS = 3600_000;
 
-interface Header { md5: string; sha256: string; parts: number }
-
-function encodeHeader(h: Header): Buffer {
-  const b = Buffer.alloc(HEADER);
-  MAGIC.copy(b, 0);
-  Buffer.from(h.md5, 'hex').copy(b, 8);
-  Buffer.from(h.sha256, 'hex').copy(b, 24);
-  b.writeUInt32BE(h.parts, 56);
-  return b;
-}
-
-function decodeHeader(b: Buffer, file: string): Header {
-  if (b.length < HEADER || !b.subarray(0, 8).equals(MAGIC)) throw new Error(`${file} is not an object file of this store`);
-  return { md5: b.subarray(8, 24).toString('hex'), sha256: b.subarray(24, 56).toString('hex'), parts: b.readUInt32BE(56) };
-}
-
-const etagOf = (h: Header) => (h.parts > 0 ? `${h.md5}-${h.parts}` : h.md5);
 const enc = (seg: string) => seg.replace(/[%~]/g, (c) => (c === '%' ? '%25' : '%7E'));
 const dec = (name: string) => name.replace(/%(25|7E)/g, (m) => (m === '%25' ? '%' : '~'));
 const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
@@ -53,64 +43,29 @@ function decodeToken(t: string | undefined): string | undefined {
   return Buffer.from(t, 'base64url').toString('utf8');
 }
 
-/** Bytes after which a write starts flushing what it has written so far (see fileSink). */
-const FLUSH_EVERY = 64 * 1024 * 1024;
+type Opened =
+  | { fh: fsp.FileHandle; header: Header; manifest?: undefined; info: ObjectInfo }
+  | { fh?: undefined; header: Header; manifest: Manifest; info: ObjectInfo };
 
-/**
- * Writes a stream at an offset of an open file, batching queued chunks into one writev; the caller closes it.
- * With `flush`, every FLUSH_EVERY bytes a data sync starts in the background, so the disk writes while the bytes
- * still stream and hash, and the final fsync only waits for the tail.
- */
-function fileSink(fh: fsp.FileHandle, start: number, flush: boolean): Writable {
-  let pos = start;
-  let unflushed = 0;
-  let syncing: Promise<void> = Promise.resolve();
-  return new Writable({
-    highWaterMark: 1024 * 1024,
-    writev(chunks, done) {
-      const bufs = chunks.map((c) => c.chunk as Buffer);
-      const total = bufs.reduce((n, b) => n + b.length, 0);
-      const rest = async (written: number) => {
-        // A short write (rare on regular files) continues where it stopped.
-        for (let off = written; off < total;) off += (await fh.write(Buffer.concat(bufs).subarray(off), 0, total - off, pos + off)).bytesWritten;
-      };
-      fh.writev(bufs, pos).then((r) => rest(r.bytesWritten)).then(() => {
-        pos += total;
-        unflushed += total;
-        if (flush && unflushed >= FLUSH_EVERY) {
-          unflushed = 0;
-          syncing = syncing.then(() => fh.datasync());
-        }
-        done();
-      }, done);
-    },
-    final(done) {
-      syncing.then(() => done(), done);
-    },
-  });
-}
+const MB = 1024 * 1024;
 
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await fsp.open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-export class FsObjectStore implements ObjectStore {
+export class FsObjectStore implements ObjectStore, FsInternals {
   readonly kind = 'fs' as const;
   private readonly objects: string;
-  private readonly tmp: string;
-  private readonly uploads: string;
+  readonly tmp: string;
+  readonly uploads: string;
+  readonly blobs: string;
+  private readonly mp: FsMultipart;
 
-  constructor(root: string, private readonly durable = true) {
+  constructor(root: string, readonly durable = true) {
     this.objects = path.join(root, 'o');
     this.tmp = path.join(root, 'tmp');
     this.uploads = path.join(root, 'mp');
-    for (const d of [this.objects, this.tmp, this.uploads]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+    this.blobs = path.join(root, 'blobs');
+    for (const d of [this.objects, this.tmp, this.uploads, this.blobs]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
     this.sweepTmp();
+    this.sweepBlobs();
+    this.mp = new FsMultipart(this);
   }
 
   /** Temporary files of writes that died with their process; others' in-flight writes are younger than a day. */
@@ -124,25 +79,45 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
-  private fileOf(key: string): string {
+  /** Blob directories no manifest names: a completion or copy that died before installing its manifest. */
+  private sweepBlobs(): void {
+    const now = Date.now();
+    for (const name of fs.readdirSync(this.blobs)) {
+      const dir = path.join(this.blobs, name);
+      try {
+        const st = fs.statSync(dir);
+        if (now - st.mtimeMs < STALE_BLOB_MS) continue;
+        let referenced = false;
+        try {
+          const file = this.fileOf(fs.readFileSync(path.join(dir, 'key'), 'utf8'));
+          const head = Buffer.alloc(HEADER);
+          const fd = fs.openSync(file, 'r');
+          try { fs.readSync(fd, head, 0, HEADER, 0); } finally { fs.closeSync(fd); }
+          referenced = decodeHeader(head, name).manifest && decodeManifest(fs.readFileSync(file), name).blob === name;
+        } catch { /* no key, no object, or not a manifest */ }
+        if (!referenced) fs.rmSync(dir, { recursive: true, force: true });
+      } catch { /* gone meanwhile */ }
+    }
+  }
+
+  fileOf(key: string): string {
     const segs = checkKey(key).split('/').map(enc);
     segs[segs.length - 1] += '~';
     return path.join(this.objects, ...segs);
   }
 
-  /** Streams `body` (through the digest) into a new temporary object file; returns its path and header. */
-  private async writeTemp(body: Readable, options: PutOptions): Promise<{ file: string; digest: Digest; header: Header }> {
+  /** Streams `body` (through the digest, also extending `also`) into a new temporary object file. */
+  async writeTemp(body: Readable, options: PutOptions, also: readonly HashHandle[] = []) {
     const file = path.join(this.tmp, randomUUID());
     const fh = await fsp.open(file, 'wx', 0o600);
-    const digest = new Digest(options);
+    const digest = new Digest(options, also);
     try {
       await fh.write(Buffer.alloc(HEADER), 0, HEADER, 0);
       await pipeline(body, digest, fileSink(fh, HEADER, this.durable));
-      const header = { md5: digest.md5, sha256: digest.sha256, parts: 0 };
-      await fh.write(encodeHeader(header), 0, HEADER, 0);
+      await fh.write(encodeHeader({ md5: digest.md5, sha256: digest.sha256, parts: 0, manifest: false }), 0, HEADER, 0);
       if (this.durable) await fh.sync();
       await fh.close();
-      return { file, digest, header };
+      return { file, size: digest.size, md5: digest.md5, sha256: digest.sha256 };
     } catch (err) {
       await fh.close().catch(() => undefined);
       await fsp.rm(file, { force: true });
@@ -150,8 +125,30 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
+  /** The blob directory of the manifest at `file`, if there is one. */
+  private async blobAt(file: string): Promise<string | undefined> {
+    try {
+      const fh = await fsp.open(file, 'r');
+      try {
+        const b = Buffer.alloc(HEADER);
+        await fh.read(b, 0, HEADER, 0);
+        return decodeHeader(b, file).manifest ? decodeManifest(await fh.readFile(), file).blob : undefined;
+      } finally {
+        await fh.close();
+      }
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+  }
+
+  private async retire(blob: string | undefined): Promise<void> {
+    if (blob) await fsp.rm(path.join(this.blobs, blob), { recursive: true, force: true });
+  }
+
   /** Renames a finished temporary file into place; a concurrent delete may remove the emptied directory meanwhile. */
-  private async install(tmpFile: string, target: string): Promise<void> {
+  async install(tmpFile: string, target: string): Promise<void> {
+    const old = await this.blobAt(target).catch(() => undefined);
     for (let attempt = 0; ; attempt++) {
       await fsp.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
       try {
@@ -165,23 +162,24 @@ export class FsObjectStore implements ObjectStore {
       }
     }
     if (this.durable) await fsyncDir(path.dirname(target));
+    // Only now is the old version unreachable; readers that opened it hold their part files open.
+    await this.retire(old);
   }
 
   async put(key: string, body: Readable, options: PutOptions = {}): Promise<PutResult> {
     const target = this.fileOf(key);
-    const { file, digest, header } = await this.writeTemp(body, options);
-    await this.install(file, target);
+    const w = await this.writeTemp(body, options);
+    await this.install(w.file, target);
     const st = await fsp.stat(target);
-    return { key, size: digest.size, etag: etagOf(header), md5: digest.md5, sha256: digest.sha256, lastModified: st.mtime };
+    return { key, size: w.size, etag: w.md5, md5: w.md5, sha256: w.sha256, lastModified: st.mtime };
   }
 
-  private async openObject(key: string): Promise<{ fh: fsp.FileHandle; header: Header; info: ObjectInfo } | undefined> {
+  private async openObject(key: string): Promise<Opened | undefined> {
     let fh: fsp.FileHandle;
     try {
       fh = await fsp.open(this.fileOf(key), 'r');
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
+      if (isMissing(err)) return undefined;
       throw err;
     }
     try {
@@ -189,9 +187,13 @@ export class FsObjectStore implements ObjectStore {
       await fh.read(buf, 0, HEADER, 0);
       const header = decodeHeader(buf, key);
       const st = await fh.stat();
-      return { fh, header, info: { key, size: st.size - HEADER, etag: etagOf(header), sha256: header.sha256, lastModified: st.mtime } };
-    } catch (err) {
+      const info = { key, size: st.size - HEADER, etag: etagOf(header), sha256: header.sha256, lastModified: st.mtime };
+      if (!header.manifest) return { fh, header, info };
+      const manifest = decodeManifest(await fh.readFile(), key);
       await fh.close();
+      return { header, manifest, info: { ...info, size: manifest.size } };
+    } catch (err) {
+      await fh.close().catch(() => undefined);
       throw err;
     }
   }
@@ -199,33 +201,77 @@ export class FsObjectStore implements ObjectStore {
   async head(key: string): Promise<ObjectInfo | undefined> {
     const o = await this.openObject(key);
     if (!o) return undefined;
-    await o.fh.close();
+    await o.fh?.close();
     return o.info;
   }
 
   async get(key: string, range?: ByteRange): Promise<ObjectStream | undefined> {
-    const o = await this.openObject(key);
-    if (!o) return undefined;
-    const { size } = o.info;
-    let served: { start: number; end: number } | undefined;
-    if (range) {
-      const end = Math.min(range.end ?? size - 1, size - 1);
-      if (range.start < 0 || range.start >= size || end < range.start) {
-        await o.fh.close();
-        throw new ObjectStoreError('badRange', `range ${range.start}-${range.end ?? ''} is outside the ${size} bytes of the object`);
+    for (let attempt = 0; ; attempt++) {
+      const o = await this.openObject(key);
+      if (!o) return undefined;
+      const { size } = o.info;
+      let served: { start: number; end: number } | undefined;
+      if (range) {
+        const end = Math.min(range.end ?? size - 1, size - 1);
+        if (range.start < 0 || range.start >= size || end < range.start) {
+          await o.fh?.close();
+          throw new ObjectStoreError('badRange', `range ${range.start}-${range.end ?? ''} is outside the ${size} bytes of the object`);
+        }
+        served = { start: range.start, end };
       }
-      served = { start: range.start, end };
+      const from = served?.start ?? 0;
+      const to = served?.end ?? size - 1;
+      let body: Readable;
+      if (size === 0 && !served) {
+        await o.fh?.close();
+        body = Readable.from([]);
+      } else if (o.fh) {
+        // The open handle pins this version: a concurrent replace or delete does not change what this reader sees.
+        body = o.fh.createReadStream({ start: HEADER + from, end: HEADER + to, highWaterMark: MB });
+      } else {
+        try {
+          body = await this.partsStream(o.manifest, from, to);
+        } catch (err) {
+          if (isMissing(err) && attempt < 5) continue; // replaced while we opened it: read the key again
+          throw err;
+        }
+      }
+      return { info: o.info, body, ...(served ? { range: served } : {}) };
     }
-    // The open handle pins this version: a concurrent replace or delete does not change what this reader sees.
-    const body = size === 0 && !served ? Readable.from([]) : o.fh.createReadStream({
-      start: HEADER + (served?.start ?? 0), end: HEADER + (served?.end ?? size - 1), highWaterMark: 1024 * 1024,
-    });
-    if (size === 0 && !served) await o.fh.close();
-    return { info: o.info, body, ...(served ? { range: served } : {}) };
+  }
+
+  /** Opens every part of a manifest holding bytes from..to (inclusive) first, then streams them in order. */
+  private async partsStream(m: Manifest, from: number, to: number): Promise<Readable> {
+    const spans: Array<{ fh: fsp.FileHandle; start: number; end: number }> = [];
+    try {
+      let base = 0;
+      for (const [n, size] of m.parts) {
+        const start = Math.max(from, base);
+        const end = Math.min(to, base + size - 1);
+        if (start <= end) spans.push({ fh: await fsp.open(path.join(this.blobs, m.blob, String(n)), 'r'), start: start - base, end: end - base });
+        base += size;
+      }
+    } catch (err) {
+      await Promise.all(spans.map((s) => s.fh.close().catch(() => undefined)));
+      throw err;
+    }
+    async function* chunks() {
+      let i = 0;
+      try {
+        for (; i < spans.length; i++) {
+          const s = spans[i]!;
+          yield* s.fh.createReadStream({ start: HEADER + s.start, end: HEADER + s.end, highWaterMark: MB, autoClose: true });
+        }
+      } finally {
+        for (let j = i + 1; j < spans.length; j++) await spans[j]!.fh.close().catch(() => undefined);
+      }
+    }
+    return Readable.from(chunks(), { objectMode: false, highWaterMark: MB });
   }
 
   async delete(key: string): Promise<boolean> {
     const file = this.fileOf(key);
+    const old = await this.blobAt(file).catch(() => undefined);
     try {
       await fsp.unlink(file);
     } catch (err) {
@@ -233,6 +279,7 @@ export class FsObjectStore implements ObjectStore {
       if (code === 'ENOENT' || code === 'ENOTDIR') return false;
       throw err;
     }
+    await this.retire(old);
     // Remove directories the delete emptied, up to the root; a non-empty one ends the walk.
     for (let dir = path.dirname(file); dir.startsWith(this.objects + path.sep); dir = path.dirname(dir)) {
       try {
@@ -247,20 +294,60 @@ export class FsObjectStore implements ObjectStore {
   async copy(from: string, to: string): Promise<ObjectInfo> {
     const src = this.fileOf(from);
     const target = this.fileOf(to);
-    const tmpFile = path.join(this.tmp, randomUUID());
+    for (let attempt = 0; ; attempt++) {
+      const tmpFile = path.join(this.tmp, randomUUID());
+      try {
+        const fh = await fsp.open(src, 'r');
+        let b = Buffer.alloc(HEADER);
+        try {
+          await fh.read(b, 0, HEADER, 0);
+          if (decodeHeader(b, from).manifest) b = await fh.readFile();
+        } finally {
+          await fh.close();
+        }
+        const header = decodeHeader(b, from);
+        if (header.manifest) await this.copyManifest(b, header, to, tmpFile);
+        else {
+          await fsp.copyFile(src, tmpFile, fs.constants.COPYFILE_EXCL);
+          if (this.durable) {
+            const fh = await fsp.open(tmpFile, 'r+');
+            await fh.sync();
+            await fh.close();
+          }
+        }
+      } catch (err) {
+        await fsp.rm(tmpFile, { force: true });
+        if (isMissing(err)) {
+          if (attempt < 5 && (await fsp.stat(src).then(() => true, () => false))) continue; // replaced meanwhile
+          throw new ObjectStoreError('badKey', `object ${from} does not exist`);
+        }
+        throw err;
+      }
+      await this.install(tmpFile, target);
+      return (await this.head(to))!;
+    }
+  }
+
+  /** A multipart object is copied as hard links of its parts under a new blob and a manifest naming it. */
+  private async copyManifest(b: Buffer, header: Header, to: string, tmpFile: string): Promise<void> {
+    const m = decodeManifest(b, to);
+    const blob = randomUUID().replace(/-/g, '');
+    const dir = path.join(this.blobs, blob);
+    await fsp.mkdir(dir, { mode: 0o700 });
     try {
-      await fsp.copyFile(src, tmpFile, fs.constants.COPYFILE_EXCL);
+      for (const [n] of m.parts) await fsp.link(path.join(this.blobs, m.blob, String(n)), path.join(dir, String(n)));
+      await fsp.writeFile(path.join(dir, 'key'), to, { mode: 0o600 });
+      if (this.durable) await Promise.all([fsyncDir(dir), fsyncDir(this.blobs)]);
+      await fsp.writeFile(tmpFile, encodeManifest(header, { ...m, blob }), { mode: 0o600, flag: 'wx' });
+      if (this.durable) {
+        const fh = await fsp.open(tmpFile, 'r+');
+        await fh.sync();
+        await fh.close();
+      }
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ObjectStoreError('badKey', `object ${from} does not exist`);
+      await fsp.rm(dir, { recursive: true, force: true });
       throw err;
     }
-    if (this.durable) {
-      const fh = await fsp.open(tmpFile, 'r+');
-      await fh.sync();
-      await fh.close();
-    }
-    await this.install(tmpFile, target);
-    return (await this.head(to))!;
   }
 
   async list(options: ListOptions): Promise<ListPage> {
@@ -314,84 +401,20 @@ export class FsObjectStore implements ObjectStore {
     return { objects, prefixes, ...(more && last !== undefined ? { nextToken: encodeToken(last) } : {}) };
   }
 
-  private uploadDir(uploadId: string): string {
-    if (!UPLOAD_ID.test(uploadId)) throw new ObjectStoreError('noUpload', `upload ${uploadId.slice(0, 64)} does not exist`);
-    return path.join(this.uploads, uploadId);
+  createMultipart(key: string): Promise<string> {
+    return this.mp.create(key);
   }
 
-  private async uploadOf(key: string, uploadId: string): Promise<string> {
-    const dir = this.uploadDir(uploadId);
-    let owner: string;
-    try {
-      owner = await fsp.readFile(path.join(dir, 'key'), 'utf8');
-    } catch {
-      throw new ObjectStoreError('noUpload', `upload ${uploadId} does not exist`);
-    }
-    if (owner !== key) throw new ObjectStoreError('noUpload', `upload ${uploadId} does not belong to ${key}`);
-    return dir;
+  putPart(key: string, uploadId: string, partNumber: number, body: Readable, options: PutOptions = {}): Promise<PartResult> {
+    return this.mp.putPart(key, uploadId, partNumber, body, options);
   }
 
-  async createMultipart(key: string): Promise<string> {
-    checkKey(key);
-    const uploadId = randomUUID().replace(/-/g, '');
-    const dir = path.join(this.uploads, uploadId);
-    await fsp.mkdir(dir, { mode: 0o700 });
-    await fsp.writeFile(path.join(dir, 'key'), key, { mode: 0o600 });
-    return uploadId;
+  completeMultipart(key: string, uploadId: string, parts: ReadonlyArray<{ partNumber: number; etag: string }>): Promise<PutResult> {
+    return this.mp.complete(key, uploadId, parts);
   }
 
-  async putPart(key: string, uploadId: string, partNumber: number, body: Readable, options: PutOptions = {}): Promise<PartResult> {
-    checkPartNumber(partNumber);
-    const dir = await this.uploadOf(key, uploadId);
-    const { file, digest } = await this.writeTemp(body, options);
-    await this.install(file, path.join(dir, String(partNumber)));
-    return { partNumber, etag: digest.md5, size: digest.size, md5: digest.md5, sha256: digest.sha256 };
-  }
-
-  async completeMultipart(key: string, uploadId: string, parts: ReadonlyArray<{ partNumber: number; etag: string }>): Promise<PutResult> {
-    const dir = await this.uploadOf(key, uploadId);
-    if (parts.length === 0) throw new ObjectStoreError('badPart', 'a multipart upload needs at least one part');
-    const ordered = [...parts].sort((a, b) => a.partNumber - b.partNumber);
-    const partFiles: string[] = [];
-    const partMd5s: string[] = [];
-    for (const [i, p] of ordered.entries()) {
-      checkPartNumber(p.partNumber);
-      if (i > 0 && ordered[i - 1]!.partNumber === p.partNumber) throw new ObjectStoreError('badPart', `part ${p.partNumber} is listed twice`);
-      const file = path.join(dir, String(p.partNumber));
-      let header: Header;
-      try {
-        const fh = await fsp.open(file, 'r');
-        const buf = Buffer.alloc(HEADER);
-        await fh.read(buf, 0, HEADER, 0);
-        await fh.close();
-        header = decodeHeader(buf, file);
-      } catch {
-        throw new ObjectStoreError('badPart', `part ${p.partNumber} was not uploaded`);
-      }
-      if (header.md5 !== p.etag.replace(/"/g, '')) throw new ObjectStoreError('badPart', `part ${p.partNumber} has etag ${header.md5}, not ${p.etag}`);
-      partFiles.push(file);
-      partMd5s.push(header.md5);
-    }
-    const joined = Readable.from((async function* () {
-      for (const f of partFiles) yield* fs.createReadStream(f, { start: HEADER, highWaterMark: 1024 * 1024 });
-    })());
-    const { file, digest } = await this.writeTemp(joined, {});
-    const etag = multipartEtag(partMd5s);
-    const header = { md5: etag.split('-')[0]!, sha256: digest.sha256, parts: partMd5s.length };
-    const fh = await fsp.open(file, 'r+');
-    await fh.write(encodeHeader(header), 0, HEADER, 0);
-    if (this.durable) await fh.sync();
-    await fh.close();
-    const target = this.fileOf(key);
-    await this.install(file, target);
-    await fsp.rm(dir, { recursive: true, force: true });
-    const st = await fsp.stat(target);
-    return { key, size: digest.size, etag, md5: digest.md5, sha256: digest.sha256, lastModified: st.mtime };
-  }
-
-  async abortMultipart(key: string, uploadId: string): Promise<void> {
-    const dir = await this.uploadOf(key, uploadId);
-    await fsp.rm(dir, { recursive: true, force: true });
+  abortMultipart(key: string, uploadId: string): Promise<void> {
+    return this.mp.abort(key, uploadId);
   }
 
   async close(): Promise<void> {}

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { Config } from '../core/config.js';
 import { FsObjectStore } from './fs.js';
+import { configureHashing } from './hashing.js';
 import { S3ObjectStore } from './s3.js';
 import type { ObjectStore } from './store.js';
 
@@ -13,6 +14,7 @@ export { S3ObjectStore, type S3Settings } from './s3.js';
 export const S3_PART_BYTES = 8 * 1024 * 1024;
 
 export function openObjectStore(config: Config): ObjectStore {
+  configureHashing(config.hashThreads);
   if (config.objectStore === 's3') {
     return new S3ObjectStore({
       endpoint: config.s3Endpoint, bucket: config.s3Bucket, region: config.s3Region, forcePathStyle: config.s3PathStyle,

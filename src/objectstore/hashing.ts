@@ -1,0 +1,237 @@
+/**
+ * Hashing off the event loop: the MD5 and SHA-256 of streamed objects (5 s and 2 s of CPU per GB) run in a small
+ * pool of worker threads (hash-worker.ts), so they overlap with HTTP parsing and file writes on the main thread.
+ * Bytes reach the workers through SharedArrayBuffer slabs: each chunk is copied once into a slab, every hash of
+ * the stream reads the same slab (MD5 and SHA-256 in different workers when there are two), and the slab is reused
+ * only after all of them acknowledged it. A feed holds at most SLABS_PER_FEED slabs, so a hash that falls behind
+ * slows its stream (back-pressure) instead of buffering it. Streams that end within one slab hash inline.
+ */
+import { createHash } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import { SETTINGS } from '../core/config.js';
+
+export type Alg = 'md5' | 'sha256';
+export type ToWorker =
+  | { t: 'new'; id: number; alg: Alg }
+  | { t: 'up'; ids: number[]; buf: SharedArrayBuffer; len: number; seq: number }
+  | { t: 'end'; ids: number[]; rid: number }
+  | { t: 'drop'; ids: number[] };
+type FromWorker = { t: 'ack'; seq: number } | { t: 'digest'; rid: number; hex: string[] };
+
+export const SLAB_BYTES = 1024 * 1024;
+const SLABS_PER_FEED = 4;
+const FREE_SLABS_KEPT = 16;
+
+interface Pending { resolve: (v: unknown) => void; reject: (e: Error) => void }
+
+class Lane {
+  readonly worker: Worker;
+  live = 0;
+  dead: Error | undefined;
+  private readonly waiting = new Map<number, Pending>();
+
+  constructor() {
+    this.worker = new Worker(new URL('./hash-worker.js', import.meta.url));
+    this.worker.unref();
+    this.worker.on('message', (m: FromWorker) => {
+      const key = m.t === 'ack' ? m.seq : m.rid;
+      const p = this.waiting.get(key);
+      if (!p) return;
+      this.waiting.delete(key);
+      if (this.waiting.size === 0) this.worker.unref();
+      p.resolve(m.t === 'ack' ? undefined : m.hex);
+    });
+    const fail = (err: Error) => {
+      this.dead ??= err;
+      for (const p of this.waiting.values()) p.reject(this.dead);
+      this.waiting.clear();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => fail(new Error(`hash worker exited with code ${code}`)));
+  }
+
+  /** Posts a message whose answer carries `key`; the worker keeps the process alive only while answers are due. */
+  ask<T>(msg: ToWorker, key: number): Promise<T> {
+    if (this.dead) return Promise.reject(this.dead);
+    return new Promise<T>((resolve, reject) => {
+      if (this.waiting.size === 0) this.worker.ref();
+      this.waiting.set(key, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage(msg);
+    });
+  }
+
+  tell(msg: ToWorker): void {
+    if (!this.dead) this.worker.postMessage(msg);
+  }
+}
+
+/** A hash state living in one worker. */
+export interface HashHandle { readonly id: number; readonly lane: Lane; readonly alg: Alg }
+
+class HashPool {
+  /** The setting's default until openObjectStore configures it (stores built directly, as in tests). */
+  private threads = SETTINGS.find((x) => x.key === 'hashThreads')!.default as number;
+  private readonly lanes: Lane[] = [];
+  private seq = 0;
+  private readonly free: SharedArrayBuffer[] = [];
+
+  configure(threads: number): void {
+    this.threads = Math.max(1, threads);
+  }
+
+  /** New states go to the least busy lanes, each of a set on a different lane when there are enough. */
+  create(algs: readonly Alg[]): HashHandle[] {
+    for (let i = this.lanes.length - 1; i >= 0; i--) if (this.lanes[i]!.dead) this.lanes.splice(i, 1);
+    while (this.lanes.length < this.threads) this.lanes.push(new Lane());
+    const used = new Set<Lane>();
+    return algs.map((alg) => {
+      const candidates = this.lanes.filter((l) => !used.has(l));
+      const lane = (candidates.length ? candidates : this.lanes).reduce((a, b) => (b.live < a.live ? b : a));
+      used.add(lane);
+      lane.live++;
+      const h = { id: ++this.seq, lane, alg };
+      lane.tell({ t: 'new', id: h.id, alg });
+      return h;
+    });
+  }
+
+  /** Feeds `len` bytes of `buf` to every handle; resolves when every lane involved has read them. */
+  update(handles: readonly HashHandle[], buf: SharedArrayBuffer, len: number): Promise<unknown> {
+    return Promise.all([...byLane(handles)].map(([lane, ids]) => {
+      const seq = ++this.seq;
+      return lane.ask({ t: 'up', ids, buf, len, seq }, seq);
+    }));
+  }
+
+  /** The hex digests of the handles, in their order; the states are gone afterwards. */
+  async end(handles: readonly HashHandle[]): Promise<string[]> {
+    const out = new Map<HashHandle, string>();
+    await Promise.all([...byLane(handles)].map(async ([lane, ids]) => {
+      const rid = ++this.seq;
+      lane.live -= ids.length;
+      const hex = await lane.ask<string[]>({ t: 'end', ids, rid }, rid);
+      ids.forEach((id, i) => out.set(handles.find((h) => h.id === id)!, hex[i]!));
+    }));
+    return handles.map((h) => out.get(h)!);
+  }
+
+  drop(handles: readonly HashHandle[]): void {
+    for (const [lane, ids] of byLane(handles)) {
+      lane.live -= ids.length;
+      lane.tell({ t: 'drop', ids });
+    }
+  }
+
+  takeSlab(): SharedArrayBuffer {
+    return this.free.pop() ?? new SharedArrayBuffer(SLAB_BYTES);
+  }
+
+  giveSlab(buf: SharedArrayBuffer): void {
+    if (this.free.length < FREE_SLABS_KEPT) this.free.push(buf);
+  }
+}
+
+function byLane(handles: readonly HashHandle[]): Map<Lane, number[]> {
+  const m = new Map<Lane, number[]>();
+  for (const h of handles) m.set(h.lane, [...(m.get(h.lane) ?? []), h.id]);
+  return m;
+}
+
+export const hashPool = new HashPool();
+
+/** Sets the number of hash worker threads (the objectStoreHashThreads setting); existing ones stay. */
+export function configureHashing(threads: number): void {
+  hashPool.configure(threads);
+}
+
+/** A state kept across streams (a multipart upload's running SHA-256 over its parts in order). */
+export function newHash(alg: Alg): HashHandle {
+  return hashPool.create([alg])[0]!;
+}
+
+/**
+ * One stream's hashes: `algs` are computed and returned by finish(); `also` (states owned by the caller) are fed
+ * the same bytes and left open. write() copies the chunk and answers a promise only when it must wait for a slab.
+ */
+export class HashFeed {
+  private own: HashHandle[] | undefined;
+  private slab: SharedArrayBuffer | undefined;
+  private view: Uint8Array | undefined;
+  private fill = 0;
+  private inFlight = 0;
+  private wake: (() => void) | undefined;
+  private failed: Error | undefined;
+  private done = false;
+
+  constructor(private readonly algs: readonly Alg[], private readonly also: readonly HashHandle[] = []) {}
+
+  write(chunk: Buffer): Promise<void> | undefined {
+    let off = 0;
+    while (off < chunk.length) {
+      if (this.failed) return Promise.reject(this.failed);
+      if (!this.slab) {
+        if (this.inFlight >= SLABS_PER_FEED) return new Promise<void>((r) => { this.wake = r; }).then(() => this.write(chunk.subarray(off)));
+        this.slab = hashPool.takeSlab();
+        this.view = new Uint8Array(this.slab);
+        this.fill = 0;
+      }
+      const n = Math.min(chunk.length - off, SLAB_BYTES - this.fill);
+      chunk.copy(this.view!, this.fill, off, off + n);
+      this.fill += n;
+      off += n;
+      if (this.fill === SLAB_BYTES) this.send();
+    }
+    return undefined;
+  }
+
+  private send(): void {
+    const slab = this.slab!;
+    const len = this.fill;
+    this.slab = undefined;
+    this.view = undefined;
+    this.own ??= hashPool.create(this.algs);
+    this.inFlight++;
+    hashPool.update([...this.own, ...this.also], slab, len).then(() => {
+      hashPool.giveSlab(slab);
+    }, (err: Error) => { this.failed ??= err; }).finally(() => {
+      this.inFlight--;
+      const w = this.wake;
+      this.wake = undefined;
+      w?.();
+    });
+  }
+
+  /** The digests of `algs` in order, once every byte written so far reached every hash (the `also` ones too). */
+  async finish(): Promise<string[]> {
+    this.done = true;
+    if (!this.own && this.also.length === 0) {
+      // Never left the first slab: hashing here is cheaper than a round trip to a worker.
+      const bytes = this.view ? this.view.subarray(0, this.fill) : new Uint8Array(0);
+      const hex = this.algs.map((alg) => createHash(alg).update(bytes).digest('hex'));
+      this.release();
+      return hex;
+    }
+    if (this.fill > 0) this.send();
+    else this.release();
+    while (this.inFlight > 0) await new Promise<void>((r) => { this.wake = r; });
+    if (this.failed) throw this.failed;
+    const own = this.own ?? hashPool.create(this.algs);
+    this.own = undefined;
+    return hashPool.end(own);
+  }
+
+  /** Drops the stream's own states (a failed stream); slabs still being read return to the pool once read. */
+  abort(): void {
+    if (this.own) hashPool.drop(this.own);
+    this.own = undefined;
+    if (!this.done) this.release();
+    this.done = true;
+  }
+
+  private release(): void {
+    if (this.slab) hashPool.giveSlab(this.slab);
+    this.slab = undefined;
+    this.view = undefined;
+    this.fill = 0;
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * Multipart objects of the data directory (src/objectstore/fs-multipart.ts): completion moves the parts instead of
+ * copying them (the part files keep their inodes, the object file is a small manifest), byte ranges across part
+ * boundaries read right, the whole SHA-256 is right whatever order parts came in, replaced and deleted versions
+ * leave no blob behind while a reader that opened the old version still reads it whole, copies share the parts
+ * by hard links, and a completion that died before its manifest leaves a blob the next start removes.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { after, describe, it } from 'node:test';
+import fc from 'fast-check';
+import { FsObjectStore } from '../../src/objectstore/index.js';
+import { tempDir } from '../helpers/server.js';
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const bytes = (n: number, seed: number) => {
+  const b = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed * 101 + (i >> 9)) & 0xff;
+  return b;
+};
+const from = (b: Buffer) => Readable.from([b]);
+const dirs: string[] = [];
+const fresh = () => {
+  const d = tempDir('ironbridge-mp-');
+  dirs.push(d);
+  return d;
+};
+after(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
+
+async function upload(store: FsObjectStore, key: string, parts: Buffer[], order = parts.map((_, i) => i)) {
+  const id = await store.createMultipart(key);
+  const tags: { partNumber: number; etag: string }[] = [];
+  for (const i of order) tags.push({ partNumber: i + 1, etag: (await store.putPart(key, id, i + 1, from(parts[i]!))).etag });
+  return { id, done: await store.completeMultipart(key, id, tags) };
+}
+
+describe('data directory multipart objects', () => {
+  it('completion moves the parts: same inodes, a manifest at the key, the whole SHA-256', async () => {
+    const root = fresh();
+    const store = new FsObjectStore(root);
+    const parts = [bytes(3 * 1024 * 1024 + 7, 1), bytes(2 * 1024 * 1024, 2), bytes(999, 3)];
+    const id = await store.createMultipart('a/big');
+    const inodes: number[] = [];
+    const tags = [];
+    for (const [i, p] of parts.entries()) {
+      tags.push({ partNumber: i + 1, etag: (await store.putPart('a/big', id, i + 1, from(p))).etag });
+      inodes.push(fs.statSync(path.join(root, 'mp', id, String(i + 1))).ino);
+    }
+    const done = await store.completeMultipart('a/big', id, tags);
+    const whole = Buffer.concat(parts);
+    assert.equal(done.size, whole.length);
+    assert.equal(done.sha256, sha(whole));
+    assert.match(done.etag, /^[0-9a-f]{32}-3$/);
+    assert.deepEqual(parts.map((_, i) => fs.statSync(path.join(root, 'blobs', id, String(i + 1))).ino), inodes, 'no byte copied');
+    assert.ok(fs.statSync(path.join(root, 'o', 'a', 'big~')).size < 1024, 'the object file is a manifest');
+    assert.equal(fs.existsSync(path.join(root, 'mp', id)), false);
+    const head = await store.head('a/big');
+    assert.deepEqual([head?.size, head?.etag, head?.sha256], [whole.length, done.etag, sha(whole)]);
+    assert.equal(sha(await buffer((await store.get('a/big'))!.body)), sha(whole));
+    assert.equal((await store.list({ prefix: 'a/' })).objects[0]?.size, whole.length);
+  });
+
+  it('serves any byte range across part boundaries', async () => {
+    const store = new FsObjectStore(fresh());
+    const parts = [bytes(1000, 1), bytes(1, 2), bytes(0, 3), bytes(2500, 4), bytes(17, 5)];
+    await upload(store, 'r/x', parts);
+    const whole = Buffer.concat(parts);
+    await fc.assert(fc.asyncProperty(fc.nat(whole.length - 1), fc.nat(whole.length + 10), async (start, len) => {
+      const got = (await store.get('r/x', { start, end: start + len }))!;
+      assert.deepEqual(await buffer(got.body), whole.subarray(start, start + len + 1));
+    }), { numRuns: 60 });
+  });
+
+  it('the whole SHA-256 is right for parts out of order, resent, or cut and resent', async () => {
+    const store = new FsObjectStore(fresh());
+    const p = [bytes(5 * 1024 * 1024, 1), bytes(5 * 1024 * 1024, 2), bytes(4000, 3)];
+    assert.equal((await upload(store, 'h/rev', p, [2, 1, 0])).done.sha256, sha(Buffer.concat(p)));
+    // part 1 and 2 in order, then part 1 again with other bytes: the running hash no longer describes part 1
+    const id = await store.createMultipart('h/resent');
+    await store.putPart('h/resent', id, 1, from(p[0]!));
+    const t2 = await store.putPart('h/resent', id, 2, from(p[1]!));
+    const t1 = await store.putPart('h/resent', id, 1, from(p[2]!));
+    const done = await store.completeMultipart('h/resent', id, [{ partNumber: 1, etag: t1.etag }, { partNumber: 2, etag: t2.etag }]);
+    assert.equal(done.sha256, sha(Buffer.concat([p[2]!, p[1]!])));
+    // part 1 cut mid-stream, then sent whole
+    const cut = await store.createMultipart('h/cut');
+    const failing = new Readable({ read() { if (this.readableLength === 0 && !this.destroyed) { this.push(p[0]!.subarray(0, 3 * 1024 * 1024)); this.destroy(new Error('gone')); } } });
+    await assert.rejects(store.putPart('h/cut', cut, 1, failing), /gone/);
+    const c1 = await store.putPart('h/cut', cut, 1, from(p[0]!));
+    const c2 = await store.putPart('h/cut', cut, 2, from(p[1]!));
+    const whole = await store.completeMultipart('h/cut', cut, [{ partNumber: 1, etag: c1.etag }, { partNumber: 2, etag: c2.etag }]);
+    assert.equal(whole.sha256, sha(Buffer.concat([p[0]!, p[1]!])));
+  });
+
+  it('replace and delete remove the old parts; a reader of the old version reads it whole', async () => {
+    const root = fresh();
+    const store = new FsObjectStore(root);
+    const old = [bytes(3 * 1024 * 1024, 1), bytes(3 * 1024 * 1024, 2)];
+    const { id } = await upload(store, 'v/f', old);
+    const reading = (await store.get('v/f'))!;
+    await store.put('v/f', from(Buffer.from('small now')));
+    assert.equal(fs.existsSync(path.join(root, 'blobs', id)), false, 'the old parts are gone once replaced');
+    assert.equal(sha(await buffer(reading.body)), sha(Buffer.concat(old)), 'the open reader still reads the old version');
+    const second = await upload(store, 'v/f', old);
+    assert.equal(await store.delete('v/f'), true);
+    assert.equal(fs.existsSync(path.join(root, 'blobs', second.id)), false);
+    assert.deepEqual(fs.readdirSync(path.join(root, 'blobs')), []);
+    const third = await upload(store, 'v/g', old);
+    await upload(store, 'v/g', [bytes(10, 9)]);
+    assert.deepEqual(fs.readdirSync(path.join(root, 'blobs')).includes(third.id), false, 'a multipart replaced by another');
+  });
+
+  it('copies a multipart object by linking its parts; either survives the other', async () => {
+    const root = fresh();
+    const store = new FsObjectStore(root);
+    const parts = [bytes(2 * 1024 * 1024, 1), bytes(300, 2)];
+    const { done } = await upload(store, 'c/src', parts);
+    const copied = await store.copy('c/src', 'c/dst');
+    assert.equal(copied.etag, done.etag);
+    await store.delete('c/src');
+    assert.equal(sha(await buffer((await store.get('c/dst'))!.body)), sha(Buffer.concat(parts)));
+    assert.equal(fs.readdirSync(path.join(root, 'blobs')).length, 1);
+  });
+
+  it('a start removes blobs no manifest names once they are an hour old, and keeps the others', async () => {
+    const root = fresh();
+    const store = new FsObjectStore(root);
+    const { id } = await upload(store, 'k/kept', [bytes(100, 1)]);
+    const orphan = path.join(root, 'blobs', 'ab'.repeat(16));
+    const young = path.join(root, 'blobs', 'cd'.repeat(16));
+    for (const d of [orphan, young]) {
+      fs.mkdirSync(d);
+      fs.writeFileSync(path.join(d, 'key'), 'k/never');
+      fs.writeFileSync(path.join(d, '1'), 'x');
+    }
+    const hourAgo = new Date(Date.now() - 2 * 3600_000);
+    for (const d of [orphan, path.join(root, 'blobs', id)]) fs.utimesSync(d, hourAgo, hourAgo);
+    new FsObjectStore(root);
+    assert.deepEqual(fs.readdirSync(path.join(root, 'blobs')).sort(), [id, 'cd'.repeat(16)].sort());
+    assert.equal((await store.head('k/kept'))?.size, 100);
+  });
+});
