@@ -11,7 +11,8 @@
  *   3. Ironbridge MQTT (embedded broker, `--mqtt-port`): the hook below; skipped with a message when the server has
  *      no embedded broker.
  * Flags: --agents 100 --seconds 20 --rate 100 (messages per second per agent) --points 10 (data points per message)
- * --mqtt-port N --mosquitto mqtt://127.0.0.1:1883 (--mosquitto none skips phase 2).
+ * --mqtt-port N --mosquitto mqtt://127.0.0.1:1883 (--mosquitto none skips phase 2), --exchange none (skips phase 1).
+ * BENCH_SERVER_NODE_ARGS: node flags of the server child (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -29,6 +30,7 @@ import { cpuMs, fmt, freePort, pool } from '../timeseries-shared.js';
 const { values: flags } = parseArgs({ options: {
   agents: { type: 'string', default: '100' }, seconds: { type: 'string', default: '20' }, rate: { type: 'string', default: '100' },
   points: { type: 'string', default: '10' }, 'mqtt-port': { type: 'string' }, mosquitto: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
+  exchange: { type: 'string', default: 'yes' },
 } });
 const AGENTS = Number(flags.agents);
 const SECONDS = Number(flags.seconds);
@@ -165,7 +167,8 @@ async function main(): Promise<void> {
   const env: Record<string, string> = { IRONBRIDGE_LOG_LEVEL: 'warn', IRONBRIDGE_SECRET_HASH_COST: '10' };
   const embedded = MQTT_PORT !== undefined && EMBEDDED_MQTT_PORT_ENV !== undefined;
   if (embedded) env[EMBEDDED_MQTT_PORT_ENV!] = String(MQTT_PORT);
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--data-dir', dataDir], {
+  const nodeArgs = (process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--port', String(port), '--data-dir', dataDir], {
     env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   process.once('exit', () => { if (child.exitCode === null) child.kill('SIGKILL'); });
   const url = `http://127.0.0.1:${port}`;
@@ -189,18 +192,22 @@ async function main(): Promise<void> {
 
   const rows: string[] = [];
   // ---------------------------------------------------------------- 1. the exchange
+  let httpRate: number | undefined;
+  let cpu = 0;
+  if (flags.exchange !== 'none') {
   const acked = new Map(agents.map((a) => [a.id, new Set<string>()]));
-  let cpu = cpuMs(child.pid!);
+  cpu = cpuMs(child.pid!);
   const http = await phase('exchange', agents, async (a) => ({ send: (entries) => postExchange(a, entries) }), acked);
   http.cpuMs = cpuMs(child.pid!) - cpu;
   t = performance.now();
   const httpAcked = sumOf(http.stats, (s) => s.points);
   const httpReadable = await readable(url, admin, agents, acked, http.stats);
   console.log(`read back in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-  const httpRate = httpReadable / http.seconds;
+  httpRate = httpReadable / http.seconds;
   rows.push(row('Ironbridge, MindConnect exchange (HTTP)', httpReadable, http.seconds, http,
     `${fmt(httpAcked - httpReadable)} acknowledged lost; ${fmt(sumOf(http.stats, (s) => s.acknowledged))} exchanges `
     + `(${Math.min(...http.stats.map((s) => s.acknowledged))}–${Math.max(...http.stats.map((s) => s.acknowledged))} per agent), server CPU ${((http.cpuMs * 1000) / Math.max(1, httpReadable)).toFixed(1)} µs/point`));
+  }
 
   // ---------------------------------------------------------------- 2. mosquitto pass-through (the reference)
   let mosquittoRate: number | undefined;
@@ -234,7 +241,7 @@ async function main(): Promise<void> {
     + 'p99 without each agent\'s first batch / slowest first batch, ms | refused messages | notes |');
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
-  if (mosquittoRate) console.log(`\nexchange / mosquitto pass-through: ${(httpRate / mosquittoRate).toFixed(2)}×`);
+  if (mosquittoRate && httpRate !== undefined) console.log(`\nexchange / mosquitto pass-through: ${(httpRate / mosquittoRate).toFixed(2)}×`);
   console.log(`load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')}`);
   await new Promise<void>((r) => { child.once('exit', () => r()); child.kill('SIGTERM'); });
   fs.rmSync(dataDir, { recursive: true, force: true });

@@ -192,13 +192,18 @@ export class ExchangeService implements AgentIngest {
     }
     let unmapped = 0;
     const unmappedPoints = new Map<string, number>();
+    const byBatch: { records: number; unmapped: number }[] = [];
     batches.forEach((b, i) => {
       const time = new Date(b.timestamp).toISOString();
+      const counts = { records: 0, unmapped: 0 };
+      byBatch.push(counts);
+      const touched = new Set<string>();
       b.values.forEach((v, k) => {
         const targets = byPoint.get(v.dataPointId);
         const dp = points.get(v.dataPointId);
         if (!targets || !dp) {
           unmapped++;
+          counts.unmapped++;
           unmappedPoints.set(v.dataPointId, (unmappedPoints.get(v.dataPointId) ?? 0) + 1);
           return;
         }
@@ -213,6 +218,10 @@ export class ExchangeService implements AgentIngest {
           series.set(key, s);
           const r = s.records.get(time) ?? { _time: time };
           s.records.set(time, r);
+          if (!touched.has(key)) {
+            touched.add(key);
+            counts.records++;
+          }
           r[m.propertyName] = value;
           if (v.qualityCode !== undefined && withQc.has(`${key}\u0000${m.propertyName}`)) r[`${m.propertyName}_qc`] = Number(v.qualityCode);
         }
@@ -239,6 +248,6 @@ export class ExchangeService implements AgentIngest {
     if (a.lastSeen === null || now - a.lastSeen >= LAST_SEEN_STEP_MS) {
       await this.o.agents.save({ ...a, lastSeen: now, rev: a.rev + 1 }, a.rev, a.name).catch(() => undefined);
     }
-    return { records, unmapped };
+    return { records, unmapped, byBatch };
   }
 }
