@@ -11,7 +11,8 @@
  *   3. Ironbridge MQTT (embedded broker, `--mqtt-port`): the hook below; skipped with a message when the server has
  *      no embedded broker.
  * Flags: --agents 100 --seconds 20 --rate 100 (messages per second per agent) --points 10 (data points per message)
- * --mqtt-port N --mosquitto mqtt://127.0.0.1:1883 (--mosquitto none skips phase 2), --exchange none (skips phase 1), --external none (skips phase 4).
+ * --mqtt-port N --mosquitto mqtt://127.0.0.1:1883 (--mosquitto none skips phase 2), --exchange none (skips phase 1), --external none (skips phase 4),
+ * --reference none (skips phase 2 but keeps the broker for phase 4).
  * BENCH_SERVER_NODE_ARGS: node flags of the server child (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -31,6 +32,7 @@ const { values: flags } = parseArgs({ options: {
   agents: { type: 'string', default: '100' }, seconds: { type: 'string', default: '20' }, rate: { type: 'string', default: '100' },
   points: { type: 'string', default: '10' }, 'mqtt-port': { type: 'string' }, mosquitto: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
   exchange: { type: 'string', default: 'yes' }, external: { type: 'string', default: 'yes' },
+  reference: { type: 'string', default: 'yes' },
 } });
 const AGENTS = Number(flags.agents);
 const SECONDS = Number(flags.seconds);
@@ -231,7 +233,7 @@ async function main(): Promise<void> {
 
   // ---------------------------------------------------------------- 2. mosquitto pass-through (the reference)
   let mosquittoRate: number | undefined;
-  if (flags.mosquitto !== 'none') {
+  if (flags.mosquitto !== 'none' && flags.reference !== 'none') {
     const m = await mosquittoPhase(flags.mosquitto, agents);
     const points = m.received * POINTS;
     mosquittoRate = points / m.seconds;

@@ -26,6 +26,8 @@ import type { TimeseriesWriter } from '../timeseries/index.js';
 const META = 'application/vnd.siemens.mindsphere.meta+json';
 /** The online status needs the last exchange to a few seconds, far below the ONLINE window. */
 const LAST_SEEN_STEP_MS = 5000;
+/** How old a listing of a tenant's agents may be to answer which agent an external broker's client id is. */
+const CLIENT_IDS_MS = 1000;
 
 export interface ExchangeOptions {
   store: AgentStore;
@@ -168,11 +170,35 @@ export class ExchangeService implements AgentIngest {
     }
   }
 
+  /**
+   * The onboarded agents of a tenant by client id, read with one listing per tenant: a found agent is taken from a
+   * listing up to CLIENT_IDS_MS old (an offboarded agent's messages stop within that time); one not found is looked
+   * up in a listing taken after the question was asked (shared by the questions of one turn of the event loop), so
+   * a newly onboarded agent is never refused.
+   */
+  private readonly clientIds = new Map<string, { at: number; turn: number; agents: Promise<Map<string, AgentPrincipal>> }>();
+  private turn = 0;
+  private turnEnds = false;
+
+  private listing(tenant: string, fresh: boolean): Promise<Map<string, AgentPrincipal>> {
+    if (!this.turnEnds) {
+      this.turnEnds = true;
+      setImmediate(() => { this.turn++; this.turnEnds = false; });
+    }
+    const now = this.o.now();
+    const c = this.clientIds.get(tenant);
+    if (c && (fresh ? c.turn === this.turn : now - c.at < CLIENT_IDS_MS)) return c.agents;
+    const agents = this.o.store.list(tenant).then((list) => new Map(list.filter((a) => a.boarding === 'ONBOARDED')
+      .map((a) => [`${a.tenant}_${a.name}`, { tenant: a.tenant, agentId: a.id, clientId: `${a.tenant}_${a.name}` }])));
+    if (this.clientIds.size > 1000) this.clientIds.clear();
+    this.clientIds.set(tenant, { at: now, turn: this.turn, agents });
+    agents.catch(() => this.clientIds.delete(tenant));
+    return agents;
+  }
+
   async agentOfClientId(tenant: string, clientId: string): Promise<AgentPrincipal | null> {
     if (!clientId.startsWith(`${tenant}_`)) return null;
-    const name = clientId.slice(tenant.length + 1);
-    const a = (await this.o.store.list(tenant)).find((x) => x.name === name);
-    return a && a.boarding === 'ONBOARDED' ? { tenant: a.tenant, agentId: a.id, clientId } : null;
+    return (await this.listing(tenant, false)).get(clientId) ?? (await this.listing(tenant, true)).get(clientId) ?? null;
   }
 
   issueToken(clientAssertion: string) {

@@ -30,7 +30,6 @@ export interface ExternalOptions {
   ingest: AgentIngest;
   ingestion: MqttIngestion;
   logger: Logger;
-  now?: () => number;
 }
 
 export interface ExternalSubscription {
@@ -42,25 +41,15 @@ export interface ExternalSubscription {
 /** handleMessage's answer that makes mqtt.js skip its own PUBACK (ours follows the commit). */
 const DEFERRED = new Error('acknowledged after the commit');
 
-/** A positive lookup of an agent by client id is reused this long; an unknown one is asked again each time. */
-const AGENT_CACHE_MS = 1000;
-
 export function startExternalSubscription(o: ExternalOptions): ExternalSubscription {
-  const now = o.now ?? Date.now;
-  const agents = new Map<string, { agent: AgentPrincipal; at: number }>();
-  const agentOf = async (tenant: string, clientId: string): Promise<AgentPrincipal | null> => {
-    const key = `${tenant}\u0000${clientId}`;
-    const hit = agents.get(key);
-    if (hit && now() - hit.at < AGENT_CACHE_MS) return hit.agent;
-    const agent = await o.ingest.agentOfClientId(tenant, clientId);
-    if (agent) {
-      if (agents.size > 10_000) agents.clear();
-      agents.set(key, { agent, at: now() });
-    } else agents.delete(key);
-    return agent;
-  };
+  // The agents context answers from a listing at most a second old for known agents, a fresh one for unknown ones.
+  const agentOf = (tenant: string, clientId: string) => o.ingest.agentOfClientId(tenant, clientId);
   const client: MqttClient = mqtt.connect(o.url, {
-    clientId: o.clientId, clean: false, protocolVersion: 4, reconnectPeriod: 1000, connectTimeout: 10_000,
+    // MQTT 5: its Receive Maximum tells the broker how many QoS 1 messages may await our PUBACK (MQTT 3.1.1 has
+    // none: mosquitto's max_inflight_messages, 20 by default, would bound the pipeline); the session outlives the
+    // connection (clean: false and the longest expiry), so unacknowledged messages wait at the broker.
+    clientId: o.clientId, clean: false, protocolVersion: 5, reconnectPeriod: 1000, connectTimeout: 10_000,
+    properties: { sessionExpiryInterval: 0xffffffff, receiveMaximum: o.maxUnacked },
     ...(o.username !== undefined ? { username: o.username } : {}), ...(o.password !== undefined ? { password: o.password } : {}),
   });
   const filters = subscriptionFilters(o.tenants);
