@@ -316,7 +316,7 @@ export const SETTINGS = [
   s({ key: 'mqttExternalClientId', example: 'ironbridge-2', flag: '--mqtt-external-client-id', env: 'IRONBRIDGE_MQTT_EXTERNAL_CLIENT_ID', default: 'ironbridge',
     parse: text(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 printable characters without spaces'),
     description: 'MQTT client id of the external subscription: a persistent session, so the broker keeps unacknowledged messages while the platform is down.' }),
-  s({ key: 'mqttExternalMaxUnacked', flag: '--mqtt-external-max-unacked', env: 'IRONBRIDGE_MQTT_EXTERNAL_MAX_UNACKED', default: 200, parse: int(1, 65_535),
+  s({ key: 'mqttExternalMaxUnacked', flag: '--mqtt-external-max-unacked', env: 'IRONBRIDGE_MQTT_EXTERNAL_MAX_UNACKED', default: 1000, parse: int(1, 65_535),
     description: 'Most messages of the external subscription being stored at once (received, not yet acknowledged); at the bound the next message is read only after one is committed. The broker\'s own in-flight limit (mosquitto: max_inflight_messages) may be lower.' }),
   s({ key: 'mqttExternalUsername', example: 'ironbridge', flag: '--mqtt-external-username', env: 'IRONBRIDGE_MQTT_EXTERNAL_USERNAME', default: undefined,
     parse: text(/^.{1,256}$/, 'must be 1-256 characters'),
