@@ -11,7 +11,9 @@
  *   3. Ironbridge MQTT (embedded broker, `--mqtt-port`): the hook below; skipped with a message when the server has
  *      no embedded broker.
  * Flags: --agents 100 --seconds 20 --rate 100 (messages per second per agent) --points 10 (data points per message)
- * --mqtt-port N --mosquitto mqtt://127.0.0.1:1883 (--mosquitto none skips phase 2).
+ * --mqtt-port N --mosquitto mqtt://127.0.0.1:1883 (--mosquitto none skips phase 2), --exchange none (skips phase 1), --external none (skips phase 4),
+ * --reference none (skips phase 2 but keeps the broker for phase 4).
+ * BENCH_SERVER_NODE_ARGS: node flags of the server child (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,7 +23,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { connectAsync } from 'mqtt';
-import { mqttSender, mqttTopic, percentile, postExchange, provisionAgent, type RunStats, runSimulation, type Sender,
+import { mqttPayload, mqttSender, mqttTopic, percentile, postExchange, provisionAgent, type RunStats, runSimulation, type Sender,
   type SimAgent } from '../../src/cli/simulator.js';
 import { BIN, fetchToken, firstStartSecrets, tempDir } from '../../test/helpers/server.js';
 import { cpuMs, fmt, freePort, pool } from '../timeseries-shared.js';
@@ -29,6 +31,8 @@ import { cpuMs, fmt, freePort, pool } from '../timeseries-shared.js';
 const { values: flags } = parseArgs({ options: {
   agents: { type: 'string', default: '100' }, seconds: { type: 'string', default: '20' }, rate: { type: 'string', default: '100' },
   points: { type: 'string', default: '10' }, 'mqtt-port': { type: 'string' }, mosquitto: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
+  exchange: { type: 'string', default: 'yes' }, external: { type: 'string', default: 'yes' },
+  reference: { type: 'string', default: 'yes' },
 } });
 const AGENTS = Number(flags.agents);
 const SECONDS = Number(flags.seconds);
@@ -157,15 +161,11 @@ function row(label: string, points: number, seconds: number, p: Phase, extra = '
     + `| ${percentile(later, 99).toFixed(1)} / ${Math.max(0, ...firsts).toFixed(0)} | ${fmt(sumOf(p.stats, (s) => s.failed))} | ${extra} |`;
 }
 
-async function main(): Promise<void> {
-  console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')}`);
-  console.log(`${AGENTS} agents × ${RATE} messages/s × ${POINTS} data points for ${SECONDS} s: offered ${fmt(AGENTS * RATE * POINTS)} data points/s`);
-  const dataDir = tempDir('ironbridge-bench-ingest-');
+/** An `ironbridge serve` child on a free port with `env`; resolves once it answers /health. */
+async function startServer(dataDir: string, env: Record<string, string>): Promise<{ child: ReturnType<typeof spawn>; url: string }> {
   const port = await freePort();
-  const env: Record<string, string> = { IRONBRIDGE_LOG_LEVEL: 'warn', IRONBRIDGE_SECRET_HASH_COST: '10' };
-  const embedded = MQTT_PORT !== undefined && EMBEDDED_MQTT_PORT_ENV !== undefined;
-  if (embedded) env[EMBEDDED_MQTT_PORT_ENV!] = String(MQTT_PORT);
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--data-dir', dataDir], {
+  const nodeArgs = (process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--port', String(port), '--data-dir', dataDir], {
     env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   process.once('exit', () => { if (child.exitCode === null) child.kill('SIGKILL'); });
   const url = `http://127.0.0.1:${port}`;
@@ -176,6 +176,31 @@ async function main(): Promise<void> {
     if (i === 600) throw new Error('server did not start');
     await new Promise((r) => setTimeout(r, 100));
   }
+  return { child, url };
+}
+
+const stopServer = (child: ReturnType<typeof spawn>) => new Promise<void>((r) => {
+  if (child.exitCode !== null) return r();
+  child.once('exit', () => r());
+  child.kill('SIGTERM');
+});
+
+/** A counter of the server's /metrics (summed over its label sets matching `labels`). */
+async function metric(url: string, name: string, labels: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) if (line.startsWith(`${name}{`) && line.includes(labels)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return sum;
+}
+
+async function main(): Promise<void> {
+  console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')}`);
+  console.log(`${AGENTS} agents × ${RATE} messages/s × ${POINTS} data points for ${SECONDS} s: offered ${fmt(AGENTS * RATE * POINTS)} data points/s`);
+  const dataDir = tempDir('ironbridge-bench-ingest-');
+  const env: Record<string, string> = { IRONBRIDGE_LOG_LEVEL: 'warn', IRONBRIDGE_SECRET_HASH_COST: '10' };
+  const embedded = MQTT_PORT !== undefined && EMBEDDED_MQTT_PORT_ENV !== undefined;
+  if (embedded) env[EMBEDDED_MQTT_PORT_ENV!] = String(MQTT_PORT);
+  let { child, url } = await startServer(dataDir, env);
   const { key } = firstStartSecrets(dataDir);
   const admin = await fetchToken(url, key);
   const api = { baseUrl: url, token: async () => admin };
@@ -189,22 +214,26 @@ async function main(): Promise<void> {
 
   const rows: string[] = [];
   // ---------------------------------------------------------------- 1. the exchange
+  let httpRate: number | undefined;
+  let cpu = 0;
+  if (flags.exchange !== 'none') {
   const acked = new Map(agents.map((a) => [a.id, new Set<string>()]));
-  let cpu = cpuMs(child.pid!);
+  cpu = cpuMs(child.pid!);
   const http = await phase('exchange', agents, async (a) => ({ send: (entries) => postExchange(a, entries) }), acked);
   http.cpuMs = cpuMs(child.pid!) - cpu;
   t = performance.now();
   const httpAcked = sumOf(http.stats, (s) => s.points);
   const httpReadable = await readable(url, admin, agents, acked, http.stats);
   console.log(`read back in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-  const httpRate = httpReadable / http.seconds;
+  httpRate = httpReadable / http.seconds;
   rows.push(row('Ironbridge, MindConnect exchange (HTTP)', httpReadable, http.seconds, http,
     `${fmt(httpAcked - httpReadable)} acknowledged lost; ${fmt(sumOf(http.stats, (s) => s.acknowledged))} exchanges `
     + `(${Math.min(...http.stats.map((s) => s.acknowledged))}–${Math.max(...http.stats.map((s) => s.acknowledged))} per agent), server CPU ${((http.cpuMs * 1000) / Math.max(1, httpReadable)).toFixed(1)} µs/point`));
+  }
 
   // ---------------------------------------------------------------- 2. mosquitto pass-through (the reference)
   let mosquittoRate: number | undefined;
-  if (flags.mosquitto !== 'none') {
+  if (flags.mosquitto !== 'none' && flags.reference !== 'none') {
     const m = await mosquittoPhase(flags.mosquitto, agents);
     const points = m.received * POINTS;
     mosquittoRate = points / m.seconds;
@@ -229,14 +258,57 @@ async function main(): Promise<void> {
       `${fmt(sumOf(p.stats, (s) => s.points) - got)} acknowledged lost; server CPU ${((p.cpuMs * 1000) / Math.max(1, got)).toFixed(1)} µs/point`));
   }
 
+  // ---------------------------------------------------------------- 4. Ironbridge subscribed to the external broker
+  if (flags.mosquitto !== 'none' && flags.external !== 'none') {
+    // A server restarted on the same data directory with the subscription (phases 1-3 ran without it, so the
+    // reference's messages were not ingested meanwhile); a persistent session of its own client id.
+    await stopServer(child);
+    const subscriberId = `ironbridge-bench-${run}`;
+    ({ child, url } = await startServer(dataDir, { ...env, IRONBRIDGE_MQTT_EXTERNAL_URL: flags.mosquitto,
+      IRONBRIDGE_MQTT_EXTERNAL_CLIENT_ID: subscriberId, IRONBRIDGE_MQTT_EXTERNAL_TENANTS: agents[0]!.tenant }));
+    const admin2 = await fetchToken(url, key);
+    // Subscribed once a probe message of an unknown client id is counted as refused.
+    const probe = await connectAsync(flags.mosquitto, { clientId: `${subscriberId}-probe`, protocolVersion: 4 });
+    const unknown = () => metric(url, 'ironbridge_mqtt_refusals_total', 'kind="unknown_agent"');
+    for (let i = 0; (await unknown()) === 0; i++) {
+      if (i === 100) throw new Error('the server did not subscribe to the external broker');
+      await probe.publishAsync(mqttTopic(agents[0]!.tenant, `${agents[0]!.tenant}_probe-${run}`), mqttPayload([]), { qos: 1 });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await probe.endAsync();
+    const stored = () => metric(url, 'ironbridge_mqtt_data_points_total', 'transport="external"');
+    const base = await stored();
+    const extAcked = new Map(agents.map((a) => [a.id, new Set<string>()]));
+    cpu = cpuMs(child.pid!);
+    const p = await phase('ironbridge-external', agents, (a) => mqttSender(a, flags.mosquitto!), extAcked);
+    // Storage may lag behind the broker's acknowledgements: wait until nothing more arrives for 3 s.
+    const offered = sumOf(p.stats, (s) => s.points);
+    let last = await stored() - base;
+    let lastAt = performance.now();
+    for (let idle = 0; last < offered && idle < 30; idle++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const now = await stored() - base;
+      if (now !== last) { last = now; lastAt = performance.now(); idle = 0; }
+    }
+    p.cpuMs = cpuMs(child.pid!) - cpu;
+    const seconds = Math.max(p.seconds, (lastAt - p.startedAt) / 1000);
+    const got = await readable(url, admin2, agents, extAcked, p.stats);
+    rows.push(row(`Ironbridge subscribed to ${flags.mosquitto} (agents publish there; ack = the broker's)`, got, seconds, p,
+      `${fmt(offered - got)} acknowledged by the broker not stored; storage done ${(seconds - p.seconds).toFixed(1)} s after the last ack; `
+      + `server CPU ${((p.cpuMs * 1000) / Math.max(1, got)).toFixed(1)} µs/point`));
+    // The persistent session is the bench's own: removed from the machine's broker.
+    await stopServer(child);
+    await (await connectAsync(flags.mosquitto, { clientId: subscriberId, clean: true, protocolVersion: 4 })).endAsync();
+  }
+
   console.log('');
   console.log('| path | data points/s into storage (mosquitto: delivered) | data points | seconds | ack p50 ms | ack p99 ms | '
     + 'p99 without each agent\'s first batch / slowest first batch, ms | refused messages | notes |');
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
-  if (mosquittoRate) console.log(`\nexchange / mosquitto pass-through: ${(httpRate / mosquittoRate).toFixed(2)}×`);
+  if (mosquittoRate && httpRate !== undefined) console.log(`\nexchange / mosquitto pass-through: ${(httpRate / mosquittoRate).toFixed(2)}×`);
   console.log(`load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')}`);
-  await new Promise<void>((r) => { child.once('exit', () => r()); child.kill('SIGTERM'); });
+  await stopServer(child);
   fs.rmSync(dataDir, { recursive: true, force: true });
 }
 

@@ -26,6 +26,8 @@ import type { TimeseriesWriter } from '../timeseries/index.js';
 const META = 'application/vnd.siemens.mindsphere.meta+json';
 /** The online status needs the last exchange to a few seconds, far below the ONLINE window. */
 const LAST_SEEN_STEP_MS = 5000;
+/** How old a listing of a tenant's agents may be to answer which agent an external broker's client id is. */
+const CLIENT_IDS_MS = 1000;
 
 export interface ExchangeOptions {
   store: AgentStore;
@@ -141,6 +143,22 @@ function typed(dp: DataPoint, raw: string): unknown {
   }
 }
 
+/** The records of one (asset, aspect) series of a write, and the record of the batch being read. */
+interface SeriesAcc {
+  assetId: string;
+  aspect: string;
+  records: Map<string, Record<string, unknown>>;
+  batch: number;
+  current: Record<string, unknown> | undefined;
+}
+
+/** Where a data point's value goes: a variable of a series, with its quality code variable when it keeps one. */
+interface Target {
+  series: SeriesAcc;
+  property: string;
+  qc: string | undefined;
+}
+
 export class ExchangeService implements AgentIngest {
   constructor(private readonly o: ExchangeOptions) {}
 
@@ -152,11 +170,35 @@ export class ExchangeService implements AgentIngest {
     }
   }
 
+  /**
+   * The onboarded agents of a tenant by client id, read with one listing per tenant: a found agent is taken from a
+   * listing up to CLIENT_IDS_MS old (an offboarded agent's messages stop within that time); one not found is looked
+   * up in a listing taken after the question was asked (shared by the questions of one turn of the event loop), so
+   * a newly onboarded agent is never refused.
+   */
+  private readonly clientIds = new Map<string, { at: number; turn: number; agents: Promise<Map<string, AgentPrincipal>> }>();
+  private turn = 0;
+  private turnEnds = false;
+
+  private listing(tenant: string, fresh: boolean): Promise<Map<string, AgentPrincipal>> {
+    if (!this.turnEnds) {
+      this.turnEnds = true;
+      setImmediate(() => { this.turn++; this.turnEnds = false; });
+    }
+    const now = this.o.now();
+    const c = this.clientIds.get(tenant);
+    if (c && (fresh ? c.turn === this.turn : now - c.at < CLIENT_IDS_MS)) return c.agents;
+    const agents = this.o.store.list(tenant).then((list) => new Map(list.filter((a) => a.boarding === 'ONBOARDED')
+      .map((a) => [`${a.tenant}_${a.name}`, { tenant: a.tenant, agentId: a.id, clientId: `${a.tenant}_${a.name}` }])));
+    if (this.clientIds.size > 1000) this.clientIds.clear();
+    this.clientIds.set(tenant, { at: now, turn: this.turn, agents });
+    agents.catch(() => this.clientIds.delete(tenant));
+    return agents;
+  }
+
   async agentOfClientId(tenant: string, clientId: string): Promise<AgentPrincipal | null> {
     if (!clientId.startsWith(`${tenant}_`)) return null;
-    const name = clientId.slice(tenant.length + 1);
-    const a = (await this.o.store.list(tenant)).find((x) => x.name === name);
-    return a && a.boarding === 'ONBOARDED' ? { tenant: a.tenant, agentId: a.id, clientId } : null;
+    return (await this.listing(tenant, false)).get(clientId) ?? (await this.listing(tenant, true)).get(clientId) ?? null;
   }
 
   issueToken(clientAssertion: string) {
@@ -179,10 +221,6 @@ export class ExchangeService implements AgentIngest {
     const a = await this.o.agents.get(agent.tenant, agent.agentId);
     const points = dataPointsOf(a);
     const mappings = await this.o.store.listMappings(agent.tenant, a.id);
-    const byPoint = new Map<string, typeof mappings>();
-    for (const m of mappings) byPoint.set(m.dataPointId, [...(byPoint.get(m.dataPointId) ?? []), m]);
-    // One record per (asset, aspect, timestamp); records of one series in arrival order.
-    const series = new Map<string, { assetId: string; aspect: string; records: Map<string, Record<string, unknown>> }>();
     // Quality codes go only to variables that keep them (a _qc of another is refused by the time series checks).
     const withQc = new Set<string>();
     for (const id of new Set(mappings.map((m) => m.entityId))) {
@@ -190,37 +228,64 @@ export class ExchangeService implements AgentIngest {
         for (const v of aspect.variables) if (v.qualityCode) withQc.add(`${id}\u0000${aspect.name}\u0000${v.name}`);
       }
     }
+    // The plan of this call, built once from the mappings (the loop below runs per value and allocates no keys):
+    // one record per (asset, aspect, timestamp); records of one series in arrival order.
+    const series = new Map<string, SeriesAcc>();
+    const plan = new Map<string, { dp: DataPoint; targets: Target[] }>();
+    for (const m of mappings) {
+      const dp = points.get(m.dataPointId);
+      if (!dp) continue;
+      const key = `${m.entityId}\u0000${m.propertySetName}`;
+      let acc = series.get(key);
+      if (!acc) series.set(key, acc = { assetId: m.entityId, aspect: m.propertySetName, records: new Map(), batch: -1, current: undefined });
+      let p = plan.get(m.dataPointId);
+      if (!p) plan.set(m.dataPointId, p = { dp, targets: [] });
+      p.targets.push({ series: acc, property: m.propertyName, qc: withQc.has(`${key}\u0000${m.propertyName}`) ? `${m.propertyName}_qc` : undefined });
+    }
     let unmapped = 0;
     const unmappedPoints = new Map<string, number>();
-    batches.forEach((b, i) => {
+    const byBatch: { records: number; unmapped: number }[] = [];
+    for (let i = 0; i < batches.length; i++) {
+      const b = batches[i]!;
       const time = new Date(b.timestamp).toISOString();
-      b.values.forEach((v, k) => {
-        const targets = byPoint.get(v.dataPointId);
-        const dp = points.get(v.dataPointId);
-        if (!targets || !dp) {
+      const counts = { records: 0, unmapped: 0 };
+      byBatch.push(counts);
+      for (let k = 0; k < b.values.length; k++) {
+        const v = b.values[k]!;
+        const p = plan.get(v.dataPointId);
+        if (!p) {
           unmapped++;
+          counts.unmapped++;
           unmappedPoints.set(v.dataPointId, (unmappedPoints.get(v.dataPointId) ?? 0) + 1);
-          return;
+          continue;
         }
-        const value = typed(dp, v.value);
-        if (value === undefined) throw AgentErrors.badItem(`batch ${i} values[${k}]`, `"${v.value}" is no ${dp.type} (data point ${dp.id})`);
+        const value = typed(p.dp, v.value);
+        if (value === undefined) throw AgentErrors.badItem(`batch ${i} values[${k}]`, `"${v.value}" is no ${p.dp.type} (data point ${p.dp.id})`);
         if (v.qualityCode !== undefined && !/^\d{1,10}$/.test(v.qualityCode)) {
           throw AgentErrors.badItem(`batch ${i} values[${k}].qualityCode`, 'must be a non-negative integer');
         }
-        for (const m of targets) {
-          const key = `${m.entityId}\u0000${m.propertySetName}`;
-          const s = series.get(key) ?? { assetId: m.entityId, aspect: m.propertySetName, records: new Map() };
-          series.set(key, s);
-          const r = s.records.get(time) ?? { _time: time };
-          s.records.set(time, r);
-          r[m.propertyName] = value;
-          if (v.qualityCode !== undefined && withQc.has(`${key}\u0000${m.propertyName}`)) r[`${m.propertyName}_qc`] = Number(v.qualityCode);
+        for (const t of p.targets) {
+          const acc = t.series;
+          let r = acc.current;
+          if (acc.batch !== i) {
+            acc.batch = i;
+            counts.records++;
+            r = acc.records.get(time);
+            if (!r) acc.records.set(time, r = { _time: time });
+            acc.current = r;
+          }
+          r![t.property] = value;
+          if (t.qc !== undefined && v.qualityCode !== undefined) r![t.qc] = Number(v.qualityCode);
         }
-      });
-    });
-    const items = [...series.values()].map((s) => ({ assetId: s.assetId, aspect: s.aspect, records: [...s.records.values()] }));
+      }
+    }
+    const items = [];
     let records = 0;
-    for (const it of items) records += it.records.length;
+    for (const acc of series.values()) {
+      if (acc.records.size === 0) continue;
+      items.push({ assetId: acc.assetId, aspect: acc.aspect, records: [...acc.records.values()] });
+      records += acc.records.size;
+    }
     if (items.length > 0) {
       try {
         await this.o.writer.writeSeries(agent.tenant, items);
@@ -239,6 +304,6 @@ export class ExchangeService implements AgentIngest {
     if (a.lastSeen === null || now - a.lastSeen >= LAST_SEEN_STEP_MS) {
       await this.o.agents.save({ ...a, lastSeen: now, rev: a.rev + 1 }, a.rev, a.name).catch(() => undefined);
     }
-    return { records, unmapped };
+    return { records, unmapped, byBatch };
   }
 }

@@ -31,6 +31,11 @@ export interface IngestResult {
   readonly records: number;
   /** values of data points without a mapping: reported in the agent's diagnostic messages, not stored */
   readonly unmapped: number;
+  /**
+   * The same two counts per batch, in call order (records: the series the batch's values went to), so a transport
+   * that wrote the batches of many messages together can answer each message on its own.
+   */
+  readonly byBatch?: readonly { readonly records: number; readonly unmapped: number }[];
 }
 
 export interface AgentIngest {

@@ -102,9 +102,11 @@ export interface Config {
   jsonMaxNesting: number;
   mqttPort: number | undefined;
   mqttMaxPayloadBytes: number;
+  mqttBatchMaxValues: number;
   mqttExternalUrl: string | undefined;
   mqttExternalTenants: string | undefined;
   mqttExternalClientId: string;
+  mqttExternalMaxUnacked: number;
   mqttExternalUsername: string | undefined;
   mqttExternalPassword: string | undefined;
 }

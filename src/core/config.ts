@@ -302,6 +302,8 @@ export const SETTINGS = [
     description: 'TCP port of the embedded MQTT 3.1.1 broker for agents (MindConnect MQTT topics tc/{tenant}/{clientId}/…) on --host; unset: no broker; 0 picks a free port (the ready line names it).' }),
   s({ key: 'mqttMaxPayloadBytes', flag: '--mqtt-max-payload', env: 'IRONBRIDGE_MQTT_MAX_PAYLOAD', default: 1024 * 1024, parse: int(1024, 256 * 1024 * 1024),
     description: 'Largest payload of one agent MQTT message (time series, events, token request) in bytes; larger is answered on the diagnostic topic and not stored.' }),
+  s({ key: 'mqttBatchMaxValues', flag: '--mqtt-batch-max-values', env: 'IRONBRIDGE_MQTT_BATCH_MAX_VALUES', default: 20_000, parse: int(1, 10_000_000),
+    description: 'Data point values of queued MQTT time series messages (of all agents) that start their shared write at once; below it they are written on the next turn of the event loop. Each message is acknowledged only after its commit.' }),
   s({ key: 'mqttExternalUrl', example: 'mqtt://127.0.0.1:9', flag: '--mqtt-external-url', env: 'IRONBRIDGE_MQTT_EXTERNAL_URL', default: undefined,
     parse: (raw) => {
       const u = new URL(raw);
@@ -316,6 +318,8 @@ export const SETTINGS = [
   s({ key: 'mqttExternalClientId', example: 'ironbridge-2', flag: '--mqtt-external-client-id', env: 'IRONBRIDGE_MQTT_EXTERNAL_CLIENT_ID', default: 'ironbridge',
     parse: text(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 printable characters without spaces'),
     description: 'MQTT client id of the external subscription: a persistent session, so the broker keeps unacknowledged messages while the platform is down.' }),
+  s({ key: 'mqttExternalMaxUnacked', flag: '--mqtt-external-max-unacked', env: 'IRONBRIDGE_MQTT_EXTERNAL_MAX_UNACKED', default: 1000, parse: int(1, 65_535),
+    description: 'Most messages of the external subscription being stored at once (received, not yet acknowledged); at the bound the next message is read only after one is committed. The broker\'s own in-flight limit (mosquitto: max_inflight_messages) may be lower.' }),
   s({ key: 'mqttExternalUsername', example: 'ironbridge', flag: '--mqtt-external-username', env: 'IRONBRIDGE_MQTT_EXTERNAL_USERNAME', default: undefined,
     parse: text(/^.{1,256}$/, 'must be 1-256 characters'),
     description: 'User name of the external subscription at its broker.' }),

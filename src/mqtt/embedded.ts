@@ -4,8 +4,10 @@
  * token path), may publish and subscribe only under `tc/{tenant}/{clientId}/`, and its messages on the ingest
  * topics are handled in aedes' authorizePublish hook: aedes sends the QoS 1 PUBACK only after that hook calls back,
  * i.e. after the commit, and reads no further packets of the connection until the ones it read are handled, so a
- * slow store slows the agent down (TCP back-pressure) instead of dropping anything. The token is verified again on
- * every message: an expired, offboarded or deleted agent's connection is closed at its next message.
+ * slow store slows the agent down (TCP back-pressure) instead of dropping anything. aedes hands all packets of one
+ * socket read to the hook at once, and the time series of all agents are written together per turn (batcher.ts).
+ * The token is verified again for every message, once per turn of the event loop for all messages carrying it: an
+ * expired, offboarded or deleted agent's connection is closed at its next message.
  */
 import net from 'node:net';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
@@ -47,6 +49,17 @@ function channelOf(topic: string, agent: AgentPrincipal): Channel | undefined {
 }
 
 export async function startEmbeddedBroker(o: EmbeddedOptions): Promise<EmbeddedBroker> {
+  // The verification of a token for the messages of this turn: each is verified after it arrived, and those arriving
+  // together share one verification (the revocation lookup included).
+  const verified = new Map<string, Promise<AgentPrincipal | null>>();
+  const verify = (token: string): Promise<AgentPrincipal | null> => {
+    let p = verified.get(token);
+    if (!p) {
+      if (verified.size === 0) setImmediate(() => verified.clear());
+      verified.set(token, p = o.ingest.authenticate(token));
+    }
+    return p;
+  };
   const broker = await Aedes.createBroker({
     // MQTT 3.1.1 has no limit on client id length; MindConnect client ids are `{tenant}_{agentName}`.
     maxClientsIdLength: 256,
@@ -81,7 +94,7 @@ export async function startEmbeddedBroker(o: EmbeddedOptions): Promise<EmbeddedB
       }
       const channel = channelOf(packet.topic, s.agent);
       if (!channel) return done(null); // the agent's own other topics: plain publish and subscribe
-      o.ingest.authenticate(s.token).then(async (agent) => {
+      verify(s.token).then(async (agent) => {
         if (!agent || agent.agentId !== s.agent.agentId) {
           countRefusal('embedded', 'connect');
           throw new Error('the agent token expired or was revoked; connect again with a fresh one');

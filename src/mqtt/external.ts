@@ -5,8 +5,13 @@
  * Trust model: the external broker authenticates the agents and enforces that each publishes only under its own
  * prefix; the platform maps a topic's tenant and client id to the onboarded agent of that tenant whose client id it
  * is and refuses (counts, answers nothing) messages of unknown agents. Our PUBACK to the broker goes out only after
- * the commit (mqtt.js sends it when handleMessage calls back, one message at a time), and a failed commit drops the
- * connection without it, so the broker delivers the message again after the reconnect.
+ * the commit, and a failed commit drops the connection without it, so the broker delivers the message again after
+ * the reconnect. Pipelined: up to `maxUnacked` messages are being stored at once (so the messages of many agents
+ * share one commit, batcher.ts); at the bound the next packet is read only after one is committed (back-pressure).
+ * mqtt.js acknowledges a QoS 1 message itself when handleMessage calls back without an error and reads the next
+ * packet only after that; so handleMessage calls back at once with DEFERRED (mqtt.js then sends no PUBACK and goes
+ * on) and the PUBACK is sent here after the commit, on the connection the message came on (after a reconnect the
+ * broker sends the unacknowledged messages of the persistent session again; a PUBACK is never sent on another one).
  */
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
@@ -20,10 +25,11 @@ export interface ExternalOptions {
   username?: string | undefined;
   password?: string | undefined;
   tenants?: readonly string[] | undefined;
+  /** Most messages being stored at once, received and not yet acknowledged (--mqtt-external-max-unacked). */
+  maxUnacked: number;
   ingest: AgentIngest;
   ingestion: MqttIngestion;
   logger: Logger;
-  now?: () => number;
 }
 
 export interface ExternalSubscription {
@@ -32,25 +38,18 @@ export interface ExternalSubscription {
   close(): Promise<void>;
 }
 
-/** A positive lookup of an agent by client id is reused this long; an unknown one is asked again each time. */
-const AGENT_CACHE_MS = 1000;
+/** handleMessage's answer that makes mqtt.js skip its own PUBACK (ours follows the commit). */
+const DEFERRED = new Error('acknowledged after the commit');
 
 export function startExternalSubscription(o: ExternalOptions): ExternalSubscription {
-  const now = o.now ?? Date.now;
-  const agents = new Map<string, { agent: AgentPrincipal; at: number }>();
-  const agentOf = async (tenant: string, clientId: string): Promise<AgentPrincipal | null> => {
-    const key = `${tenant}\u0000${clientId}`;
-    const hit = agents.get(key);
-    if (hit && now() - hit.at < AGENT_CACHE_MS) return hit.agent;
-    const agent = await o.ingest.agentOfClientId(tenant, clientId);
-    if (agent) {
-      if (agents.size > 10_000) agents.clear();
-      agents.set(key, { agent, at: now() });
-    } else agents.delete(key);
-    return agent;
-  };
+  // The agents context answers from a listing at most a second old for known agents, a fresh one for unknown ones.
+  const agentOf = (tenant: string, clientId: string) => o.ingest.agentOfClientId(tenant, clientId);
   const client: MqttClient = mqtt.connect(o.url, {
-    clientId: o.clientId, clean: false, protocolVersion: 4, reconnectPeriod: 1000, connectTimeout: 10_000,
+    // MQTT 5: its Receive Maximum tells the broker how many QoS 1 messages may await our PUBACK (MQTT 3.1.1 has
+    // none: mosquitto's max_inflight_messages, 20 by default, would bound the pipeline); the session outlives the
+    // connection (clean: false and the longest expiry), so unacknowledged messages wait at the broker.
+    clientId: o.clientId, clean: false, protocolVersion: 5, reconnectPeriod: 1000, connectTimeout: 10_000,
+    properties: { sessionExpiryInterval: 0xffffffff, receiveMaximum: o.maxUnacked },
     ...(o.username !== undefined ? { username: o.username } : {}), ...(o.password !== undefined ? { password: o.password } : {}),
   });
   const filters = subscriptionFilters(o.tenants);
@@ -66,29 +65,55 @@ export function startExternalSubscription(o: ExternalOptions): ExternalSubscript
     });
   });
   client.on('error', (err) => o.logger.warn({ err: err.message, url: o.url }, 'external MQTT broker'));
-  client.handleMessage = (packet: IPublishPacket, callback) => {
+  let unacked = 0;
+  let readNext: (() => void) | undefined;
+  const sendPuback = (messageId: number, stream: unknown) => {
+    // Only on the connection the message came on: after a reconnect the broker sends it again.
+    if (client.stream !== stream || !client.connected) return;
+    (client as unknown as { _sendPacket(p: { cmd: 'puback'; messageId: number }, cb: (err?: Error) => void): void })
+      ._sendPacket({ cmd: 'puback', messageId }, (err) => { if (err) o.logger.debug({ err: err.message }, 'a PUBACK to the external broker failed'); });
+  };
+  const store = async (packet: IPublishPacket): Promise<void> => {
     const topic = parseAgentTopic(packet.topic);
-    if (!topic) return callback();
+    if (!topic) return;
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : Buffer.from(packet.payload);
-    agentOf(topic.tenant, topic.clientId).then(async (agent) => {
-      if (!agent) {
-        countRefusal('external', 'unknown_agent');
-        return;
-      }
-      const replies = await o.ingestion.handle('external', agent, topic.channel, payload);
-      // Not awaited: mqtt.js handles incoming packets one at a time, so the broker's PUBACK of a reply could not be
-      // read while this message is being handled (the replies stay in mqtt.js's outgoing store until acknowledged).
-      for (const r of replies) {
-        client.publish(r.topic, r.payload, { qos: 1 }, (err) => {
-          if (err) o.logger.warn({ err: err.message, topic: r.topic }, 'an MQTT reply could not be published');
-        });
-      }
-    }).then(() => callback(), (err: Error) => {
+    const agent = await agentOf(topic.tenant, topic.clientId);
+    if (!agent) {
+      countRefusal('external', 'unknown_agent');
+      return;
+    }
+    const replies = await o.ingestion.handle('external', agent, topic.channel, payload);
+    for (const r of replies) {
+      client.publish(r.topic, r.payload, { qos: 1 }, (err) => {
+        if (err) o.logger.warn({ err: err.message, topic: r.topic }, 'an MQTT reply could not be published');
+      });
+    }
+  };
+  client.handleMessage = (packet: IPublishPacket, callback) => {
+    if (packet.qos !== 1 || packet.messageId === undefined) {
+      // QoS 0 (nothing to acknowledge; the subscription is QoS 1, so no QoS 2 arrives): one at a time, as mqtt.js does.
+      store(packet).then(() => callback(), (err: Error) => {
+        o.logger.warn({ err: err.message }, 'an external QoS 0 MQTT message could not be stored');
+        callback();
+      });
+      return;
+    }
+    const stream = client.stream;
+    const messageId = packet.messageId;
+    unacked++;
+    store(packet).then(() => sendPuback(messageId, stream), (err: Error) => {
       // No PUBACK: the broker keeps the message in our persistent session and sends it again after the reconnect.
       o.logger.warn({ err: err.message }, 'dropping the external MQTT connection so the unacknowledged message comes again');
-      client.stream?.destroy();
-      callback(err);
+      if (client.stream === stream) stream.destroy();
+    }).finally(() => {
+      unacked--;
+      const next = readNext;
+      readNext = undefined;
+      next?.();
     });
+    const deferred = () => callback(DEFERRED);
+    if (unacked < o.maxUnacked) deferred();
+    else readNext = deferred;
   };
   return {
     subscribed: () => subscribed,

@@ -27,7 +27,8 @@ export interface MqttContext {
 
 export function createMqtt(deps: { config: Config; ingest: AgentIngest; events: AgentEventSink; logger: Logger }): MqttContext {
   const { config, logger } = deps;
-  const ingestion = new MqttIngestion({ ingest: deps.ingest, events: deps.events, maxPayloadBytes: config.mqttMaxPayloadBytes, logger });
+  const ingestion = new MqttIngestion({ ingest: deps.ingest, events: deps.events, maxPayloadBytes: config.mqttMaxPayloadBytes,
+    batchMaxValues: config.mqttBatchMaxValues, logger });
   let broker: EmbeddedBroker | undefined;
   let external: ExternalSubscription | undefined;
   return {
@@ -42,7 +43,7 @@ export function createMqtt(deps: { config: Config; ingest: AgentIngest; events: 
       if (config.mqttExternalUrl === undefined) return undefined;
       external ??= startExternalSubscription({ url: config.mqttExternalUrl, clientId: config.mqttExternalClientId,
         username: config.mqttExternalUsername, password: config.mqttExternalPassword,
-        tenants: config.mqttExternalTenants?.split(','), ingest: deps.ingest, ingestion, logger });
+        tenants: config.mqttExternalTenants?.split(','), maxUnacked: config.mqttExternalMaxUnacked, ingest: deps.ingest, ingestion, logger });
       return external;
     },
     port: () => broker?.port,

@@ -1,8 +1,8 @@
 /**
  * One MQTT message of an authenticated agent, whichever broker carried it (MindConnect MQTT `o/mc_v3/ts`,
- * `o/mc_v3/e`, `o/agm_v3/t`): read the payload, write through the AgentIngest seam (one durable commit) or the
- * AgentEventSink, and say what to answer: token responses on `i/agm_v3/tr`, diagnostics on `i/mc_v3/diag` for a
- * refused or partly stored message. The returned promise settles only after the commit; a refusal (a bad payload)
+ * `o/mc_v3/e`, `o/agm_v3/t`): read the payload, write through the AgentIngest seam (one durable commit; time series
+ * messages of all agents arriving in one turn share it, batcher.ts) or the AgentEventSink, and say what to answer:
+ * token responses on `i/agm_v3/tr`, diagnostics on `i/mc_v3/diag` for a refused or partly stored message. The returned promise settles only after the commit; a refusal (a bad payload)
  * resolves with its diagnostic, so the message is acknowledged and never retried; a failure of storage rejects,
  * so the transport withholds the acknowledgement and the message comes again.
  */
@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { AgentEventSink, AgentIngest, AgentPrincipal } from '../agents/ingest.js';
 import { AppError } from '../core/errors.js';
 import { counter } from '../core/metrics.js';
+import { TimeseriesBatcher } from './batcher.js';
 import { diagnostic, MqttErrors, type PayloadError } from './errors.js';
 import { readEvents, readTimeseries, readTokenRequest } from './payload.js';
 import { type Channel, DIAGNOSTIC, OUT, TOKEN_RESPONSE, topicOf } from './topics.js';
@@ -38,11 +39,18 @@ export interface IngestionOptions {
   ingest: AgentIngest;
   events: AgentEventSink;
   maxPayloadBytes: number;
+  /** Queued data point values that start the shared write at once (batcher.ts; --mqtt-batch-max-values). */
+  batchMaxValues: number;
   logger: Logger;
 }
 
 export class MqttIngestion {
-  constructor(private readonly o: IngestionOptions) {}
+  /** Time series messages of all agents, written together per turn of the event loop (batcher.ts). */
+  private readonly batcher: TimeseriesBatcher;
+
+  constructor(private readonly o: IngestionOptions) {
+    this.batcher = new TimeseriesBatcher(o.ingest, o.batchMaxValues);
+  }
 
   /** Handles one message; resolves with the replies once it is committed or refused, rejects when storage failed. */
   async handle(transport: Transport, agent: AgentPrincipal, channel: Channel, payload: Buffer): Promise<Reply[]> {
@@ -57,7 +65,7 @@ export class MqttIngestion {
         case 'ts': {
           const read = readTimeseries(payload, this.o.maxPayloadBytes);
           if (!read.ok) return refuse(read.error);
-          const result = await this.o.ingest.writeTimeseries(agent, read.value);
+          const result = await this.batcher.submit(agent, read.value);
           messages.inc({ transport, channel, outcome: 'stored' });
           let n = 0;
           for (const b of read.value) n += b.values.length;
