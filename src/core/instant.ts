@@ -107,5 +107,31 @@ export function instantOrUndefined(raw: unknown, form: InstantForm = 'strict'): 
   return typeof t === 'number' ? t : undefined;
 }
 
-/** The canonical wire form: UTC with milliseconds (2024-01-01T00:00:00.000Z). */
-export const iso = (t: number): string => new Date(t).toISOString();
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
+/** The last day printed (days since the epoch) and its `YYYY-MM-DDT`. */
+let isoDay = NaN;
+let isoDayText = '';
+/** 9999-12-31T23:59:59.999Z: up to here toISOString prints a four-digit year. */
+const ISO_FAST_MAX = 253_402_300_799_999;
+
+/**
+ * The canonical wire form: UTC with milliseconds (2024-01-01T00:00:00.000Z), as Date#toISOString prints it. Roll-up
+ * answers print thousands per request (first, last, min and max times), mostly of one day: the day's text is kept
+ * and the time of day is composed; other instants (before 1970, fractions, invalid) go through Date.
+ */
+export function iso(t: number): string {
+  if (!(t >= 0 && t <= ISO_FAST_MAX && Number.isInteger(t))) return new Date(t).toISOString();
+  const day = Math.floor(t / DAY);
+  if (day !== isoDay) {
+    isoDayText = new Date(day * DAY).toISOString().slice(0, 11);
+    isoDay = day;
+  }
+  let rest = t - day * DAY;
+  const hour = Math.floor(rest / HOUR);
+  rest -= hour * HOUR;
+  const minute = Math.floor(rest / MINUTE);
+  rest -= minute * MINUTE;
+  const second = Math.floor(rest / 1000);
+  const ms = rest - second * 1000;
+  return `${isoDayText}${TWO_DIGITS[hour]}:${TWO_DIGITS[minute]}:${TWO_DIGITS[second]}.${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;
+}

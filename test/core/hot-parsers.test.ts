@@ -2,12 +2,12 @@
  * The fast paths of two parsers every time series write passes (issue 17, lean hot path), against what they
  * replace: parseInstant's canonical form (`YYYY-MM-DDTHH:MM:SS.sssZ`, without the regular expression) answers as
  * the general parser does for the same instant written `+00:00` (valid or not: the same number, the same rule);
- * nestingBeyond's path-free first walk gives null exactly when no object or array lies deeper than the bound.
+ * iso prints what Date#toISOString prints (the day's text kept between calls); nestingBeyond's path-free first walk gives null exactly when no object or array lies deeper than the bound.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { type InstantForm, parseInstant } from '../../src/core/instant.js';
+import { type InstantForm, iso, parseInstant } from '../../src/core/instant.js';
 import { nestingBeyond } from '../../src/core/json.js';
 
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
@@ -48,6 +48,16 @@ describe('hot-path parsers', () => {
     assert.equal(parseInstant('2024-02-29T00:00:00.001Z'), Date.parse('2024-02-29T00:00:00.001Z'));
     assert.match(String(parseInstant('2024-01-01T24:00:00.000Z')), /not a valid calendar date-time/);
     assert.match(String(parseInstant('2024-01-01T00:00:00.000z')), /must be an ISO-8601 date-time with a zone/);
+  });
+
+  it('iso: prints what Date#toISOString prints, for instants of one day and of many, and throws where it throws', () => {
+    const day = fc.integer({ min: 0, max: 2_932_896 }).chain((d) => fc.array(fc.integer({ min: 0, max: 86_399_999 }).map((ms) => d * 86_400_000 + ms), { minLength: 1, maxLength: 5 }));
+    const any = fc.array(fc.oneof(fc.integer({ min: -8_640_000_000_000_000, max: 8_640_000_000_000_000 }), fc.double({ min: -1e15, max: 1e15, noNaN: true })), { minLength: 1, maxLength: 5 });
+    fc.assert(fc.property(fc.oneof(day, any), (ts) => {
+      for (const t of ts) assert.equal(iso(t), new Date(t).toISOString(), String(t));
+    }), { numRuns: 3000 });
+    for (const t of [0, 253_402_300_799_999, 253_402_300_800_000, -1, 1.5, 86_399_999, 86_400_000]) assert.equal(iso(t), new Date(t).toISOString());
+    assert.throws(() => iso(NaN), RangeError);
   });
 
   it('nestingBeyond: null exactly when nothing nests deeper than the bound, else a path to something that does', () => {
