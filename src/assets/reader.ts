@@ -2,6 +2,8 @@
  * The AssetModelReader port of core/model.ts, as the assets context implements it for the other contexts (time
  * series, aggregates, OData): live assets of one tenant with their merged aspects and shown values, and asset
  * types with every member of their chain. Read-only; deleted assets do not exist here.
+ * Single assets (what every time series request resolves) are kept, frozen, while the store's modelVersion() is
+ * unchanged: any write to types or assets, in this process or another, is seen by the next lookup.
  */
 import { Generic } from '../core/errors.js';
 import { MAX_FILTER_NESTING, mentions, rewriteField, shapeOf } from '../core/filter.js';
@@ -27,7 +29,25 @@ const modelAspect = ({ name, aspectType }: AspectMember): ModelAspect => ({
   variables: aspectType.variables.map(modelVariable),
 });
 
+/** Most assets kept by getAsset; the cache starts over when full. */
+const MAX_CACHED_ASSETS = 50_000;
+
+/** Freezes a model asset with its aspects and variables: cached ones are shared by every caller. */
+function freeze(a: ModelAsset): ModelAsset {
+  for (const aspect of a.aspects) {
+    for (const v of aspect.variables) Object.freeze(v);
+    Object.freeze(aspect.variables);
+    Object.freeze(aspect);
+  }
+  Object.freeze(a.aspects);
+  return Object.freeze(a);
+}
+
 export class ModelReader implements AssetModelReader {
+  /** getAsset's answers (null: no live asset) by tenant and id, valid for `version`. */
+  private readonly assets = new Map<string, ModelAsset | null>();
+  private version = -1;
+
   constructor(private readonly d: ServiceDeps) {}
 
   private static asset(a: AssetRecord, cat: TypeCatalog): ModelAsset {
@@ -46,11 +66,25 @@ export class ModelReader implements AssetModelReader {
     };
   }
 
+  /** The live asset with its merged aspects; the answer is frozen (shared with later callers until a change). */
   async getAsset(tenant: string, assetId: string): Promise<ModelAsset | undefined> {
     if (!ASSET_ID_RE.test(assetId)) return undefined;
+    const version = this.d.store.modelVersion();
+    if (version !== this.version) {
+      this.assets.clear();
+      this.version = version;
+    }
+    const key = `${tenant}\u0000${assetId}`;
+    const hit = this.assets.get(key);
+    if (hit !== undefined) return hit ?? undefined;
     const a = await this.d.store.getAsset(tenant, assetId);
-    if (!a || a.deleted !== null) return undefined;
-    return ModelReader.asset(a, await loadCatalog(this.d.store, tenant));
+    const found = !a || a.deleted !== null ? null : freeze(ModelReader.asset(a, await loadCatalog(this.d.store, tenant)));
+    // Kept only when nothing changed while it was read (the reads above are separate turns of the event loop).
+    if (this.d.store.modelVersion() === version && this.version === version) {
+      if (this.assets.size >= MAX_CACHED_ASSETS) this.assets.clear();
+      this.assets.set(key, found);
+    }
+    return found ?? undefined;
   }
 
   async getAssetType(tenant: string, typeId: string): Promise<ModelAssetType | undefined> {

@@ -30,6 +30,12 @@ export class StoreConflict extends Error {}
 export class ParentGone extends Error {}
 
 export interface AssetStore {
+  /**
+   * A number that changes whenever the stored types or assets may have changed: on this store's own writes and
+   * when another connection (a second worker, the CLI) has committed; looked up on every call, so a reader that
+   * keys a cache on it sees every change on its next call.
+   */
+  modelVersion(): number;
   listAspectTypes(tenant: string): Promise<AspectTypeRecord[]>;
   getAspectType(tenant: string, id: string): Promise<AspectTypeRecord | undefined>;
   /** Inserts; throws StoreConflict when the id or the name exists in the tenant. */

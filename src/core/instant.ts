@@ -32,9 +32,50 @@ const SHAPE_RULES: Record<InstantForm, string> = {
 
 const NOT_A_STRING = 'must be an ISO-8601 date-time string such as 2024-01-01T00:00:00.000Z';
 
+/** The date of the last canonical instant parsed and its UTC midnight (NaN: not a calendar date). */
+let lastDate = '';
+let lastMidnight = NaN;
+
+const digit = (s: string, i: number): number => s.charCodeAt(i) - 48;
+const isDigits = (s: string, from: number, to: number): boolean => {
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+};
+
+/**
+ * The canonical form `YYYY-MM-DDTHH:MM:SS.sssZ` (what every form accepts alike, and what agents send in every
+ * record) without the regular expression: the date's midnight is kept for the next record of the same day.
+ * NaN for any other text, or a value out of range, which the general parser then answers with its rule.
+ */
+function canonicalInstant(raw: string): number {
+  if (raw.length !== 24 || raw.charCodeAt(23) !== 90 /* Z */ || raw.charCodeAt(4) !== 45 || raw.charCodeAt(7) !== 45
+    || raw.charCodeAt(10) !== 84 /* T */ || raw.charCodeAt(13) !== 58 || raw.charCodeAt(16) !== 58 || raw.charCodeAt(19) !== 46
+    || !isDigits(raw, 0, 4) || !isDigits(raw, 5, 7) || !isDigits(raw, 8, 10) || !isDigits(raw, 11, 13)
+    || !isDigits(raw, 14, 16) || !isDigits(raw, 17, 19) || !isDigits(raw, 20, 23)) return NaN;
+  const date = raw.slice(0, 10);
+  if (date !== lastDate) {
+    const year = Number(raw.slice(0, 4)); const month = digit(raw, 5) * 10 + digit(raw, 6); const day = digit(raw, 8) * 10 + digit(raw, 9);
+    const utc = Date.UTC(year, month - 1, day);
+    const check = new Date(utc);
+    // the general parser's calendar check (Date.UTC maps years 0-99 to 1900-1999: refused there too)
+    lastMidnight = check.getUTCFullYear() === year && check.getUTCMonth() === month - 1 && check.getUTCDate() === day ? utc : NaN;
+    lastDate = date;
+  }
+  const hour = digit(raw, 11) * 10 + digit(raw, 12);
+  const minute = digit(raw, 14) * 10 + digit(raw, 15);
+  const second = digit(raw, 17) * 10 + digit(raw, 18);
+  if (hour > 23 || minute > 59 || second > 59) return NaN;
+  return lastMidnight + hour * HOUR + minute * MINUTE + second * 1000 + digit(raw, 20) * 100 + digit(raw, 21) * 10 + digit(raw, 22);
+}
+
 /** Parses an instant in the given form; returns epoch milliseconds, or the rule the text breaks. */
 export function parseInstant(raw: unknown, form: InstantForm = 'strict'): number | string {
   if (typeof raw !== 'string') return NOT_A_STRING;
+  const fast = canonicalInstant(raw);
+  if (fast === fast) return fast; // not NaN
   const m = PATTERNS[form].exec(raw);
   if (!m) return SHAPE_RULES[form];
   const [, y, mo, d, h, mi, s, frac, zone] = m;
@@ -66,5 +107,31 @@ export function instantOrUndefined(raw: unknown, form: InstantForm = 'strict'): 
   return typeof t === 'number' ? t : undefined;
 }
 
-/** The canonical wire form: UTC with milliseconds (2024-01-01T00:00:00.000Z). */
-export const iso = (t: number): string => new Date(t).toISOString();
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : String(i)));
+/** The last day printed (days since the epoch) and its `YYYY-MM-DDT`. */
+let isoDay = NaN;
+let isoDayText = '';
+/** 9999-12-31T23:59:59.999Z: up to here toISOString prints a four-digit year. */
+const ISO_FAST_MAX = 253_402_300_799_999;
+
+/**
+ * The canonical wire form: UTC with milliseconds (2024-01-01T00:00:00.000Z), as Date#toISOString prints it. Roll-up
+ * answers print thousands per request (first, last, min and max times), mostly of one day: the day's text is kept
+ * and the time of day is composed; other instants (before 1970, fractions, invalid) go through Date.
+ */
+export function iso(t: number): string {
+  if (!(t >= 0 && t <= ISO_FAST_MAX && Number.isInteger(t))) return new Date(t).toISOString();
+  const day = Math.floor(t / DAY);
+  if (day !== isoDay) {
+    isoDayText = new Date(day * DAY).toISOString().slice(0, 11);
+    isoDay = day;
+  }
+  let rest = t - day * DAY;
+  const hour = Math.floor(rest / HOUR);
+  rest -= hour * HOUR;
+  const minute = Math.floor(rest / MINUTE);
+  rest -= minute * MINUTE;
+  const second = Math.floor(rest / 1000);
+  const ms = rest - second * 1000;
+  return `${isoDayText}${TWO_DIGITS[hour]}:${TWO_DIGITS[minute]}:${TWO_DIGITS[second]}.${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;
+}

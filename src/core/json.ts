@@ -9,6 +9,8 @@
  * null when the value stays within. Paths read like `location.a[0]`; the root is ''.
  */
 export function nestingBeyond(value: unknown, max: number): string | null {
+  // Every JSON body passes here: a first walk without paths (no allocation per value); paths only when it is deep.
+  if (!deeperThan(value, max)) return null;
   const stack: { v: unknown; depth: number; path: string }[] = [{ v: value, depth: 1, path: '' }];
   while (stack.length > 0) {
     const { v, depth, path } = stack.pop()!;
@@ -21,6 +23,31 @@ export function nestingBeyond(value: unknown, max: number): string | null {
     }
   }
   return null;
+}
+
+/** Whether an object or array lies deeper than `max` levels (any order of visit gives the same answer). */
+function deeperThan(value: unknown, max: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const values: object[] = [value];
+  const depths: number[] = [1];
+  while (values.length > 0) {
+    const v = values.pop()! as Record<string, unknown>;
+    const depth = depths.pop()!;
+    if (depth > max) return true;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const child: unknown = v[i];
+        if (child !== null && typeof child === 'object') { values.push(child); depths.push(depth + 1); }
+      }
+    } else {
+      // for-in sees own keys (and, were Object.prototype ever given enumerable ones, more: never fewer)
+      for (const k in v) {
+        const child = v[k];
+        if (child !== null && typeof child === 'object') { values.push(child); depths.push(depth + 1); }
+      }
+    }
+  }
+  return false;
 }
 
 const FORBIDDEN_KEY = /"(?:__proto__|constructor|prototype)"\s*:/;

@@ -3,7 +3,7 @@
  * (params.ts), call one service function, render. Error bodies come from the catalogue's renderer in the shape
  * of the path prefix (core/http.ts).
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { principal } from '../core/auth.js';
 import { renderItemErrors } from '../core/errors.js';
 import { errorShapeFor } from '../core/http.js';
@@ -26,6 +26,13 @@ export interface TimeseriesRouteDeps {
 interface SeriesParams { entityId: string; propertySetName: string }
 
 const query = (req: FastifyRequest) => req.query as RawQuery;
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+/**
+ * Answers JSON text as bytes: encoded once here, its length is known, and the socket takes the buffer as it is
+ * (a string reply is measured for Content-Length and then encoded again while written). Same header as fastify's.
+ */
+const sendJsonText = (reply: FastifyReply, text: string) => reply.type(JSON_TYPE).send(Buffer.from(text));
 
 export async function timeseriesRoutes(app: FastifyInstance, deps: TimeseriesRouteDeps): Promise<void> {
   const { timeseries, aggregates } = deps;
@@ -60,7 +67,7 @@ export async function timeseriesRoutes(app: FastifyInstance, deps: TimeseriesRou
       const path = `${TS}/${encodeURIComponent(entityId)}/${encodeURIComponent(propertySetName)}`;
       reply.header('link', `<${path}?${formatReadQuery(result.next)}>; rel="next"`);
     }
-    return reply.type('application/json; charset=utf-8').send(result.json);
+    return sendJsonText(reply, result.json);
   });
 
   app.delete<{ Params: SeriesParams }>(`${TS}/:entityId/:propertySetName`, {
@@ -71,13 +78,14 @@ export async function timeseriesRoutes(app: FastifyInstance, deps: TimeseriesRou
     return reply.code(204).send();
   });
 
-  app.get('/api/iottsaggregates/v4/aggregates', { config: { scope: SCOPES.aggregatesRead } }, async (req) => {
+  app.get('/api/iottsaggregates/v4/aggregates', { config: { scope: SCOPES.aggregatesRead } }, async (req, reply) => {
     const { assetId, aspectName } = aggregateTarget(query(req));
-    return aggregates.v4(principal(req).tenant, assetId, aspectName, parseAggregateQuery(query(req)));
+    const result = await aggregates.v4(principal(req).tenant, assetId, aspectName, parseAggregateQuery(query(req)));
+    return sendJsonText(reply, JSON.stringify(result));
   });
 
   app.get<{ Params: SeriesParams }>('/api/iottsaggregates/v3/aggregates/:entityId/:propertySetName', {
     config: { scope: SCOPES.aggregatesRead },
-  }, async (req) => aggregates.v3(principal(req).tenant, req.params.entityId, req.params.propertySetName,
-    parseAggregateQueryV3(query(req))));
+  }, async (req, reply) => sendJsonText(reply, JSON.stringify(await aggregates.v3(principal(req).tenant, req.params.entityId,
+    req.params.propertySetName, parseAggregateQueryV3(query(req))))));
 }

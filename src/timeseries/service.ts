@@ -81,9 +81,18 @@ export class TimeseriesService {
     return this.resolveIn(await this.model.getAsset(tenant, assetId), tenant, assetId, aspectName, requireDynamic);
   }
 
+  /**
+   * Resolved series by the model's asset object: the asset model hands out the same (frozen) object until the
+   * asset, its type or an aspect type changes in any process, so a series is resolved once per model version.
+   */
+  private readonly resolved = new WeakMap<ModelAsset, Map<string, Resolved>>();
+
   private resolveIn(asset: ModelAsset | undefined, tenant: string, assetId: string, aspectName: string,
     requireDynamic: boolean): Resolved {
     if (!asset) throw TimeseriesErrors.assetNotFound({ assetId });
+    let byAspect = this.resolved.get(asset);
+    const hit = byAspect?.get(aspectName);
+    if (hit && hit.key.tenant === tenant && hit.key.assetId === assetId && (!requireDynamic || hit.aspect.category !== 'static')) return hit;
     const aspect = asset.aspects.find((a) => a.name === aspectName);
     if (!aspect) {
       throw TimeseriesErrors.aspectNotFound({ assetId, aspect: aspectName,
@@ -91,10 +100,16 @@ export class TimeseriesService {
     }
     if (requireDynamic && aspect.category === 'static') throw TimeseriesErrors.staticAspect({ aspect: aspectName });
     const vars = variableMap(aspect.variables);
-    return {
+    const r: Resolved = {
       key: { tenant, assetId, aspect: aspectName }, asset, aspect, vars,
       shape: { zone: zoneOf(asset.timezone), variables: vars },
     };
+    // Only frozen assets are the model's shared ones; an unfrozen one may be a caller's own, changed later.
+    if (Object.isFrozen(asset) && r.key.assetId === asset.assetId) {
+      if (!byAspect) this.resolved.set(asset, byAspect = new Map());
+      byAspect.set(aspectName, r);
+    }
+    return r;
   }
 
   /**

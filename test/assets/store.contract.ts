@@ -257,6 +257,37 @@ export function runAssetStoreContract(name: string, open: (at: string) => Promis
       }
     });
 
+    it('modelVersion moves on every write of types and assets, its own and another connection\'s, and not on reads', async () => {
+      const [root, a] = await tree('mv', 'A');
+      const other = await open(location);
+      try {
+        let seen = store.modelVersion();
+        const moved = async (what: string, write: () => Promise<unknown>) => {
+          await write();
+          await settle();
+          const now = store.modelVersion();
+          assert.notEqual(now, seen, `${what} moves the version`);
+          seen = now;
+          await store.getAsset('mv', a!.assetId);
+          await store.listAssetTypes('mv');
+          assert.equal(store.modelVersion(), seen, `reads after ${what} leave it`);
+        };
+        await moved('an aspect type created', () => store.createAspectType(aspectType('mv', 'A')));
+        await moved('an aspect type updated', () => store.updateAspectType(aspectType('mv', 'A', { description: 'x', etag: 1 }), 0));
+        await moved('an asset type created', () => store.createAssetType(assetType('mv', 'T')));
+        await moved('an asset type deleted', () => store.deleteAssetType('mv', 'mv.T', 0));
+        await moved('an asset updated', () => store.updateAsset({ ...a!, timezone: 'Europe/Berlin', etag: 1 }, 0));
+        await moved('an asset created by another connection', () => other.createAsset(asset('mv', 'B', root!)));
+        await moved('an aspect type updated by another connection',
+          () => other.updateAspectType(aspectType('mv', 'A', { description: 'y', etag: 2 }), 1));
+        const fresh = (await store.getAsset('mv', a!.assetId))!;
+        await moved('an asset soft-deleted by another connection', () => other.softDeleteAsset({ ...fresh, deleted: 5, etag: 2 }, 1));
+        assert.notEqual((await store.getAsset('mv', a!.assetId))!.deleted, null);
+      } finally {
+        other.close();
+      }
+    });
+
     it('deleteTenant drops the tenant\'s types, assets and model lock (warm caches too) and nothing of another tenant', async () => {
       for (const t of ['dx', 'dy']) {
         await tree(t, 'Pump');

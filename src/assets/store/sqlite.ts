@@ -150,6 +150,8 @@ export class SqliteAssetStore implements AssetStore {
   private readonly typeCache = new Map<string, unknown[]>();
   private readonly changes: DbChanges;
   private readonly listCache = new Map<string, { list: Statement<unknown[]>; count: Statement<unknown[]> }>();
+  /** Moves on every invalidate (own writes, other connections' commits): modelVersion(). */
+  private generation = 0;
 
   constructor(opts: { dataDir: string; sync: SqliteSync }) {
     this.db = openDatabase({ dataDir: opts.dataDir, name: 'assets', migrations: ASSET_MIGRATIONS, sync: opts.sync });
@@ -333,9 +335,15 @@ export class SqliteAssetStore implements AssetStore {
 
   /** Called by every write of this store, before it writes (data_version does not see this connection's commits). */
   private invalidate(): void {
+    this.generation++;
     this.counts.clear();
     this.summaryCache.clear();
     this.typeCache.clear();
+  }
+
+  modelVersion(): number {
+    this.followOtherWriters();
+    return this.generation;
   }
 
   private followOtherWriters(): void {

@@ -1,0 +1,74 @@
+/**
+ * The fast paths of two parsers every time series write passes (issue 17, lean hot path), against what they
+ * replace: parseInstant's canonical form (`YYYY-MM-DDTHH:MM:SS.sssZ`, without the regular expression) answers as
+ * the general parser does for the same instant written `+00:00` (valid or not: the same number, the same rule);
+ * iso prints what Date#toISOString prints (the day's text kept between calls); nestingBeyond's path-free first walk gives null exactly when no object or array lies deeper than the bound.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { type InstantForm, iso, parseInstant } from '../../src/core/instant.js';
+import { nestingBeyond } from '../../src/core/json.js';
+
+const pad = (n: number, w: number) => String(n).padStart(w, '0');
+/** Canonical-looking text whose fields may be out of range (month 13, day 31 of February, hour 24, year 0000...). */
+const canonicalText = fc.tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }),
+  fc.integer({ min: 0, max: 25 }), fc.integer({ min: 0, max: 61 }), fc.integer({ min: 0, max: 61 }), fc.integer({ min: 0, max: 999 }))
+  .map(([y, mo, d, h, mi, s, ms]) => `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}T${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}.${pad(ms, 3)}Z`);
+const validText = fc.integer({ min: -62_000_000_000_000, max: 253_402_300_799_999 }).map((t) => new Date(t).toISOString())
+  .filter((s) => s.length === 24);
+
+/** The same instant through the general parser (a `+00:00` zone), its message quoting the text as given. */
+function general(text: string, form: InstantForm): number | string {
+  const other = `${text.slice(0, 23)}+00:00`;
+  const r = parseInstant(other, form);
+  return typeof r === 'string' ? r.replace(other.slice(0, 40), text.slice(0, 40)) : r;
+}
+
+/** JSON values with short word keys (so a returned path can be followed back). */
+const nested = fc.letrec((tie) => ({
+  node: fc.oneof({ maxDepth: 8, depthIdentifier: 'json' }, fc.integer(), fc.constant(null), fc.string({ maxLength: 3 }),
+    fc.array(tie('node'), { maxLength: 3, depthIdentifier: 'json' }),
+    fc.dictionary(fc.stringMatching(/^[a-z]{1,3}$/), tie('node'), { maxKeys: 3, depthIdentifier: 'json' })),
+})).node;
+
+const depthOf = (v: unknown): number => (v === null || typeof v !== 'object' ? 0
+  : 1 + Math.max(0, ...Object.values(v as object).map(depthOf)));
+
+describe('hot-path parsers', () => {
+  it('parseInstant: the canonical form answers as the general parser does, in every form, valid or not', () => {
+    fc.assert(fc.property(fc.oneof(canonicalText, validText), fc.constantFrom<InstantForm>('strict', 'filter', 'lenient'),
+      (text, form) => {
+        assert.equal(parseInstant(text, form), general(text, form), text);
+        if (typeof parseInstant(text, form) === 'number') assert.equal(parseInstant(text, form), Date.parse(text));
+      }), { numRuns: 3000 });
+    // the day kept between calls does not leak into the next: same date, then another, then back
+    assert.equal(parseInstant('2024-02-29T23:59:59.999Z'), Date.parse('2024-02-29T23:59:59.999Z'));
+    assert.match(String(parseInstant('2023-02-29T00:00:00.000Z')), /not a valid calendar date-time \("2023-02-29T00:00:00.000Z"\)/);
+    assert.equal(parseInstant('2024-02-29T00:00:00.001Z'), Date.parse('2024-02-29T00:00:00.001Z'));
+    assert.match(String(parseInstant('2024-01-01T24:00:00.000Z')), /not a valid calendar date-time/);
+    assert.match(String(parseInstant('2024-01-01T00:00:00.000z')), /must be an ISO-8601 date-time with a zone/);
+  });
+
+  it('iso: prints what Date#toISOString prints, for instants of one day and of many, and throws where it throws', () => {
+    const day = fc.integer({ min: 0, max: 2_932_896 }).chain((d) => fc.array(fc.integer({ min: 0, max: 86_399_999 }).map((ms) => d * 86_400_000 + ms), { minLength: 1, maxLength: 5 }));
+    const any = fc.array(fc.oneof(fc.integer({ min: -8_640_000_000_000_000, max: 8_640_000_000_000_000 }), fc.double({ min: -1e15, max: 1e15, noNaN: true })), { minLength: 1, maxLength: 5 });
+    fc.assert(fc.property(fc.oneof(day, any), (ts) => {
+      for (const t of ts) assert.equal(iso(t), new Date(t).toISOString(), String(t));
+    }), { numRuns: 3000 });
+    for (const t of [0, 253_402_300_799_999, 253_402_300_800_000, -1, 1.5, 86_399_999, 86_400_000]) assert.equal(iso(t), new Date(t).toISOString());
+    assert.throws(() => iso(NaN), RangeError);
+  });
+
+  it('nestingBeyond: null exactly when nothing nests deeper than the bound, else a path to something that does', () => {
+    fc.assert(fc.property(nested, fc.integer({ min: 1, max: 8 }), (value, max) => {
+      const path = nestingBeyond(value, max);
+      assert.equal(path === null, depthOf(value) <= max);
+      if (path !== null) {
+        let at: unknown = value;
+        for (const step of path.match(/[^.[\]]+/g) ?? []) at = (at as Record<string, unknown>)[step];
+        assert.ok(at !== null && typeof at === 'object');
+      }
+    }), { numRuns: 2000 });
+  });
+});
