@@ -5,7 +5,7 @@
  * API), tags are saved, an upload or folder the API refuses shows its message, delete removes the object, a big
  * folder opens a page at a time, the oData Contract wizard creates and publishes a folder contract whose entity set
  * serves the uploaded object over OData, picks a subfolder from its lazy folder tree (a folder listed only when
- * opened), and shows the registry's message on the folder field; a published contract is found
+ * opened, a page at a time), and shows the registry's message on the folder field; a published contract is found
  * in the catalog (after its loading state) with its service URL (copied), $metadata and entity sets, and a user
  * of another company sees the empty catalog; a binding key is shown once with copy buttons and its clientID,
  * TokenURL and clientSecret get a token, a second key of the same name is refused with the API's message, a
@@ -257,6 +257,15 @@ describe('Data Lake Manager, Catalog and Service Management in a browser', () =>
     await sub.getByRole('button', { name: 'Open plant/line1/', exact: true }).click();
     await wizard.getByRole('button', { name: 'Open plant/line1/deep/', exact: true }).click();
     await wizard.getByText('No subfolders in plant/line1/deep/').waitFor();
+    // many/ (205 objects from the paging test above) has its one subfolder past the first page of 200 entries
+    await putObject(s(), 'many/zz/last.txt', 'z');
+    await wizard.getByRole('button', { name: 'Open many/', exact: true }).click();
+    const more = wizard.getByRole('button', { name: 'More folders in many/…' });
+    await more.waitFor();
+    assert.equal(await wizard.getByLabel('many/zz/', { exact: true }).count(), 0);
+    await more.click();
+    await wizard.getByLabel('many/zz/', { exact: true }).waitFor();
+    await more.waitFor({ state: 'detached' });
     await sub.getByLabel('plant/line1/', { exact: true }).check();
     assert.equal(await wizard.getByTestId('dlc-chosen').textContent(), 'Chosen: plant/line1/');
     await shot('datalake-odata-subfolder');
