@@ -34,11 +34,21 @@ function resetPeak(): number {
   return status('VmRSS');
 }
 
-async function json(method: string, url: string, body?: unknown): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const res = await fetch(url, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
-  return res.json();
+/** A JSON call on a connection of its own, so no idle keep-alive socket the server is closing gets reused. */
+function json(method: string, url: string, body?: unknown): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, agent: false, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        if ((res.statusCode ?? 500) >= 300) reject(new Error(`${method} ${url}: ${res.statusCode} ${text}`));
+        else resolve(JSON.parse(text));
+      });
+    });
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
 }
 
 /** PUTs a range of a file with back-pressure. */
@@ -114,7 +124,12 @@ for (const size of sizes) {
   ];
   const results = cases.map(() => [] as Array<{ seconds: number; peakGrowth: number }>);
   for (let r = 0; r < runs; r++) {
-    for (const [i, [, fn]] of cases.entries()) results[i]!.push(await timed(fn));
+    for (const [i, [name, fn]] of cases.entries()) {
+      results[i]!.push(await timed(fn).catch((err: unknown) => {
+        process.stderr.write(`${name} failed; the server's last output:\n${server.output().slice(-3000)}\n`);
+        throw err;
+      }));
+    }
     fs.rmSync(`${src}.cp`);
     fs.rmSync(`${src}.cp2`);
   }

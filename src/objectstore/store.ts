@@ -7,7 +7,8 @@
  * Invariants every implementation keeps:
  * - a put is atomic: until it resolves nobody sees the new bytes; if it fails (source error, size limit, client
  *   gone) the previous object under the key, or none, stays visible, and nothing partial is left behind;
- * - MD5 and SHA-256 of what was written are computed while the bytes stream through and reported by put;
+ * - MD5 and SHA-256 of what was written are computed while the bytes stream through (in hash worker threads,
+ *   hashing.ts) and reported by put;
  * - keys are checked (checkKey) before any storage call, so no key can leave the store's root.
  */
 import type { Readable } from 'node:stream';
@@ -23,7 +24,7 @@ export interface ObjectInfo {
 }
 
 export interface PutResult extends ObjectInfo {
-  /** MD5 hex of all bytes, computed while streaming (undefined only for an S3 multipart completion). */
+  /** MD5 hex of all bytes, computed while streaming (undefined for a multipart completion: its tag is S3's multipart form). */
   md5?: string;
 }
 
@@ -82,7 +83,7 @@ export interface ObjectStore {
   delete(key: string): Promise<boolean>;
   list(options: ListOptions): Promise<ListPage>;
   copy(from: string, to: string): Promise<ObjectInfo>;
-  /** Multipart uploads: parts 1..10000, each put atomically; complete joins them in part-number order. */
+  /** Multipart uploads: parts 1..10000, each put atomically; complete makes them one object in part-number order. */
   createMultipart(key: string): Promise<string>;
   putPart(key: string, uploadId: string, partNumber: number, body: Readable, options?: PutOptions): Promise<PartResult>;
   completeMultipart(key: string, uploadId: string, parts: ReadonlyArray<{ partNumber: number; etag: string }>): Promise<PutResult>;
