@@ -156,9 +156,12 @@ function row(label: string, points: number, seconds: number, p: Phase, extra = '
   const keptUp = points / seconds >= 0.95 * AGENTS * RATE * POINTS ? ' (kept up with the offered load)' : '';
   // Every agent's first batch goes out at the same instant: those queue behind each other; the rest is steady state.
   const firsts = p.stats.map((s) => s.latencies[0] ?? 0);
+  const worst = p.stats.map((s) => Math.max(0, ...s.latencies));
   const later = p.stats.flatMap((s) => s.latencies.slice(1));
   return `| ${label} | ${fmt(points / seconds)}${keptUp} | ${fmt(points)} | ${seconds.toFixed(1)} | ${percentile(lat, 50).toFixed(1)} | ${percentile(lat, 99).toFixed(1)} `
-    + `| ${percentile(later, 99).toFixed(1)} / ${Math.max(0, ...firsts).toFixed(0)} | ${fmt(sumOf(p.stats, (s) => s.failed))} | ${extra} |`;
+    + `| ${percentile(later, 99).toFixed(1)} / ${Math.max(0, ...firsts).toFixed(0)} | ${fmt(sumOf(p.stats, (s) => s.failed))} | ${extra}; `
+    // Every agent sends all its messages in the end; whether one waited much longer than the others shows in its worst latency.
+    + `worst ack per agent ${Math.min(...worst).toFixed(0)}–${Math.max(...worst).toFixed(0)} ms |`;
 }
 
 /** An `ironbridge serve` child on a free port with `env`; resolves once it answers /health. */
