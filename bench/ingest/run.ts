@@ -216,6 +216,8 @@ async function main(): Promise<void> {
   console.log(`provisioned and onboarded ${AGENTS} agents in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
   const rows: string[] = [];
+  /** Rates of the Ironbridge MQTT paths, printed as ratios to mosquitto's pass-through of the same run. */
+  const ratios: [string, number][] = [];
   // ---------------------------------------------------------------- 1. the exchange
   let httpRate: number | undefined;
   let cpu = 0;
@@ -257,6 +259,7 @@ async function main(): Promise<void> {
     const p = await phase('ironbridge-mqtt', agents, (a) => mqttSender(a, `mqtt://127.0.0.1:${MQTT_PORT}`), mqttAcked);
     p.cpuMs = cpuMs(child.pid!) - cpu;
     const got = await readable(url, admin, agents, mqttAcked, p.stats);
+    ratios.push(['embedded MQTT', got / p.seconds]);
     rows.push(row(`Ironbridge, embedded MQTT broker (port ${MQTT_PORT})`, got, p.seconds, p,
       `${fmt(sumOf(p.stats, (s) => s.points) - got)} acknowledged lost; server CPU ${((p.cpuMs * 1000) / Math.max(1, got)).toFixed(1)} µs/point`));
   }
@@ -296,6 +299,7 @@ async function main(): Promise<void> {
     p.cpuMs = cpuMs(child.pid!) - cpu;
     const seconds = Math.max(p.seconds, (lastAt - p.startedAt) / 1000);
     const got = await readable(url, admin2, agents, extAcked, p.stats);
+    ratios.push(['subscribed to the external broker', got / seconds]);
     rows.push(row(`Ironbridge subscribed to ${flags.mosquitto} (agents publish there; ack = the broker's)`, got, seconds, p,
       `${fmt(offered - got)} acknowledged by the broker not stored; storage done ${(seconds - p.seconds).toFixed(1)} s after the last ack; `
       + `server CPU ${((p.cpuMs * 1000) / Math.max(1, got)).toFixed(1)} µs/point`));
@@ -310,6 +314,7 @@ async function main(): Promise<void> {
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
   if (mosquittoRate && httpRate !== undefined) console.log(`\nexchange / mosquitto pass-through: ${(httpRate / mosquittoRate).toFixed(2)}×`);
+  if (mosquittoRate) for (const [name, rate] of ratios) console.log(`${name} / mosquitto pass-through: ${(rate / mosquittoRate).toFixed(2)}×`);
   console.log(`load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')}`);
   await stopServer(child);
   fs.rmSync(dataDir, { recursive: true, force: true });
