@@ -222,18 +222,18 @@ async function main(): Promise<void> {
   let httpRate: number | undefined;
   let cpu = 0;
   if (flags.exchange !== 'none') {
-  const acked = new Map(agents.map((a) => [a.id, new Set<string>()]));
-  cpu = cpuMs(child.pid!);
-  const http = await phase('exchange', agents, async (a) => ({ send: (entries) => postExchange(a, entries) }), acked);
-  http.cpuMs = cpuMs(child.pid!) - cpu;
-  t = performance.now();
-  const httpAcked = sumOf(http.stats, (s) => s.points);
-  const httpReadable = await readable(url, admin, agents, acked, http.stats);
-  console.log(`read back in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-  httpRate = httpReadable / http.seconds;
-  rows.push(row('Ironbridge, MindConnect exchange (HTTP)', httpReadable, http.seconds, http,
-    `${fmt(httpAcked - httpReadable)} acknowledged lost; ${fmt(sumOf(http.stats, (s) => s.acknowledged))} exchanges `
-    + `(${Math.min(...http.stats.map((s) => s.acknowledged))}–${Math.max(...http.stats.map((s) => s.acknowledged))} per agent), server CPU ${((http.cpuMs * 1000) / Math.max(1, httpReadable)).toFixed(1)} µs/point`));
+    const acked = new Map(agents.map((a) => [a.id, new Set<string>()]));
+    cpu = cpuMs(child.pid!);
+    const http = await phase('exchange', agents, async (a) => ({ send: (entries) => postExchange(a, entries) }), acked);
+    http.cpuMs = cpuMs(child.pid!) - cpu;
+    t = performance.now();
+    const httpAcked = sumOf(http.stats, (s) => s.points);
+    const httpReadable = await readable(url, admin, agents, acked, http.stats);
+    console.log(`read back in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    httpRate = httpReadable / http.seconds;
+    rows.push(row('Ironbridge, MindConnect exchange (HTTP)', httpReadable, http.seconds, http,
+      `${fmt(httpAcked - httpReadable)} acknowledged lost; ${fmt(sumOf(http.stats, (s) => s.acknowledged))} exchanges `
+      + `(${Math.min(...http.stats.map((s) => s.acknowledged))}–${Math.max(...http.stats.map((s) => s.acknowledged))} per agent), server CPU ${((http.cpuMs * 1000) / Math.max(1, httpReadable)).toFixed(1)} µs/point`));
   }
 
   // ---------------------------------------------------------------- 2. mosquitto pass-through (the reference)
