@@ -156,9 +156,12 @@ function row(label: string, points: number, seconds: number, p: Phase, extra = '
   const keptUp = points / seconds >= 0.95 * AGENTS * RATE * POINTS ? ' (kept up with the offered load)' : '';
   // Every agent's first batch goes out at the same instant: those queue behind each other; the rest is steady state.
   const firsts = p.stats.map((s) => s.latencies[0] ?? 0);
+  const worst = p.stats.map((s) => Math.max(0, ...s.latencies));
   const later = p.stats.flatMap((s) => s.latencies.slice(1));
   return `| ${label} | ${fmt(points / seconds)}${keptUp} | ${fmt(points)} | ${seconds.toFixed(1)} | ${percentile(lat, 50).toFixed(1)} | ${percentile(lat, 99).toFixed(1)} `
-    + `| ${percentile(later, 99).toFixed(1)} / ${Math.max(0, ...firsts).toFixed(0)} | ${fmt(sumOf(p.stats, (s) => s.failed))} | ${extra} |`;
+    + `| ${percentile(later, 99).toFixed(1)} / ${Math.max(0, ...firsts).toFixed(0)} | ${fmt(sumOf(p.stats, (s) => s.failed))} | ${extra}; `
+    // Every agent sends all its messages in the end; whether one waited much longer than the others shows in its worst latency.
+    + `worst ack per agent ${Math.min(...worst).toFixed(0)}–${Math.max(...worst).toFixed(0)} ms |`;
 }
 
 /** An `ironbridge serve` child on a free port with `env`; resolves once it answers /health. */
@@ -213,22 +216,24 @@ async function main(): Promise<void> {
   console.log(`provisioned and onboarded ${AGENTS} agents in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
   const rows: string[] = [];
+  /** Rates of the Ironbridge MQTT paths, printed as ratios to mosquitto's pass-through of the same run. */
+  const ratios: [string, number][] = [];
   // ---------------------------------------------------------------- 1. the exchange
   let httpRate: number | undefined;
   let cpu = 0;
   if (flags.exchange !== 'none') {
-  const acked = new Map(agents.map((a) => [a.id, new Set<string>()]));
-  cpu = cpuMs(child.pid!);
-  const http = await phase('exchange', agents, async (a) => ({ send: (entries) => postExchange(a, entries) }), acked);
-  http.cpuMs = cpuMs(child.pid!) - cpu;
-  t = performance.now();
-  const httpAcked = sumOf(http.stats, (s) => s.points);
-  const httpReadable = await readable(url, admin, agents, acked, http.stats);
-  console.log(`read back in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-  httpRate = httpReadable / http.seconds;
-  rows.push(row('Ironbridge, MindConnect exchange (HTTP)', httpReadable, http.seconds, http,
-    `${fmt(httpAcked - httpReadable)} acknowledged lost; ${fmt(sumOf(http.stats, (s) => s.acknowledged))} exchanges `
-    + `(${Math.min(...http.stats.map((s) => s.acknowledged))}–${Math.max(...http.stats.map((s) => s.acknowledged))} per agent), server CPU ${((http.cpuMs * 1000) / Math.max(1, httpReadable)).toFixed(1)} µs/point`));
+    const acked = new Map(agents.map((a) => [a.id, new Set<string>()]));
+    cpu = cpuMs(child.pid!);
+    const http = await phase('exchange', agents, async (a) => ({ send: (entries) => postExchange(a, entries) }), acked);
+    http.cpuMs = cpuMs(child.pid!) - cpu;
+    t = performance.now();
+    const httpAcked = sumOf(http.stats, (s) => s.points);
+    const httpReadable = await readable(url, admin, agents, acked, http.stats);
+    console.log(`read back in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    httpRate = httpReadable / http.seconds;
+    rows.push(row('Ironbridge, MindConnect exchange (HTTP)', httpReadable, http.seconds, http,
+      `${fmt(httpAcked - httpReadable)} acknowledged lost; ${fmt(sumOf(http.stats, (s) => s.acknowledged))} exchanges `
+      + `(${Math.min(...http.stats.map((s) => s.acknowledged))}–${Math.max(...http.stats.map((s) => s.acknowledged))} per agent), server CPU ${((http.cpuMs * 1000) / Math.max(1, httpReadable)).toFixed(1)} µs/point`));
   }
 
   // ---------------------------------------------------------------- 2. mosquitto pass-through (the reference)
@@ -254,6 +259,7 @@ async function main(): Promise<void> {
     const p = await phase('ironbridge-mqtt', agents, (a) => mqttSender(a, `mqtt://127.0.0.1:${MQTT_PORT}`), mqttAcked);
     p.cpuMs = cpuMs(child.pid!) - cpu;
     const got = await readable(url, admin, agents, mqttAcked, p.stats);
+    ratios.push(['embedded MQTT', got / p.seconds]);
     rows.push(row(`Ironbridge, embedded MQTT broker (port ${MQTT_PORT})`, got, p.seconds, p,
       `${fmt(sumOf(p.stats, (s) => s.points) - got)} acknowledged lost; server CPU ${((p.cpuMs * 1000) / Math.max(1, got)).toFixed(1)} µs/point`));
   }
@@ -293,6 +299,7 @@ async function main(): Promise<void> {
     p.cpuMs = cpuMs(child.pid!) - cpu;
     const seconds = Math.max(p.seconds, (lastAt - p.startedAt) / 1000);
     const got = await readable(url, admin2, agents, extAcked, p.stats);
+    ratios.push(['subscribed to the external broker', got / seconds]);
     rows.push(row(`Ironbridge subscribed to ${flags.mosquitto} (agents publish there; ack = the broker's)`, got, seconds, p,
       `${fmt(offered - got)} acknowledged by the broker not stored; storage done ${(seconds - p.seconds).toFixed(1)} s after the last ack; `
       + `server CPU ${((p.cpuMs * 1000) / Math.max(1, got)).toFixed(1)} µs/point`));
@@ -307,6 +314,7 @@ async function main(): Promise<void> {
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
   if (mosquittoRate && httpRate !== undefined) console.log(`\nexchange / mosquitto pass-through: ${(httpRate / mosquittoRate).toFixed(2)}×`);
+  if (mosquittoRate) for (const [name, rate] of ratios) console.log(`${name} / mosquitto pass-through: ${(rate / mosquittoRate).toFixed(2)}×`);
   console.log(`load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')}`);
   await stopServer(child);
   fs.rmSync(dataDir, { recursive: true, force: true });

@@ -15,7 +15,7 @@
  */
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import type { AgentIngest, AgentPrincipal } from '../agents/ingest.js';
+import type { AgentIngest } from '../agents/ingest.js';
 import { countRefusal, type MqttIngestion } from './ingestion.js';
 import { parseAgentTopic, subscriptionFilters } from './topics.js';
 

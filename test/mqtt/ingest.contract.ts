@@ -105,6 +105,36 @@ export function runMqttContract(name: string, setup: () => MqttSetup): void {
       assert.equal((await until('a good value after the bad ones', () => stored(a, t))).count, 3);
     });
 
+    it('messages published together are stored together, yet a bad one among them is refused alone and the others are stored', async () => {
+      // Published without waiting, so they arrive in one read and are written in one batch (src/mqtt/batcher.ts).
+      const diag = topic(s.tenant, a.clientId, DIAG);
+      const times = Array.from({ length: 12 }, () => at());
+      const bad = 5;
+      const refused = nextMessage(ca, diag);
+      await Promise.all(times.map((t, i) => ca.publishAsync(ts(a), tsPayload([{ timestamp: t,
+        values: i === bad ? { 'DP-N': 'five', 'DP-T': '5' } : { 'DP-N': String(i), 'DP-T': String(i / 2) } }]), { qos: 1 })));
+      const d = await refused;
+      assert.equal(d['reason'], 'value', JSON.stringify(d));
+      assert.match(String(d['message']), /"five" is no INT/);
+      for (const [i, t] of times.entries()) {
+        if (i === bad) continue;
+        const r = m.ackAfterCommit ? await stored(a, t) : await until(`message ${i}`, () => stored(a, t));
+        assert.deepEqual(r, { _time: t, temperature: i / 2, temperature_qc: 0, count: i }, `message ${i}`);
+      }
+      // Nothing of the bad message is stored, not even its good value.
+      assert.equal(await stored(a, times[bad]!), undefined);
+    });
+
+    it('a message repeating a timestamp of one published with it replaces that record, as if written after it', async () => {
+      const t = at();
+      await Promise.all([
+        ca.publishAsync(ts(a), tsPayload([{ timestamp: t, values: { 'DP-N': '1', 'DP-T': '1' } }]), { qos: 1 }),
+        ca.publishAsync(ts(a), tsPayload([{ timestamp: t, values: { 'DP-N': '2' } }]), { qos: 1 }),
+      ]);
+      const read = await until('the second message', async () => { const r = await stored(a, t); return r?.['count'] === 2 ? r : undefined; });
+      assert.deepEqual(read, { _time: t, count: 2 });
+    });
+
     it('stores events of the agent\'s asset', async () => {
       const description = `overheat ${name} ${Date.now()}`;
       await ca.publishAsync(topic(s.tenant, a.clientId, 'o/mc_v3/e'), JSON.stringify({ events: [{ id: 'e1', correlationId: 'c1',
