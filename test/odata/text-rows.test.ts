@@ -22,6 +22,7 @@ describe('OData text rows', () => {
       { _time: '2024-03-01T00:00:30.000Z', voltage: 1, current: 2 },
       { _time: '2024-03-01T00:01:30.000Z', state: 'a"b\\c' },
       { _time: '2024-03-01T00:02:30.000Z', current_qc: 3, current: 4 },
+      { _time: '2024-03-01T00:03:30.000Z', state: 'grün € 😀', current: 5 },
     ]) });
     assert.ok(res.status === 204 || res.status === 200, await res.text());
     await putRecords(s(), f.c2, 'PrimaryMotor', 5, 7);
@@ -56,6 +57,18 @@ describe('OData text rows', () => {
     await same(TS, `assetId eq '${f.t1}'`, '$orderby=timestamp desc', 'odata.maxpagesize=7');
     await same(TS, '', '', 'odata.maxpagesize=11');
     await same(TS, 'timestamp gt 2024-03-01T00:10:00Z', '$orderby=timestamp desc&$skip=3&$top=50', 'odata.maxpagesize=9');
+  });
+
+  it('sends ASCII and non-ASCII pages as their UTF-8 text', async () => {
+    for (const [filter, ascii] of [[`assetId eq '${f.c2}'`, false], [`assetId eq '${f.t1}'`, true]] as const) {
+      const r = await s().api(`${f.service}${TS}?$filter=${encodeURIComponent(filter)}`);
+      const bytes = Buffer.from(await r.arrayBuffer());
+      assert.equal(Number(r.headers.get('content-length')), bytes.length);
+      const text = bytes.toString('utf8');
+      assert.equal(text.includes('grün € 😀'), !ascii);
+      assert.equal(Buffer.byteLength(text) === text.length, ascii);
+      assert.ok(JSON.parse(text).value.length > 0);
+    }
   });
 
   it('writes aggregate pages from pieces as the object path writes them', async () => {

@@ -103,17 +103,23 @@ export function rawRow(shape: RawShape, assetId: string, text: string): Row | un
 /** `{"assetId":…,"timestamp":` of an asset. */
 const head = (assetId: string) => `{"assetId":${JSON.stringify(assetId)},"timestamp":`;
 
-/** The JSON text of one raw row. */
-export function rawRowText(row: Row): string {
+/** The JSON text of one raw row; `heads` caches head() per asset across the rows of a page. */
+export function rawRowText(row: Row, heads?: Map<unknown, string>): string {
   const r = row as RawRow;
   const text = r[RAW]!;
   const nulls = r[NULLS] ?? '';
-  return head(r['assetId'] as string) + (nulls === '' ? text.slice(9) : `${text.slice(9, -1)}${nulls}}`);
+  let h = heads?.get(r['assetId']);
+  if (h === undefined) {
+    h = head(r['assetId'] as string);
+    heads?.set(r['assetId'], h);
+  }
+  return h + (nulls === '' ? text.slice(9) : `${text.slice(9, -1)}${nulls}}`);
 }
 
 /** The JSON text of rows, raw, text or neither (a raw run of one asset with every key present is joined as it is stored). */
 function rowsJson(rows: RawRow[]): string {
   const parts: string[] = [];
+  const heads = new Map<unknown, string>();
   for (let i = 0; i < rows.length;) {
     const r = rows[i]!;
     if (r[TEXT] !== undefined) {
@@ -130,7 +136,7 @@ function rowsJson(rows: RawRow[]): string {
     let j = i;
     while (j < rows.length && rows[j]![RAW] !== undefined && rows[j]![NULLS] === '' && rows[j]!['assetId'] === assetId) j++;
     if (j - i < 2) {
-      parts.push(rawRowText(r));
+      parts.push(rawRowText(r, heads));
       i++;
       continue;
     }
