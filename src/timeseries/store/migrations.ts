@@ -41,4 +41,15 @@ export const TIMESERIES_MIGRATIONS: readonly Migration[] = [
     description: 'roll-up rows may be stored in the compact binary encoding (rollup-codec.ts)',
     up: () => {},
   },
+  {
+    version: 4,
+    // The records rows are converted into chunks after this migration, series by series (convert.ts), and the
+    // records table dropped once empty: a conversion cut short goes on at the next open.
+    description: 'records stored in per-series compressed time chunks (chunks.ts, chunk-codec.ts)',
+    up: `
+      CREATE TABLE chunks (
+        series INTEGER NOT NULL, hi INTEGER NOT NULL, lo INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL,
+        PRIMARY KEY (series, hi)) WITHOUT ROWID;
+    `,
+  },
 ];
