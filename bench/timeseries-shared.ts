@@ -83,11 +83,13 @@ export function sqliteBytes(file: string): number {
 }
 
 /**
- * Bytes of an InfluxDB database (TSM data and WAL) once its cache is snapshotted and fully compacted: waits
+ * Bytes of an InfluxDB database (TSM shards and WAL) once its cache is snapshotted and fully compacted: waits
  * (bounded, 120 s) until the WAL holds no segment data and no compaction is under way, and the size is stable.
  */
 export async function influxBytes(dir: string, db: string): Promise<number> {
-  const data = path.join(dir, 'data', db);
+  // The shards (TSM files, field index) of the default retention policy; not the database's series file, which
+  // InfluxDB preallocates (8 sparse segments of 4 MiB, whatever the data).
+  const data = path.join(dir, 'data', db, 'autogen');
   const wal = path.join(dir, 'wal', db);
   const busy = (d: string): boolean => fs.existsSync(d) && fs.readdirSync(d, { withFileTypes: true }).some((e) =>
     e.isDirectory() ? busy(path.join(d, e.name)) : e.name.endsWith('.tmp'));
