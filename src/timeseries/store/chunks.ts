@@ -11,7 +11,7 @@
  * decodes them, merges (the later record wins) and re-encodes; records in a gap between chunks get a chunk there.
  */
 import type Database from 'better-sqlite3';
-import { type ChunkRecord, chunkText, chunkTimes, decodeChunk, encodeChunk } from './chunk-codec-standin.js';
+import { type ChunkRecord, chunkText, chunkTimes, decodeChunk, encodeChunk } from './chunk-codec.js';
 
 export type { ChunkRecord };
 
