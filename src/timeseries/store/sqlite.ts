@@ -15,7 +15,7 @@ import type { SqliteSync } from '../../core/config.js';
 import { DbChanges, type Db, openDatabase } from '../../core/db.js';
 import { bucketEnd, bucketOf, type Level } from '../buckets.js';
 import { GroupCommit } from './group-commit.js';
-import { type ChunkRecord, Chunks } from './chunks.js';
+import { Chunks } from './chunks.js';
 import { type ConvertLog, convertRecords } from './convert.js';
 import { TIMESERIES_MIGRATIONS } from './migrations.js';
 import { prepareStatements } from './statements.js';
@@ -29,23 +29,13 @@ export { TIMESERIES_MIGRATIONS };
 const MIN_T = -8.64e15;
 const MAX_T = 8.64e15;
 
-/** A write record as the codec takes it: values without `_time` (the service leaves it there, undefined) or nulls. */
-function chunkRecord(r: WriteRecord): ChunkRecord {
-  const v = r.values;
-  if (!('_time' in v)) return r;
-  const values: Record<string, unknown> = {};
-  for (const k in v) if (k !== '_time' && v[k] !== undefined && v[k] !== null) values[k] = v[k];
-  return { t: r.t, values };
-}
-
 /** The records of a put as chunks take them: ascending, one per timestamp (of two at one timestamp the later). */
-function ascending(records: readonly WriteRecord[]): { recs: ChunkRecord[]; increasing: boolean } {
+function ascending(records: readonly WriteRecord[]): { recs: readonly WriteRecord[]; increasing: boolean } {
   let increasing = true;
   for (let i = 1; i < records.length; i++) if (records[i]!.t <= records[i - 1]!.t) { increasing = false; break; }
-  const recs = records.map(chunkRecord);
-  if (increasing) return { recs, increasing };
-  const last = new Map<number, ChunkRecord>();
-  for (const r of recs) last.set(r.t, r);
+  if (increasing) return { recs: records, increasing };
+  const last = new Map<number, WriteRecord>();
+  for (const r of records) last.set(r.t, r);
   return { recs: [...last.values()].sort((a, b) => a.t - b.t), increasing };
 }
 
@@ -272,7 +262,7 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
     if (records.length === 0) return;
     this.write(() => {
       const sid = this.ensure(key, shape);
-      this.chunks.patch(sid, records.map(chunkRecord));
+      this.chunks.patch(sid, records);
       const buckets = new Set<number>();
       for (const r of records) buckets.add(bucketOf(shape.zone, 0, r.t));
       this.refresh(sid, shape, [...buckets], buckets);
