@@ -22,7 +22,8 @@ const BLOCK = 128;
 export const INT_LIMIT = 2 ** 50;
 
 export const zigzag = (v: number): number => (v >= 0 ? v * 2 : -v * 2 - 1);
-export const unzigzag = (z: number): number => (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
+export const unzigzag = (z: number): number =>
+  z <= 0x7fffffff ? (z >>> 1) ^ -(z & 1) : z % 2 === 0 ? z / 2 : -(z + 1) / 2;
 
 /** Bits needed for a non-negative integer below 2^54. */
 export function bitLength(v: number): number {
@@ -281,6 +282,24 @@ export function readInts(r: Reader, n: number): Float64Array {
       continue;
     }
     r.need(Math.ceil(((e - s) * width) / 8));
+    if (width <= 24) {
+      // The hot case, inlined: int32 bit window, int32 zigzag.
+      const buf = r.buf;
+      let p = r.pos;
+      let acc = 0;
+      let nacc = 0;
+      const mask = (1 << width) - 1;
+      for (let i = s; i < e; i++) {
+        while (nacc < width) { acc |= buf[p++]! << nacc; nacc += 8; }
+        const z = acc & mask;
+        acc >>>= width;
+        nacc -= width;
+        const d = (z >>> 1) ^ -(z & 1);
+        out[i] = order === 0 ? d : order === 1 ? out[i - 1]! + d : 2 * out[i - 1]! - out[i - 2]! + d;
+      }
+      r.pos = p;
+      continue;
+    }
     for (let i = s; i < e; i++) {
       const d = unzigzag(r.bits(width));
       out[i] = order === 0 ? d : order === 1 ? out[i - 1]! + d : 2 * out[i - 1]! - out[i - 2]! + d;

@@ -114,13 +114,14 @@ export function writeColumn(w: Writer, vals: readonly unknown[]): void {
   for (let i = 0; i < n; i++) writeAny(w, vals[i]);
 }
 
-export function readColumn(r: Reader, n: number): Column {
+export function readColumn(r: Reader, n: number, wantNums = true): Column {
   const kind = r.byte();
   switch (kind) {
     case Kind.DECIMAL: {
       const k = r.byte();
       if (k > 6) throw new CorruptChunk(`decimal scale ${k}`);
       const ints = readInts(r, n);
+      if (!wantNums) return { kind, ints, k };
       const nums = new Float64Array(n);
       const p = P10[k]!;
       for (let i = 0; i < n; i++) nums[i] = ints[i]! / p;

@@ -16,8 +16,8 @@
  */
 import { crc32 } from 'node:zlib';
 import { CorruptChunk, INT_LIMIT, Reader, Writer, readInts, writeInts } from './chunk-codec-bits.js';
-import { type Column, Kind, P10, readColumn, setOwn, writeColumn } from './chunk-codec-columns.js';
-import { IsoClock, decimalText, numberText } from './chunk-codec-text.js';
+import { type Column, readColumn, setOwn, writeColumn } from './chunk-codec-columns.js';
+import { renderRecords } from './chunk-codec-text.js';
 
 export { CorruptChunk } from './chunk-codec-bits.js';
 
@@ -143,7 +143,8 @@ interface Body {
   cols: Column[];
 }
 
-function readBody(buf: Buffer): Body {
+/** The decoded chunk; `nums` false leaves the doubles of DECIMAL columns out (text needs their integers only). */
+function readBody(buf: Buffer, nums = true): Body {
   const h = head(buf);
   const { r, n } = h;
   const times = readTimes(h);
@@ -172,7 +173,7 @@ function readBody(buf: Buffer): Body {
   }
   if (total !== n) throw new CorruptChunk(`pattern runs cover ${total} of ${n} records`);
   const cols: Column[] = new Array(nKeys);
-  for (let c = 0; c < nKeys; c++) cols[c] = readColumn(r, counts[c]!);
+  for (let c = 0; c < nKeys; c++) cols[c] = readColumn(r, counts[c]!, nums);
   if (r.pos !== r.end) throw new CorruptChunk(`${r.end - r.pos} bytes left over`);
   return { times, keys, patterns, runs, cols };
 }
@@ -215,66 +216,19 @@ function upperBound(times: Float64Array, x: number): number {
   return a;
 }
 
-/** The text of one column's j-th value, as records.ts writes it, or undefined for a value JSON omits. */
-function textOf(c: Column, j: number, dictText: (string | undefined)[] | undefined): string | undefined {
-  switch (c.kind) {
-    case Kind.DECIMAL: return decimalText(c.ints![j]!, c.k!, P10[c.k!]!);
-    case Kind.GORILLA:
-    case Kind.F64: return numberText(c.nums![j]!);
-    case Kind.STRING: {
-      const d = c.idx![j]!;
-      return dictText![d] ?? (dictText![d] = JSON.stringify(c.dict![d]));
-    }
-    case Kind.BOOL: return c.vals![j] ? 'true' : 'false';
-    default: {
-      const v = c.vals![j];
-      return v === null || v === undefined ? undefined : JSON.stringify(v);
-    }
-  }
-}
-
 /** Stored text of the records with from < t <= to, ascending (or descending when desc), at most limit:
  *  each `{"_time":"<new Date(t).toISOString()>",<"key":value in the record's key order>}` where numbers are
  *  String(v) and strings/booleans JSON.stringify(v) -- byte-identical to recordJson()/validateRecords() in
  *  src/timeseries/records.ts. This is the hot read path: 2,000 records of 10 doubles must render fast. */
 export function chunkText(buf: Buffer, from: number, to: number, limit: number, desc: boolean): string[] {
-  const { times, keys, patterns, runs, cols } = readBody(buf);
+  const { times, keys, patterns, runs, cols } = readBody(buf, false);
   const a = upperBound(times, from);
   const b = Math.max(a, upperBound(times, to));
   const count = Math.max(0, Math.min(b - a, Math.floor(limit)));
   if (count === 0) return [];
   const s = desc ? b - count : a;
   const e = s + count;
-  const prefix = keys.map((k) => (k === '_time' ? undefined : `,${JSON.stringify(k)}:`));
-  const dicts = cols.map((c) => (c.kind === Kind.STRING ? new Array<string | undefined>(c.dict!.length) : undefined));
-  const cursor = new Uint32Array(keys.length);
-  const out: string[] = new Array(count);
-  const clock = new IsoClock();
-  let i = 0;
-  for (let q = 0; q < runs.length && i < e; q += 2) {
-    const p = patterns[runs[q]!]!;
-    const runEnd = i + runs[q + 1]!;
-    if (runEnd <= s) {
-      // Records before the range: only move the cursors.
-      for (const c of p) cursor[c]! += runEnd - i;
-      i = runEnd;
-      continue;
-    }
-    if (i < s) {
-      for (const c of p) cursor[c]! += s - i;
-      i = s;
-    }
-    for (const stop = Math.min(runEnd, e); i < stop; i++) {
-      let text = `{"_time":"${clock.iso(times[i]!)}"`;
-      for (let j = 0; j < p.length; j++) {
-        const c = p[j]!;
-        const v = textOf(cols[c]!, cursor[c]!++, dicts[c]);
-        const pre = prefix[c];
-        if (v !== undefined && pre !== undefined) text += pre + v;
-      }
-      out[i - s] = `${text}}`;
-    }
-  }
+  const out = renderRecords({ times, keys, patterns, runs, cols }, s, s + count);
   if (desc) out.reverse();
   return out;
 }
