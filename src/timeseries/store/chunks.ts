@@ -33,15 +33,6 @@ interface ChunkRow extends ChunkHead { data: Buffer }
 
 const tierOf = (n: number) => Math.floor(Math.log(n) / Math.log(TIER_MERGE));
 
-/** Values without `_time` (which the service leaves in, undefined) or nulls, as the codec takes them. */
-function clean(r: ChunkRecord): ChunkRecord {
-  const v = r.values;
-  if (!('_time' in v)) return r;
-  const values: Record<string, unknown> = {};
-  for (const k in v) if (k !== '_time' && v[k] !== undefined && v[k] !== null) values[k] = v[k];
-  return { t: r.t, values };
-}
-
 /** Chunks that may hold a t with from < t <= to: hi > from, up to the first chunk reaching `to` (lo filtered after). */
 const RANGE = `series = @sid AND hi > @from AND hi <= coalesce(
   (SELECT hi FROM chunks WHERE series = @sid AND hi >= @to ORDER BY hi LIMIT 1), @to)`;
@@ -196,7 +187,11 @@ export class Chunks {
     return this.s.rows.all({ sid, from, to }).filter((r) => r.lo <= to);
   }
 
-  /** Stores records (ascending, disjoint from every stored chunk) as chunks of at most CHUNK_MAX, evenly split. */
+  /**
+   * Stores records (ascending, disjoint from every stored chunk) as chunks of at most CHUNK_MAX, evenly split.
+   * Values as the service leaves them: `_time` present but undefined, which the codec drops as JSON text does; no
+   * nulls (validateRecords removes them).
+   */
   write(sid: number, recs: readonly ChunkRecord[]): ChunkHead[] {
     const heads: ChunkHead[] = [];
     if (recs.length === 0) return heads;
@@ -205,7 +200,7 @@ export class Chunks {
     for (let i = 0; i < recs.length; i += size) {
       const part = recs.slice(i, i + size);
       const head = { lo: part[0]!.t, hi: part[part.length - 1]!.t, n: part.length };
-      this.s.insert.run(sid, head.hi, head.lo, head.n, encodeChunk(part.map(clean)));
+      this.s.insert.run(sid, head.hi, head.lo, head.n, encodeChunk(part));
       heads.push(head);
     }
     return heads;
