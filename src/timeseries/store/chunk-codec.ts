@@ -24,7 +24,7 @@ export { CorruptChunk } from './chunk-codec-bits.js';
 /** One record: epoch ms, and its values (variables and `<var>_qc`; no `_time`, no nulls), key order as given. */
 export interface ChunkRecord { t: number; values: Readonly<Record<string, unknown>> }
 
-const VERSION = 1;
+const VERSION = 2; // 1: the first draft of 2026-12-03 (orders 0..2, no zero-block runs), never stored
 /** Most records a chunk may hold (guards allocations when reading). */
 const MAX_RECORDS = 1 << 24;
 
