@@ -208,13 +208,28 @@ export class Reader {
   }
 }
 
-/** Residuals of order 0 (values), 1 (deltas) or 2 (delta of deltas), zigzagged; the first `order` stay as seeds. */
+/** Highest order of differences used, and the magnitude its inputs must keep (third differences stay <= 2^52). */
+const MAX_ORDER = 3;
+const ORDER3_LIMIT = 2 ** 49;
+
+/** The value order `order` predicts at i from out[i-1..i-order] (0; the last value; the last step; the last curve). */
+function predict(out: ArrayLike<number>, i: number, order: number): number {
+  switch (order) {
+    case 0: return 0;
+    case 1: return out[i - 1]!;
+    case 2: return 2 * out[i - 1]! - out[i - 2]!;
+    default: return 3 * out[i - 1]! - 3 * out[i - 2]! + out[i - 3]!;
+  }
+}
+
+/** Zigzagged residuals of `order` from index `order` on (the first `order` values are seeds). */
 function residuals(xs: ArrayLike<number>, order: number): Float64Array {
   const n = xs.length;
   const out = new Float64Array(n);
   if (order === 0) for (let i = 0; i < n; i++) out[i] = zigzag(xs[i]!);
   else if (order === 1) for (let i = 1; i < n; i++) out[i] = zigzag(xs[i]! - xs[i - 1]!);
-  else for (let i = 2; i < n; i++) out[i] = zigzag(xs[i]! - 2 * xs[i - 1]! + xs[i - 2]!);
+  else if (order === 2) for (let i = 2; i < n; i++) out[i] = zigzag(xs[i]! - 2 * xs[i - 1]! + xs[i - 2]!);
+  else for (let i = 3; i < n; i++) out[i] = zigzag(xs[i]! - 3 * xs[i - 1]! + 3 * xs[i - 2]! - xs[i - 3]!);
   return out;
 }
 
@@ -231,28 +246,33 @@ function packedBits(z: Float64Array, from: number): number {
 }
 
 /**
- * Writes an integer sequence (|x| <= INT_LIMIT; length known to the reader): one order byte, the seeds as zigzag
- * varints, then the residuals in blocks of 128: a width byte and `width` bits per value, byte-aligned per block.
- * The order (0, 1 or 2) is the one whose packed residuals are smallest, so constant and linear runs cost ~0 bits.
+ * Writes an integer sequence (|x| <= INT_LIMIT; length known to the reader): one order byte, `order` seeds (the
+ * j-th difference at j, zigzag varints), then the residuals against the order's prediction in blocks of 128: a
+ * width byte and `width` bits per value, byte-aligned per block; a width 0 is followed by the count of further
+ * all-zero blocks. The order (0..3) is the one whose packed residuals are smallest, so constant, linear and
+ * smooth runs cost ~0 bits (1 Hz timestamps: 2 bytes for the whole chunk).
  */
-export function writeInts(w: Writer, xs: ArrayLike<number>, orders: readonly number[] = [0, 1, 2]): void {
+export function writeInts(w: Writer, xs: ArrayLike<number>, orders: readonly number[] = [0, 1, 2, 3]): void {
+  const n = xs.length;
+  let maxAbs = 0;
+  for (let i = 0; i < n; i++) { const a = Math.abs(xs[i]!); if (a > maxAbs) maxAbs = a; }
+  if (!(maxAbs <= INT_LIMIT)) throw new RangeError(`integer sequence value ${maxAbs} beyond ±2^50`);
   let best = -1;
   let bestBits = Infinity;
   let bestZ: Float64Array | undefined;
   for (const order of orders) {
-    if (order > 0 && xs.length <= order) continue;
+    if (order > 0 && n <= order) continue;
+    if (order === MAX_ORDER && maxAbs > ORDER3_LIMIT) continue;
     const z = residuals(xs, order);
-    const b = packedBits(z, order) + 8 * order;
+    const b = packedBits(z, order) + 16 * order;
     if (b < bestBits) { best = order; bestBits = b; bestZ = z; }
   }
   if (best < 0) { best = 0; bestZ = residuals(xs, 0); }
   const z = bestZ!;
   w.byte(best);
-  if (best >= 1 && xs.length > 0) w.svar(xs[0]!);
-  if (best >= 2 && xs.length > 1) w.svar(xs[1]! - xs[0]!);
-  const from = Math.min(best, xs.length);
-  for (let s = from; s < z.length; s += BLOCK) {
-    const e = Math.min(z.length, s + BLOCK);
+  for (let j = 0; j < best; j++) w.svar(xs[j]! - predict(xs, j, j));
+  for (let s = best; s < n; s += BLOCK) {
+    const e = Math.min(n, s + BLOCK);
     let max = 0;
     for (let i = s; i < e; i++) if (z[i]! > max) max = z[i]!;
     const width = bitLength(max);
@@ -260,7 +280,18 @@ export function writeInts(w: Writer, xs: ArrayLike<number>, orders: readonly num
     if (width > 0) {
       for (let i = s; i < e; i++) w.bits(z[i]!, width);
       w.align();
+      continue;
     }
+    let run = 0;
+    for (let t = e; t < n; t += BLOCK) {
+      const te = Math.min(n, t + BLOCK);
+      let zero = true;
+      for (let i = t; i < te && zero; i++) zero = z[i] === 0;
+      if (!zero) break;
+      run++;
+    }
+    w.uvar(run);
+    s += run * BLOCK;
   }
 }
 
@@ -268,17 +299,19 @@ export function writeInts(w: Writer, xs: ArrayLike<number>, orders: readonly num
 export function readInts(r: Reader, n: number): Float64Array {
   const out = new Float64Array(n);
   const order = r.byte();
-  if (order > 2) throw new CorruptChunk(`integer sequence order ${order}`);
+  if (order > MAX_ORDER) throw new CorruptChunk(`integer sequence order ${order}`);
   const from = Math.min(order, n);
-  if (order >= 1 && n > 0) out[0] = r.svar();
-  if (order >= 2 && n > 1) out[1] = out[0]! + r.svar();
+  for (let j = 0; j < from; j++) out[j] = predict(out, j, j) + r.svar();
   for (let s = from; s < n; s += BLOCK) {
-    const e = Math.min(n, s + BLOCK);
+    let e = Math.min(n, s + BLOCK);
     const width = r.byte();
     if (width > 54) throw new CorruptChunk(`bit width ${width}`);
     if (width === 0) {
-      // Zero residuals: the values stay (order 0: zero; 1: the last value; 2: the last step).
-      for (let i = s; i < e; i++) out[i] = order === 0 ? 0 : order === 1 ? out[i - 1]! : 2 * out[i - 1]! - out[i - 2]!;
+      // Zero residuals: the prediction itself, over this and the following all-zero blocks.
+      const run = r.count(Math.ceil((n - e) / BLOCK));
+      e = Math.min(n, e + run * BLOCK);
+      for (let i = s; i < e; i++) out[i] = predict(out, i, order);
+      s = e - BLOCK;
       continue;
     }
     r.need(Math.ceil(((e - s) * width) / 8));
@@ -294,16 +327,12 @@ export function readInts(r: Reader, n: number): Float64Array {
         const z = acc & mask;
         acc >>>= width;
         nacc -= width;
-        const d = (z >>> 1) ^ -(z & 1);
-        out[i] = order === 0 ? d : order === 1 ? out[i - 1]! + d : 2 * out[i - 1]! - out[i - 2]! + d;
+        out[i] = predict(out, i, order) + ((z >>> 1) ^ -(z & 1));
       }
       r.pos = p;
       continue;
     }
-    for (let i = s; i < e; i++) {
-      const d = unzigzag(r.bits(width));
-      out[i] = order === 0 ? d : order === 1 ? out[i - 1]! + d : 2 * out[i - 1]! - out[i - 2]! + d;
-    }
+    for (let i = s; i < e; i++) out[i] = predict(out, i, order) + unzigzag(r.bits(width));
     r.align();
   }
   for (let i = 0; i < n; i++) {

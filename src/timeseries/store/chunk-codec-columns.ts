@@ -52,7 +52,8 @@ function decimalScale(vals: readonly number[]): { k: number; ints: Float64Array 
   const ints = new Float64Array(vals.length);
   for (let i = 0; i < vals.length; i++) {
     const m = Math.round(vals[i]! * p);
-    if (m / p !== vals[i]) return undefined;
+    // At the column's k a value's integer can outgrow the sequence coding's range (1e9 at k 6): no DECIMAL then.
+    if (Math.abs(m) > INT_LIMIT || m / p !== vals[i]) return undefined;
     ints[i] = m;
   }
   return { k, ints };

@@ -8,6 +8,8 @@
 import { type Column, Kind, P10 } from './chunk-codec-columns.js';
 
 const DAY = 86_400_000;
+/** "00" to "99" as bytes. */
+const PAIRS = Uint8Array.from(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join(''), (ch) => ch.charCodeAt(0));
 
 /** JSON text of a number as recordJson() writes it (String(v); non-finite numbers are null in JSON). */
 export const numberText = (v: number): string => (Number.isFinite(v) ? String(v) : 'null');
@@ -33,8 +35,8 @@ export function writeDecimal(out: Buffer, pos: number, m: number, k: number, p: 
   // int32 arithmetic: a double % is a libm call, several times dearer.
   let x = a | 0;
   while (k > 0 && x % 10 === 0) { x = (x / 10) | 0; k--; }
-  let digits = 1;
-  for (let y = x; y >= 10; y = (y / 10) | 0) digits++;
+  const digits = x < 10 ? 1 : x < 100 ? 2 : x < 1000 ? 3 : x < 10_000 ? 4 : x < 100_000 ? 5 : x < 1_000_000 ? 6
+    : x < 10_000_000 ? 7 : x < 100_000_000 ? 8 : x < 1_000_000_000 ? 9 : 10;
   const end = pos + (digits > k ? digits - k : 1) + (k > 0 ? k + 1 : 0);
   let q = end;
   for (let i = 0; i < k; i++) {
@@ -43,11 +45,15 @@ export function writeDecimal(out: Buffer, pos: number, m: number, k: number, p: 
     x = y;
   }
   if (k > 0) out[--q] = 46;
-  do {
-    const y = (x / 10) | 0;
-    out[--q] = 48 + x - y * 10;
+  // The integer part two digits at a time.
+  while (x >= 10) {
+    const y = (x / 100) | 0;
+    const r = (x - y * 100) * 2;
+    out[--q] = PAIRS[r + 1]!;
+    out[--q] = PAIRS[r]!;
     x = y;
-  } while (q > pos);
+  }
+  if (q > pos) out[--q] = 48 + x;
   return end;
 }
 
@@ -73,10 +79,17 @@ function writeDigits(out: Buffer, pos: number, a: number, k: number): number {
 }
 
 /** A piece of text as UTF-8 bytes, and how many more bytes than UTF-16 units it has (0 for ASCII). */
-interface Piece { bytes: Buffer; extra: number }
+interface Piece { bytes: Buffer; extra: number; words: Uint32Array }
 const piece = (s: string): Piece => {
   const bytes = Buffer.from(s, 'utf8');
-  return { bytes, extra: bytes.length - s.length };
+  // Also as little-endian 32-bit words (zero-padded), written 4 bytes a store; up to 3 bytes past the end are
+  // scribbled, which the room ensured per record allows for and the next write overwrites.
+  const padded = new Uint8Array(Math.ceil(bytes.length / 4) * 4);
+  padded.set(bytes);
+  const dv = new DataView(padded.buffer);
+  const words = new Uint32Array(padded.length / 4);
+  for (let i = 0; i < words.length; i++) words[i] = dv.getUint32(4 * i, true);
+  return { bytes, extra: bytes.length - s.length, words };
 };
 const TRUE = piece('true');
 const FALSE = piece('false');
@@ -119,14 +132,15 @@ export function renderRecords(src: TextSource, s: number, e: number): string[] {
   const prefix = keys.map((k) => (k === '_time' ? undefined : piece(`,${JSON.stringify(k)}:`)));
   const dicts = cols.map((c) => (c.kind === Kind.STRING ? new Array<Piece | undefined>(c.dict!.length) : undefined));
   // Room a record of each pattern needs, beyond its strings and nested values.
-  const room = patterns.map((p) => p.reduce((sum, c) => sum + (prefix[c]?.bytes.length ?? 0) + NUMBER_ROOM, 32));
-  const cursor = new Float64Array(keys.length);
-  const starts = new Float64Array(e - s + 1);
+  const room = patterns.map((p) => p.reduce((sum, c) => sum + (prefix[c]?.bytes.length ?? 0) + 3 + NUMBER_ROOM, 32));
+  const cursor = new Int32Array(keys.length);
+  const starts = new Int32Array(e - s + 1);
   let b: Buffer = Buffer.allocUnsafe(Math.max(1024, (e - s) * ((room[0] ?? 0) + 16)));
   let w = 0;
   let extra = 0;
   let day = NaN;
-  let dayHead = Buffer.alloc(0);
+  let dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let dayHead = piece('');
   let i = 0;
   for (let q = 0; q < runs.length && i < e; q += 2) {
     const pid = runs[q]!;
@@ -149,11 +163,16 @@ export function renderRecords(src: TextSource, s: number, e: number): string[] {
       if (d !== day) {
         // `{"_time":"YYYY-MM-DDT` of this day (years beyond 9999 have a longer head).
         const iso = new Date(d * DAY).toISOString();
-        dayHead = Buffer.from(`{"_time":"${iso.slice(0, iso.length - 13)}`, 'latin1');
+        dayHead = piece(`{"_time":"${iso.slice(0, iso.length - 13)}`);
         day = d;
       }
-      if (w + need + dayHead.length > b.length) b = grown(b, w, need + dayHead.length);
-      for (let x = 0; x < dayHead.length; x++) b[w++] = dayHead[x]!;
+      const head = dayHead.words;
+      if (w + need + 4 * head.length > b.length) {
+        b = grown(b, w, need + 4 * head.length);
+        dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      }
+      for (let x = 0; x < head.length; x++) dv.setUint32(w + 4 * x, head[x]!, true);
+      w += dayHead.bytes.length;
       // int32 arithmetic from here (ms of the day < 2^27).
       let ms = (t - d * DAY) | 0;
       const hh = (ms / 3_600_000) | 0;
@@ -181,8 +200,9 @@ export function renderRecords(src: TextSource, s: number, e: number): string[] {
         if (pre === undefined) continue;
         switch (col.kind) {
           case Kind.DECIMAL: {
-            const bytes = pre.bytes;
-            for (let x = 0; x < bytes.length; x++) b[w++] = bytes[x]!;
+            const pw = pre.words;
+            for (let x = 0; x < pw.length; x++) dv.setUint32(w + 4 * x, pw[x]!, true);
+            w += pre.bytes.length;
             extra += pre.extra;
             const k = col.k!;
             w = writeDecimal(b, w, col.ints![at]!, k, P10[k]!);
@@ -190,15 +210,17 @@ export function renderRecords(src: TextSource, s: number, e: number): string[] {
           }
           case Kind.GORILLA:
           case Kind.F64: {
-            const bytes = pre.bytes;
-            for (let x = 0; x < bytes.length; x++) b[w++] = bytes[x]!;
+            const pw = pre.words;
+            for (let x = 0; x < pw.length; x++) dv.setUint32(w + 4 * x, pw[x]!, true);
+            w += pre.bytes.length;
             extra += pre.extra;
             w += b.write(numberText(col.nums![at]!), w, 'latin1');
             break;
           }
           case Kind.BOOL: {
-            const bytes = pre.bytes;
-            for (let x = 0; x < bytes.length; x++) b[w++] = bytes[x]!;
+            const pw = pre.words;
+            for (let x = 0; x < pw.length; x++) dv.setUint32(w + 4 * x, pw[x]!, true);
+            w += pre.bytes.length;
             extra += pre.extra;
             const v = col.vals![at] ? TRUE.bytes : FALSE.bytes;
             for (let x = 0; x < v.length; x++) b[w++] = v[x]!;
@@ -208,6 +230,7 @@ export function renderRecords(src: TextSource, s: number, e: number): string[] {
             const x = col.idx![at]!;
             const v = dicts[c]![x] ?? (dicts[c]![x] = piece(JSON.stringify(col.dict![x])));
             b = put(b, w, pre, v, need);
+            if (b.buffer !== dv.buffer) dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
             w += pre.bytes.length + v.bytes.length;
             extra += pre.extra + v.extra;
             break;
@@ -217,6 +240,7 @@ export function renderRecords(src: TextSource, s: number, e: number): string[] {
             if (v === null || v === undefined) break;
             const x = piece(JSON.stringify(v));
             b = put(b, w, pre, x, need);
+            if (b.buffer !== dv.buffer) dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
             w += pre.bytes.length + x.bytes.length;
             extra += pre.extra + x.extra;
           }

@@ -5,7 +5,7 @@
  *
  * Layout (all integers LEB128 varints unless said; see chunk-codec-bits.ts for integer sequences):
  *   version byte (1) · n · lo (zigzag) · hi (zigzag)                       header, read by chunkInfo
- *   timestamps: an integer sequence (delta-of-delta when smallest: 1 Hz costs one width byte per 128 records)
+ *   timestamps: an integer sequence (delta-of-delta when smallest: 1 Hz costs 2 bytes for the whole chunk)
  *   keys: count, then each key's text                                      columns, in order of first use
  *   patterns: count, then each as (length, column indices)                 the key orders that occur
  *   pattern runs: count, then (pattern index, run length) pairs            which records have which keys, in order
@@ -24,7 +24,7 @@ export { CorruptChunk } from './chunk-codec-bits.js';
 /** One record: epoch ms, and its values (variables and `<var>_qc`; no `_time`, no nulls), key order as given. */
 export interface ChunkRecord { t: number; values: Readonly<Record<string, unknown>> }
 
-const VERSION = 1;
+const VERSION = 2; // 1: the first draft of 2026-12-03 (orders 0..2, no zero-block runs), never stored
 /** Most records a chunk may hold (guards allocations when reading). */
 const MAX_RECORDS = 1 << 24;
 
@@ -81,7 +81,7 @@ export function encodeChunk(records: readonly ChunkRecord[]): Buffer {
   w.uvar(n);
   w.svar(n > 0 ? times[0]! : 0);
   w.svar(n > 0 ? times[n - 1]! : 0);
-  writeInts(w, times, [1, 2]);
+  writeInts(w, times, [1, 2, 3]);
   w.uvar(keys.length);
   for (const k of keys) w.str(k);
   w.uvar(patterns.length);
