@@ -127,6 +127,13 @@ describe('chunk codec', () => {
     assert.ok(buf.length < 1000 * 8, `${buf.length} bytes`);
   });
 
+  it('renders long strings and nested values that outgrow the text buffer, with the columns after them intact', () => {
+    const records = [10, 300, 600, 900, 1200, 1500, 3000, 70_000].map((len, i) => ({ t: 1000 * (i + 1),
+      values: { s: 'x'.repeat(len), 'ü': i % 2 === 0, n: i + 0.5, j: { deep: ['y'.repeat(len)] }, d: Math.PI * i } }));
+    assert.deepEqual(chunkText(encodeChunk(records), 0, Infinity, 10, false),
+      records.map((r) => recordJson(r.t, r.values)));
+  });
+
   it('writes decimals as String() does', () => {
     fc.assert(fc.property(fc.integer({ min: -(2 ** 50), max: 2 ** 50 }), fc.integer({ min: 0, max: 6 }), (m, k) => {
       assert.equal(decimalText(m, k, 10 ** k), String(m / 10 ** k));

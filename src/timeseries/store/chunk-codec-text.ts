@@ -229,8 +229,9 @@ export function renderRecords(src: TextSource, s: number, e: number): string[] {
           case Kind.STRING: {
             const x = col.idx![at]!;
             const v = dicts[c]![x] ?? (dicts[c]![x] = piece(JSON.stringify(col.dict![x])));
-            b = put(b, w, pre, v, need);
-            if (b.buffer !== dv.buffer) dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+            const nb = put(b, w, pre, v, need);
+            // A new buffer may come from the same pool ArrayBuffer as the old one: compare buffers, not ArrayBuffers.
+            if (nb !== b) { b = nb; dv = new DataView(b.buffer, b.byteOffset, b.byteLength); }
             w += pre.bytes.length + v.bytes.length;
             extra += pre.extra + v.extra;
             break;
@@ -239,8 +240,8 @@ export function renderRecords(src: TextSource, s: number, e: number): string[] {
             const v = col.vals![at];
             if (v === null || v === undefined) break;
             const x = piece(JSON.stringify(v));
-            b = put(b, w, pre, x, need);
-            if (b.buffer !== dv.buffer) dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+            const nb = put(b, w, pre, x, need);
+            if (nb !== b) { b = nb; dv = new DataView(b.buffer, b.byteOffset, b.byteLength); }
             w += pre.bytes.length + x.bytes.length;
             extra += pre.extra + x.extra;
           }
