@@ -28,7 +28,8 @@ export interface ManyContext {
   sync: 'full' | 'normal';
 }
 
-export async function manySeries(ctx: ManyContext): Promise<void> {
+/** Runs the shape; returns the number of values written (to Ironbridge, and to InfluxDB's database `many`). */
+export async function manySeries(ctx: ManyContext): Promise<number> {
   const ids: string[] = [];
   for (let s = 0; s < SERIES; s++) ids.push(await ctx.newAsset(`many-${s}`));
   const bodies: Buffer[] = [];
@@ -92,7 +93,7 @@ export async function manySeries(ctx: ManyContext): Promise<void> {
 
   started = performance.now();
   await pool(lines.map((body) => async () => {
-    const r = await send(`${ctx.influxUrl}/write?db=bench&precision=ms`, 'POST', body, { 'content-type': 'text/plain' });
+    const r = await send(`${ctx.influxUrl}/write?db=many&precision=ms`, 'POST', body, { 'content-type': 'text/plain' });
     if (r.status !== 204) throw new Error(`influx write ${r.status} ${r.text}`);
   }), ctx.concurrency);
   const influxSec = (performance.now() - started) / 1000;
@@ -108,4 +109,5 @@ export async function manySeries(ctx: ManyContext): Promise<void> {
   console.log(`InfluxDB line protocol      ${fmt(values / influxSec)} values/s (${influxSec.toFixed(2)} s)  peer`);
   console.log(`ratio Ironbridge / raw SQLite: ${(rawSec / oursSec).toFixed(2)}`);
   console.log(`ratio Ironbridge / InfluxDB:   ${(influxSec / oursSec).toFixed(2)}`);
+  return values;
 }

@@ -1,8 +1,11 @@
 /**
  * Helpers of the time series benchmark (bench/timeseries.ts and its many-series shape): CPU time of a process,
- * a lean keep-alive HTTP client used alike for Ironbridge and InfluxDB, a bounded pool, the value generator.
+ * a lean keep-alive HTTP client used alike for Ironbridge and InfluxDB, a bounded pool, the value generator, and
+ * the disk bytes of both (SQLite after a WAL checkpoint, InfluxDB after its compaction).
  */
 import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import http from 'node:http';
 import net from 'node:net';
 
@@ -54,3 +57,59 @@ export function value(i: number, v: number): number {
   return Math.round(Math.sin(i / 100 + v) * 1e6) / 1e3;
 }
 
+
+/** Bytes of the files under a directory (0 when it does not exist). */
+export function dirBytes(dir: string): number {
+  if (!fs.existsSync(dir)) return 0;
+  let n = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    n += e.isDirectory() ? dirBytes(p) : fs.statSync(p).size;
+  }
+  return n;
+}
+
+/** Bytes of a SQLite database and its WAL after a TRUNCATE checkpoint (through a connection of our own). */
+export function sqliteBytes(file: string): number {
+  const db = new Database(file);
+  try {
+    db.pragma('busy_timeout = 10000');
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
+  }
+  const size = (f: string) => (fs.existsSync(f) ? fs.statSync(f).size : 0);
+  return size(file) + size(`${file}-wal`);
+}
+
+/**
+ * Bytes of an InfluxDB database (TSM shards and WAL) once its cache is snapshotted and fully compacted: waits
+ * (bounded, 120 s) until the WAL holds no segment data and no compaction is under way, and the size is stable.
+ */
+export async function influxBytes(dir: string, db: string): Promise<number> {
+  // The shards (TSM files, field index) of the default retention policy; not the database's series file, which
+  // InfluxDB preallocates (8 sparse segments of 4 MiB, whatever the data).
+  const data = path.join(dir, 'data', db, 'autogen');
+  const wal = path.join(dir, 'wal', db);
+  const busy = (d: string): boolean => fs.existsSync(d) && fs.readdirSync(d, { withFileTypes: true }).some((e) =>
+    e.isDirectory() ? busy(path.join(d, e.name)) : e.name.endsWith('.tmp'));
+  let last = -1;
+  for (let i = 0; i < 240; i++) {
+    const total = dirBytes(data) + dirBytes(wal);
+    const walData = dirBytes(wal);
+    const tsm = fs.existsSync(data) ? countTsm(data) : 0;
+    if (walData === 0 && !busy(data) && tsm <= 1 && total === last) return total;
+    last = total;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return last;
+}
+
+function countTsm(dir: string): number {
+  let n = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (e.isDirectory()) n += countTsm(path.join(dir, e.name));
+    else if (e.name.endsWith('.tsm')) n++;
+  }
+  return n;
+}

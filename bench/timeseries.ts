@@ -1,5 +1,5 @@
 /**
- * Time series benchmark (run on demand: `npm run build && node dist/bench/timeseries.js`).
+ * Time series benchmark (run on demand: `npm run build && node dist/bench/timeseries.js`), with disk bytes per value.
  * Ingest over HTTP (records of 10 DOUBLE variables, batches of 1,000) against the raw better-sqlite3 insert speed
  * of the same rows in the same run (the ceiling) and InfluxDB 1.x over its line protocol (the peer); query
  * latency of 2,000 records and of a 90-day daily aggregate over 1 Hz data, on both. Prints ratios.
@@ -20,7 +20,7 @@ import { validateRecords, variableMap } from '../src/timeseries/records.js';
 import { SqliteTimeseriesStore } from '../src/timeseries/store/sqlite.js';
 import { zoneOf } from '../src/timeseries/buckets.js';
 import { BIN, fetchToken, firstStartSecrets, tempDir } from '../test/helpers/server.js';
-import { cpuMs, fmt, freePort, p50, pool, send, value } from './timeseries-shared.js';
+import { cpuMs, fmt, freePort, influxBytes, p50, pool, send, sqliteBytes, value } from './timeseries-shared.js';
 import { manySeries } from './timeseries-many.js';
 
 const BATCHES = Number(process.env['BENCH_BATCHES'] ?? 300);
@@ -47,6 +47,8 @@ async function startInflux(): Promise<{ url: string; child: ChildProcess; dir: s
     'reporting-disabled = true', `bind-address = "127.0.0.1:${rpc}"`,
     '[meta]', `  dir = "${dir}/meta"`,
     '[data]', `  dir = "${dir}/data"`, `  wal-dir = "${dir}/wal"`, '  query-log-enabled = false',
+    // Cold after 1 s: the cache is written to TSM and fully compacted soon after the load (disk bytes per value).
+    '  cache-snapshot-write-cold-duration = "1s"', '  compact-full-write-cold-duration = "1s"',
     '[monitor]', '  store-enabled = false',
     '[http]', `  bind-address = "127.0.0.1:${http}"`, '  log-enabled = false',
   ].join('\n'));
@@ -58,8 +60,10 @@ async function startInflux(): Promise<{ url: string; child: ChildProcess; dir: s
     } catch { /* not up yet */ }
     await new Promise((r) => setTimeout(r, 100));
   }
-  const created = await fetch(`${url}/query`, { method: 'POST', body: new URLSearchParams({ q: 'CREATE DATABASE bench' }) });
-  if (created.status !== 200) throw new Error(`influx: ${created.status} ${await created.text()}`);
+  for (const db of ['bench', 'many']) {
+    const created = await fetch(`${url}/query`, { method: 'POST', body: new URLSearchParams({ q: `CREATE DATABASE ${db}` }) });
+    if (created.status !== 200) throw new Error(`influx: ${created.status} ${await created.text()}`);
+  }
   return { url, child, dir };
 }
 
@@ -126,6 +130,8 @@ async function main(): Promise<void> {
   const values = BATCHES * BATCH * VARS;
 
   // ---------------------------------------------------------------- ingest: ours over HTTP
+  const tsFile = path.join(dataDir, 'timeseries.db');
+  const emptyBytes = sqliteBytes(tsFile);
   let started = performance.now();
   const cpuBefore = cpuMs(child.pid!);
   await pool(bodies.map((body) => async () => {
@@ -136,6 +142,7 @@ async function main(): Promise<void> {
   const oursSec = (performance.now() - started) / 1000;
   const oursCpu = cpuMs(child.pid!) - cpuBefore;
   const oursRate = values / oursSec;
+  const oursBytes = sqliteBytes(tsFile) - emptyBytes;
 
   // ---------------------------------------------------------------- ingest: raw better-sqlite3, same rows
   const rawDir = tempDir('ironbridge-raw-');
@@ -186,12 +193,21 @@ async function main(): Promise<void> {
   console.log(`InfluxDB line protocol    ${fmt(influxRate)} values/s (${influxSec.toFixed(2)} s)  peer`);
   console.log(`ratio Ironbridge / raw SQLite: ${(oursRate / rawRate).toFixed(2)} (engine without HTTP: ${(engineRate / rawRate).toFixed(2)})`);
   console.log(`ratio Ironbridge / InfluxDB:   ${(oursRate / influxRate).toFixed(2)}`);
+  const influxBench = await influxBytes(influx.dir, 'bench');
+  const perValue = (bytes: number, n: number) => `${fmt(bytes)} B, ${(bytes / n).toFixed(2)} B/value`;
+  console.log(`disk: Ironbridge ${perValue(oursBytes, values)} (timeseries.db + WAL after checkpoint, roll-ups included), ` +
+    `InfluxDB ${perValue(influxBench, values)} (after compaction), ratio ${(oursBytes / influxBench).toFixed(2)}`);
 
   // ---------------------------------------------------------------- ingest: the time-major shape (multi-entity PUT)
   if (MANY) {
-    await manySeries({ server: { url: server.url, child, token }, influxUrl: influx.url, requests: BATCHES, concurrency: CONCURRENCY,
+    const before = sqliteBytes(tsFile);
+    const manyValues = await manySeries({ server: { url: server.url, child, token }, influxUrl: influx.url, requests: BATCHES, concurrency: CONCURRENCY,
       sync: (process.env['IRONBRIDGE_SQLITE_SYNC'] ?? 'full') === 'full' ? 'full' : 'normal',
       newAsset: async (name) => (await am('POST', '/assets', { name, typeId: `${tenant}.BenchType`, parentId: root.assetId }))['assetId'] as string });
+    const bytes = sqliteBytes(tsFile) - before;
+    const influxMany = await influxBytes(influx.dir, 'many');
+    console.log(`disk: Ironbridge ${perValue(bytes, manyValues)} (timeseries.db + WAL after checkpoint, roll-ups included), ` +
+      `InfluxDB ${perValue(influxMany, manyValues)} (after compaction), ratio ${(bytes / influxMany).toFixed(2)}`);
   }
 
   // ---------------------------------------------------------------- query: 2,000 records

@@ -47,7 +47,7 @@ export interface TimeseriesContext {
 }
 
 export function createTimeseries(deps: TimeseriesDeps): TimeseriesContext {
-  const store = new SqliteTimeseriesStore({ dataDir: deps.config.dataDir, sync: deps.config.sqliteSync,
+  const store = new SqliteTimeseriesStore({ dataDir: deps.config.dataDir, sync: deps.config.sqliteSync, logger: deps.logger,
     groupCommitMs: deps.config.timeseriesGroupCommitMs, groupCommitRecords: deps.config.timeseriesGroupCommitRecords });
   const timeseries = new TimeseriesService(store, deps.model, Date.now,
     { maxPairs: deps.config.timeseriesBatchMaxPairs, maxRecords: deps.config.timeseriesBatchMaxRecords });

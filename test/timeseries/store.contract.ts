@@ -13,6 +13,7 @@ import { type Level, zoneOf } from '../../src/timeseries/buckets.js';
 import { recordJson, validateRecords, variableMap } from '../../src/timeseries/records.js';
 import { renderAgg } from '../../src/timeseries/rollup.js';
 import { type SeriesKey, type SeriesShape, SeriesZoneError, type TimeseriesStore, type WriteRecord } from '../../src/timeseries/store.js';
+import { chunkBoundaryCases } from './store.contract-chunks.js';
 import { brute, keyOf, type Point, type Rec as OracleRec, recordArb as oracleRecordArb, sameAggregate, toRec } from './oracle.js';
 
 const variable = (name: string, dataType: ModelVariable['dataType'], qualityCode = false): ModelVariable =>
@@ -76,6 +77,7 @@ export function runTimeseriesStoreContract(name: string, open: (at: string) => P
     }
 
     before(async () => { store = await open(location); });
+    chunkBoundaryCases({ store: () => store, fresh: () => fresh(), shape: UTC, recs, checkRollups, t0: T0 });
     after(() => {
       store.close();
       remove(location);

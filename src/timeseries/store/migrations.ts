@@ -41,4 +41,23 @@ export const TIMESERIES_MIGRATIONS: readonly Migration[] = [
     description: 'roll-up rows may be stored in the compact binary encoding (rollup-codec.ts)',
     up: () => {},
   },
+  {
+    version: 4,
+    // The records rows are converted into chunks after this migration, series by series (convert.ts), and the
+    // records table dropped once empty: a conversion cut short goes on at the next open.
+    // Chunks and roll-ups are rowid tables: a row of up to ~4 KB stays on its page, where WITHOUT ROWID spills
+    // everything past ~1 KB into an overflow page of its own (a 1.3 KB roll-up row took two pages).
+    description: 'records stored in per-series compressed time chunks (chunks.ts, chunk-codec.ts); roll-ups rowid',
+    up: `
+      CREATE TABLE chunks (
+        series INTEGER NOT NULL, hi INTEGER NOT NULL, lo INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL,
+        PRIMARY KEY (series, hi));
+      CREATE TABLE rollups_v4 (
+        series INTEGER NOT NULL, level INTEGER NOT NULL, start INTEGER NOT NULL, data TEXT NOT NULL,
+        PRIMARY KEY (series, level, start));
+      INSERT INTO rollups_v4 (series, level, start, data) SELECT series, level, start, data FROM rollups;
+      DROP TABLE rollups;
+      ALTER TABLE rollups_v4 RENAME TO rollups;
+    `,
+  },
 ];

@@ -1,8 +1,9 @@
 /**
  * SQLite implementation of the time series store, in its own database file (timeseries.db) so ingest does not
- * contend with the other contexts' writers. One row per record (all variables as JSON text, WITHOUT ROWID,
- * clustered by series and time); roll-ups per level and bucket start as partial aggregates (rollup-codec.ts);
- * puts share commits (group-commit.ts); schema versions in migrations.ts; the SQL in statements.ts.
+ * contend with the other contexts' writers. Records in per-series compressed time chunks (chunks.ts, issue 17;
+ * databases of earlier versions converted on open by convert.ts); roll-ups per level and bucket start as partial
+ * aggregates (rollup-codec.ts); puts share commits (group-commit.ts); schema versions in migrations.ts; the SQL of
+ * series and roll-ups in statements.ts.
  * Invariant: after every committed transaction each roll-up equals the aggregate of the records in its bucket
  * (in the zone the series row names; a write in another zone is refused until rebuild() realigns the series).
  * New timestamps are merged into their 2-minute, hour and day roll-ups incrementally (one row per touched bucket
@@ -14,18 +15,29 @@ import type { SqliteSync } from '../../core/config.js';
 import { DbChanges, type Db, openDatabase } from '../../core/db.js';
 import { bucketEnd, bucketOf, type Level } from '../buckets.js';
 import { GroupCommit } from './group-commit.js';
+import { Chunks } from './chunks.js';
+import { type ConvertLog, convertRecords } from './convert.js';
 import { TIMESERIES_MIGRATIONS } from './migrations.js';
-import { IN_CHUNK, prepareStatements } from './statements.js';
+import { prepareStatements } from './statements.js';
 import { decodeAggs, encodeAggs } from './rollup-codec.js';
 import { type AggMap, addRecord, gather, mergeMaps, variableKeys } from '../rollup.js';
-import { type RangeQuery, type RecordEncoder, type Rollup, type SeriesKey, type SeriesShape, type SeriesWrite,
-  SeriesZoneError, type StoredRecord, type TimeseriesStore } from '../store.js';
+import { type RangeQuery, type Rollup, type SeriesKey, type SeriesShape, type SeriesWrite,
+  SeriesZoneError, type StoredRecord, type TimeseriesStore, type WriteRecord } from '../store.js';
 
 export { TIMESERIES_MIGRATIONS };
 
 const MIN_T = -8.64e15;
-const ROWS_PER_INSERT = 50;
 const MAX_T = 8.64e15;
+
+/** The records of a put as chunks take them: ascending, one per timestamp (of two at one timestamp the later). */
+function ascending(records: readonly WriteRecord[]): { recs: readonly WriteRecord[]; increasing: boolean } {
+  let increasing = true;
+  for (let i = 1; i < records.length; i++) if (records[i]!.t <= records[i - 1]!.t) { increasing = false; break; }
+  if (increasing) return { recs: records, increasing };
+  const last = new Map<number, WriteRecord>();
+  for (const r of records) last.set(r.t, r);
+  return { recs: [...last.values()].sort((a, b) => a.t - b.t), increasing };
+}
 
 interface SeriesRow { id: number; zone: string }
 
@@ -37,6 +49,8 @@ export interface SqliteTimeseriesOptions {
   groupCommitMs?: number;
   /** Records of queued puts that start the shared commit at once. */
   groupCommitRecords?: number;
+  /** Where the conversion of an older database's records reports its progress. */
+  logger?: ConvertLog;
 }
 
 export class SqliteTimeseriesStore implements TimeseriesStore {
@@ -51,8 +65,7 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
   private readonly s: Record<string, Database.Statement>;
   /** Inside one of this store's write transactions (see find). */
   private writing = false;
-  /** Multi-row INSERT OR REPLACE statements by row count (1..ROWS_PER_INSERT), prepared on first use. */
-  private readonly replaceRows: Database.Statement[] = [];
+  private readonly chunks: Chunks;
   /** Puts queued for the next shared transaction (group commit). */
   private readonly group: GroupCommit<readonly SeriesWrite[]>;
 
@@ -61,6 +74,8 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
     const db = this.db;
     this.otherWriters = new DbChanges(db, 0);
     this.s = prepareStatements(db);
+    this.chunks = new Chunks(db);
+    convertRecords(db, this.chunks, { log: options.logger });
     // Each put is a savepoint inside the shared transaction, so one that fails is undone alone.
     const putOne = db.transaction((writes: readonly SeriesWrite[]) => {
       for (const w of writes) if (w.records.length > 0) this.putOne(w);
@@ -141,34 +156,11 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
     if (records > 0) await this.group.submit(writes, records);
   }
 
-  /** Timestamps among `ts` that already have a record: one range probe (empty when appending), else point lookups. */
-  private existing(sid: number, ts: readonly number[], min: number, max: number): Set<number> {
-    const cap = ts.length * 4;
-    const inRange = this.s['recTimes']!.all(sid, min, max, cap + 1) as number[];
-    if (inRange.length <= cap) return new Set(inRange);
-    const found = new Set<number>();
-    for (let i = 0; i < ts.length; i += IN_CHUNK) {
-      const part = ts.slice(i, i + IN_CHUNK);
-      const stmt = part.length === IN_CHUNK ? this.s['recTimesIn']! : this.db.prepare(
-        `SELECT t FROM records WHERE series = ? AND t IN (${part.map(() => '?').join(',')})`).pluck();
-      for (const t of stmt.all(sid, ...part) as number[]) found.add(t);
-    }
-    return found;
-  }
-
   private putOne({ key, shape, records }: SeriesWrite): void {
     const sid = this.ensure(key, shape);
     const zone = shape.zone;
-    let min = Infinity;
-    let max = -Infinity;
-    let increasing = true;
-    for (let i = 0; i < records.length; i++) {
-      const t = records[i]!.t;
-      if (t < min) min = t;
-      if (t > max) max = t;
-      if (i > 0 && t <= records[i - 1]!.t) increasing = false;
-    }
-    const exist = this.existing(sid, records.map((r) => r.t), min, max);
+    const { recs, increasing } = ascending(records);
+    const exist = this.chunks.put(sid, recs);
     const seen = increasing ? undefined : new Set<number>();
     const partial = new Map<number, AggMap>();
     const dirty = new Set<number>();
@@ -189,26 +181,7 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
       else if (!dirty.has(bStart)) addRecord(current!, r.t, r.values, keys);
       seen?.add(r.t);
     }
-    // Multi-row INSERT OR REPLACE keeps request order, so a later record at the same timestamp wins.
-    for (let i = 0; i < records.length; i += ROWS_PER_INSERT) {
-      const n = Math.min(ROWS_PER_INSERT, records.length - i);
-      const args: unknown[] = new Array(n * 3);
-      for (let j = 0; j < n; j++) {
-        const r = records[i + j]!;
-        args[j * 3] = sid; args[j * 3 + 1] = r.t; args[j * 3 + 2] = r.json;
-      }
-      this.replaceStatement(n).run(args);
-    }
     this.refresh(sid, shape, [...partial.keys()], dirty, partial);
-  }
-
-  private replaceStatement(rows: number): Database.Statement {
-    let stmt = this.replaceRows[rows];
-    if (!stmt) {
-      stmt = this.db.prepare(`INSERT OR REPLACE INTO records (series, t, data) VALUES ${Array(rows).fill('(?, ?, ?)').join(', ')}`);
-      this.replaceRows[rows] = stmt;
-    }
-    return stmt;
   }
 
   /**
@@ -276,9 +249,7 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
     const aggs: AggMap = {};
     if (level === 0) {
       const keys = variableKeys(shape.variables);
-      for (const row of this.s['recAsc']!.iterate(sid, start, end, 1e9) as Iterable<{ t: number; json: string }>) {
-        addRecord(aggs, row.t, JSON.parse(row.json) as Record<string, unknown>, keys);
-      }
+      for (const r of this.chunks.records(sid, start, end)) addRecord(aggs, r.t, r.values, keys);
     } else {
       for (const row of this.s['rollRange']!.iterate(sid, level - 1, start, end) as Iterable<{ data: string | Buffer }>) {
         mergeMaps(aggs, decodeAggs(row.data));
@@ -287,43 +258,32 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
     this.store(sid, level, start, aggs);
   }
 
-  async patch({ key, shape, records }: SeriesWrite, encode: RecordEncoder): Promise<void> {
+  async patch({ key, shape, records }: SeriesWrite): Promise<void> {
     if (records.length === 0) return;
     this.write(() => {
       const sid = this.ensure(key, shape);
+      this.chunks.patch(sid, records);
       const buckets = new Set<number>();
-      for (const r of records) {
-        const existing = this.s['recGet']!.get(sid, r.t) as string | undefined;
-        if (existing) {
-          const { _time: _, ...stored } = JSON.parse(existing) as Record<string, unknown>;
-          this.s['recUpdate']!.run(encode(r.t, { ...stored, ...r.values }), sid, r.t);
-        } else {
-          this.s['recInsert']!.run(sid, r.t, r.json);
-        }
-        buckets.add(bucketOf(shape.zone, 0, r.t));
-      }
+      for (const r of records) buckets.add(bucketOf(shape.zone, 0, r.t));
       this.refresh(sid, shape, [...buckets], buckets);
     });
   }
 
   async read(key: SeriesKey, q: RangeQuery): Promise<StoredRecord[]> {
-    const row = this.find(key);
-    if (!row) return [];
-    const stmt = q.desc ? this.s['recDesc']! : this.s['recAsc']!;
-    return stmt.all(row.id, q.from ?? MIN_T, q.to ?? MAX_T, q.limit) as StoredRecord[];
+    // Stored text begins {"_time":"<24-char ISO>": its timestamp is read back from there.
+    return (await this.readText(key, q)).map((json) => ({ t: Date.parse(json.slice(10, 34)), json }));
   }
 
   async readText(key: SeriesKey, q: RangeQuery): Promise<string[]> {
     const row = this.find(key);
     if (!row) return [];
-    const stmt = q.desc ? this.s['textDesc']! : this.s['textAsc']!;
-    return stmt.all(row.id, q.from ?? MIN_T, q.to ?? MAX_T, q.limit) as string[];
+    return this.chunks.text(row.id, q.from ?? MIN_T, q.to ?? MAX_T, q.limit, q.desc);
   }
 
   async count(key: SeriesKey, from: number, to: number): Promise<number> {
     const row = this.find(key);
     if (!row || to <= from) return 0;
-    return (this.s['recCount']!.get(row.id, from, to) as { n: number }).n;
+    return this.chunks.count(row.id, from, to);
   }
 
   async deleteRange(key: SeriesKey, shape: SeriesShape, from: number, to: number): Promise<number> {
@@ -335,9 +295,8 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
       if (row.zone !== shape.zone.id) throw new SeriesZoneError(key, row.zone, shape.zone.id);
       const sid = row.id;
       // Roll-ups exist only where records do: the buckets of the first and last record deleted bound the change.
-      const span = this.s['recSpan']!.get(sid, from, to) as { lo: number | null; hi: number | null };
-      if (span.lo === null || span.hi === null) return 0;
-      const deleted = this.s['recDelRange']!.run(sid, from, to).changes;
+      const span = this.chunks.deleteRange(sid, from, to);
+      if (span.deleted === 0) return 0;
       const zone = shape.zone;
       for (const level of [0, 1, 2] as Level[]) {
         const first = bucketOf(zone, level, span.lo);
@@ -346,7 +305,7 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
         this.recompute(sid, shape, level, first);
         if (last !== first) this.recompute(sid, shape, level, last);
       }
-      return deleted;
+      return span.deleted;
     });
   }
 
@@ -378,17 +337,13 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
     const flush = () => {
       if (!Number.isNaN(b)) { this.store(sid, 0, b, aggs); buckets.push(b); }
     };
-    // Pages of records, not an open iterator: the connection cannot write while a statement iterates.
-    let after = MIN_T;
-    for (;;) {
-      const page = this.s['recAsc']!.all(sid, after, MAX_T, 10_000) as { t: number; json: string }[];
-      if (page.length === 0) break;
-      for (const r of page) {
+    // Chunk by chunk, not an open iterator: the connection cannot write while a statement iterates.
+    for (const head of this.chunks.heads(sid)) {
+      for (const r of this.chunks.decode(sid, head.hi)) {
         const k = bucketOf(zone, 0, r.t);
         if (k !== b) { flush(); b = k; aggs = {}; }
-        addRecord(aggs, r.t, JSON.parse(r.json) as Record<string, unknown>, keys);
+        addRecord(aggs, r.t, r.values, keys);
       }
-      after = page[page.length - 1]!.t;
     }
     flush();
     const hours = new Set(buckets.map((x) => bucketOf(zone, 1, x + 1)));
@@ -420,7 +375,7 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
   }
 
   private dropId(id: number): void {
-    this.s['recDelSeries']!.run(id);
+    this.chunks.dropSeries(id);
     this.s['rollDelSeries']!.run(id);
     this.s['seriesDel']!.run(id);
   }

@@ -1,0 +1,342 @@
+/**
+ * Byte and bit primitives of the time series chunk codec (chunk-codec.ts, issue 17 "Compressed storage"): a growable
+ * writer and a bounds-checked reader of bytes, LEB128 varints, zigzag integers, float64 and strings, and the
+ * integer-sequence coding used for timestamps, decimal-scaled numbers and dictionary indices (raw, delta or
+ * delta-of-delta residuals, zigzagged and bit-packed in blocks of 128 with one width byte per block).
+ *
+ * Invariants: every integer handled here is a safe integer whose zigzag form is at most 2^54 (callers keep values
+ * within ±2^50, so delta-of-delta residuals stay within ±2^52 and are exact in float64 arithmetic). The reader
+ * never reads past its end: any attempt throws a CorruptChunk error, so truncated input cannot hang or wrap.
+ */
+
+export class CorruptChunk extends Error {
+  constructor(why: string) {
+    super(`corrupt time series chunk: ${why}`);
+    this.name = 'CorruptChunk';
+  }
+}
+
+const TWO32 = 4_294_967_296;
+const BLOCK = 128;
+/** Largest magnitude of an integer the sequence coding accepts (see the header invariant). */
+export const INT_LIMIT = 2 ** 50;
+
+export const zigzag = (v: number): number => (v >= 0 ? v * 2 : -v * 2 - 1);
+export const unzigzag = (z: number): number =>
+  z <= 0x7fffffff ? (z >>> 1) ^ -(z & 1) : z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+
+/** Bits needed for a non-negative integer below 2^54. */
+export function bitLength(v: number): number {
+  if (v < TWO32) return 32 - Math.clz32(v >>> 0);
+  return 64 - Math.clz32(Math.floor(v / TWO32));
+}
+
+export class Writer {
+  buf: Buffer;
+  pos = 0;
+  private acc = 0;
+  private nacc = 0;
+
+  constructor(size = 1024) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n + 64));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = b;
+  }
+
+  /** Unsigned LEB128 of a non-negative safe integer. */
+  uvar(v: number): void {
+    this.ensure(8);
+    while (v >= 0x80) {
+      this.buf[this.pos++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    this.buf[this.pos++] = v;
+  }
+
+  svar(v: number): void {
+    this.uvar(zigzag(v));
+  }
+
+  f64(v: number): void {
+    this.ensure(8);
+    this.buf.writeDoubleLE(v, this.pos);
+    this.pos += 8;
+  }
+
+  /** A string: varint (length << 1 | form), then UTF-8 bytes (form 0) or UTF-16LE code units (form 1, for text
+   *  with lone surrogates, which UTF-8 cannot carry). */
+  str(s: string): void {
+    if ((s as unknown as { isWellFormed(): boolean }).isWellFormed()) {
+      const len = Buffer.byteLength(s, 'utf8');
+      this.uvar(len * 2);
+      this.ensure(len);
+      this.pos += this.buf.write(s, this.pos, len, 'utf8');
+    } else {
+      this.uvar(s.length * 2 + 1);
+      this.ensure(s.length * 2);
+      this.pos += this.buf.write(s, this.pos, s.length * 2, 'utf16le');
+    }
+  }
+
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  /** Appends w bits of v (v < 2^w, w <= 54), least significant first. */
+  bits(v: number, w: number): void {
+    while (w > 24) {
+      this.bits(v % 65536, 16);
+      v = Math.floor(v / 65536);
+      w -= 16;
+    }
+    this.acc |= v << this.nacc;
+    this.nacc += w;
+    if (this.nacc >= 8) {
+      this.ensure(4);
+      while (this.nacc >= 8) {
+        this.buf[this.pos++] = this.acc & 0xff;
+        this.acc >>>= 8;
+        this.nacc -= 8;
+      }
+    }
+  }
+
+  /** Pads the pending bits to a whole byte. */
+  align(): void {
+    if (this.nacc > 0) {
+      this.byte(this.acc & 0xff);
+      this.acc = 0;
+      this.nacc = 0;
+    }
+  }
+
+  finish(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+}
+
+export class Reader {
+  private acc = 0;
+  private nacc = 0;
+
+  constructor(readonly buf: Buffer, public pos: number, readonly end: number) {}
+
+  need(n: number): void {
+    if (this.pos + n > this.end) throw new CorruptChunk(`truncated at byte ${this.pos}`);
+  }
+
+  byte(): number {
+    if (this.pos >= this.end) throw new CorruptChunk(`truncated at byte ${this.pos}`);
+    return this.buf[this.pos++]!;
+  }
+
+  uvar(): number {
+    let v = 0;
+    let scale = 1;
+    for (let i = 0; i < 8; i++) {
+      const b = this.byte();
+      v += (b & 0x7f) * scale;
+      if (b < 0x80) return v;
+      scale *= 0x80;
+    }
+    throw new CorruptChunk(`varint too long at byte ${this.pos}`);
+  }
+
+  /** A count that must not exceed `max` (guards allocations against corrupt input). */
+  count(max: number): number {
+    const n = this.uvar();
+    if (n > max) throw new CorruptChunk(`count ${n} exceeds ${max} at byte ${this.pos}`);
+    return n;
+  }
+
+  svar(): number {
+    return unzigzag(this.uvar());
+  }
+
+  f64(): number {
+    this.need(8);
+    const v = this.buf.readDoubleLE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  str(): string {
+    const h = this.uvar();
+    const len = Math.floor(h / 2);
+    if (h % 2 === 0) {
+      this.need(len);
+      const s = this.buf.toString('utf8', this.pos, this.pos + len);
+      this.pos += len;
+      return s;
+    }
+    this.need(len * 2);
+    const s = this.buf.toString('utf16le', this.pos, this.pos + len * 2);
+    this.pos += len * 2;
+    return s;
+  }
+
+  bits(w: number): number {
+    if (w > 24) {
+      const lo = this.bits(16);
+      return lo + this.bits(w - 16) * 65536;
+    }
+    while (this.nacc < w) {
+      this.acc |= this.byte() << this.nacc;
+      this.nacc += 8;
+    }
+    const v = w === 0 ? 0 : (this.acc & ((1 << w) - 1)) >>> 0;
+    this.acc >>>= w;
+    this.nacc -= w;
+    return v;
+  }
+
+  align(): void {
+    this.acc = 0;
+    this.nacc = 0;
+  }
+}
+
+/** Highest order of differences used, and the magnitude its inputs must keep (third differences stay <= 2^52). */
+const MAX_ORDER = 3;
+const ORDER3_LIMIT = 2 ** 49;
+
+/** The value order `order` predicts at i from out[i-1..i-order] (0; the last value; the last step; the last curve). */
+function predict(out: ArrayLike<number>, i: number, order: number): number {
+  switch (order) {
+    case 0: return 0;
+    case 1: return out[i - 1]!;
+    case 2: return 2 * out[i - 1]! - out[i - 2]!;
+    default: return 3 * out[i - 1]! - 3 * out[i - 2]! + out[i - 3]!;
+  }
+}
+
+/** Zigzagged residuals of `order` from index `order` on (the first `order` values are seeds). */
+function residuals(xs: ArrayLike<number>, order: number): Float64Array {
+  const n = xs.length;
+  const out = new Float64Array(n);
+  if (order === 0) for (let i = 0; i < n; i++) out[i] = zigzag(xs[i]!);
+  else if (order === 1) for (let i = 1; i < n; i++) out[i] = zigzag(xs[i]! - xs[i - 1]!);
+  else if (order === 2) for (let i = 2; i < n; i++) out[i] = zigzag(xs[i]! - 2 * xs[i - 1]! + xs[i - 2]!);
+  else for (let i = 3; i < n; i++) out[i] = zigzag(xs[i]! - 3 * xs[i - 1]! + 3 * xs[i - 2]! - xs[i - 3]!);
+  return out;
+}
+
+/** Bits the packed residuals (from index `from`) would take. */
+function packedBits(z: Float64Array, from: number): number {
+  let total = 0;
+  for (let s = from; s < z.length; s += BLOCK) {
+    let max = 0;
+    const e = Math.min(z.length, s + BLOCK);
+    for (let i = s; i < e; i++) if (z[i]! > max) max = z[i]!;
+    total += 8 + bitLength(max) * (e - s);
+  }
+  return total;
+}
+
+/**
+ * Writes an integer sequence (|x| <= INT_LIMIT; length known to the reader): one order byte, `order` seeds (the
+ * j-th difference at j, zigzag varints), then the residuals against the order's prediction in blocks of 128: a
+ * width byte and `width` bits per value, byte-aligned per block; a width 0 is followed by the count of further
+ * all-zero blocks. The order (0..3) is the one whose packed residuals are smallest, so constant, linear and
+ * smooth runs cost ~0 bits (1 Hz timestamps: 2 bytes for the whole chunk).
+ */
+export function writeInts(w: Writer, xs: ArrayLike<number>, orders: readonly number[] = [0, 1, 2, 3]): void {
+  const n = xs.length;
+  let maxAbs = 0;
+  for (let i = 0; i < n; i++) { const a = Math.abs(xs[i]!); if (a > maxAbs) maxAbs = a; }
+  if (!(maxAbs <= INT_LIMIT)) throw new RangeError(`integer sequence value ${maxAbs} beyond ±2^50`);
+  let best = -1;
+  let bestBits = Infinity;
+  let bestZ: Float64Array | undefined;
+  for (const order of orders) {
+    if (order > 0 && n <= order) continue;
+    if (order === MAX_ORDER && maxAbs > ORDER3_LIMIT) continue;
+    const z = residuals(xs, order);
+    const b = packedBits(z, order) + 16 * order;
+    if (b < bestBits) { best = order; bestBits = b; bestZ = z; }
+  }
+  if (best < 0) { best = 0; bestZ = residuals(xs, 0); }
+  const z = bestZ!;
+  w.byte(best);
+  for (let j = 0; j < best; j++) w.svar(xs[j]! - predict(xs, j, j));
+  for (let s = best; s < n; s += BLOCK) {
+    const e = Math.min(n, s + BLOCK);
+    let max = 0;
+    for (let i = s; i < e; i++) if (z[i]! > max) max = z[i]!;
+    const width = bitLength(max);
+    w.byte(width);
+    if (width > 0) {
+      for (let i = s; i < e; i++) w.bits(z[i]!, width);
+      w.align();
+      continue;
+    }
+    let run = 0;
+    for (let t = e; t < n; t += BLOCK) {
+      const te = Math.min(n, t + BLOCK);
+      let zero = true;
+      for (let i = t; i < te && zero; i++) zero = z[i] === 0;
+      if (!zero) break;
+      run++;
+    }
+    w.uvar(run);
+    s += run * BLOCK;
+  }
+}
+
+/** Reads `n` integers written by writeInts. */
+export function readInts(r: Reader, n: number): Float64Array {
+  const out = new Float64Array(n);
+  const order = r.byte();
+  if (order > MAX_ORDER) throw new CorruptChunk(`integer sequence order ${order}`);
+  const from = Math.min(order, n);
+  for (let j = 0; j < from; j++) out[j] = predict(out, j, j) + r.svar();
+  for (let s = from; s < n; s += BLOCK) {
+    let e = Math.min(n, s + BLOCK);
+    const width = r.byte();
+    if (width > 54) throw new CorruptChunk(`bit width ${width}`);
+    if (width === 0) {
+      // Zero residuals: the prediction itself, over this and the following all-zero blocks.
+      const run = r.count(Math.ceil((n - e) / BLOCK));
+      e = Math.min(n, e + run * BLOCK);
+      for (let i = s; i < e; i++) out[i] = predict(out, i, order);
+      s = e - BLOCK;
+      continue;
+    }
+    r.need(Math.ceil(((e - s) * width) / 8));
+    if (width <= 24) {
+      // The hot case, inlined: int32 bit window, int32 zigzag.
+      const buf = r.buf;
+      let p = r.pos;
+      let acc = 0;
+      let nacc = 0;
+      const mask = (1 << width) - 1;
+      for (let i = s; i < e; i++) {
+        while (nacc < width) { acc |= buf[p++]! << nacc; nacc += 8; }
+        const z = acc & mask;
+        acc >>>= width;
+        nacc -= width;
+        out[i] = predict(out, i, order) + ((z >>> 1) ^ -(z & 1));
+      }
+      r.pos = p;
+      continue;
+    }
+    for (let i = s; i < e; i++) out[i] = predict(out, i, order) + unzigzag(r.bits(width));
+    r.align();
+  }
+  for (let i = 0; i < n; i++) {
+    if (!(Math.abs(out[i]!) <= INT_LIMIT * 8)) throw new CorruptChunk('integer out of range');
+  }
+  return out;
+}

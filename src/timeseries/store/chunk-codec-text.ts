@@ -1,0 +1,260 @@
+/**
+ * Text of stored records for the chunk codec's read path (chunkText in chunk-codec.ts): `{"_time":…,"k":v…}`
+ * written as bytes into one buffer and cut into one string per record, byte-identical to recordJson() and
+ * validateRecords() in src/timeseries/records.ts (`new Date(t).toISOString()`, numbers as String(v), strings,
+ * booleans and nested values as JSON.stringify(v), null values left out). Fixed decimals are written from their
+ * scaled integers, digit by digit, which is several times cheaper than String() of a double.
+ */
+import { type Column, Kind, P10 } from './chunk-codec-columns.js';
+
+const DAY = 86_400_000;
+/** "00" to "99" as bytes. */
+const PAIRS = Uint8Array.from(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join(''), (ch) => ch.charCodeAt(0));
+
+/** JSON text of a number as recordJson() writes it (String(v); non-finite numbers are null in JSON). */
+export const numberText = (v: number): string => (Number.isFinite(v) ? String(v) : 'null');
+
+/**
+ * String(m / 10^k) for an integer |m| <= 2^50 and k in 0..6, built from the digits of m. Exact because a decimal
+ * of at most 15 significant digits is the shortest text of the double nearest to it (doubles tell 15-digit
+ * decimals apart), and |v| lies in [1e-6, 1e21) where String() writes fixed notation; longer m use String().
+ */
+export function decimalText(m: number, k: number, p: number): string {
+  const b = Buffer.allocUnsafe(24);
+  const end = writeDecimal(b, 0, m, k, p);
+  return b.toString('latin1', 0, end);
+}
+
+/** Writes decimalText(m, k, p) at `pos` (24 bytes of room needed); returns the end. */
+export function writeDecimal(out: Buffer, pos: number, m: number, k: number, p: number): number {
+  if (m === 0) { out[pos] = 48; return pos + 1; }
+  let a = m;
+  if (m < 0) { out[pos++] = 45; a = -m; }
+  if (a >= 1e15) return pos + out.write(String(a / p), pos, 'latin1');
+  if (a > 0x7fffffff) return writeDigits(out, pos, a, k);
+  // int32 arithmetic: a double % is a libm call, several times dearer.
+  let x = a | 0;
+  while (k > 0 && x % 10 === 0) { x = (x / 10) | 0; k--; }
+  const digits = x < 10 ? 1 : x < 100 ? 2 : x < 1000 ? 3 : x < 10_000 ? 4 : x < 100_000 ? 5 : x < 1_000_000 ? 6
+    : x < 10_000_000 ? 7 : x < 100_000_000 ? 8 : x < 1_000_000_000 ? 9 : 10;
+  const end = pos + (digits > k ? digits - k : 1) + (k > 0 ? k + 1 : 0);
+  let q = end;
+  for (let i = 0; i < k; i++) {
+    const y = (x / 10) | 0;
+    out[--q] = 48 + x - y * 10;
+    x = y;
+  }
+  if (k > 0) out[--q] = 46;
+  // The integer part two digits at a time.
+  while (x >= 10) {
+    const y = (x / 100) | 0;
+    const r = (x - y * 100) * 2;
+    out[--q] = PAIRS[r + 1]!;
+    out[--q] = PAIRS[r]!;
+    x = y;
+  }
+  if (q > pos) out[--q] = 48 + x;
+  return end;
+}
+
+/** writeDecimal for 2^31 <= a < 1e15, in double arithmetic. */
+function writeDigits(out: Buffer, pos: number, a: number, k: number): number {
+  while (k > 0 && a % 10 === 0) { a /= 10; k--; }
+  let digits = 1;
+  for (let x = 10; x <= a; x *= 10) digits++;
+  const end = pos + (digits > k ? digits - k : 1) + (k > 0 ? k + 1 : 0);
+  let q = end;
+  for (let i = 0; i < k; i++) {
+    const d = a % 10;
+    out[--q] = 48 + d;
+    a = (a - d) / 10;
+  }
+  if (k > 0) out[--q] = 46;
+  do {
+    const d = a % 10;
+    out[--q] = 48 + d;
+    a = (a - d) / 10;
+  } while (q > pos);
+  return end;
+}
+
+/** A piece of text as UTF-8 bytes, and how many more bytes than UTF-16 units it has (0 for ASCII). */
+interface Piece { bytes: Buffer; extra: number; words: Uint32Array }
+const piece = (s: string): Piece => {
+  const bytes = Buffer.from(s, 'utf8');
+  // Also as little-endian 32-bit words (zero-padded), written 4 bytes a store; up to 3 bytes past the end are
+  // scribbled, which the room ensured per record allows for and the next write overwrites.
+  const padded = new Uint8Array(Math.ceil(bytes.length / 4) * 4);
+  padded.set(bytes);
+  const dv = new DataView(padded.buffer);
+  const words = new Uint32Array(padded.length / 4);
+  for (let i = 0; i < words.length; i++) words[i] = dv.getUint32(4 * i, true);
+  return { bytes, extra: bytes.length - s.length, words };
+};
+const TRUE = piece('true');
+const FALSE = piece('false');
+/** Longest String() of a double: "-1.7976931348623157e+308" and the like. */
+const NUMBER_ROOM = 25;
+
+/** The decoded parts of a chunk that text is made from. */
+export interface TextSource {
+  times: Float64Array;
+  keys: string[];
+  patterns: number[][];
+  /** (pattern, run length) pairs. */
+  runs: number[];
+  cols: Column[];
+}
+
+/** `b`, or a copy of its first `w` bytes with room for `n` more. */
+function grown(b: Buffer, w: number, n: number): Buffer {
+  if (w + n <= b.length) return b;
+  const next = Buffer.allocUnsafe(Math.max(b.length * 2, w + n));
+  b.copy(next, 0, 0, w);
+  return next;
+}
+
+/** Writes two pieces at `w`, keeping `room` bytes free after them; returns the (maybe new) buffer. */
+function put(b: Buffer, w: number, x: Piece, y: Piece, room: number): Buffer {
+  b = grown(b, w, x.bytes.length + y.bytes.length + room);
+  x.bytes.copy(b, w);
+  y.bytes.copy(b, w + x.bytes.length);
+  return b;
+}
+
+/**
+ * Texts of records s..e-1 (ascending). All text goes into one byte buffer, written through locals (`b`, `w`) with
+ * room for a whole record of numbers ensured once per record; strings and nested values, of unbounded length,
+ * ensure their own room. Offsets are kept in UTF-16 units (bytes minus `extra`) for the slices of the decoded text.
+ */
+export function renderRecords(src: TextSource, s: number, e: number): string[] {
+  const { times, keys, patterns, runs, cols } = src;
+  const prefix = keys.map((k) => (k === '_time' ? undefined : piece(`,${JSON.stringify(k)}:`)));
+  const dicts = cols.map((c) => (c.kind === Kind.STRING ? new Array<Piece | undefined>(c.dict!.length) : undefined));
+  // Room a record of each pattern needs, beyond its strings and nested values.
+  const room = patterns.map((p) => p.reduce((sum, c) => sum + (prefix[c]?.bytes.length ?? 0) + 3 + NUMBER_ROOM, 32));
+  const cursor = new Int32Array(keys.length);
+  const starts = new Int32Array(e - s + 1);
+  let b: Buffer = Buffer.allocUnsafe(Math.max(1024, (e - s) * ((room[0] ?? 0) + 16)));
+  let w = 0;
+  let extra = 0;
+  let day = NaN;
+  let dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let dayHead = piece('');
+  let i = 0;
+  for (let q = 0; q < runs.length && i < e; q += 2) {
+    const pid = runs[q]!;
+    const p = patterns[pid]!;
+    const runEnd = i + runs[q + 1]!;
+    if (runEnd <= s) {
+      for (const c of p) cursor[c]! += runEnd - i; // records before the range: only move the cursors
+      i = runEnd;
+      continue;
+    }
+    if (i < s) {
+      for (const c of p) cursor[c]! += s - i;
+      i = s;
+    }
+    const need = room[pid]!;
+    for (const stop = Math.min(runEnd, e); i < stop; i++) {
+      starts[i - s] = w - extra;
+      const t = times[i]!;
+      const d = Math.floor(t / DAY);
+      if (d !== day) {
+        // `{"_time":"YYYY-MM-DDT` of this day (years beyond 9999 have a longer head).
+        const iso = new Date(d * DAY).toISOString();
+        dayHead = piece(`{"_time":"${iso.slice(0, iso.length - 13)}`);
+        day = d;
+      }
+      const head = dayHead.words;
+      if (w + need + 4 * head.length > b.length) {
+        b = grown(b, w, need + 4 * head.length);
+        dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      }
+      for (let x = 0; x < head.length; x++) dv.setUint32(w + 4 * x, head[x]!, true);
+      w += dayHead.bytes.length;
+      // int32 arithmetic from here (ms of the day < 2^27).
+      let ms = (t - d * DAY) | 0;
+      const hh = (ms / 3_600_000) | 0;
+      ms -= hh * 3_600_000;
+      const mm = (ms / 60_000) | 0;
+      ms -= mm * 60_000;
+      const ss = (ms / 1000) | 0;
+      ms -= ss * 1000;
+      const h10 = (hh / 10) | 0;
+      const m10 = (mm / 10) | 0;
+      const s10 = (ss / 10) | 0;
+      const ms100 = (ms / 100) | 0;
+      const ms10 = ((ms - ms100 * 100) / 10) | 0;
+      b[w] = 48 + h10; b[w + 1] = 48 + hh - h10 * 10; b[w + 2] = 58;
+      b[w + 3] = 48 + m10; b[w + 4] = 48 + mm - m10 * 10; b[w + 5] = 58;
+      b[w + 6] = 48 + s10; b[w + 7] = 48 + ss - s10 * 10; b[w + 8] = 46;
+      b[w + 9] = 48 + ms100; b[w + 10] = 48 + ms10; b[w + 11] = 48 + ms - ms100 * 100 - ms10 * 10;
+      b[w + 12] = 90; b[w + 13] = 34;
+      w += 14;
+      for (let j = 0; j < p.length; j++) {
+        const c = p[j]!;
+        const col = cols[c]!;
+        const at = cursor[c]!++;
+        const pre = prefix[c];
+        if (pre === undefined) continue;
+        switch (col.kind) {
+          case Kind.DECIMAL: {
+            const pw = pre.words;
+            for (let x = 0; x < pw.length; x++) dv.setUint32(w + 4 * x, pw[x]!, true);
+            w += pre.bytes.length;
+            extra += pre.extra;
+            const k = col.k!;
+            w = writeDecimal(b, w, col.ints![at]!, k, P10[k]!);
+            break;
+          }
+          case Kind.GORILLA:
+          case Kind.F64: {
+            const pw = pre.words;
+            for (let x = 0; x < pw.length; x++) dv.setUint32(w + 4 * x, pw[x]!, true);
+            w += pre.bytes.length;
+            extra += pre.extra;
+            w += b.write(numberText(col.nums![at]!), w, 'latin1');
+            break;
+          }
+          case Kind.BOOL: {
+            const pw = pre.words;
+            for (let x = 0; x < pw.length; x++) dv.setUint32(w + 4 * x, pw[x]!, true);
+            w += pre.bytes.length;
+            extra += pre.extra;
+            const v = col.vals![at] ? TRUE.bytes : FALSE.bytes;
+            for (let x = 0; x < v.length; x++) b[w++] = v[x]!;
+            break;
+          }
+          case Kind.STRING: {
+            const x = col.idx![at]!;
+            const v = dicts[c]![x] ?? (dicts[c]![x] = piece(JSON.stringify(col.dict![x])));
+            const nb = put(b, w, pre, v, need);
+            // A new buffer may come from the same pool ArrayBuffer as the old one: compare buffers, not ArrayBuffers.
+            if (nb !== b) { b = nb; dv = new DataView(b.buffer, b.byteOffset, b.byteLength); }
+            w += pre.bytes.length + v.bytes.length;
+            extra += pre.extra + v.extra;
+            break;
+          }
+          default: {
+            const v = col.vals![at];
+            if (v === null || v === undefined) break;
+            const x = piece(JSON.stringify(v));
+            const nb = put(b, w, pre, x, need);
+            if (nb !== b) { b = nb; dv = new DataView(b.buffer, b.byteOffset, b.byteLength); }
+            w += pre.bytes.length + x.bytes.length;
+            extra += pre.extra + x.extra;
+          }
+        }
+      }
+      b[w++] = 125;
+    }
+  }
+  const n = e - s;
+  starts[n] = w - extra;
+  // One decode, then slices of it (cheap: V8 keeps them as views of the one string).
+  const all = b.toString(extra === 0 ? 'latin1' : 'utf8', 0, w);
+  const out: string[] = new Array(n);
+  for (let r = 0; r < n; r++) out[r] = all.slice(starts[r], starts[r + 1]);
+  return out;
+}
