@@ -8,14 +8,14 @@
  *   compaction is 6.2 B/value (issue 17);
  * - encode and decode speed in M values/s, against JSON.stringify / JSON.parse of the same records;
  * - chunkText of 2,000 records, against recordJson() of the same records (what the store did before).
- * Times are medians of BENCH_ROUNDS (default 30) rounds; the CPU time of this process per operation is printed
+ * Times are medians of BENCH_ROUNDS (default 100) rounds, after 50 warm-up calls; the CPU time of this process per operation is printed
  * beside the wall time, since the machine is shared (wall time then includes waiting for a core).
  */
 import { recordJson } from '../src/timeseries/records.js';
 import { type ChunkRecord, chunkText, decodeChunk, encodeChunk } from '../src/timeseries/store/chunk-codec.js';
 import { p50, value } from './timeseries-shared.js';
 
-const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 30);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 100);
 const VARS = 10;
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -29,7 +29,7 @@ function records(n: number): ChunkRecord[] {
 
 /** Median wall and CPU milliseconds of one call of f (after a warm-up). */
 function measure(f: () => unknown): { wall: number; cpu: number } {
-  for (let i = 0; i < 5; i++) f();
+  for (let i = 0; i < 50; i++) f(); // warm-up: optimised code, as on a busy server
   const walls: number[] = [];
   const cpus: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {

@@ -154,6 +154,15 @@ describe('chunk codec', () => {
     }), { numRuns: 200 });
   });
 
+  it('returns no text for an empty range or a limit below 1 or NaN', () => {
+    const buf = encodeChunk([{ t: 5, values: { a: 1 } }, { t: 6, values: { a: 2 } }]);
+    assert.deepEqual(chunkText(buf, 6, 100, 10, false), []);
+    assert.deepEqual(chunkText(buf, 0, 100, 0, true), []);
+    assert.deepEqual(chunkText(buf, 0, 100, NaN, false), []);
+    assert.deepEqual(chunkText(buf, 0, 100, 1.5, true), ['{"_time":"1970-01-01T00:00:00.006Z","a":2}']);
+    assert.deepEqual(chunkText(encodeChunk([]), 0, 100, 10, false), []);
+  });
+
   it('refuses records out of order or with times that are not epoch milliseconds', () => {
     assert.throws(() => encodeChunk([{ t: 2, values: {} }, { t: 2, values: {} }]), RangeError);
     assert.throws(() => encodeChunk([{ t: 1.5, values: {} }]), RangeError);

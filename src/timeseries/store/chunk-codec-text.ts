@@ -106,10 +106,14 @@ export interface TextSource {
   cols: Column[];
 }
 
+/** The text buffer, kept from call to call (renderRecords is synchronous and copies its text out), up to 16 MB. */
+let scratch: Buffer = Buffer.allocUnsafeSlow(1 << 16);
+const SCRATCH_MAX = 1 << 24;
+
 /** `b`, or a copy of its first `w` bytes with room for `n` more. */
 function grown(b: Buffer, w: number, n: number): Buffer {
   if (w + n <= b.length) return b;
-  const next = Buffer.allocUnsafe(Math.max(b.length * 2, w + n));
+  const next = Buffer.allocUnsafeSlow(Math.max(b.length * 2, w + n));
   b.copy(next, 0, 0, w);
   return next;
 }
@@ -135,7 +139,7 @@ export function renderRecords(src: TextSource, s: number, e: number): string[] {
   const room = patterns.map((p) => p.reduce((sum, c) => sum + (prefix[c]?.bytes.length ?? 0) + 3 + NUMBER_ROOM, 32));
   const cursor = new Int32Array(keys.length);
   const starts = new Int32Array(e - s + 1);
-  let b: Buffer = Buffer.allocUnsafe(Math.max(1024, (e - s) * ((room[0] ?? 0) + 16)));
+  let b: Buffer = grown(scratch, 0, (e - s) * ((room[0] ?? 0) + 16));
   let w = 0;
   let extra = 0;
   let day = NaN;
@@ -254,6 +258,7 @@ export function renderRecords(src: TextSource, s: number, e: number): string[] {
   starts[n] = w - extra;
   // One decode, then slices of it (cheap: V8 keeps them as views of the one string).
   const all = b.toString(extra === 0 ? 'latin1' : 'utf8', 0, w);
+  if (b.length <= SCRATCH_MAX) scratch = b;
   const out: string[] = new Array(n);
   for (let r = 0; r < n; r++) out[r] = all.slice(starts[r], starts[r + 1]);
   return out;

@@ -224,7 +224,7 @@ export function chunkText(buf: Buffer, from: number, to: number, limit: number, 
   const { times, keys, patterns, runs, cols } = readBody(buf, false);
   const a = upperBound(times, from);
   const b = Math.max(a, upperBound(times, to));
-  const count = Math.max(0, Math.min(b - a, Math.floor(limit)));
+  const count = limit >= 1 ? Math.min(b - a, Math.floor(limit)) : 0; // NaN or below 1: none
   if (count === 0) return [];
   const s = desc ? b - count : a;
   const e = s + count;
