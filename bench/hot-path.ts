@@ -7,13 +7,11 @@
  * server's CPU per request (from /proc).
  * Environment: BENCH_N (requests per measure, default 300), BENCH_SERVER_NODE_ARGS (e.g. --cpu-prof).
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
-import path from 'node:path';
 import { BIN, fetchToken, firstStartSecrets, tempDir } from '../test/helpers/server.js';
-import { cpuMs, freePort, p50, send, value } from './timeseries-shared.js';
+import { cpuMs, p50, send, startServe, value } from './timeseries-shared.js';
 
 const N = Number(process.env['BENCH_N'] ?? 300);
 const T0 = Date.parse('2024-01-01T00:00:00.000Z');
@@ -35,20 +33,7 @@ async function timed(url: string, headers: Record<string, string>, n: number): P
 async function main(): Promise<void> {
   console.log(`machine: ${os.cpus().length} cores, node ${process.version}, load average ${fs.readFileSync('/proc/loadavg', 'utf8').trim()}`);
   const dataDir = tempDir('ironbridge-hotpath-');
-  const nodeArgs = (process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
-  const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--port', String(port), '--data-dir', dataDir], {
-    env: { ...process.env, IRONBRIDGE_LOG_LEVEL: 'warn', IRONBRIDGE_SECRET_HASH_COST: '10' }, stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  process.once('exit', () => { if (child.exitCode === null) child.kill('SIGKILL'); });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${url}/health`)).status === 200 && fs.existsSync(path.join(dataDir, 'first-start-secrets.json'))) break;
-    } catch { /* not up yet */ }
-    if (i === 600) throw new Error('server did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const { child, url } = await startServe(BIN, dataDir, { IRONBRIDGE_LOG_LEVEL: 'warn', IRONBRIDGE_SECRET_HASH_COST: '10' });
   const { key, tenant } = firstStartSecrets(dataDir);
   const token = await fetchToken(url, key);
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };

@@ -1,8 +1,10 @@
 /**
  * Helpers of the time series benchmark (bench/timeseries.ts and its many-series shape): CPU time of a process,
  * a lean keep-alive HTTP client used alike for Ironbridge and InfluxDB, a bounded pool, the value generator, and
- * the disk bytes of both (SQLite after a WAL checkpoint, InfluxDB after its compaction).
+ * the disk bytes of both (SQLite after a WAL checkpoint, InfluxDB after its compaction), and the `ironbridge serve`
+ * child every HTTP bench measures.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -112,4 +114,26 @@ function countTsm(dir: string): number {
     else if (e.name.endsWith('.tsm')) n++;
   }
   return n;
+}
+
+/**
+ * Starts `ironbridge serve` (bin) as a child on a free port and a data dir, with BENCH_SERVER_NODE_ARGS (e.g.
+ * --cpu-prof), and waits until it answers /health and has written its first-start secrets. A bench that fails
+ * leaves no server behind.
+ */
+export async function startServe(bin: string, dataDir: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const nodeArgs = (process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, bin, 'serve', '--port', String(port), '--data-dir', dataDir], {
+    env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  process.once('exit', () => { if (child.exitCode === null) child.kill('SIGKILL'); });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${url}/health`)).status === 200 && fs.existsSync(path.join(dataDir, 'first-start-secrets.json'))) break;
+    } catch { /* not up yet */ }
+    if (i === 600) throw new Error('server did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { child, url };
 }

@@ -20,7 +20,7 @@ import { validateRecords, variableMap } from '../src/timeseries/records.js';
 import { SqliteTimeseriesStore } from '../src/timeseries/store/sqlite.js';
 import { zoneOf } from '../src/timeseries/buckets.js';
 import { BIN, fetchToken, firstStartSecrets, tempDir } from '../test/helpers/server.js';
-import { cpuMs, fmt, freePort, influxBytes, p50, pool, send, sqliteBytes, value } from './timeseries-shared.js';
+import { cpuMs, fmt, freePort, influxBytes, p50, pool, send, sqliteBytes, startServe, value } from './timeseries-shared.js';
 import { manySeries } from './timeseries-many.js';
 
 const BATCHES = Number(process.env['BENCH_BATCHES'] ?? 300);
@@ -72,22 +72,7 @@ async function main(): Promise<void> {
   // ---------------------------------------------------------------- our server (a child process)
   const dataDir = tempDir('ironbridge-bench-');
   // The server runs as its own process at log level warn (request logging off), like a production node.
-  const nodeArgs = (process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
-  const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--port', String(port), '--data-dir', dataDir], {
-    env: { ...process.env, IRONBRIDGE_LOG_LEVEL: 'warn', IRONBRIDGE_SECRET_HASH_COST: '10' }, stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  // A bench that fails leaves no server behind.
-  process.once('exit', () => { if (child.exitCode === null) child.kill('SIGKILL'); });
-  const serverUrl = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      // ready, and the first-start secrets written
-      if ((await fetch(`${serverUrl}/health`)).status === 200 && fs.existsSync(path.join(dataDir, 'first-start-secrets.json'))) break;
-    } catch { /* not up yet */ }
-    if (i === 600) throw new Error('server did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const { child, url: serverUrl } = await startServe(BIN, dataDir, { IRONBRIDGE_LOG_LEVEL: 'warn', IRONBRIDGE_SECRET_HASH_COST: '10' });
   const server = { url: serverUrl, stop: () => new Promise<void>((r) => { child.once('exit', () => r()); child.kill('SIGTERM'); }) };
   // Without a terminal the first-start key is in a 0600 file of the data directory.
   const { key: { clientId, clientSecret }, tenant } = firstStartSecrets(dataDir);

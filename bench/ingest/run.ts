@@ -26,7 +26,7 @@ import { connectAsync } from 'mqtt';
 import { mqttPayload, mqttSender, mqttTopic, percentile, postExchange, provisionAgent, type RunStats, runSimulation, type Sender,
   type SimAgent } from '../../src/cli/simulator.js';
 import { BIN, fetchToken, firstStartSecrets, tempDir } from '../../test/helpers/server.js';
-import { cpuMs, fmt, freePort, pool } from '../timeseries-shared.js';
+import { cpuMs, fmt, freePort, pool, startServe } from '../timeseries-shared.js';
 
 const { values: flags } = parseArgs({ options: {
   agents: { type: 'string', default: '100' }, seconds: { type: 'string', default: '20' }, rate: { type: 'string', default: '100' },
@@ -165,22 +165,7 @@ function row(label: string, points: number, seconds: number, p: Phase, extra = '
 }
 
 /** An `ironbridge serve` child on a free port with `env`; resolves once it answers /health. */
-async function startServer(dataDir: string, env: Record<string, string>): Promise<{ child: ReturnType<typeof spawn>; url: string }> {
-  const port = await freePort();
-  const nodeArgs = (process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--port', String(port), '--data-dir', dataDir], {
-    env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-  process.once('exit', () => { if (child.exitCode === null) child.kill('SIGKILL'); });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${url}/health`)).status === 200 && fs.existsSync(path.join(dataDir, 'first-start-secrets.json'))) break;
-    } catch { /* not up yet */ }
-    if (i === 600) throw new Error('server did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { child, url };
-}
+const startServer = (dataDir: string, env: Record<string, string>) => startServe(BIN, dataDir, env);
 
 const stopServer = (child: ReturnType<typeof spawn>) => new Promise<void>((r) => {
   if (child.exitCode !== null) return r();

@@ -7,9 +7,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { it } from 'node:test';
-import { fetchToken, firstStartSecrets, spawnServer, tempDir, type ChildServer } from '../helpers/server.js';
+import { spawnServer, tempDir, type ChildServer } from '../helpers/server.js';
+import { apiOf } from './child.js';
 import { DURABLE_ENV } from '../platform/durable-server.js';
-import { type ApiServer, connect, onboardAgent, readSeries, topic, tsPayload } from './helpers.js';
+import { connect, onboardAgent, readSeries, topic, tsPayload } from './helpers.js';
 
 const T0 = Date.parse('2025-06-01T00:00:00.000Z');
 const TOTAL = 3000;
@@ -20,18 +21,6 @@ function mqttPortOf(server: ChildServer): number {
   const port = (JSON.parse(ready ?? '{}') as { mqtt?: { port?: number } }).mqtt?.port;
   assert.ok(port && port > 0, `the ready line names the MQTT port: ${ready}`);
   return port;
-}
-
-async function apiOf(url: string, dataDir: string): Promise<ApiServer> {
-  const { key, tenant } = firstStartSecrets(dataDir);
-  const token = await fetchToken(url, key);
-  return { url, tenant, api: (path: string, init: RequestInit & { token?: string | null } = {}) => {
-    const headers = new Headers(init.headers);
-    const t = init.token === undefined ? token : init.token;
-    if (t !== null && !headers.has('authorization')) headers.set('authorization', `Bearer ${t}`);
-    if (typeof init.body === 'string' && !headers.has('content-type')) headers.set('content-type', 'application/json');
-    return fetch(`${url}${path}`, { ...init, headers });
-  } };
 }
 
 it('every QoS 1 message the broker acknowledged survives kill -9 of the server mid-load', async () => {

@@ -7,49 +7,19 @@
  * back. A PUBACK sent before its commit would lose the messages of the killed commit.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import { it } from 'node:test';
-import { fetchToken, firstStartSecrets, spawnServer, tempDir, trackChild, type ChildServer } from '../helpers/server.js';
+import { spawnServer, tempDir, type ChildServer } from '../helpers/server.js';
+import { apiOf, brokerPort } from './child.js';
 import { sample } from '../helpers/metrics.js';
 import { DURABLE_ENV } from '../platform/durable-server.js';
-import { type ApiServer, connect, onboardAgent, readSeries, topic, tsPayload } from './helpers.js';
+import { connect, onboardAgent, readSeries, topic, tsPayload } from './helpers.js';
 
 const T0 = Date.parse('2025-07-01T00:00:00.000Z');
 // mosquitto queues at most max_queued_messages (1,000 by default) for a session that is offline: stay below it.
 const TOTAL = 960;
 const FIRST = 900;
 const KILL_AFTER_POINTS = 100;
-
-function reachable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect(port, '127.0.0.1', () => { sock.destroy(); resolve(true); });
-    sock.once('error', () => resolve(false));
-  });
-}
-
-async function brokerPort(): Promise<number> {
-  if (await reachable(1883)) return 1883;
-  const free = await new Promise<number>((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => { const p = (srv.address() as net.AddressInfo).port; srv.close(() => resolve(p)); });
-  });
-  trackChild(spawn('mosquitto', ['-p', String(free)], { stdio: 'ignore' }));
-  for (let i = 0; i < 100 && !(await reachable(free)); i++) await new Promise((r) => setTimeout(r, 50));
-  return free;
-}
-
-async function apiOf(url: string, dataDir: string): Promise<ApiServer> {
-  const { key, tenant } = firstStartSecrets(dataDir);
-  const token = await fetchToken(url, key);
-  return { url, tenant, api: (path: string, init: RequestInit & { token?: string | null } = {}) => {
-    const headers = new Headers(init.headers);
-    const t = init.token === undefined ? token : init.token;
-    if (t !== null && !headers.has('authorization')) headers.set('authorization', `Bearer ${t}`);
-    if (typeof init.body === 'string' && !headers.has('content-type')) headers.set('content-type', 'application/json');
-    return fetch(`${url}${path}`, { ...init, headers });
-  } };
-}
 
 async function subscribed(server: ChildServer): Promise<void> {
   for (let i = 0; !server.output().includes('subscribed to the agent topics of the external MQTT broker'); i++) {

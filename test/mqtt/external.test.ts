@@ -5,34 +5,15 @@
  * client id, so runs sharing the broker do not see each other's messages.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import net from 'node:net';
 import { before, describe, it } from 'node:test';
 import { sample } from '../helpers/metrics.js';
-import { type TestServer, trackChild, useServer } from '../helpers/server.js';
+import { type TestServer, useServer } from '../helpers/server.js';
+import { brokerPort } from './child.js';
 import { runMqttContract } from './ingest.contract.js';
 import { type Agent, connect, onboardAgent, readSeries, topic, tsPayload } from './helpers.js';
 
 const run = Math.random().toString(36).slice(2, 8);
 const tenant = `mq${run}`;
-
-function reachable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect(port, '127.0.0.1', () => { sock.destroy(); resolve(true); });
-    sock.once('error', () => resolve(false));
-  });
-}
-
-/** The machine's mosquitto, or one of our own on a free port. */
-async function brokerPort(): Promise<number> {
-  if (await reachable(1883)) return 1883;
-  const free = await new Promise<number>((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => { const p = (srv.address() as net.AddressInfo).port; srv.close(() => resolve(p)); });
-  });
-  trackChild(spawn('mosquitto', ['-p', String(free)], { stdio: 'ignore' }));
-  for (let i = 0; i < 100 && !(await reachable(free)); i++) await new Promise((r) => setTimeout(r, 50));
-  return free;
-}
 
 describe('external MQTT broker (mosquitto)', () => {
   let brokerUrl = '';

@@ -15,7 +15,7 @@ import { securityEnv, send, type SecurityEnv } from '../security/harness.js';
 
 /** Rows keyed through a parent, each with the query that counts the ones whose parent is gone. */
 const ORPHANS: Record<string, string[]> = {
-  'timeseries.db': ['SELECT COUNT(*) FROM records WHERE series NOT IN (SELECT id FROM series)',
+  'timeseries.db': ['SELECT COUNT(*) FROM chunks WHERE series NOT IN (SELECT id FROM series)',
     'SELECT COUNT(*) FROM rollups WHERE series NOT IN (SELECT id FROM series)'],
   'datalake.db': ['SELECT COUNT(*) FROM parts WHERE upload_id NOT IN (SELECT id FROM uploads)',
     'SELECT COUNT(*) FROM job_objects WHERE job_id NOT IN (SELECT id FROM jobs)',
