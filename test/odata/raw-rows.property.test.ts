@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { pageJson, rawRow, rawRowText, rawShape } from '../../src/odata/serve/raw-rows.js';
+import { pageJson, pageText, rawRow, rawRowText, rawShape } from '../../src/odata/serve/raw-rows.js';
 
 const DECLARED = ['temperature', 'temperature_qc', 'count', 'label', 'a'];
 const keyArb = fc.constantFrom(...DECLARED, 'stale', 'temperature2', 'abc');
@@ -17,7 +17,7 @@ const valueArb = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), f
   fc.string({ unit: 'grapheme' }), fc.constantFrom('"', '\\', '":', '"a":', ',"count":1', '{"_time":"x"}', '}', '{', '[1]', '$&', ''),
   fc.constant(null), fc.array(fc.integer(), { maxLength: 2 }), fc.constant({ a: 1 }));
 const timeArb = fc.integer({ min: 0, max: 4_102_444_800_000 }).map((t) => new Date(t).toISOString());
-const assetArb = fc.constantFrom('e1', 'e2', 'a$&b', 'x"y', '$$');
+const assetArb = fc.constantFrom('e1', 'e2', 'a$&b', 'x"y', '$$', 'é1');
 
 const parsedRow = (assetId: string, text: string) => {
   const rec = JSON.parse(text) as Record<string, unknown>;
@@ -43,6 +43,7 @@ describe('raw time series rows', () => {
       const keys = members.map(([k]) => k);
       assert.ok(keys.every((k) => DECLARED.includes(k)), `raw row made for ${text}`);
       assert.equal(new Set(keys).size, keys.length, `raw row made for a repeated key: ${text}`);
+      assert.ok(/^[\x20-\x7e]*$/.test(text), `raw row made for a text that is not printable ASCII: ${text}`);
       assert.equal(row['timestamp'], time);
       assert.equal(row['assetId'], assetId);
       assert.deepEqual(JSON.parse(rawRowText(row)), parsedRow(assetId, text));
@@ -65,7 +66,9 @@ describe('raw time series rows', () => {
         const row = rawRow(shape, 'e1', text);
         const keys = members.map(([k]) => k);
         const plain = keys.every((k) => DECLARED.includes(k)) && new Set(keys).size === keys.length
-          && members.every(([, v]) => v === null || typeof v !== 'object') && !text.includes('\\');
+          && members.every(([, v]) => v === null || typeof v !== 'object') && !text.includes('\\')
+          // printable ASCII only (a page of raw rows is sent as bytes unchecked)
+          && /^[\x20-\x7e]*$/.test(text);
         assert.equal(row !== undefined, plain, text);
       }
     }), { numRuns: 1000 });
@@ -73,7 +76,7 @@ describe('raw time series rows', () => {
 
   it('writes a page of raw and parsed rows of several assets as the document of the parsed rows', () => {
     fc.assert(fc.property(fc.array(fc.tuple(assetArb, timeArb, fc.dictionary(fc.constantFrom(...DECLARED), valueArb, { maxKeys: 5 })), { maxLength: 30 }),
-      fc.option(fc.string(), { nil: undefined }), (records, next) => {
+      fc.option(fc.string({ unit: 'grapheme' }), { nil: undefined }), (records, next) => {
         const texts = records.map(([a, t, v]) => [a, JSON.stringify({ _time: t, ...v })] as const);
         const rows = texts.map(([a, t]) => rawRow(shape, a, t) ?? parsedRow(a, t));
         const page = { '@odata.context': 'http://x/$metadata#S', '@odata.count': rows.length, value: rows,
@@ -82,6 +85,10 @@ describe('raw time series rows', () => {
           ...(next !== undefined ? { '@odata.nextLink': next } : {}) };
         const text = pageJson(page);
         assert.deepEqual(JSON.parse(text), expected);
+        // a page said to be ASCII is (it is sent as latin1 bytes unchecked)
+        const known = pageText(page);
+        assert.equal(known.text, text);
+        if (known.ascii) assert.equal(Buffer.byteLength(text), text.length, text);
         if (!rows.some((r) => Object.getOwnPropertySymbols(r).length > 0)) assert.equal(text, JSON.stringify(page));
       }), { numRuns: 1000 });
   });
