@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { pageJson, pageText, rawRow, rawRowText, rawShape } from '../../src/odata/serve/raw-rows.js';
+import { ASCII, pageJson, pageText, rawRow, rawRowText, rawShape, TEXT } from '../../src/odata/serve/raw-rows.js';
 
 const DECLARED = ['temperature', 'temperature_qc', 'count', 'label', 'a'];
 const keyArb = fc.constantFrom(...DECLARED, 'stale', 'temperature2', 'abc');
@@ -91,6 +91,24 @@ describe('raw time series rows', () => {
         if (known.ascii) assert.equal(Buffer.byteLength(text), text.length, text);
         if (!rows.some((r) => Object.getOwnPropertySymbols(r).length > 0)) assert.equal(text, JSON.stringify(page));
       }), { numRuns: 1000 });
+  });
+
+  it('says a page is ASCII exactly when its raw rows, ASCII-marked text rows, heads and envelope are', () => {
+    const printable = (t: string) => /^[\x20-\x7e]*$/.test(t);
+    fc.assert(fc.property(fc.array(fc.tuple(assetArb, timeArb, fc.boolean(), fc.string({ unit: 'grapheme', maxLength: 4 })), { minLength: 1, maxLength: 12 }),
+      fc.string({ unit: 'grapheme', maxLength: 3 }), (records, context) => {
+        const rows = records.map(([a, t, asText, label]) => {
+          if (!asText) return rawRow(shape, a, JSON.stringify({ _time: t, label })) ?? parsedRow(a, JSON.stringify({ _time: t, label }));
+          const text = JSON.stringify({ assetId: a, timestamp: t, label });
+          return { assetId: a, timestamp: t, [TEXT]: text, ...(printable(text) ? { [ASCII]: true } : {}) };
+        });
+        const { text, ascii } = pageText({ '@odata.context': context, value: rows });
+        const everyKnown = rows.every((r) => RAW_OR_ASCII(r));
+        assert.equal(ascii === true, everyKnown && Buffer.byteLength(text) === text.length, text);
+      }), { numRuns: 1000 });
+    function RAW_OR_ASCII(r: object): boolean {
+      return Object.getOwnPropertySymbols(r).length > 0 && (!(TEXT in r) || (r as { [ASCII]?: boolean })[ASCII] === true);
+    }
   });
 
   it('takes keys that cannot appear unescaped in JSON text only through the parsing path', () => {

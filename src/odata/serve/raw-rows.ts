@@ -22,10 +22,12 @@ import type { Row } from './order.js';
 export const RAW = Symbol('odata.rawRow');
 /** The whole JSON text of a text row (an aggregate row, aggregate-rows.ts). */
 export const TEXT = Symbol('odata.textRow');
+/** True on a text row whose TEXT is known to hold only ASCII characters (its writer checked its pieces). */
+export const ASCII = Symbol('odata.asciiText');
 /** `,"key":null` for each declared key the record lacks ('' when it has all). */
 const NULLS = Symbol('odata.rawNulls');
 
-type RawRow = Row & { [RAW]?: string; [NULLS]?: string; [TEXT]?: string };
+type RawRow = Row & { [RAW]?: string; [NULLS]?: string; [TEXT]?: string; [ASCII]?: boolean };
 
 interface Order { re: RegExp; nulls: string }
 
@@ -124,24 +126,24 @@ const isAscii = (s: string) => Buffer.byteLength(s) === s.length;
 
 /**
  * The JSON text of rows, raw, text or neither (a raw run of one asset with every key present is joined as it is
- * stored), and whether it is known to be ASCII: raw rows are by their proof, so only the asset heads are checked
- * when every row is raw; otherwise undefined (not known).
+ * stored), and whether it is known to be ASCII: raw rows are by their proof and text rows marked ASCII by their
+ * writer, so only the asset heads are checked when every row is one of those; otherwise undefined (not known).
  */
 function rowsJson(rows: RawRow[]): { text: string; ascii: boolean | undefined } {
   const parts: string[] = [];
   const heads = new Map<unknown, string>();
-  let allRaw = true;
+  let known = true;
   for (let i = 0; i < rows.length;) {
     const r = rows[i]!;
     if (r[TEXT] !== undefined) {
       parts.push(r[TEXT]);
-      allRaw = false;
+      if (r[ASCII] !== true) known = false;
       i++;
       continue;
     }
     if (r[RAW] === undefined) {
       parts.push(JSON.stringify(r));
-      allRaw = false;
+      known = false;
       i++;
       continue;
     }
@@ -162,7 +164,7 @@ function rowsJson(rows: RawRow[]): { text: string; ascii: boolean | undefined } 
     i = j;
   }
   let ascii: boolean | undefined;
-  if (allRaw) {
+  if (known) {
     ascii = true;
     for (const h of heads.values()) if (!isAscii(h)) ascii = false;
   }
@@ -175,8 +177,8 @@ export function pageJson(body: Record<string, unknown>): string {
 }
 
 /**
- * pageJson's text and whether it is known to hold only ASCII characters (true: a page of raw rows whose envelope
- * and asset heads are ASCII; undefined: not known, the text must be checked).
+ * pageJson's text and whether it is known to hold only ASCII characters (true: a page of raw rows and ASCII text
+ * rows whose envelope and asset heads are ASCII; undefined: not known, the text must be checked).
  */
 export function pageText(body: Record<string, unknown>): { text: string; ascii: boolean | undefined } {
   const value = body['value'];
