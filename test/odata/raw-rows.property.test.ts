@@ -111,6 +111,13 @@ describe('raw time series rows', () => {
     }
   });
 
+  it('takes a record whose _time is not in the toISOString form through the parsing path', () => {
+    assert.ok(rawRow(shape, 'e1', '{"_time":"2024-01-01T00:00:00.000Z","count":1}'));
+    for (const time of ['2024-01-01 00:00:00.000Z', '2024-01-01T00:00:00.000+', 'x024-01-01T00:00:00.000Z', '+12024-01-01T00:00:00.000Z']) {
+      assert.equal(rawRow(shape, 'e1', `{"_time":"${time}","count":1}`), undefined, time);
+    }
+  });
+
   it('takes keys that cannot appear unescaped in JSON text only through the parsing path', () => {
     assert.equal(rawShape(['a"b']), undefined);
     assert.equal(rawShape(['a\\b']), undefined);
