@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { pageJson, rawRow, rawRowText, rawShape } from '../../src/odata/serve/raw-rows.js';
+import { ASCII, pageJson, pageText, rawRow, rawRowText, rawShape, TEXT } from '../../src/odata/serve/raw-rows.js';
 
 const DECLARED = ['temperature', 'temperature_qc', 'count', 'label', 'a'];
 const keyArb = fc.constantFrom(...DECLARED, 'stale', 'temperature2', 'abc');
@@ -17,7 +17,7 @@ const valueArb = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), f
   fc.string({ unit: 'grapheme' }), fc.constantFrom('"', '\\', '":', '"a":', ',"count":1', '{"_time":"x"}', '}', '{', '[1]', '$&', ''),
   fc.constant(null), fc.array(fc.integer(), { maxLength: 2 }), fc.constant({ a: 1 }));
 const timeArb = fc.integer({ min: 0, max: 4_102_444_800_000 }).map((t) => new Date(t).toISOString());
-const assetArb = fc.constantFrom('e1', 'e2', 'a$&b', 'x"y', '$$');
+const assetArb = fc.constantFrom('e1', 'e2', 'a$&b', 'x"y', '$$', 'é1');
 
 const parsedRow = (assetId: string, text: string) => {
   const rec = JSON.parse(text) as Record<string, unknown>;
@@ -43,6 +43,7 @@ describe('raw time series rows', () => {
       const keys = members.map(([k]) => k);
       assert.ok(keys.every((k) => DECLARED.includes(k)), `raw row made for ${text}`);
       assert.equal(new Set(keys).size, keys.length, `raw row made for a repeated key: ${text}`);
+      assert.ok(/^[\x20-\x7e]*$/.test(text), `raw row made for a text that is not printable ASCII: ${text}`);
       assert.equal(row['timestamp'], time);
       assert.equal(row['assetId'], assetId);
       assert.deepEqual(JSON.parse(rawRowText(row)), parsedRow(assetId, text));
@@ -65,7 +66,9 @@ describe('raw time series rows', () => {
         const row = rawRow(shape, 'e1', text);
         const keys = members.map(([k]) => k);
         const plain = keys.every((k) => DECLARED.includes(k)) && new Set(keys).size === keys.length
-          && members.every(([, v]) => v === null || typeof v !== 'object') && !text.includes('\\');
+          && members.every(([, v]) => v === null || typeof v !== 'object') && !text.includes('\\')
+          // printable ASCII only (a page of raw rows is sent as bytes unchecked)
+          && /^[\x20-\x7e]*$/.test(text);
         assert.equal(row !== undefined, plain, text);
       }
     }), { numRuns: 1000 });
@@ -73,7 +76,7 @@ describe('raw time series rows', () => {
 
   it('writes a page of raw and parsed rows of several assets as the document of the parsed rows', () => {
     fc.assert(fc.property(fc.array(fc.tuple(assetArb, timeArb, fc.dictionary(fc.constantFrom(...DECLARED), valueArb, { maxKeys: 5 })), { maxLength: 30 }),
-      fc.option(fc.string(), { nil: undefined }), (records, next) => {
+      fc.option(fc.string({ unit: 'grapheme' }), { nil: undefined }), (records, next) => {
         const texts = records.map(([a, t, v]) => [a, JSON.stringify({ _time: t, ...v })] as const);
         const rows = texts.map(([a, t]) => rawRow(shape, a, t) ?? parsedRow(a, t));
         const page = { '@odata.context': 'http://x/$metadata#S', '@odata.count': rows.length, value: rows,
@@ -82,8 +85,37 @@ describe('raw time series rows', () => {
           ...(next !== undefined ? { '@odata.nextLink': next } : {}) };
         const text = pageJson(page);
         assert.deepEqual(JSON.parse(text), expected);
+        // a page said to be ASCII is (it is sent as latin1 bytes unchecked)
+        const known = pageText(page);
+        assert.equal(known.text, text);
+        if (known.ascii) assert.equal(Buffer.byteLength(text), text.length, text);
         if (!rows.some((r) => Object.getOwnPropertySymbols(r).length > 0)) assert.equal(text, JSON.stringify(page));
       }), { numRuns: 1000 });
+  });
+
+  it('says a page is ASCII exactly when its raw rows, ASCII-marked text rows, heads and envelope are', () => {
+    const printable = (t: string) => /^[\x20-\x7e]*$/.test(t);
+    fc.assert(fc.property(fc.array(fc.tuple(assetArb, timeArb, fc.boolean(), fc.string({ unit: 'grapheme', maxLength: 4 })), { minLength: 1, maxLength: 12 }),
+      fc.string({ unit: 'grapheme', maxLength: 3 }), (records, context) => {
+        const rows = records.map(([a, t, asText, label]) => {
+          if (!asText) return rawRow(shape, a, JSON.stringify({ _time: t, label })) ?? parsedRow(a, JSON.stringify({ _time: t, label }));
+          const text = JSON.stringify({ assetId: a, timestamp: t, label });
+          return { assetId: a, timestamp: t, [TEXT]: text, ...(printable(text) ? { [ASCII]: true } : {}) };
+        });
+        const { text, ascii } = pageText({ '@odata.context': context, value: rows });
+        const everyKnown = rows.every((r) => RAW_OR_ASCII(r));
+        assert.equal(ascii === true, everyKnown && Buffer.byteLength(text) === text.length, text);
+      }), { numRuns: 1000 });
+    function RAW_OR_ASCII(r: object): boolean {
+      return Object.getOwnPropertySymbols(r).length > 0 && (!(TEXT in r) || (r as { [ASCII]?: boolean })[ASCII] === true);
+    }
+  });
+
+  it('takes a record whose _time is not in the toISOString form through the parsing path', () => {
+    assert.ok(rawRow(shape, 'e1', '{"_time":"2024-01-01T00:00:00.000Z","count":1}'));
+    for (const time of ['2024-01-01 00:00:00.000Z', '2024-01-01T00:00:00.000+', 'x024-01-01T00:00:00.000Z', '+12024-01-01T00:00:00.000Z']) {
+      assert.equal(rawRow(shape, 'e1', `{"_time":"${time}","count":1}`), undefined, time);
+    }
   });
 
   it('takes keys that cannot appear unescaped in JSON text only through the parsing path', () => {

@@ -14,7 +14,10 @@ import { AGGREGATION_TYPES, type AggregationType, type EdmSet } from '../model/e
 import type { ODataPort, SeriesRecord } from '../ports.js';
 import { afterCursor, type Cursor, direction, type Row } from './order.js';
 import { type AggregatePlan, intervalLength, T_MAX, T_MIN } from './plan.js';
-import { TEXT } from './raw-rows.js';
+import { ASCII, TEXT } from './raw-rows.js';
+
+/** Printable ASCII only: a text row made of such pieces is marked ASCII (raw-rows.ts), sparing the page a scan. */
+const printable = (s: string) => /^[\x20-\x7e]*$/.test(s);
 
 /** The properties of an aggregate row in declaration order (model/edm.ts AGGREGATE_FIELDS), which text rows follow. */
 export const AGGREGATE_ROW = ['assetId', 'timestamp', 'variableName', 'aggregationType', 'intervalUnit', 'intervalValue',
@@ -76,6 +79,8 @@ export async function assetAggregates(port: ODataPort, tenant: string, set: EdmS
   const textRows = text && set.properties.length === AGGREGATE_ROW.length && set.properties.every((p, i) => p.name === AGGREGATE_ROW[i]);
   const assetIdJson = JSON.stringify(assetId);
   const variableJson = new Map(variables.map((v) => [v, JSON.stringify(v)]));
+  // pieces shared by every row of this call; timestamps are checked per interval, value timestamps per row
+  const asciiBase = printable(assetIdJson) && printable(JSON.stringify(plan.unitName)) && [...variableJson.values()].every(printable);
   const out: Row[] = [];
   // pieces (a, b] of the range, ascending or descending
   while (lo < hi && out.length < need) {
@@ -87,6 +92,7 @@ export async function assetAggregates(port: ODataPort, tenant: string, set: EdmS
       const timestamp = iv.startTime;
       const endTimestamp = iv.endTime;
       const middle = textRows ? aggregateMiddle(plan, endTimestamp) : '';
+      const asciiInterval = textRows && asciiBase && printable(timestamp) && printable(endTimestamp);
       for (const v of variables) {
         const agg = iv.variables[v];
         if (!agg) continue;
@@ -95,9 +101,11 @@ export async function assetAggregates(port: ODataPort, tenant: string, set: EdmS
           const value = agg[type];
           if (typeof value !== 'number' && !(type === 'sd' && value === null)) continue;
           if (textRows) {
-            const row: Row & { [TEXT]?: string } = { assetId, timestamp, variableName: v, aggregationType: type };
+            const row: Row & { [TEXT]?: string; [ASCII]?: boolean } = { assetId, timestamp, variableName: v, aggregationType: type };
             if (!keep(row)) continue;
-            row[TEXT] = aggregateRowText(head, type, middle, value, valueTime(agg, type));
+            const vt = valueTime(agg, type);
+            row[TEXT] = aggregateRowText(head, type, middle, value, vt);
+            if (asciiInterval && (vt === null || printable(vt))) row[ASCII] = true;
             out.push(row);
             continue;
           }

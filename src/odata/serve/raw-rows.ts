@@ -7,11 +7,13 @@
  * texts and one replace of their `{"_time":` head by `{"assetId":…,"timestamp":`.
  *
  * Invariant: a text is used only when it provably holds exactly members of the set's series properties (names
- * equal to the stored keys), each at most once, with scalar values and no backslash anywhere (so every `"` is
- * structural and `{"_time":` occurs once, at the start). The proof is a match of an exact-order pattern:
- * `{"_time":"<24 characters>"` then the keys of one order, each `,"key":` with a string without `"` or `\`, or
- * a scalar without `" , \ { } [ ]`, then `}`. Records of a series almost always share one key order, so the
- * pattern of the last order is tried first; a new order is found from the text (declared keys by position) and
+ * equal to the stored keys), each at most once, with scalar values, no backslash anywhere (so every `"` is
+ * structural and `{"_time":` occurs once, at the start) and only printable ASCII (so a page of raw rows is sent
+ * as bytes without a scan of its text for other characters). The proof is a match of an exact-order pattern:
+ * `{"_time":"YYYY-MM-DDTHH:mm:ss.sssZ"` (digits where the form has letters: a third cheaper to match than any 24
+ * characters) then the keys of one order, each `,"key":` with a string of printable ASCII without `"` or `\`,
+ * or a scalar of printable ASCII without `" , \ { } [ ]`, then `}`. Records of a series almost always share one
+ * key order, so the pattern of the last order is tried first; a new order is found from the text (declared keys by position) and
  * its pattern compiled once per set of keys. Missing keys are written as null; anything else takes the
  * parsing path.
  */
@@ -21,10 +23,12 @@ import type { Row } from './order.js';
 export const RAW = Symbol('odata.rawRow');
 /** The whole JSON text of a text row (an aggregate row, aggregate-rows.ts). */
 export const TEXT = Symbol('odata.textRow');
+/** True on a text row whose TEXT is known to hold only ASCII characters (its writer checked its pieces). */
+export const ASCII = Symbol('odata.asciiText');
 /** `,"key":null` for each declared key the record lacks ('' when it has all). */
 const NULLS = Symbol('odata.rawNulls');
 
-type RawRow = Row & { [RAW]?: string; [NULLS]?: string; [TEXT]?: string };
+type RawRow = Row & { [RAW]?: string; [NULLS]?: string; [TEXT]?: string; [ASCII]?: boolean };
 
 interface Order { re: RegExp; nulls: string }
 
@@ -43,8 +47,12 @@ const MAX_ORDERS = 32;
 const MAX_SHAPES = 256;
 const shapes = new Map<string, RawShape>();
 
-const STRING = '"[^"\\\\]*"';
-const SCALAR = '[^",\\\\{}\\[\\]]+';
+/** Printable ASCII (U+0020 to U+007E) but `"` and `\`; a scalar has no space and none of `, { } [ ]` either. */
+const CHAR = '[ !#-\\[\\]-~]';
+const STRING = `"${CHAR}*"`;
+/** The 24 characters of toISOString() for years 0000 to 9999 (what the stored text holds). */
+const TIME = '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z';
+const SCALAR = '[!#-+\\--Z^-z|~]+';
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
@@ -52,7 +60,7 @@ const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  * text (then every record takes the parsing path). Shapes are shared across requests, so their patterns are too.
  */
 export function rawShape(keys: readonly string[]): RawShape | undefined {
-  if (keys.some((k) => /["\\\u0000-\u001f]/.test(k) || k === '_time')) return undefined;
+  if (keys.some((k) => !/^[ !#-[\]-~]*$/.test(k) || k === '_time')) return undefined;
   const id = keys.join('\u0000');
   let shape = shapes.get(id);
   if (!shape) {
@@ -78,7 +86,7 @@ function orderOf(shape: RawShape, text: string): Order | undefined {
     const present = new Set(at.map(([, i]) => i));
     const members = at.map(([, i]) => `,"${escapeRe(shape.keys[i]!)}":(?:${STRING}|${SCALAR})`).join('');
     order = {
-      re: new RegExp(`^\\{"_time":"[^"\\\\]{24}"${members}\\}$`),
+      re: new RegExp(`^\\{"_time":"${TIME}"${members}\\}$`),
       nulls: shape.keys.map((k, i) => (present.has(i) ? '' : `,"${k}":null`)).join(''),
     };
     if (shape.orders.size < MAX_ORDERS) shape.orders.set(id, order);
@@ -116,19 +124,29 @@ export function rawRowText(row: Row, heads?: Map<unknown, string>): string {
   return h + (nulls === '' ? text.slice(9) : `${text.slice(9, -1)}${nulls}}`);
 }
 
-/** The JSON text of rows, raw, text or neither (a raw run of one asset with every key present is joined as it is stored). */
-function rowsJson(rows: RawRow[]): string {
+/** Whether a text has only ASCII characters (its UTF-8 length equals its length). */
+const isAscii = (s: string) => Buffer.byteLength(s) === s.length;
+
+/**
+ * The JSON text of rows, raw, text or neither (a raw run of one asset with every key present is joined as it is
+ * stored), and whether it is known to be ASCII: raw rows are by their proof and text rows marked ASCII by their
+ * writer, so only the asset heads are checked when every row is one of those; otherwise undefined (not known).
+ */
+function rowsJson(rows: RawRow[]): { text: string; ascii: boolean | undefined } {
   const parts: string[] = [];
   const heads = new Map<unknown, string>();
+  let known = true;
   for (let i = 0; i < rows.length;) {
     const r = rows[i]!;
     if (r[TEXT] !== undefined) {
       parts.push(r[TEXT]);
+      if (r[ASCII] !== true) known = false;
       i++;
       continue;
     }
     if (r[RAW] === undefined) {
       parts.push(JSON.stringify(r));
+      known = false;
       i++;
       continue;
     }
@@ -142,20 +160,41 @@ function rowsJson(rows: RawRow[]): string {
     }
     const texts: string[] = new Array(j - i);
     for (let k = i; k < j; k++) texts[k - i] = rows[k]![RAW]!;
+    const h = head(assetId as string);
+    heads.set(assetId, h);
     // `$` is special in a replacement string; `$$` writes one
-    parts.push(texts.join(',').replaceAll('{"_time":', head(assetId as string).replaceAll('$', '$$$$')));
+    parts.push(texts.join(',').replaceAll('{"_time":', h.replaceAll('$', '$$$$')));
     i = j;
   }
-  return `[${parts.join(',')}]`;
+  let ascii: boolean | undefined;
+  if (known) {
+    ascii = true;
+    for (const h of heads.values()) if (!isAscii(h)) ascii = false;
+  }
+  return { text: `[${parts.join(',')}]`, ascii };
 }
 
 /** JSON text of a page body whose `value` may hold raw rows; the plain JSON.stringify when it holds none. */
 export function pageJson(body: Record<string, unknown>): string {
+  return pageText(body).text;
+}
+
+/**
+ * pageJson's text and whether it is known to hold only ASCII characters (true: a page of raw rows and ASCII text
+ * rows whose envelope and asset heads are ASCII; undefined: not known, the text must be checked).
+ */
+export function pageText(body: Record<string, unknown>): { text: string; ascii: boolean | undefined } {
   const value = body['value'];
-  if (!Array.isArray(value) || !value.some((r) => (r as RawRow)?.[RAW] !== undefined || (r as RawRow)?.[TEXT] !== undefined)) return JSON.stringify(body);
+  if (!Array.isArray(value) || !value.some((r) => (r as RawRow)?.[RAW] !== undefined || (r as RawRow)?.[TEXT] !== undefined)) {
+    return { text: JSON.stringify(body), ascii: undefined };
+  }
   const marker = '\u0000rows\u0000';
   // the marker is a string member; JSON.stringify escapes U+0000, so its text occurs once and only there
   const text = JSON.stringify({ ...body, value: marker });
   const at = text.indexOf('"\\u0000rows\\u0000"');
-  return text.slice(0, at) + rowsJson(value as RawRow[]) + text.slice(at + '"\\u0000rows\\u0000"'.length);
+  const rows = rowsJson(value as RawRow[]);
+  const before = text.slice(0, at);
+  const after = text.slice(at + '"\\u0000rows\\u0000"'.length);
+  const ascii = rows.ascii === true ? isAscii(before) && isAscii(after) : rows.ascii;
+  return { text: before + rows.text + after, ascii };
 }

@@ -35,6 +35,12 @@ export interface PageResult {
 }
 
 const READ_CHUNK = 2000;
+/**
+ * Most records a time series lane asks the store for in one read: a page's limit + 1 (2001) is one read, not
+ * 2000 and then 1 (the chunk store decodes a whole chunk of up to 4,000 records per read, so the second read of
+ * one record cost as much as the first).
+ */
+const LANE_READ = 10_000;
 
 function typed(text: string | null | undefined, dataType: string): unknown {
   if (text === null || text === undefined) return null;
@@ -134,7 +140,7 @@ export class RowReader {
       }
       const rows: Row[] = [];
       while (after < upTo && rows.length < n) {
-        const want = Math.min(n - rows.length, READ_CHUNK);
+        const want = Math.min(n - rows.length, LANE_READ);
         const texts = await this.port.readSeries(tenant, assetId, aspect, { after, upTo, limit: want, desc });
         for (const text of texts) {
           const fast = shape && rawRow(shape, assetId, text);

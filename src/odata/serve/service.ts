@@ -20,7 +20,7 @@ import { type Ctx, Expander, type Join, joinOf } from './expand.js';
 import { type Plan, planFilter, planOrder, planSelect } from './plan.js';
 import { parseResource } from './resource.js';
 import { type Cursor, type Row, RowReader } from './rows.js';
-import { pageJson } from './raw-rows.js';
+import { pageText } from './raw-rows.js';
 
 export interface ODataRequest {
   tenant: string;
@@ -39,6 +39,8 @@ export interface ODataRequest {
 export interface ODataResponse {
   contentType: 'json' | 'xml' | 'text' | 'media';
   body: string;
+  /** True when the body is known to hold only ASCII characters (a page of raw rows, raw-rows.ts); else unknown. */
+  ascii?: boolean;
   headers: Record<string, string>;
   /** The content of a media resource (contentType media), streamed. */
   stream?: Readable;
@@ -197,7 +199,8 @@ export class ODataService {
 }
 
 function json(body: Record<string, unknown>, headers: Record<string, string>): ODataResponse {
-  return { contentType: 'json', body: pageJson(body), headers };
+  const { text, ascii } = pageText(body);
+  return { contentType: 'json', body: text, headers, ...(ascii ? { ascii } : {}) };
 }
 
 function context(root: string, set: EdmSet, opts: QueryOptions | ExpandOptions): string {
