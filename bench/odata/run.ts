@@ -128,7 +128,9 @@ async function main() {
   const dir = tempDir('ironbridge-odata-bench-');
   const server = await startCliChild<{ url: string }>(
     ['serve', '--port', '0', '--data-dir', dir, '--json'],
-    { IRONBRIDGE_LOG_LEVEL: 'warn', IRONBRIDGE_SECRET_HASH_COST: '10', IRONBRIDGE_SQLITE_SYNC: 'normal' }, (l) => l['ready'] === true);
+    { IRONBRIDGE_LOG_LEVEL: 'warn', IRONBRIDGE_SECRET_HASH_COST: '10', IRONBRIDGE_SQLITE_SYNC: 'normal' }, (l) => l['ready'] === true,
+    // e.g. BENCH_SERVER_NODE_ARGS=--cpu-prof to profile the server
+    { nodeArgs: (process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean) });
   // the first start's key is written to the data directory, not printed (secrets at rest)
   const { url } = server.ready;
   const firstStart = firstStartSecrets(dir);

@@ -21,8 +21,8 @@ export class ChildNotReady extends Error {
 }
 
 export async function startCliChild<T>(args: string[], env: Record<string, string | undefined> = {},
-  isReady: (line: Record<string, unknown>) => boolean = () => true, options: { timeoutMs?: number } = {}): Promise<RunningChild<T>> {
-  const child = trackChild(spawn(process.execPath, [BIN, ...args], {
+  isReady: (line: Record<string, unknown>) => boolean = () => true, options: { timeoutMs?: number; nodeArgs?: readonly string[] } = {}): Promise<RunningChild<T>> {
+  const child = trackChild(spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], {
     env: { ...process.env, NO_UPDATE_NOTIFIER: '1', HTTP_PROXY: '', HTTPS_PROXY: '', http_proxy: '', https_proxy: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   }));
