@@ -19,9 +19,16 @@ import { createPlatform, type Platform } from '../../src/platform/platform.js';
  * killed when the file's tests are done, so none keeps the runner waiting or outlives the run.
  */
 const children = new Set<ChildProcess>();
-after(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-});
+/**
+ * Only a test process registers the hook: a bench that imports this harness (bench/explorer.ts) would otherwise
+ * start a node:test run of its own and print an empty TAP summary; it closes what it starts itself.
+ */
+const underTest = process.env.NODE_TEST_CONTEXT !== undefined || /\.test\.js$/.test(process.argv[1] ?? '');
+if (underTest) {
+  after(() => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  });
+}
 
 /** Tracks a child until it exits (see `children`). */
 export function trackChild(child: ChildProcess): ChildProcess {
