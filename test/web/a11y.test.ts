@@ -166,14 +166,33 @@ describe('accessibility, phone width and themes of every page', () => {
     assert.deepEqual(problems, []);
   });
 
-  it('works from the keyboard: Tab reaches the tree, Enter opens and selects a node, a form submits with Enter', async () => {
+  it('works from the keyboard: Tab reaches the tree, arrows move and open, Enter selects a node, a form submits with Enter', async () => {
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.goto(`${host('assetmanager')}/`);
     await page.locator('.tree button.node', { hasText: 'Press' }).waitFor();
     const focused = () => page.evaluate<string>("document.activeElement?.textContent?.trim() ?? ''");
+    const inTree = () => page.evaluate<boolean>("!!document.activeElement?.closest('[role=tree]')");
+    const rootName = (await page.locator('[role=tree] > [role=treeitem] > button.node').textContent())?.trim() ?? '';
+    const expanded = () => page.locator('[role=tree] > [role=treeitem]').getAttribute('aria-expanded');
     let steps = 0;
-    while ((await focused()) !== 'Press' && steps++ < 30) await page.keyboard.press('Tab');
-    assert.equal(await focused(), 'Press', 'Tab reaches the asset in the tree');
+    while (!(await inTree()) && steps++ < 30) await page.keyboard.press('Tab');
+    // one Tab stop in the tree (roving tabindex): the root, not every node and toggle
+    assert.equal(await focused(), rootName, 'Tab reaches the tree at its root');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await focused(), 'Press', 'Down moves to the next visible node');
+    await page.keyboard.press('ArrowLeft');
+    assert.equal(await focused(), rootName, 'Left on a closed node moves to its parent');
+    await page.keyboard.press('ArrowLeft');
+    assert.equal(await expanded(), 'false', 'Left on an open node closes it');
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await expanded(), 'true', 'Right on a closed node opens it');
+    await page.locator('.tree button.node', { hasText: 'Press' }).waitFor();
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await focused(), 'Press', 'Right on an open node moves to its first child');
+    await page.keyboard.press('Tab');
+    assert.equal(await inTree(), false, 'Tab leaves the tree');
+    await page.keyboard.press('Shift+Tab');
+    assert.equal(await focused(), 'Press', 'Shift+Tab comes back to the node that had the focus');
     await page.keyboard.press('Enter');
     await page.locator('#details', { hasText: 'Press' }).waitFor();
     // a visible focus ring on the focused control

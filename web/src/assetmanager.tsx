@@ -12,28 +12,32 @@ import { NewAspectType, NewAssetType, Types } from './am-types';
 import * as odata from './contracts-api';
 import { field, FormPanel, msg } from './forms';
 import { ErrorLine, Shell } from './shell';
+import { isShown, onTreeKey } from './tree-keys';
 
 /** Children of each opened node, by parent id; a changed parent is reloaded by dropping its entry. */
 type Kids = Record<string, { items: am.Asset[]; pages: number; more: boolean } | 'loading'>;
 
 function Node(props: { asset: am.Asset; kids: Kids; open: Set<string>; selected: string | undefined;
+  /** The one node in the Tab order (tree-keys.ts: roving tabindex). */
+  tabbable: string;
   toggle(a: am.Asset): void; select(a: am.Asset): void; more(a: am.Asset): void }) {
   const { asset: a, kids, open } = props;
   const isOpen = open.has(a.assetId);
   const list = kids[a.assetId];
   return (
-    <li role="treeitem" aria-expanded={isOpen} aria-selected={props.selected === a.assetId}>
-      <button type="button" className="toggle" aria-label={`${isOpen ? 'Close' : 'Open'} ${a.name}`} onClick={() => props.toggle(a)}>
+    <li role="treeitem" aria-expanded={isOpen} aria-selected={props.selected === a.assetId} data-id={a.assetId}>
+      <button type="button" className="toggle" tabIndex={-1} aria-label={`${isOpen ? 'Close' : 'Open'} ${a.name}`} onClick={() => props.toggle(a)}>
         {isOpen ? '▾' : '▸'}
       </button>
-      <button type="button" className="node" aria-current={props.selected === a.assetId} onClick={() => props.select(a)}>{a.name}</button>
+      <button type="button" className="node" tabIndex={props.tabbable === a.assetId ? 0 : -1}
+        aria-current={props.selected === a.assetId} onClick={() => props.select(a)}>{a.name}</button>
       {isOpen && (
         <ul role="group">
           {list === 'loading' || list === undefined ? <li className="muted">Loading…</li>
             : list.items.length === 0 ? <li className="muted">No children</li>
             : list.items.map((c) => <Node key={c.assetId} {...props} asset={c} />)}
           {list !== 'loading' && list?.more && (
-            <li><button type="button" className="node" onClick={() => props.more(a)}>More children…</button></li>
+            <li><button type="button" className="node" tabIndex={-1} onClick={() => props.more(a)}>More children…</button></li>
           )}
         </ul>
       )}
@@ -113,6 +117,8 @@ function AssetManager() {
   const [error, setError] = useState<string | undefined>();
   const [contracts, setContracts] = useState<odata.Contract[] | undefined>();
   const [view, setView] = useState<'assets' | 'contracts'>('assets');
+  /** The tree node that last had the focus: it stays the tree's Tab stop while it is shown, else the root is. */
+  const [focusId, setFocusId] = useState<string | undefined>();
   const loadContracts = useCallback(() => { odata.contracts().then(setContracts, (e) => setError(msg(e))); }, []);
   const loadTypes = useCallback(() => {
     am.assetTypes().then(setTypes, (e) => setError(msg(e)));
@@ -174,8 +180,10 @@ function AssetManager() {
         <nav aria-label="Asset tree">
           <Search select={select} />
           {rootAsset ? (
-            <ul className="tree" role="tree">
-              <Node asset={rootAsset} kids={kids} open={open} selected={selected?.assetId} toggle={toggle} select={select} more={more} />
+            <ul className="tree" role="tree" aria-label="Assets" onKeyDown={onTreeKey}
+              onFocus={(e) => { const id = e.target.closest('[role="treeitem"]')?.getAttribute('data-id'); if (id) setFocusId(id); }}>
+              <Node asset={rootAsset} kids={kids} open={open} selected={selected?.assetId} toggle={toggle} select={select} more={more}
+                tabbable={focusId && isShown(focusId, rootAsset.assetId, open, kids) ? focusId : rootAsset.assetId} />
             </ul>
           ) : <p className="muted">Loading…</p>}
         </nav>
