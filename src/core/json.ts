@@ -50,7 +50,11 @@ function deeperThan(value: unknown, max: number): boolean {
   return false;
 }
 
-const FORBIDDEN_KEY = /"(?:__proto__|constructor|prototype)"\s*:/;
+/**
+ * The text may hold a forbidden key: written plainly, or with any character escaped (`"\u005f_proto__"` is the
+ * key `__proto__` to JSON.parse), so any `\u` escape sends the value to the walk as well.
+ */
+const MAYBE_FORBIDDEN_KEY = /"(?:__proto__|constructor|prototype)"\s*:|\\u/;
 
 /**
  * Parses a request body that may be empty (undefined then). Like fastify's default parser (secure-json-parse with
@@ -66,7 +70,7 @@ export function parseJsonBody(text: string): unknown {
   } catch (err) {
     throw new Error(`invalid JSON (${(err as Error).message})`);
   }
-  if (!FORBIDDEN_KEY.test(text)) return value;
+  if (!MAYBE_FORBIDDEN_KEY.test(text)) return value;
   const stack: unknown[] = [value];
   while (stack.length > 0) {
     const v = stack.pop();

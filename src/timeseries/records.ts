@@ -5,7 +5,7 @@
  */
 import { iso, parseInstant } from '../core/instant.js';
 import type { ModelVariable, VariableDataType } from '../core/model.js';
-import { jsonValueRule } from '../core/values.js';
+import { INT_MAX, INT_MIN, jsonValueRule, maxLength } from '../core/values.js';
 import { TimeseriesErrors } from './errors.js';
 import type { StoredRecord, WriteRecord } from './store.js';
 
@@ -45,65 +45,169 @@ export interface RecordRules {
   latest?: number;
 }
 
-/** Validates a request's records; throws on the first error. Later records at the same timestamp win. */
-export function validateRecords(body: unknown, vars: VariableMap, rules: RecordRules = {}): WriteRecord[] {
+/**
+ * A checked record. Its stored text is made only when asked for: the chunk store encodes `values` and renders
+ * text from its columns, so on the write path nothing reads it (the port keeps `json` for other stores).
+ */
+class CheckedRecord implements WriteRecord {
+  /** `time`: the `_time` as it came (its canonical form is kept as it is, any other is printed again). */
+  constructor(readonly t: number, readonly values: Record<string, unknown>, private readonly time: string) {}
+
+  /** `{"_time":"<24-char ISO>", ...values}` in the record's key order. */
+  get json(): string {
+    const time = this.time;
+    let json = `{"_time":"${time.length === 24 && time[23] === 'Z' ? time : iso(this.t)}"`;
+    const values = this.values;
+    for (const name in values) {
+      if (name === '_time') continue;
+      const value = values[name];
+      json += `,${quoted(name)}:${typeof value === 'number' ? String(value) : JSON.stringify(value)}`;
+    }
+    return `${json}}`;
+  }
+}
+
+/**
+ * Checks record `i` field by field, the reference every faster check agrees with (test/timeseries/records.property
+ * .test.ts): returns it normalised in place (`_time` set undefined, nulls deleted, TIMESTAMP values canonical) or
+ * throws the first rule it breaks, naming the field.
+ */
+function checkRecord(raw: unknown, i: number, vars: VariableMap, rules: RecordRules, earliest: number, latest: number): WriteRecord {
+  const rec = raw as Record<string, unknown>;
+  if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) {
+    throw TimeseriesErrors.invalidRecord({ index: i, field: '(record)', rule: 'must be a JSON object' });
+  }
+  const time = rec['_time'];
+  if (time === undefined) throw TimeseriesErrors.invalidRecord({ index: i, field: '_time', rule: 'is required' });
+  const t = parseInstant(time);
+  if (typeof t === 'string') throw TimeseriesErrors.invalidRecord({ index: i, field: '_time', rule: t });
+  if (t < earliest || t > latest) {
+    throw TimeseriesErrors.invalidRecord({ index: i, field: '_time',
+      rule: `must lie between ${iso(earliest)} and ${iso(latest)}` });
+  }
+  let hasNull = false;
+  for (const name in rec) {
+    if (name === '_time') continue;
+    const value = rec[name];
+    const v = vars.get(name);
+    if (v) {
+      if (value === null) { hasNull = true; continue; }
+      if (rules.forbidden?.has(v.dataType)) {
+        throw TimeseriesErrors.invalidRecord({ index: i, field: name, rule: `is of type ${v.dataType}, which this operation does not accept` });
+      }
+      const why = valueRule(v, value);
+      if (why) throw TimeseriesErrors.invalidRecord({ index: i, field: name, rule: why });
+      if (v.dataType === 'TIMESTAMP') rec[name] = iso(parseInstant(value) as number);
+    } else {
+      const base = name.endsWith('_qc') ? vars.get(name.slice(0, -3)) : undefined;
+      if (!base) {
+        throw TimeseriesErrors.invalidRecord({ index: i, field: name,
+          rule: `is not a variable of this aspect (variables: ${[...vars.keys()].join(', ') || 'none'})` });
+      }
+      if (!base.qualityCode) {
+        throw TimeseriesErrors.invalidRecord({ index: i, field: name, rule: `is a quality code, but variable ${base.name} has qualityCode false` });
+      }
+      if (value === null) { hasNull = true; continue; }
+      if (!isQualityCode(value)) {
+        throw TimeseriesErrors.invalidRecord({ index: i, field: name, rule: 'must be a whole number (quality code)' });
+      }
+    }
+  }
+  rec['_time'] = undefined;
+  if (hasNull) for (const name in rec) if (rec[name] === null) delete rec[name];
+  return new CheckedRecord(t, rec, time as string);
+}
+
+const isQualityCode = (value: unknown): boolean =>
+  typeof value === 'number' && Number.isInteger(value) && value >= QC_MIN && value <= QC_MAX;
+
+/** Validates a request's records field by field (checkRecord for each); throws on the first error. */
+export function validateRecordsGeneric(body: unknown, vars: VariableMap, rules: RecordRules = {}): WriteRecord[] {
   if (!Array.isArray(body)) throw TimeseriesErrors.bodyNotArray({});
   const out: WriteRecord[] = new Array(body.length);
   const earliest = rules.earliest ?? T_MIN;
   const latest = rules.latest ?? T_MAX;
-  for (let i = 0; i < body.length; i++) {
+  for (let i = 0; i < body.length; i++) out[i] = checkRecord(body[i], i, vars, rules, earliest, latest);
+  return out;
+}
+
+// ---- the compiled check: one table per variable map, a switch per field ----
+
+/** What a field name is in an aspect: how its values are checked, or DEFER (checkRecord decides, and says why). */
+const DEFER = 0; const SKIP = 1; const DOUBLE = 2; const INT = 3; const LONG = 4; const BOOLEAN = 5; const QC = 6;
+const STRING = 7;
+
+interface Compiled {
+  codes: Map<string, number>;
+  /** STRING and BIG_STRING: the longest value. */
+  lengths: Map<string, number>;
+}
+
+/** Compiled per variable map: resolved series (service.ts) keep theirs per model version, so this is too. */
+const compiledMaps = new WeakMap<VariableMap, Compiled>();
+
+function compile(vars: VariableMap): Compiled {
+  let c = compiledMaps.get(vars);
+  if (c) return c;
+  const codes = new Map<string, number>();
+  const lengths = new Map<string, number>();
+  // Quality codes first: a variable named `x_qc` is a variable (checkRecord looks variables up first).
+  for (const v of vars.values()) if (v.qualityCode) codes.set(`${v.name}_qc`, QC);
+  for (const v of vars.values()) {
+    switch (v.dataType) {
+      case 'DOUBLE': codes.set(v.name, DOUBLE); break;
+      case 'INT': codes.set(v.name, INT); break;
+      case 'LONG': codes.set(v.name, LONG); break;
+      case 'BOOLEAN': codes.set(v.name, BOOLEAN); break;
+      case 'STRING': case 'BIG_STRING':
+        codes.set(v.name, STRING);
+        lengths.set(v.name, maxLength(v.dataType, v.length));
+        break;
+      default: codes.set(v.name, DEFER); // TIMESTAMP: normalised by checkRecord
+    }
+  }
+  codes.set('_time', SKIP);
+  compiledMaps.set(vars, c = { codes, lengths });
+  return c;
+}
+
+/**
+ * Validates a request's records; throws on the first error. Later records at the same timestamp win. A record
+ * is checked by the variable map's compiled table; whatever the table does not accept at once (a null, a
+ * TIMESTAMP, an unknown field, a value that breaks a rule, a PATCH's forbidden types) goes to checkRecord, which
+ * accepts it the same way or throws the error that names the field and the rule.
+ */
+export function validateRecords(body: unknown, vars: VariableMap, rules: RecordRules = {}): WriteRecord[] {
+  if (!Array.isArray(body)) throw TimeseriesErrors.bodyNotArray({});
+  const earliest = rules.earliest ?? T_MIN;
+  const latest = rules.latest ?? T_MAX;
+  if (rules.forbidden) return validateRecordsGeneric(body, vars, rules);
+  const { codes, lengths } = compile(vars);
+  const out: WriteRecord[] = new Array(body.length);
+  records: for (let i = 0; i < body.length; i++) {
     const rec = body[i] as Record<string, unknown>;
-    if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) {
-      throw TimeseriesErrors.invalidRecord({ index: i, field: '(record)', rule: 'must be a JSON object' });
+    const time = rec !== null && typeof rec === 'object' ? rec['_time'] : undefined;
+    const t = typeof time === 'string' && !Array.isArray(rec) ? parseInstant(time) : NaN;
+    if (typeof t !== 'number' || !(t >= earliest && t <= latest)) {
+      out[i] = checkRecord(rec, i, vars, rules, earliest, latest);
+      continue;
     }
-    const time = rec['_time'];
-    if (time === undefined) throw TimeseriesErrors.invalidRecord({ index: i, field: '_time', rule: 'is required' });
-    const t = parseInstant(time);
-    if (typeof t === 'string') throw TimeseriesErrors.invalidRecord({ index: i, field: '_time', rule: t });
-    if (t < earliest || t > latest) {
-      throw TimeseriesErrors.invalidRecord({ index: i, field: '_time',
-        rule: `must lie between ${iso(earliest)} and ${iso(latest)}` });
-    }
-    // The stored JSON text is built while checking, instead of a second pass through JSON.stringify.
-    // Stored JSON starts with the canonical `_time`, so reads join stored text without touching it.
-    const canonical = (time as string).length === 24 && (time as string)[23] === 'Z' ? time as string : iso(t);
-    let json = `{"_time":"${canonical}"`;
-    let hasNull = false;
     for (const name in rec) {
-      if (name === '_time') continue;
-      let value = rec[name];
-      const v = vars.get(name);
-      if (v) {
-        if (value === null) { hasNull = true; continue; }
-        if (rules.forbidden?.has(v.dataType)) {
-          throw TimeseriesErrors.invalidRecord({ index: i, field: name, rule: `is of type ${v.dataType}, which this operation does not accept` });
-        }
-        if (v.dataType === 'DOUBLE') {
-          if (typeof value !== 'number') throw TimeseriesErrors.invalidRecord({ index: i, field: name, rule: 'must be a number (DOUBLE)' });
-        } else {
-          const why = valueRule(v, value);
-          if (why) throw TimeseriesErrors.invalidRecord({ index: i, field: name, rule: why });
-          if (v.dataType === 'TIMESTAMP') rec[name] = value = iso(parseInstant(value) as number);
-        }
-      } else {
-        const base = name.endsWith('_qc') ? vars.get(name.slice(0, -3)) : undefined;
-        if (!base) {
-          throw TimeseriesErrors.invalidRecord({ index: i, field: name,
-            rule: `is not a variable of this aspect (variables: ${[...vars.keys()].join(', ') || 'none'})` });
-        }
-        if (!base.qualityCode) {
-          throw TimeseriesErrors.invalidRecord({ index: i, field: name, rule: `is a quality code, but variable ${base.name} has qualityCode false` });
-        }
-        if (value === null) { hasNull = true; continue; }
-        if (typeof value !== 'number' || !Number.isInteger(value) || value < QC_MIN || value > QC_MAX) {
-          throw TimeseriesErrors.invalidRecord({ index: i, field: name, rule: 'must be a whole number (quality code)' });
-        }
+      const value = rec[name];
+      switch (codes.get(name)) {
+        case SKIP: continue;
+        case DOUBLE: if (typeof value === 'number') continue; break;
+        case INT: if (typeof value === 'number' && Number.isInteger(value) && value >= INT_MIN && value <= INT_MAX) continue; break;
+        case LONG: if (Number.isSafeInteger(value)) continue; break;
+        case BOOLEAN: if (typeof value === 'boolean') continue; break;
+        case QC: if (isQualityCode(value)) continue; break;
+        case STRING: if (typeof value === 'string' && value.length <= lengths.get(name)!) continue; break;
       }
-      json += `,${quoted(name)}:${typeof value === 'number' ? String(value) : JSON.stringify(value)}`;
+      out[i] = checkRecord(rec, i, vars, rules, earliest, latest);
+      continue records;
     }
     rec['_time'] = undefined;
-    if (hasNull) for (const name in rec) if (rec[name] === null) delete rec[name];
-    out[i] = { t, values: rec, json: `${json}}` };
+    out[i] = new CheckedRecord(t, rec, time as string);
   }
   return out;
 }

@@ -3,12 +3,15 @@
  * replace: parseInstant's canonical form (`YYYY-MM-DDTHH:MM:SS.sssZ`, without the regular expression) answers as
  * the general parser does for the same instant written `+00:00` (valid or not: the same number, the same rule);
  * iso prints what Date#toISOString prints (the day's text kept between calls); nestingBeyond's path-free first walk gives null exactly when no object or array lies deeper than the bound.
+ * parseJsonBody's look at the text before it walks the value refuses the keys fastify's own parser refuses, however
+ * they are written (`"\u005f_proto__"` is `__proto__`).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { type InstantForm, iso, parseInstant } from '../../src/core/instant.js';
-import { nestingBeyond } from '../../src/core/json.js';
+import Fastify from 'fastify';
+import { nestingBeyond, parseJsonBody } from '../../src/core/json.js';
 
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
 /** Canonical-looking text whose fields may be out of range (month 13, day 31 of February, hour 24, year 0000...). */
@@ -70,5 +73,28 @@ describe('hot-path parsers', () => {
         assert.ok(at !== null && typeof at === 'object');
       }
     }), { numRuns: 2000 });
+  });
+
+  it('parseJsonBody refuses __proto__ and constructor.prototype keys as fastify\'s parser does, escaped or not', () => {
+    const fastify = Fastify().getDefaultJsonParser('error', 'error');
+    const refusedByFastify = (text: string): boolean => {
+      let refused = false;
+      fastify({} as never, text, (err: Error | null) => { refused = err !== null; });
+      return refused;
+    };
+    /** A key written with some of its characters as \u escapes. */
+    const key = fc.tuple(fc.constantFrom('a', '__proto__', 'constructor', 'prototype', 'proto'), fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }))
+      .map(([k, esc]) => `"${[...k].map((c, i) => (esc[i] ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c)).join('')}"`);
+    const text = fc.letrec((tie) => ({
+      node: fc.oneof({ maxDepth: 4, depthIdentifier: 'obj' }, fc.constantFrom('1', 'null', '"x"', '[]'),
+        fc.array(fc.tuple(key, tie('node')), { maxLength: 3 }).map((kv) => `{${kv.map(([k, v]) => `${k} : ${v}`).join(',')}}`),
+        fc.array(tie('node'), { maxLength: 2 }).map((vs) => `[${vs.join(',')}]`)),
+    })).node as fc.Arbitrary<string>;
+    fc.assert(fc.property(text, (t) => {
+      let refused = false;
+      try { parseJsonBody(t); } catch { refused = true; }
+      assert.equal(refused, refusedByFastify(t), t);
+    }), { numRuns: 3000 });
+    assert.throws(() => parseJsonBody('{"\\u005f_proto__":{"polluted":1}}'), /the key "__proto__" is not allowed/);
   });
 });
