@@ -85,6 +85,7 @@ export interface Config {
   timeseriesBatchMaxPairs: number;
   timeseriesGroupCommitMs: number;
   timeseriesGroupCommitRecords: number;
+  timeseriesTextCacheMb: number;
   eventMaxPageSize: number;
   iotFileMaxBytes: number;
   iotFileMaxParts: number;

@@ -48,7 +48,8 @@ export interface TimeseriesContext {
 
 export function createTimeseries(deps: TimeseriesDeps): TimeseriesContext {
   const store = new SqliteTimeseriesStore({ dataDir: deps.config.dataDir, sync: deps.config.sqliteSync, logger: deps.logger,
-    groupCommitMs: deps.config.timeseriesGroupCommitMs, groupCommitRecords: deps.config.timeseriesGroupCommitRecords });
+    groupCommitMs: deps.config.timeseriesGroupCommitMs, groupCommitRecords: deps.config.timeseriesGroupCommitRecords,
+    textCacheBytes: deps.config.timeseriesTextCacheMb * 1024 * 1024 });
   const timeseries = new TimeseriesService(store, deps.model, Date.now,
     { maxPairs: deps.config.timeseriesBatchMaxPairs, maxRecords: deps.config.timeseriesBatchMaxRecords });
   const aggregates = new AggregatesService(store, timeseries);

@@ -234,9 +234,18 @@ export function renderRecords(records: readonly StoredRecord[], select?: readonl
   return `[${records.map((r) => project(r.json, select)).join(',')}]`;
 }
 
-/** Stored JSON of a record: `_time` first, then the values (undefined ones and `_time` in values skipped). */
+/**
+ * Stored JSON of a record: `_time` first, then the values in their key order (undefined and null ones and `_time`
+ * in values skipped), as validateRecords() and the chunk text write it. Built as text: an object would put
+ * integer-like keys (a variable named "1") before `_time`, and take a `__proto__` key as its prototype.
+ */
 export function recordJson(t: number, values: Record<string, unknown>): string {
-  const out: Record<string, unknown> = { _time: iso(t) };
-  for (const k in values) if (k !== '_time' && values[k] !== undefined && values[k] !== null) out[k] = values[k];
-  return JSON.stringify(out);
+  let json = `{"_time":"${iso(t)}"`;
+  for (const k in values) {
+    if (k === '_time') continue;
+    const v = values[k];
+    if (v === undefined || v === null) continue;
+    json += `,${quoted(k)}:${typeof v === 'number' ? (Number.isFinite(v) ? String(v) : 'null') : JSON.stringify(v)}`;
+  }
+  return `${json}}`;
 }

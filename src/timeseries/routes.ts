@@ -67,7 +67,8 @@ export async function timeseriesRoutes(app: FastifyInstance, deps: TimeseriesRou
       const path = `${TS}/${encodeURIComponent(entityId)}/${encodeURIComponent(propertySetName)}`;
       reply.header('link', `<${path}?${formatReadQuery(result.next)}>; rel="next"`);
     }
-    return sendJsonText(reply, result.json);
+    // Records come as bytes already (the store's rendered chunks, copied once); a projection as text.
+    return typeof result.json === 'string' ? sendJsonText(reply, result.json) : reply.type(JSON_TYPE).send(result.json);
   });
 
   app.delete<{ Params: SeriesParams }>(`${TS}/:entityId/:propertySetName`, {

@@ -46,7 +46,8 @@ export interface Resolved {
 }
 
 export interface ReadResult {
-  json: string;
+  /** The JSON array of records: text, or its UTF-8 bytes. */
+  json: string | Buffer;
   /** Query of the next page when more records than the limit matched. */
   next?: ReadQuery;
 }
@@ -257,7 +258,7 @@ export class TimeseriesService {
       return { json: renderRecords(last, select) };
     }
     const desc = q.sort === 'desc';
-    let json: string;
+    let json: string | Buffer;
     let lastT: number;
     if (select) {
       const rows = await this.store.read(r.key, { from, to, limit: limit + 1, desc });
@@ -266,13 +267,13 @@ export class TimeseriesService {
       lastT = rows[limit - 1]!.t;
       json = renderRecords(rows, select);
     } else {
-      // Stored text is returned as it is; it begins with {"_time":"<24-char ISO>".
-      const texts = await this.store.readText(r.key, { from, to, limit: limit + 1, desc });
-      const more = texts.length > limit;
-      if (more) texts.length = limit;
-      json = `[${texts.join(',')}]`;
+      // Stored text is returned as it is, as bytes.
+      const page = await this.store.readJson(r.key, { from, to, limit: limit + 1, desc });
+      const more = page.count > limit;
+      if (more) page.truncate(limit);
+      json = page.bytes();
       if (!more) return { json };
-      lastT = Date.parse(texts[limit - 1]!.slice(10, 34));
+      lastT = page.lastTime();
     }
     // asc resumes after the last record (from is exclusive); desc resumes before it (to is inclusive, ms precision).
     const next: ReadQuery = desc ? { from, to: lastT - 1, limit, sort: 'desc', latestValue: false }

@@ -57,6 +57,18 @@ export interface RangeQuery {
   desc: boolean;
 }
 
+/** Records of a range as the bytes of a JSON array (the GET reply), in the order asked. */
+export interface RecordPage {
+  /** Records in the page. */
+  readonly count: number;
+  /** Drops the records after the first n. */
+  truncate(n: number): void;
+  /** Time of the last record (NaN when empty). */
+  lastTime(): number;
+  /** `[record,…]`: each record its stored text, as readText gives it. */
+  bytes(): Buffer;
+}
+
 export interface Rollup {
   start: number;
   aggs: AggMap;
@@ -92,6 +104,8 @@ export interface TimeseriesStore {
   read(key: SeriesKey, q: RangeQuery): Promise<StoredRecord[]>;
   /** The stored text of the records of a range (each begins `{"_time":"<24-char ISO>"`), the fast read path. */
   readText(key: SeriesKey, q: RangeQuery): Promise<string[]>;
+  /** The same records as readText, as one JSON array of bytes (the GET reply without strings in between). */
+  readJson(key: SeriesKey, q: RangeQuery): Promise<RecordPage>;
   /** The number of records with from < t <= to (OData `/$count` asks it without reading them). */
   count(key: SeriesKey, from: number, to: number): Promise<number>;
   /** Deletes records with from < t <= to and corrects the roll-ups. Returns the number deleted. */

@@ -43,6 +43,14 @@ export function chunkBoundaryCases(c: ChunkCaseContext): void {
         inRange.slice(0, limit).map(([t, r]) => text(t, r)), `${label}: ascending with a limit`);
       assert.deepEqual(await store.readText(key, { from, to, limit: limit!, desc: true }),
         inRange.reverse().slice(0, limit).map(([t, r]) => text(t, r)), `${label}: descending with a limit`);
+      for (const desc of [false, true]) {
+        // The reply's bytes: the same texts as one JSON array, read twice (a store may keep rendered chunks).
+        const want = `[${(await store.readText(key, { from, to, limit: limit!, desc })).join(',')}]`;
+        for (const round of [1, 2]) {
+          const page = await store.readJson(key, { from, to, limit: limit!, desc });
+          assert.equal(page.bytes().toString(), want, `${label}: readJson ${desc ? 'desc' : 'asc'}, read ${round}`);
+        }
+      }
     }
     await c.checkRollups(key, model, 'UTC', T0);
   }

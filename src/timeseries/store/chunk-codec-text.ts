@@ -1,10 +1,12 @@
 /**
- * Text of stored records for the chunk codec's read path (chunkText in chunk-codec.ts): `{"_time":…,"k":v…}`
- * written as bytes into one buffer and cut into one string per record, byte-identical to recordJson() and
+ * Text of stored records for the chunk codec's read path (chunkText and chunkJson in chunk-codec.ts):
+ * `{"_time":…,"k":v…}` written as bytes into one buffer, then cut into one string per record or copied out as the
+ * bytes of a JSON array's items (chunk-json.ts), byte-identical to recordJson() and
  * validateRecords() in src/timeseries/records.ts (`new Date(t).toISOString()`, numbers as String(v), strings,
  * booleans and nested values as JSON.stringify(v), null values left out). Fixed decimals are written from their
  * scaled integers, digit by digit, which is several times cheaper than String() of a double.
  */
+import type { ChunkJson } from './chunk-json.js';
 import { type Column, Kind, P10 } from './chunk-codec-columns.js';
 
 const DAY = 86_400_000;
@@ -126,12 +128,43 @@ function put(b: Buffer, w: number, x: Piece, y: Piece, room: number): Buffer {
   return b;
 }
 
-/**
- * Texts of records s..e-1 (ascending). All text goes into one byte buffer, written through locals (`b`, `w`) with
- * room for a whole record of numbers ensured once per record; strings and nested values, of unbounded length,
- * ensure their own room. Offsets are kept in UTF-16 units (bytes minus `extra`) for the slices of the decoded text.
- */
+/** Texts of records s..e-1 (ascending), one string each. */
 export function renderRecords(src: TextSource, s: number, e: number): string[] {
+  const { b, w, starts, extra } = render(src, s, e);
+  const n = e - s;
+  // One decode (without the last comma), then slices of it (cheap: V8 keeps them as views of the one string).
+  const all = b.toString(extra === 0 ? 'latin1' : 'utf8', 0, w - 1);
+  const out: string[] = new Array(n);
+  for (let r = 0; r < n; r++) out[r] = all.slice(starts[r], starts[r + 1]! - 1);
+  return out;
+}
+
+/** Records s..e-1 (ascending) as the bytes of JSON array items, comma-separated, with their offsets and times. */
+export function renderJson(src: TextSource, s: number, e: number): ChunkJson {
+  const { b, w, offs, extra } = render(src, s, e);
+  const bytes = Buffer.allocUnsafe(Math.max(0, w - 1));
+  b.copy(bytes, 0, 0, bytes.length);
+  return { bytes, offs, times: src.times.slice(s, e), ascii: extra === 0 };
+}
+
+interface Rendered {
+  /** The scratch buffer: records s..e-1, each followed by a comma, in bytes 0..w-1. */
+  b: Buffer;
+  w: number;
+  /** Where each record starts (and, at n, the end of the last one's comma): in bytes, and in UTF-16 units. */
+  offs: Int32Array;
+  starts: Int32Array;
+  /** UTF-8 bytes beyond UTF-16 units in the whole text (0: ASCII). */
+  extra: number;
+}
+
+/**
+ * Renders records s..e-1 (ascending). All text goes into one byte buffer, written through locals (`b`, `w`) with
+ * room for a whole record of numbers ensured once per record; strings and nested values, of unbounded length,
+ * ensure their own room. Offsets are kept in bytes and in UTF-16 units (bytes minus `extra`), the latter for the
+ * slices of the decoded text. The buffer is the module's scratch: use it before the next call.
+ */
+function render(src: TextSource, s: number, e: number): Rendered {
   const { times, keys, patterns, runs, cols } = src;
   const prefix = keys.map((k) => (k === '_time' ? undefined : piece(`,${JSON.stringify(k)}:`)));
   const dicts = cols.map((c) => (c.kind === Kind.STRING ? new Array<Piece | undefined>(c.dict!.length) : undefined));
@@ -139,6 +172,7 @@ export function renderRecords(src: TextSource, s: number, e: number): string[] {
   const room = patterns.map((p) => p.reduce((sum, c) => sum + (prefix[c]?.bytes.length ?? 0) + 3 + NUMBER_ROOM, 32));
   const cursor = new Int32Array(keys.length);
   const starts = new Int32Array(e - s + 1);
+  const offs = new Int32Array(e - s + 1);
   let b: Buffer = grown(scratch, 0, (e - s) * ((room[0] ?? 0) + 16));
   let w = 0;
   let extra = 0;
@@ -162,6 +196,7 @@ export function renderRecords(src: TextSource, s: number, e: number): string[] {
     const need = room[pid]!;
     for (const stop = Math.min(runEnd, e); i < stop; i++) {
       starts[i - s] = w - extra;
+      offs[i - s] = w;
       const t = times[i]!;
       const d = Math.floor(t / DAY);
       if (d !== day) {
@@ -252,14 +287,12 @@ export function renderRecords(src: TextSource, s: number, e: number): string[] {
         }
       }
       b[w++] = 125;
+      b[w++] = 44;
     }
   }
   const n = e - s;
   starts[n] = w - extra;
-  // One decode, then slices of it (cheap: V8 keeps them as views of the one string).
-  const all = b.toString(extra === 0 ? 'latin1' : 'utf8', 0, w);
+  offs[n] = w;
   if (b.length <= SCRATCH_MAX) scratch = b;
-  const out: string[] = new Array(n);
-  for (let r = 0; r < n; r++) out[r] = all.slice(starts[r], starts[r + 1]);
-  return out;
+  return { b, w, offs, starts, extra };
 }

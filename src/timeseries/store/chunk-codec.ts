@@ -17,7 +17,8 @@
 import { crc32 } from 'node:zlib';
 import { CorruptChunk, INT_LIMIT, Reader, Writer, readInts, writeInts } from './chunk-codec-bits.js';
 import { type Column, readColumn, setOwn, writeColumn } from './chunk-codec-columns.js';
-import { renderRecords } from './chunk-codec-text.js';
+import { renderJson, renderRecords } from './chunk-codec-text.js';
+import { type ChunkJson, upperBound } from './chunk-json.js';
 
 export { CorruptChunk } from './chunk-codec-bits.js';
 
@@ -204,18 +205,6 @@ export function decodeChunk(buf: Buffer): ChunkRecord[] {
   return out;
 }
 
-/** First index whose time is > x (times ascending). */
-function upperBound(times: Float64Array, x: number): number {
-  let a = 0;
-  let b = times.length;
-  while (a < b) {
-    const m = (a + b) >>> 1;
-    if (times[m]! <= x) a = m + 1;
-    else b = m;
-  }
-  return a;
-}
-
 /** Stored text of the records with from < t <= to, ascending (or descending when desc), at most limit:
  *  each `{"_time":"<new Date(t).toISOString()>",<"key":value in the record's key order>}` where numbers are
  *  String(v) and strings/booleans JSON.stringify(v) -- byte-identical to recordJson()/validateRecords() in
@@ -231,4 +220,17 @@ export function chunkText(buf: Buffer, from: number, to: number, limit: number, 
   const out = renderRecords({ times, keys, patterns, runs, cols }, s, s + count);
   if (desc) out.reverse();
   return out;
+}
+
+/**
+ * The same records as chunkText, as the bytes of JSON array items in ascending order (chunk-json.ts): what the GET
+ * reply copies out without a string in between. Whole chunk: chunkJson(buf, -Infinity, Infinity, Infinity, false).
+ */
+export function chunkJson(buf: Buffer, from: number, to: number, limit: number, desc: boolean): ChunkJson {
+  const src = readBody(buf, false);
+  const a = upperBound(src.times, from);
+  const b = Math.max(a, upperBound(src.times, to));
+  const count = limit >= 1 ? Math.min(b - a, Math.floor(limit)) : 0;
+  const s = desc ? b - count : a;
+  return renderJson(src, s, s + count);
 }

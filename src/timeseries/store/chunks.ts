@@ -13,7 +13,8 @@
  * between chunks get a chunk there.
  */
 import type Database from 'better-sqlite3';
-import { type ChunkRecord, chunkText, chunkTimes, decodeChunk, encodeChunk } from './chunk-codec.js';
+import { type ChunkRecord, chunkJson, chunkText, chunkTimes, decodeChunk, encodeChunk } from './chunk-codec.js';
+import { JsonPage, type TextCache } from './chunk-json.js';
 
 export type { ChunkRecord };
 
@@ -157,6 +158,27 @@ export class Chunks {
       if (out.length >= limit) break;
     }
     return out;
+  }
+
+  /**
+   * The records with from < t <= to, at most limit, as a page of rendered records (chunk-json.ts). With a cache,
+   * a chunk is rendered whole and kept; without one (or for a chunk bigger than the cache), only the range.
+   */
+  json(sid: number, from: number, to: number, limit: number, desc: boolean, cache?: TextCache): JsonPage {
+    const page = new JsonPage(desc);
+    if (limit <= 0) return page;
+    for (const row of (desc ? this.s.rowsDesc : this.s.rows).iterate({ sid, from, to })) {
+      if (row.lo > to) continue;
+      let c = cache?.get(sid, row.hi, row.data);
+      if (!c) {
+        const whole = cache !== undefined && cache.maxBytes > 0;
+        c = whole ? chunkJson(row.data, -Infinity, Infinity, Infinity, false)
+          : chunkJson(row.data, from, to, limit - page.count, desc);
+        if (whole) cache.put(sid, row.hi, row.data, c);
+      }
+      if (page.add(c, from, to, limit)) break;
+    }
+    return page;
   }
 
   /** The number of records with from < t <= to: from the headers, decoding the timestamps of the edge chunks only. */

@@ -16,12 +16,13 @@ import { DbChanges, type Db, openDatabase } from '../../core/db.js';
 import { bucketEnd, bucketOf, type Level } from '../buckets.js';
 import { GroupCommit } from './group-commit.js';
 import { Chunks } from './chunks.js';
+import { JsonPage, TextCache } from './chunk-json.js';
 import { type ConvertLog, convertRecords } from './convert.js';
 import { TIMESERIES_MIGRATIONS } from './migrations.js';
 import { prepareStatements } from './statements.js';
 import { decodeAggs, encodeAggs } from './rollup-codec.js';
 import { type AggMap, addRecord, gather, mergeMaps, variableKeys } from '../rollup.js';
-import { type RangeQuery, type Rollup, type SeriesKey, type SeriesShape, type SeriesWrite,
+import { type RangeQuery, type RecordPage, type Rollup, type SeriesKey, type SeriesShape, type SeriesWrite,
   SeriesZoneError, type StoredRecord, type TimeseriesStore, type WriteRecord } from '../store.js';
 
 export { TIMESERIES_MIGRATIONS };
@@ -51,6 +52,8 @@ export interface SqliteTimeseriesOptions {
   groupCommitRecords?: number;
   /** Where the conversion of an older database's records reports its progress. */
   logger?: ConvertLog;
+  /** Bytes of rendered chunk text kept for reads (chunk-json.ts); 0 keeps none. Default 64 MiB. */
+  textCacheBytes?: number;
 }
 
 export class SqliteTimeseriesStore implements TimeseriesStore {
@@ -66,6 +69,8 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
   /** Inside one of this store's write transactions (see find). */
   private writing = false;
   private readonly chunks: Chunks;
+  /** Rendered records of chunks read, for readJson. */
+  private readonly texts: TextCache;
   /** Puts queued for the next shared transaction (group commit). */
   private readonly group: GroupCommit<readonly SeriesWrite[]>;
 
@@ -75,6 +80,7 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
     this.otherWriters = new DbChanges(db, 0);
     this.s = prepareStatements(db);
     this.chunks = new Chunks(db);
+    this.texts = new TextCache(options.textCacheBytes ?? 64 * 1024 * 1024);
     convertRecords(db, this.chunks, { log: options.logger });
     // Each put is a savepoint inside the shared transaction, so one that fails is undone alone.
     const putOne = db.transaction((writes: readonly SeriesWrite[]) => {
@@ -278,6 +284,12 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
     const row = this.find(key);
     if (!row) return [];
     return this.chunks.text(row.id, q.from ?? MIN_T, q.to ?? MAX_T, q.limit, q.desc);
+  }
+
+  async readJson(key: SeriesKey, q: RangeQuery): Promise<RecordPage> {
+    const row = this.find(key);
+    if (!row) return new JsonPage(q.desc);
+    return this.chunks.json(row.id, q.from ?? MIN_T, q.to ?? MAX_T, q.limit, q.desc, this.texts);
   }
 
   async count(key: SeriesKey, from: number, to: number): Promise<number> {

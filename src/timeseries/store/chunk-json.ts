@@ -1,0 +1,170 @@
+/**
+ * The GET reply of time series records as bytes (issue 17, 2,000-record read): the rendered records of chunks
+ * (ChunkJson, made by chunkJson in chunk-codec.ts), a page of record ranges taken from them (JsonPage), copied once
+ * into the `[…]` the route sends; and the bounded cache of chunks' rendered records (TextCache), so a chunk read
+ * again is not decoded and rendered again. A cached entry is only used for the very bytes it was rendered from
+ * (the chunk's stored data is compared), so writes of this or any other process can never be served stale.
+ */
+
+/** Records of a chunk as JSON array items: `r0,r1,…` in `bytes` (UTF-8), ascending by time. */
+export interface ChunkJson {
+  bytes: Buffer;
+  /** Where record i starts; offs[n] is bytes.length + 1 (as if a comma followed the last record). */
+  offs: Int32Array;
+  times: Float64Array;
+  /** Every byte is ASCII. */
+  ascii: boolean;
+}
+
+/** First index whose time is > x (times ascending). */
+export function upperBound(times: Float64Array, x: number): number {
+  let a = 0;
+  let b = times.length;
+  while (a < b) {
+    const m = (a + b) >>> 1;
+    if (times[m]! <= x) a = m + 1;
+    else b = m;
+  }
+  return a;
+}
+
+/** Records s..e-1 of one ChunkJson, in page order. */
+interface Span { c: ChunkJson; s: number; e: number }
+
+/** Records of a range, in the order asked (ascending, or descending when desc), as spans of rendered chunks. */
+export class JsonPage {
+  private readonly spans: Span[] = [];
+  /** Records in the page. */
+  count = 0;
+
+  constructor(readonly desc: boolean) {}
+
+  /**
+   * Adds the records of `c` with from < t <= to, at most `limit` in all; chunks come in page order (descending
+   * by time when desc). Returns whether the page is full.
+   */
+  add(c: ChunkJson, from: number, to: number, limit: number): boolean {
+    const a = upperBound(c.times, from);
+    const b = Math.max(a, upperBound(c.times, to));
+    const n = Math.min(b - a, limit - this.count);
+    if (n > 0) {
+      const s = this.desc ? b - n : a;
+      this.spans.push({ c, s, e: s + n });
+      this.count += n;
+    }
+    return this.count >= limit;
+  }
+
+  /** Drops the records after the first `n` (page order). */
+  truncate(n: number): void {
+    while (this.count > n) {
+      const last = this.spans[this.spans.length - 1]!;
+      const cut = Math.min(this.count - n, last.e - last.s);
+      if (this.desc) last.s += cut;
+      else last.e -= cut;
+      this.count -= cut;
+      if (last.s === last.e) this.spans.pop();
+    }
+  }
+
+  /** Time of the last record (page order); NaN for an empty page. */
+  lastTime(): number {
+    const last = this.spans[this.spans.length - 1];
+    if (!last) return NaN;
+    return last.c.times[this.desc ? last.s : last.e - 1]!;
+  }
+
+  /** Whether every byte of the page is ASCII. */
+  ascii(): boolean {
+    return this.spans.every((x) => x.c.ascii);
+  }
+
+  /** The page as the bytes of a JSON array: one allocation, each run of records copied once. */
+  bytes(): Buffer {
+    let length = 2;
+    for (const { c, s, e } of this.spans) length += c.offs[e]! - c.offs[s]!;
+    if (this.count > 0) length--; // n records: n - 1 commas, each record's own counted with it
+    const out = Buffer.allocUnsafe(length);
+    let w = 0;
+    out[w++] = 91;
+    for (const { c, s, e } of this.spans) {
+      const { bytes, offs } = c;
+      if (!this.desc) {
+        if (w > 1) out[w++] = 44;
+        w += bytes.copy(out, w, offs[s]!, offs[e]! - 1);
+        continue;
+      }
+      for (let i = e - 1; i >= s; i--) {
+        if (w > 1) out[w++] = 44;
+        w += bytes.copy(out, w, offs[i]!, offs[i + 1]! - 1);
+      }
+    }
+    out[w++] = 93;
+    return out;
+  }
+
+  /** The page's records as strings, one each (the text readText gives). */
+  texts(): string[] {
+    const out: string[] = [];
+    for (const { c, s, e } of this.spans) {
+      const all = c.bytes.toString(c.ascii ? 'latin1' : 'utf8', c.offs[s], c.offs[e]! - 1);
+      if (c.ascii) {
+        const base = c.offs[s]!;
+        if (!this.desc) for (let i = s; i < e; i++) out.push(all.slice(c.offs[i]! - base, c.offs[i + 1]! - 1 - base));
+        else for (let i = e - 1; i >= s; i--) out.push(all.slice(c.offs[i]! - base, c.offs[i + 1]! - 1 - base));
+      } else {
+        const parts = new Array<string>(e - s);
+        for (let i = s; i < e; i++) parts[i - s] = c.bytes.toString('utf8', c.offs[i], c.offs[i + 1]! - 1);
+        if (this.desc) parts.reverse();
+        for (const p of parts) out.push(p);
+      }
+    }
+    return out;
+  }
+}
+
+interface Entry { data: Buffer; json: ChunkJson; size: number }
+
+/** Rendered chunks by (series, hi), least recently used first out, bounded in bytes (0: nothing kept). */
+export class TextCache {
+  private readonly entries = new Map<string, Entry>();
+  private bytes = 0;
+
+  constructor(readonly maxBytes: number) {}
+
+  /** The rendered records of the chunk stored as `data`, if they were rendered from exactly these bytes. */
+  get(sid: number, hi: number, data: Buffer): ChunkJson | undefined {
+    const k = `${sid}:${hi}`;
+    const e = this.entries.get(k);
+    if (!e) return undefined;
+    this.entries.delete(k);
+    if (!e.data.equals(data)) {
+      this.bytes -= e.size;
+      return undefined;
+    }
+    this.entries.set(k, e);
+    return e.json;
+  }
+
+  put(sid: number, hi: number, data: Buffer, json: ChunkJson): void {
+    const size = data.length + json.bytes.length + json.offs.byteLength + json.times.byteLength + 100;
+    if (size > this.maxBytes) return;
+    const k = `${sid}:${hi}`;
+    const old = this.entries.get(k);
+    if (old) { this.entries.delete(k); this.bytes -= old.size; }
+    this.entries.set(k, { data, json, size });
+    this.bytes += size;
+    for (const [key, e] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(key);
+      this.bytes -= e.size;
+    }
+  }
+
+  /** Forgets the chunks of a series (dropped: its id may be given to another). */
+  dropSeries(sid: number): void {
+    for (const [key, e] of this.entries) {
+      if (key.startsWith(`${sid}:`)) { this.entries.delete(key); this.bytes -= e.size; }
+    }
+  }
+}
