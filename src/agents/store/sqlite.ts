@@ -160,6 +160,18 @@ export class SqliteAgentStore implements AgentStore {
     }
   }
 
+  async touch(seen: readonly { tenant: string; id: string; at: number }[]): Promise<void> {
+    if (seen.length === 0) return;
+    const st = this.q(`UPDATE agents SET last_seen = @at, rev = rev + 1 WHERE tenant = @tenant AND id = @id AND boarding = 'ONBOARDED'
+      AND (last_seen IS NULL OR last_seen < @at)`);
+    this.db.transaction(() => {
+      for (const s of seen) {
+        this.forget(s.tenant, s.id);
+        st.run({ tenant: s.tenant, id: s.id, at: s.at });
+      }
+    }).immediate();
+  }
+
   async delete(tenant: string, id: string): Promise<boolean> {
     this.forget(tenant, id);
     return this.db.transaction(() => {
