@@ -1,18 +1,21 @@
 /**
  * Ingest benchmark (issue 13, run on demand: `npx tsc -p . && node dist/bench/ingest/run.js [flags]`): simulated
  * machines (src/cli/simulator.ts, the code of `ironbridge agent simulate`) provisioned and onboarded on an
- * `ironbridge serve` child, then
+ * `ironbridge serve` child, then, with the publishers in `--publisher-procs` child processes (publishers.ts):
  *   1. exchange: every agent sends its paced messages over the MindConnect exchange (one batch in flight per agent,
  *      what fell due meanwhile in the next batch). Reported: data points per second readable in storage afterwards
  *      (read back through IoT Time Series v3, counted per acknowledged timestamp), p50/p99 acknowledgement latency,
  *      acknowledged losses (acknowledged but not readable), refused batches, the server's CPU per data point;
- *   2. mosquitto: the same MQTT messages (topics, payloads, client ids, QoS 1) published to the machine's mosquitto
- *      (127.0.0.1:1883) and counted at a subscriber: its pass-through rate is the reference; the ratio is printed;
+ *   2. mosquitto: the same MQTT messages (topics, payloads, client ids, QoS 1) published to mosquitto and counted at
+ *      a subscriber: its pass-through rate is the reference; the ratio is printed. By default the bench starts its
+ *      own mosquitto (mosquitto.ts: a free port, raised queue limits, its drop count read back);
  *   3. Ironbridge MQTT (embedded broker, `--mqtt-port`): the hook below; skipped with a message when the server has
- *      no embedded broker.
+ *      no embedded broker;
+ *   4. Ironbridge subscribed to the same mosquitto.
  * Flags: --agents 100 --seconds 20 --rate 100 (messages per second per agent) --points 10 (data points per message)
- * --mqtt-port N --mosquitto mqtt://127.0.0.1:1883 (--mosquitto none skips phase 2), --exchange none (skips phase 1), --external none (skips phase 4),
- * --reference none (skips phase 2 but keeps the broker for phase 4).
+ * --publisher-procs 2 --mqtt-port N --mosquitto own|none|mqtt://host:port (own: started by the bench when installed)
+ * --mosquitto-max-queued 1000000 --mosquitto-max-inflight 1000 (of the bench's own mosquitto),
+ * --exchange none (skips phase 1), --external none (skips phase 4), --reference none (skips phase 2, keeps the broker).
  * BENCH_SERVER_NODE_ARGS: node flags of the server child (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -23,22 +26,25 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { connectAsync } from 'mqtt';
-import { mqttPayload, mqttSender, mqttTopic, percentile, postExchange, provisionAgent, type RunStats, runSimulation, type Sender,
-  type SimAgent } from '../../src/cli/simulator.js';
+import { mqttPayload, mqttTopic, percentile, provisionAgent, type RunStats, type SimAgent } from '../../src/cli/simulator.js';
 import { BIN, fetchToken, firstStartSecrets, tempDir } from '../../test/helpers/server.js';
-import { cpuMs, fmt, freePort, pool, startServe } from '../timeseries-shared.js';
+import { cpuMs, fmt, pool, startServe } from '../timeseries-shared.js';
+import { mosquittoBinary, type OwnMosquitto, startMosquitto } from './mosquitto.js';
+import { runPublishers, type Transport } from './publishers.js';
 
 const { values: flags } = parseArgs({ options: {
   agents: { type: 'string', default: '100' }, seconds: { type: 'string', default: '20' }, rate: { type: 'string', default: '100' },
-  points: { type: 'string', default: '10' }, 'mqtt-port': { type: 'string' }, mosquitto: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
+  points: { type: 'string', default: '10' }, 'mqtt-port': { type: 'string' }, mosquitto: { type: 'string', default: 'own' },
   exchange: { type: 'string', default: 'yes' }, external: { type: 'string', default: 'yes' },
-  reference: { type: 'string', default: 'yes' },
+  reference: { type: 'string', default: 'yes' }, 'publisher-procs': { type: 'string', default: '2' },
+  'mosquitto-max-queued': { type: 'string', default: '1000000' }, 'mosquitto-max-inflight': { type: 'string', default: '1000' },
 } });
 const AGENTS = Number(flags.agents);
 const SECONDS = Number(flags.seconds);
 const RATE = Number(flags.rate);
 const POINTS = Number(flags.points);
 const MQTT_PORT = flags['mqtt-port'] === undefined ? undefined : Number(flags['mqtt-port']);
+const PROCS = Number(flags['publisher-procs']);
 
 /**
  * HOOK (Ironbridge MQTT mode): the server setting that turns the embedded MQTT broker on at a port, as its
@@ -57,23 +63,15 @@ function listening(port: number): Promise<boolean> {
   });
 }
 
-interface Phase { name: string; stats: RunStats[]; seconds: number; startedAt: number; cpuMs?: number }
+interface Phase { name: string; stats: RunStats[]; seconds: number; startedAt: number; acked: Map<string, Set<string>>; clientCpuMs: number;
+  cpuMs?: number }
 
 const sumOf = (stats: RunStats[], f: (s: RunStats) => number) => stats.reduce((a, s) => a + f(s), 0);
 
-/** Runs every agent's simulation at once with `senderOf`; the acknowledged timestamps per agent are recorded. */
-async function phase(name: string, agents: SimAgent[], senderOf: (a: SimAgent) => Promise<{ send: Sender; close?: () => Promise<void> }>,
-  acked?: Map<string, Set<string>>): Promise<Phase> {
-  const senders = await Promise.all(agents.map(senderOf));
-  const started = performance.now();
-  const stats = await Promise.all(agents.map((a, i) => runSimulation({ rate: RATE, duration: SECONDS, seed: i + 1, variables: a.variables,
-    send: async (entries) => {
-      await senders[i]!.send(entries);
-      if (acked) for (const e of entries) acked.get(a.id)!.add(e.timestamp);
-    } })));
-  const seconds = (performance.now() - started) / 1000;
-  await Promise.all(senders.map((s) => s.close?.()));
-  return { name, stats, seconds, startedAt: started };
+/** Runs every agent's simulation at once over `transport`, in PROCS publisher processes (publishers.ts). */
+async function phase(name: string, agents: SimAgent[], transport: Transport): Promise<Phase> {
+  const r = await runPublishers(PROCS, agents, transport, RATE, SECONDS);
+  return { name, stats: r.stats, seconds: r.seconds, startedAt: r.startedAt, acked: r.acked, clientCpuMs: r.clientCpuMs };
 }
 
 /** Data points readable through IoT Time Series v3 at the acknowledged timestamps of each agent (every page). */
@@ -138,7 +136,7 @@ async function mosquittoPhase(url: string, agents: SimAgent[]): Promise<{ phase:
     await sub.subscribeAsync(topics, { qos: 1 });
     stop = () => sub.endAsync();
   }
-  const p = await phase('mosquitto', agents, (a) => mqttSender(a, url));
+  const p = await phase('mosquitto', agents, { kind: 'mqtt', url });
   const acked = sumOf(p.stats, (s) => s.messages);
   // Deliveries still on the way: wait until every acknowledged message arrived or nothing came for 2 s.
   for (let idle = 0; received < acked && idle < 20; idle++) {
@@ -158,10 +156,11 @@ function row(label: string, points: number, seconds: number, p: Phase, extra = '
   const firsts = p.stats.map((s) => s.latencies[0] ?? 0);
   const worst = p.stats.map((s) => Math.max(0, ...s.latencies));
   const later = p.stats.flatMap((s) => s.latencies.slice(1));
-  return `| ${label} | ${fmt(points / seconds)}${keptUp} | ${fmt(points)} | ${seconds.toFixed(1)} | ${percentile(lat, 50).toFixed(1)} | ${percentile(lat, 99).toFixed(1)} `
+  return `| ${label} | ${fmt(points / seconds)}${keptUp} | ${fmt(points / POINTS / seconds)} | ${fmt(points)} | ${seconds.toFixed(1)} | ${percentile(lat, 50).toFixed(1)} | ${percentile(lat, 99).toFixed(1)} `
     + `| ${percentile(later, 99).toFixed(1)} / ${Math.max(0, ...firsts).toFixed(0)} | ${fmt(sumOf(p.stats, (s) => s.failed))} | ${extra}; `
     // Every agent sends all its messages in the end; whether one waited much longer than the others shows in its worst latency.
-    + `worst ack per agent ${Math.min(...worst).toFixed(0)}–${Math.max(...worst).toFixed(0)} ms |`;
+    + `worst ack per agent ${Math.min(...worst).toFixed(0)}–${Math.max(...worst).toFixed(0)} ms; `
+    + `publishers' CPU ${((p.clientCpuMs * 1000) / Math.max(1, sumOf(p.stats, (s) => s.points))).toFixed(1)} µs/point |`;
 }
 
 /** An `ironbridge serve` child on a free port with `env`; resolves once it answers /health. */
@@ -203,32 +202,62 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   /** Rates of the Ironbridge MQTT paths, printed as ratios to mosquitto's pass-through of the same run. */
   const ratios: [string, number][] = [];
+  const cpuNote = (p: Phase, points: number) => `server CPU ${((p.cpuMs! * 1000) / Math.max(1, points)).toFixed(1)} µs/point`;
   // ---------------------------------------------------------------- 1. the exchange
   let httpRate: number | undefined;
   let cpu = 0;
   if (flags.exchange !== 'none') {
-    const acked = new Map(agents.map((a) => [a.id, new Set<string>()]));
     cpu = cpuMs(child.pid!);
-    const http = await phase('exchange', agents, async (a) => ({ send: (entries) => postExchange(a, entries) }), acked);
+    const http = await phase('exchange', agents, { kind: 'exchange' });
     http.cpuMs = cpuMs(child.pid!) - cpu;
     t = performance.now();
     const httpAcked = sumOf(http.stats, (s) => s.points);
-    const httpReadable = await readable(url, admin, agents, acked, http.stats);
+    const httpReadable = await readable(url, admin, agents, http.acked, http.stats);
     console.log(`read back in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     httpRate = httpReadable / http.seconds;
     rows.push(row('Ironbridge, MindConnect exchange (HTTP)', httpReadable, http.seconds, http,
       `${fmt(httpAcked - httpReadable)} acknowledged lost; ${fmt(sumOf(http.stats, (s) => s.acknowledged))} exchanges `
-      + `(${Math.min(...http.stats.map((s) => s.acknowledged))}–${Math.max(...http.stats.map((s) => s.acknowledged))} per agent), server CPU ${((http.cpuMs * 1000) / Math.max(1, httpReadable)).toFixed(1)} µs/point`));
+      + `(${Math.min(...http.stats.map((s) => s.acknowledged))}–${Math.max(...http.stats.map((s) => s.acknowledged))} per agent), ${cpuNote(http, httpReadable)}`));
   }
+
+  // The broker of phases 2 and 4: the bench's own mosquitto, or the one of --mosquitto URL.
+  let own: OwnMosquitto | undefined;
+  let brokerUrl: string | undefined = flags.mosquitto === 'none' ? undefined : flags.mosquitto;
+  if (brokerUrl === 'own') {
+    const bin = mosquittoBinary();
+    if (!bin) {
+      console.log('mosquitto phases skipped: no mosquitto installed (or pass --mosquitto mqtt://host:port)');
+      brokerUrl = undefined;
+    } else {
+      own = await startMosquitto(bin, dataDir, Number(flags['mosquitto-max-queued']), Number(flags['mosquitto-max-inflight']));
+      brokerUrl = own.url;
+      console.log(`the bench's own mosquitto ${own.version} at ${own.url}: max_queued_messages ${own.config.maxQueued}, `
+        + `max_inflight_messages ${own.config.maxInflight}`);
+    }
+  }
+  const brokerName = own ? `the bench's mosquitto ${own.version}` : brokerUrl;
+  /** What mosquitto dropped during `during` (its own count; undefined for a broker the bench did not start). */
+  const dropsOf = async (during: () => Promise<void>): Promise<string> => {
+    if (!own) return '';
+    const before = await own.dropped();
+    await during();
+    // $SYS is published every second: the count of the end of the phase.
+    await new Promise((r) => setTimeout(r, 1100));
+    return `; mosquitto dropped ${fmt((await own.dropped()) - before)} messages`;
+  };
 
   // ---------------------------------------------------------------- 2. mosquitto pass-through (the reference)
   let mosquittoRate: number | undefined;
-  if (flags.mosquitto !== 'none' && flags.reference !== 'none') {
-    const m = await mosquittoPhase(flags.mosquitto, agents);
+  if (brokerUrl && flags.reference !== 'none') {
+    let m!: Awaited<ReturnType<typeof mosquittoPhase>>;
+    let brokerCpu = own ? cpuMs(own.pid) : 0;
+    const drops = await dropsOf(async () => { m = await mosquittoPhase(brokerUrl!, agents); });
+    brokerCpu = own ? cpuMs(own.pid) - brokerCpu : 0;
     const points = m.received * POINTS;
     mosquittoRate = points / m.seconds;
-    rows.push(row(`mosquitto pass-through (${flags.mosquitto}, QoS 1, one subscriber: ${m.subscriber})`, points, m.seconds, m.phase,
-      `${fmt(sumOf(m.phase.stats, (s) => s.messages) - m.received)} acknowledged not delivered; ${fmt(m.received)} messages`));
+    rows.push(row(`mosquitto pass-through (${brokerName}, QoS 1, one subscriber: ${m.subscriber})`, points, m.seconds, m.phase,
+      `${fmt(sumOf(m.phase.stats, (s) => s.messages) - m.received)} acknowledged not delivered${drops}; ${fmt(m.received)} messages`
+      + (own ? `; mosquitto CPU ${((brokerCpu * 1000) / Math.max(1, points)).toFixed(1)} µs/point` : '')));
   }
 
   // ---------------------------------------------------------------- 3. HOOK: Ironbridge MQTT (embedded broker)
@@ -239,27 +268,26 @@ async function main(): Promise<void> {
     console.log(`Ironbridge MQTT mode skipped: the server was started with ${EMBEDDED_MQTT_PORT_ENV}=${MQTT_PORT}, but nothing `
       + 'listens there (this build has no embedded MQTT broker)');
   } else if (embedded) {
-    const mqttAcked = new Map(agents.map((a) => [a.id, new Set<string>()]));
     cpu = cpuMs(child.pid!);
-    const p = await phase('ironbridge-mqtt', agents, (a) => mqttSender(a, `mqtt://127.0.0.1:${MQTT_PORT}`), mqttAcked);
+    const p = await phase('ironbridge-mqtt', agents, { kind: 'mqtt', url: `mqtt://127.0.0.1:${MQTT_PORT}` });
     p.cpuMs = cpuMs(child.pid!) - cpu;
-    const got = await readable(url, admin, agents, mqttAcked, p.stats);
+    const got = await readable(url, admin, agents, p.acked, p.stats);
     ratios.push(['embedded MQTT', got / p.seconds]);
     rows.push(row(`Ironbridge, embedded MQTT broker (port ${MQTT_PORT})`, got, p.seconds, p,
-      `${fmt(sumOf(p.stats, (s) => s.points) - got)} acknowledged lost; server CPU ${((p.cpuMs * 1000) / Math.max(1, got)).toFixed(1)} µs/point`));
+      `${fmt(sumOf(p.stats, (s) => s.points) - got)} acknowledged lost; ${cpuNote(p, got)}`));
   }
 
   // ---------------------------------------------------------------- 4. Ironbridge subscribed to the external broker
-  if (flags.mosquitto !== 'none' && flags.external !== 'none') {
+  if (brokerUrl && flags.external !== 'none') {
     // A server restarted on the same data directory with the subscription (phases 1-3 ran without it, so the
     // reference's messages were not ingested meanwhile); a persistent session of its own client id.
     await stopServer(child);
     const subscriberId = `ironbridge-bench-${run}`;
-    ({ child, url } = await startServer(dataDir, { ...env, IRONBRIDGE_MQTT_EXTERNAL_URL: flags.mosquitto,
+    ({ child, url } = await startServer(dataDir, { ...env, IRONBRIDGE_MQTT_EXTERNAL_URL: brokerUrl,
       IRONBRIDGE_MQTT_EXTERNAL_CLIENT_ID: subscriberId, IRONBRIDGE_MQTT_EXTERNAL_TENANTS: agents[0]!.tenant }));
     const admin2 = await fetchToken(url, key);
     // Subscribed once a probe message of an unknown client id is counted as refused.
-    const probe = await connectAsync(flags.mosquitto, { clientId: `${subscriberId}-probe`, protocolVersion: 4 });
+    const probe = await connectAsync(brokerUrl, { clientId: `${subscriberId}-probe`, protocolVersion: 4 });
     const unknown = () => metric(url, 'ironbridge_mqtt_refusals_total', 'kind="unknown_agent"');
     for (let i = 0; (await unknown()) === 0; i++) {
       if (i === 100) throw new Error('the server did not subscribe to the external broker');
@@ -269,34 +297,41 @@ async function main(): Promise<void> {
     await probe.endAsync();
     const stored = () => metric(url, 'ironbridge_mqtt_data_points_total', 'transport="external"');
     const base = await stored();
-    const extAcked = new Map(agents.map((a) => [a.id, new Set<string>()]));
     cpu = cpuMs(child.pid!);
-    const p = await phase('ironbridge-external', agents, (a) => mqttSender(a, flags.mosquitto!), extAcked);
-    // Storage may lag behind the broker's acknowledgements: wait until nothing more arrives for 3 s.
-    const offered = sumOf(p.stats, (s) => s.points);
-    let last = await stored() - base;
-    let lastAt = performance.now();
-    for (let idle = 0; last < offered && idle < 30; idle++) {
-      await new Promise((r) => setTimeout(r, 100));
-      const now = await stored() - base;
-      if (now !== last) { last = now; lastAt = performance.now(); idle = 0; }
-    }
+    let p!: Phase;
+    let last = 0;
+    let lastAt = 0;
+    const drops = await dropsOf(async () => {
+      p = await phase('ironbridge-external', agents, { kind: 'mqtt', url: brokerUrl! });
+      // Storage may lag behind the broker's acknowledgements: wait until nothing more arrives for 3 s.
+      const offered = sumOf(p.stats, (s) => s.points);
+      last = await stored() - base;
+      lastAt = performance.now();
+      for (let idle = 0; last < offered && idle < 30; idle++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const now = await stored() - base;
+        if (now !== last) { last = now; lastAt = performance.now(); idle = 0; }
+      }
+    });
     p.cpuMs = cpuMs(child.pid!) - cpu;
+    const offered = sumOf(p.stats, (s) => s.points);
     const seconds = Math.max(p.seconds, (lastAt - p.startedAt) / 1000);
-    const got = await readable(url, admin2, agents, extAcked, p.stats);
+    const got = await readable(url, admin2, agents, p.acked, p.stats);
     ratios.push(['subscribed to the external broker', got / seconds]);
-    rows.push(row(`Ironbridge subscribed to ${flags.mosquitto} (agents publish there; ack = the broker's)`, got, seconds, p,
-      `${fmt(offered - got)} acknowledged by the broker not stored; storage done ${(seconds - p.seconds).toFixed(1)} s after the last ack; `
-      + `server CPU ${((p.cpuMs * 1000) / Math.max(1, got)).toFixed(1)} µs/point`));
-    // The persistent session is the bench's own: removed from the machine's broker.
+    rows.push(row(`Ironbridge subscribed to ${brokerName} (agents publish there; ack = the broker's)`, got, seconds, p,
+      `${fmt(offered - got)} acknowledged by the broker not stored${drops}; storage done ${(seconds - p.seconds).toFixed(1)} s after the last ack; `
+      + cpuNote(p, got)));
+    // The persistent session is the bench's own: removed from the broker.
     await stopServer(child);
-    await (await connectAsync(flags.mosquitto, { clientId: subscriberId, clean: true, protocolVersion: 4 })).endAsync();
+    await (await connectAsync(brokerUrl, { clientId: subscriberId, clean: true, protocolVersion: 4 })).endAsync();
   }
+  await own?.stop();
 
   console.log('');
-  console.log('| path | data points/s into storage (mosquitto: delivered) | data points | seconds | ack p50 ms | ack p99 ms | '
+  console.log(`publishers: ${PROCS} processes`);
+  console.log('| path | data points/s into storage (mosquitto: delivered) | messages/s | data points | seconds | ack p50 ms | ack p99 ms | '
     + 'p99 without each agent\'s first batch / slowest first batch, ms | refused messages | notes |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
   if (mosquittoRate && httpRate !== undefined) console.log(`\nexchange / mosquitto pass-through: ${(httpRate / mosquittoRate).toFixed(2)}×`);
   if (mosquittoRate) for (const [name, rate] of ratios) console.log(`${name} / mosquitto pass-through: ${(rate / mosquittoRate).toFixed(2)}×`);

@@ -301,9 +301,26 @@ export class ExchangeService implements AgentIngest {
     })));
     // Seen: at most one agent write per LAST_SEEN_STEP_MS, not one per exchange.
     const now = this.o.now();
-    if (a.lastSeen === null || now - a.lastSeen >= LAST_SEEN_STEP_MS) {
-      await this.o.agents.save({ ...a, lastSeen: now, rev: a.rev + 1 }, a.rev, a.name).catch(() => undefined);
-    }
+    if (a.lastSeen === null || now - a.lastSeen >= LAST_SEEN_STEP_MS) await this.seen(a.tenant, a.id, now);
     return { records, unmapped, byBatch };
+  }
+
+  private seenQueue = new Map<string, { tenant: string; id: string; at: number }>();
+  private seenFlush: Promise<void> | undefined;
+
+  /**
+   * Records that an agent was seen: the agents seen in one turn of the event loop are written in one commit (the
+   * MQTT batcher writes every agent in the same turn, so 100 agents cost one commit per LAST_SEEN_STEP_MS, not 100).
+   * Resolves once it is stored; a failure is not the message's (the online status is best effort).
+   */
+  private seen(tenant: string, id: string, at: number): Promise<void> {
+    this.seenQueue.set(`${tenant}\u0000${id}`, { tenant, id, at });
+    this.seenFlush ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      const list = [...this.seenQueue.values()];
+      this.seenQueue.clear();
+      this.seenFlush = undefined;
+      return this.o.store.touch(list);
+    }).catch(() => undefined);
+    return this.seenFlush;
   }
 }

@@ -8,6 +8,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { evaluate, parseFilter, type Scalar } from '../core/filter.js';
 import { iso } from '../core/instant.js';
+import { pageNumber } from '../core/paging.js';
 import type { AssetLookup } from '../core/model.js';
 import { AgentErrors } from './errors.js';
 import { AgentDuplicateError, type AgentRecord, type AgentStore, type SecurityProfile } from './store.js';
@@ -53,15 +54,17 @@ export const newRevSig = (): string => randomUUID().replace(/-/g, '');
 export const viewOf = (a: AgentRecord): AgentView =>
   ({ id: a.id, eTag: String(a.etag), name: a.name, securityProfile: a.securityProfile, entityId: a.id });
 
-/** Parses page/size (Spring: page from 0, size default 10, 0 meaning the default). */
+/**
+ * Parses page/size (Spring: page from 0 with the one page rule of every list, src/core/paging.ts; size default 10,
+ * 0 meaning the default, a larger one than `max` served as `max`).
+ */
 export function pageParams(q: { page?: string; size?: string }, max: number): { page: number; size: number } {
-  const num = (raw: string | undefined, name: string, dflt: number) => {
-    if (raw === undefined || raw === '') return dflt;
-    if (!/^\d{1,9}$/.test(raw)) throw AgentErrors.invalidParameter(name, 'must be a non-negative integer');
-    return Number(raw);
-  };
-  const size = num(q.size, 'size', 10);
-  return { page: num(q.page, 'page', 0), size: size === 0 ? 10 : Math.min(size, max) };
+  let size = 10;
+  if (q.size !== undefined && q.size !== '') {
+    if (!/^\d{1,9}$/.test(q.size)) throw AgentErrors.invalidParameter('size', 'must be a non-negative integer');
+    size = Number(q.size);
+  }
+  return { page: pageNumber(q.page), size: size === 0 ? 10 : Math.min(size, max) };
 }
 
 export function springPage<T>(all: T[], page: number, size: number, sort: SpringPage<T>['sort'] = []): SpringPage<T> {

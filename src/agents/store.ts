@@ -83,6 +83,11 @@ export interface AgentStore {
   list(tenant: string): Promise<AgentRecord[]>;
   /** Replaces the record when its stored rev is `rev` (the record carries the next one); false otherwise. */
   update(a: AgentRecord, rev: number): Promise<boolean>;
+  /**
+   * Moves the last-seen time of onboarded agents forward to `at` (never back), all in one commit; each changed
+   * record's rev moves on, as with update. The transports' per-agent "seen" writes of one turn share it.
+   */
+  touch(seen: readonly { tenant: string; id: string; at: number }[]): Promise<void>;
   /** Deletes the agent and its mappings; false when it does not exist. */
   delete(tenant: string, id: string): Promise<boolean>;
 

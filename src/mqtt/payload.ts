@@ -39,20 +39,23 @@ export function readTimeseries(payload: Buffer, maxBytes: number): Read<DataPoin
     const ts = e['timestamp'];
     if (typeof ts !== 'string' || Number.isNaN(Date.parse(ts))) return fail(MqttErrors.schema(`${at}.timestamp`, 'must be an ISO 8601 date-time'));
     if (!Array.isArray(e['values'])) return fail(MqttErrors.schema(`${at}.values`, 'must be an array'));
-    const values: DataPointValue[] = [];
     const raw = e['values'] as unknown[];
+    // The parsed values are taken as they are when they already are strings (what agents send): no copy per value.
+    let values: DataPointValue[] | undefined;
     for (let k = 0; k < raw.length; k++) {
       const v = raw[k];
-      const vat = `${at}.values[${k}]`;
       if (!isObject(v) || typeof v['dataPointId'] !== 'string' || v['dataPointId'] === '') {
-        return fail(MqttErrors.schema(`${vat}.dataPointId`, 'must be a non-empty string'));
+        return fail(MqttErrors.schema(`${at}.values[${k}].dataPointId`, 'must be a non-empty string'));
       }
-      if (!scalar(v['value'])) return fail(MqttErrors.schema(`${vat}.value`, 'must be a string'));
+      const value = v['value'];
+      if (!scalar(value)) return fail(MqttErrors.schema(`${at}.values[${k}].value`, 'must be a string'));
       const qc = v['qualityCode'];
-      if (qc !== undefined && !scalar(qc)) return fail(MqttErrors.schema(`${vat}.qualityCode`, 'must be a string'));
-      values.push({ dataPointId: v['dataPointId'], value: String(v['value']), ...(qc !== undefined ? { qualityCode: String(qc) } : {}) });
+      if (qc !== undefined && !scalar(qc)) return fail(MqttErrors.schema(`${at}.values[${k}].qualityCode`, 'must be a string'));
+      if (values === undefined && typeof value === 'string' && (qc === undefined || typeof qc === 'string')) continue;
+      values ??= raw.slice(0, k) as DataPointValue[];
+      values.push({ dataPointId: v['dataPointId'], value: String(value), ...(qc !== undefined ? { qualityCode: String(qc) } : {}) });
     }
-    batches.push({ timestamp: ts, values });
+    batches.push({ timestamp: ts, values: values ?? raw as DataPointValue[] });
   }
   return ok(batches);
 }

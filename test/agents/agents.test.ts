@@ -54,6 +54,17 @@ describe('agents: Agent Management v3 over the wire', () => {
     assert.equal(page.body.sort[0].direction, 'DESC');
     const next = await call('GET', `${AGM}/agents?filter=${filter}&sort=name,DESC&size=2&page=1`);
     assert.deepEqual(next.body.content.map((a: { name: string }) => a.name), ['list-a']);
+    // Paging's edges: size 0 is the default 10, a size over 2000 is served as 2000, a page past the end is empty,
+    // a page that is no whole number is refused naming it (the one page rule of every list).
+    assert.equal((await call('GET', `${AGM}/agents?filter=${filter}&size=0`)).body.size, 10);
+    assert.equal((await call('GET', `${AGM}/agents?filter=${filter}&size=5000`)).body.size, 2000);
+    assert.deepEqual((await call('GET', `${AGM}/agents?filter=${filter}&size=2&page=7`)).body.content, []);
+    for (const bad of ['-1', 'x', '1.5']) {
+      const r = await call('GET', `${AGM}/agents?page=${bad}`);
+      assert.equal(r.status, 400);
+      assert.match(JSON.stringify(r.body), /page/);
+    }
+    assert.equal((await call('GET', `${AGM}/agents?size=x`)).status, 400);
     const id = next.body.content[0].id as string;
     assert.equal((await call('PUT', `${AGM}/agents/${id}`, { name: 'list-z' })).status, 428);
     assert.equal((await call('PUT', `${AGM}/agents/${id}`, { name: 'list-z' }, { 'if-match': '5' })).status, 412);

@@ -45,6 +45,21 @@ export function runAgentStoreContract(name: string, open: () => Promise<AgentSto
       assert.equal((await store.get('ta', a.id))?.name, 'pump');
     });
 
+    it('touch moves the last-seen time of onboarded agents forward only, in one call for many, and moves their rev', async () => {
+      const on = agent({ id: 'd'.repeat(32), name: 'seen', boarding: 'ONBOARDED' });
+      const off = agent({ id: 'e'.repeat(32), name: 'unseen' });
+      await store.create(on);
+      await store.create(off);
+      await store.touch([{ tenant: 'ta', id: on.id, at: 100 }, { tenant: 'ta', id: off.id, at: 100 }, { tenant: 'tb', id: on.id, at: 100 }]);
+      assert.deepEqual(await store.get('ta', on.id).then((a) => [a?.lastSeen, a?.rev]), [100, 1]);
+      assert.deepEqual(await store.get('ta', off.id).then((a) => [a?.lastSeen, a?.rev]), [null, 0]);
+      await store.touch([{ tenant: 'ta', id: on.id, at: 50 }]);
+      assert.equal((await store.get('ta', on.id))?.lastSeen, 100);
+      await store.touch([]);
+      assert.equal(await store.delete('ta', on.id), true);
+      assert.equal(await store.delete('ta', off.id), true);
+    });
+
     it('keeps mappings per tenant, refuses an equal one, deletes them with their agent', async () => {
       await store.createMapping(mapping({}));
       await store.createMapping(mapping({ id: 'm2', propertyName: 'H' }));

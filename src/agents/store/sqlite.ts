@@ -1,6 +1,13 @@
-/** SQLite implementation of the agents store (agents.db): agents, data point mappings, used assertion ids. */
+/**
+ * SQLite implementation of the agents store (agents.db): agents, data point mappings, used assertion ids. Every
+ * statement is prepared once. An agent's record and its mappings, read on every message an agent sends (token
+ * check, mapping plan), are kept per agent until they change: this store's own writes drop the agent's entry, and
+ * every read checks SQLite's data_version, so a commit of another connection (a second worker, the CLI) drops them
+ * all before the next read. A mapping or agent change is thus seen by the very next read.
+ */
+import type { Statement } from 'better-sqlite3';
 import type { SqliteSync } from '../../core/config.js';
-import { deleteTenantRows, type Db, type Migration, openDatabase } from '../../core/db.js';
+import { DbChanges, deleteTenantRows, type Db, type Migration, openDatabase } from '../../core/db.js';
 import {
   type ActivationRecord, AgentDuplicateError, type AgentRecord, type AgentStore, type DiagnosticMessage, type MappingRecord,
 } from '../store.js';
@@ -71,17 +78,50 @@ const COLUMNS = `tenant = @tenant, id = @id, name = @name, security_profile = @s
 
 const isUnique = (err: unknown) => (err as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT') === true;
 
+/** What is kept of one agent: its record (null: known not to exist) and its mappings, each once read. */
+interface Cached { agent?: AgentRecord | null; mappings?: readonly MappingRecord[] }
+const CACHED_AGENTS = 10_000;
+const key = (tenant: string, id: string) => `${tenant}\u0000${id}`;
+
 export class SqliteAgentStore implements AgentStore {
   private readonly db: Db;
+  private readonly statements = new Map<string, Statement>();
+  private readonly cache = new Map<string, Cached>();
+  private readonly changes: DbChanges;
 
   constructor(options: { dataDir: string; sync: SqliteSync }) {
     this.db = openDatabase({ dataDir: options.dataDir, name: 'agents', migrations: AGENT_MIGRATIONS, sync: options.sync });
+    this.changes = new DbChanges(this.db, 0);
+  }
+
+  /** The statement of `sql`, prepared on first use. */
+  private q(sql: string): Statement {
+    let st = this.statements.get(sql);
+    if (!st) this.statements.set(sql, st = this.db.prepare(sql));
+    return st;
+  }
+
+  /** The cache entry of an agent, after dropping everything when another connection committed. */
+  private cached(tenant: string, id: string): Cached {
+    if (this.changes.changed()) this.cache.clear();
+    const k = key(tenant, id);
+    let c = this.cache.get(k);
+    if (!c) {
+      if (this.cache.size >= CACHED_AGENTS) this.cache.clear();
+      this.cache.set(k, c = {});
+    }
+    return c;
+  }
+
+  private forget(tenant: string, id: string): void {
+    this.cache.delete(key(tenant, id));
   }
 
   async create(a: AgentRecord): Promise<void> {
-    if (this.db.prepare('SELECT 1 FROM agents WHERE tenant = ? AND id = ?').get(a.tenant, a.id)) throw new AgentDuplicateError('id');
+    this.forget(a.tenant, a.id);
+    if (this.q('SELECT 1 FROM agents WHERE tenant = ? AND id = ?').get(a.tenant, a.id)) throw new AgentDuplicateError('id');
     try {
-      this.db.prepare(`INSERT INTO agents (tenant, id, name, security_profile, etag, rev, created_at, boarding, iat, iat_hash,
+      this.q(`INSERT INTO agents (tenant, id, name, security_profile, etag, rev, created_at, boarding, iat, iat_hash,
         iat_expires_at, secret, jwk, secret_expires_at, registration_token_hash, first_registration_token_hash, rev_sig, last_seen, configuration, configuration_etag)
         VALUES (@tenant, @id, @name, @securityProfile, @etag, @rev, @createdAt, @boarding, @iat, @iatHash, @iatExpiresAt, @secret,
         @jwk, @secretExpiresAt, @registrationTokenHash, @firstRegistrationTokenHash, @revSig, @lastSeen, @configuration, @configurationEtag)`).run(a);
@@ -92,40 +132,60 @@ export class SqliteAgentStore implements AgentStore {
   }
 
   async get(tenant: string, id: string): Promise<AgentRecord | undefined> {
-    const r = this.db.prepare('SELECT * FROM agents WHERE tenant = ? AND id = ?').get(tenant, id) as AgentRow | undefined;
-    return r && agentOf(r);
+    const c = this.cached(tenant, id);
+    if (c.agent === undefined) {
+      const r = this.q('SELECT * FROM agents WHERE tenant = ? AND id = ?').get(tenant, id) as AgentRow | undefined;
+      c.agent = r ? agentOf(r) : null;
+    }
+    // A copy: callers build the next record from it.
+    return c.agent === null ? undefined : { ...c.agent };
   }
 
   async byIatHash(hash: string): Promise<AgentRecord | undefined> {
-    const r = this.db.prepare('SELECT * FROM agents WHERE iat_hash = ?').get(hash) as AgentRow | undefined;
+    const r = this.q('SELECT * FROM agents WHERE iat_hash = ?').get(hash) as AgentRow | undefined;
     return r && agentOf(r);
   }
 
   async list(tenant: string): Promise<AgentRecord[]> {
-    return (this.db.prepare('SELECT * FROM agents WHERE tenant = ? ORDER BY id').all(tenant) as AgentRow[]).map(agentOf);
+    return (this.q('SELECT * FROM agents WHERE tenant = ? ORDER BY id').all(tenant) as AgentRow[]).map(agentOf);
   }
 
   async update(a: AgentRecord, rev: number): Promise<boolean> {
+    this.forget(a.tenant, a.id);
     try {
-      return this.db.prepare(`UPDATE agents SET ${COLUMNS} WHERE tenant = @tenant AND id = @id AND rev = @old`).run({ ...a, old: rev }).changes === 1;
+      return this.q(`UPDATE agents SET ${COLUMNS} WHERE tenant = @tenant AND id = @id AND rev = @old`).run({ ...a, old: rev }).changes === 1;
     } catch (err) {
       if (isUnique(err)) throw new AgentDuplicateError('name');
       throw err;
     }
   }
 
+  async touch(seen: readonly { tenant: string; id: string; at: number }[]): Promise<void> {
+    if (seen.length === 0) return;
+    const st = this.q(`UPDATE agents SET last_seen = @at, rev = rev + 1 WHERE tenant = @tenant AND id = @id AND boarding = 'ONBOARDED'
+      AND (last_seen IS NULL OR last_seen < @at)`);
+    this.db.transaction(() => {
+      for (const s of seen) {
+        this.forget(s.tenant, s.id);
+        st.run({ tenant: s.tenant, id: s.id, at: s.at });
+      }
+    }).immediate();
+  }
+
   async delete(tenant: string, id: string): Promise<boolean> {
+    this.forget(tenant, id);
     return this.db.transaction(() => {
-      this.db.prepare('DELETE FROM mappings WHERE tenant = ? AND agent_id = ?').run(tenant, id);
-      this.db.prepare('DELETE FROM activations WHERE tenant = ? AND agent_id = ?').run(tenant, id);
-      this.db.prepare('DELETE FROM diagnostics WHERE tenant = ? AND agent_id = ?').run(tenant, id);
-      return this.db.prepare('DELETE FROM agents WHERE tenant = ? AND id = ?').run(tenant, id).changes === 1;
+      this.q('DELETE FROM mappings WHERE tenant = ? AND agent_id = ?').run(tenant, id);
+      this.q('DELETE FROM activations WHERE tenant = ? AND agent_id = ?').run(tenant, id);
+      this.q('DELETE FROM diagnostics WHERE tenant = ? AND agent_id = ?').run(tenant, id);
+      return this.q('DELETE FROM agents WHERE tenant = ? AND id = ?').run(tenant, id).changes === 1;
     }).immediate();
   }
 
   async createMapping(m: MappingRecord): Promise<void> {
+    this.forget(m.tenant, m.agentId);
     try {
-      this.db.prepare(`INSERT INTO mappings (tenant, id, agent_id, data_point_id, entity_id, property_set_name, property_name,
+      this.q(`INSERT INTO mappings (tenant, id, agent_id, data_point_id, entity_id, property_set_name, property_name,
         keep_mapping, created_at) VALUES (@tenant, @id, @agentId, @dataPointId, @entityId, @propertySetName, @propertyName,
         @keep, @createdAt)`).run({ ...m, keep: m.keepMapping ? 1 : 0 });
     } catch (err) {
@@ -135,24 +195,27 @@ export class SqliteAgentStore implements AgentStore {
   }
 
   async getMapping(tenant: string, id: string): Promise<MappingRecord | undefined> {
-    const r = this.db.prepare('SELECT * FROM mappings WHERE tenant = ? AND id = ?').get(tenant, id) as MappingRow | undefined;
+    const r = this.q('SELECT * FROM mappings WHERE tenant = ? AND id = ?').get(tenant, id) as MappingRow | undefined;
     return r && mappingOf(r);
   }
 
   async listMappings(tenant: string, agentId?: string): Promise<MappingRecord[]> {
-    const rows = agentId === undefined
-      ? this.db.prepare('SELECT * FROM mappings WHERE tenant = ? ORDER BY created_at, id').all(tenant)
-      : this.db.prepare('SELECT * FROM mappings WHERE tenant = ? AND agent_id = ? ORDER BY created_at, id').all(tenant, agentId);
-    return (rows as MappingRow[]).map(mappingOf);
+    if (agentId === undefined) return (this.q('SELECT * FROM mappings WHERE tenant = ? ORDER BY created_at, id').all(tenant) as MappingRow[]).map(mappingOf);
+    const c = this.cached(tenant, agentId);
+    c.mappings ??= (this.q('SELECT * FROM mappings WHERE tenant = ? AND agent_id = ? ORDER BY created_at, id').all(tenant, agentId) as MappingRow[])
+      .map(mappingOf);
+    return c.mappings.map((m) => ({ ...m }));
   }
 
   async deleteMapping(tenant: string, id: string): Promise<boolean> {
-    return this.db.prepare('DELETE FROM mappings WHERE tenant = ? AND id = ?').run(tenant, id).changes === 1;
+    const r = this.q('SELECT agent_id FROM mappings WHERE tenant = ? AND id = ?').get(tenant, id) as { agent_id: string } | undefined;
+    if (r) this.forget(tenant, r.agent_id);
+    return this.q('DELETE FROM mappings WHERE tenant = ? AND id = ?').run(tenant, id).changes === 1;
   }
 
   async createActivation(a: ActivationRecord): Promise<void> {
     try {
-      this.db.prepare('INSERT INTO activations (tenant, id, agent_id, status, created_at) VALUES (@tenant, @id, @agentId, @status, @createdAt)').run(a);
+      this.q('INSERT INTO activations (tenant, id, agent_id, status, created_at) VALUES (@tenant, @id, @agentId, @status, @createdAt)').run(a);
     } catch (err) {
       if (isUnique(err)) throw new AgentDuplicateError('id');
       throw err;
@@ -160,54 +223,55 @@ export class SqliteAgentStore implements AgentStore {
   }
 
   async listActivations(tenant: string): Promise<ActivationRecord[]> {
-    return (this.db.prepare('SELECT * FROM activations WHERE tenant = ? ORDER BY created_at, id').all(tenant) as ActivationRow[]).map(activationOf);
+    return (this.q('SELECT * FROM activations WHERE tenant = ? ORDER BY created_at, id').all(tenant) as ActivationRow[]).map(activationOf);
   }
 
   async getActivation(tenant: string, idOrAgent: string): Promise<ActivationRecord | undefined> {
-    const r = this.db.prepare('SELECT * FROM activations WHERE tenant = ? AND (id = ? OR agent_id = ?) ORDER BY id = ? DESC LIMIT 1')
+    const r = this.q('SELECT * FROM activations WHERE tenant = ? AND (id = ? OR agent_id = ?) ORDER BY id = ? DESC LIMIT 1')
       .get(tenant, idOrAgent, idOrAgent, idOrAgent) as ActivationRow | undefined;
     return r && activationOf(r);
   }
 
   async setActivationStatus(tenant: string, id: string, status: ActivationRecord['status']): Promise<boolean> {
-    return this.db.prepare('UPDATE activations SET status = ? WHERE tenant = ? AND id = ?').run(status, tenant, id).changes === 1;
+    return this.q('UPDATE activations SET status = ? WHERE tenant = ? AND id = ?').run(status, tenant, id).changes === 1;
   }
 
   async deleteActivation(tenant: string, id: string): Promise<boolean> {
     return this.db.transaction(() => {
-      const r = this.db.prepare('SELECT agent_id FROM activations WHERE tenant = ? AND id = ?').get(tenant, id) as { agent_id: string } | undefined;
+      const r = this.q('SELECT agent_id FROM activations WHERE tenant = ? AND id = ?').get(tenant, id) as { agent_id: string } | undefined;
       if (!r) return false;
-      this.db.prepare('DELETE FROM diagnostics WHERE tenant = ? AND agent_id = ?').run(tenant, r.agent_id);
-      return this.db.prepare('DELETE FROM activations WHERE tenant = ? AND id = ?').run(tenant, id).changes === 1;
+      this.q('DELETE FROM diagnostics WHERE tenant = ? AND agent_id = ?').run(tenant, r.agent_id);
+      return this.q('DELETE FROM activations WHERE tenant = ? AND id = ?').run(tenant, id).changes === 1;
     }).immediate();
   }
 
   async addMessages(tenant: string, messages: readonly DiagnosticMessage[], keep: number): Promise<void> {
     this.db.transaction(() => {
-      const insert = this.db.prepare(`INSERT INTO diagnostics (tenant, agent_id, correlation_id, severity, message, source, state, timestamp)
+      const insert = this.q(`INSERT INTO diagnostics (tenant, agent_id, correlation_id, severity, message, source, state, timestamp)
         VALUES (@tenant, @agentId, @correlationId, @severity, @message, @source, @state, @timestamp)`);
       for (const m of messages) insert.run({ ...m, tenant });
       for (const agent of new Set(messages.map((m) => m.agentId))) {
-        this.db.prepare(`DELETE FROM diagnostics WHERE tenant = ? AND agent_id = ? AND seq <= (SELECT seq FROM diagnostics
+        this.q(`DELETE FROM diagnostics WHERE tenant = ? AND agent_id = ? AND seq <= (SELECT seq FROM diagnostics
           WHERE tenant = ? AND agent_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)`).run(tenant, agent, tenant, agent, keep);
       }
     }).immediate();
   }
 
   async listMessages(tenant: string, agentId: string): Promise<DiagnosticMessage[]> {
-    return (this.db.prepare('SELECT * FROM diagnostics WHERE tenant = ? AND agent_id = ? ORDER BY seq').all(tenant, agentId) as MessageRow[])
+    return (this.q('SELECT * FROM diagnostics WHERE tenant = ? AND agent_id = ? ORDER BY seq').all(tenant, agentId) as MessageRow[])
       .map((r) => ({ agentId: r.agent_id, correlationId: r.correlation_id, severity: r.severity as DiagnosticMessage['severity'], message: r.message,
         source: r.source, state: r.state as DiagnosticMessage['state'], timestamp: r.timestamp }));
   }
 
   async useAssertion(tenant: string, jti: string, expiresAt: number, now: number): Promise<boolean> {
     return this.db.transaction(() => {
-      this.db.prepare('DELETE FROM assertions WHERE expires_at < ?').run(now);
-      return this.db.prepare('INSERT OR IGNORE INTO assertions (tenant, jti, expires_at) VALUES (?, ?, ?)').run(tenant, jti, expiresAt).changes === 1;
+      this.q('DELETE FROM assertions WHERE expires_at < ?').run(now);
+      return this.q('INSERT OR IGNORE INTO assertions (tenant, jti, expires_at) VALUES (?, ?, ?)').run(tenant, jti, expiresAt).changes === 1;
     }).immediate();
   }
 
   async deleteTenant(tenant: string): Promise<number> {
+    this.cache.clear();
     return deleteTenantRows(this.db, tenant, ['agents', 'mappings', 'assertions', 'activations', 'diagnostics']
       .map((t) => `DELETE FROM ${t} WHERE tenant = ?`));
   }
