@@ -14,7 +14,7 @@ import type { TypeCatalog } from './catalog.js';
 import { loadCatalog, type ServiceDeps } from './deps.js';
 import { ASSET_ID_RE, type AspectMember, type AssetRecord, type AssetTypeRecord, type VariableDefinition } from './records.js';
 import { hasTypeToIn } from './type-rules.js';
-import { assetView } from './views.js';
+import { assetValues } from './views.js';
 
 const SORTABLE = new Set(['name', 'assetId', 'externalId', 'typeId', 'parentId', 'timezone']);
 const FILTERABLE = new Set([...SORTABLE, 'twinType', 'subTenant', 'fileId', 'hasType']);
@@ -118,11 +118,18 @@ export class ModelReader implements AssetModelReader {
     if (mentions(filter, 'hasType')) filter = rewriteField(filter, 'hasType', (n) => hasTypeToIn(cat, n, 'typeId'));
     // deleted assets do not exist for other contexts, whatever the filter says
     const page = await this.d.store.listAssets(tenant, { filter, includeDeleted: false, sort, offset: q.offset, limit: q.limit });
-    const items = page.items.map((a) => {
+    // the aspects of each type are resolved once per call (frozen: shared by every asset of the type on the page)
+    const aspectsOf = new Map<string, ModelAspect[]>();
+    const items = page.items.map((a): ModelAssetValues => {
+      let aspects = aspectsOf.get(a.typeId);
+      if (!aspects) {
+        aspects = freeze(ModelReader.asset(a, cat)).aspects;
+        aspectsOf.set(a.typeId, aspects);
+      }
       // values only: the location and hierarchy (which need the ancestors) are not part of this view
-      const view = assetView(a, cat, new Map());
-      return { ...ModelReader.asset(a, cat), externalId: a.externalId, description: a.description,
-        variables: view.variables, staticAspects: view.aspects };
+      const view = assetValues(a, cat);
+      return { tenant: a.tenant, assetId: a.assetId, name: a.name, typeId: a.typeId, parentId: a.parentId, timezone: a.timezone,
+        aspects, externalId: a.externalId, description: a.description, variables: view.variables, staticAspects: view.aspects };
     });
     return { items, total: page.total };
   }

@@ -21,8 +21,11 @@ function effectiveLocation(a: AssetRecord, ancestors: ReadonlyMap<string, AssetS
   return null;
 }
 
-/** `ancestors` holds (at least) the summaries of every id on the asset's path. */
-export function assetView(a: AssetRecord, cat: TypeCatalog, ancestors: ReadonlyMap<string, AssetSummary>): AssetView {
+/**
+ * The values an asset shows (no location, files or hierarchy, which need its ancestors): every variable and static
+ * aspect of the type chain with the own value, else the default, else null.
+ */
+export function assetValues(a: AssetRecord, cat: TypeCatalog): Pick<AssetView, 'variables' | 'aspects'> {
   const type = cat.exploded(a.typeId);
   const variables = (type?.variables ?? []).map(({ member }) => ({
     name: member.name, value: valueOf(a.variables, member.name, member.defaultValue),
@@ -32,6 +35,13 @@ export function assetView(a: AssetRecord, cat: TypeCatalog, ancestors: ReadonlyM
     const own = a.aspects.find((x) => x.name === name)?.variables ?? [];
     return [{ name, variables: aspectType.variables.map((v) => ({ name: v.name, value: valueOf(own, v.name, v.defaultValue) })) }];
   });
+  return { variables, aspects };
+}
+
+/** `ancestors` holds (at least) the summaries of every id on the asset's path. */
+export function assetView(a: AssetRecord, cat: TypeCatalog, ancestors: ReadonlyMap<string, AssetSummary>): AssetView {
+  const type = cat.exploded(a.typeId);
+  const { variables, aspects } = assetValues(a, cat);
   const files = new Map<string, FileAssignment>((type?.fileAssignments ?? []).map(({ member }) => [member.key, member]));
   for (const f of a.fileAssignments) files.set(f.key, f);
   return {

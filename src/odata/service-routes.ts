@@ -92,7 +92,7 @@ export async function serviceRoutes(root: FastifyInstance, service: ODataService
       if (!acceptable(req.headers.accept, res.contentType) && !/(^|&)\$format=/i.test(query)) {
         throw ODataErrors.notAcceptable({ target: 'Accept', accept: String(req.headers.accept).slice(0, 200) });
       }
-      return reply.code(200).headers({ 'odata-version': '4.0', ...res.headers }).type(CONTENT[res.contentType]).send(res.stream ?? bytes(res.body, res.ascii));
+      return reply.code(200).headers({ 'odata-version': '4.0', ...res.headers }).type(CONTENT[res.contentType]).send(res.stream ?? res.bytes ?? bytes(res.body, res.ascii));
     };
 
     for (const url of [`${SERVICE_PREFIX}:contract/:version`, `${SERVICE_PREFIX}:contract/:version/*`]) {

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { ASCII, pageJson, pageText, rawRow, rawRowText, rawShape, TEXT } from '../../src/odata/serve/raw-rows.js';
+import { ASCII, pageBytes, pageJson, pageText, rawRow, rawRowText, rawShape, TEXT } from '../../src/odata/serve/raw-rows.js';
 
 const DECLARED = ['temperature', 'temperature_qc', 'count', 'label', 'a'];
 const keyArb = fc.constantFrom(...DECLARED, 'stale', 'temperature2', 'abc');
@@ -89,6 +89,10 @@ describe('raw time series rows', () => {
         const known = pageText(page);
         assert.equal(known.text, text);
         if (known.ascii) assert.equal(Buffer.byteLength(text), text.length, text);
+        // the bytes written straight into a buffer are the text's UTF-8 bytes, whenever they are written
+        const bytes = pageBytes(page);
+        assert.equal(bytes !== undefined, known.ascii === true, text);
+        if (bytes) assert.ok(bytes.equals(Buffer.from(text)), text);
         if (!rows.some((r) => Object.getOwnPropertySymbols(r).length > 0)) assert.equal(text, JSON.stringify(page));
       }), { numRuns: 1000 });
   });
@@ -105,6 +109,9 @@ describe('raw time series rows', () => {
         const { text, ascii } = pageText({ '@odata.context': context, value: rows });
         const everyKnown = rows.every((r) => RAW_OR_ASCII(r));
         assert.equal(ascii === true, everyKnown && Buffer.byteLength(text) === text.length, text);
+        const bytes = pageBytes({ '@odata.context': context, value: rows });
+        assert.equal(bytes !== undefined, ascii === true, text);
+        if (bytes) assert.ok(bytes.equals(Buffer.from(text)), text);
       }), { numRuns: 1000 });
     function RAW_OR_ASCII(r: object): boolean {
       return Object.getOwnPropertySymbols(r).length > 0 && (!(TEXT in r) || (r as { [ASCII]?: boolean })[ASCII] === true);

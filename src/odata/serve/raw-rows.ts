@@ -4,7 +4,8 @@
  * (issue 14's goal of at most 1.5× the REST read). A raw row keeps `assetId` and `timestamp` as members (the
  * merge and the cursor read them) and the record text under the RAW symbol, which JSON.stringify never sees;
  * pageJson writes the page: a run of raw rows of one asset with every key present is one join of the record
- * texts and one replace of their `{"_time":` head by `{"assetId":…,"timestamp":`.
+ * texts and one replace of their `{"_time":` head by `{"assetId":…,"timestamp":`. A page known to be ASCII
+ * (pageBytes) is written straight into a buffer, row by row, instead of joined into one string and encoded.
  *
  * Invariant: a text is used only when it provably holds exactly members of the set's series properties (names
  * equal to the stored keys), each at most once, with scalar values, no backslash anywhere (so every `"` is
@@ -127,25 +128,29 @@ export function rawRowText(row: Row, heads?: Map<unknown, string>): string {
 /** Whether a text has only ASCII characters (its UTF-8 length equals its length). */
 const isAscii = (s: string) => Buffer.byteLength(s) === s.length;
 
+type Put = (s: string) => void;
+
 /**
- * The JSON text of rows, raw, text or neither (a raw run of one asset with every key present is joined as it is
- * stored), and whether it is known to be ASCII: raw rows are by their proof and text rows marked ASCII by their
- * writer, so only the asset heads are checked when every row is one of those; otherwise undefined (not known).
+ * Writes the JSON text of rows, raw, text or neither, with `put`: a raw run of one asset with every key present
+ * is joined as it is stored. Returns whether the text is known to be ASCII: raw rows are by their proof and text
+ * rows marked ASCII by their writer, so only the asset heads are checked when every row is one of those;
+ * otherwise undefined (not known).
  */
-function rowsJson(rows: RawRow[]): { text: string; ascii: boolean | undefined } {
-  const parts: string[] = [];
+function writeRows(rows: RawRow[], put: Put): boolean | undefined {
   const heads = new Map<unknown, string>();
   let known = true;
+  put('[');
   for (let i = 0; i < rows.length;) {
     const r = rows[i]!;
+    const sep = i === 0 ? '' : ',';
     if (r[TEXT] !== undefined) {
-      parts.push(r[TEXT]);
+      put(sep + r[TEXT]);
       if (r[ASCII] !== true) known = false;
       i++;
       continue;
     }
     if (r[RAW] === undefined) {
-      parts.push(JSON.stringify(r));
+      put(sep + JSON.stringify(r));
       known = false;
       i++;
       continue;
@@ -154,7 +159,7 @@ function rowsJson(rows: RawRow[]): { text: string; ascii: boolean | undefined } 
     let j = i;
     while (j < rows.length && rows[j]![RAW] !== undefined && rows[j]![NULLS] === '' && rows[j]!['assetId'] === assetId) j++;
     if (j - i < 2) {
-      parts.push(rawRowText(r, heads));
+      put(sep + rawRowText(r, heads));
       i++;
       continue;
     }
@@ -163,16 +168,41 @@ function rowsJson(rows: RawRow[]): { text: string; ascii: boolean | undefined } 
     const h = head(assetId as string);
     heads.set(assetId, h);
     // `$` is special in a replacement string; `$$` writes one
-    parts.push(texts.join(',').replaceAll('{"_time":', h.replaceAll('$', '$$$$')));
+    put(sep + texts.join(',').replaceAll('{"_time":', h.replaceAll('$', '$$$$')));
     i = j;
   }
-  let ascii: boolean | undefined;
-  if (known) {
-    ascii = true;
-    for (const h of heads.values()) if (!isAscii(h)) ascii = false;
-  }
-  return { text: `[${parts.join(',')}]`, ascii };
+  put(']');
+  if (!known) return undefined;
+  for (const h of heads.values()) if (!isAscii(h)) return false;
+  return true;
 }
+
+/**
+ * Whether every row is known to be ASCII before it is written (raw rows by their proof, text rows marked ASCII),
+ * and an upper bound of the rows' text length when so (undefined when not).
+ */
+function knownLength(rows: RawRow[]): number | undefined {
+  let n = 2 + rows.length;
+  for (const r of rows) {
+    const text = r[TEXT] ?? r[RAW];
+    if (text === undefined || (r[TEXT] !== undefined && r[ASCII] !== true)) return undefined;
+    // a raw row gets its head instead of `{"_time":` and its missing keys as null
+    n += text.length + (r[RAW] !== undefined ? 40 + String(r['assetId']).length * 6 + (r[NULLS]?.length ?? 0) : 0);
+  }
+  return n;
+}
+
+/** The body split around its `value`: the text before it and after it (JSON.stringify of every other member). */
+function envelope(body: Record<string, unknown>): [string, string] {
+  const marker = '\u0000rows\u0000';
+  // the marker is a string member; JSON.stringify escapes U+0000, so its text occurs once and only there
+  const text = JSON.stringify({ ...body, value: marker });
+  const at = text.indexOf('"\\u0000rows\\u0000"');
+  return [text.slice(0, at), text.slice(at + '"\\u0000rows\\u0000"'.length)];
+}
+
+const hasRawRows = (value: unknown): value is RawRow[] =>
+  Array.isArray(value) && value.some((r) => (r as RawRow)?.[RAW] !== undefined || (r as RawRow)?.[TEXT] !== undefined);
 
 /** JSON text of a page body whose `value` may hold raw rows; the plain JSON.stringify when it holds none. */
 export function pageJson(body: Record<string, unknown>): string {
@@ -185,16 +215,49 @@ export function pageJson(body: Record<string, unknown>): string {
  */
 export function pageText(body: Record<string, unknown>): { text: string; ascii: boolean | undefined } {
   const value = body['value'];
-  if (!Array.isArray(value) || !value.some((r) => (r as RawRow)?.[RAW] !== undefined || (r as RawRow)?.[TEXT] !== undefined)) {
-    return { text: JSON.stringify(body), ascii: undefined };
-  }
-  const marker = '\u0000rows\u0000';
-  // the marker is a string member; JSON.stringify escapes U+0000, so its text occurs once and only there
-  const text = JSON.stringify({ ...body, value: marker });
-  const at = text.indexOf('"\\u0000rows\\u0000"');
-  const rows = rowsJson(value as RawRow[]);
-  const before = text.slice(0, at);
-  const after = text.slice(at + '"\\u0000rows\\u0000"'.length);
-  const ascii = rows.ascii === true ? isAscii(before) && isAscii(after) : rows.ascii;
-  return { text: before + rows.text + after, ascii };
+  if (!hasRawRows(value)) return { text: JSON.stringify(body), ascii: undefined };
+  const [before, after] = envelope(body);
+  const parts: string[] = [before];
+  const rows = writeRows(value, (s) => parts.push(s));
+  parts.push(after);
+  const ascii = rows === true ? isAscii(before) && isAscii(after) : rows;
+  return { text: parts.join(''), ascii };
+}
+
+type Latin1 = Buffer & { latin1Write?: (s: string, offset: number, length: number) => number };
+
+/** Text known to be ASCII written into one buffer as it is made (no page string, no encoding of one). */
+class AsciiWriter {
+  private buf: Latin1;
+  private n = 0;
+  constructor(size: number) { this.buf = Buffer.allocUnsafe(size); }
+  readonly put = (s: string): void => {
+    if (this.n + s.length > this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.n + s.length));
+      this.buf.copy(grown, 0, 0, this.n);
+      this.buf = grown;
+    }
+    // latin1Write (the primitive of buf.write(s, offset, 'latin1')) writes a cons string without flattening it first
+    this.n += this.buf.latin1Write ? this.buf.latin1Write(s, this.n, s.length) : this.buf.write(s, this.n, 'latin1');
+  };
+  bytes(): Buffer { return this.buf.subarray(0, this.n); }
+}
+
+/**
+ * The UTF-8 bytes of pageJson's text when the page is known to be ASCII (pageText's `ascii` true), written
+ * straight into a buffer (a 2000-row page is 0.25–0.6 MB: about half the time of joining its text and copying
+ * that into bytes); undefined for any other page (send pageText's text then).
+ */
+export function pageBytes(body: Record<string, unknown>): Buffer | undefined {
+  const value = body['value'];
+  if (!hasRawRows(value)) return undefined;
+  const length = knownLength(value);
+  if (length === undefined) return undefined;
+  const [before, after] = envelope(body);
+  if (!isAscii(before) || !isAscii(after)) return undefined;
+  const w = new AsciiWriter(before.length + length + after.length);
+  w.put(before);
+  if (writeRows(value, w.put) !== true) return undefined;
+  w.put(after);
+  return w.bytes();
 }

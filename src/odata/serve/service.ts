@@ -20,7 +20,7 @@ import { type Ctx, Expander, type Join, joinOf } from './expand.js';
 import { type Plan, planFilter, planOrder, planSelect } from './plan.js';
 import { parseResource } from './resource.js';
 import { type Cursor, type Row, RowReader } from './rows.js';
-import { pageText } from './raw-rows.js';
+import { pageBytes, pageText } from './raw-rows.js';
 
 export interface ODataRequest {
   tenant: string;
@@ -41,6 +41,8 @@ export interface ODataResponse {
   body: string;
   /** True when the body is known to hold only ASCII characters (a page of raw rows, raw-rows.ts); else unknown. */
   ascii?: boolean;
+  /** The body's UTF-8 bytes, when they were written straight into a buffer (then `body` is empty; raw-rows.ts pageBytes). */
+  bytes?: Buffer;
   headers: Record<string, string>;
   /** The content of a media resource (contentType media), streamed. */
   stream?: Readable;
@@ -199,6 +201,8 @@ export class ODataService {
 }
 
 function json(body: Record<string, unknown>, headers: Record<string, string>): ODataResponse {
+  const bytes = pageBytes(body);
+  if (bytes) return { contentType: 'json', body: '', bytes, headers };
   const { text, ascii } = pageText(body);
   return { contentType: 'json', body: text, headers, ...(ascii ? { ascii } : {}) };
 }
