@@ -1,19 +1,23 @@
 /**
  * Throughput of file storage on the embedded store, measured in one run on one disk: upload and download of a
  * 10 MB and a 1 GB object through the gateway (PUT/GET /api/datalake/v3/objects; 1 GB goes up as a multipart
- * upload of 100 MB parts, the per-request limit) and through signed URLs (one PUT, one GET), beside `cp` of the
- * same file on the same disk (and `cp` followed by `sync`, since every upload is fsynced). The server runs as its
- * own process (`ironbridge serve`); its peak resident memory during each case is read from /proc (VmHWM, reset
- * before the case), so the client's buffers do not count. Each rate is given against `cp` and against `cp` + `sync`
- * of the same run (the fair reference for a durable upload); with runs > 1 every case (the references too) runs that
- * often, interleaved, and the median is reported, since the machine may be shared.
+ * upload of 100 MB parts, the per-request limit) and through signed URLs (one PUT, one GET), beside two raw copies
+ * of the same file on the same disk: `cp` followed by `sync` (every upload is fsynced), and a streaming copy of
+ * equal semantics (raw-copy.ts: a bare node:http server in its own process that reads the socket, hashes MD5 and
+ * SHA-256, writes, fsyncs and renames; and streams the file back), driven by the same client code as the server.
+ * The server runs as its own process (`ironbridge serve`); its peak resident memory during each case is read from
+ * /proc (VmHWM, reset before the case), so the client's buffers do not count. Each rate is given against `cp` +
+ * `sync` and against the streaming copy in the same direction; with runs > 1 every case (the references too) runs
+ * that often, interleaved, and the median is reported, since the machine may be shared.
+ * BENCH_SERVER_NODE_ARGS: node flags of the server child, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it.
  * Run: npx tsc -p . && node dist/bench/files/run.js [sizes in MB, default 10,1024] [runs, default 1]
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
 import { fetchToken, runCli, spawnServer, tempDir } from '../../test/helpers/server.js';
 
 const MB = 1024 * 1024;
@@ -21,12 +25,19 @@ const sizes = (process.argv[2] ?? '10,1024').split(',').map((x) => Number(x) * M
 const runs = Math.max(1, Number(process.argv[3] ?? 1));
 const work = tempDir('ironbridge-bench-files-');
 const dataDir = path.join(work, 'data');
-const server = await spawnServer(dataDir);
+const server = await spawnServer(dataDir, {}, [], (process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean));
 const pid = server.child.pid!;
 const made = await runCli(['keys', 'create', '--tenant', 'local', '--name', 'bench', '--json', '--data-dir', dataDir]);
 const key = JSON.parse(made.stdout) as { clientId: string; clientSecret: string };
 const token = await fetchToken(server.url, key);
 const DL = `${server.url}/api/datalake/v3`;
+const rawDir = path.join(work, 'raw');
+fs.mkdirSync(rawDir);
+const raw = spawn(process.execPath, [fileURLToPath(new URL('./raw-copy.js', import.meta.url)), rawDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+const RAW = await new Promise<string>((resolve, reject) => {
+  raw.stdout.once('data', (d: Buffer) => resolve((JSON.parse(d.toString()) as { url: string }).url));
+  raw.once('exit', (code) => reject(new Error(`raw-copy exited with ${code}`)));
+});
 
 const status = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 function resetPeak(): number {
@@ -82,10 +93,10 @@ async function timed(fn: () => Promise<void> | void): Promise<{ seconds: number;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const line = (name: string, size: number, rs: Array<{ seconds: number; peakGrowth: number }>, cp?: number, sync?: number) => {
+const line = (name: string, size: number, rs: Array<{ seconds: number; peakGrowth: number }>, sync?: number, stream?: number) => {
   const rate = median(rs.map((r) => size / MB / r.seconds));
   const ratio = (ref: number | undefined, what: string) => (ref ? `  ${(rate / ref).toFixed(2).padStart(5)} of ${what}` : ' '.repeat(9 + what.length));
-  const out = `${name.padEnd(42)} ${rate.toFixed(0).padStart(6)} MB/s${ratio(cp, 'cp')}${ratio(sync, 'cp + sync')}`
+  const out = `${name.padEnd(46)} ${rate.toFixed(0).padStart(6)} MB/s${ratio(sync, 'cp + sync')}${ratio(stream, 'stream copy')}`
     + `  server RSS +${(Math.max(0, ...rs.map((r) => r.peakGrowth)) / MB).toFixed(0)} MB`;
   process.stdout.write(`${out}\n`);
   return rate;
@@ -110,6 +121,8 @@ for (const size of sizes) {
   const cases: Array<[string, () => Promise<void> | void]> = [
     ['cp (reference)', () => { execFileSync('cp', [src, `${src}.cp`]); }],
     ['cp + sync', () => { execFileSync('cp', [src, `${src}.cp2`]); execFileSync('sync', [`${src}.cp2`]); }],
+    ['stream copy up (socket, hash, write, fsync)', () => put(`${RAW}/up-${size}`, src, 0, size, false)],
+    ['stream copy down (file to socket)', () => get(`${RAW}/up-${size}`, `${src}.down0`, false)],
     [size <= 100 * MB ? 'upload through the gateway' : 'upload through the gateway (100 MB parts)', async () => {
       if (size <= 100 * MB) { await put(`${DL}/objects/${gwPath}`, src, 0, size, true); return; }
       const { uploadId } = await json('POST', `${DL}/multipart`, { path: gwPath });
@@ -133,10 +146,12 @@ for (const size of sizes) {
     fs.rmSync(`${src}.cp`);
     fs.rmSync(`${src}.cp2`);
   }
-  const cp = line(cases[0]![0], size, results[0]!);
-  const sync = line(cases[1]![0], size, results[1]!, cp);
-  for (let i = 2; i < cases.length; i++) line(cases[i]![0], size, results[i]!, cp, sync);
-  for (const f of [`${src}.down1`, `${src}.down2`]) {
+  line(cases[0]![0], size, results[0]!);
+  const sync = line(cases[1]![0], size, results[1]!);
+  const streamUp = line(cases[2]![0], size, results[2]!, sync);
+  const streamDown = line(cases[3]![0], size, results[3]!, sync);
+  for (let i = 4; i < cases.length; i++) line(cases[i]![0], size, results[i]!, sync, cases[i]![0].startsWith('upload') ? streamUp : streamDown);
+  for (const f of [`${src}.down0`, `${src}.down1`, `${src}.down2`]) {
     if (fs.statSync(f).size !== size) throw new Error(`${f} has ${fs.statSync(f).size} bytes, not ${size}`);
     fs.rmSync(f);
   }
@@ -144,4 +159,5 @@ for (const size of sizes) {
 }
 process.stdout.write(`\nload average at the end ${load()}\n`);
 await server.stop();
+raw.kill('SIGTERM');
 fs.rmSync(work, { recursive: true, force: true });

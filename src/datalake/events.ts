@@ -83,7 +83,7 @@ export class ObjectEvents {
 
   async get(scope: Scope, id: string) {
     const s = await this.find(scope, id);
-    const recent = await this.d.store.deliveries(s.id, 1000);
+    const recent = await this.d.store.deliveries(s, s.id, 1000);
     const count = (state: string) => recent.filter((r) => r.state === state).length;
     return { ...this.view(s), delivery: { pending: count('PENDING'), delivered: count('DELIVERED'), failed: count('FAILED'),
       last: recent[0] ? this.deliveryView(recent[0]) : null } };
@@ -126,14 +126,14 @@ export class ObjectEvents {
       ...(b.path !== undefined ? { path: checkPath(b.path, 'folder') } : {}),
       ...(b.destination !== undefined ? { destination: destinationOf(b.destination) } : {}),
       ...(b.status !== undefined ? { status: b.status as SubscriptionRow['status'] } : {}) };
-    await this.d.store.updateSubscription(next);
+    if (!(await this.d.store.updateSubscription(next))) throw DatalakeErrors.subscriptionNotFound({ id }); // deleted meanwhile
     return this.view(next);
   }
 
   async delete(scope: Scope, id: string, ifMatch: string | undefined): Promise<void> {
     const s = await this.find(scope, id);
     this.checkEtag(s, ifMatch);
-    await this.d.store.deleteSubscription(s.id);
+    await this.d.store.deleteSubscription(s, s.id);
   }
 
   deliveryView(r: DeliveryRow) {
@@ -145,7 +145,7 @@ export class ObjectEvents {
 
   async deliveries(scope: Scope, id: string) {
     const s = await this.find(scope, id);
-    return { deliveries: (await this.d.store.deliveries(s.id, 100)).map((r) => this.deliveryView(r)) };
+    return { deliveries: (await this.d.store.deliveries(s, s.id, 100)).map((r) => this.deliveryView(r)) };
   }
 
   /** Runs the due deliveries soon; a run already going picks up the new ones before it ends. */
@@ -177,7 +177,7 @@ export class ObjectEvents {
 
   private async deliver(row: DeliveryRow & { subscription: SubscriptionRow }): Promise<void> {
     // Another worker of the same data directory may have taken it meanwhile.
-    if (!(await this.d.store.claimDelivery(row.id, row.nextAt, this.d.now() + 2 * DELIVERY_TIMEOUT_MS))) return;
+    if (!(await this.d.store.claimDelivery(row.subscription, row.id, row.nextAt, this.d.now() + 2 * DELIVERY_TIMEOUT_MS))) return;
     const s = row.subscription;
     const e = JSON.parse(row.event) as ObjectEvent;
     const body = JSON.stringify({
@@ -203,12 +203,12 @@ export class ObjectEvents {
     const attempts = row.attempts + 1;
     const now = this.d.now();
     if (error === null) {
-      await this.d.store.recordAttempt(row.id, { state: 'DELIVERED', attempts, nextAt: now, lastStatus: status, lastError: null, deliveredAt: now });
+      await this.d.store.recordAttempt(s, row.id, { state: 'DELIVERED', attempts, nextAt: now, lastStatus: status, lastError: null, deliveredAt: now });
       return;
     }
     const failed = attempts >= this.d.attempts;
     const wait = Math.min(MAX_BACKOFF_MS, this.d.backoffMs * 2 ** (attempts - 1));
-    await this.d.store.recordAttempt(row.id, { state: failed ? 'FAILED' : 'PENDING', attempts, nextAt: failed ? now : now + wait,
+    await this.d.store.recordAttempt(s, row.id, { state: failed ? 'FAILED' : 'PENDING', attempts, nextAt: failed ? now : now + wait,
       lastStatus: status, lastError: error.slice(0, 500), deliveredAt: null });
   }
 }

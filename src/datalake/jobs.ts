@@ -48,12 +48,12 @@ export class DeleteJobs {
   }
 
   private async run(scope: Scope, id: string): Promise<void> {
-    for (const o of await this.store.jobObjects(id, ['PENDING'])) {
+    for (const o of await this.store.jobObjects(keyOf(scope), id, ['PENDING'])) {
       try {
-        await this.store.setJobObject(id, o.idx, (await this.service.delete(scope, o.path)) ? 'DELETED' : 'NOTFOUND');
+        await this.store.setJobObject(keyOf(scope), id, o.idx, (await this.service.delete(scope, o.path)) ? 'DELETED' : 'NOTFOUND');
       } catch (err) {
         if (!(err instanceof AppError)) this.warn(`delete job ${id}: ${o.path} failed`, err);
-        await this.store.setJobObject(id, o.idx, 'FAILED');
+        await this.store.setJobObject(keyOf(scope), id, o.idx, 'FAILED');
       }
     }
   }
@@ -77,7 +77,7 @@ export class DeleteJobs {
 
   async errorDetails(scope: Scope, id: string) {
     if (!(await this.store.getJob(keyOf(scope), id))) throw DatalakeErrors.jobNotFound({ id });
-    const objects = await this.store.jobObjects(id, ['FAILED', 'NOTFOUND']);
+    const objects = await this.store.jobObjects(keyOf(scope), id, ['FAILED', 'NOTFOUND']);
     return { objects: objects.map((o) => ({ path: o.path, status: o.status })) };
   }
 }

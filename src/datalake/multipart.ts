@@ -58,7 +58,7 @@ export class MultipartService {
 
   async status(scope: Scope, id: string) {
     const u = await this.open(scope, id);
-    const parts = await this.d.store.parts(u.id);
+    const parts = await this.d.store.parts(u, u.id);
     return { ...this.view(u), parts: parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag, size: p.size })) };
   }
 
@@ -78,14 +78,16 @@ export class MultipartService {
       if (err instanceof ObjectStoreError && err.kind === 'noUpload') throw DatalakeErrors.uploadNotFound({ uploadId: id });
       throw storeError(err, this.d.maxPartBytes);
     }
-    await this.d.store.putPart(u.id, { partNumber, etag: part.etag, size: part.size, sha256: part.sha256 });
+    if (!(await this.d.store.putPart(u, u.id, { partNumber, etag: part.etag, size: part.size, sha256: part.sha256 }))) {
+      throw DatalakeErrors.uploadNotFound({ uploadId: id }); // aborted meanwhile
+    }
     return { uploadId: u.id, partNumber, etag: part.etag, size: part.size, sha256: part.sha256 };
   }
 
   /** Joins the parts (all that arrived, or those listed) in part order; every part but the last must be big enough. */
   async complete(scope: Scope, id: string, body: unknown) {
     const u = await this.open(scope, id);
-    const stored = await this.d.store.parts(u.id);
+    const stored = await this.d.store.parts(u, u.id);
     const listed = (body as { parts?: unknown } | null)?.parts;
     let chosen = stored;
     if (listed !== undefined) {
@@ -108,7 +110,7 @@ export class MultipartService {
     });
     const done = await this.d.objects.completeMultipart(storageKey(scope, u.path), u.storeId,
       chosen.map((p) => ({ partNumber: p.partNumber, etag: p.etag })));
-    await this.d.store.endUpload(u.id);
+    await this.d.store.endUpload(u, u.id);
     const row = await this.d.store.putObject({
       ...keyOf(scope), path: u.path, size: done.size, etag: done.etag, md5: done.md5 ?? null, sha256: done.sha256 ?? null,
       lastModified: this.d.now(),
@@ -125,7 +127,7 @@ export class MultipartService {
 
   /** Ends an upload in the index (which is what frees the path), then discards its parts in the store. */
   private async end(u: UploadRow): Promise<void> {
-    if (!(await this.d.store.endUpload(u.id))) return;
+    if (!(await this.d.store.endUpload(u, u.id))) return;
     const key = storageKey({ tenant: u.tenant, subtenant: u.sub || undefined }, u.path);
     // Some S3-compatible stores cannot abort; the parts are then left to the bucket's lifecycle rules.
     await this.d.objects.abortMultipart(key, u.storeId).catch((err: unknown) => this.d.warn('multipart parts not discarded', err));

@@ -3,6 +3,9 @@
  * folders, tags, open multipart uploads, delete jobs, event subscriptions with their pending deliveries, WRITE
  * permissions, and the URL signing key. An object row is written only after its bytes are in place and removed
  * before they go, so the index never lists what cannot be read. Async so a PostgreSQL implementation can follow.
+ * Every method that reads or changes a tenant's rows takes its scope (or a row carrying it) and scopes its query by
+ * it, so an id or path of another tenant finds nothing even if a caller forgot to check; only the process-wide
+ * sweeps (expiredUploads, dueDeliveries) and deleteTenant cross tenants.
  */
 export interface ScopeKey {
   tenant: string;
@@ -117,28 +120,33 @@ export interface DatalakeStore {
   createUpload(row: UploadRow): Promise<UploadRow | undefined>;
   getUpload(scope: ScopeKey, id: string): Promise<UploadRow | undefined>;
   openUploadOn(scope: ScopeKey, path: string, now: number): Promise<UploadRow | undefined>;
-  putPart(uploadId: string, part: PartRow): Promise<void>;
-  parts(uploadId: string): Promise<PartRow[]>;
-  /** Removes the upload and its parts; false when it was gone already. */
-  endUpload(id: string): Promise<boolean>;
+  /** Records a part of the scope's upload; false when the scope has no upload `uploadId`. */
+  putPart(scope: ScopeKey, uploadId: string, part: PartRow): Promise<boolean>;
+  parts(scope: ScopeKey, uploadId: string): Promise<PartRow[]>;
+  /** Removes the upload and its parts; false when it was gone already (or is another scope's). */
+  endUpload(scope: ScopeKey, id: string): Promise<boolean>;
   expiredUploads(now: number, limit: number): Promise<UploadRow[]>;
 
   createJob(job: JobRow, paths: string[]): Promise<void>;
   getJob(scope: ScopeKey, id: string): Promise<JobRow | undefined>;
   listJobs(scope: ScopeKey, offset: number, limit: number): Promise<{ rows: JobRow[]; total: number }>;
-  jobObjects(id: string, statuses: JobObjectStatus[]): Promise<Array<{ idx: number; path: string; status: JobObjectStatus }>>;
-  setJobObject(id: string, idx: number, status: Exclude<JobObjectStatus, 'PENDING'>): Promise<void>;
+  jobObjects(scope: ScopeKey, id: string, statuses: JobObjectStatus[]): Promise<Array<{ idx: number; path: string; status: JobObjectStatus }>>;
+  setJobObject(scope: ScopeKey, id: string, idx: number, status: Exclude<JobObjectStatus, 'PENDING'>): Promise<void>;
 
   createSubscription(row: SubscriptionRow, max: number): Promise<'ok' | 'full' | 'exists'>;
   getSubscription(scope: ScopeKey, id: string): Promise<SubscriptionRow | undefined>;
   listSubscriptions(tenant: string, sub: string | undefined, offset: number, limit: number): Promise<{ rows: SubscriptionRow[]; total: number }>;
-  updateSubscription(row: SubscriptionRow): Promise<void>;
-  deleteSubscription(id: string): Promise<void>;
+  /** Replaces the subscription `row.id` of the row's scope; false when that scope has none with the id. */
+  updateSubscription(row: SubscriptionRow): Promise<boolean>;
+  deleteSubscription(scope: ScopeKey, id: string): Promise<boolean>;
   dueDeliveries(now: number, limit: number): Promise<Array<DeliveryRow & { subscription: SubscriptionRow }>>;
-  deliveries(subscriptionId: string, limit: number): Promise<DeliveryRow[]>;
-  /** Takes a due delivery for one attempt (moving its due time to `until`); false when another process took it. */
-  claimDelivery(id: number, dueAt: number, until: number): Promise<boolean>;
-  recordAttempt(id: number, outcome: { state: DeliveryState; attempts: number; nextAt: number; lastStatus: number | null;
+  deliveries(scope: ScopeKey, subscriptionId: string, limit: number): Promise<DeliveryRow[]>;
+  /**
+   * Takes a due delivery of a subscription of the scope for one attempt (moving its due time to `until`); false
+   * when another process took it.
+   */
+  claimDelivery(scope: ScopeKey, id: number, dueAt: number, until: number): Promise<boolean>;
+  recordAttempt(scope: ScopeKey, id: number, outcome: { state: DeliveryState; attempts: number; nextAt: number; lastStatus: number | null;
     lastError: string | null; deliveredAt: number | null }): Promise<void>;
 
   createPermission(row: PermissionRow): Promise<boolean>;

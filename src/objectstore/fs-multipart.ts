@@ -18,6 +18,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { multipartEtag } from './digest.js';
 import { decodeHeader, encodeManifest, fsyncDir, HEADER, type Header, type Manifest } from './fs-format.js';
+import { isLease } from './fs-read.js';
 import { HashFeed, hashPool, newHash, type HashHandle } from './hashing.js';
 import { checkKey, checkPartNumber, ObjectStoreError, type PartResult, type PutOptions, type PutResult } from './store.js';
 
@@ -158,7 +159,7 @@ export class FsMultipart {
     await this.s.install(tmpFile, target);
     // Parts uploaded but not chosen are no part of the object.
     const keep = new Set(['key', ...chosen.map((c) => String(c.n))]);
-    for (const name of await fsp.readdir(blobDir)) if (!keep.has(name)) await fsp.rm(path.join(blobDir, name), { force: true });
+    for (const name of await fsp.readdir(blobDir)) if (!keep.has(name) && !isLease(name)) await fsp.rm(path.join(blobDir, name), { force: true });
     const st = await fsp.stat(target);
     return { key, size, etag, sha256, lastModified: st.mtime };
   }

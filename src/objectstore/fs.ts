@@ -9,8 +9,9 @@
  * segments are written as %25 and %7E, so an object "a/b" and an object "a/b/c" can both exist, as in S3.
  * Multipart uploads live in `mp/{uploadId}/` until completed or aborted (fs-multipart.ts); a completed one is a
  * manifest at its key over the parts in `blobs/{id}/`. Whoever replaces or deletes a manifest removes its blob
- * directory; a reader opens all parts of the version it read before streaming, so that removal never cuts it
- * (one more open of a version replaced meanwhile finds a part gone and reads the key again).
+ * directory through a lease-aware retire (fs-read.ts): a reader of a multipart object holds one open part at a
+ * time and a lease on its blob, so the removal of a version it reads waits for it, and 10,000 parts never mean
+ * 10,000 open files (a reader that finds the version replaced before its lease reads the key again).
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -23,6 +24,7 @@ import {
   decodeHeader, decodeManifest, encodeHeader, encodeManifest, etagOf, fileSink, fsyncDir, HEADER, isMissing, type Header, type Manifest,
 } from './fs-format.js';
 import { FsMultipart, type FsInternals } from './fs-multipart.js';
+import { BlobReaders } from './fs-read.js';
 import type { HashHandle } from './hashing.js';
 import {
   checkKey, checkPrefix, ObjectStoreError, type ByteRange, type ListOptions, type ListPage, type ObjectInfo,
@@ -56,6 +58,7 @@ export class FsObjectStore implements ObjectStore, FsInternals {
   readonly uploads: string;
   readonly blobs: string;
   private readonly mp: FsMultipart;
+  private readonly readers: BlobReaders;
 
   constructor(root: string, readonly durable = true) {
     this.objects = path.join(root, 'o');
@@ -66,6 +69,7 @@ export class FsObjectStore implements ObjectStore, FsInternals {
     this.sweepTmp();
     this.sweepBlobs();
     this.mp = new FsMultipart(this);
+    this.readers = new BlobReaders(this.blobs, path.join(root, 'retired'));
   }
 
   /** Temporary files of writes that died with their process; others' in-flight writes are younger than a day. */
@@ -143,7 +147,7 @@ export class FsObjectStore implements ObjectStore, FsInternals {
   }
 
   private async retire(blob: string | undefined): Promise<void> {
-    if (blob) await fsp.rm(path.join(this.blobs, blob), { recursive: true, force: true });
+    if (blob) await this.readers.retire(blob);
   }
 
   /** Renames a finished temporary file into place; a concurrent delete may remove the emptied directory meanwhile. */
@@ -230,7 +234,9 @@ export class FsObjectStore implements ObjectStore, FsInternals {
         body = o.fh.createReadStream({ start: HEADER + from, end: HEADER + to, highWaterMark: MB });
       } else {
         try {
-          body = await this.partsStream(o.manifest, from, to);
+          const file = this.fileOf(key);
+          const blob = o.manifest.blob;
+          body = await this.readers.stream(o.manifest, from, to, async () => (await this.blobAt(file)) === blob);
         } catch (err) {
           if (isMissing(err) && attempt < 5) continue; // replaced while we opened it: read the key again
           throw err;
@@ -238,35 +244,6 @@ export class FsObjectStore implements ObjectStore, FsInternals {
       }
       return { info: o.info, body, ...(served ? { range: served } : {}) };
     }
-  }
-
-  /** Opens every part of a manifest holding bytes from..to (inclusive) first, then streams them in order. */
-  private async partsStream(m: Manifest, from: number, to: number): Promise<Readable> {
-    const spans: Array<{ fh: fsp.FileHandle; start: number; end: number }> = [];
-    try {
-      let base = 0;
-      for (const [n, size] of m.parts) {
-        const start = Math.max(from, base);
-        const end = Math.min(to, base + size - 1);
-        if (start <= end) spans.push({ fh: await fsp.open(path.join(this.blobs, m.blob, String(n)), 'r'), start: start - base, end: end - base });
-        base += size;
-      }
-    } catch (err) {
-      await Promise.all(spans.map((s) => s.fh.close().catch(() => undefined)));
-      throw err;
-    }
-    async function* chunks() {
-      let i = 0;
-      try {
-        for (; i < spans.length; i++) {
-          const s = spans[i]!;
-          yield* s.fh.createReadStream({ start: HEADER + s.start, end: HEADER + s.end, highWaterMark: MB, autoClose: true });
-        }
-      } finally {
-        for (let j = i + 1; j < spans.length; j++) await spans[j]!.fh.close().catch(() => undefined);
-      }
-    }
-    return Readable.from(chunks(), { objectMode: false, highWaterMark: MB });
   }
 
   async delete(key: string): Promise<boolean> {

@@ -122,6 +122,11 @@ class HashPool {
     }
   }
 
+  /** The live worker threads (for tests that make one die mid-stream). */
+  workers(): Worker[] {
+    return this.lanes.filter((l) => !l.dead).map((l) => l.worker);
+  }
+
   takeSlab(): SharedArrayBuffer {
     return this.free.pop() ?? new SharedArrayBuffer(SLAB_BYTES);
   }

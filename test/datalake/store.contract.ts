@@ -4,7 +4,8 @@
  * subtenant) are apart; objects keep their tags on replace and maintain their folders; listings order by path and
  * page after a key; one open upload per path; jobs count their objects' states; subscriptions are capped and unique,
  * and object changes queue deliveries for matching active ones; claims are conditional on the due time; what was
- * written survives a reopen; deleteTenant removes one tenant's rows only and returns its open uploads.
+ * written survives a reopen; deleteTenant removes one tenant's rows only and returns its open uploads; a call in one
+ * scope never reads or changes another scope's upload, part, job, subscription, delivery, permission or object.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
@@ -145,20 +146,20 @@ export function runDatalakeStoreContract(name: string, open: (at: string) => Pro
       assert.equal(await s.openUploadOn(T1, 'big.bin', 100), undefined);
       assert.deepEqual((await s.openUploadOn(T1S, 'big.bin', 99))?.id, 'u3');
       assert.equal(await s.openUploadOn(T1, 'none.bin', 0), undefined);
-      await s.putPart('u1', { partNumber: 2, etag: 'b', size: 5, sha256: 'hb' });
-      await s.putPart('u1', { partNumber: 1, etag: 'a', size: 5, sha256: 'ha' });
-      await s.putPart('u1', { partNumber: 1, etag: 'a2', size: 6, sha256: 'ha2' });
-      await s.putPart('u3', { partNumber: 1, etag: 'c', size: 1, sha256: 'hc' });
-      assert.deepEqual(await s.parts('u1'), [{ partNumber: 1, etag: 'a2', size: 6, sha256: 'ha2' }, { partNumber: 2, etag: 'b', size: 5, sha256: 'hb' }]);
+      await s.putPart(T1, 'u1', { partNumber: 2, etag: 'b', size: 5, sha256: 'hb' });
+      await s.putPart(T1, 'u1', { partNumber: 1, etag: 'a', size: 5, sha256: 'ha' });
+      await s.putPart(T1, 'u1', { partNumber: 1, etag: 'a2', size: 6, sha256: 'ha2' });
+      await s.putPart(T1S, 'u3', { partNumber: 1, etag: 'c', size: 1, sha256: 'hc' });
+      assert.deepEqual(await s.parts(T1, 'u1'), [{ partNumber: 1, etag: 'a2', size: 6, sha256: 'ha2' }, { partNumber: 2, etag: 'b', size: 5, sha256: 'hb' }]);
       assert.deepEqual(await s.expiredUploads(49, 10), []);
       assert.deepEqual((await s.expiredUploads(50, 10)).map((u) => u.id), ['u5']);
       const expired = (await s.expiredUploads(100, 10)).map((u) => u.id);
       assert.deepEqual([expired[0], expired.slice(1).sort()], ['u5', ['u1', 'u3', 'u4']], 'soonest expiry first, every scope');
       assert.deepEqual((await s.expiredUploads(100, 1)).map((u) => u.id), ['u5']);
-      assert.equal(await s.endUpload('u1'), true);
-      assert.equal(await s.endUpload('u1'), false);
-      assert.deepEqual([await s.getUpload(T1, 'u1'), await s.parts('u1')], [undefined, []]);
-      assert.equal((await s.parts('u3')).length, 1);
+      assert.equal(await s.endUpload(T1, 'u1'), true);
+      assert.equal(await s.endUpload(T1, 'u1'), false);
+      assert.deepEqual([await s.getUpload(T1, 'u1'), await s.parts(T1, 'u1')], [undefined, []]);
+      assert.equal((await s.parts(T1S, 'u3')).length, 1);
       assert.ok(await s.createUpload(upload('u6')), 'the path is free again once its upload ended');
     });
 
@@ -180,15 +181,15 @@ export function runDatalakeStoreContract(name: string, open: (at: string) => Pro
       assert.deepEqual(await s.getJob(T1, 'j2'), { ...job('j2', T1, 2), total: 4 });
       assert.equal(await s.getJob(T2, 'j2'), undefined);
       assert.equal(await s.getJob(T1S, 'j2'), undefined);
-      assert.deepEqual((await s.jobObjects('j2', ['PENDING'])).map((o) => [o.idx, o.path, o.status]),
+      assert.deepEqual((await s.jobObjects(T1, 'j2', ['PENDING'])).map((o) => [o.idx, o.path, o.status]),
         [[0, 'a', 'PENDING'], [1, 'b', 'PENDING'], [2, 'c', 'PENDING'], [3, 'd', 'PENDING']]);
-      await s.setJobObject('j2', 0, 'DELETED');
-      await s.setJobObject('j2', 1, 'FAILED');
-      await s.setJobObject('j2', 2, 'NOTFOUND');
+      await s.setJobObject(T1, 'j2', 0, 'DELETED');
+      await s.setJobObject(T1, 'j2', 1, 'FAILED');
+      await s.setJobObject(T1, 'j2', 2, 'NOTFOUND');
       assert.deepEqual(await s.getJob(T1, 'j2'), { ...job('j2', T1, 2), total: 4, deleted: 1, failed: 1, notFound: 1 });
-      assert.deepEqual((await s.jobObjects('j2', ['PENDING'])).map((o) => o.path), ['d']);
-      assert.deepEqual((await s.jobObjects('j2', ['FAILED', 'DELETED'])).map((o) => o.path), ['a', 'b']);
-      assert.deepEqual(await s.jobObjects('j1', ['DELETED']), []);
+      assert.deepEqual((await s.jobObjects(T1, 'j2', ['PENDING'])).map((o) => o.path), ['d']);
+      assert.deepEqual((await s.jobObjects(T1, 'j2', ['FAILED', 'DELETED'])).map((o) => o.path), ['a', 'b']);
+      assert.deepEqual(await s.jobObjects(T1, 'j1', ['DELETED']), []);
       const list = await s.listJobs(T1, 0, 10);
       assert.deepEqual([list.rows.map((j) => j.id), list.total], [['j1', 'j2', 'j3'], 3]);
       assert.deepEqual(list.rows[1]?.deleted, 1);
@@ -221,7 +222,7 @@ export function runDatalakeStoreContract(name: string, open: (at: string) => Pro
       const changed = subscription('s1', T1, { path: 'b/', destination: 'https://example.test/new', status: 'INACTIVE', etag: 1, created: 2 });
       await s.updateSubscription(changed);
       assert.deepEqual(await s.getSubscription(T1, 's1'), changed);
-      await s.deleteSubscription('s1');
+      await s.deleteSubscription(T1, 's1');
       assert.equal(await s.getSubscription(T1, 's1'), undefined);
       assert.equal(await s.createSubscription(subscription('s7', T1), 3), 'ok', 'a delete frees a place');
       assert.ok(await s.getSubscription(T2, 's6'));
@@ -239,37 +240,37 @@ export function runDatalakeStoreContract(name: string, open: (at: string) => Pro
       assert.equal(await s.deleteObject(T1, 'a/x.txt', ev('a/x.txt', 'DELETE', 7)), true);
       assert.equal(await s.deleteObject(T1, 'a/x.txt', ev('a/x.txt', 'DELETE', 8)), false);
       const events = (ds: Array<{ event: string }>) => ds.map((d) => JSON.parse(d.event) as { type: string; path: string; at: number });
-      const all = await s.deliveries('all', 10);
+      const all = await s.deliveries(T1, 'all', 10);
       assert.deepEqual(events(all), [ev('a/x.txt', 'DELETE', 7), ev('b.txt', 'MODIFY', 6), ev('a/x.txt', 'MODIFY', 5)], 'newest first');
       assert.deepEqual(all.map((d) => [d.subscriptionId, d.state, d.attempts, d.nextAt, d.lastStatus, d.lastError, d.deliveredAt]),
         [['all', 'PENDING', 0, 7, null, null, null], ['all', 'PENDING', 0, 6, null, null, null], ['all', 'PENDING', 0, 5, null, null, null]]);
       assert.deepEqual(all.map((d) => d.created), [7, 6, 5]);
-      assert.deepEqual(events(await s.deliveries('a', 10)).map((e) => e.type), ['DELETE', 'MODIFY']);
-      assert.deepEqual([await s.deliveries('off', 10), await s.deliveries('other', 10), await s.deliveries('subt', 10)], [[], [], []]);
-      assert.equal((await s.deliveries('all', 1)).length, 1);
+      assert.deepEqual(events(await s.deliveries(T1, 'a', 10)).map((e) => e.type), ['DELETE', 'MODIFY']);
+      assert.deepEqual([await s.deliveries(T1, 'off', 10), await s.deliveries(T2, 'other', 10), await s.deliveries(T1S, 'subt', 10)], [[], [], []]);
+      assert.equal((await s.deliveries(T1, 'all', 1)).length, 1);
       const due = await s.dueDeliveries(6, 10);
       assert.deepEqual(due.map((d) => [d.subscriptionId, d.nextAt]).sort(), [['a', 5], ['all', 5], ['all', 6]]);
       assert.deepEqual(due.map((d) => d.nextAt), [5, 5, 6], 'by due time');
       assert.deepEqual(due.find((d) => d.subscriptionId === 'a')?.subscription, subscription('a', T1, { path: 'a/' }));
       assert.equal((await s.dueDeliveries(6, 1)).length, 1);
       const d = due[0]!;
-      assert.equal(await s.claimDelivery(d.id, 4, 100), false, 'a stale due time does not claim');
-      assert.equal(await s.claimDelivery(d.id, d.nextAt, 100), true);
-      assert.equal(await s.claimDelivery(d.id, d.nextAt, 100), false, 'taken already');
+      assert.equal(await s.claimDelivery(T1, d.id, 4, 100), false, 'a stale due time does not claim');
+      assert.equal(await s.claimDelivery(T1, d.id, d.nextAt, 100), true);
+      assert.equal(await s.claimDelivery(T1, d.id, d.nextAt, 100), false, 'taken already');
       assert.equal((await s.dueDeliveries(6, 10)).some((x) => x.id === d.id), false);
-      await s.recordAttempt(d.id, { state: 'DELIVERED', attempts: 1, nextAt: 100, lastStatus: 200, lastError: null, deliveredAt: 9 });
-      const after1 = (await s.deliveries(d.subscriptionId, 10)).find((x) => x.id === d.id)!;
+      await s.recordAttempt(T1, d.id, { state: 'DELIVERED', attempts: 1, nextAt: 100, lastStatus: 200, lastError: null, deliveredAt: 9 });
+      const after1 = (await s.deliveries(T1, d.subscriptionId, 10)).find((x) => x.id === d.id)!;
       assert.deepEqual([after1.state, after1.attempts, after1.lastStatus, after1.lastError, after1.deliveredAt], ['DELIVERED', 1, 200, null, 9]);
       assert.equal((await s.dueDeliveries(1000, 10)).some((x) => x.id === d.id), false, 'delivered is never due again');
-      assert.equal(await s.claimDelivery(d.id, 100, 200), false, 'only a pending delivery can be claimed');
+      assert.equal(await s.claimDelivery(T1, d.id, 100, 200), false, 'only a pending delivery can be claimed');
       const e = due[1]!;
-      await s.recordAttempt(e.id, { state: 'PENDING', attempts: 1, nextAt: 50, lastStatus: 500, lastError: 'boom', deliveredAt: null });
+      await s.recordAttempt(T1, e.id, { state: 'PENDING', attempts: 1, nextAt: 50, lastStatus: 500, lastError: 'boom', deliveredAt: null });
       assert.equal((await s.dueDeliveries(49, 10)).some((x) => x.id === e.id), false);
       assert.equal((await s.dueDeliveries(50, 10)).some((x) => x.id === e.id), true);
-      await s.recordAttempt(e.id, { state: 'FAILED', attempts: 5, nextAt: 50, lastStatus: null, lastError: 'gave up', deliveredAt: null });
+      await s.recordAttempt(T1, e.id, { state: 'FAILED', attempts: 5, nextAt: 50, lastStatus: null, lastError: 'gave up', deliveredAt: null });
       assert.equal((await s.dueDeliveries(1000, 10)).some((x) => x.id === e.id), false);
-      await s.deleteSubscription('a');
-      assert.deepEqual(await s.deliveries('a', 10), [], 'deleting a subscription drops its deliveries');
+      await s.deleteSubscription(T1, 'a');
+      assert.deepEqual(await s.deliveries(T1, 'a', 10), [], 'deleting a subscription drops its deliveries');
       assert.equal((await s.dueDeliveries(1000, 10)).some((x) => x.subscriptionId === 'a'), false);
     });
 
@@ -295,14 +296,54 @@ export function runDatalakeStoreContract(name: string, open: (at: string) => Pro
       assert.ok(await s.getPermission(T2, 'p4'));
     });
 
+    it('never lets a call in tenant B read or change a row of tenant A, even with A\'s ids and paths', async () => {
+      const { s } = await fresh();
+      await put(s, T1, 'secret/a.txt');
+      await s.createUpload(upload('ua', T1));
+      assert.equal(await s.putPart(T1, 'ua', { partNumber: 1, etag: 'a', size: 5, sha256: 'h' }), true);
+      await s.createJob({ ...T1, id: 'ja', created: 1, total: 0, deleted: 0, failed: 0, notFound: 0 }, ['secret/a.txt']);
+      await s.createSubscription(subscription('sa', T1), 5);
+      await put(s, T1, 'secret/b.txt'); // queues a delivery for sa
+      await s.createPermission(permission('pa', T1));
+      const [d] = await s.dueDeliveries(1000, 10);
+      for (const B of [T2, T1S]) {
+        assert.equal(await s.getObject(B, 'secret/a.txt'), undefined);
+        assert.equal(await s.setTags(B, 'secret/a.txt', ['x']), undefined);
+        assert.equal(await s.deleteObject(B, 'secret/a.txt', ev('secret/a.txt', 'DELETE')), false);
+        assert.deepEqual(await s.listUnder(B, 'secret/', undefined, 10), []);
+        assert.equal(await s.getUpload(B, 'ua'), undefined);
+        assert.deepEqual(await s.parts(B, 'ua'), []);
+        assert.equal(await s.putPart(B, 'ua', { partNumber: 2, etag: 'evil', size: 1, sha256: 'h' }), false);
+        assert.equal(await s.endUpload(B, 'ua'), false);
+        assert.deepEqual(await s.jobObjects(B, 'ja', ['PENDING', 'DELETED', 'FAILED', 'NOTFOUND']), []);
+        await s.setJobObject(B, 'ja', 0, 'DELETED');
+        assert.equal(await s.updateSubscription({ ...subscription('sa', B), destination: 'https://evil.test/' }), false);
+        assert.deepEqual(await s.deliveries(B, 'sa', 10), []);
+        assert.equal(await s.claimDelivery(B, d!.id, d!.nextAt, 5000), false);
+        await s.recordAttempt(B, d!.id, { state: 'FAILED', attempts: 9, nextAt: 0, lastStatus: null, lastError: 'evil', deliveredAt: null });
+        assert.equal(await s.deleteSubscription(B, 'sa'), false);
+        assert.equal(await s.getPermission(B, 'pa'), undefined);
+        assert.equal(await s.deletePermission(B, 'pa'), false);
+      }
+      assert.deepEqual((await s.getObject(T1, 'secret/a.txt'))?.tags, []);
+      assert.deepEqual((await s.parts(T1, 'ua')).map((p) => p.etag), ['a']);
+      assert.ok(await s.getUpload(T1, 'ua'));
+      assert.deepEqual((await s.jobObjects(T1, 'ja', ['PENDING'])).map((o) => o.idx), [0]);
+      assert.deepEqual((await s.getSubscription(T1, 'sa'))?.destination, subscription('sa').destination);
+      assert.deepEqual((await s.deliveries(T1, 'sa', 10)).map((x) => [x.state, x.attempts, x.nextAt]), [['PENDING', 0, d!.nextAt]]);
+      assert.ok(await s.getPermission(T1, 'pa'));
+      assert.equal(await s.endUpload(T1, 'ua'), true);
+      assert.equal(await s.deleteSubscription(T1, 'sa'), true);
+    });
+
     it('keeps what was written across a reopen', async () => {
       const { s, at } = await fresh();
       await put(s, T1, 'a/b.txt', { size: 11 });
       await s.setTags(T1, 'a/b.txt', ['kept']);
       await s.createUpload(upload('u1'));
-      await s.putPart('u1', { partNumber: 1, etag: 'a', size: 5, sha256: 'h' });
+      await s.putPart(T1, 'u1', { partNumber: 1, etag: 'a', size: 5, sha256: 'h' });
       await s.createJob({ ...T1, id: 'j1', created: 1, total: 0, deleted: 0, failed: 0, notFound: 0 }, ['a/b.txt']);
-      await s.setJobObject('j1', 0, 'DELETED');
+      await s.setJobObject(T1, 'j1', 0, 'DELETED');
       await s.createSubscription(subscription('s1'), 5);
       await put(s, T1, 'c.txt');
       await s.createPermission(permission('p1'));
@@ -312,10 +353,10 @@ export function runDatalakeStoreContract(name: string, open: (at: string) => Pro
       assert.equal(await r.folderExists(T1, 'a/'), true);
       assert.deepEqual((await r.listChildren(T1, '', undefined, 10)).map((c) => c.path), ['a/', 'c.txt']);
       assert.equal((await r.getUpload(T1, 'u1'))?.storeId, 'store-u1');
-      assert.equal((await r.parts('u1')).length, 1);
+      assert.equal((await r.parts(T1, 'u1')).length, 1);
       assert.deepEqual((await r.getJob(T1, 'j1'))?.deleted, 1);
       assert.ok(await r.getSubscription(T1, 's1'));
-      assert.deepEqual(events1(await r.deliveries('s1', 10)), ['c.txt']);
+      assert.deepEqual(events1(await r.deliveries(T1, 's1', 10)), ['c.txt']);
       assert.ok(await r.getPermission(T1, 'p1'));
     });
     const events1 = (ds: Array<{ event: string }>) => ds.map((d) => (JSON.parse(d.event) as { path: string }).path);
@@ -326,7 +367,7 @@ export function runDatalakeStoreContract(name: string, open: (at: string) => Pro
         await s.createSubscription(subscription(`s-${tag}`, scope), 5);
         await put(s, scope, 'f/x.txt');
         await s.createUpload(upload(`u-${tag}`, scope));
-        await s.putPart(`u-${tag}`, { partNumber: 1, etag: 'e', size: 1, sha256: 'h' });
+        await s.putPart(scope, `u-${tag}`, { partNumber: 1, etag: 'e', size: 1, sha256: 'h' });
         await s.createJob({ ...scope, id: `j-${tag}`, created: 1, total: 0, deleted: 0, failed: 0, notFound: 0 }, ['f/x.txt']);
         await s.createPermission(permission(`p-${tag}`, scope));
       }
@@ -335,8 +376,8 @@ export function runDatalakeStoreContract(name: string, open: (at: string) => Pro
         [{ sub: '', path: 'big.bin', storeId: 'store-u-a' }, { sub: 'sub1', path: 'big.bin', storeId: 'store-u-b' }]);
       for (const [scope, tag] of [[T1, 'a'], [T1S, 'b']] as Array<[ScopeKey, string]>) {
         assert.deepEqual([await s.getObject(scope, 'f/x.txt'), await s.folderExists(scope, 'f/'), await s.listChildren(scope, '', undefined, 10),
-          await s.getUpload(scope, `u-${tag}`), await s.parts(`u-${tag}`), await s.getJob(scope, `j-${tag}`), await s.jobObjects(`j-${tag}`, ['PENDING']),
-          await s.getSubscription(scope, `s-${tag}`), await s.deliveries(`s-${tag}`, 10), await s.getPermission(scope, `p-${tag}`)],
+          await s.getUpload(scope, `u-${tag}`), await s.parts(scope, `u-${tag}`), await s.getJob(scope, `j-${tag}`), await s.jobObjects(scope, `j-${tag}`, ['PENDING']),
+          await s.getSubscription(scope, `s-${tag}`), await s.deliveries(scope, `s-${tag}`, 10), await s.getPermission(scope, `p-${tag}`)],
         [undefined, false, [], undefined, [], undefined, [], undefined, [], undefined]);
       }
       assert.deepEqual(await s.search('t1', undefined, { sql: '1 = 1', params: [] }, '', 0, 10), { rows: [], total: 0 });
@@ -345,10 +386,10 @@ export function runDatalakeStoreContract(name: string, open: (at: string) => Pro
       assert.ok(await s.getObject(T2, 'f/x.txt'));
       assert.equal(await s.folderExists(T2, 'f/'), true);
       assert.equal((await s.getUpload(T2, 'u-c'))?.id, 'u-c');
-      assert.equal((await s.parts('u-c')).length, 1);
-      assert.deepEqual((await s.jobObjects('j-c', ['PENDING'])).map((o) => o.path), ['f/x.txt']);
+      assert.equal((await s.parts(T2, 'u-c')).length, 1);
+      assert.deepEqual((await s.jobObjects(T2, 'j-c', ['PENDING'])).map((o) => o.path), ['f/x.txt']);
       assert.ok(await s.getSubscription(T2, 's-c'));
-      assert.equal((await s.deliveries('s-c', 10)).length, 1);
+      assert.equal((await s.deliveries(T2, 's-c', 10)).length, 1);
       assert.ok(await s.getPermission(T2, 'p-c'));
       assert.deepEqual(await s.deleteTenant('t1'), []);
       assert.equal(await s.createSubscription(subscription('s-new', T1), 1), 'ok', 'the tenant starts afresh');

@@ -148,9 +148,13 @@ export interface ChildServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `ironbridge serve --port 0` (with `args`, e.g. --workers 2) as a child process and waits for its ready line. */
-export async function spawnServer(dataDir: string, extraEnv: Record<string, string> = {}, args: string[] = []): Promise<ChildServer> {
-  const child = trackChild(spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dataDir, ...args], {
+/**
+ * Starts `ironbridge serve --port 0` (with `args`, e.g. --workers 2) as a child process and waits for its ready line;
+ * `nodeArgs` are node flags of the child (a bench's BENCH_SERVER_NODE_ARGS, e.g. --cpu-prof).
+ */
+export async function spawnServer(dataDir: string, extraEnv: Record<string, string> = {}, args: string[] = [],
+  nodeArgs: readonly string[] = []): Promise<ChildServer> {
+  const child = trackChild(spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--port', '0', '--data-dir', dataDir, ...args], {
     env: { ...process.env, IRONBRIDGE_SECRET_HASH_COST: '10', IRONBRIDGE_LOG_LEVEL: 'info', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   }));

@@ -3,7 +3,9 @@
  * copying them (the part files keep their inodes, the object file is a small manifest), byte ranges across part
  * boundaries read right, the whole SHA-256 is right whatever order parts came in, replaced and deleted versions
  * leave no blob behind while a reader that opened the old version still reads it whole, copies share the parts
- * by hard links, and a completion that died before its manifest leaves a blob the next start removes.
+ * by hard links, and a completion that died before its manifest leaves a blob the next start removes. A reader of
+ * many parts holds one part open at a time, and its lease keeps a version replaced by another store instance on
+ * the same directory (another worker process) readable until it lets go.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -11,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
+import { finished } from 'node:stream/promises';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { FsObjectStore } from '../../src/objectstore/index.js';
@@ -112,6 +115,46 @@ describe('data directory multipart objects', () => {
     const third = await upload(store, 'v/g', old);
     await upload(store, 'v/g', [bytes(10, 9)]);
     assert.deepEqual(fs.readdirSync(path.join(root, 'blobs')).includes(third.id), false, 'a multipart replaced by another');
+  });
+
+  it('reads 300 parts with a bounded number of open files; a lease keeps a version replaced meanwhile readable', async () => {
+    const root = fresh();
+    const store = new FsObjectStore(root);
+    const other = new FsObjectStore(root); // another worker process of the same data directory
+    const parts = Array.from({ length: 300 }, (_, i) => bytes(1000 + i, i));
+    const whole = Buffer.concat(parts);
+    const { id } = await upload(store, 'many/f', parts);
+    const fds = () => fs.readdirSync('/proc/self/fd').length;
+    const base = fds();
+    let peak = 0;
+    const got: Buffer[] = [];
+    const reading = (await store.get('many/f'))!;
+    for await (const chunk of reading.body) {
+      got.push(chunk as Buffer);
+      peak = Math.max(peak, fds() - base);
+      if (got.length === 1) {
+        await other.put('many/f', from(Buffer.from('replaced')));
+        assert.equal(fs.existsSync(path.join(root, 'blobs', id)), false, 'unreachable for new readers');
+        assert.equal(fs.existsSync(path.join(root, 'retired', id)), true, 'kept while leased');
+      }
+    }
+    assert.equal(sha(Buffer.concat(got)), sha(whole), 'the reader read the old version whole');
+    assert.ok(peak <= 3, `at most a few files open while reading 300 parts (peak +${peak})`);
+    assert.deepEqual(fs.readdirSync(path.join(root, 'retired')), [], 'the last reader removed the retired parts');
+    assert.equal((await buffer((await store.get('many/f'))!.body)).toString(), 'replaced');
+
+    const second = await upload(store, 'many/g', parts);
+    const early = (await store.get('many/g', { start: 5000 }))!;
+    const unread = (await store.get('many/g'))!;
+    await other.delete('many/g');
+    assert.deepEqual(fs.readdirSync(path.join(root, 'retired')), [second.id]);
+    for await (const _ of early.body) { early.body.destroy(); break; } // eslint-disable-line no-unreachable-loop
+    unread.body.destroy();
+    await Promise.all([finished(early.body).catch(() => undefined), finished(unread.body).catch(() => undefined)]);
+    // Letting go is a few file operations after 'close': wait for them by turns of the file system queue, not by time.
+    for (let i = 0; i < 1000 && (await fs.promises.readdir(path.join(root, 'retired'))).length > 0; i++);
+    assert.deepEqual(fs.readdirSync(path.join(root, 'retired')), [], 'destroyed and unread readers let go');
+    assert.equal(fds(), base, 'no file left open');
   });
 
   it('copies a multipart object by linking its parts; either survives the other', async () => {

@@ -63,13 +63,15 @@ export class SqliteDatalakeSide {
     return { rows: rows.map((r) => this.jobOf(r)), total };
   }
 
-  async jobObjects(id: string, statuses: JobObjectStatus[]): Promise<Array<{ idx: number; path: string; status: JobObjectStatus }>> {
-    return this.db.prepare(`SELECT idx, path, status FROM job_objects WHERE job_id = ? AND status IN (${statuses.map(() => '?').join(', ')})
-      ORDER BY idx`).all(id, ...statuses) as Array<{ idx: number; path: string; status: JobObjectStatus }>;
+  async jobObjects(scope: ScopeKey, id: string, statuses: JobObjectStatus[]): Promise<Array<{ idx: number; path: string; status: JobObjectStatus }>> {
+    return this.db.prepare(`SELECT o.idx, o.path, o.status FROM job_objects o JOIN jobs j ON j.id = o.job_id
+      WHERE j.tenant = ? AND j.sub = ? AND o.job_id = ? AND o.status IN (${statuses.map(() => '?').join(', ')})
+      ORDER BY o.idx`).all(scope.tenant, scope.sub, id, ...statuses) as Array<{ idx: number; path: string; status: JobObjectStatus }>;
   }
 
-  async setJobObject(id: string, idx: number, status: Exclude<JobObjectStatus, 'PENDING'>): Promise<void> {
-    this.db.prepare('UPDATE job_objects SET status = ? WHERE job_id = ? AND idx = ?').run(status, id, idx);
+  async setJobObject(scope: ScopeKey, id: string, idx: number, status: Exclude<JobObjectStatus, 'PENDING'>): Promise<void> {
+    this.db.prepare(`UPDATE job_objects SET status = ? WHERE job_id = ? AND idx = ?
+      AND job_id IN (SELECT id FROM jobs WHERE tenant = ? AND sub = ?)`).run(status, id, idx, scope.tenant, scope.sub);
   }
 
   async createSubscription(row: SubscriptionRow, max: number): Promise<'ok' | 'full' | 'exists'> {
@@ -97,12 +99,13 @@ export class SqliteDatalakeSide {
     return { rows: rows.map(subOf), total };
   }
 
-  async updateSubscription(row: SubscriptionRow): Promise<void> {
-    this.db.prepare('UPDATE subscriptions SET path = @path, destination = @destination, status = @status, etag = @etag WHERE id = @id').run(row);
+  async updateSubscription(row: SubscriptionRow): Promise<boolean> {
+    return this.db.prepare(`UPDATE subscriptions SET path = @path, destination = @destination, status = @status, etag = @etag
+      WHERE tenant = @tenant AND sub = @sub AND id = @id`).run(row).changes === 1;
   }
 
-  async deleteSubscription(id: string): Promise<void> {
-    this.db.prepare('DELETE FROM subscriptions WHERE id = ?').run(id);
+  async deleteSubscription(scope: ScopeKey, id: string): Promise<boolean> {
+    return this.db.prepare('DELETE FROM subscriptions WHERE tenant = ? AND sub = ? AND id = ?').run(scope.tenant, scope.sub, id).changes === 1;
   }
 
   async dueDeliveries(now: number, limit: number): Promise<Array<DeliveryRow & { subscription: SubscriptionRow }>> {
@@ -112,20 +115,23 @@ export class SqliteDatalakeSide {
     return rows.map((r) => ({ ...deliveryOf(r), subscription: subOf({ ...r, id: r.s_id, created: r.s_created }) }));
   }
 
-  async deliveries(subscriptionId: string, limit: number): Promise<DeliveryRow[]> {
-    return (this.db.prepare('SELECT * FROM deliveries WHERE subscription_id = ? ORDER BY id DESC LIMIT ?')
-      .all(subscriptionId, limit) as DeliveryDbRow[]).map(deliveryOf);
+  async deliveries(scope: ScopeKey, subscriptionId: string, limit: number): Promise<DeliveryRow[]> {
+    return (this.db.prepare(`SELECT d.* FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id
+      WHERE s.tenant = ? AND s.sub = ? AND d.subscription_id = ? ORDER BY d.id DESC LIMIT ?`)
+      .all(scope.tenant, scope.sub, subscriptionId, limit) as DeliveryDbRow[]).map(deliveryOf);
   }
 
-  async claimDelivery(id: number, dueAt: number, until: number): Promise<boolean> {
-    return this.db.prepare(`UPDATE deliveries SET next_at = ? WHERE id = ? AND state = 'PENDING' AND next_at = ?`)
-      .run(until, id, dueAt).changes === 1;
+  async claimDelivery(scope: ScopeKey, id: number, dueAt: number, until: number): Promise<boolean> {
+    return this.db.prepare(`UPDATE deliveries SET next_at = ? WHERE id = ? AND state = 'PENDING' AND next_at = ?
+      AND subscription_id IN (SELECT id FROM subscriptions WHERE tenant = ? AND sub = ?)`)
+      .run(until, id, dueAt, scope.tenant, scope.sub).changes === 1;
   }
 
-  async recordAttempt(id: number, o: { state: DeliveryState; attempts: number; nextAt: number; lastStatus: number | null;
+  async recordAttempt(scope: ScopeKey, id: number, o: { state: DeliveryState; attempts: number; nextAt: number; lastStatus: number | null;
     lastError: string | null; deliveredAt: number | null }): Promise<void> {
     this.db.prepare(`UPDATE deliveries SET state = ?, attempts = ?, next_at = ?, last_status = ?, last_error = ?, delivered_at = ?
-      WHERE id = ?`).run(o.state, o.attempts, o.nextAt, o.lastStatus, o.lastError, o.deliveredAt, id);
+      WHERE id = ? AND subscription_id IN (SELECT id FROM subscriptions WHERE tenant = ? AND sub = ?)`)
+      .run(o.state, o.attempts, o.nextAt, o.lastStatus, o.lastError, o.deliveredAt, id, scope.tenant, scope.sub);
   }
 
   async createPermission(row: PermissionRow): Promise<boolean> {

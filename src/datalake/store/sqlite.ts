@@ -113,10 +113,12 @@ export class SqliteDatalakeStore extends SqliteDatalakeSide implements DatalakeS
         VALUES (@id, @tenant, @sub, @path, @storeId, @created, @expires) ON CONFLICT (tenant, sub, path) DO NOTHING`),
       upload: db.prepare('SELECT * FROM uploads WHERE tenant = ? AND sub = ? AND id = ?'),
       uploadOn: db.prepare('SELECT * FROM uploads WHERE tenant = ? AND sub = ? AND path = ? AND expires > ?'),
-      part: db.prepare(`INSERT INTO parts (upload_id, part_number, etag, size, sha256) VALUES (?, ?, ?, ?, ?)
+      part: db.prepare(`INSERT INTO parts (upload_id, part_number, etag, size, sha256)
+        SELECT id, ?, ?, ?, ? FROM uploads WHERE tenant = ? AND sub = ? AND id = ?
         ON CONFLICT (upload_id, part_number) DO UPDATE SET etag = excluded.etag, size = excluded.size, sha256 = excluded.sha256`),
-      parts: db.prepare('SELECT * FROM parts WHERE upload_id = ? ORDER BY part_number'),
-      endUpload: db.prepare('DELETE FROM uploads WHERE id = ?'),
+      parts: db.prepare(`SELECT p.* FROM parts p JOIN uploads u ON u.id = p.upload_id
+        WHERE u.tenant = ? AND u.sub = ? AND p.upload_id = ? ORDER BY p.part_number`),
+      endUpload: db.prepare('DELETE FROM uploads WHERE tenant = ? AND sub = ? AND id = ?'),
       expired: db.prepare('SELECT * FROM uploads WHERE expires <= ? ORDER BY expires LIMIT ?'),
       key: db.prepare('SELECT value FROM keys WHERE name = ?'),
       setKey: db.prepare('INSERT INTO keys (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING'),
@@ -214,17 +216,17 @@ export class SqliteDatalakeStore extends SqliteDatalakeSide implements DatalakeS
     return this.uploadOf(this.s.uploadOn!.get(scope.tenant, scope.sub, path, now) as Record<string, unknown> | undefined);
   }
 
-  async putPart(uploadId: string, part: PartRow): Promise<void> {
-    this.s.part!.run(uploadId, part.partNumber, part.etag, part.size, part.sha256);
+  async putPart(scope: ScopeKey, uploadId: string, part: PartRow): Promise<boolean> {
+    return this.s.part!.run(part.partNumber, part.etag, part.size, part.sha256, scope.tenant, scope.sub, uploadId).changes === 1;
   }
 
-  async parts(uploadId: string): Promise<PartRow[]> {
-    return (this.s.parts!.all(uploadId) as Array<{ part_number: number; etag: string; size: number; sha256: string }>)
+  async parts(scope: ScopeKey, uploadId: string): Promise<PartRow[]> {
+    return (this.s.parts!.all(scope.tenant, scope.sub, uploadId) as Array<{ part_number: number; etag: string; size: number; sha256: string }>)
       .map((r) => ({ partNumber: r.part_number, etag: r.etag, size: r.size, sha256: r.sha256 }));
   }
 
-  async endUpload(id: string): Promise<boolean> {
-    return this.s.endUpload!.run(id).changes === 1;
+  async endUpload(scope: ScopeKey, id: string): Promise<boolean> {
+    return this.s.endUpload!.run(scope.tenant, scope.sub, id).changes === 1;
   }
 
   async expiredUploads(now: number, limit: number): Promise<UploadRow[]> {
