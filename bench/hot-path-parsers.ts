@@ -1,8 +1,8 @@
 /**
  * Same-run A/B of the pure functions on the time series hot path (issue 17): a baseline build against this one,
  * in one process (two module instances). Run: `npm run build && BENCH_BASELINE=<root of a baseline checkout with
- * its dist/ built> node dist/bench/hot-path-parsers.js`. Prints CPU µs per request (1,000 records of 10 DOUBLE;
- * the times of a 90-day aggregate of 10 variables) and the ratio this build / baseline (best of two runs each).
+ * its dist/ built> node dist/bench/hot-path-parsers.js`. Prints CPU µs per request (1,000 records of 10 DOUBLE, as
+ * one series or as 50 series × 20 timestamps; the times of a 90-day aggregate of 10 variables) and the ratio this build / baseline (best of two runs each).
  */
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -28,6 +28,13 @@ async function main(): Promise<void> {
   }));
   const vars = new Map(Array.from({ length: 10 }, (_, v) => [`v${v}`,
     { name: `v${v}`, dataType: 'DOUBLE', unit: '', length: null, qualityCode: false, searchable: false, defaultValue: null }]));
+  // The time-major shape: 50 series × 20 timestamps in one multi-entity PUT body.
+  const many = JSON.stringify({ timeseries: Array.from({ length: 50 }, (_, e) => ({ entityId: `e${e}`, propertySetName: 'p',
+    data: Array.from({ length: 20 }, (_, i) => {
+      const o: Record<string, unknown> = { _time: new Date(T0 + i * 1000).toISOString() };
+      for (let v = 0; v < 10; v++) o[`v${v}`] = Math.round(Math.sin(i / 10 + e + v) * 1e6) / 1e3;
+      return o;
+    }) })) });
   const times = Array.from({ length: 3600 }, (_, i) => T0 + Math.floor(i / 40) * 86_400_000 + (i % 40) * 60_000 + 17);
   const time = (f: () => unknown, n: number) => {
     for (let i = 0; i < 20; i++) f();
@@ -44,6 +51,9 @@ async function main(): Promise<void> {
       return () => { for (const t of ts) m.inst.parseInstant(t); };
     }],
     ['JSON.parse + validateRecords of 1,000 records', (m) => () => m.rec.validateRecords(JSON.parse(body), vars)],
+    ['JSON.parse + validateRecords of 50 series × 20 records', (m) => () => {
+      for (const item of (JSON.parse(many) as { timeseries: { data: unknown }[] }).timeseries) m.rec.validateRecords(item.data, vars);
+    }],
     ['iso of 3,600 times (90-day aggregate, 10 variables)', (m) => () => { let n = 0; for (const t of times) n += (m.inst.iso(t) as string).length; return n; }],
   ];
   for (const [name, make] of cases) {

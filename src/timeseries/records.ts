@@ -50,8 +50,12 @@ export interface RecordRules {
  * text from its columns, so on the write path nothing reads it (the port keeps `json` for other stores).
  */
 class CheckedRecord implements WriteRecord {
-  /** `time`: the `_time` as it came (its canonical form is kept as it is, any other is printed again). */
-  constructor(readonly t: number, readonly values: Record<string, unknown>, private readonly time: string) {}
+  /**
+   * `time`: the `_time` as it came (its canonical form is kept as it is, any other is printed again); `count`: how
+   * many values (quality codes included) the record holds.
+   */
+  constructor(readonly t: number, readonly values: Record<string, unknown>, private readonly time: string,
+    readonly count: number) {}
 
   /** `{"_time":"<24-char ISO>", ...values}` in the record's key order. */
   get json(): string {
@@ -86,6 +90,7 @@ function checkRecord(raw: unknown, i: number, vars: VariableMap, rules: RecordRu
       rule: `must lie between ${iso(earliest)} and ${iso(latest)}` });
   }
   let hasNull = false;
+  let count = 0;
   for (const name in rec) {
     if (name === '_time') continue;
     const value = rec[name];
@@ -98,6 +103,7 @@ function checkRecord(raw: unknown, i: number, vars: VariableMap, rules: RecordRu
       const why = valueRule(v, value);
       if (why) throw TimeseriesErrors.invalidRecord({ index: i, field: name, rule: why });
       if (v.dataType === 'TIMESTAMP') rec[name] = iso(parseInstant(value) as number);
+      count++;
     } else {
       const base = name.endsWith('_qc') ? vars.get(name.slice(0, -3)) : undefined;
       if (!base) {
@@ -111,11 +117,12 @@ function checkRecord(raw: unknown, i: number, vars: VariableMap, rules: RecordRu
       if (!isQualityCode(value)) {
         throw TimeseriesErrors.invalidRecord({ index: i, field: name, rule: 'must be a whole number (quality code)' });
       }
+      count++;
     }
   }
   rec['_time'] = undefined;
   if (hasNull) for (const name in rec) if (rec[name] === null) delete rec[name];
-  return new CheckedRecord(t, rec, time as string);
+  return new CheckedRecord(t, rec, time as string, count);
 }
 
 const isQualityCode = (value: unknown): boolean =>
@@ -192,10 +199,12 @@ export function validateRecords(body: unknown, vars: VariableMap, rules: RecordR
       out[i] = checkRecord(rec, i, vars, rules, earliest, latest);
       continue;
     }
+    let count = 0;
     for (const name in rec) {
       const value = rec[name];
+      count++;
       switch (codes.get(name)) {
-        case SKIP: continue;
+        case SKIP: count--; continue;
         case DOUBLE: if (typeof value === 'number') continue; break;
         case INT: if (typeof value === 'number' && Number.isInteger(value) && value >= INT_MIN && value <= INT_MAX) continue; break;
         case LONG: if (Number.isSafeInteger(value)) continue; break;
@@ -207,9 +216,19 @@ export function validateRecords(body: unknown, vars: VariableMap, rules: RecordR
       continue records;
     }
     rec['_time'] = undefined;
-    out[i] = new CheckedRecord(t, rec, time as string);
+    out[i] = new CheckedRecord(t, rec, time as string, count);
   }
   return out;
+}
+
+/** The values (quality codes included) of checked records, counted while they were checked. */
+export function valueCount(records: readonly WriteRecord[]): number {
+  let n = 0;
+  for (const r of records) {
+    if (r instanceof CheckedRecord) n += r.count;
+    else for (const k in r.values) if (k !== '_time' && r.values[k] !== undefined) n++;
+  }
+  return n;
 }
 
 /** Picks `_time` and the selected variables (with their quality codes) from stored JSON. */

@@ -12,7 +12,8 @@ import type { AssetLookup, ModelAspect, ModelAsset } from '../core/model.js';
 import { zoneOf } from './buckets.js';
 import { TimeseriesErrors } from './errors.js';
 import type { ReadQuery } from './params.js';
-import { NUMERIC, type RecordRules, recordJson, renderRecords, validateRecords, type VariableMap, variableMap } from './records.js';
+import { NUMERIC, type RecordRules, recordJson, renderRecords, validateRecords, valueCount, type VariableMap,
+  variableMap } from './records.js';
 import type { SeriesKey, SeriesShape, SeriesWrite, StoredRecord, TimeseriesStore, WriteRecord } from './store.js';
 
 /**
@@ -33,7 +34,7 @@ export const PATCH_BODY_LIMIT = 600 * 1024;
 const valuesWritten = counter('ironbridge_timeseries_values_written_total', 'Time series variable values (quality codes included) stored by PUT requests');
 const countWritten = (writes: { records: WriteRecord[] }[]) => {
   let n = 0;
-  for (const w of writes) for (const r of w.records) for (const k in r.values) if (k !== '_time' && r.values[k] !== undefined) n++;
+  for (const w of writes) n += valueCount(w.records);
   valuesWritten.inc(n);
 };
 

@@ -8,7 +8,7 @@ import { it } from 'node:test';
 import fc from 'fast-check';
 import { iso } from '../../src/core/instant.js';
 import type { ModelVariable, VariableDataType } from '../../src/core/model.js';
-import { type RecordRules, validateRecords, validateRecordsGeneric, variableMap } from '../../src/timeseries/records.js';
+import { type RecordRules, validateRecords, validateRecordsGeneric, valueCount, variableMap } from '../../src/timeseries/records.js';
 import type { WriteRecord } from '../../src/timeseries/store.js';
 
 const TYPES: VariableDataType[] = ['DOUBLE', 'INT', 'LONG', 'BOOLEAN', 'STRING', 'BIG_STRING', 'TIMESTAMP'];
@@ -68,14 +68,21 @@ function bodyFor(vs: ModelVariable[]): fc.Arbitrary<unknown> {
 }
 const rules = fc.constantFrom<RecordRules>({}, {}, {}, { earliest: T0 - 2000, latest: T0 + 2000 }, { forbidden: new Set(['BIG_STRING']) });
 
-type Outcome = { records: { t: number; values: Record<string, unknown>; json: string }[] } | { error: unknown };
+type Outcome = { records: { t: number; values: Record<string, unknown>; json: string; count: number }[] } | { error: unknown };
+/** What the metric of values written counts: the keys of a record's values but `_time`, and no undefined ones. */
+const keysOf = (r: WriteRecord) => Object.keys(r.values).filter((k) => k !== '_time' && r.values[k] !== undefined).length;
 function outcome(check: () => WriteRecord[]): Outcome {
+  let records: WriteRecord[];
   try {
-    return { records: check().map((r) => ({ t: r.t, values: r.values, json: r.json })) };
+    records = check();
   } catch (err) {
     const e = err as { code?: string; status?: number; message: string };
     return { error: { code: e.code, status: e.status, message: e.message } };
   }
+  return { records: records.map((r) => {
+    assert.equal(valueCount([r]), keysOf(r), 'the value count');
+    return { t: r.t, values: r.values, json: r.json, count: valueCount([r]) };
+  }) };
 }
 
 it('the compiled check accepts, normalises and refuses exactly as the field-by-field check', () => {
