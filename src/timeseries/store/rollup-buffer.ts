@@ -9,8 +9,8 @@
  * that changes roll-ups without it).
  */
 import type Database from 'better-sqlite3';
-import type { Level } from '../buckets.js';
-import { type AggMap, mergeMaps } from '../rollup.js';
+import { bucketOf, type Level, type Zone } from '../buckets.js';
+import { type AggMap, gather, mergeMaps } from '../rollup.js';
 import { decodeAggs, encodeAggs } from './rollup-codec.js';
 
 interface Entry {
@@ -22,6 +22,24 @@ interface Entry {
 
 /** An entry written by a flush, as it was before: restore() makes it dirty again after a rollback. */
 export interface Flushed { sid: number; level: Level; start: number; entry: Entry; inDb: boolean }
+
+/** A partial aggregate of a put's new records for one roll-up: series, level, bucket start. */
+export type Delta = [sid: number, level: Level, start: number, add: AggMap];
+
+/** The deltas of new records' partials (by 2-minute bucket) for their 2-minute, hour and day roll-ups. */
+export function newRecordDeltas(sid: number, zone: Zone, partial: ReadonlyMap<number, AggMap>, out: Delta[]): void {
+  const hours = new Map<number, AggMap | null>();
+  for (const [b, add] of partial) {
+    out.push([sid, 0, b, add]);
+    gather(hours, bucketOf(zone, 1, b + 1), add);
+  }
+  const days = new Map<number, AggMap | null>();
+  for (const [h, add] of hours) {
+    out.push([sid, 1, h, add!]);
+    gather(days, bucketOf(zone, 2, h + 1), add!);
+  }
+  for (const [d, add] of days) out.push([sid, 2, d, add!]);
+}
 
 /** Entries kept between commits at most (about 1.5 KB each for 10 variables); past it the clean ones are dropped. */
 const LIMIT = 30_000;

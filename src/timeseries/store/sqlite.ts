@@ -21,7 +21,7 @@ import { type ConvertLog, convertRecords } from './convert.js';
 import { TIMESERIES_MIGRATIONS } from './migrations.js';
 import { prepareStatements } from './statements.js';
 import { decodeAggs, encodeAggs } from './rollup-codec.js';
-import { type Flushed, RollupBuffer } from './rollup-buffer.js';
+import { type Delta, type Flushed, RollupBuffer, newRecordDeltas } from './rollup-buffer.js';
 import { type AggMap, addRecord, gather, mergeMaps, variableKeys } from '../rollup.js';
 import { type RangeQuery, type Rollup, type SeriesKey, type SeriesShape, type SeriesWrite,
   SeriesZoneError, type StoredRecord, type TimeseriesStore, type WriteRecord } from '../store.js';
@@ -42,9 +42,6 @@ function ascending(records: readonly WriteRecord[]): { recs: readonly WriteRecor
 }
 
 interface SeriesRow { id: number; zone: string }
-
-/** A partial aggregate of a put's new records for one roll-up: series, level, bucket start. */
-type Delta = [sid: number, level: Level, start: number, add: AggMap];
 
 /**
  * The roll-up work of one put of a group commit (inside its savepoint): the deltas merged into the buffer once the
@@ -216,7 +213,7 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
       seen?.add(r.t);
     }
     if (dirty.size === 0 && !work.direct) {
-      this.deltas(sid, zone, partial, work.deltas);
+      newRecordDeltas(sid, zone, partial, work.deltas);
       return;
     }
     if (!work.direct) {
@@ -228,21 +225,6 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
       work.deltas = [];
     }
     this.refresh(sid, shape, [...partial.keys()], dirty, partial);
-  }
-
-  /** The deltas of new records' partials (by 2-minute bucket) for their 2-minute, hour and day roll-ups. */
-  private deltas(sid: number, zone: SeriesShape['zone'], partial: ReadonlyMap<number, AggMap>, out: Delta[]): void {
-    const hours = new Map<number, AggMap | null>();
-    for (const [b, add] of partial) {
-      out.push([sid, 0, b, add]);
-      gather(hours, bucketOf(zone, 1, b + 1), add);
-    }
-    const days = new Map<number, AggMap | null>();
-    for (const [h, add] of hours) {
-      out.push([sid, 1, h, add!]);
-      gather(days, bucketOf(zone, 2, h + 1), add!);
-    }
-    for (const [d, add] of days) out.push([sid, 2, d, add!]);
   }
 
   /**
