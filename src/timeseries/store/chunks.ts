@@ -35,8 +35,8 @@ const FULL = 1000;
 const TIER_MERGE = 64;
 /** Most small tail chunks a series can have: fewer than TIER_MERGE in each tier below FULL. */
 const TAIL_MAX = (TIER_MERGE - 1) * (Math.floor(Math.log(FULL - 1) / Math.log(TIER_MERGE)) + 1) + 1;
-/** Most decoded records kept of tails, over all series (past it every tail is dropped). */
-const KEPT_MAX = 500_000;
+/** Most decoded records kept of tails, over all series (~200 bytes each of 10 doubles; past it every tail is dropped). */
+const KEPT_MAX = 200_000;
 const EMPTY: ReadonlySet<number> = new Set();
 
 export interface ChunkHead { lo: number; hi: number; n: number }
@@ -246,7 +246,8 @@ export class Chunks {
           for (const k of tail.small) delete k.recs;
           this.tails.set(sid, tail);
         }
-        tail.small.push(w);
+        // copies: the caller's records may change after the put (and their stored text is not needed here)
+        tail.small.push({ head: w.head, recs: w.recs.map((r) => ({ t: r.t, values: { ...r.values } })) });
         this.keptRecords += w.recs.length;
       }
       tail.newest = w.head;
