@@ -6,9 +6,14 @@
  * by lo as well as by hi; a row's lo, hi and n are its data's first and last timestamp and record count; no chunk
  * is empty and none holds more than CHUNK_MAX records.
  * Writes: records after the series' last chunk go to new chunks, and the small chunks of the tail (as the
- * time-major shape's 20-record writes make) are merged in tiers (TIER_MERGE of one size tier into one of the next,
- * up to FULL), so a record is encoded about log_TIER_MERGE(FULL / records per write) + 1 times and a write's cost
- * stays flat. (Open chunks of JSON text for small appends were measured: no CPU gained, more bytes on disk.)
+ * time-major shape's 20-record writes make) are merged: all of them into one once they hold FULL records, and
+ * before that in tiers (TIER_MERGE of one size tier into one of the next), so a record is encoded twice when a
+ * write brings FULL / TIER_MERGE records or more (about log_TIER_MERGE(FULL / records per write) + 1 times below
+ * that) and a write's cost stays flat. Each series' tail (its newest chunk and the run of small ones before it,
+ * with the records of those this connection wrote) is kept in memory, so an append reads no chunk header and the
+ * merge decodes nothing it wrote itself; the store drops it (forget) whenever the database may differ (a rollback,
+ * another connection's commit), and every write but an append drops the series' tail.
+ * (Open chunks of JSON text for small appends were measured: no CPU gained, more bytes on disk.)
  * A write that overlaps chunks decodes them, merges (the later record wins) and re-encodes; records in a gap
  * between chunks get a chunk there.
  */
@@ -22,15 +27,28 @@ export type { ChunkRecord };
 export const CHUNK_MAX = 4000;
 /**
  * A chunk of at least this many records is never merged again by the tail compaction (1,000 records of the bench
- * shape take 1.02 B/value, 4,000 take 1.01: merging them further gains nothing).
+ * shape take 1.02 B/value, 4,000 take 1.01: merging them further gains nothing). Not less: a row of 1.3 to 4 KB
+ * is kept whole on a 4 KB page, one to a page, where a longer one keeps ~500 bytes there and fills overflow
+ * pages (500-record chunks of the bench shape, ~2.3 KB, took 1.8× their bytes on disk).
  */
-const FULL = 500;
+const FULL = 1000;
 /** Tail chunks of one size tier merged at once (and the base of the tiers' sizes). */
-const TIER_MERGE = 8;
+const TIER_MERGE = 64;
+/** Most small tail chunks a series can have: fewer than TIER_MERGE in each tier below FULL. */
+const TAIL_MAX = (TIER_MERGE - 1) * (Math.floor(Math.log(FULL - 1) / Math.log(TIER_MERGE)) + 1) + 1;
+/** Most decoded records kept of tails, over all series (~200 bytes each of 10 doubles; past it every tail is dropped). */
+const KEPT_MAX = 200_000;
 const EMPTY: ReadonlySet<number> = new Set();
 
 export interface ChunkHead { lo: number; hi: number; n: number }
 interface ChunkRow extends ChunkHead { data: Buffer }
+
+/**
+ * What is kept of a series' newest chunks: `newest` is its newest chunk (undefined: it has none), `small` a run of
+ * its newest chunks below FULL (maybe not all of them), oldest first, with their records when this connection
+ * wrote them.
+ */
+interface Tail { newest: ChunkHead | undefined; small: { head: ChunkHead; recs?: readonly ChunkRecord[] }[] }
 
 const tierOf = (n: number) => Math.floor(Math.log(n) / Math.log(TIER_MERGE));
 
@@ -40,6 +58,9 @@ const RANGE = `series = @sid AND hi > @from AND hi <= coalesce(
 
 export class Chunks {
   private readonly s;
+  /** Tails of the series this connection appended to, as the database holds them (see Tail). */
+  private readonly tails = new Map<number, Tail>();
+  private keptRecords = 0;
 
   constructor(db: Database.Database) {
     this.s = {
@@ -61,12 +82,13 @@ export class Chunks {
   put(sid: number, recs: readonly ChunkRecord[]): ReadonlySet<number> {
     const min = recs[0]!.t;
     const max = recs[recs.length - 1]!.t;
-    const tail = this.s.tail.all(sid, TIER_MERGE);
-    if (tail.length === 0 || min > tail[0]!.hi) {
-      const written = this.write(sid, recs);
-      this.compact(sid, [...written.reverse(), ...tail]);
+    const tail = this.tailOf(sid);
+    if (!tail.newest || min > tail.newest.hi) {
+      this.append(sid, tail, recs);
+      this.compact(sid, tail);
       return EMPTY;
     }
+    this.dropTail(sid);
     const olds = this.overlapping(sid, min - 1, max);
     if (olds.length === 0) {
       this.write(sid, recs);
@@ -92,6 +114,7 @@ export class Chunks {
    * the others stay; a timestamp without a record gets one.
    */
   patch(sid: number, recs: readonly ChunkRecord[]): void {
+    this.dropTail(sid);
     let min = Infinity;
     let max = -Infinity;
     for (const r of recs) { if (r.t < min) min = r.t; if (r.t > max) max = r.t; }
@@ -109,6 +132,7 @@ export class Chunks {
 
   /** Deletes the records with from < t <= to; returns how many, and the first and last timestamp deleted. */
   deleteRange(sid: number, from: number, to: number): { deleted: number; lo: number; hi: number } {
+    this.dropTail(sid);
     let deleted = 0;
     let lo = Infinity;
     let hi = -Infinity;
@@ -202,7 +226,54 @@ export class Chunks {
   }
 
   dropSeries(sid: number): void {
+    this.dropTail(sid);
     this.s.delSeries.run(sid);
+  }
+
+  /** Drops every kept tail: the database may hold other chunks than this connection wrote. */
+  forget(): void {
+    this.tails.clear();
+    this.keptRecords = 0;
+  }
+
+  private dropTail(sid: number): void {
+    const tail = this.tails.get(sid);
+    if (!tail) return;
+    for (const k of tail.small) this.keptRecords -= k.recs?.length ?? 0;
+    this.tails.delete(sid);
+  }
+
+  /** The kept tail of a series, or one read from its newest chunk headers. */
+  private tailOf(sid: number): Tail {
+    let tail = this.tails.get(sid);
+    if (!tail) {
+      const heads = this.s.tail.all(sid, TAIL_MAX + 1);
+      let k = 0;
+      while (k < heads.length && heads[k]!.n < FULL) k++;
+      tail = { newest: heads[0], small: heads.slice(0, k).reverse().map((head) => ({ head })) };
+      this.tails.set(sid, tail);
+    }
+    return tail;
+  }
+
+  /** Writes records after the newest chunk and keeps them in the tail. */
+  private append(sid: number, tail: Tail, recs: readonly ChunkRecord[]): void {
+    const written = this.write(sid, recs);
+    for (const w of written) {
+      if (w.head.n >= FULL) tail.small = [];
+      else {
+        if (this.keptRecords + w.recs.length > KEPT_MAX) {
+          // every tail goes but this one, which keeps its heads (its records are read again when merged)
+          this.forget();
+          for (const k of tail.small) delete k.recs;
+          this.tails.set(sid, tail);
+        }
+        // copies: the caller's records may change after the put (and their stored text is not needed here)
+        tail.small.push({ head: w.head, recs: w.recs.map((r) => ({ t: r.t, values: { ...r.values } })) });
+        this.keptRecords += w.recs.length;
+      }
+      tail.newest = w.head;
+    }
   }
 
   private overlapping(sid: number, from: number, to: number): ChunkRow[] {
@@ -214,37 +285,44 @@ export class Chunks {
    * Values as the service leaves them: `_time` present but undefined, which the codec drops as JSON text does; no
    * nulls (validateRecords removes them).
    */
-  write(sid: number, recs: readonly ChunkRecord[]): ChunkHead[] {
-    const heads: ChunkHead[] = [];
-    if (recs.length === 0) return heads;
+  write(sid: number, recs: readonly ChunkRecord[]): { head: ChunkHead; recs: readonly ChunkRecord[] }[] {
+    const out: { head: ChunkHead; recs: readonly ChunkRecord[] }[] = [];
+    if (recs.length === 0) return out;
     const parts = Math.ceil(recs.length / CHUNK_MAX);
     const size = Math.ceil(recs.length / parts);
     for (let i = 0; i < recs.length; i += size) {
       const part = recs.slice(i, i + size);
       const head = { lo: part[0]!.t, hi: part[part.length - 1]!.t, n: part.length };
       this.s.insert.run(sid, head.hi, head.lo, head.n, encodeChunk(part));
-      heads.push(head);
+      out.push({ head, recs: part });
     }
-    return heads;
+    return out;
   }
 
   /**
-   * Tail compaction: while the TIER_MERGE newest chunks are all below FULL and of one size tier, they
-   * become one (or, past CHUNK_MAX, a few even) chunk(s) of a higher tier. `tail` is newest first.
+   * Tail compaction: once the newest chunks below FULL hold FULL records together (or are more than TAIL_MAX, as
+   * writes of mixed sizes can make them), they become one (or, past CHUNK_MAX, a few even) chunk(s); before that, while the TIER_MERGE newest are all below FULL
+   * and of one size tier, they become one chunk of a higher tier.
    */
-  private compact(sid: number, tail: ChunkHead[]): void {
+  private compact(sid: number, tail: Tail): void {
     for (;;) {
-      if (tail.length < TIER_MERGE) return;
-      const group = tail.slice(0, TIER_MERGE);
-      const tier = tierOf(group[0]!.n);
-      if (!group.every((h) => h.n < FULL && tierOf(h.n) === tier)) return;
+      const small = tail.small;
+      let records = 0;
+      for (const k of small) records += k.head.n;
+      let from: number;
+      if (records >= FULL || small.length > TAIL_MAX) from = 0;
+      else if (small.length >= TIER_MERGE
+        && small.slice(-TIER_MERGE).every((k) => tierOf(k.head.n) === tierOf(small[small.length - 1]!.head.n))) {
+        from = small.length - TIER_MERGE;
+      } else return;
       const recs: ChunkRecord[] = [];
-      for (const h of group.reverse()) {
-        for (const r of decodeChunk(this.s.data.get(sid, h.hi)!)) recs.push(r);
-        this.s.del.run(sid, h.hi);
+      for (const k of small.slice(from)) {
+        for (const r of k.recs ?? decodeChunk(this.s.data.get(sid, k.head.hi)!)) recs.push(r);
+        this.s.del.run(sid, k.head.hi);
+        this.keptRecords -= k.recs?.length ?? 0;
       }
-      this.write(sid, recs);
-      tail = this.s.tail.all(sid, TIER_MERGE);
+      tail.small = small.slice(0, from);
+      this.append(sid, tail, recs);
     }
   }
 }

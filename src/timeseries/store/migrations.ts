@@ -60,4 +60,11 @@ export const TIMESERIES_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE rollups_v4 RENAME TO rollups;
     `,
   },
+  {
+    version: 5,
+    // Nothing to convert (version 1 binary rows and JSON rows stay readable); the version keeps older builds,
+    // which read neither, out.
+    description: 'roll-up rows may be stored in the binary version 2 (rollup-codec.ts)',
+    up: () => {},
+  },
 ];

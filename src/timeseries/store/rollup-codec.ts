@@ -1,23 +1,62 @@
 /**
  * Stored form of a roll-up row of the SQLite time series store (issue 17, plant-scale ingest): the partial
- * aggregates of rollup.ts as a compact binary row — a little-endian u32 length, the JSON array of variable names,
- * then the 15 fields of each variable as float64 — when every first and last value is a number. Otherwise (a
- * string or boolean variable) the row stays JSON text. Rows of 10 numeric variables take ~1.3 KB instead of
- * ~2.4 KB of JSON, so a write dirties about half the roll-up pages, and no float is rounded through text.
- * Both forms are read, so rows written as JSON by earlier versions stay valid.
+ * aggregates of rollup.ts as a compact binary row when every first and last value is a number, otherwise (a string
+ * or boolean variable) JSON text. No float is rounded through text.
+ * Binary row (version 2): the u32 0xFFFFFFFF, a varint length and the JSON array of variable names, then per
+ * variable the four counts as varints, sum, mean, m2, min, max, first and last as float64 (LE), the first time as
+ * a zigzag varint and the min, max and last times as zigzag varints relative to it: ~80 bytes a variable, where
+ * version 1 took 120. Version 1 (a u32 length of the names, then the 15 fields of each variable as float64), as
+ * written by earlier versions, and JSON rows are read as they were.
  */
 import type { AggMap, VarAgg } from '../rollup.js';
 
 const FIELDS = 15;
-const FIRST = 11;
-const LAST = 13;
+const CG = 0, CU = 1, CB = 2, N = 3, SUM = 4, MEAN = 5, M2 = 6, MIN = 7, MINT = 8, MAX = 9, MAXT = 10,
+  FIRST = 11, FIRSTT = 12, LAST = 13, LASTT = 14;
+const V2 = 0xffffffff;
+/** Most bytes of a variable in version 2: 4 counts + 3 deltas + 1 time, varints of up to 8 bytes, 7 floats. */
+const V2_MAX_VAR = 8 * 8 + 7 * 8;
+
+const counts = (a: VarAgg) => [a[CG], a[CU], a[CB], a[N]];
+const deltas = (a: VarAgg) => [a[MINT] - a[FIRSTT], a[MAXT] - a[FIRSTT], a[LASTT] - a[FIRSTT]];
+const okCount = (x: number) => Number.isSafeInteger(x) && x >= 0;
+/** Integers whose zigzag form stays a safe integer (times up to year ±142,000; other rows stay version 1). */
+const okSigned = (x: number) => Number.isInteger(x) && Math.abs(x) < 2 ** 52;
+
+/** Version 2 can hold it: numeric first and last, integer counts, times and time differences. */
+function compact(a: VarAgg): boolean {
+  return typeof a[FIRST] === 'number' && typeof a[LAST] === 'number' && counts(a).every(okCount)
+    && okSigned(a[FIRSTT]) && deltas(a).every(okSigned);
+}
 
 export function encodeAggs(aggs: AggMap): Buffer | string {
   const names = Object.keys(aggs);
+  let binary = true;
   for (const n of names) {
     const a = aggs[n]!;
     if (typeof a[FIRST] !== 'number' || typeof a[LAST] !== 'number') return JSON.stringify(aggs);
+    if (!compact(a)) binary = false;
   }
+  return binary ? encodeV2(names, aggs) : encodeV1(names, aggs);
+}
+
+function encodeV2(names: string[], aggs: AggMap): Buffer {
+  const head = Buffer.from(JSON.stringify(names));
+  const buf = Buffer.allocUnsafe(4 + 8 + head.length + names.length * V2_MAX_VAR);
+  buf.writeUInt32LE(V2, 0);
+  let p = uvarint(buf, 4, head.length);
+  p += head.copy(buf, p);
+  for (const n of names) {
+    const a = aggs[n]!;
+    for (const c of counts(a)) p = uvarint(buf, p, c);
+    for (const i of [SUM, MEAN, M2, MIN, MAX, FIRST, LAST]) p = buf.writeDoubleLE(a[i] as number, p);
+    p = uvarint(buf, p, zigzag(a[FIRSTT]));
+    for (const d of deltas(a)) p = uvarint(buf, p, zigzag(d));
+  }
+  return buf.subarray(0, p);
+}
+
+function encodeV1(names: string[], aggs: AggMap): Buffer {
   const head = Buffer.from(JSON.stringify(names));
   const buf = Buffer.allocUnsafe(4 + head.length + names.length * FIELDS * 8);
   buf.writeUInt32LE(head.length, 0);
@@ -33,6 +72,10 @@ export function encodeAggs(aggs: AggMap): Buffer | string {
 export function decodeAggs(data: string | Buffer): AggMap {
   if (typeof data === 'string') return JSON.parse(data) as AggMap;
   const headLength = data.readUInt32LE(0);
+  return headLength === V2 ? decodeV2(data) : decodeV1(data, headLength);
+}
+
+function decodeV1(data: Buffer, headLength: number): AggMap {
   const names = JSON.parse(data.toString('utf8', 4, 4 + headLength)) as string[];
   const out: AggMap = {};
   let p = 4 + headLength;
@@ -42,4 +85,51 @@ export function decodeAggs(data: string | Buffer): AggMap {
     out[n] = a as unknown as VarAgg;
   }
   return out;
+}
+
+function decodeV2(data: Buffer): AggMap {
+  const at = { p: 4 };
+  const headLength = readUvarint(data, at);
+  const names = JSON.parse(data.toString('utf8', at.p, at.p + headLength)) as string[];
+  at.p += headLength;
+  const out: AggMap = {};
+  for (const n of names) {
+    const a = new Array<number>(FIELDS);
+    a[CG] = readUvarint(data, at); a[CU] = readUvarint(data, at); a[CB] = readUvarint(data, at); a[N] = readUvarint(data, at);
+    for (const i of [SUM, MEAN, M2, MIN, MAX, FIRST, LAST]) { a[i] = data.readDoubleLE(at.p); at.p += 8; }
+    const first = unzigzag(readUvarint(data, at));
+    a[FIRSTT] = first;
+    a[MINT] = first + unzigzag(readUvarint(data, at));
+    a[MAXT] = first + unzigzag(readUvarint(data, at));
+    a[LASTT] = first + unzigzag(readUvarint(data, at));
+    out[n] = a as unknown as VarAgg;
+  }
+  if (at.p !== data.length) throw new Error(`roll-up row: ${data.length - at.p} bytes left after its variables`);
+  return out;
+}
+
+// Safe integers only (below 2^53): arithmetic, not 32-bit operators.
+const zigzag = (x: number) => (x >= 0 ? x * 2 : -x * 2 - 1);
+const unzigzag = (u: number) => (u % 2 === 0 ? u / 2 : -(u + 1) / 2);
+
+function uvarint(buf: Buffer, p: number, x: number): number {
+  while (x >= 0x80) {
+    buf[p++] = (x % 0x80) | 0x80;
+    x = Math.floor(x / 0x80);
+  }
+  buf[p++] = x;
+  return p;
+}
+
+function readUvarint(buf: Buffer, at: { p: number }): number {
+  let x = 0;
+  let scale = 1;
+  for (;;) {
+    if (at.p >= buf.length) throw new Error('roll-up row: truncated');
+    const b = buf[at.p++]!;
+    x += (b & 0x7f) * scale;
+    if (b < 0x80) return x;
+    scale *= 0x80;
+    if (scale > 2 ** 56) throw new Error('roll-up row: varint too long');
+  }
 }

@@ -7,7 +7,8 @@
  * Invariant: after every committed transaction each roll-up equals the aggregate of the records in its bucket
  * (in the zone the series row names; a write in another zone is refused until rebuild() realigns the series).
  * New timestamps are merged into their 2-minute, hour and day roll-ups incrementally (one row per touched bucket
- * and level, so a write costs the same however full its hour or day is); a bucket that saw an overwrite, a merge
+ * and level, so a write costs the same however full its hour or day is), in memory across all the puts of a group
+ * commit and written once per bucket before the COMMIT (rollup-buffer.ts); a bucket that saw an overwrite, a merge
  * or a delete is recomputed from its records, its hour from its 2-minute roll-ups and its day from its hours.
  */
 import type Database from 'better-sqlite3';
@@ -21,6 +22,7 @@ import { type ConvertLog, convertRecords } from './convert.js';
 import { TIMESERIES_MIGRATIONS } from './migrations.js';
 import { prepareStatements } from './statements.js';
 import { decodeAggs, encodeAggs } from './rollup-codec.js';
+import { type Delta, type Flushed, RollupBuffer, newRecordDeltas } from './rollup-buffer.js';
 import { type AggMap, addRecord, gather, mergeMaps, variableKeys } from '../rollup.js';
 import { type RangeQuery, type RecordPage, type Rollup, type SeriesKey, type SeriesShape, type SeriesWrite,
   SeriesZoneError, type StoredRecord, type TimeseriesStore, type WriteRecord } from '../store.js';
@@ -41,6 +43,13 @@ function ascending(records: readonly WriteRecord[]): { recs: readonly WriteRecor
 }
 
 interface SeriesRow { id: number; zone: string }
+
+/**
+ * The roll-up work of one put of a group commit (inside its savepoint): the deltas merged into the buffer once the
+ * put succeeded, or, once it is `direct` (a bucket must be recomputed, which reads roll-up rows), none; then
+ * `flushed` is what the buffer wrote for it, dirty again if the savepoint rolls back.
+ */
+interface PutRollups { deltas: Delta[]; flushed: Flushed[]; direct: boolean }
 
 export interface SqliteTimeseriesOptions {
   dataDir: string;
@@ -73,6 +82,8 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
   private readonly texts: TextCache;
   /** Puts queued for the next shared transaction (group commit). */
   private readonly group: GroupCommit<readonly SeriesWrite[]>;
+  /** Roll-ups merged by the puts of a group commit, written before its COMMIT; a cache of hot buckets between. */
+  private readonly rolls: RollupBuffer;
 
   constructor(options: SqliteTimeseriesOptions) {
     this.db = openDatabase({ dataDir: options.dataDir, name: options.name ?? 'timeseries', migrations: TIMESERIES_MIGRATIONS, sync: options.sync });
@@ -81,23 +92,40 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
     this.s = prepareStatements(db);
     this.chunks = new Chunks(db);
     this.texts = new TextCache(options.textCacheBytes ?? 64 * 1024 * 1024);
+    this.rolls = new RollupBuffer(this.s);
     convertRecords(db, this.chunks, { log: options.logger });
     // Each put is a savepoint inside the shared transaction, so one that fails is undone alone.
-    const putOne = db.transaction((writes: readonly SeriesWrite[]) => {
-      for (const w of writes) if (w.records.length > 0) this.putOne(w);
+    const putOne = db.transaction((writes: readonly SeriesWrite[], work: PutRollups) => {
+      for (const w of writes) if (w.records.length > 0) this.putOne(w, work);
     });
     this.group = new GroupCommit((batch) => {
       const failed = new Map<number, unknown>();
-      this.write(() => batch.forEach((writes, i) => {
-        try {
-          putOne(writes);
-        } catch (err) {
-          this.ids.clear();
-          failed.set(i, err);
-        }
-      }));
+      this.write(() => {
+        batch.forEach((writes, i) => {
+          const work: PutRollups = { deltas: [], flushed: [], direct: false };
+          try {
+            putOne(writes, work);
+          } catch (err) {
+            // the savepoint is undone: so are the series ids and chunks it cached, and the roll-ups it flushed
+            this.ids.clear();
+            this.chunks.forget();
+            this.rolls.restore(work.flushed);
+            failed.set(i, err);
+            return;
+          }
+          for (const [sid, level, start, add] of work.deltas) this.rolls.merge(sid, level, start, add);
+        });
+        this.rolls.flush();
+      }, true);
       return failed;
     }, options.groupCommitMs ?? 0, options.groupCommitRecords ?? 20_000);
+  }
+
+  /** Drops what this connection keeps of the database: another connection committed, or a transaction failed. */
+  private forget(): void {
+    this.ids.clear();
+    this.rolls.clear();
+    this.chunks.forget();
   }
 
   private cacheKey(k: SeriesKey): string {
@@ -106,7 +134,7 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
 
   private find(key: SeriesKey): SeriesRow | undefined {
     // Inside a write transaction no other connection can commit: it was looked at when the transaction began.
-    if (!this.writing && this.otherWriters.changed()) this.ids.clear();
+    if (!this.writing && this.otherWriters.changed()) this.forget();
     const ck = this.cacheKey(key);
     let row = this.ids.get(ck);
     if (!row) {
@@ -130,13 +158,16 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
 
   /**
    * Runs one write transaction, after the queued puts (so writes keep their order). A rolled-back transaction may
-   * have put ids of series it created, or zones it changed, into the cache: the cache goes with it.
+   * have put ids of series it created, or zones it changed, into the cache: the cache goes with it, and so do the
+   * cached chunks and roll-ups. Only the group commit (`grouped`) merges roll-ups through the buffer; any other
+   * write changes roll-up rows itself, so the buffer (clean outside a group commit) is dropped first.
    */
-  private write<T>(fn: () => T): T {
+  private write<T>(fn: () => T, grouped = false): T {
     if (this.group.pending) this.group.flush();
     try {
       return this.db.transaction(() => {
-        if (this.otherWriters.changed()) this.ids.clear();
+        if (this.otherWriters.changed()) this.forget();
+        if (!grouped) this.rolls.clear();
         this.writing = true;
         try {
           return fn();
@@ -145,7 +176,7 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
         }
       }).immediate();
     } catch (err) {
-      this.ids.clear();
+      this.forget();
       throw err;
     }
   }
@@ -162,7 +193,7 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
     if (records > 0) await this.group.submit(writes, records);
   }
 
-  private putOne({ key, shape, records }: SeriesWrite): void {
+  private putOne({ key, shape, records }: SeriesWrite, work: PutRollups): void {
     const sid = this.ensure(key, shape);
     const zone = shape.zone;
     const { recs, increasing } = ascending(records);
@@ -186,6 +217,18 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
       if (exist.has(r.t) || seen?.has(r.t)) dirty.add(bStart);
       else if (!dirty.has(bStart)) addRecord(current!, r.t, r.values, keys);
       seen?.add(r.t);
+    }
+    if (dirty.size === 0 && !work.direct) {
+      newRecordDeltas(sid, zone, partial, work.deltas);
+      return;
+    }
+    if (!work.direct) {
+      // Recomputing reads roll-up rows: the rows must hold every merge so far, then this put writes its own.
+      work.direct = true;
+      this.rolls.flush(work.flushed);
+      this.rolls.clear();
+      for (const [s, level, start, add] of work.deltas) this.mergeInto(s, level, start, add);
+      work.deltas = [];
     }
     this.refresh(sid, shape, [...partial.keys()], dirty, partial);
   }
