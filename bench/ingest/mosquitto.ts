@@ -54,7 +54,7 @@ export async function startMosquitto(bin: string, dir: string, maxQueued: number
       try {
         const got = new Promise<number>((resolve) => c.on('message', (_t, p) => resolve(Number(p.toString()))));
         await c.subscribeAsync('$SYS/broker/publish/messages/dropped');
-        return await Promise.race([got, new Promise<number>((r) => setTimeout(() => r(Number.NaN), 3000))]);
+        return await Promise.race([got, new Promise<number>((r) => setTimeout(() => r(Number.NaN), 10_000))]);
       } finally {
         await c.endAsync();
       }

@@ -72,7 +72,9 @@ export async function runPublishers(procs: number, agents: SimAgent[], transport
     }));
     const start = Math.min(...reports.map((r) => r.startEpoch));
     const end = Math.max(...reports.map((r) => r.endEpoch));
-    await Promise.all(children.map((c) => c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined));
+    // Each child exits once its connections are closed; one that does not within 5 s is killed below.
+    await Promise.race([Promise.all(children.map((c) => c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)),
+      new Promise((r) => setTimeout(r, 5000).unref())]);
     return { stats, acked, seconds: (end - start) / 1000, startedAt: start - performance.timeOrigin,
       clientCpuMs: reports.reduce((a, r) => a + r.cpuMs, 0) };
   } finally {

@@ -32,6 +32,8 @@ export interface EmbeddedBroker {
 interface Session {
   agent: AgentPrincipal;
   token: string;
+  /** The channels of the agent's ingest topics, by topic (built once per connection, not per message). */
+  channels: ReadonlyMap<string, Channel>;
 }
 
 const sessions = new WeakMap<Client, Session>();
@@ -40,12 +42,10 @@ function authError(message: string, returnCode: number): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
 }
 
-/** The channel of an ingest topic of this agent: the exact topic `tc/{tenant}/{clientId}/o/…`. */
-function channelOf(topic: string, agent: AgentPrincipal): Channel | undefined {
+/** The ingest topics of an agent, the exact topics `tc/{tenant}/{clientId}/o/…`, and their channels. */
+function channelsOf(agent: AgentPrincipal): Map<string, Channel> {
   const prefix = prefixOf(agent.tenant, agent.clientId);
-  if (!topic.startsWith(prefix)) return undefined;
-  const suffix = topic.slice(prefix.length);
-  return (Object.keys(OUT) as Channel[]).find((c) => OUT[c] === suffix);
+  return new Map((Object.keys(OUT) as Channel[]).map((c) => [`${prefix}${OUT[c]}`, c]));
 }
 
 export async function startEmbeddedBroker(o: EmbeddedOptions): Promise<EmbeddedBroker> {
@@ -74,7 +74,7 @@ export async function startEmbeddedBroker(o: EmbeddedOptions): Promise<EmbeddedB
           countRefusal('embedded', 'connect');
           return done(authError(agent ? 'the client id must be {tenant}_{agentName} of the token\'s agent' : 'not a live agent token', agent ? 2 : 5), false);
         }
-        sessions.set(client, { agent, token });
+        sessions.set(client, { agent, token, channels: channelsOf(agent) });
         done(null, true);
       }, (err: Error) => done(Object.assign(err, { returnCode: 3 }) as AuthenticateError, false));
     },
@@ -92,7 +92,7 @@ export async function startEmbeddedBroker(o: EmbeddedOptions): Promise<EmbeddedB
         countRefusal('embedded', 'publish');
         return done(new Error('an agent may publish only under its own tc/{tenant}/{clientId}/ prefix'));
       }
-      const channel = channelOf(packet.topic, s.agent);
+      const channel = s.channels.get(packet.topic);
       if (!channel) return done(null); // the agent's own other topics: plain publish and subscribe
       verify(s.token).then(async (agent) => {
         if (!agent || agent.agentId !== s.agent.agentId) {

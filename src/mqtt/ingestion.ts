@@ -54,11 +54,11 @@ export class MqttIngestion {
 
   /** Handles one message; resolves with the replies once it is committed or refused, rejects when storage failed. */
   async handle(transport: Transport, agent: AgentPrincipal, channel: Channel, payload: Buffer): Promise<Reply[]> {
-    const topic = topicOf(agent.tenant, agent.clientId, OUT[channel]);
+    const topic = () => topicOf(agent.tenant, agent.clientId, OUT[channel]);
     const refuse = (e: PayloadError, extra: Record<string, unknown> = {}): Reply[] => {
       messages.inc({ transport, channel, outcome: 'refused' });
       badPayloads.inc({ transport, reason: e.reason });
-      return [{ topic: topicOf(agent.tenant, agent.clientId, DIAGNOSTIC), payload: diagnostic(topic, e, extra) }];
+      return [{ topic: topicOf(agent.tenant, agent.clientId, DIAGNOSTIC), payload: diagnostic(topic(), e, extra) }];
     };
     try {
       switch (channel) {
@@ -73,7 +73,7 @@ export class MqttIngestion {
           if (result.unmapped > 0) {
             badPayloads.inc({ transport, reason: 'datapoint' });
             return [{ topic: topicOf(agent.tenant, agent.clientId, DIAGNOSTIC),
-              payload: diagnostic(topic, MqttErrors.unmapped(result.unmapped), { records: result.records, unmapped: result.unmapped }) }];
+              payload: diagnostic(topic(), MqttErrors.unmapped(result.unmapped), { records: result.records, unmapped: result.unmapped }) }];
           }
           return [];
         }
