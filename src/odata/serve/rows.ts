@@ -92,7 +92,12 @@ export class RowReader {
 
   /** Assets whose series the set reads: the one the filter names, or those holding a series of the aspect; in the family. */
   private async seriesAssets(tenant: string, set: EdmSet, assetId: string | undefined): Promise<string[]> {
-    const candidates = assetId !== undefined ? [assetId] : await this.port.assetsWithSeries(tenant, set.aspect!.name);
+    // one asset (the filter names it): its type, from the asset model's cache, against the set's family (the model of this request)
+    if (assetId !== undefined) {
+      const typeId = await this.port.assetTypeOf(tenant, assetId);
+      return typeId !== undefined && set.family.includes(typeId) ? [assetId] : [];
+    }
+    const candidates = await this.port.assetsWithSeries(tenant, set.aspect!.name);
     return candidates.length === 0 ? [] : this.port.familyAssets(tenant, set.typeId, candidates);
   }
 
