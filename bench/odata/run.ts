@@ -119,8 +119,10 @@ interface Scenario {
   odata: string;
   /** The same rows through the REST API: one or more requests, in order. */
   rest: string[];
-  /** What the first run checks both APIs answered alike: the record timestamps or the interval starts. */
-  same?: 'records' | 'intervals';
+  /** What the first run checks both APIs answered alike, row for row and value for value (sameRows). */
+  same?: 'records' | 'intervals' | 'assets';
+  /** The asset of each REST request (records). */
+  restAssets?: string[];
 }
 
 async function main() {
@@ -153,13 +155,14 @@ async function main() {
   const scenarios: Scenario[] = [
     { name: 'time series, one asset, 2000 rows',
       odata: `${svc}${TS}?${f(`assetId eq '${main}' and ${window(tsFrom, tsFrom + 2000 * SECOND)}`)}`,
-      rest: [`/api/iottimeseries/v3/timeseries/${main}/power?from=${iso(tsFrom)}&to=${iso(tsFrom + 2000 * SECOND)}&limit=2000`], same: 'records' },
+      rest: [`/api/iottimeseries/v3/timeseries/${main}/power?from=${iso(tsFrom)}&to=${iso(tsFrom + 2000 * SECOND)}&limit=2000`], same: 'records', restAssets: [main] },
     { name: 'time series, one asset, first page of 20000 (next link)',
       odata: `${svc}${TS}?${f(`assetId eq '${main}'`)}`,
-      rest: [`/api/iottimeseries/v3/timeseries/${main}/power?from=${iso(T0)}&to=${iso(T0 + MAIN_RECORDS * SECOND)}&limit=2000`], same: 'records' },
+      rest: [`/api/iottimeseries/v3/timeseries/${main}/power?from=${iso(T0)}&to=${iso(T0 + MAIN_RECORDS * SECOND)}&limit=2000`], same: 'records', restAssets: [main] },
     { name: `time series, family of ${FAMILY_ASSETS} assets, no assetId (${FAMILY_SERIES + 1} with data), 2000 rows`,
       odata: `${svc}${TS}?${f(window(T0, famTo))}`,
-      rest: [main, ...family].map((id) => `/api/iottimeseries/v3/timeseries/${id}/power?from=${iso(T0)}&to=${iso(famTo)}&limit=2000`), same: 'records' },
+      rest: [main, ...family].map((id) => `/api/iottimeseries/v3/timeseries/${id}/power?from=${iso(T0)}&to=${iso(famTo)}&limit=2000`), same: 'records',
+      restAssets: [main, ...family] },
     { name: 'aggregates, one asset, 2000 rows (50 intervals × 4 variables × 10 types)',
       odata: `${svc}${AGG}?${f(`assetId eq '${main}' and intervalUnit eq 'minutes' and intervalValue eq 2 and ${window(aggFrom, aggTo)}`)}`,
       // OData rows are the intervals starting in (gt, le]; REST reads those covering [from, to): one interval later
@@ -167,7 +170,7 @@ async function main() {
       same: 'intervals' },
     { name: `assets, 2000 of a family of ${FAMILY_ASSETS}`,
       odata: `${svc}Machine?$top=2000`,
-      rest: Array.from({ length: 2000 / restPage }, (_, i) => list({ hasType: types[0] }, i)) },
+      rest: Array.from({ length: 2000 / restPage }, (_, i) => list({ hasType: types[0] }, i)), same: 'assets' },
     { name: `time series /$count, one asset (${MAIN_RECORDS} records)`,
       odata: `${svc}${TS}/$count?${f(`assetId eq '${main}'`)}`,
       rest: Array.from({ length: MAIN_RECORDS / 2000 }, (_, i) => `/api/iottimeseries/v3/timeseries/${main}/power?from=${iso(T0 + i * 2000 * SECOND)}&to=${iso(T0 + (i + 1) * 2000 * SECOND)}&limit=2000`) },
@@ -201,7 +204,7 @@ async function main() {
       if (i === 0) {
         odRows = countRows(text);
         reRows = rows;
-        if (sc.same) sameRows(sc, text, bodies);
+        if (sc.same) sameRows(sc, text, bodies, sc.restAssets ?? []);
       }
       if (i >= WARMUP) { od.push(b - a); re.push(c - b); }
     }
@@ -224,16 +227,36 @@ async function main() {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
-/** Fails unless the OData page and the REST answers hold the same records (timestamps) or the same intervals. */
-function sameRows(sc: Scenario, odata: string, rest: string[]): void {
-  const rows = (JSON.parse(odata) as { value: { timestamp: string }[] }).value;
-  const od = sc.same === 'records' ? rows.map((r) => r.timestamp) : [...new Set(rows.map((r) => r.timestamp))];
-  const re = rest.flatMap((b) => (sc.same === 'records'
-    ? (JSON.parse(b) as { _time: string }[]).map((r) => r._time)
-    : (JSON.parse(b) as { aggregates: { starttime: string }[] }).aggregates.map((a) => new Date(a.starttime).toISOString())));
-  const key = (xs: string[]) => [...xs].sort().join(',');
+/**
+ * Fails unless the OData page and the REST answers hold the same rows with the same values: the records (asset,
+ * timestamp and every variable), the aggregates (interval start and end, variable, aggregation type, value and
+ * its timestamp) or the assets (id, name, type, parent, time zone, description, external id).
+ */
+function sameRows(sc: Scenario, odata: string, rest: string[], restAssets: string[]): void {
+  const rows = (JSON.parse(odata) as { value: Record<string, unknown>[] }).value;
+  let od: string[];
+  let re: string[];
+  if (sc.same === 'records') {
+    od = rows.map(({ assetId, timestamp, ...vars }) => JSON.stringify([assetId, timestamp, ...VARS.map((v) => vars[v] ?? null)]));
+    re = rest.flatMap((b, i) => (JSON.parse(b) as Record<string, unknown>[])
+      .map((r) => JSON.stringify([restAssets[i], r['_time'], ...VARS.map((v) => r[v] ?? null)])));
+  } else if (sc.same === 'intervals') {
+    const time: Record<string, string> = { minvalue: 'mintime', maxvalue: 'maxtime', firstvalue: 'firsttime', lastvalue: 'lasttime' };
+    od = rows.map((r) => JSON.stringify([r['timestamp'], r['endTimestamp'], r['variableName'], r['aggregationType'], r['value'], r['valueTimestamp']]));
+    re = rest.flatMap((b) => (JSON.parse(b) as { aggregates: Record<string, unknown>[] }).aggregates.flatMap(({ starttime, endtime, ...vars }) =>
+      Object.entries(vars as Record<string, Record<string, unknown>>).flatMap(([v, agg]) => Object.keys(agg).filter((k) => !k.endsWith('time'))
+        .map((type) => JSON.stringify([new Date(starttime as string).toISOString(), new Date(endtime as string).toISOString(), v, type, agg[type],
+          time[type] ? new Date(agg[time[type]] as string).toISOString() : null])))));
+  } else {
+    const fields = ['assetId', 'name', 'typeId', 'parentId', 'timezone', 'description', 'externalId'];
+    od = rows.map((r) => JSON.stringify(fields.map((f) => r[f] ?? null)));
+    re = rest.flatMap((b) => ((JSON.parse(b) as { _embedded?: { assets: Record<string, unknown>[] } })._embedded?.assets ?? [])
+      .map((r) => JSON.stringify(fields.map((f) => r[f] ?? null))));
+  }
+  const key = (xs: string[]) => [...xs].sort().join('\n');
   if (key(od) !== key(re)) {
-    throw new Error(`${sc.name}: OData and REST read different ${sc.same} (${od.length}: ${od[0]}…${od[od.length - 1]}; ${re.length}: ${re[0]}…${re[re.length - 1]})`);
+    const missing = od.filter((x) => !re.includes(x)).slice(0, 2);
+    throw new Error(`${sc.name}: OData and REST read different ${sc.same} (${od.length} / ${re.length}; OData only: ${missing.join(' ')})`);
   }
 }
 

@@ -118,6 +118,8 @@ export interface ODataPort {
   listAssets(tenant: string, q: AssetListQuery): Promise<{ items: AssetRow[]; total: number }>;
   /** Ids among `among` of live assets of a type family (the type and every type derived from it), ascending. */
   familyAssets(tenant: string, typeId: string, among: string[]): Promise<string[]>;
+  /** The type of one live asset (undefined when there is none): the asset model's cached lookup, no query per call. */
+  assetTypeOf(tenant: string, assetId: string): Promise<string | undefined>;
   /** Assets that hold a series of the aspect (propertySetName); a series may have no records in a range. */
   assetsWithSeries(tenant: string, aspect: string): Promise<string[]>;
   /** Records of one asset's aspect in (after, upTo], as text (parse with JSON.parse for a SeriesRecord). */

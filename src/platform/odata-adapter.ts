@@ -92,6 +92,8 @@ export function createODataAdapter(d: ODataAdapterDeps): ODataPort {
       return ids.sort();
     },
 
+    assetTypeOf: async (tenant, assetId) => (await d.model.getAsset(tenant, assetId))?.typeId,
+
     assetsWithSeries: (tenant, aspect) => d.timeseries.assetsWithSeries(tenant, aspect),
 
     async countSeries(tenant, assetId, aspect, after, upTo) {

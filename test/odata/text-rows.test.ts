@@ -1,8 +1,8 @@
 /**
- * Pages written from text (time series rows from the stored records, aggregate rows from pieces, when every
- * property is sent and nothing is expanded) against the same pages written from objects (the same query with an
- * $expand of the row's asset, which takes the object path), over the wire: the rows are the same JSON values in
- * the same order, page after page to the end, ascending and descending, for one asset and for the family.
+ * Pages written from text (time series rows from the stored records, aggregate rows from pieces, asset rows from
+ * their set's template, when every property is sent and nothing is expanded) against the same pages written from
+ * objects (the same query with an $expand, which takes the object path), over the wire: the rows are the same JSON
+ * values in the same order, page after page to the end, ascending and descending, for one asset and for the family.
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
@@ -26,17 +26,22 @@ describe('OData text rows', () => {
     ]) });
     assert.ok(res.status === 204 || res.status === 200, await res.text());
     await putRecords(s(), f.c2, 'PrimaryMotor', 5, 7);
+    // an asset whose row is not ASCII (its page is sent as the UTF-8 text), with a static value of its own
+    const asset = await s().api('/api/assetmanagement/v3/assets', { method: 'POST', body: JSON.stringify({
+      name: 'Turbine grün € 😀 "q"', typeId: `${s().tenant}.Turbine`, parentId: f.plant, description: 'a\\b \u2028',
+      aspects: [{ name: 'plate', variables: [{ name: 'ratedPower', value: '7.25' }] }] }) });
+    assert.equal(asset.status, 201, await asset.text());
   });
 
   /** Every row of a query, following next links, with the `asset` navigation removed. */
-  async function rows(query: string, prefer?: string): Promise<unknown[]> {
+  async function rows(query: string, prefer?: string, nav = 'asset'): Promise<unknown[]> {
     const out: unknown[] = [];
     for (let url: string | undefined = `${f.service}${query}`; url;) {
       const r = await s().api(url.replace(s().url, ''), prefer ? { headers: { prefer } } : {});
       const body = await json(r);
       assert.equal(r.status, 200, JSON.stringify(body));
       for (const v of body.value as Record<string, unknown>[]) {
-        delete v['asset'];
+        delete v[nav];
         out.push(v);
       }
       url = body['@odata.nextLink'];
@@ -69,6 +74,23 @@ describe('OData text rows', () => {
       assert.equal(Buffer.byteLength(text) === text.length, ascii);
       assert.ok(JSON.parse(text).value.length > 0);
     }
+  });
+
+  it('writes asset pages from the set template as the object path writes them', async () => {
+    for (const [set, nav] of [['Turbine', 'ChildrenCNGTurbine'], ['CNGTurbine', 'ParentTurbine'], ['LPGTurbine', 'ParentCNGTurbine']] as const) {
+      for (const [q, prefer] of [[`${set}?$count=true`, undefined], [`${set}?$orderby=name desc&$top=5`, 'odata.maxpagesize=2'],
+        [`${set}?$filter=${encodeURIComponent("contains(name,'o')")}`, undefined]] as const) {
+        const text = await rows(q, prefer, nav);
+        const objects = await rows(`${q}&$expand=${nav}`, prefer, nav);
+        assert.ok(text.length > 0, q);
+        assert.deepEqual(text, objects, q);
+      }
+    }
+    const r = await s().api(`${f.service}Turbine`);
+    const bytes = Buffer.from(await r.arrayBuffer());
+    assert.equal(Number(r.headers.get('content-length')), bytes.length);
+    const names = (JSON.parse(bytes.toString('utf8')).value as { name: string }[]).map((v) => v.name);
+    assert.ok(names.includes('Turbine grün € 😀 "q"'), names.join());
   });
 
   it('writes aggregate pages from pieces as the object path writes them', async () => {

@@ -7,8 +7,9 @@
  * Counts are exact ("Insights Hub IIoT for Makers" §8.6 says the original's are not).
  */
 import type { EdmSet } from '../model/edm.js';
-import type { AssetField, AssetRow, ODataPort, SeriesRecord } from '../ports.js';
+import type { AssetField, ODataPort, SeriesRecord } from '../ports.js';
 import { assetAggregates } from './aggregate-rows.js';
+import { assetRow, assetTextRow } from './asset-rows.js';
 import { folderRows, objectPage } from './object-rows.js';
 import { type Cursor, type Lane, keyOf, mergeLanes, type Row } from './order.js';
 import type { AggregatePlan, AssetPlan, Order, Plan, SeriesPlan } from './plan.js';
@@ -25,7 +26,7 @@ export interface PageRequest {
   top: number;
   cursor: Cursor | undefined;
   pageSize: number;
-  /** The page is sent with every property and no $expand: time series rows may be raw, aggregate rows text (raw-rows.ts). */
+  /** The page is sent with every property and no $expand: time series rows may be raw, aggregate and asset rows text (raw-rows.ts). */
   raw?: boolean;
 }
 
@@ -41,29 +42,6 @@ const READ_CHUNK = 2000;
  * one record cost as much as the first).
  */
 const LANE_READ = 10_000;
-
-function typed(text: string | null | undefined, dataType: string): unknown {
-  if (text === null || text === undefined) return null;
-  switch (dataType) {
-    case 'BOOLEAN': return text === 'true';
-    case 'INT': case 'LONG': case 'DOUBLE': {
-      const n = Number(text);
-      return Number.isFinite(n) ? n : null;
-    }
-    default: return text;
-  }
-}
-
-export function assetRow(set: EdmSet, a: AssetRow): Row {
-  const row: Row = {};
-  for (const p of set.properties) {
-    const s = p.source;
-    row[p.name] = s.kind === 'field' ? (a as unknown as Record<string, unknown>)[s.field] ?? null
-      : s.kind === 'typeVariable' ? typed(a.variables[s.variable], s.dataType)
-        : s.kind === 'staticVariable' ? typed(a.aspects[s.aspect]?.[s.variable], s.dataType) : null;
-  }
-  return row;
-}
 
 export class RowReader {
   constructor(private readonly port: ODataPort) {}
@@ -106,7 +84,7 @@ export class RowReader {
     const sort = r.order.map((o) => ({ field: o.field as AssetField, direction: o.direction }));
     const offset = r.skip + n;
     const { items, total } = await this.port.listAssets(r.tenant, { typeId: r.set.typeId, conditions: plan.conditions, sort, offset, limit });
-    const rows = items.map((a) => assetRow(r.set, a));
+    const rows = r.raw ? items.map((a) => assetTextRow(r.set, a)) : items.map((a) => assetRow(r.set, a));
     const delivered = n + rows.length;
     const more = offset + rows.length < total && delivered < r.top && rows.length > 0;
     return { rows, ...(more ? { next: { n: delivered } } : {}) };
@@ -114,7 +92,12 @@ export class RowReader {
 
   /** Assets whose series the set reads: the one the filter names, or those holding a series of the aspect; in the family. */
   private async seriesAssets(tenant: string, set: EdmSet, assetId: string | undefined): Promise<string[]> {
-    const candidates = assetId !== undefined ? [assetId] : await this.port.assetsWithSeries(tenant, set.aspect!.name);
+    // one asset (the filter names it): its type, from the asset model's cache, against the set's family (the model of this request)
+    if (assetId !== undefined) {
+      const typeId = await this.port.assetTypeOf(tenant, assetId);
+      return typeId !== undefined && set.family.includes(typeId) ? [assetId] : [];
+    }
+    const candidates = await this.port.assetsWithSeries(tenant, set.aspect!.name);
     return candidates.length === 0 ? [] : this.port.familyAssets(tenant, set.typeId, candidates);
   }
 
