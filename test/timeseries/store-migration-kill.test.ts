@@ -1,8 +1,8 @@
 /**
  * The version 4 conversion of timeseries.db (JSON records rows into compressed chunks, store/convert.ts) survives
- * kill -9: a real `ironbridge serve` child starts on a version 3 database, is killed with SIGKILL as soon as it logs
- * its first converted series, and leaves every series whole (all chunks or all rows, never both or a part); the
- * next start resumes, finishes, and every series reads back with the same text and roll-ups as before.
+ * kill -9: a real `ironbridge serve` child starts on a version 3 database, is killed with SIGKILL as soon as its
+ * first converted series is committed, and leaves every series whole (all chunks or all rows, never both or a part);
+ * the next start resumes, finishes, and every series reads back with the same text and roll-ups as before.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
