@@ -224,13 +224,17 @@ export function chunkText(buf: Buffer, from: number, to: number, limit: number, 
 
 /**
  * The same records as chunkText, as the bytes of JSON array items in ascending order (chunk-json.ts): what the GET
- * reply copies out without a string in between. Whole chunk: chunkJson(buf, -Infinity, Infinity, Infinity, false).
+ * reply copies out without a string in between. With `whole`, every record of the chunk is rendered instead
+ * when whole(records in the chunk, records asked) says so (`whole` of the result tells which was done).
  */
-export function chunkJson(buf: Buffer, from: number, to: number, limit: number, desc: boolean): ChunkJson {
+export function chunkJson(buf: Buffer, from: number, to: number, limit: number, desc: boolean,
+  whole?: (n: number, count: number) => boolean): { json: ChunkJson; whole: boolean } {
   const src = readBody(buf, false);
   const a = upperBound(src.times, from);
   const b = Math.max(a, upperBound(src.times, to));
   const count = limit >= 1 ? Math.min(b - a, Math.floor(limit)) : 0;
+  const n = src.times.length;
+  if (whole?.(n, count)) return { json: renderJson(src, 0, n), whole: true };
   const s = desc ? b - count : a;
-  return renderJson(src, s, s + count);
+  return { json: renderJson(src, s, s + count), whole: false };
 }

@@ -74,11 +74,6 @@ export class JsonPage {
     return last.c.times[this.desc ? last.s : last.e - 1]!;
   }
 
-  /** Whether every byte of the page is ASCII. */
-  ascii(): boolean {
-    return this.spans.every((x) => x.c.ascii);
-  }
-
   /** The page as the bytes of a JSON array: one allocation, each run of records copied once. */
   bytes(): Buffer {
     let length = 2;
@@ -100,25 +95,6 @@ export class JsonPage {
       }
     }
     out[w++] = 93;
-    return out;
-  }
-
-  /** The page's records as strings, one each (the text readText gives). */
-  texts(): string[] {
-    const out: string[] = [];
-    for (const { c, s, e } of this.spans) {
-      const all = c.bytes.toString(c.ascii ? 'latin1' : 'utf8', c.offs[s], c.offs[e]! - 1);
-      if (c.ascii) {
-        const base = c.offs[s]!;
-        if (!this.desc) for (let i = s; i < e; i++) out.push(all.slice(c.offs[i]! - base, c.offs[i + 1]! - 1 - base));
-        else for (let i = e - 1; i >= s; i--) out.push(all.slice(c.offs[i]! - base, c.offs[i + 1]! - 1 - base));
-      } else {
-        const parts = new Array<string>(e - s);
-        for (let i = s; i < e; i++) parts[i - s] = c.bytes.toString('utf8', c.offs[i], c.offs[i + 1]! - 1);
-        if (this.desc) parts.reverse();
-        for (const p of parts) out.push(p);
-      }
-    }
     return out;
   }
 }
@@ -158,13 +134,6 @@ export class TextCache {
       if (this.bytes <= this.maxBytes) break;
       this.entries.delete(key);
       this.bytes -= e.size;
-    }
-  }
-
-  /** Forgets the chunks of a series (dropped: its id may be given to another). */
-  dropSeries(sid: number): void {
-    for (const [key, e] of this.entries) {
-      if (key.startsWith(`${sid}:`)) { this.entries.delete(key); this.bytes -= e.size; }
     }
   }
 }

@@ -40,6 +40,9 @@ const TAIL_MAX = (TIER_MERGE - 1) * (Math.floor(Math.log(FULL - 1) / Math.log(TI
 const KEPT_MAX = 200_000;
 const EMPTY: ReadonlySet<number> = new Set();
 
+/** Whether a read that needs `count` of a chunk's `n` records renders (and caches) the whole chunk. */
+const wholeWorth = (n: number, count: number): boolean => count * 8 >= n;
+
 export interface ChunkHead { lo: number; hi: number; n: number }
 interface ChunkRow extends ChunkHead { data: Buffer }
 
@@ -186,7 +189,9 @@ export class Chunks {
 
   /**
    * The records with from < t <= to, at most limit, as a page of rendered records (chunk-json.ts). With a cache,
-   * a chunk is rendered whole and kept; without one (or for a chunk bigger than the cache), only the range.
+   * a chunk the read needs an eighth of or more is rendered whole and kept (at most 8× the rendering of the range,
+   * so pages read one after the other find it); otherwise only the range is rendered (a read of the last few
+   * records of a 4,000-record tail chunk that every write changes renders those few).
    */
   json(sid: number, from: number, to: number, limit: number, desc: boolean, cache?: TextCache): JsonPage {
     const page = new JsonPage(desc);
@@ -195,10 +200,10 @@ export class Chunks {
       if (row.lo > to) continue;
       let c = cache?.get(sid, row.hi, row.data);
       if (!c) {
-        const whole = cache !== undefined && cache.maxBytes > 0;
-        c = whole ? chunkJson(row.data, -Infinity, Infinity, Infinity, false)
-          : chunkJson(row.data, from, to, limit - page.count, desc);
-        if (whole) cache.put(sid, row.hi, row.data, c);
+        const keep = cache !== undefined && cache.maxBytes > 0 ? wholeWorth : undefined;
+        const r = chunkJson(row.data, from, to, limit - page.count, desc, keep);
+        c = r.json;
+        if (r.whole) cache!.put(sid, row.hi, row.data, c);
       }
       if (page.add(c, from, to, limit)) break;
     }
