@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { tempDir } from '../test/helpers/server.js';
-import { cpuMs, fmt, pool, send, value } from './timeseries-shared.js';
+import { cpuMs, fmt, ownDir, pool, send, value } from './timeseries-shared.js';
 
 const SERIES = Number(process.env['BENCH_MANY_SERIES'] ?? 50);
 const STEPS = Number(process.env['BENCH_MANY_STEPS'] ?? 20);
@@ -76,7 +76,7 @@ export async function manySeries(ctx: ManyContext): Promise<number> {
   }
   const oursSec = (performance.now() - started) / 1000;
 
-  const rawDir = tempDir('ironbridge-raw-many-');
+  const rawDir = ownDir(tempDir('ironbridge-raw-many-'));
   const db = new Database(path.join(rawDir, 'raw.db'));
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${ctx.sync === 'full' ? 'FULL' : 'NORMAL'}`);

@@ -2,7 +2,7 @@
  * Helpers of the time series benchmark (bench/timeseries.ts and its many-series shape): CPU time of a process,
  * a lean keep-alive HTTP client used alike for Ironbridge and InfluxDB, a bounded pool, the value generator, and
  * the disk bytes of both (SQLite after a WAL checkpoint, InfluxDB after its compaction), and the `ironbridge serve`
- * child every HTTP bench measures.
+ * child every HTTP bench measures; and what a run owns (children, temp dirs), undone when it ends or crashes.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -34,17 +34,69 @@ export function freePort(): Promise<number> {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
-/** A lean HTTP client for the ingest loops (pre-encoded bodies, keep-alive), the same for both engines. */
-export function send(url: string, method: string, body: Buffer, headers: Record<string, string>): Promise<{ status: number; text: string }> {
+/**
+ * A lean HTTP client for the ingest loops (pre-encoded bodies, keep-alive), the same for both engines.
+ * A kept-alive socket the server closed while this process was busy (a phase that blocks the event loop past the
+ * server's idle timeout, so node's own expiry timer could not run) fails with "socket hang up" as it is reused:
+ * such a request is sent again on another socket (node's documented pattern; the writes are idempotent), at most
+ * once per socket the agent can hold.
+ */
+export async function send(url: string, method: string, body: Buffer, headers: Record<string, string>): Promise<{ status: number; text: string }> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await sendOnce(url, method, body, headers);
+    } catch (err) {
+      if (!(err as { reusedSocket?: boolean }).reusedSocket || attempt > agent.maxSockets) throw err;
+    }
+  }
+}
+
+function sendOnce(url: string, method: string, body: Buffer, headers: Record<string, string>): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, agent, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
     });
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      reject(Object.assign(err, { reusedSocket: req.reusedSocket && err.code === 'ECONNRESET' }));
+    });
     req.end(body);
   });
+}
+
+/**
+ * What a bench run leaves behind, undone however it ends: child processes (stopped, SIGKILL after 10 s) and then
+ * temporary directories (removed). cleanUp() runs at the end of a run and from the crash handler.
+ */
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+export function ownChild(child: ChildProcess): ChildProcess {
+  children.push(child);
+  return child;
+}
+export function ownDir(dir: string): string {
+  dirs.push(dir);
+  return dir;
+}
+export async function cleanUp(): Promise<void> {
+  await Promise.all(children.splice(0).map((child) => new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => { clearTimeout(kill); resolve(); });
+    child.kill('SIGTERM');
+  })));
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+}
+/** Runs a bench's main: on failure prints the error, cleans up and exits 1; Ctrl-C cleans up too. */
+export function runBench(main: () => Promise<void>): void {
+  const fail = (err: unknown, code: number) => {
+    if (err !== undefined) console.error(err);
+    void cleanUp().finally(() => process.exit(code));
+  };
+  process.once('SIGINT', () => fail(undefined, 130));
+  process.once('SIGTERM', () => fail(undefined, 143));
+  main().then(cleanUp).catch((err: unknown) => fail(err, 1));
 }
 
 /** Runs `jobs` with at most `n` in flight. */
@@ -124,8 +176,8 @@ function countTsm(dir: string): number {
 export async function startServe(bin: string, dataDir: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
   const nodeArgs = (process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, bin, 'serve', '--port', String(port), '--data-dir', dataDir], {
-    env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = ownChild(spawn(process.execPath, [...nodeArgs, bin, 'serve', '--port', String(port), '--data-dir', dataDir], {
+    env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] }));
   process.once('exit', () => { if (child.exitCode === null) child.kill('SIGKILL'); });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {

@@ -20,7 +20,7 @@ import { validateRecords, variableMap } from '../src/timeseries/records.js';
 import { SqliteTimeseriesStore } from '../src/timeseries/store/sqlite.js';
 import { zoneOf } from '../src/timeseries/buckets.js';
 import { BIN, fetchToken, firstStartSecrets, tempDir } from '../test/helpers/server.js';
-import { cpuMs, fmt, freePort, influxBytes, p50, pool, send, sqliteBytes, startServe, value } from './timeseries-shared.js';
+import { cpuMs, fmt, freePort, influxBytes, ownChild, ownDir, p50, pool, runBench, send, sqliteBytes, startServe, value } from './timeseries-shared.js';
 import { manySeries } from './timeseries-many.js';
 
 const BATCHES = Number(process.env['BENCH_BATCHES'] ?? 300);
@@ -39,7 +39,7 @@ function batchRecords(b: number): { t: number; vals: number[] }[] {
 }
 
 async function startInflux(): Promise<{ url: string; child: ChildProcess; dir: string }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ironbridge-influx-'));
+  const dir = ownDir(fs.mkdtempSync(path.join(os.tmpdir(), 'ironbridge-influx-')));
   const http = await freePort();
   const rpc = await freePort();
   const conf = path.join(dir, 'influxdb.conf');
@@ -52,7 +52,7 @@ async function startInflux(): Promise<{ url: string; child: ChildProcess; dir: s
     '[monitor]', '  store-enabled = false',
     '[http]', `  bind-address = "127.0.0.1:${http}"`, '  log-enabled = false',
   ].join('\n'));
-  const child = spawn('influxd', ['-config', conf], { stdio: ['ignore', 'ignore', 'ignore'] });
+  const child = ownChild(spawn('influxd', ['-config', conf], { stdio: ['ignore', 'ignore', 'ignore'] }));
   const url = `http://127.0.0.1:${http}`;
   for (let i = 0; i < 100; i++) {
     try {
@@ -70,10 +70,10 @@ async function startInflux(): Promise<{ url: string; child: ChildProcess; dir: s
 async function main(): Promise<void> {
   console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), node ${process.version}; shared with other work while measuring`);
   // ---------------------------------------------------------------- our server (a child process)
-  const dataDir = tempDir('ironbridge-bench-');
+  const dataDir = ownDir(tempDir('ironbridge-bench-'));
   // The server runs as its own process at log level warn (request logging off), like a production node.
   const { child, url: serverUrl } = await startServe(BIN, dataDir, { IRONBRIDGE_LOG_LEVEL: 'warn', IRONBRIDGE_SECRET_HASH_COST: '10' });
-  const server = { url: serverUrl, stop: () => new Promise<void>((r) => { child.once('exit', () => r()); child.kill('SIGTERM'); }) };
+  const server = { url: serverUrl };
   // Without a terminal the first-start key is in a 0600 file of the data directory.
   const { key: { clientId, clientSecret }, tenant } = firstStartSecrets(dataDir);
   const token = await fetchToken(server.url, { clientId, clientSecret });
@@ -130,7 +130,7 @@ async function main(): Promise<void> {
   const oursBytes = sqliteBytes(tsFile) - emptyBytes;
 
   // ---------------------------------------------------------------- ingest: raw better-sqlite3, same rows
-  const rawDir = tempDir('ironbridge-raw-');
+  const rawDir = ownDir(tempDir('ironbridge-raw-'));
   const db = new Database(path.join(rawDir, 'raw.db'));
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${(process.env['IRONBRIDGE_SQLITE_SYNC'] ?? 'full') === 'full' ? 'FULL' : 'NORMAL'}`);
@@ -145,7 +145,7 @@ async function main(): Promise<void> {
 
   // ---------------------------------------------------------------- ingest: the engine without HTTP
   // Same bodies through JSON.parse, record validation and the store (roll-ups included), in this process.
-  const engineDir = tempDir('ironbridge-engine-');
+  const engineDir = ownDir(tempDir('ironbridge-engine-'));
   const engine = new SqliteTimeseriesStore({ dataDir: engineDir, sync: (process.env['IRONBRIDGE_SQLITE_SYNC'] ?? 'full') === 'full' ? 'full' : 'normal' });
   const vmap = variableMap(variables.map((v) => ({ ...v, dataType: 'DOUBLE' as const, length: null, qualityCode: false, searchable: false, defaultValue: null })));
   const shape = { zone: zoneOf('UTC'), variables: vmap };
@@ -219,12 +219,8 @@ async function main(): Promise<void> {
   console.log(`Ironbridge ${p50(ours2000).toFixed(2)} ms, InfluxDB ${p50(influx2000).toFixed(2)} ms, ratio ${(p50(ours2000) / p50(influx2000)).toFixed(2)}`);
 
   // ---------------------------------------------------------------- 90-day daily aggregate over 1 Hz data
-  const finish = async () => {
-    await new Promise<void>((resolve) => { influx.child.once('exit', () => resolve()); influx.child.kill('SIGTERM'); });
-    await server.stop();
-    for (const d of [dataDir, rawDir, influx.dir]) fs.rmSync(d, { recursive: true, force: true });
-  };
-  if (DAYS === 0) return finish();
+  // The server, influxd and the temporary directories are stopped and removed by runBench (also on a crash).
+  if (DAYS === 0) return;
   const seconds = DAYS * 86_400;
   const chunk = 5000;
   const loads: (() => Promise<void>)[] = [];
@@ -279,11 +275,6 @@ async function main(): Promise<void> {
   console.log(`\n## Query: ${DAYS}-day daily aggregate over 1 Hz data (${fmt(seconds)} records, 1 DOUBLE), p50 of ${oursAgg.length} (InfluxDB: ${influxAgg.length})`);
   console.log(`load: Ironbridge ${fmt(seconds / loadOurs)} records/s (${loadOurs.toFixed(1)} s), InfluxDB ${fmt(seconds / loadInflux)} records/s (${loadInflux.toFixed(1)} s)`);
   console.log(`Ironbridge ${p50(oursAgg).toFixed(2)} ms (${intervals} intervals), InfluxDB ${p50(influxAgg).toFixed(2)} ms, ratio ${(p50(oursAgg) / p50(influxAgg)).toFixed(2)}`);
-
-  await finish();
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(main);

@@ -106,23 +106,45 @@ export class AggregatesService {
       ? await this.store.rollups(r.key, rule.level, start, b)
       : await this.fromRecords(r, rule.level, start, b);
     const out: AggregateInterval[] = [];
+    // The last few instants printed are kept: each interval's end is the next one's start, and the variables of a
+    // record share its time (an interval's first and last times mostly), so most are printed once per interval.
+    const RECENT = 4;
+    const recentT = new Array<number>(RECENT).fill(NaN);
+    const recentText = new Array<string>(RECENT).fill('');
+    let slot = 0;
+    const time = (t: number): string => {
+      for (let i = 0; i < RECENT; i++) if (recentT[i] === t) return recentText[i]!;
+      const text = iso(t);
+      recentT[slot] = t;
+      recentText[slot] = text;
+      slot = (slot + 1) % RECENT;
+      return text;
+    };
     let k = 0;
     for (let i = 0; i + 1 < bounds.length; i++) {
       const lo = bounds[i]!;
       const hi = bounds[i + 1]!;
-      const acc: AggMap = {};
-      let any = false;
+      // An interval of one roll-up (a day of daily ones) reads its map as it is: the store's maps are fresh per read.
+      let acc: AggMap | undefined;
+      let own = false;
       while (k < rollups.length && rollups[k]!.start < hi) {
-        if (rollups[k]!.start >= lo) { mergeMaps(acc, rollups[k]!.aggs); any = true; }
+        const aggs = rollups[k]!.aggs;
+        if (rollups[k]!.start >= lo) {
+          if (!acc) acc = aggs;
+          else {
+            if (!own) { const copy: AggMap = {}; mergeMaps(copy, acc); acc = copy; own = true; }
+            mergeMaps(acc, aggs);
+          }
+        }
         k++;
       }
-      if (!any) continue;
-      const interval: AggregateInterval = { starttime: iso(lo), endtime: iso(hi) };
+      if (!acc) continue;
+      const interval: AggregateInterval = { starttime: time(lo), endtime: time(hi) };
       for (const name of r.vars.keys()) {
         const a = acc[name];
         if (!a) continue;
         if (select && !select.has(name)) continue;
-        const rendered = renderAgg(a, Service.isNumeric(r, name)) as unknown as Record<string, unknown>;
+        const rendered = renderAgg(a, Service.isNumeric(r, name), time) as unknown as Record<string, unknown>;
         const fields = select?.get(name);
         if (fields && fields.size > 0) {
           for (const f of Object.keys(rendered)) if (!fields.has(f)) delete rendered[f];

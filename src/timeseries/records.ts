@@ -232,15 +232,25 @@ export function valueCount(records: readonly WriteRecord[]): number {
 }
 
 /** Picks `_time` and the selected variables (with their quality codes) from stored JSON. */
+/**
+ * One record's text keeping only `_time` and the selected variables with their quality codes, in select order.
+ * Built as text, as recordJson() is: an object would put integer-like keys (a variable named "1") before `_time`.
+ */
 function project(json: string, select: readonly string[]): string {
   const all = JSON.parse(json) as Record<string, unknown>;
-  const picked: Record<string, unknown> = { _time: all['_time'] };
+  const time = all['_time'];
+  let out = time === undefined ? '{' : `{"_time":${JSON.stringify(time)}`;
+  const seen = new Set<string>(['_time']);
+  const put = (key: string): void => {
+    if (seen.has(key) || !Object.hasOwn(all, key)) return;
+    seen.add(key);
+    out += `${out.length > 1 ? ',' : ''}${quoted(key)}:${JSON.stringify(all[key])}`;
+  };
   for (const name of select) {
-    if (name in all) picked[name] = all[name];
-    const qc = `${name}_qc`;
-    if (qc in all) picked[qc] = all[qc];
+    put(name);
+    put(`${name}_qc`);
   }
-  return JSON.stringify(picked);
+  return `${out}}`;
 }
 
 /** The JSON array text of records: stored text joined as it is, or projected by `select`. */

@@ -106,17 +106,20 @@ export interface RenderedAggregate {
   firstvalue: unknown; firsttime: string; lastvalue: unknown; lasttime: string; sd?: number | null;
 }
 
-/** Wire form of one variable's aggregate; numeric variables always get numeric fields. */
-export function renderAgg(a: VarAgg, numeric: boolean): RenderedAggregate {
+/**
+ * Wire form of one variable's aggregate; numeric variables always get numeric fields. `time` prints the instants
+ * (default iso; an answer's renderer may pass a memo, as the variables of a record share their first and last times).
+ */
+export function renderAgg(a: VarAgg, numeric: boolean, time: (t: number) => string = iso): RenderedAggregate {
   const out: RenderedAggregate = {
     countgood: a[CG], countuncertain: a[CU], countbad: a[CB],
-    firstvalue: a[FIRST], firsttime: iso(a[FIRSTT]), lastvalue: a[LAST], lasttime: iso(a[LASTT]),
+    firstvalue: a[FIRST], firsttime: time(a[FIRSTT]), lastvalue: a[LAST], lasttime: time(a[LASTT]),
   };
   if (numeric && a[N] > 0) {
     out.sum = a[SUM];
     out.average = a[MEAN];
-    out.minvalue = a[MIN]; out.mintime = iso(a[MINT]);
-    out.maxvalue = a[MAX]; out.maxtime = iso(a[MAXT]);
+    out.minvalue = a[MIN]; out.mintime = time(a[MINT]);
+    out.maxvalue = a[MAX]; out.maxtime = time(a[MAXT]);
     const sd = Math.sqrt(Math.max(0, a[M2] / a[N]));
     out.sd = Number.isFinite(sd) ? sd : null;
   }

@@ -1,11 +1,12 @@
 /**
  * recordJson() (src/timeseries/records.ts), the stored and served text of a record built from its values: `_time`
- * first whatever the variables are named, the same text validateRecords() stores and the chunk codec renders.
+ * first whatever the variables are named, the same text validateRecords() stores and the chunk codec renders;
+ * and renderRecords() with a `select`, which keeps `_time` first the same way.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ModelVariable } from '../../src/core/model.js';
-import { recordJson, validateRecords, variableMap } from '../../src/timeseries/records.js';
+import { recordJson, renderRecords, validateRecords, variableMap } from '../../src/timeseries/records.js';
 import { chunkText, encodeChunk } from '../../src/timeseries/store/chunk-codec.js';
 
 const T = Date.parse('2024-03-01T00:00:00.000Z');
@@ -34,5 +35,20 @@ describe('recordJson', () => {
     const values: Record<string, unknown> = { _time: 'x', a: null, b: undefined, c: Infinity, d: [1, { e: true }] };
     Object.defineProperty(values, '__proto__', { value: 5, enumerable: true, writable: true, configurable: true });
     assert.equal(recordJson(T, values), '{"_time":"2024-03-01T00:00:00.000Z","c":null,"d":[1,{"e":true}],"__proto__":5}');
+  });
+});
+
+describe('renderRecords with select', () => {
+  const json = recordJson(T, { b: 2, 1: 1.5, '1_qc': 0, 0: -3, a: 'x', a_qc: 1 });
+
+  it('keeps _time first, then the selected variables and their quality codes in select order', () => {
+    assert.equal(renderRecords([{ t: T, json }], ['a', '1', '0']),
+      '[{"_time":"2024-03-01T00:00:00.000Z","a":"x","a_qc":1,"1":1.5,"1_qc":0,"0":-3}]');
+  });
+
+  it('writes a field once when it is selected twice, skips absent and inherited names and keeps __proto__', () => {
+    const proto = '{"_time":"2024-03-01T00:00:00.000Z","__proto__":5,"c":1}';
+    assert.equal(renderRecords([{ t: T, json: proto }, { t: T, json }], ['c', 'toString', '__proto__', 'c', 'nope']),
+      '[{"_time":"2024-03-01T00:00:00.000Z","c":1,"__proto__":5},{"_time":"2024-03-01T00:00:00.000Z"}]');
   });
 });

@@ -3,12 +3,20 @@
  * become compressed chunks (chunks.ts) when the store opens, before it serves. Resumable: one series per IMMEDIATE
  * transaction (its chunks written and its records rows removed together), so a process killed mid-way leaves
  * whole series converted or untouched and the next open goes on; several processes opening at once share the work.
- * The records table is dropped once empty. Progress goes to the log.
+ * The records table is dropped once empty. Progress goes to the log, flushed line by line: the conversion blocks the
+ * event loop, so an asynchronous destination would otherwise print every line only at the end.
  */
 import type Database from 'better-sqlite3';
+import { flushLogSync } from '../../core/log.js';
 import { CHUNK_MAX, type ChunkRecord, Chunks } from './chunks.js';
 
 export interface ConvertLog { info(fields: object, message: string): void }
+
+function progress(log: ConvertLog | undefined, fields: object, message: string): void {
+  if (!log) return;
+  log.info(fields, message);
+  flushLogSync(log);
+}
 
 export interface ConvertOptions {
   log?: ConvertLog;
@@ -26,7 +34,7 @@ export function convertRecords(db: Database.Database, chunks: Chunks, options: C
   const remove = db.prepare('DELETE FROM records WHERE series = ?');
   const left = db.prepare<[], number>('SELECT count(DISTINCT series) FROM records').pluck();
   const total = left.get() ?? 0;
-  if (total > 0) options.log?.info({ series: total }, 'time series: converting records to compressed chunks');
+  if (total > 0) progress(options.log, { series: total }, 'time series: converting records to compressed chunks');
   let converted = 0;
   const step = db.transaction((): boolean => {
     const sid = next.get();
@@ -50,10 +58,10 @@ export function convertRecords(db: Database.Database, chunks: Chunks, options: C
     }
     remove.run(sid);
     converted++;
-    options.log?.info({ series: sid, records: n, done: converted, of: total }, 'time series: series converted to chunks');
+    progress(options.log, { series: sid, records: n, done: converted, of: total }, 'time series: series converted to chunks');
     return true;
   });
   while ((options.maxSeries === undefined || converted < options.maxSeries) && step.immediate()) { /* next series */ }
-  if (!hasRecords() && converted > 0) options.log?.info({ series: converted }, 'time series: conversion to chunks done');
+  if (!hasRecords() && converted > 0) progress(options.log, { series: converted }, 'time series: conversion to chunks done');
   return converted;
 }

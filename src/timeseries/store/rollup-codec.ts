@@ -87,24 +87,41 @@ function decodeV1(data: Buffer, headLength: number): AggMap {
   return out;
 }
 
+/** The names of the last version 2 row decoded: the rows of a series repeat them (compared as bytes, not parsed). */
+let lastHead: Buffer = Buffer.alloc(0);
+let lastNames: readonly string[] = [];
+
 function decodeV2(data: Buffer): AggMap {
   const at = { p: 4 };
   const headLength = readUvarint(data, at);
-  const names = JSON.parse(data.toString('utf8', at.p, at.p + headLength)) as string[];
-  at.p += headLength;
+  let p = at.p;
+  const head = data.subarray(p, p + headLength);
+  if (!head.equals(lastHead)) {
+    lastNames = JSON.parse(head.toString('utf8')) as string[];
+    lastHead = Buffer.from(head);
+  }
+  const names = lastNames;
+  p += headLength;
   const out: AggMap = {};
-  for (const n of names) {
+  for (let v = 0; v < names.length; v++) {
     const a = new Array<number>(FIELDS);
+    at.p = p;
     a[CG] = readUvarint(data, at); a[CU] = readUvarint(data, at); a[CB] = readUvarint(data, at); a[N] = readUvarint(data, at);
-    for (const i of [SUM, MEAN, M2, MIN, MAX, FIRST, LAST]) { a[i] = data.readDoubleLE(at.p); at.p += 8; }
+    p = at.p;
+    if (p + 56 > data.length) throw new Error('roll-up row: truncated');
+    a[SUM] = data.readDoubleLE(p); a[MEAN] = data.readDoubleLE(p + 8); a[M2] = data.readDoubleLE(p + 16);
+    a[MIN] = data.readDoubleLE(p + 24); a[MAX] = data.readDoubleLE(p + 32); a[FIRST] = data.readDoubleLE(p + 40);
+    a[LAST] = data.readDoubleLE(p + 48);
+    at.p = p + 56;
     const first = unzigzag(readUvarint(data, at));
     a[FIRSTT] = first;
     a[MINT] = first + unzigzag(readUvarint(data, at));
     a[MAXT] = first + unzigzag(readUvarint(data, at));
     a[LASTT] = first + unzigzag(readUvarint(data, at));
-    out[n] = a as unknown as VarAgg;
+    p = at.p;
+    out[names[v]!] = a as unknown as VarAgg;
   }
-  if (at.p !== data.length) throw new Error(`roll-up row: ${data.length - at.p} bytes left after its variables`);
+  if (p !== data.length) throw new Error(`roll-up row: ${data.length - p} bytes left after its variables`);
   return out;
 }
 
