@@ -7,9 +7,11 @@ import type { Statement } from 'better-sqlite3';
 import { deleteTenantRows, DbChanges, openDatabase, type Db, type Migration } from '../../core/db.js';
 import type { SqliteSync } from '../../core/config.js';
 import { toSql } from '../../core/filter.js';
-import type { AspectTypeRecord, AssetRecord, AssetTypeRecord } from '../records.js';
+import type { AspectTypeRecord, AspectValues, AssetRecord, AssetTypeRecord, VariableValue } from '../records.js';
 import { subtreePrefix } from '../records.js';
-import { ParentGone, StoreConflict, type AssetQuery, type AssetStore, type AssetSummary, type Page } from '../store.js';
+import {
+  ParentGone, StoreConflict, type AssetQuery, type AssetStore, type AssetSummary, type AssetValuesRecord, type Page,
+} from '../store.js';
 
 export const ASSET_MIGRATIONS: readonly Migration[] = [
   {
@@ -66,6 +68,36 @@ const assetOf = (r: AssetRow): AssetRecord => {
     subTenant: r.sub_tenant, deleted: r.deleted, etag: r.etag, ...body,
   };
 };
+/** The columns of AssetRow in its order: list pages are read as arrays (.raw()), which skips building a row object. */
+const ROW_COLUMNS = ['asset_id', 'tenant', 'name', 'external_id', 'type_id', 'parent_id', 'path', 'timezone', 'twin_type',
+  'sub_tenant', 'deleted', 'etag', 'body'] as const;
+type RawAssetRow = [string, string, string, string | null, string, string | null, string, string, string, string | null,
+  number | null, number, string];
+
+const rawAssetOf = (r: RawAssetRow): AssetRecord => {
+  const body = JSON.parse(r[12]) as AssetBody;
+  return {
+    assetId: r[0], tenant: r[1], name: r[2], externalId: r[3], typeId: r[4], parentId: r[5], path: r[6], timezone: r[7],
+    twinType: r[8] as AssetRecord['twinType'], subTenant: r[9], deleted: r[10], etag: r[11], ...body,
+  };
+};
+
+/**
+ * AssetValuesRecord's columns: the body's description, own variables and own aspects are taken out by SQLite
+ * (which parses each body once for the three); most assets have no own values, and '[]' is not parsed again.
+ */
+const VALUE_COLUMNS = "a.asset_id, a.tenant, a.name, a.external_id, a.type_id, a.parent_id, a.timezone, " +
+  "json_extract(a.body, '$.description'), json_extract(a.body, '$.variables'), json_extract(a.body, '$.aspects')";
+type RawValuesRow = [string, string, string, string | null, string, string | null, string, string, string, string];
+const NO_VALUES: never[] = [];
+Object.freeze(NO_VALUES);
+const jsonList = <T>(text: string): T[] => (text === '[]' ? NO_VALUES : JSON.parse(text) as T[]);
+
+const valuesOf = (r: RawValuesRow): AssetValuesRecord => ({
+  assetId: r[0], tenant: r[1], name: r[2], externalId: r[3], typeId: r[4], parentId: r[5], timezone: r[6],
+  description: r[7], variables: jsonList<VariableValue>(r[8]), aspects: jsonList<AspectValues>(r[9]),
+});
+
 const assetParams = (a: AssetRecord) => {
   const body: AssetBody = {
     description: a.description, location: a.location, variables: a.variables, aspects: a.aspects,
@@ -149,7 +181,7 @@ export class SqliteAssetStore implements AssetStore {
   private readonly summaryCache = new Map<string, AssetSummary>();
   private readonly typeCache = new Map<string, unknown[]>();
   private readonly changes: DbChanges;
-  private readonly listCache = new Map<string, { list: Statement<unknown[]>; count: Statement<unknown[]> }>();
+  private readonly listCache = new Map<string, { list: Statement<unknown[]>; values: Statement<unknown[]>; count: Statement<unknown[]> }>();
   /** Moves on every invalidate (own writes, other connections' commits): modelVersion(). */
   private generation = 0;
 
@@ -305,10 +337,14 @@ export class SqliteAssetStore implements AssetStore {
     let s = this.listCache.get(key);
     if (!s) {
       if (this.listCache.size > 500) this.listCache.clear();
+      // The page is cut from the index (rowids only, in the index's order), then only its rows are read. The page is
+      // the outer loop (CROSS JOIN keeps that join order) and runs as a co-routine, so its rows come out in its order
+      // and are not sorted a second time.
+      const page = `(SELECT rowid AS r FROM assets WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?) AS p
+        CROSS JOIN assets AS a ON a.rowid = p.r`;
       s = {
-        // The page is cut from the index (rowids only), then only its rows are read.
-        list: this.db.prepare<unknown[]>(`SELECT * FROM assets WHERE rowid IN
-          (SELECT rowid FROM assets WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?) ORDER BY ${order}`),
+        list: this.db.prepare<unknown[]>(`SELECT ${ROW_COLUMNS.map((c) => `a.${c}`).join(', ')} FROM ${page}`).raw(),
+        values: this.db.prepare<unknown[]>(`SELECT ${VALUE_COLUMNS} FROM ${page}`).raw(),
         count: this.db.prepare<unknown[]>(`SELECT COUNT(*) AS n FROM assets WHERE ${where}`),
       };
       this.listCache.set(key, s);
@@ -317,6 +353,19 @@ export class SqliteAssetStore implements AssetStore {
   }
 
   async listAssets(tenant: string, q: AssetQuery): Promise<Page<AssetRecord>> {
+    const { s, params, total } = this.listQuery(tenant, q);
+    const items = q.offset >= total ? [] : (s.list.all(...params, q.limit, q.offset) as RawAssetRow[]).map(rawAssetOf);
+    return { items, total };
+  }
+
+  async listAssetValues(tenant: string, q: AssetQuery): Promise<Page<AssetValuesRecord>> {
+    const { s, params, total } = this.listQuery(tenant, q);
+    const items = q.offset >= total ? [] : (s.values.all(...params, q.limit, q.offset) as RawValuesRow[]).map(valuesOf);
+    return { items, total };
+  }
+
+  /** The statements, parameters and total of a list query. */
+  private listQuery(tenant: string, q: AssetQuery) {
     const filter = toSql(q.filter, (f) => {
       if (f === 'fileId') return { from: "json_each(assets.body, '$.fileAssignments')", value: "json_extract(value, '$.fileId')" };
       const col = ASSET_COLUMNS[f];
@@ -329,8 +378,7 @@ export class SqliteAssetStore implements AssetStore {
     const s = this.listStatements(where, order);
     const params = [tenant, ...filter.params];
     const total = this.cachedCount(`${where}\u0000${JSON.stringify(params)}`, () => (s.count.get(...params) as { n: number }).n);
-    const items = q.offset >= total ? [] : (s.list.all(...params, q.limit, q.offset) as AssetRow[]).map(assetOf);
-    return { items, total };
+    return { s, params, total };
   }
 
   /** Called by every write of this store, before it writes (data_version does not see this connection's commits). */
