@@ -86,16 +86,17 @@ const rawAssetOf = (r: RawAssetRow): AssetRecord => {
  * AssetValuesRecord's columns: the body's description, own variables and own aspects are taken out by SQLite
  * (which parses each body once for the three); most assets have no own values, and '[]' is not parsed again.
  */
-const VALUE_COLUMNS = "a.asset_id, a.tenant, a.name, a.external_id, a.type_id, a.parent_id, a.timezone, " +
+const VALUE_COLUMNS = "a.asset_id, a.name, a.external_id, a.type_id, a.parent_id, a.timezone, " +
   "json_extract(a.body, '$.description'), json_extract(a.body, '$.variables'), json_extract(a.body, '$.aspects')";
-type RawValuesRow = [string, string, string, string | null, string, string | null, string, string, string, string];
+type RawValuesRow = [string, string, string | null, string, string | null, string, string, string, string];
 const NO_VALUES: never[] = [];
 Object.freeze(NO_VALUES);
 const jsonList = <T>(text: string): T[] => (text === '[]' ? NO_VALUES : JSON.parse(text) as T[]);
 
-const valuesOf = (r: RawValuesRow): AssetValuesRecord => ({
-  assetId: r[0], tenant: r[1], name: r[2], externalId: r[3], typeId: r[4], parentId: r[5], timezone: r[6],
-  description: r[7], variables: jsonList<VariableValue>(r[8]), aspects: jsonList<AspectValues>(r[9]),
+/** The tenant is the query's (not read per row). */
+const valuesOf = (tenant: string, r: RawValuesRow): AssetValuesRecord => ({
+  assetId: r[0], tenant, name: r[1], externalId: r[2], typeId: r[3], parentId: r[4], timezone: r[5],
+  description: r[6], variables: jsonList<VariableValue>(r[7]), aspects: jsonList<AspectValues>(r[8]),
 });
 
 const assetParams = (a: AssetRecord) => {
@@ -360,7 +361,7 @@ export class SqliteAssetStore implements AssetStore {
 
   async listAssetValues(tenant: string, q: AssetQuery): Promise<Page<AssetValuesRecord>> {
     const { s, params, total } = this.listQuery(tenant, q);
-    const items = q.offset >= total ? [] : (s.values.all(...params, q.limit, q.offset) as RawValuesRow[]).map(valuesOf);
+    const items = q.offset >= total ? [] : (s.values.all(...params, q.limit, q.offset) as RawValuesRow[]).map((r) => valuesOf(tenant, r));
     return { items, total };
   }
 
