@@ -7,11 +7,15 @@ import type { Statement } from 'better-sqlite3';
 import { deleteTenantRows, DbChanges, openDatabase, type Db, type Migration } from '../../core/db.js';
 import type { SqliteSync } from '../../core/config.js';
 import { toSql } from '../../core/filter.js';
-import type { AspectTypeRecord, AspectValues, AssetRecord, AssetTypeRecord, VariableValue } from '../records.js';
+import type { AspectTypeRecord, AssetRecord, AssetTypeRecord } from '../records.js';
 import { subtreePrefix } from '../records.js';
 import {
   ParentGone, StoreConflict, type AssetQuery, type AssetStore, type AssetSummary, type AssetValuesRecord, type Page,
 } from '../store.js';
+import {
+  assetOf, assetParams, rawAssetOf, ROW_COLUMNS, VALUE_COLUMNS, valuesOf, type AssetBody, type AssetRow, type RawAssetRow,
+  type RawValuesRow,
+} from './sqlite-rows.js';
 
 export const ASSET_MIGRATIONS: readonly Migration[] = [
   {
@@ -52,64 +56,6 @@ export const ASSET_MIGRATIONS: readonly Migration[] = [
 ];
 
 interface TypeRow { body: string; etag: number }
-interface AssetRow {
-  asset_id: string; tenant: string; name: string; external_id: string | null; type_id: string; parent_id: string | null;
-  path: string; timezone: string; twin_type: string; sub_tenant: string | null; deleted: number | null; etag: number;
-  body: string;
-}
-
-type AssetBody = Pick<AssetRecord, 'description' | 'location' | 'variables' | 'aspects' | 'fileAssignments' | 'createdAt'>;
-
-const assetOf = (r: AssetRow): AssetRecord => {
-  const body = JSON.parse(r.body) as AssetBody;
-  return {
-    assetId: r.asset_id, tenant: r.tenant, name: r.name, externalId: r.external_id, typeId: r.type_id,
-    parentId: r.parent_id, path: r.path, timezone: r.timezone, twinType: r.twin_type as AssetRecord['twinType'],
-    subTenant: r.sub_tenant, deleted: r.deleted, etag: r.etag, ...body,
-  };
-};
-/** The columns of AssetRow in its order: list pages are read as arrays (.raw()), which skips building a row object. */
-const ROW_COLUMNS = ['asset_id', 'tenant', 'name', 'external_id', 'type_id', 'parent_id', 'path', 'timezone', 'twin_type',
-  'sub_tenant', 'deleted', 'etag', 'body'] as const;
-type RawAssetRow = [string, string, string, string | null, string, string | null, string, string, string, string | null,
-  number | null, number, string];
-
-const rawAssetOf = (r: RawAssetRow): AssetRecord => {
-  const body = JSON.parse(r[12]) as AssetBody;
-  return {
-    assetId: r[0], tenant: r[1], name: r[2], externalId: r[3], typeId: r[4], parentId: r[5], path: r[6], timezone: r[7],
-    twinType: r[8] as AssetRecord['twinType'], subTenant: r[9], deleted: r[10], etag: r[11], ...body,
-  };
-};
-
-/**
- * AssetValuesRecord's columns: the body's description, own variables and own aspects are taken out by SQLite
- * (which parses each body once for the three); most assets have no own values, and '[]' is not parsed again.
- */
-const VALUE_COLUMNS = "a.asset_id, a.name, a.external_id, a.type_id, a.parent_id, a.timezone, " +
-  "json_extract(a.body, '$.description'), json_extract(a.body, '$.variables'), json_extract(a.body, '$.aspects')";
-type RawValuesRow = [string, string, string | null, string, string | null, string, string, string, string];
-const NO_VALUES: never[] = [];
-Object.freeze(NO_VALUES);
-const jsonList = <T>(text: string): T[] => (text === '[]' ? NO_VALUES : JSON.parse(text) as T[]);
-
-/** The tenant is the query's (not read per row). */
-const valuesOf = (tenant: string, r: RawValuesRow): AssetValuesRecord => ({
-  assetId: r[0], tenant, name: r[1], externalId: r[2], typeId: r[3], parentId: r[4], timezone: r[5],
-  description: r[6], variables: jsonList<VariableValue>(r[7]), aspects: jsonList<AspectValues>(r[8]),
-});
-
-const assetParams = (a: AssetRecord) => {
-  const body: AssetBody = {
-    description: a.description, location: a.location, variables: a.variables, aspects: a.aspects,
-    fileAssignments: a.fileAssignments, createdAt: a.createdAt,
-  };
-  return {
-    asset_id: a.assetId, tenant: a.tenant, name: a.name, external_id: a.externalId, type_id: a.typeId,
-    parent_id: a.parentId, path: a.path, timezone: a.timezone, twin_type: a.twinType, sub_tenant: a.subTenant,
-    deleted: a.deleted, etag: a.etag, body: JSON.stringify(body),
-  };
-};
 
 /** Filter and sort fields of assets → columns (Asset Management API v3, filter parameter). */
 export const ASSET_COLUMNS: Readonly<Record<string, string>> = {
