@@ -50,7 +50,7 @@ export class ModelReader implements AssetModelReader {
 
   constructor(private readonly d: ServiceDeps) {}
 
-  private static asset(a: AssetRecord, cat: TypeCatalog): ModelAsset {
+  private static asset(a: Pick<AssetRecord, 'tenant' | 'assetId' | 'name' | 'typeId' | 'parentId' | 'timezone'>, cat: TypeCatalog): ModelAsset {
     const aspects = (cat.exploded(a.typeId)?.aspects ?? []).map((m) => modelAspect(m.member));
     return { tenant: a.tenant, assetId: a.assetId, name: a.name, typeId: a.typeId, parentId: a.parentId, timezone: a.timezone, aspects };
   }
@@ -116,8 +116,8 @@ export class ModelReader implements AssetModelReader {
     }
     const cat = await loadCatalog(this.d.store, tenant);
     if (mentions(filter, 'hasType')) filter = rewriteField(filter, 'hasType', (n) => hasTypeToIn(cat, n, 'typeId'));
-    // deleted assets do not exist for other contexts, whatever the filter says
-    const page = await this.d.store.listAssets(tenant, { filter, includeDeleted: false, sort, offset: q.offset, limit: q.limit });
+    // deleted assets do not exist for other contexts, whatever the filter says; only the parts this view shows are read
+    const page = await this.d.store.listAssetValues(tenant, { filter, includeDeleted: false, sort, offset: q.offset, limit: q.limit });
     // the aspects of each type are resolved once per call (frozen: shared by every asset of the type on the page)
     const aspectsOf = new Map<string, ModelAspect[]>();
     const items = page.items.map((a): ModelAssetValues => {

@@ -9,6 +9,13 @@ import type { AspectTypeRecord, AssetRecord, AssetTypeRecord } from './records.j
 
 export type AssetSummary = Pick<AssetRecord, 'assetId' | 'name' | 'location'>;
 
+/**
+ * An asset as the model reader's lists need it (AssetModelReader.listAssets: the OData asset pages): the own values
+ * and the columns they show, without location, file assignments, path or etag.
+ */
+export type AssetValuesRecord = Pick<AssetRecord,
+  'tenant' | 'assetId' | 'name' | 'externalId' | 'typeId' | 'parentId' | 'timezone' | 'description' | 'variables' | 'aspects'>;
+
 export type SortDirection = 'asc' | 'desc';
 
 export interface AssetQuery {
@@ -68,6 +75,8 @@ export interface AssetStore {
   /** Marks the asset deleted unless it has live children (checked in the same transaction). */
   softDeleteAsset(rec: AssetRecord, expectedEtag: number): Promise<'deleted' | 'stale' | 'hasChildren'>;
   listAssets(tenant: string, query: AssetQuery): Promise<Page<AssetRecord>>;
+  /** The same page as listAssets (same rows, order and total), each asset cut to AssetValuesRecord. */
+  listAssetValues(tenant: string, query: AssetQuery): Promise<Page<AssetValuesRecord>>;
   countChildren(tenant: string, assetId: string): Promise<number>;
   /** Renames a variable in the own values of every asset of the given types (a variable rename on their type). */
   renameVariableValues(tenant: string, typeIds: string[], from: string, to: string): Promise<void>;

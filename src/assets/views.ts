@@ -25,7 +25,7 @@ function effectiveLocation(a: AssetRecord, ancestors: ReadonlyMap<string, AssetS
  * The values an asset shows (no location, files or hierarchy, which need its ancestors): every variable and static
  * aspect of the type chain with the own value, else the default, else null.
  */
-export function assetValues(a: AssetRecord, cat: TypeCatalog): Pick<AssetView, 'variables' | 'aspects'> {
+export function assetValues(a: Pick<AssetRecord, 'typeId' | 'variables' | 'aspects'>, cat: TypeCatalog): Pick<AssetView, 'variables' | 'aspects'> {
   const type = cat.exploded(a.typeId);
   const variables = (type?.variables ?? []).map(({ member }) => ({
     name: member.name, value: valueOf(a.variables, member.name, member.defaultValue),

@@ -205,6 +205,26 @@ export function runAssetStoreContract(name: string, open: (at: string) => Promis
       assert.equal(await store.countAssetsOfTypes('tl', []), 0);
     });
 
+    it('lists asset values: the same rows, order and totals as listAssets, cut to the values view', async () => {
+      const [root] = await tree('tv');
+      for (const [i, n] of ['b', 'a', 'c', 'a'].entries()) {
+        await store.createAsset(asset('tv', n, root!, { typeId: i < 2 ? 'tv.T1' : 'tv.T2', description: `d${i}`, externalId: i ? null : 'e',
+          variables: i === 1 ? [{ name: 'v', value: '1' }] : [],
+          aspects: i === 2 ? [{ name: 'a', variables: [{ name: 'v', value: 'y' }] }] : [] }));
+      }
+      const cut = (a: AssetRecord) => ({ tenant: a.tenant, assetId: a.assetId, name: a.name, externalId: a.externalId,
+        typeId: a.typeId, parentId: a.parentId, timezone: a.timezone, description: a.description, variables: a.variables, aspects: a.aspects });
+      const queries: Partial<AssetQuery>[] = [{}, { sort: [{ field: 'name', direction: 'desc' }] }, { offset: 1, limit: 2 },
+        { filter: { kind: 'eq', field: 'typeId', value: 'tv.T1' } }, { offset: 9, limit: 2 },
+        { sort: [{ field: 'typeId', direction: 'asc' }, { field: 'name', direction: 'desc' }] }];
+      for (const q of queries) {
+        const full = await store.listAssets('tv', query(q));
+        assert.deepEqual(await store.listAssetValues('tv', query(q)), { total: full.total, items: full.items.map(cut) }, JSON.stringify(q));
+      }
+      assert.equal((await store.listAssetValues('tv', query())).items.length, 5);
+      assert.deepEqual(await store.listAssetValues('tv-other', query()), { total: 0, items: [] });
+    });
+
     it('summaries: names and own locations of the tenant\'s assets; renames and values follow writes', async () => {
       const [root, a] = await tree('ty', 'A');
       assert.equal(await store.updateAsset({ ...a!, location: { locality: 'Linz' }, variables: [{ name: 'old', value: '1' }], etag: 1 }, 0), true);

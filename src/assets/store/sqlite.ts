@@ -9,7 +9,13 @@ import type { SqliteSync } from '../../core/config.js';
 import { toSql } from '../../core/filter.js';
 import type { AspectTypeRecord, AssetRecord, AssetTypeRecord } from '../records.js';
 import { subtreePrefix } from '../records.js';
-import { ParentGone, StoreConflict, type AssetQuery, type AssetStore, type AssetSummary, type Page } from '../store.js';
+import {
+  ParentGone, StoreConflict, type AssetQuery, type AssetStore, type AssetSummary, type AssetValuesRecord, type Page,
+} from '../store.js';
+import {
+  assetOf, assetParams, rawAssetOf, ROW_COLUMNS, VALUE_COLUMNS, valuesOf, type AssetBody, type AssetRow, type RawAssetRow,
+  type RawValuesRow,
+} from './sqlite-rows.js';
 
 export const ASSET_MIGRATIONS: readonly Migration[] = [
   {
@@ -50,33 +56,6 @@ export const ASSET_MIGRATIONS: readonly Migration[] = [
 ];
 
 interface TypeRow { body: string; etag: number }
-interface AssetRow {
-  asset_id: string; tenant: string; name: string; external_id: string | null; type_id: string; parent_id: string | null;
-  path: string; timezone: string; twin_type: string; sub_tenant: string | null; deleted: number | null; etag: number;
-  body: string;
-}
-
-type AssetBody = Pick<AssetRecord, 'description' | 'location' | 'variables' | 'aspects' | 'fileAssignments' | 'createdAt'>;
-
-const assetOf = (r: AssetRow): AssetRecord => {
-  const body = JSON.parse(r.body) as AssetBody;
-  return {
-    assetId: r.asset_id, tenant: r.tenant, name: r.name, externalId: r.external_id, typeId: r.type_id,
-    parentId: r.parent_id, path: r.path, timezone: r.timezone, twinType: r.twin_type as AssetRecord['twinType'],
-    subTenant: r.sub_tenant, deleted: r.deleted, etag: r.etag, ...body,
-  };
-};
-const assetParams = (a: AssetRecord) => {
-  const body: AssetBody = {
-    description: a.description, location: a.location, variables: a.variables, aspects: a.aspects,
-    fileAssignments: a.fileAssignments, createdAt: a.createdAt,
-  };
-  return {
-    asset_id: a.assetId, tenant: a.tenant, name: a.name, external_id: a.externalId, type_id: a.typeId,
-    parent_id: a.parentId, path: a.path, timezone: a.timezone, twin_type: a.twinType, sub_tenant: a.subTenant,
-    deleted: a.deleted, etag: a.etag, body: JSON.stringify(body),
-  };
-};
 
 /** Filter and sort fields of assets → columns (Asset Management API v3, filter parameter). */
 export const ASSET_COLUMNS: Readonly<Record<string, string>> = {
@@ -149,7 +128,7 @@ export class SqliteAssetStore implements AssetStore {
   private readonly summaryCache = new Map<string, AssetSummary>();
   private readonly typeCache = new Map<string, unknown[]>();
   private readonly changes: DbChanges;
-  private readonly listCache = new Map<string, { list: Statement<unknown[]>; count: Statement<unknown[]> }>();
+  private readonly listCache = new Map<string, { list: Statement<unknown[]>; values: Statement<unknown[]>; count: Statement<unknown[]> }>();
   /** Moves on every invalidate (own writes, other connections' commits): modelVersion(). */
   private generation = 0;
 
@@ -305,10 +284,14 @@ export class SqliteAssetStore implements AssetStore {
     let s = this.listCache.get(key);
     if (!s) {
       if (this.listCache.size > 500) this.listCache.clear();
+      // The page is cut from the index (rowids only, in the index's order), then only its rows are read. The page is
+      // the outer loop (CROSS JOIN keeps that join order) and runs as a co-routine, so its rows come out in its order
+      // and are not sorted a second time.
+      const page = `(SELECT rowid AS r FROM assets WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?) AS p
+        CROSS JOIN assets AS a ON a.rowid = p.r`;
       s = {
-        // The page is cut from the index (rowids only), then only its rows are read.
-        list: this.db.prepare<unknown[]>(`SELECT * FROM assets WHERE rowid IN
-          (SELECT rowid FROM assets WHERE ${where} ORDER BY ${order} LIMIT ? OFFSET ?) ORDER BY ${order}`),
+        list: this.db.prepare<unknown[]>(`SELECT ${ROW_COLUMNS.map((c) => `a.${c}`).join(', ')} FROM ${page}`).raw(),
+        values: this.db.prepare<unknown[]>(`SELECT ${VALUE_COLUMNS} FROM ${page}`).raw(),
         count: this.db.prepare<unknown[]>(`SELECT COUNT(*) AS n FROM assets WHERE ${where}`),
       };
       this.listCache.set(key, s);
@@ -317,6 +300,19 @@ export class SqliteAssetStore implements AssetStore {
   }
 
   async listAssets(tenant: string, q: AssetQuery): Promise<Page<AssetRecord>> {
+    const { s, params, total } = this.listQuery(tenant, q);
+    const items = q.offset >= total ? [] : (s.list.all(...params, q.limit, q.offset) as RawAssetRow[]).map(rawAssetOf);
+    return { items, total };
+  }
+
+  async listAssetValues(tenant: string, q: AssetQuery): Promise<Page<AssetValuesRecord>> {
+    const { s, params, total } = this.listQuery(tenant, q);
+    const items = q.offset >= total ? [] : (s.values.all(...params, q.limit, q.offset) as RawValuesRow[]).map((r) => valuesOf(tenant, r));
+    return { items, total };
+  }
+
+  /** The statements, parameters and total of a list query. */
+  private listQuery(tenant: string, q: AssetQuery) {
     const filter = toSql(q.filter, (f) => {
       if (f === 'fileId') return { from: "json_each(assets.body, '$.fileAssignments')", value: "json_extract(value, '$.fileId')" };
       const col = ASSET_COLUMNS[f];
@@ -329,8 +325,7 @@ export class SqliteAssetStore implements AssetStore {
     const s = this.listStatements(where, order);
     const params = [tenant, ...filter.params];
     const total = this.cachedCount(`${where}\u0000${JSON.stringify(params)}`, () => (s.count.get(...params) as { n: number }).n);
-    const items = q.offset >= total ? [] : (s.list.all(...params, q.limit, q.offset) as AssetRow[]).map(assetOf);
-    return { items, total };
+    return { s, params, total };
   }
 
   /** Called by every write of this store, before it writes (data_version does not see this connection's commits). */
