@@ -169,7 +169,12 @@ export class TimeseriesService {
         rejected.push({ index, assetId, aspect, error: err });
       }
     }
-    for (const w of writes) await this.align(w);
+    // as align() for each, with one look at the store for all of them
+    const zones = writes.length > 0 ? await this.store.zonesOf(writes.map((w) => w.key)) : [];
+    for (let i = 0; i < writes.length; i++) {
+      const stored = zones[i];
+      if (stored !== undefined && stored !== writes[i]!.shape.zone.id) await this.store.rebuild(writes[i]!.key, writes[i]!.shape);
+    }
     if (writes.length > 0) await this.store.put(writes);
     countWritten(writes);
     return rejected;

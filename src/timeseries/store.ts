@@ -116,6 +116,8 @@ export interface TimeseriesStore {
   rebuild(key: SeriesKey, shape: SeriesShape): Promise<void>;
   /** Time zone the series' roll-ups are aligned to, or undefined when the series does not exist. */
   zoneOf(key: SeriesKey): Promise<string | undefined>;
+  /** zoneOf of many series at once (a write of many series checks them all before it is stored). */
+  zonesOf(keys: readonly SeriesKey[]): Promise<(string | undefined)[]>;
   /** Drops every series of an asset; returns how many there were. */
   dropAsset(tenant: string, assetId: string): Promise<number>;
   dropSeries(key: SeriesKey): Promise<void>;

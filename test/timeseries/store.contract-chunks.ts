@@ -90,6 +90,36 @@ export function chunkBoundaryCases(c: ChunkCaseContext): void {
     }
   });
 
+  it('chunk boundaries: time-major writes arriving out of order (as concurrent requests do), near and far', async () => {
+    const key = c.fresh();
+    const model = new Map<number, Rec>();
+    const blocks = Array.from({ length: 450 }, (_, b) =>
+      Array.from({ length: 20 }, (_, j) => ({ t: T0 + (b * 20 + j) * S, ...rec(b * 20 + j) })));
+    // neighbours swapped, runs of 3 reversed, and some blocks held back for 40 or 70 blocks (past a full chunk)
+    const order: number[] = [];
+    const held = new Map<number, number[]>();
+    for (let b = 0; b < blocks.length; b++) {
+      if (b % 97 === 5) { held.set(b + 40, [...(held.get(b + 40) ?? []), b]); continue; }
+      if (b % 131 === 7) { held.set(b + 70, [...(held.get(b + 70) ?? []), b]); continue; }
+      order.push(b);
+      for (const h of held.get(b) ?? []) order.push(h);
+    }
+    for (const h of [...held].filter(([at]) => at >= blocks.length).flatMap(([, bs]) => bs)) order.push(h);
+    for (let i = 0; i + 1 < order.length; i += 7) [order[i], order[i + 1]] = [order[i + 1]!, order[i]!];
+    for (let i = 3; i + 2 < order.length; i += 11) [order[i], order[i + 2]] = [order[i + 2]!, order[i]!];
+    assert.equal(new Set(order).size, blocks.length);
+    for (const b of order) {
+      await put(key, blocks[b]!);
+      for (const { t, ...v } of blocks[b]!) model.set(t, v);
+    }
+    await check(key, model, 'out of order');
+    // then an overwrite of a late block's records and new records after them still merge exactly
+    const over = Array.from({ length: 30 }, (_, j) => ({ t: T0 + (5 * 20 + j) * S + (j % 2 ? 0 : 500), b: -j - 1 }));
+    await put(key, over);
+    for (const { t, ...v } of over) model.set(t, v);
+    await check(key, model, 'out of order, then overwritten');
+  });
+
   it('chunk boundaries: one write larger than a chunk, then the same records again, then one record in each gap', async () => {
     const key = c.fresh();
     const model = new Map<number, Rec>();

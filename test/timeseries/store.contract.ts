@@ -195,6 +195,18 @@ export function runTimeseriesStoreContract(name: string, open: (at: string) => P
       assert.deepEqual(await store.assetsWithAspect('t1', 'never'), []);
     });
 
+    it('zonesOf gives what zoneOf gives for each series, in order', async () => {
+      const berlin = fresh();
+      const utc = fresh();
+      const none = fresh();
+      await store.put([{ key: berlin, shape: BERLIN, records: recs([{ t: T0 + 1, b: 1 }]) },
+        { key: utc, shape: UTC, records: recs([{ t: T0 + 1, b: 2 }]) }]);
+      const keys = [utc, none, berlin, utc];
+      assert.deepEqual(await store.zonesOf(keys), await Promise.all(keys.map((k) => store.zoneOf(k))));
+      assert.deepEqual(await store.zonesOf(keys), [UTC.zone.id, undefined, BERLIN.zone.id, UTC.zone.id]);
+      assert.deepEqual(await store.zonesOf([]), []);
+    });
+
     it('a put is one transaction: a refused write leaves every other write of the call unstored', async () => {
       const berlin = fresh();
       await store.put([{ key: berlin, shape: BERLIN, records: recs([{ t: T0 + 1, b: 1 }]) }]);

@@ -222,10 +222,16 @@ function predict(out: ArrayLike<number>, i: number, order: number): number {
   }
 }
 
-/** Zigzagged residuals of `order` from index `order` on (the first `order` values are seeds). */
-function residuals(xs: ArrayLike<number>, order: number): Float64Array {
+/** Longest sequence whose residuals use the shared scratch arrays (a longer one gets arrays of its own). */
+const SCRATCH_MAX = 1 << 16;
+let scratch: [Float64Array, Float64Array] = [new Float64Array(BLOCK), new Float64Array(BLOCK)];
+
+/**
+ * Zigzagged residuals of `order` from index `order` on (the first `order` values are seeds), into `out` (at least
+ * xs.length long; what is below `order` is left as it was).
+ */
+function residuals(xs: ArrayLike<number>, order: number, out: Float64Array): Float64Array {
   const n = xs.length;
-  const out = new Float64Array(n);
   if (order === 0) for (let i = 0; i < n; i++) out[i] = zigzag(xs[i]!);
   else if (order === 1) for (let i = 1; i < n; i++) out[i] = zigzag(xs[i]! - xs[i - 1]!);
   else if (order === 2) for (let i = 2; i < n; i++) out[i] = zigzag(xs[i]! - 2 * xs[i - 1]! + xs[i - 2]!);
@@ -233,12 +239,12 @@ function residuals(xs: ArrayLike<number>, order: number): Float64Array {
   return out;
 }
 
-/** Bits the packed residuals (from index `from`) would take. */
-function packedBits(z: Float64Array, from: number): number {
+/** Bits the packed residuals z[from..n) would take. */
+function packedBits(z: Float64Array, from: number, n: number): number {
   let total = 0;
-  for (let s = from; s < z.length; s += BLOCK) {
+  for (let s = from; s < n; s += BLOCK) {
     let max = 0;
-    const e = Math.min(z.length, s + BLOCK);
+    const e = Math.min(n, s + BLOCK);
     for (let i = s; i < e; i++) if (z[i]! > max) max = z[i]!;
     total += 8 + bitLength(max) * (e - s);
   }
@@ -257,18 +263,26 @@ export function writeInts(w: Writer, xs: ArrayLike<number>, orders: readonly num
   let maxAbs = 0;
   for (let i = 0; i < n; i++) { const a = Math.abs(xs[i]!); if (a > maxAbs) maxAbs = a; }
   if (!(maxAbs <= INT_LIMIT)) throw new RangeError(`integer sequence value ${maxAbs} beyond ±2^50`);
+  // Two arrays, the best residuals so far and the candidate, reused across calls: encoding a small chunk
+  // allocated four arrays per column here, most of its cost (issue 17, time-major writes of 20 records).
+  if (n > SCRATCH_MAX) scratch = [new Float64Array(n), new Float64Array(n)];
+  else if (scratch[0].length < n) {
+    const size = Math.min(SCRATCH_MAX, Math.max(n, scratch[0].length * 2));
+    scratch = [new Float64Array(size), new Float64Array(size)];
+  }
+  let [bestZ, cand] = scratch;
   let best = -1;
   let bestBits = Infinity;
-  let bestZ: Float64Array | undefined;
   for (const order of orders) {
     if (order > 0 && n <= order) continue;
     if (order === MAX_ORDER && maxAbs > ORDER3_LIMIT) continue;
-    const z = residuals(xs, order);
-    const b = packedBits(z, order) + 16 * order;
-    if (b < bestBits) { best = order; bestBits = b; bestZ = z; }
+    const z = residuals(xs, order, cand);
+    const b = packedBits(z, order, n) + 16 * order;
+    if (b < bestBits) { best = order; bestBits = b; cand = bestZ; bestZ = z; }
   }
-  if (best < 0) { best = 0; bestZ = residuals(xs, 0); }
-  const z = bestZ!;
+  if (best < 0) { best = 0; residuals(xs, 0, bestZ); }
+  const z = bestZ;
+  if (n > SCRATCH_MAX) scratch = [new Float64Array(BLOCK), new Float64Array(BLOCK)];
   w.byte(best);
   for (let j = 0; j < best; j++) w.svar(xs[j]! - predict(xs, j, j));
   for (let s = best; s < n; s += BLOCK) {

@@ -12,7 +12,8 @@
  * that) and a write's cost stays flat. Each series' tail (its newest chunk and the run of small ones before it,
  * with the records of those this connection wrote) is kept in memory, so an append reads no chunk header and the
  * merge decodes nothing it wrote itself; the store drops it (forget) whenever the database may differ (a rollback,
- * another connection's commit), and every write but an append drops the series' tail.
+ * another connection's commit), and every write but an append drops the series' tail -- except records that
+ * arrive late into a gap of the tail's run (concurrent requests reach the store out of order), which join it.
  * (Open chunks of JSON text for small appends were measured: no CPU gained, more bytes on disk.)
  * A write that overlaps chunks decodes them, merges (the later record wins) and re-encodes; records in a gap
  * between chunks get a chunk there.
@@ -72,6 +73,7 @@ export class Chunks {
       rows: db.prepare<[{ sid: number; from: number; to: number }], ChunkRow>(`SELECT lo, hi, n, data FROM chunks WHERE ${RANGE} ORDER BY hi`),
       rowsDesc: db.prepare<[{ sid: number; from: number; to: number }], ChunkRow>(`SELECT lo, hi, n, data FROM chunks WHERE ${RANGE} ORDER BY hi DESC`),
       data: db.prepare<[number, number], Buffer>('SELECT data FROM chunks WHERE series = ? AND hi = ?').pluck(),
+      before: db.prepare<[number, number], number>('SELECT hi FROM chunks WHERE series = ? AND hi < ? ORDER BY hi DESC LIMIT 1').pluck(),
       insert: db.prepare('INSERT INTO chunks (series, hi, lo, n, data) VALUES (?, ?, ?, ?, ?)'),
       del: db.prepare('DELETE FROM chunks WHERE series = ? AND hi = ?'),
       delSeries: db.prepare('DELETE FROM chunks WHERE series = ?'),
@@ -88,6 +90,10 @@ export class Chunks {
     const tail = this.tailOf(sid);
     if (!tail.newest || min > tail.newest.hi) {
       this.append(sid, tail, recs);
+      this.compact(sid, tail);
+      return EMPTY;
+    }
+    if (this.insertInTail(sid, tail, recs)) {
       this.compact(sid, tail);
       return EMPTY;
     }
@@ -266,19 +272,44 @@ export class Chunks {
     const written = this.write(sid, recs);
     for (const w of written) {
       if (w.head.n >= FULL) tail.small = [];
-      else {
-        if (this.keptRecords + w.recs.length > KEPT_MAX) {
-          // every tail goes but this one, which keeps its heads (its records are read again when merged)
-          this.forget();
-          for (const k of tail.small) delete k.recs;
-          this.tails.set(sid, tail);
-        }
-        // copies: the caller's records may change after the put (and their stored text is not needed here)
-        tail.small.push({ head: w.head, recs: w.recs.map((r) => ({ t: r.t, values: { ...r.values } })) });
-        this.keptRecords += w.recs.length;
-      }
+      else this.keep(sid, tail, tail.small.length, w);
       tail.newest = w.head;
     }
+  }
+
+  /**
+   * Records of a write that arrived after a later one (concurrent writers: their requests reach the store in any
+   * order) usually fall in the gap just before one of the tail's small chunks: they become a chunk of the run
+   * there, so the tail (and its records) is kept. False, and nothing written, when they do not (they overlap a
+   * chunk, or lie before the run's chunk before), or are FULL or more.
+   */
+  private insertInTail(sid: number, tail: Tail, recs: readonly ChunkRecord[]): boolean {
+    const small = tail.small;
+    const min = recs[0]!.t;
+    const max = recs[recs.length - 1]!.t;
+    if (recs.length >= FULL) return false;
+    let j = small.length;
+    while (j > 0 && small[j - 1]!.head.lo > max) j--;
+    if (j === small.length) return false;
+    // the chunk before small[j] (in the run, or the one before the run) must end before the records
+    const before = j > 0 ? small[j - 1]!.head.hi : this.s.before.get(sid, small[0]!.head.hi);
+    if (before !== undefined && before >= min) return false;
+    const [w] = this.write(sid, recs);
+    this.keep(sid, tail, j, w!);
+    return true;
+  }
+
+  /** Puts a written chunk below FULL into the tail's run at index `at`, with a copy of its records. */
+  private keep(sid: number, tail: Tail, at: number, w: { head: ChunkHead; recs: readonly ChunkRecord[] }): void {
+    if (this.keptRecords + w.recs.length > KEPT_MAX) {
+      // every tail goes but this one, which keeps its heads (its records are read again when merged)
+      this.forget();
+      for (const k of tail.small) delete k.recs;
+      this.tails.set(sid, tail);
+    }
+    // copies: the caller's records may change after the put (and their stored text is not needed here)
+    tail.small.splice(at, 0, { head: w.head, recs: w.recs.map((r) => ({ t: r.t, values: { ...r.values } })) });
+    this.keptRecords += w.recs.length;
   }
 
   private overlapping(sid: number, from: number, to: number): ChunkRow[] {

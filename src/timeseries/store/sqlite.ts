@@ -135,6 +135,11 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
   private find(key: SeriesKey): SeriesRow | undefined {
     // Inside a write transaction no other connection can commit: it was looked at when the transaction began.
     if (!this.writing && this.otherWriters.changed()) this.forget();
+    return this.lookup(key);
+  }
+
+  /** find without the check for other connections' commits (the caller made it). */
+  private lookup(key: SeriesKey): SeriesRow | undefined {
     const ck = this.cacheKey(key);
     let row = this.ids.get(ck);
     if (!row) {
@@ -409,6 +414,12 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
 
   async zoneOf(key: SeriesKey): Promise<string | undefined> {
     return this.find(key)?.zone;
+  }
+
+  /** One check for other connections' commits for all of them (a PRAGMA per series was ~3 % of a time-major write). */
+  async zonesOf(keys: readonly SeriesKey[]): Promise<(string | undefined)[]> {
+    if (!this.writing && this.otherWriters.changed()) this.forget();
+    return keys.map((k) => this.lookup(k)?.zone);
   }
 
   async dropAsset(tenant: string, assetId: string): Promise<number> {
