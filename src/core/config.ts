@@ -297,7 +297,7 @@ export const SETTINGS = [
     description: 'Least bytes per second of a request body (Apache mod_reqtimeout MinRate; nginx client_body_timeout): the body must arrive within --gateway-header-timeout plus one second per this many bytes, else 408 and the connection closed; time the server itself does not read is not counted. 0 turns it off.' }),
   s({ key: 'gatewayAddressSharePercent', flag: '--gateway-address-share', env: 'IRONBRIDGE_GATEWAY_ADDRESS_SHARE',
     default: 50, parse: int(1, 100),
-    description: 'Share of the connection cap one client address may hold open (at least one connection); more from it are answered 503 and closed. Set 100 behind a reverse proxy that connects from one address.' }),
+    description: 'Share of the connection cap one client address may hold open (at least one connection); more from it are answered 503 and closed. Set 100 behind a reverse proxy that connects from one address, or for a plant whose devices share one NAT address (with the defaults more than 200 keep-alive devices from one address are refused).' }),
   s({ key: 'jsonMaxNesting', flag: '--json-max-nesting', env: 'IRONBRIDGE_JSON_MAX_NESTING', default: 64, parse: int(8, 10_000),
     description: 'Deepest nesting of objects and arrays in an application/json request body (Asset Management merge-patch bodies: 32); deeper gets 400 before any code walks the body.' }),
   // MindConnect MQTT: the embedded broker (off unless a port is given) and the subscription to an external broker.
