@@ -2,8 +2,9 @@
  * SQLite implementation of the time series store, in its own database file (timeseries.db) so ingest does not
  * contend with the other contexts' writers. Records in per-series compressed time chunks (chunks.ts, issue 17;
  * databases of earlier versions converted on open by convert.ts); roll-ups per level and bucket start as partial
- * aggregates (rollup-codec.ts); puts share commits (group-commit.ts); schema versions in migrations.ts; the SQL of
- * series and roll-ups in statements.ts.
+ * aggregates (rollup-codec.ts), merged for a group commit's new records by rollup-buffer.ts and otherwise kept by
+ * rollup-rows.ts; puts share commits (group-commit.ts); schema versions in migrations.ts; the SQL of series and
+ * roll-ups in statements.ts.
  * Invariant: after every committed transaction each roll-up equals the aggregate of the records in its bucket
  * (in the zone the series row names; a write in another zone is refused until rebuild() realigns the series).
  * New timestamps are merged into their 2-minute, hour and day roll-ups incrementally (one row per touched bucket
@@ -14,16 +15,17 @@
 import type Database from 'better-sqlite3';
 import type { SqliteSync } from '../../core/config.js';
 import { DbChanges, type Db, openDatabase } from '../../core/db.js';
-import { bucketEnd, bucketOf, type Level } from '../buckets.js';
+import { bucketOf, type Level } from '../buckets.js';
 import { GroupCommit } from './group-commit.js';
 import { Chunks } from './chunks.js';
 import { JsonPage, TextCache } from './chunk-json.js';
 import { type ConvertLog, convertRecords } from './convert.js';
 import { TIMESERIES_MIGRATIONS } from './migrations.js';
 import { prepareStatements } from './statements.js';
-import { decodeAggs, encodeAggs } from './rollup-codec.js';
+import { decodeAggs } from './rollup-codec.js';
+import { RollupRows } from './rollup-rows.js';
 import { type Delta, type Flushed, RollupBuffer, newRecordDeltas } from './rollup-buffer.js';
-import { type AggMap, addRecord, gather, mergeMaps, variableKeys } from '../rollup.js';
+import { type AggMap, addRecord, variableKeys } from '../rollup.js';
 import { type RangeQuery, type RecordPage, type Rollup, type SeriesKey, type SeriesShape, type SeriesWrite,
   SeriesZoneError, type StoredRecord, type TimeseriesStore, type WriteRecord } from '../store.js';
 
@@ -84,6 +86,8 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
   private readonly group: GroupCommit<readonly SeriesWrite[]>;
   /** Roll-ups merged by the puts of a group commit, written before its COMMIT; a cache of hot buckets between. */
   private readonly rolls: RollupBuffer;
+  /** Roll-up rows written directly (recomputed buckets, PATCH, deletes, realignment). */
+  private readonly rows: RollupRows;
 
   constructor(options: SqliteTimeseriesOptions) {
     this.db = openDatabase({ dataDir: options.dataDir, name: options.name ?? 'timeseries', migrations: TIMESERIES_MIGRATIONS, sync: options.sync });
@@ -93,6 +97,7 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
     this.chunks = new Chunks(db);
     this.texts = new TextCache(options.textCacheBytes ?? 64 * 1024 * 1024);
     this.rolls = new RollupBuffer(this.s);
+    this.rows = new RollupRows(this.s, this.chunks);
     convertRecords(db, this.chunks, { log: options.logger });
     // Each put is a savepoint inside the shared transaction, so one that fails is undone alone.
     const putOne = db.transaction((writes: readonly SeriesWrite[], work: PutRollups) => {
@@ -232,84 +237,10 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
       work.direct = true;
       this.rolls.flush(work.flushed);
       this.rolls.clear();
-      for (const [s, level, start, add] of work.deltas) this.mergeInto(s, level, start, add);
+      for (const [s, level, start, add] of work.deltas) this.rows.mergeInto(s, level, start, add);
       work.deltas = [];
     }
-    this.refresh(sid, shape, [...partial.keys()], dirty, partial);
-  }
-
-  /**
-   * Brings the roll-ups of the given 2-minute buckets, and of the hours and days holding them, up to date. A bucket
-   * that only gained new timestamps gets its partial merged into its 2-minute, hour and day roll-ups (one row each,
-   * whatever the bucket already holds); a dirty one (overwrite, merge) is recomputed, and so are its hour (from at
-   * most 30 two-minute roll-ups) and day (from at most 25 hours), since min, max, first and last cannot be undone.
-   */
-  private refresh(sid: number, shape: SeriesShape, twoMinute: number[], dirty: ReadonlySet<number>,
-    partial?: ReadonlyMap<number, AggMap>): void {
-    const zone = shape.zone;
-    // Per hour (then per day): the sum of the partials to merge, or null when it must be recomputed.
-    const hours = new Map<number, AggMap | null>();
-    for (const b of twoMinute) {
-      const add = partial?.get(b);
-      const h = bucketOf(zone, 1, b + 1);
-      if (!dirty.has(b) && add) {
-        this.mergeInto(sid, 0, b, add);
-        gather(hours, h, add);
-      } else {
-        this.recompute(sid, shape, 0, b);
-        hours.set(h, null);
-      }
-    }
-    const days = new Map<number, AggMap | null>();
-    for (const [h, add] of hours) {
-      const d = bucketOf(zone, 2, h + 1);
-      if (add) {
-        this.mergeInto(sid, 1, h, add);
-        gather(days, d, add);
-      } else {
-        this.recompute(sid, shape, 1, h);
-        days.set(d, null);
-      }
-    }
-    for (const [d, add] of days) {
-      if (add) this.mergeInto(sid, 2, d, add);
-      else this.recompute(sid, shape, 2, d);
-    }
-  }
-
-  /** Merges a partial aggregate of new records into one stored roll-up. */
-  private mergeInto(sid: number, level: Level, start: number, add: AggMap): void {
-    const existing = this.s['rollGet']!.get(sid, level, start) as string | Buffer | undefined;
-    if (existing === undefined) {
-      this.store(sid, level, start, add);
-      return;
-    }
-    const aggs = decodeAggs(existing);
-    mergeMaps(aggs, add);
-    // in place: cheaper than INSERT OR REPLACE (a delete and an insert) of a row this size
-    this.s['rollUpdate']!.run(encodeAggs(aggs), sid, level, start);
-  }
-
-  private store(sid: number, level: Level, start: number, aggs: AggMap): void {
-    let empty = true;
-    for (const _ in aggs) { empty = false; break; }
-    if (empty) this.s['rollDel']!.run(sid, level, start);
-    else this.s['rollPut']!.run(sid, level, start, encodeAggs(aggs));
-  }
-
-  /** Recomputes one roll-up: 2 minutes from records, hours from 2-minute roll-ups, days from hours. */
-  private recompute(sid: number, shape: SeriesShape, level: Level, start: number): void {
-    const end = bucketEnd(shape.zone, level, start);
-    const aggs: AggMap = {};
-    if (level === 0) {
-      const keys = variableKeys(shape.variables);
-      for (const r of this.chunks.records(sid, start, end)) addRecord(aggs, r.t, r.values, keys);
-    } else {
-      for (const row of this.s['rollRange']!.iterate(sid, level - 1, start, end) as Iterable<{ data: string | Buffer }>) {
-        mergeMaps(aggs, decodeAggs(row.data));
-      }
-    }
-    this.store(sid, level, start, aggs);
+    this.rows.refresh(sid, shape, [...partial.keys()], dirty, partial);
   }
 
   async patch({ key, shape, records }: SeriesWrite): Promise<void> {
@@ -319,7 +250,7 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
       this.chunks.patch(sid, records);
       const buckets = new Set<number>();
       for (const r of records) buckets.add(bucketOf(shape.zone, 0, r.t));
-      this.refresh(sid, shape, [...buckets], buckets);
+      this.rows.refresh(sid, shape, [...buckets], buckets);
     });
   }
 
@@ -362,8 +293,8 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
         const first = bucketOf(zone, level, span.lo);
         const last = bucketOf(zone, level, span.hi);
         this.s['rollDelRange']!.run(sid, level, first, last);
-        this.recompute(sid, shape, level, first);
-        if (last !== first) this.recompute(sid, shape, level, last);
+        this.rows.recompute(sid, shape, level, first);
+        if (last !== first) this.rows.recompute(sid, shape, level, last);
       }
       return span.deleted;
     });
@@ -382,34 +313,9 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
       const row = this.find(key);
       if (!row) return;
       this.s['seriesZone']!.run(shape.zone.id, row.id);
-      this.rebuildSync(row.id, shape);
+      this.rows.rebuild(row.id, shape);
       row.zone = shape.zone.id;
     });
-  }
-
-  private rebuildSync(sid: number, shape: SeriesShape): void {
-    this.s['rollDelSeries']!.run(sid);
-    const zone = shape.zone;
-    let b = NaN;
-    let aggs: AggMap = {};
-    const keys = variableKeys(shape.variables);
-    const buckets: number[] = [];
-    const flush = () => {
-      if (!Number.isNaN(b)) { this.store(sid, 0, b, aggs); buckets.push(b); }
-    };
-    // Chunk by chunk, not an open iterator: the connection cannot write while a statement iterates.
-    for (const head of this.chunks.heads(sid)) {
-      for (const r of this.chunks.decode(sid, head.hi)) {
-        const k = bucketOf(zone, 0, r.t);
-        if (k !== b) { flush(); b = k; aggs = {}; }
-        addRecord(aggs, r.t, r.values, keys);
-      }
-    }
-    flush();
-    const hours = new Set(buckets.map((x) => bucketOf(zone, 1, x + 1)));
-    const days = new Set([...hours].map((h) => bucketOf(zone, 2, h + 1)));
-    for (const h of hours) this.recompute(sid, shape, 1, h);
-    for (const d of days) this.recompute(sid, shape, 2, d);
   }
 
   async zoneOf(key: SeriesKey): Promise<string | undefined> {
