@@ -87,6 +87,29 @@ export class ModelReader implements AssetModelReader {
     return found ?? undefined;
   }
 
+  /**
+   * getAsset of each id: the cached ones all answered after one look at modelVersion() (a PRAGMA data_version per
+   * asset was ~3 % of a 50-series multi-entity write), the others read one by one as getAsset reads them.
+   */
+  async getAssets(tenant: string, assetIds: readonly string[]): Promise<(ModelAsset | undefined)[]> {
+    const version = this.d.store.modelVersion();
+    if (version !== this.version) {
+      this.assets.clear();
+      this.version = version;
+    }
+    const out: (ModelAsset | undefined)[] = [];
+    const missing: number[] = [];
+    // synchronously: no write can come between the version looked at above and these answers
+    for (let i = 0; i < assetIds.length; i++) {
+      const id = assetIds[i]!;
+      const hit = ASSET_ID_RE.test(id) ? this.assets.get(`${tenant}\u0000${id}`) : null;
+      if (hit === undefined) missing.push(i);
+      out.push(hit ?? undefined);
+    }
+    for (const i of missing) out[i] = await this.getAsset(tenant, assetIds[i]!);
+    return out;
+  }
+
   async getAssetType(tenant: string, typeId: string): Promise<ModelAssetType | undefined> {
     const cat = await loadCatalog(this.d.store, tenant);
     const t = cat.assetType(typeId);

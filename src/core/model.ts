@@ -91,6 +91,12 @@ export interface ModelAssetQuery {
 export interface AssetLookup {
   /** The asset with its merged aspects, or undefined when it does not exist (or is deleted) in that tenant. */
   getAsset(tenant: string, assetId: string): Promise<ModelAsset | undefined>;
+  /**
+   * getAsset for each id, in order, as of one moment for all the answers already known (one look at the model's
+   * version for a whole request, not one per asset: a multi-entity write names up to hundreds). Optional: a lookup
+   * without it is asked asset by asset.
+   */
+  getAssets?(tenant: string, assetIds: readonly string[]): Promise<(ModelAsset | undefined)[]>;
 }
 
 /** The whole read side of the model (OData and other readers of types and lists). */

@@ -150,13 +150,11 @@ export class TimeseriesService {
   async writeSeries(tenant: string, items: readonly SeriesRecords[], options: { partial?: boolean } = {}): Promise<SeriesRejection[]> {
     const rejected: SeriesRejection[] = [];
     const writes: SeriesWrite[] = [];
-    const assets = new Map<string, Promise<ModelAsset | undefined>>();
+    const assets = await this.assetsOf(tenant, items);
     for (let index = 0; index < items.length; index++) {
       const { assetId, aspect, records: body } = items[index]!;
       try {
-        let asset = assets.get(assetId);
-        if (!asset) assets.set(assetId, asset = this.model.getAsset(tenant, assetId));
-        const r = this.resolveIn(await asset, tenant, assetId, aspect, true);
+        const r = this.resolveIn(assets.get(assetId), tenant, assetId, aspect, true);
         const records = validateRecords(body, r.vars);
         if (records.length > 0) writes.push({ key: r.key, shape: r.shape, records });
       } catch (err) {
@@ -178,6 +176,15 @@ export class TimeseriesService {
     if (writes.length > 0) await this.store.put(writes);
     countWritten(writes);
     return rejected;
+  }
+
+  /** The assets the items name, each looked up once, all of them at once where the lookup can. */
+  private async assetsOf(tenant: string, items: readonly SeriesRecords[]): Promise<Map<string, ModelAsset | undefined>> {
+    const ids = [...new Set(items.map((it) => it.assetId))];
+    const found = this.model.getAssets
+      ? await this.model.getAssets(tenant, ids)
+      : await Promise.all(ids.map((id) => this.model.getAsset(tenant, id)));
+    return new Map(ids.map((id, i) => [id, found[i]]));
   }
 
   /**

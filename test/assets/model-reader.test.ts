@@ -77,6 +77,22 @@ describe('the AssetModelReader port', () => {
     assert.deepEqual((await model.listAssets('other', { offset: 0, limit: 100 })).items.map((a) => a.name), ['P9', 'other']);
   });
 
+  it('looks up many assets at once as getAsset does one by one, and sees a change made since', async () => {
+    const getAssets = model.getAssets!.bind(model);
+    const names = async (list: readonly string[]) => (await getAssets(T, list)).map((a) => a?.name);
+    const list = [ids['P1']!, 'no-such-asset', ids['Gone']!, ids['P2']!, 'bad id!', ids['P1']!];
+    const cold = await names(list);
+    assert.deepEqual(cold, ['P1', undefined, undefined, 'P2', undefined, 'P1']);
+    assert.deepEqual(await names(list), cold, 'the same from the cache');
+    assert.deepEqual(await Promise.all(list.map(async (id) => (await model.getAsset(T, id))?.name)), cold);
+    assert.deepEqual(await names([]), []);
+    assert.deepEqual((await getAssets('other', [ids['P1']!])).map((a) => a?.name), [undefined], 'nothing of another tenant');
+    const tmp = (await createAsset(s(), 'Tmp', `${T}.Pump`, await rootId(s()))).assetId;
+    assert.deepEqual(await names([ids['P1']!, tmp]), ['P1', 'Tmp']);
+    assert.equal((await call(s(), 'DELETE', `/assets/${tmp}`, undefined, { 'if-match': '0' })).status, 204);
+    assert.deepEqual(await names([ids['P1']!, tmp]), ['P1', undefined], 'the deleted asset is gone at the next look');
+  });
+
   it('refuses fields, sorts, pages and trees it cannot serve, naming them', async () => {
     const refused = async (q: Parameters<AssetModelReader['listAssets']>[1], name: string, rule: RegExp) => {
       await assert.rejects(model.listAssets(T, q), (err: unknown) => {
