@@ -128,7 +128,11 @@ export function rawRowText(row: Row, heads?: Map<unknown, string>): string {
 /** Whether a text has only ASCII characters (its UTF-8 length equals its length). */
 const isAscii = (s: string) => Buffer.byteLength(s) === s.length;
 
-type Put = (s: string) => void;
+/**
+ * Writes `s`, after a `,` when `comma`: the separator is not concatenated onto the row text, since making a new
+ * string of each row and writing that cost about 40 % of pageBytes' time for 2000 aggregate rows.
+ */
+type Put = (s: string, comma?: boolean) => void;
 
 /**
  * Writes the JSON text of rows, raw, text or neither, with `put`: a raw run of one asset with every key present
@@ -142,15 +146,15 @@ function writeRows(rows: RawRow[], put: Put): boolean | undefined {
   put('[');
   for (let i = 0; i < rows.length;) {
     const r = rows[i]!;
-    const sep = i === 0 ? '' : ',';
+    const comma = i !== 0;
     if (r[TEXT] !== undefined) {
-      put(sep + r[TEXT]);
+      put(r[TEXT], comma);
       if (r[ASCII] !== true) known = false;
       i++;
       continue;
     }
     if (r[RAW] === undefined) {
-      put(sep + JSON.stringify(r));
+      put(JSON.stringify(r), comma);
       known = false;
       i++;
       continue;
@@ -159,7 +163,7 @@ function writeRows(rows: RawRow[], put: Put): boolean | undefined {
     let j = i;
     while (j < rows.length && rows[j]![RAW] !== undefined && rows[j]![NULLS] === '' && rows[j]!['assetId'] === assetId) j++;
     if (j - i < 2) {
-      put(sep + rawRowText(r, heads));
+      put(rawRowText(r, heads), comma);
       i++;
       continue;
     }
@@ -168,7 +172,7 @@ function writeRows(rows: RawRow[], put: Put): boolean | undefined {
     const h = head(assetId as string);
     heads.set(assetId, h);
     // `$` is special in a replacement string; `$$` writes one
-    put(sep + texts.join(',').replaceAll('{"_time":', h.replaceAll('$', '$$$$')));
+    put(texts.join(',').replaceAll('{"_time":', h.replaceAll('$', '$$$$')), comma);
     i = j;
   }
   put(']');
@@ -218,7 +222,10 @@ export function pageText(body: Record<string, unknown>): { text: string; ascii: 
   if (!hasRawRows(value)) return { text: JSON.stringify(body), ascii: undefined };
   const [before, after] = envelope(body);
   const parts: string[] = [before];
-  const rows = writeRows(value, (s) => parts.push(s));
+  const rows = writeRows(value, (s, comma) => {
+    if (comma) parts.push(',');
+    parts.push(s);
+  });
   parts.push(after);
   const ascii = rows === true ? isAscii(before) && isAscii(after) : rows;
   return { text: parts.join(''), ascii };
@@ -231,12 +238,14 @@ class AsciiWriter {
   private buf: Latin1;
   private n = 0;
   constructor(size: number) { this.buf = Buffer.allocUnsafe(size); }
-  readonly put = (s: string): void => {
-    if (this.n + s.length > this.buf.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.n + s.length));
+  readonly put = (s: string, comma?: boolean): void => {
+    const need = this.n + s.length + 1;
+    if (need > this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, need));
       this.buf.copy(grown, 0, 0, this.n);
       this.buf = grown;
     }
+    if (comma) this.buf[this.n++] = 0x2c;
     // latin1Write (the primitive of buf.write(s, offset, 'latin1')) writes a cons string without flattening it first
     this.n += this.buf.latin1Write ? this.buf.latin1Write(s, this.n, s.length) : this.buf.write(s, this.n, 'latin1');
   };
