@@ -62,10 +62,14 @@ function json(method: string, url: string, body?: unknown): Promise<any> { // es
   });
 }
 
-/** PUTs a range of a file with back-pressure; `sent` is called once the whole body is written to the socket. */
+/**
+ * PUTs a range of a file with back-pressure; `sent` is called once the whole body is written to the socket. Every
+ * transfer has a connection of its own (as json() does): a keep-alive socket left idle while the next source file
+ * is written may be closed by the server just as it is reused (ECONNRESET), which ended a 10,1024 run.
+ */
 function put(url: string, file: string, start: number, end: number, auth: boolean, sent?: () => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'PUT', headers: { 'content-length': end - start, 'content-type': 'application/octet-stream',
+    const req = http.request(url, { method: 'PUT', agent: false, headers: { 'content-length': end - start, 'content-type': 'application/octet-stream',
       ...(auth ? { authorization: `Bearer ${token}` } : {}) } }, (res) => {
       res.resume();
       res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`PUT ${url}: ${res.statusCode}`))));
@@ -78,7 +82,7 @@ function put(url: string, file: string, start: number, end: number, auth: boolea
 
 function get(url: string, out: string, auth: boolean): Promise<void> {
   return new Promise((resolve, reject) => {
-    http.get(url, { headers: auth ? { authorization: `Bearer ${token}` } : {} }, (res) => {
+    http.get(url, { agent: false, headers: auth ? { authorization: `Bearer ${token}` } : {} }, (res) => {
       if (res.statusCode !== 200) { reject(new Error(`GET ${url}: ${res.statusCode}`)); return; }
       pipeline(res, fs.createWriteStream(out, { highWaterMark: MB })).then(resolve, reject);
     }).on('error', reject);
