@@ -62,24 +62,29 @@ function json(method: string, url: string, body?: unknown): Promise<any> { // es
   });
 }
 
-/** PUTs a range of a file with back-pressure. */
-function put(url: string, file: string, start: number, end: number, auth: boolean): Promise<void> {
+/**
+ * PUTs a range of a file with back-pressure; `sent` is called once the whole body is written to the socket. Every
+ * transfer has a connection of its own (as json() does): a keep-alive socket left idle while the next source file
+ * is written may be closed by the server just as it is reused (ECONNRESET), which ended a 10,1024 run.
+ */
+function put(url: string, file: string, start: number, end: number, auth: boolean, sent?: () => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'PUT', headers: { 'content-length': end - start, 'content-type': 'application/octet-stream',
+    const req = http.request(url, { method: 'PUT', agent: false, headers: { 'content-length': end - start, 'content-type': 'application/octet-stream',
       ...(auth ? { authorization: `Bearer ${token}` } : {}) } }, (res) => {
       res.resume();
       res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`PUT ${url}: ${res.statusCode}`))));
     });
     req.on('error', reject);
+    if (sent) req.on('finish', sent);
     pipeline(fs.createReadStream(file, { start, end: end - 1, highWaterMark: MB }), req).catch(reject);
   });
 }
 
 function get(url: string, out: string, auth: boolean): Promise<void> {
   return new Promise((resolve, reject) => {
-    http.get(url, { headers: auth ? { authorization: `Bearer ${token}` } : {} }, (res) => {
+    http.get(url, { agent: false, headers: auth ? { authorization: `Bearer ${token}` } : {} }, (res) => {
       if (res.statusCode !== 200) { reject(new Error(`GET ${url}: ${res.statusCode}`)); return; }
-      pipeline(res, fs.createWriteStream(out)).then(resolve, reject);
+      pipeline(res, fs.createWriteStream(out, { highWaterMark: MB })).then(resolve, reject);
     }).on('error', reject);
   });
 }
@@ -123,12 +128,22 @@ for (const size of sizes) {
     ['cp + sync', () => { execFileSync('cp', [src, `${src}.cp2`]); execFileSync('sync', [`${src}.cp2`]); }],
     ['stream copy up (socket, hash, write, fsync)', () => put(`${RAW}/up-${size}`, src, 0, size, false)],
     ['stream copy down (file to socket)', () => get(`${RAW}/up-${size}`, `${src}.down0`, false)],
-    [size <= 100 * MB ? 'upload through the gateway' : 'upload through the gateway (100 MB parts)', async () => {
+    [size <= 100 * MB ? 'upload through the gateway' : 'upload through the gateway (100 MB parts, pipelined)', async () => {
       if (size <= 100 * MB) { await put(`${DL}/objects/${gwPath}`, src, 0, size, true); return; }
+      // Pipelined like S3 clients' concurrent parts, but in order: part n + 1 starts once part n's body is sent,
+      // so the server makes part n durable while it receives the next; at most two parts are unacknowledged.
       const { uploadId } = await json('POST', `${DL}/multipart`, { path: gwPath });
+      let previous: Promise<void> = Promise.resolve();
       for (let start = 0, n = 1; start < size; start += 100 * MB, n++) {
-        await put(`${DL}/multipart/${uploadId}/parts/${n}`, src, start, Math.min(size, start + 100 * MB), true);
+        let sent!: () => void;
+        const bodySent = new Promise<void>((resolve) => { sent = resolve; });
+        const acked = put(`${DL}/multipart/${uploadId}/parts/${n}`, src, start, Math.min(size, start + 100 * MB), true, sent);
+        acked.catch(() => undefined); // awaited below
+        await Promise.race([bodySent, acked]);
+        await previous;
+        previous = acked;
       }
+      await previous;
       await json('POST', `${DL}/multipart/${uploadId}/complete`, {});
     }],
     ['download through the gateway', () => get(`${DL}/objects/${gwPath}`, `${src}.down1`, true)],

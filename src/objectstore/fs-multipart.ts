@@ -33,12 +33,16 @@ export interface FsInternals {
   readonly tmp: string;
   readonly durable: boolean;
   fileOf(key: string): string;
-  writeTemp(body: Readable, options: PutOptions, also?: readonly HashHandle[]): Promise<{ file: string; size: number; md5: string; sha256: string }>;
+  writeTemp(body: Readable, options: PutOptions, also?: readonly HashHandle[], onStreamed?: (md5: string) => void): Promise<{ file: string; size: number; md5: string; sha256: string }>;
   /** Renames a finished temporary file into place and retires the blob of the object it replaces. */
   install(tmpFile: string, target: string): Promise<void>;
 }
 
-interface Chain { hash: HashHandle; next: number; covered: Array<{ n: number; md5: string }>; busy: boolean }
+interface Chain {
+  hash: HashHandle; next: number; covered: Array<{ n: number; md5: string }>; busy: boolean;
+  /** Settles when the part extending the chain has streamed all its bytes (or failed). */
+  streamed?: Promise<void>;
+}
 
 export class FsMultipart {
   private readonly chains = new Map<string, Chain>();
@@ -82,25 +86,41 @@ export class FsMultipart {
     checkPartNumber(partNumber);
     const dir = await this.uploadOf(key, uploadId);
     let chain = this.chains.get(uploadId);
+    // The next part in order, arriving while its predecessor's last bytes are still being hashed (a pipelining
+    // client), waits for them before reading its own body, so it can extend the running hash.
+    if (chain?.busy && chain.next === partNumber - 1) {
+      await chain.streamed;
+      chain = this.chains.get(uploadId);
+    }
     if (!chain && partNumber === 1 && this.chains.size < MAX_CHAINS) {
       chain = { hash: newHash('sha256'), next: 1, covered: [], busy: false };
       this.chains.set(uploadId, chain);
     }
     // Only the next part in order, and one at a time, extends the running hash.
     const extend = chain !== undefined && !chain.busy && chain.next === partNumber ? chain : undefined;
-    if (extend) extend.busy = true;
+    let streamed: (() => void) | undefined;
+    if (extend) {
+      extend.busy = true;
+      extend.streamed = new Promise<void>((resolve) => { streamed = resolve; });
+    }
     try {
-      const w = await this.s.writeTemp(body, options, extend ? [extend.hash] : []);
-      await this.s.install(w.file, path.join(dir, String(partNumber)));
-      if (extend) {
-        extend.covered.push({ n: partNumber, md5: w.md5 });
+      // The chain moves on as soon as this part's bytes are all hashed, not when the part is durable: a client
+      // that sends part n + 1 while part n is being fsynced (pipelined or concurrent parts) still extends it.
+      // The part is acknowledged only once durable; if making it durable fails, the chain is dropped below.
+      const w = await this.s.writeTemp(body, options, extend ? [extend.hash] : [], extend ? (md5) => {
+        extend.covered.push({ n: partNumber, md5 });
         extend.next = partNumber + 1;
         extend.busy = false;
-      }
+        streamed!();
+      } : undefined);
+      await this.s.install(w.file, path.join(dir, String(partNumber)));
       return { partNumber, etag: w.md5, size: w.size, md5: w.md5, sha256: w.sha256 };
     } catch (err) {
       // What streamed into the running hash may be a cut part: it no longer describes the parts.
-      if (extend) this.dropChain(uploadId);
+      if (extend) {
+        this.dropChain(uploadId);
+        streamed!();
+      }
       throw err;
     }
   }

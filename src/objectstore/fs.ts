@@ -110,14 +110,19 @@ export class FsObjectStore implements ObjectStore, FsInternals {
     return path.join(this.objects, ...segs);
   }
 
-  /** Streams `body` (through the digest, also extending `also`) into a new temporary object file. */
-  async writeTemp(body: Readable, options: PutOptions, also: readonly HashHandle[] = []) {
+  /**
+   * Streams `body` (through the digest, also extending `also`) into a new temporary object file. `onStreamed`
+   * runs once every byte has reached the hashes, before the final fsync (a multipart upload lets the next part
+   * extend its running hash while this one is still being made durable).
+   */
+  async writeTemp(body: Readable, options: PutOptions, also: readonly HashHandle[] = [], onStreamed?: (md5: string) => void) {
     const file = path.join(this.tmp, randomUUID());
     const fh = await fsp.open(file, 'wx', 0o600);
     const digest = new Digest(options, also);
     try {
       await fh.write(Buffer.alloc(HEADER), 0, HEADER, 0);
       await pipeline(body, digest, fileSink(fh, HEADER, this.durable));
+      onStreamed?.(digest.md5);
       await fh.write(encodeHeader({ md5: digest.md5, sha256: digest.sha256, parts: 0, manifest: false }), 0, HEADER, 0);
       if (this.durable) await fh.sync();
       await fh.close();

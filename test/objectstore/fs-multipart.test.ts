@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { finished } from 'node:stream/promises';
 import { after, describe, it } from 'node:test';
@@ -97,6 +97,27 @@ describe('data directory multipart objects', () => {
     const c2 = await store.putPart('h/cut', cut, 2, from(p[1]!));
     const whole = await store.completeMultipart('h/cut', cut, [{ partNumber: 1, etag: c1.etag }, { partNumber: 2, etag: c2.etag }]);
     assert.equal(whole.sha256, sha(Buffer.concat([p[0]!, p[1]!])));
+  });
+
+  it('a part sent while its predecessor still streams (a pipelining client) extends the running hash', async () => {
+    const root = fresh();
+    const store = new FsObjectStore(root);
+    const p = [bytes(5 * 1024 * 1024, 4), bytes(3 * 1024 * 1024, 5)];
+    const id = await store.createMultipart('h/pipe');
+    const body1 = new PassThrough();
+    body1.write(p[0]!.subarray(0, 2 * 1024 * 1024));
+    const put1 = store.putPart('h/pipe', id, 1, body1);
+    await new Promise((r) => setImmediate(r));
+    const put2 = store.putPart('h/pipe', id, 2, from(p[1]!)); // arrives before part 1 has all its bytes
+    await new Promise((r) => setImmediate(r));
+    body1.end(p[0]!.subarray(2 * 1024 * 1024));
+    const [t1, t2] = await Promise.all([put1, put2]);
+    // Change part 2 on disk behind the store's back: a completion that reads the parts again would hash this.
+    const fd = fs.openSync(path.join(root, 'mp', id, '2'), 'r+');
+    fs.writeSync(fd, Buffer.from('tampered'), 0, 8, 64);
+    fs.closeSync(fd);
+    const done = await store.completeMultipart('h/pipe', id, [{ partNumber: 1, etag: t1.etag }, { partNumber: 2, etag: t2.etag }]);
+    assert.equal(done.sha256, sha(Buffer.concat(p)), 'the SHA-256 came from the running hash over both parts as streamed');
   });
 
   it('replace and delete remove the old parts; a reader of the old version reads it whole', async () => {
