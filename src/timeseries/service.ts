@@ -14,7 +14,7 @@ import { TimeseriesErrors } from './errors.js';
 import type { ReadQuery } from './params.js';
 import { NUMERIC, type RecordRules, recordJson, renderRecords, validateRecords, valueCount, type VariableMap,
   variableMap } from './records.js';
-import type { SeriesKey, SeriesShape, SeriesWrite, StoredRecord, TimeseriesStore, WriteRecord } from './store.js';
+import type { RecordPage, RecordRunVisitor, SeriesKey, SeriesShape, SeriesWrite, StoredRecord, TimeseriesStore, WriteRecord } from './store.js';
 
 /**
  * Limits of the multi-entity PUT. Insights Hub's (IoT Time Series API v3: 5 pairs, 100 records, 100 KB) are far
@@ -360,6 +360,15 @@ export class TimeseriesService {
     return texts ?? this.store.readText(r.key, q);
   }
 
+  /**
+   * The records readTexts gives, where they lie in the store's page (RecordPage.runs): each record's bytes and time,
+   * no string per record, for a reader that copies them into its own document (the OData time series page).
+   */
+  async readRuns(tenant: string, assetId: string, aspect: string, q: { from: number; to: number; limit: number; desc: boolean }): Promise<RecordRuns> {
+    const r = await this.resolve(tenant, assetId, aspect, false);
+    return pageRuns(await this.store.readJson(r.key, q));
+  }
+
   /** Records of an asset's aspect with from < t <= to; an unknown asset or aspect is the read's 404. */
   async count(tenant: string, assetId: string, aspect: string, from: number, to: number): Promise<number> {
     const r = await this.resolve(tenant, assetId, aspect, false);
@@ -370,6 +379,31 @@ export class TimeseriesService {
     const v = r.vars.get(name);
     return v !== undefined && NUMERIC.has(v.dataType);
   }
+}
+
+/** A page's records as runs (RecordPage.runs), in page order. */
+export interface RecordRuns {
+  readonly count: number;
+  runs(visit: RecordRunVisitor): void;
+}
+
+const RECORD_START = Buffer.from(',{"_time":"');
+
+/**
+ * The page's own runs, or, for a page without them, runs of one record cut from its bytes() at each `,{"_time":"`
+ * (between records only, as splitRecords says), times read from each record's `_time`.
+ */
+export function pageRuns(page: RecordPage): RecordRuns {
+  if (page.runs) return page as RecordRuns;
+  const buf = page.bytes();
+  const starts: number[] = [];
+  if (page.count > 0) {
+    for (let s = 1; s !== 0; s = buf.indexOf(RECORD_START, s) + 1) starts.push(s);
+  }
+  starts.push(buf.length); // after the last record: the `]`, as if a comma
+  const offs = Int32Array.from(starts);
+  const times = Float64Array.from(starts.slice(0, -1), (s) => Date.parse(buf.toString('latin1', s + 10, s + 34)));
+  return { count: times.length, runs: (visit) => { for (let k = 0; k < times.length; k++) visit(buf, offs, times, k, k + 1); } };
 }
 
 /**

@@ -57,6 +57,12 @@ export interface RangeQuery {
   desc: boolean;
 }
 
+/**
+ * One run of a page's records: record i (s <= i < e) is `bytes[offs[i], offs[i + 1] - 1)` (its stored text, UTF-8)
+ * at `times[i]` (epoch ms); ascending within the run (a descending page visits it from e - 1 down to s).
+ */
+export type RecordRunVisitor = (bytes: Buffer, offs: Int32Array, times: Float64Array, s: number, e: number) => void;
+
 /** Records of a range as the bytes of a JSON array (the GET reply), in the order asked. */
 export interface RecordPage {
   /** Records in the page. */
@@ -67,6 +73,12 @@ export interface RecordPage {
   lastTime(): number;
   /** `[record,…]`: each record its stored text, as readText gives it. */
   bytes(): Buffer;
+  /**
+   * The same records where they lie, run by run in page order (RecordRunVisitor), so a reader that writes its own
+   * document (OData, issue 14) copies each record's bytes without a string per record. Optional: a page that does
+   * not hold its records that way leaves it out, and readers cut bytes() instead (timeseries/service.ts pageRuns).
+   */
+  runs?(visit: RecordRunVisitor): void;
 }
 
 export interface Rollup {

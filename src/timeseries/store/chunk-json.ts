@@ -1,7 +1,7 @@
 /**
  * The GET reply of time series records as bytes (issue 17, 2,000-record read): the rendered records of chunks
  * (ChunkJson, made by chunkJson in chunk-codec.ts), a page of record ranges taken from them (JsonPage), copied once
- * into the `[…]` the route sends; and the bounded cache of chunks' rendered records (TextCache), so a chunk read
+ * into the `[…]` the route sends (or visited where they lie, `runs`, by readers that write their own document); and the bounded cache of chunks' rendered records (TextCache), so a chunk read
  * again is not decoded and rendered again. A cached entry is only used for the very bytes it was rendered from
  * (the chunk's stored data is compared), so writes of this or any other process can never be served stale.
  */
@@ -72,6 +72,11 @@ export class JsonPage {
     const last = this.spans[this.spans.length - 1];
     if (!last) return NaN;
     return last.c.times[this.desc ? last.s : last.e - 1]!;
+  }
+
+  /** Each span's records where they lie in its rendered chunk (RecordPage.runs), in page order. */
+  runs(visit: (bytes: Buffer, offs: Int32Array, times: Float64Array, s: number, e: number) => void): void {
+    for (const { c, s, e } of this.spans) visit(c.bytes, c.offs, c.times, s, e);
   }
 
   /** The page as the bytes of a JSON array: one allocation, each run of records copied once. */
