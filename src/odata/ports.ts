@@ -80,6 +80,16 @@ export type SeriesRecord = { _time: string } & Record<string, unknown>;
  */
 export type SeriesRecordText = string;
 
+/**
+ * Records of one asset's aspect as runs of bytes where the store holds them: in each run, record i (s <= i < e) is
+ * `bytes[offs[i], offs[i + 1] - 1)`, a SeriesRecordText as UTF-8, at `times[i]` (epoch ms); runs come in page order,
+ * each ascending (a descending page is visited from e - 1 down to s).
+ */
+export interface SeriesRuns {
+  readonly count: number;
+  runs(visit: (bytes: Uint8Array, offs: Int32Array, times: Float64Array, s: number, e: number) => void): void;
+}
+
 export interface SeriesRange {
   /** Exclusive lower bound, epoch ms. */
   after: number;
@@ -124,6 +134,8 @@ export interface ODataPort {
   assetsWithSeries(tenant: string, aspect: string): Promise<string[]>;
   /** Records of one asset's aspect in (after, upTo], as text (parse with JSON.parse for a SeriesRecord). */
   readSeries(tenant: string, assetId: string, aspect: string, range: SeriesRange): Promise<SeriesRecordText[]>;
+  /** The records readSeries gives, as runs of bytes (no string per record); optional, readers fall back to readSeries. */
+  readSeriesRuns?(tenant: string, assetId: string, aspect: string, range: SeriesRange): Promise<SeriesRuns>;
   /** The number of records of one asset's aspect in (after, upTo]; 0 for an asset without the aspect. */
   countSeries(tenant: string, assetId: string, aspect: string, after: number, upTo: number): Promise<number>;
   /** Aggregate intervals of one asset's aspect covering [from, to), widened outward to interval boundaries. */

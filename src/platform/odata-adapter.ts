@@ -117,6 +117,17 @@ export function createODataAdapter(d: ODataAdapterDeps): ODataPort {
       }
     },
 
+    async readSeriesRuns(tenant, assetId, aspect, r) {
+      const none = { count: 0, runs: () => {} };
+      if (r.after >= r.upTo) return none;
+      try {
+        return await d.timeseries.readRuns(tenant, assetId, aspect, { from: r.after, to: r.upTo, limit: r.limit, desc: r.desc });
+      } catch (err) {
+        if (notFound(err)) return none;
+        throw err;
+      }
+    },
+
     async readAggregates(tenant, assetId, aspect, q): Promise<AggregateInterval[]> {
       try {
         const res = await d.aggregates.v4(tenant, assetId, aspect, { from: q.from, to: q.to, unit: q.unit, value: q.value });

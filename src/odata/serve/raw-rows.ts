@@ -19,6 +19,7 @@
  * parsing path.
  */
 import type { Row } from './order.js';
+import type { WrittenRows } from './series-page.js';
 
 /** The record text of a raw row. */
 export const RAW = Symbol('odata.rawRow');
@@ -49,11 +50,11 @@ const MAX_SHAPES = 256;
 const shapes = new Map<string, RawShape>();
 
 /** Printable ASCII (U+0020 to U+007E) but `"` and `\`; a scalar has no space and none of `, { } [ ]` either. */
-const CHAR = '[ !#-\\[\\]-~]';
+export const CHAR = '[ !#-\\[\\]-~]';
 const STRING = `"${CHAR}*"`;
 /** The 24 characters of toISOString() for years 0000 to 9999 (what the stored text holds). */
-const TIME = '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z';
-const SCALAR = '[!#-+\\--Z^-z|~]+';
+export const TIME = '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z';
+export const SCALAR = '[!#-+\\--Z^-z|~]+';
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
@@ -110,7 +111,7 @@ export function rawRow(shape: RawShape, assetId: string, text: string): Row | un
 }
 
 /** `{"assetId":…,"timestamp":` of an asset. */
-const head = (assetId: string) => `{"assetId":${JSON.stringify(assetId)},"timestamp":`;
+export const head = (assetId: string) => `{"assetId":${JSON.stringify(assetId)},"timestamp":`;
 
 /** The JSON text of one raw row; `heads` caches head() per asset across the rows of a page. */
 export function rawRowText(row: Row, heads?: Map<unknown, string>): string {
@@ -205,6 +206,21 @@ function envelope(body: Record<string, unknown>): [string, string] {
   return [text.slice(0, at), text.slice(at + '"\\u0000rows\\u0000"'.length)];
 }
 
+const isWritten = (value: unknown): value is WrittenRows => value !== null && typeof value === 'object' && (value as WrittenRows).buf instanceof Buffer;
+
+/** The page around rows written as bytes: the envelope goes into the room left before and after them when it fits. */
+function writtenPage(body: Record<string, unknown>, rows: WrittenRows): Buffer {
+  const [before, after] = envelope(body);
+  const b = Buffer.byteLength(before);
+  const a = Buffer.byteLength(after);
+  if (b > rows.start || rows.end + a > rows.buf.length) {
+    return Buffer.concat([Buffer.from(before), rows.buf.subarray(rows.start, rows.end), Buffer.from(after)]);
+  }
+  rows.buf.write(before, rows.start - b);
+  rows.buf.write(after, rows.end);
+  return rows.buf.subarray(rows.start - b, rows.end + a);
+}
+
 const hasRawRows = (value: unknown): value is RawRow[] =>
   Array.isArray(value) && value.some((r) => (r as RawRow)?.[RAW] !== undefined || (r as RawRow)?.[TEXT] !== undefined);
 
@@ -219,6 +235,10 @@ export function pageJson(body: Record<string, unknown>): string {
  */
 export function pageText(body: Record<string, unknown>): { text: string; ascii: boolean | undefined } {
   const value = body['value'];
+  if (isWritten(value)) {
+    const [before, after] = envelope(body);
+    return { text: before + value.buf.toString('utf8', value.start, value.end) + after, ascii: undefined };
+  }
   if (!hasRawRows(value)) return { text: JSON.stringify(body), ascii: undefined };
   const [before, after] = envelope(body);
   const parts: string[] = [before];
@@ -259,6 +279,7 @@ class AsciiWriter {
  */
 export function pageBytes(body: Record<string, unknown>): Buffer | undefined {
   const value = body['value'];
+  if (isWritten(value)) return writtenPage(body, value);
   if (!hasRawRows(value)) return undefined;
   const length = knownLength(value);
   if (length === undefined) return undefined;

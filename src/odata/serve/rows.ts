@@ -7,13 +7,14 @@
  * Counts are exact ("Insights Hub IIoT for Makers" §8.6 says the original's are not).
  */
 import type { EdmSet } from '../model/edm.js';
-import type { AssetField, ODataPort, SeriesRecord } from '../ports.js';
+import type { AssetField, ODataPort } from '../ports.js';
 import { assetAggregates } from './aggregate-rows.js';
 import { assetRow, assetTextRow } from './asset-rows.js';
 import { folderRows, objectPage } from './object-rows.js';
 import { type Cursor, type Lane, keyOf, mergeLanes, type Row } from './order.js';
 import type { AggregatePlan, AssetPlan, Order, Plan, SeriesPlan } from './plan.js';
-import { rawRow, rawShape } from './raw-rows.js';
+import { rawRow, type RawShape, rawShape } from './raw-rows.js';
+import { parsedRow, seriesBytesPage, type SeriesProps, type WrittenRows } from './series-page.js';
 
 export type { Cursor, Row } from './order.js';
 
@@ -33,6 +34,8 @@ export interface PageRequest {
 export interface PageResult {
   rows: Row[];
   next?: Cursor;
+  /** The rows already written as bytes (a raw time series page of one asset, series-page.ts); then `rows` is empty. */
+  written?: WrittenRows;
 }
 
 const READ_CHUNK = 2000;
@@ -49,7 +52,20 @@ export class RowReader {
   async page(r: PageRequest): Promise<PageResult> {
     if (r.plan.kind === 'assets') return this.assetPage(r, r.plan);
     if (r.plan.kind === 'objects') return objectPage(this.port, r, r.plan);
-    return this.merged(r, await this.lanes(r.tenant, r.set, r.plan, r.order[0]?.direction === 'desc', r.raw === true));
+    const desc = r.order[0]?.direction === 'desc';
+    if (r.plan.kind === 'timeseries' && r.raw === true && this.port.readSeriesRuns && !r.plan.empty && r.plan.after < r.plan.upTo) {
+      // one asset's raw page is written from the store's bytes; any other goes through the lanes
+      const plan = r.plan;
+      const assets = await this.seriesAssets(r.tenant, r.set, plan.assetId);
+      const { props, shape } = seriesShape(r.set, true);
+      if (assets.length !== 1 || !shape) return this.merged(r, await this.lanes(r.tenant, r.set, plan, desc, true, assets));
+      const [assetId] = assets as [string];
+      const aspect = r.set.aspect!.name;
+      const read = (after: number, upTo: number, limit: number) => this.port.readSeriesRuns!(r.tenant, assetId, aspect, { after, upTo, limit, desc });
+      const page = await seriesBytesPage(read, { ...r, desc }, plan, assetId, shape, props);
+      return { rows: [], ...(page.written ? { written: page.written } : {}), ...(page.next ? { next: page.next } : {}) };
+    }
+    return this.merged(r, await this.lanes(r.tenant, r.set, r.plan, desc, r.raw === true));
   }
 
   async count(tenant: string, set: EdmSet, plan: Plan): Promise<number> {
@@ -101,18 +117,15 @@ export class RowReader {
     return candidates.length === 0 ? [] : this.port.familyAssets(tenant, set.typeId, candidates);
   }
 
-  /** One lane per asset of a time series or aggregate plan. */
-  private async lanes(tenant: string, set: EdmSet, plan: SeriesPlan | AggregatePlan, desc: boolean, raw = false): Promise<Lane[]> {
+  /** One lane per asset of a time series or aggregate plan (`known`: the plan's assets, when already looked up). */
+  private async lanes(tenant: string, set: EdmSet, plan: SeriesPlan | AggregatePlan, desc: boolean, raw = false, known?: string[]): Promise<Lane[]> {
     if (plan.empty || plan.after >= plan.upTo) return [];
-    const assets = await this.seriesAssets(tenant, set, plan.assetId);
+    const assets = known ?? await this.seriesAssets(tenant, set, plan.assetId);
     if (plan.kind === 'aggregates') {
       return assets.map((assetId): Lane => (pos, n) => assetAggregates(this.port, tenant, set, plan, assetId, n, pos, desc, raw));
     }
     const aspect = set.aspect!.name;
-    const props = set.properties.filter((p) => p.source.kind === 'seriesValue').map((p) => [p.name, (p.source as { key: string }).key] as const);
-    // raw rows need the stored keys to be the property names and every other property to be assetId or timestamp
-    const shape = raw && props.every(([name, key]) => name === key) && set.properties.length === props.length + 2
-      ? rawShape(props.map(([, key]) => key)) : undefined;
+    const { props, shape } = seriesShape(set, raw);
     return assets.map((assetId): Lane => async (pos, n) => {
       let after = plan.after;
       let upTo = plan.upTo;
@@ -131,10 +144,7 @@ export class RowReader {
             rows.push(fast);
             continue;
           }
-          const rec = JSON.parse(text) as SeriesRecord;
-          const row: Row = { assetId, timestamp: rec._time };
-          for (const [name, key] of props) row[name] = rec[key] ?? null;
-          rows.push(row);
+          rows.push(parsedRow(assetId, text, props));
         }
         if (texts.length < want) break;
         const last = Date.parse(rows[rows.length - 1]!['timestamp'] as string);
@@ -167,4 +177,13 @@ export class RowReader {
     if (rows.length > need) rows.length = need;
     return { rows, ...(more ? { next: { ...keyOf(rows[rows.length - 1]!), n: n + rows.length } } : {}) };
   }
+}
+
+/** A time series set's series properties (name, stored key) and, for raw rows, the shape of its records (raw-rows.ts). */
+function seriesShape(set: EdmSet, raw: boolean): { props: SeriesProps; shape: RawShape | undefined } {
+  const props = set.properties.filter((p) => p.source.kind === 'seriesValue').map((p) => [p.name, (p.source as { key: string }).key] as const);
+  // raw rows need the stored keys to be the property names and every other property to be assetId or timestamp
+  const shape = raw && props.every(([name, key]) => name === key) && set.properties.length === props.length + 2
+    ? rawShape(props.map(([, key]) => key)) : undefined;
+  return { props, shape };
 }

@@ -16,7 +16,7 @@ import { parseOptions, queryPairs, type QueryOptions } from '../query/options.js
 import type { ParseLimits } from '../query/parser.js';
 import { printExpand, printFilter, printOrderby, printSelect } from '../query/print.js';
 import { decodeCursor, encodeCursor, entityKeyText, keyPlan } from './keys.js';
-import { type Ctx, Expander, type Join, joinOf } from './expand.js';
+import { type Ctx, Expander, type Join, joinOf, spend } from './expand.js';
 import { type Plan, planFilter, planOrder, planSelect } from './plan.js';
 import { parseResource } from './resource.js';
 import { type Cursor, type Row, RowReader } from './rows.js';
@@ -175,7 +175,12 @@ export class ODataService {
     const count = opts.count ? cursor?.c ?? await this.reader.count(ctx.tenant, set, plan) : undefined;
     const raw = topLevel && selected.length === set.properties.length && !opts.expand?.length;
     const page = await this.reader.page({ tenant: ctx.tenant, set, plan, order, skip, top, cursor, pageSize, raw });
-    const value = await this.expander.rows(ctx, set, page.rows, selected, opts.expand);
+    // rows written as bytes (series-page.ts) are the page's value as they are; raw-rows.ts pageBytes sends them
+    let value: unknown;
+    if (page.written) {
+      spend(ctx, page.written.count);
+      value = page.written;
+    } else value = await this.expander.rows(ctx, set, page.rows, selected, opts.expand);
     const out: Record<string, unknown> = {};
     if (count !== undefined) out['@odata.count'] = count;
     out['value'] = value;

@@ -1,0 +1,272 @@
+/**
+ * A top-level time series page of one asset written from the store's record bytes (issue 14: an OData page at most
+ * 1.5× the REST read of the same rows). The REST GET sends the store's page of rendered records nearly as it is;
+ * this writes the OData page from the same bytes (SeriesRuns): per record the asset's `{"assetId":…,"timestamp":`
+ * head, then the record's bytes after its `{"_time":`, checked byte by byte in the same pass, with no string per
+ * record, no row objects and no page string.
+ *
+ * Invariant: the bytes equal, byte for byte, what the row path (rows.ts lanes, raw-rows.ts writeRows, the route's
+ * UTF-8) sends for the same request. A record qualifies exactly when raw-rows.ts' exact-order pattern would accept
+ * its text: `{"_time":"<TIME>"`, then members `,"key":value` of distinct declared keys (any order), each value a
+ * string of CHAR or a SCALAR (the same classes, as byte tables), then `}` — the bytes of such a text are its
+ * characters, since every character is printable ASCII. It is written as the raw row is: head + the text after
+ * `{"_time":`, with `,"key":null` for each missing key (declaration order) before the `}`. Any other record is
+ * decoded, parsed and written as the row path's object row (`parsedRow`, JSON.stringify), as UTF-8. Paging (skip,
+ * cursor, limit + 1, next cursor) is rows.ts' one-lane merge: one read of limit + 1 records after the position.
+ */
+import type { SeriesRecord, SeriesRuns } from '../ports.js';
+import { keyOf, type Cursor, type Row } from './order.js';
+import type { SeriesPlan } from './plan.js';
+import { CHAR, head, type RawShape, SCALAR } from './raw-rows.js';
+
+/** Rows already written as the bytes of a JSON array: `buf[start, end)`, with room around it for the page's envelope. */
+export interface WrittenRows {
+  readonly buf: Buffer;
+  readonly start: number;
+  readonly end: number;
+  readonly count: number;
+}
+
+/** Property name and stored key of each series property, in declaration order. */
+export type SeriesProps = readonly (readonly [string, string])[];
+
+/** The object row of a record text (what a record that does not qualify for a raw row becomes). */
+export function parsedRow(assetId: string, text: string, props: SeriesProps): Row {
+  const rec = JSON.parse(text) as SeriesRecord;
+  const row: Row = { assetId, timestamp: rec._time };
+  for (const [name, key] of props) row[name] = rec[key] ?? null;
+  return row;
+}
+
+const table = (cls: string): Uint8Array => {
+  const re = new RegExp(`^${cls}$`);
+  return Uint8Array.from({ length: 256 }, (_, c) => (re.test(String.fromCharCode(c)) ? 1 : 0));
+};
+/** Bytes of a string value's characters, and of a scalar (the character classes of raw-rows.ts). */
+const IN_STRING = table(CHAR);
+const IN_SCALAR = table(SCALAR.slice(0, -1));
+/** raw-rows.ts TIME, the 24 characters of toISOString(): 0 where a digit goes. */
+const TIME_FORM = Uint8Array.from('0000-00-00T00:00:00.000Z', (ch) => (ch === '0' ? 0 : ch.charCodeAt(0)));
+const TIME_START = Buffer.from('{"_time":"');
+
+/** A shape's keys as bytes and what the scan remembers between records. */
+interface ByteShape {
+  keys: Uint8Array[];
+  /** The key index found last at each member position (the order records almost always share); -1 none. */
+  expect: Int32Array;
+  /** stamp[k] === gen: key k seen in the current record. */
+  stamp: Uint32Array;
+  gen: number;
+  /** `,"key":null` of the missing keys, by their indices. */
+  nulls: Map<string, Buffer>;
+}
+
+const byteShapes = new WeakMap<RawShape, ByteShape>();
+
+function byteShape(shape: RawShape): ByteShape {
+  let b = byteShapes.get(shape);
+  if (!b) {
+    const n = shape.keys.length;
+    b = { keys: shape.keys.map((k) => Buffer.from(k, 'latin1')), expect: new Int32Array(n + 1).fill(-1), stamp: new Uint32Array(n), gen: 0, nulls: new Map() };
+    byteShapes.set(shape, b);
+  }
+  return b;
+}
+
+/** Whether key k's bytes followed by `":` start at b[i] (before q). */
+function keyAt(b: Uint8Array, i: number, q: number, key: Uint8Array): boolean {
+  const n = key.length;
+  if (i + n + 2 > q || b[i + n] !== 0x22 || b[i + n + 1] !== 0x3a) return false;
+  for (let j = 0; j < n; j++) if (b[i + j] !== key[j]) return false;
+  return true;
+}
+
+/**
+ * Checks the record b[p, q) against the pattern and copies its bytes from `"` after `{"_time":` up to its closing
+ * `}` (not included) to out[w…]. Returns the bytes written, or -1 when the record does not qualify; `missing` gets
+ * the count of declared keys it lacks (sh.stamp says which).
+ */
+function copyRecord(b: Uint8Array, p: number, q: number, out: Uint8Array, w: number, sh: ByteShape): number {
+  if (q - p < 36 || b[q - 1] !== 0x7d) return -1;
+  for (let j = 0; j < 10; j++) if (b[p + j] !== TIME_START[j]) return -1;
+  for (let j = 0; j < 24; j++) {
+    const c = b[p + 10 + j]!;
+    const f = TIME_FORM[j]!;
+    if (f === 0 ? c < 0x30 || c > 0x39 : c !== f) return -1;
+  }
+  if (b[p + 34] !== 0x22) return -1;
+  if (sh.gen === 0xffffffff) { sh.stamp.fill(0); sh.gen = 0; }
+  const gen = ++sh.gen;
+  const { keys, expect, stamp } = sh;
+  const end = q - 1;
+  let i = p + 35;
+  for (let m = 0; i < end; m++) {
+    if (b[i] !== 0x2c || b[i + 1] !== 0x22) return -1;
+    i += 2;
+    let k = m < expect.length ? expect[m]! : -1;
+    if (k < 0 || !keyAt(b, i, end, keys[k]!)) {
+      k = -1;
+      for (let x = 0; x < keys.length; x++) if (keyAt(b, i, end, keys[x]!)) { k = x; break; }
+      if (k < 0) return -1;
+      if (m < expect.length) expect[m] = k;
+    }
+    if (stamp[k] === gen) return -1;
+    stamp[k] = gen;
+    i += keys[k]!.length + 2;
+    if (i >= end) return -1;
+    if (b[i] === 0x22) {
+      for (i++; ; i++) {
+        if (i >= end) return -1;
+        const c = b[i]!;
+        if (c === 0x22) break;
+        if (IN_STRING[c] === 0) return -1;
+      }
+      i++;
+    } else {
+      const s = i;
+      while (i < end && IN_SCALAR[b[i]!] === 1) i++;
+      if (i === s) return -1;
+    }
+  }
+  if (i !== end) return -1;
+  // every byte of b[p + 9, end) checked: copied as it is
+  const n = end - (p + 9);
+  if (n > 64) out.set(b.subarray(p + 9, end), w);
+  else for (let j = 0; j < n; j++) out[w + j] = b[p + 9 + j]!;
+  return n;
+}
+
+/** `,"key":null` of every declared key the record just checked lacks (empty when it has all). */
+function nullsOf(sh: ByteShape, shape: RawShape): Buffer {
+  const gen = sh.gen;
+  const missing: number[] = [];
+  for (let k = 0; k < sh.keys.length; k++) if (sh.stamp[k] !== gen) missing.push(k);
+  if (missing.length === 0) return EMPTY;
+  const id = missing.join(',');
+  let nulls = sh.nulls.get(id);
+  if (!nulls) {
+    nulls = Buffer.from(missing.map((k) => `,"${shape.keys[k]!}":null`).join(''), 'latin1');
+    if (sh.nulls.size < 64) sh.nulls.set(id, nulls);
+  }
+  return nulls;
+}
+const EMPTY = Buffer.alloc(0);
+
+/** Bytes left free before and after the rows, for the page's envelope (raw-rows.ts pageBytes writes it there). */
+const ROOM = 1024;
+
+class Bytes {
+  buf: Buffer;
+  w: number;
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(ROOM + size + ROOM);
+    this.w = ROOM;
+  }
+  /** Room for n more bytes (and the envelope's end). */
+  ensure(n: number): void {
+    if (this.w + n + ROOM <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.w + n + ROOM));
+    this.buf.copy(grown, 0, 0, this.w);
+    this.buf = grown;
+  }
+}
+
+/**
+ * Writes up to `limit` records of `page` (page order) as the rows of `assetId`. Returns the rows and the timestamp
+ * text of the last one written (undefined when none).
+ */
+export function writeSeriesRows(page: SeriesRuns, limit: number, desc: boolean, assetId: string, shape: RawShape,
+  props: SeriesProps): { rows: WrittenRows; last: string | undefined } {
+  const sh = byteShape(shape);
+  const h = Buffer.from(head(assetId));
+  let size = 2;
+  page.runs((_, offs, __, s, e) => { size += offs[e]! - offs[s]!; });
+  const want = Math.min(limit, page.count);
+  const out = new Bytes(size + want * (h.length - 8));
+  out.buf[out.w++] = 0x5b;
+  let count = 0;
+  let last: string | undefined;
+  const one = (b: Buffer, p: number, q: number): void => {
+    out.ensure(h.length + q - p + 1);
+    let w = out.w;
+    if (count > 0) out.buf[w++] = 0x2c;
+    out.buf.set(h, w);
+    const n = copyRecord(b, p, q, out.buf, w + h.length, sh);
+    if (n >= 0) {
+      w += h.length + n;
+      const nulls = nullsOf(sh, shape);
+      if (nulls.length > 0) {
+        out.w = w;
+        out.ensure(nulls.length + 1);
+        out.buf.set(nulls, w);
+        w += nulls.length;
+      }
+      out.buf[w++] = 0x7d;
+      out.w = w;
+      last = b.toString('latin1', p + 10, p + 34);
+    } else {
+      const row = parsedRow(assetId, b.toString('utf8', p, q), props);
+      const text = JSON.stringify(row);
+      out.w = w;
+      out.ensure(Buffer.byteLength(text));
+      out.w += out.buf.write(text, out.w);
+      last = row['timestamp'] as string;
+    }
+    count++;
+  };
+  page.runs((b, offs, _, s, e) => {
+    if (!desc) for (let i = s; i < e && count < want; i++) one(b as Buffer, offs[i]!, offs[i + 1]! - 1);
+    else for (let i = e - 1; i >= s && count < want; i--) one(b as Buffer, offs[i]!, offs[i + 1]! - 1);
+  });
+  out.ensure(1);
+  out.buf[out.w++] = 0x5d;
+  return { rows: { buf: out.buf, start: ROOM, end: out.w, count }, last };
+}
+
+/** Most records one read may skip ($skip is read through, as the row path does, then dropped). */
+const SKIP_READ = 100_000;
+
+/**
+ * rows.ts' one-lane page of a time series plan for one asset (skip, cursor, the page's limit + 1), written from the
+ * store's bytes: the same rows and the same next cursor as RowReader.merged over the asset's lane.
+ */
+export async function seriesBytesPage(
+  read: (after: number, upTo: number, limit: number) => Promise<SeriesRuns>,
+  r: { skip: number; top: number; cursor: Cursor | undefined; pageSize: number; desc: boolean },
+  plan: SeriesPlan, assetId: string, shape: RawShape, props: SeriesProps,
+): Promise<{ written?: WrittenRows; next?: Cursor; empty?: true }> {
+  const { desc } = r;
+  let after = plan.after;
+  let upTo = plan.upTo;
+  const pos = r.cursor?.t === undefined ? undefined : r.cursor;
+  if (pos) {
+    // the lane's rows after pos in (timestamp, assetId) order; in reverse order for desc
+    if (!desc) after = Math.max(after, assetId > pos.a! ? pos.t! - 1 : pos.t!);
+    else upTo = Math.min(upTo, assetId < pos.a! ? pos.t! : pos.t! - 1);
+  }
+  if (!r.cursor) {
+    for (let left = r.skip; left > 0;) {
+      if (after >= upTo) return { empty: true };
+      const want = Math.min(left, SKIP_READ);
+      let n = 0;
+      let t = NaN;
+      const skipped = await read(after, upTo, want);
+      skipped.runs((_, __, times, s, e) => {
+        if (e > s) t = desc ? times[s]! : times[e - 1]!;
+        n += e - s;
+      });
+      if (n < want) return { empty: true };
+      if (desc) upTo = t - 1;
+      else after = t;
+      left -= n;
+    }
+  }
+  const n0 = r.cursor?.n ?? 0;
+  const need = Math.max(0, Math.min(r.pageSize, r.top - n0));
+  if (need === 0 || after >= upTo) return { empty: true };
+  const page = await read(after, upTo, need + 1);
+  if (page.count === 0) return { empty: true };
+  const { rows, last } = writeSeriesRows(page, need, desc, assetId, shape, props);
+  const more = page.count > need && n0 + need < r.top;
+  return { written: rows, ...(more ? { next: { ...keyOf({ timestamp: last, assetId }), n: n0 + rows.count } } : {}) };
+}
