@@ -49,6 +49,19 @@ export function chunkBoundaryCases(c: ChunkCaseContext): void {
         for (const round of [1, 2]) {
           const page = await store.readJson(key, { from, to, limit: limit!, desc });
           assert.equal(page.bytes().toString(), want, `${label}: readJson ${desc ? 'desc' : 'asc'}, read ${round}`);
+          // runs (optional): the same records where they lie, in page order, with their times
+          if (page.runs) {
+            const texts: string[] = [];
+            const times: number[] = [];
+            page.runs((b, offs, ts, s, e) => {
+              for (let i = desc ? e - 1 : s; desc ? i >= s : i < e; i += desc ? -1 : 1) {
+                texts.push(b.toString('utf8', offs[i]!, offs[i + 1]! - 1));
+                times.push(ts[i]!);
+              }
+            });
+            assert.equal(`[${texts.join(',')}]`, want, `${label}: readJson runs ${desc ? 'desc' : 'asc'}, read ${round}`);
+            assert.deepEqual(times, texts.map((t) => Date.parse((JSON.parse(t) as { _time: string })._time)), `${label}: runs' times`);
+          }
         }
       }
     }
