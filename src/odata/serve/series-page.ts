@@ -130,9 +130,9 @@ function copyRecord(b: Uint8Array, p: number, q: number, out: Uint8Array, w: num
   }
   if (i !== end) return -1;
   // every byte of b[p + 9, end) checked: copied as it is
+  // a loop: a record is short, and a subarray per record (for out.set or copy) costs more than its bytes
   const n = end - (p + 9);
-  if (n > 64) out.set(b.subarray(p + 9, end), w);
-  else for (let j = 0; j < n; j++) out[w + j] = b[p + 9 + j]!;
+  for (let j = 0, from = p + 9; j < n; j++) out[w + j] = b[from + j]!;
   return n;
 }
 
@@ -186,6 +186,9 @@ export function writeSeriesRows(page: SeriesRuns, limit: number, desc: boolean, 
   out.buf[out.w++] = 0x5b;
   let count = 0;
   let last: string | undefined;
+  // the last raw row's record (its timestamp text is read once, at the end)
+  let lastBytes: Buffer | undefined;
+  let lastAt = 0;
   const one = (b: Buffer, p: number, q: number): void => {
     out.ensure(h.length + q - p + 1);
     let w = out.w;
@@ -203,7 +206,8 @@ export function writeSeriesRows(page: SeriesRuns, limit: number, desc: boolean, 
       }
       out.buf[w++] = 0x7d;
       out.w = w;
-      last = b.toString('latin1', p + 10, p + 34);
+      lastBytes = b;
+      lastAt = p;
     } else {
       const row = parsedRow(assetId, b.toString('utf8', p, q), props);
       const text = JSON.stringify(row);
@@ -211,6 +215,7 @@ export function writeSeriesRows(page: SeriesRuns, limit: number, desc: boolean, 
       out.ensure(Buffer.byteLength(text));
       out.w += out.buf.write(text, out.w);
       last = row['timestamp'] as string;
+      lastBytes = undefined;
     }
     count++;
   };
@@ -218,6 +223,7 @@ export function writeSeriesRows(page: SeriesRuns, limit: number, desc: boolean, 
     if (!desc) for (let i = s; i < e && count < want; i++) one(b as Buffer, offs[i]!, offs[i + 1]! - 1);
     else for (let i = e - 1; i >= s && count < want; i--) one(b as Buffer, offs[i]!, offs[i + 1]! - 1);
   });
+  if (lastBytes) last = lastBytes.toString('latin1', lastAt + 10, lastAt + 34);
   out.ensure(1);
   out.buf[out.w++] = 0x5d;
   return { rows: { buf: out.buf, start: ROOM, end: out.w, count }, last };
