@@ -19,6 +19,7 @@
  * parsing path.
  */
 import type { Row } from './order.js';
+import { byteRowsPage } from './row-writer.js';
 
 /** The record text of a raw row. */
 export const RAW = Symbol('odata.rawRow');
@@ -259,6 +260,9 @@ class AsciiWriter {
  */
 export function pageBytes(body: Record<string, unknown>): Buffer | undefined {
   const value = body['value'];
+  // a page of byte rows (aggregate rows written as bytes while read, row-writer.ts) is copied from their buffers
+  const copied = byteRowsPage(value, () => envelope(body));
+  if (copied) return copied;
   if (!hasRawRows(value)) return undefined;
   const length = knownLength(value);
   if (length === undefined) return undefined;
