@@ -12,24 +12,14 @@
  * encoded once per interval, each row's bytes written into one buffer as it is read, the page copied from it).
  * `textRows: false` for a call (the `bytes` argument) keeps the text rows, which the property test uses as the oracle.
  */
-import { iso } from '../../core/instant.js';
 import { AGGREGATION_TYPES, type AggregationType, type EdmSet } from '../model/edm.js';
 import type { ODataPort, SeriesRecord } from '../ports.js';
-import { AggregateBytes, aggregateHead, aggregateMiddle, AGGREGATE_ROW, aggregateRowText, printable } from './aggregate-text.js';
+import { AggregateBytes, aggregateHead, aggregateMiddle, AGGREGATE_ROW, aggregateRowText, printable, valueTime } from './aggregate-text.js';
 import { afterCursor, type Cursor, direction, type Row } from './order.js';
 import { type AggregatePlan, intervalLength, T_MAX, T_MIN } from './plan.js';
 import { ASCII, TEXT } from './raw-rows.js';
 
 export { AGGREGATE_ROW, aggregateHead, aggregateMiddle, aggregateRowText } from './aggregate-text.js';
-
-const TIME_OF: Partial<Record<AggregationType, string>> = { minvalue: 'mintime', maxvalue: 'maxtime', firstvalue: 'firsttime', lastvalue: 'lasttime' };
-
-function valueTime(agg: Record<string, unknown>, type: AggregationType): string | null {
-  const f = TIME_OF[type];
-  const v = f ? agg[f] : undefined;
-  if (typeof v !== 'string') return null;
-  return v.length === 24 && v.endsWith('Z') ? v : iso(Date.parse(v));
-}
 
 /** At least `need` rows of one asset after `pos` (fewer only at the end of the range), sorted. */
 export async function assetAggregates(port: ODataPort, tenant: string, set: EdmSet, plan: AggregatePlan, assetId: string,
@@ -61,7 +51,7 @@ export async function assetAggregates(port: ODataPort, tenant: string, set: EdmS
   // pieces shared by every row of this call; timestamps are checked per interval, value timestamps per row
   const asciiBase = printable(assetIdJson) && printable(JSON.stringify(plan.unitName)) && [...variableJson.values()].every(printable);
   const writer = textRows && bytes && asciiBase
-    ? new AggregateBytes(assetId, assetIdJson, variables.map((v) => variableJson.get(v)!), types, plan, need + 1) : undefined;
+    ? new AggregateBytes(assetId, assetIdJson, variables, variables.map((v) => variableJson.get(v)!), types, plan, need + 1) : undefined;
   const out: Row[] = [];
   // pieces (a, b] of the range, ascending or descending
   while (lo < hi && out.length < need) {
@@ -74,34 +64,34 @@ export async function assetAggregates(port: ODataPort, tenant: string, set: EdmS
       const endTimestamp = iv.endTime;
       // text pieces only when a text row needs them (not for byte rows)
       let middle: string | undefined;
+      let head: string | undefined;
       const asciiInterval = textRows && asciiBase && printable(timestamp) && printable(endTimestamp);
       const byteRows = writer?.interval(timestamp, endTimestamp) === true;
       for (let vi = 0; vi < variables.length; vi++) {
         const v = variables[vi]!;
         const agg = iv.variables[v];
         if (!agg) continue;
-        let head: string | undefined;
-        for (let ti = 0; ti < types.length; ti++) {
-          const type = types[ti]!;
+        head = undefined;
+        const textRow = (type: AggregationType, value: number | null): Row | undefined => {
+          const row: Row & { [TEXT]?: string; [ASCII]?: boolean } = { assetId, timestamp, variableName: v, aggregationType: type };
+          if (!keep(row)) return undefined;
+          const vt = valueTime(agg, type);
+          head ??= aggregateHead(assetIdJson, timestamp, variableJson.get(v)!);
+          middle ??= aggregateMiddle(plan, endTimestamp);
+          row[TEXT] = aggregateRowText(head, type, middle, value, vt);
+          if (asciiInterval && (vt === null || printable(vt))) row[ASCII] = true;
+          return row;
+        };
+        if (byteRows) {
+          writer!.rows(vi, agg, keep, out, textRow);
+          continue;
+        }
+        for (const type of types) {
           const value = agg[type];
           if (typeof value !== 'number' && !(type === 'sd' && value === null)) continue;
-          if (byteRows) {
-            const row = writer!.row(timestamp, vi, v, ti, value as number | null, valueTime(agg, type), keep);
-            if (row === false) continue;
-            if (row) {
-              out.push(row);
-              continue;
-            }
-          }
           if (textRows) {
-            const row: Row & { [TEXT]?: string; [ASCII]?: boolean } = { assetId, timestamp, variableName: v, aggregationType: type };
-            if (!keep(row)) continue;
-            const vt = valueTime(agg, type);
-            head ??= aggregateHead(assetIdJson, timestamp, variableJson.get(v)!);
-            middle ??= aggregateMiddle(plan, endTimestamp);
-            row[TEXT] = aggregateRowText(head, type, middle, value, vt);
-            if (asciiInterval && (vt === null || printable(vt))) row[ASCII] = true;
-            out.push(row);
+            const row = textRow(type, value);
+            if (row) out.push(row);
             continue;
           }
           const row: Row = {

@@ -9,6 +9,7 @@
  * a string per row that the page then copies again. Property test test/odata/aggregate-bytes.property.test.ts:
  * pages of byte rows equal the pages of text rows and of plain objects, byte for byte.
  */
+import { iso } from '../../core/instant.js';
 import { type AggregationType } from '../model/edm.js';
 import type { Row } from './order.js';
 import type { AggregatePlan } from './plan.js';
@@ -54,83 +55,151 @@ const MAX_NUMBER = 32;
 
 /** A byte row: the order key the merge and the cursor read, and its text in a buffer (TEXT for any other writer). */
 class AggregateByteRow {
-  [BUF]: Buffer;
-  [AT] = 0;
-  [END] = 0;
-  constructor(readonly assetId: string, readonly timestamp: string, readonly variableName: string, readonly aggregationType: string,
-    buf: Buffer) { this[BUF] = buf; }
+  declare readonly assetId: string;
+  declare readonly timestamp: string;
+  declare readonly variableName: string;
+  declare readonly aggregationType: string;
+  declare [BUF]: Buffer;
+  declare [AT]: number;
+  declare [END]: number;
+  // assignments, not class fields: fields are defined (DefineOwnProperty), which costs more per row
+  constructor(assetId: string, timestamp: string, variableName: string, aggregationType: string, buf: Buffer) {
+    this.assetId = assetId;
+    this.timestamp = timestamp;
+    this.variableName = variableName;
+    this.aggregationType = aggregationType;
+    this[BUF] = buf;
+    this[AT] = 0;
+    this[END] = 0;
+  }
 
   get [TEXT](): string { return this[BUF].toString('latin1', this[AT], this[END]); }
   get [ASCII](): boolean { return true; }
 }
 
+/** Where two texts first differ (the start of the part one placeholder fills in a template). */
+function hole(x: string, y: string): number {
+  let i = 0;
+  while (i < x.length && x[i] === y[i]) i++;
+  return i;
+}
+
+const PLACE_A = '0000-00-00T00:00:00.000Z';
+const PLACE_B = '1111-11-11T11:11:11.111Z';
+/** A timestamp that JSON.stringify writes as `"` + itself + `"` in the length of the template's holes. */
+const plainTime = (t: string) => t.length === PLACE_A.length && /^[ !#-[\]-~]*$/.test(t);
+
+/** Value fields of an aggregation type (AGGREGATION_TYPES order) and the field of its value timestamp. */
+const TIME_OF: Partial<Record<AggregationType, string>> = { minvalue: 'mintime', maxvalue: 'maxtime', firstvalue: 'firsttime', lastvalue: 'lasttime' };
+
+/** The value timestamp of a type's value: the rendered field as it is when canonical, else re-printed. */
+export function valueTime(agg: Record<string, unknown>, type: AggregationType): string | null {
+  const f = TIME_OF[type];
+  const v = f ? agg[f] : undefined;
+  return timeText(v);
+}
+
+const timeText = (v: unknown): string | null => {
+  if (typeof v !== 'string') return null;
+  return v.length === 24 && v.endsWith('Z') ? v : iso(Date.parse(v));
+};
+
+/** Writes `t` (plainTime: 24 printable characters) into `buf` at `at`. */
+function patch(buf: Buffer, at: number, t: string): void {
+  for (let i = 0; i < 24; i++) buf[at + i] = t.charCodeAt(i);
+}
+
 /**
- * Byte rows of one lane call (one asset, one interval unit and value): `interval()` once per interval, then
- * `row()` per variable and type. Only for pieces that are printable ASCII (`usable`); a row whose value
- * timestamp is not (or needs escaping) is not written (row() undefined: the caller makes a text row of it).
+ * Byte rows of one lane call (one asset, one interval unit and value; its pieces printable ASCII): the pieces
+ * are encoded once per call with placeholder timestamps, and `interval()` writes each interval's start and end
+ * into their holes (24 characters, always, for the canonical form); `rows()` then writes one variable's rows.
  */
 export class AggregateBytes {
   private readonly sink: RowSink;
-  private heads: Buffer[] = [];
-  private typed: Buffer[] = [];
-  private rowMax = 0;
+  /** Per variable `{"assetId":…,"timestamp":"…","variableName":…`; the timestamp at `tAt`. */
+  private readonly heads: Buffer[];
+  private readonly tAt: number;
+  /** Per type `,"aggregationType":"…",…,"endTimestamp":"…","value":`; the end timestamp at `eAt[t]`. */
+  private readonly typed: Buffer[];
+  private readonly eAt: number[];
+  private readonly rowMax: number;
+  private timestamp = '';
 
-  /** `variables` and `types` in the order the caller's indexes refer to. */
-  constructor(private readonly assetId: string, private readonly assetIdJson: string, private readonly variableJson: readonly string[],
-    private readonly types: readonly AggregationType[], private readonly plan: Pick<AggregatePlan, 'unitName' | 'value' | 'count'>,
-    rows: number) {
-    // a row is about 290 bytes; the sink grows by new buffers when the estimate is short
-    this.sink = new RowSink(Math.min(Math.max(rows, 16), 20_000) * 300);
-  }
-
-  /** The pieces of one interval; false when its timestamps are not printable ASCII (no byte rows for it then). */
-  interval(timestamp: string, endTimestamp: string): boolean {
-    const ts = JSON.stringify(timestamp);
-    const middle = aggregateMiddle(this.plan, endTimestamp);
-    if (!printable(ts) || !printable(middle)) return false;
-    this.heads = this.variableJson.map((v) => latin1(aggregateHead(this.assetIdJson, timestamp, v)));
-    this.typed = this.types.map((t) => latin1(typed(t, middle)));
+  /** `variables`, their JSON and `types` in the order the caller's indexes refer to. */
+  constructor(private readonly assetId: string, assetIdJson: string, private readonly variables: readonly string[],
+    variableJson: readonly string[], private readonly types: readonly AggregationType[],
+    plan: Pick<AggregatePlan, 'unitName' | 'value' | 'count'>, rows: number) {
+    const head = (t: string, v: string) => aggregateHead(assetIdJson, t, v);
+    this.heads = variableJson.map((v) => latin1(head(PLACE_A, v)));
+    this.tAt = hole(head(PLACE_A, variableJson[0] ?? '""'), head(PLACE_B, variableJson[0] ?? '""'));
+    const piece = (t: AggregationType, end: string) => typed(t, aggregateMiddle(plan, end));
+    this.typed = types.map((t) => latin1(piece(t, PLACE_A)));
+    this.eAt = types.map((t) => hole(piece(t, PLACE_A), piece(t, PLACE_B)));
     let max = 0;
     for (const h of this.heads) max = Math.max(max, h.length);
     for (const t of this.typed) max = Math.max(max, t.length);
-    this.rowMax = 2 * max + MAX_NUMBER;
+    this.rowMax = 2 * max + MAX_NUMBER + VT_OPEN.length + 24 + 2;
+    // a row is about 290 bytes; the sink grows by new buffers when the estimate is short
+    this.sink = new RowSink(Math.min(Math.max(rows, 16), 20_000) * (this.rowMax - MAX_NUMBER));
+  }
+
+  /** Starts an interval; false when its timestamps do not fit the holes (no byte rows for it then: text rows). */
+  interval(timestamp: string, endTimestamp: string): boolean {
+    if (!plainTime(timestamp) || !plainTime(endTimestamp)) return false;
+    this.timestamp = timestamp;
+    for (const h of this.heads) patch(h, this.tAt, timestamp);
+    for (let i = 0; i < this.typed.length; i++) patch(this.typed[i]!, this.eAt[i]!, endTimestamp);
     return true;
   }
 
   /**
-   * The row of variable `vi` and type `ti` of the current interval, written; undefined when `valueTimestamp`
-   * cannot be written as it is (not printable ASCII, or `"` or `\`, which JSON escapes).
+   * The rows of variable `vi` of the current interval for every type with a value (a number, or null for sd),
+   * in type order, pushed to `out` when `keep` says so. A value timestamp that cannot be written as it is (not
+   * 24 printable characters without `"` or `\`, which JSON escapes) gets `textRow(type, value)` instead.
    */
-  row(timestamp: string, vi: number, variable: string, ti: number, value: number | null, valueTimestamp: string | null,
-    keep: (row: Row) => boolean): Row | false | undefined {
+  rows(vi: number, agg: Record<string, unknown>, keep: (row: Row) => boolean, out: Row[], textRow: (type: AggregationType, value: number | null) => Row | undefined): void {
     const s = this.sink;
-    s.begin(this.rowMax + VT_OPEN.length + 2 + (valueTimestamp?.length ?? 0));
-    const row = new AggregateByteRow(this.assetId, timestamp, variable, this.types[ti]!, s.buf);
-    if (!keep(row as unknown as Row)) return false;
-    row[AT] = s.o;
-    s.bytes(this.heads[vi]!);
-    s.bytes(this.typed[ti]!);
-    if (value === null || !Number.isFinite(value)) s.ascii('null');
-    else if ((value | 0) === value && value >= 0) s.uint(value);
-    else s.ascii(String(value));
-    if (valueTimestamp === null) s.bytes(VT_NULL);
-    else {
-      s.bytes(VT_OPEN);
-      const buf = s.buf;
-      let o = s.o;
-      for (let i = 0; i < valueTimestamp.length; i++) {
-        const c = valueTimestamp.charCodeAt(i);
-        if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) {
-          s.drop();
-          return undefined;
-        }
-        buf[o++] = c;
+    const head = this.heads[vi]!;
+    const variable = this.variables[vi]!;
+    for (let ti = 0; ti < this.types.length; ti++) {
+      const type = this.types[ti]!;
+      const value = agg[type];
+      if (typeof value !== 'number' && !(type === 'sd' && value === null)) continue;
+      const f = TIME_OF[type];
+      const vt = f === undefined ? null : timeText(agg[f]);
+      if (vt !== null && !plainTime(vt)) {
+        const row = textRow(type, value as number | null);
+        if (row) out.push(row);
+        continue;
       }
-      buf[o++] = 0x22;
-      buf[o++] = 0x7d;
+      const at = s.begin(this.rowMax);
+      const row = new AggregateByteRow(this.assetId, this.timestamp, variable, type, s.buf);
+      if (!keep(row as unknown as Row)) continue;
+      const buf = s.buf;
+      buf.set(head, at);
+      let o = at + head.length;
+      const piece = this.typed[ti]!;
+      buf.set(piece, o);
+      s.o = o + piece.length;
+      if (value === null || !Number.isFinite(value)) s.ascii('null');
+      else if (((value as number) | 0) === value && (value as number) >= 0) s.uint(value as number);
+      else s.ascii(String(value));
+      o = s.o;
+      if (vt === null) {
+        buf.set(VT_NULL, o);
+        o += VT_NULL.length;
+      } else {
+        buf.set(VT_OPEN, o);
+        o += VT_OPEN.length;
+        patch(buf, o, vt);
+        o += 24;
+        buf[o++] = 0x22;
+        buf[o++] = 0x7d;
+      }
       s.o = o;
+      row[AT] = at;
+      row[END] = s.end();
+      out.push(row as unknown as Row);
     }
-    row[END] = s.end();
-    return row as unknown as Row;
   }
 }

@@ -25,13 +25,13 @@ const isAscii = (s: string) => Buffer.byteLength(s) === s.length;
 type Latin1 = Buffer & { latin1Write: (s: string, offset: number, length: number) => number };
 
 /**
- * Bytes of rows as they are written: `begin()` before a row, `end()` after it (which writes the run's `,`).
+ * Bytes of rows as they are written: `begin()` before a row, `end()` after it (which writes the run's `,`);
+ * the writer puts the row's bytes at `buf[o…]` and advances `o`.
  * A full buffer is not copied into a larger one: the next rows go into a new buffer (rows keep theirs).
  */
 export class RowSink {
   buf: Buffer;
   o = 0;
-  private start = 0;
   constructor(private size: number) { this.buf = Buffer.allocUnsafe(size); }
 
   /** Room for a row of at most `max` bytes and its `,`; returns the row's start. */
@@ -41,7 +41,6 @@ export class RowSink {
       this.buf = Buffer.allocUnsafe(this.size);
       this.o = 0;
     }
-    this.start = this.o;
     return this.o;
   }
 
@@ -50,14 +49,6 @@ export class RowSink {
     const end = this.o;
     this.buf[this.o++] = 0x2c;
     return end;
-  }
-
-  /** The row begun last is dropped (its bytes are overwritten by the next one). */
-  drop(): void { this.o = this.start; }
-
-  bytes(b: Uint8Array): void {
-    this.buf.set(b, this.o);
-    this.o += b.length;
   }
 
   /** A text the caller knows is ASCII, char by char (cheaper than a native call for the few characters of a number). */
