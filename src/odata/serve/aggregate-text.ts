@@ -165,16 +165,18 @@ export class AggregateBytes {
       const type = this.types[ti]!;
       const value = agg[type];
       if (typeof value !== 'number' && !(type === 'sd' && value === null)) continue;
+      // the cursor first, as text rows do: a row not kept is not looked at further
+      const row = new AggregateByteRow(this.assetId, this.timestamp, variable, type, s.buf);
+      if (!keep(row as unknown as Row)) continue;
       const f = TIME_OF[type];
       const vt = f === undefined ? null : timeText(agg[f]);
       if (vt !== null && !plainTime(vt)) {
-        const row = textRow(type, value as number | null);
-        if (row) out.push(row);
+        const text = textRow(type, value as number | null);
+        if (text) out.push(text);
         continue;
       }
       const at = s.begin(this.rowMax);
-      const row = new AggregateByteRow(this.assetId, this.timestamp, variable, type, s.buf);
-      if (!keep(row as unknown as Row)) continue;
+      row[BUF] = s.buf;
       const buf = s.buf;
       buf.set(head, at);
       let o = at + head.length;
