@@ -22,6 +22,9 @@ const isByteRow = (r: unknown): r is ByteRow => typeof r === 'object' && r !== n
 /** Whether a text has only ASCII characters (its UTF-8 length equals its length). */
 const isAscii = (s: string) => Buffer.byteLength(s) === s.length;
 
+/** Bytes left free before the first row of a sink. */
+const HEADROOM = 1024;
+
 type Latin1 = Buffer & { latin1Write: (s: string, offset: number, length: number) => number };
 
 /**
@@ -32,7 +35,11 @@ type Latin1 = Buffer & { latin1Write: (s: string, offset: number, length: number
 export class RowSink {
   buf: Buffer;
   o = 0;
-  constructor(private size: number) { this.buf = Buffer.allocUnsafe(size); }
+  constructor(private size: number) {
+    // room before the first row for a page's head, so a page of one run needs no copy (byteRowsPage)
+    this.buf = Buffer.allocUnsafe(HEADROOM + size);
+    this.o = HEADROOM;
+  }
 
   /** Room for a row of at most `max` bytes and its `,`; returns the row's start. */
   begin(max: number): number {
@@ -93,6 +100,8 @@ export function byteRowsPage(rows: unknown, envelope: () => [string, string]): B
   }
   const [before, after] = envelope();
   if (!isAscii(before) || !isAscii(after)) return undefined;
+  const inPlace = inPlacePage(rows as ByteRow[], before, after);
+  if (inPlace) return inPlace;
   const out = Buffer.allocUnsafe(before.length + n + after.length) as Latin1;
   let o = out.latin1Write(before, 0, before.length);
   out[o++] = 0x5b;
@@ -114,4 +123,28 @@ export function byteRowsPage(rows: unknown, envelope: () => [string, string]): B
   out[o++] = 0x5d;
   o += out.latin1Write(after, o, after.length);
   return out.subarray(0, o);
+}
+
+/**
+ * A page whose rows are one run of one buffer, written around that run in its buffer: the head into the bytes
+ * before the first row (a sink's headroom), `]` and the tail over what follows the last row (rows past the page,
+ * which are not sent, or free space). Undefined when the rows are not one run or the room is short.
+ * So the rows of a page are written into a page once (the service does: one page per read of rows).
+ */
+function inPlacePage(rows: ByteRow[], before: string, after: string): Buffer | undefined {
+  const first = rows[0]!;
+  const buf = first[BUF] as Latin1;
+  let end = first[END];
+  for (let i = 1; i < rows.length; i++) {
+    const r = rows[i]!;
+    if (r[BUF] !== buf || r[AT] !== end + 1) return undefined;
+    end = r[END];
+  }
+  const start = first[AT] - before.length - 1;
+  if (start < 0 || end + 1 + after.length > buf.length) return undefined;
+  buf.latin1Write(before, start, before.length);
+  buf[first[AT] - 1] = 0x5b;
+  buf[end] = 0x5d;
+  buf.latin1Write(after, end + 1, after.length);
+  return buf.subarray(start, end + 1 + after.length);
 }
