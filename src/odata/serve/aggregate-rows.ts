@@ -7,54 +7,23 @@
  * A page sent with every property and no $expand (`text`) gets text rows: the merge and the cursor read only the
  * order key (assetId, timestamp, variableName, aggregationType), so a row carries that and its JSON text, written
  * from per-interval and per-variable pieces in declaration order — the same text JSON.stringify writes of the full
- * row (aggregateRowText, property test test/odata/aggregate-rows.property.test.ts) at a fraction of the cost.
+ * row (aggregateRowText, property test test/odata/aggregate-rows.property.test.ts) at a fraction of the cost. When
+ * those pieces are printable ASCII the rows are byte rows instead (aggregate-text.ts AggregateBytes: the pieces
+ * encoded once per interval, each row's bytes written into one buffer as it is read, the page copied from it).
+ * `textRows: false` for a call (the `bytes` argument) keeps the text rows, which the property test uses as the oracle.
  */
-import { iso } from '../../core/instant.js';
 import { AGGREGATION_TYPES, type AggregationType, type EdmSet } from '../model/edm.js';
 import type { ODataPort, SeriesRecord } from '../ports.js';
+import { AggregateBytes, aggregateHead, aggregateMiddle, AGGREGATE_ROW, aggregateRowText, printable, valueTime } from './aggregate-text.js';
 import { afterCursor, type Cursor, direction, type Row } from './order.js';
 import { type AggregatePlan, intervalLength, T_MAX, T_MIN } from './plan.js';
 import { ASCII, TEXT } from './raw-rows.js';
 
-/** Printable ASCII only: a text row made of such pieces is marked ASCII (raw-rows.ts), sparing the page a scan. */
-const printable = (s: string) => /^[\x20-\x7e]*$/.test(s);
-
-/** The properties of an aggregate row in declaration order (model/edm.ts AGGREGATE_FIELDS), which text rows follow. */
-export const AGGREGATE_ROW = ['assetId', 'timestamp', 'variableName', 'aggregationType', 'intervalUnit', 'intervalValue',
-  'intervalCount', 'endTimestamp', 'value', 'valueTimestamp'] as const;
-
-/** JSON text of a number as JSON.stringify writes it (null when not finite), or null. */
-const numberJson = (v: number | null) => (v !== null && Number.isFinite(v) ? String(v) : 'null');
-
-/**
- * The JSON text of the aggregate row these pieces make, member for member what JSON.stringify writes of it:
- * `head` is `{"assetId":…,"timestamp":…,"variableName":…`, `middle` is `,"intervalUnit":…,"endTimestamp":…`
- * (both shared by the rows of an interval and variable).
- */
-export function aggregateRowText(head: string, type: AggregationType, middle: string, value: number | null, valueTimestamp: string | null): string {
-  return `${head},"aggregationType":"${type}"${middle},"value":${numberJson(value)},"valueTimestamp":${valueTimestamp === null ? 'null' : JSON.stringify(valueTimestamp)}}`;
-}
-
-/** `head` of aggregateRowText. */
-export const aggregateHead = (assetIdJson: string, timestamp: string, variableJson: string) =>
-  `{"assetId":${assetIdJson},"timestamp":${JSON.stringify(timestamp)},"variableName":${variableJson}`;
-
-/** `middle` of aggregateRowText. */
-export const aggregateMiddle = (plan: Pick<AggregatePlan, 'unitName' | 'value' | 'count'>, endTimestamp: string) =>
-  `,"intervalUnit":${JSON.stringify(plan.unitName)},"intervalValue":${numberJson(plan.value)},"intervalCount":${numberJson(plan.count)},"endTimestamp":${JSON.stringify(endTimestamp)}`;
-
-const TIME_OF: Partial<Record<AggregationType, string>> = { minvalue: 'mintime', maxvalue: 'maxtime', firstvalue: 'firsttime', lastvalue: 'lasttime' };
-
-function valueTime(agg: Record<string, unknown>, type: AggregationType): string | null {
-  const f = TIME_OF[type];
-  const v = f ? agg[f] : undefined;
-  if (typeof v !== 'string') return null;
-  return v.length === 24 && v.endsWith('Z') ? v : iso(Date.parse(v));
-}
+export { AGGREGATE_ROW, aggregateHead, aggregateMiddle, aggregateRowText } from './aggregate-text.js';
 
 /** At least `need` rows of one asset after `pos` (fewer only at the end of the range), sorted. */
 export async function assetAggregates(port: ODataPort, tenant: string, set: EdmSet, plan: AggregatePlan, assetId: string,
-  need: number, pos: Cursor | undefined, desc: boolean, text = false): Promise<Row[]> {
+  need: number, pos: Cursor | undefined, desc: boolean, text = false, bytes = true): Promise<Row[]> {
   const aspect = set.aspect!.name;
   let lo = plan.after;
   let hi = plan.upTo;
@@ -81,6 +50,8 @@ export async function assetAggregates(port: ODataPort, tenant: string, set: EdmS
   const variableJson = new Map(variables.map((v) => [v, JSON.stringify(v)]));
   // pieces shared by every row of this call; timestamps are checked per interval, value timestamps per row
   const asciiBase = printable(assetIdJson) && printable(JSON.stringify(plan.unitName)) && [...variableJson.values()].every(printable);
+  const writer = textRows && bytes && asciiBase
+    ? new AggregateBytes(assetId, assetIdJson, variables, variables.map((v) => variableJson.get(v)!), types, plan, need + 1) : undefined;
   const out: Row[] = [];
   // pieces (a, b] of the range, ascending or descending
   while (lo < hi && out.length < need) {
@@ -91,22 +62,36 @@ export async function assetAggregates(port: ODataPort, tenant: string, set: EdmS
       if (iv.start <= a || iv.start > b) continue;
       const timestamp = iv.startTime;
       const endTimestamp = iv.endTime;
-      const middle = textRows ? aggregateMiddle(plan, endTimestamp) : '';
+      // text pieces only when a text row needs them (not for byte rows)
+      let middle: string | undefined;
+      let head: string | undefined;
       const asciiInterval = textRows && asciiBase && printable(timestamp) && printable(endTimestamp);
-      for (const v of variables) {
+      const byteRows = writer?.interval(timestamp, endTimestamp) === true;
+      for (let vi = 0; vi < variables.length; vi++) {
+        const v = variables[vi]!;
         const agg = iv.variables[v];
         if (!agg) continue;
-        const head = textRows ? aggregateHead(assetIdJson, timestamp, variableJson.get(v)!) : '';
+        head = undefined;
+        const textRow = (type: AggregationType, value: number | null): Row | undefined => {
+          const row: Row & { [TEXT]?: string; [ASCII]?: boolean } = { assetId, timestamp, variableName: v, aggregationType: type };
+          if (!keep(row)) return undefined;
+          const vt = valueTime(agg, type);
+          head ??= aggregateHead(assetIdJson, timestamp, variableJson.get(v)!);
+          middle ??= aggregateMiddle(plan, endTimestamp);
+          row[TEXT] = aggregateRowText(head, type, middle, value, vt);
+          if (asciiInterval && (vt === null || printable(vt))) row[ASCII] = true;
+          return row;
+        };
+        if (byteRows) {
+          writer!.rows(vi, agg, keep, out, textRow);
+          continue;
+        }
         for (const type of types) {
           const value = agg[type];
           if (typeof value !== 'number' && !(type === 'sd' && value === null)) continue;
           if (textRows) {
-            const row: Row & { [TEXT]?: string; [ASCII]?: boolean } = { assetId, timestamp, variableName: v, aggregationType: type };
-            if (!keep(row)) continue;
-            const vt = valueTime(agg, type);
-            row[TEXT] = aggregateRowText(head, type, middle, value, vt);
-            if (asciiInterval && (vt === null || printable(vt))) row[ASCII] = true;
-            out.push(row);
+            const row = textRow(type, value);
+            if (row) out.push(row);
             continue;
           }
           const row: Row = {

@@ -20,6 +20,7 @@
  */
 import type { Row } from './order.js';
 import type { WrittenRows } from './series-page.js';
+import { byteRowsPage, isAscii } from './row-writer.js';
 
 /** The record text of a raw row. */
 export const RAW = Symbol('odata.rawRow');
@@ -127,7 +128,6 @@ export function rawRowText(row: Row, heads?: Map<unknown, string>): string {
 }
 
 /** Whether a text has only ASCII characters (its UTF-8 length equals its length). */
-const isAscii = (s: string) => Buffer.byteLength(s) === s.length;
 
 /**
  * Writes `s`, after a `,` when `comma`: the separator is not concatenated onto the row text, since making a new
@@ -280,6 +280,9 @@ class AsciiWriter {
 export function pageBytes(body: Record<string, unknown>): Buffer | undefined {
   const value = body['value'];
   if (isWritten(value)) return writtenPage(body, value);
+  // a page of byte rows (aggregate rows written as bytes while read, row-writer.ts) is copied from their buffers
+  const copied = byteRowsPage(value, () => envelope(body));
+  if (copied) return copied;
   if (!hasRawRows(value)) return undefined;
   const length = knownLength(value);
   if (length === undefined) return undefined;

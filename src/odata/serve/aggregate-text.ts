@@ -1,0 +1,207 @@
+/**
+ * The JSON text of an aggregate row (docs/odata.md "Aggregates"; members in declaration order, AGGREGATE_ROW),
+ * exactly what JSON.stringify writes of the full row, made of pieces: per interval and variable a `head`, per
+ * interval and aggregation type a `typed` piece, then the value's number text and the value timestamp.
+ *
+ * Two writers share the pieces: text rows (a string per row, any characters) and byte rows (row-writer.ts): when
+ * every piece of a lane call is printable ASCII, the pieces are encoded once per interval into Buffers and each
+ * row is written as two piece copies, its number and its value timestamp into one preallocated buffer, instead of
+ * a string per row that the page then copies again. Property test test/odata/aggregate-bytes.property.test.ts:
+ * pages of byte rows equal the pages of text rows and of plain objects, byte for byte.
+ */
+import { iso } from '../../core/instant.js';
+import { type AggregationType } from '../model/edm.js';
+import type { Row } from './order.js';
+import type { AggregatePlan } from './plan.js';
+import { ASCII, TEXT } from './raw-rows.js';
+import { AT, BUF, END, RowSink } from './row-writer.js';
+
+/** The properties of an aggregate row in declaration order (model/edm.ts AGGREGATE_FIELDS), which text rows follow. */
+export const AGGREGATE_ROW = ['assetId', 'timestamp', 'variableName', 'aggregationType', 'intervalUnit', 'intervalValue',
+  'intervalCount', 'endTimestamp', 'value', 'valueTimestamp'] as const;
+
+/** Printable ASCII only: a text row made of such pieces is marked ASCII (raw-rows.ts), sparing the page a scan. */
+export const printable = (s: string) => /^[\x20-\x7e]*$/.test(s);
+
+/** JSON text of a number as JSON.stringify writes it (null when not finite), or null. */
+const numberJson = (v: number | null) => (v !== null && Number.isFinite(v) ? String(v) : 'null');
+
+/** `head` of aggregateRowText: `{"assetId":…,"timestamp":…,"variableName":…`. */
+export const aggregateHead = (assetIdJson: string, timestamp: string, variableJson: string) =>
+  `{"assetId":${assetIdJson},"timestamp":${JSON.stringify(timestamp)},"variableName":${variableJson}`;
+
+/** `middle` of aggregateRowText: `,"intervalUnit":…,"endTimestamp":…`. */
+export const aggregateMiddle = (plan: Pick<AggregatePlan, 'unitName' | 'value' | 'count'>, endTimestamp: string) =>
+  `,"intervalUnit":${JSON.stringify(plan.unitName)},"intervalValue":${numberJson(plan.value)},"intervalCount":${numberJson(plan.count)},"endTimestamp":${JSON.stringify(endTimestamp)}`;
+
+/** The piece from the aggregation type to the value: `,"aggregationType":"…"` `middle` `,"value":`. */
+const typed = (type: AggregationType, middle: string) => `,"aggregationType":"${type}"${middle},"value":`;
+
+const VT = ',"valueTimestamp":';
+
+/**
+ * The JSON text of the aggregate row these pieces make, member for member what JSON.stringify writes of it
+ * (`head` and `middle` are shared by the rows of an interval and variable).
+ */
+export function aggregateRowText(head: string, type: AggregationType, middle: string, value: number | null, valueTimestamp: string | null): string {
+  return `${head}${typed(type, middle)}${numberJson(value)}${VT}${valueTimestamp === null ? 'null' : JSON.stringify(valueTimestamp)}}`;
+}
+
+const latin1 = (s: string) => Buffer.from(s, 'latin1');
+const VT_NULL = latin1(`${VT}null}`);
+const VT_OPEN = latin1(`${VT}"`);
+/** More than the longest text String(number) writes of a finite double (`-0.0000012345678901234567`: 25). */
+const MAX_NUMBER = 32;
+
+/** A byte row: the order key the merge and the cursor read, and its text in a buffer (TEXT for any other writer). */
+class AggregateByteRow {
+  declare readonly assetId: string;
+  declare readonly timestamp: string;
+  declare readonly variableName: string;
+  declare readonly aggregationType: string;
+  declare [BUF]: Buffer;
+  declare [AT]: number;
+  declare [END]: number;
+  // assignments, not class fields: fields are defined (DefineOwnProperty), which costs more per row
+  constructor(assetId: string, timestamp: string, variableName: string, aggregationType: string, buf: Buffer) {
+    this.assetId = assetId;
+    this.timestamp = timestamp;
+    this.variableName = variableName;
+    this.aggregationType = aggregationType;
+    this[BUF] = buf;
+    this[AT] = 0;
+    this[END] = 0;
+  }
+
+  get [TEXT](): string { return this[BUF].toString('latin1', this[AT], this[END]); }
+  get [ASCII](): boolean { return true; }
+}
+
+/** Where two texts first differ (the start of the part one placeholder fills in a template). */
+function hole(x: string, y: string): number {
+  let i = 0;
+  while (i < x.length && x[i] === y[i]) i++;
+  return i;
+}
+
+const PLACE_A = '0000-00-00T00:00:00.000Z';
+const PLACE_B = '1111-11-11T11:11:11.111Z';
+/** A timestamp that JSON.stringify writes as `"` + itself + `"` in the length of the template's holes. */
+const plainTime = (t: string) => t.length === PLACE_A.length && /^[ !#-[\]-~]*$/.test(t);
+
+/** Value fields of an aggregation type (AGGREGATION_TYPES order) and the field of its value timestamp. */
+const TIME_OF: Partial<Record<AggregationType, string>> = { minvalue: 'mintime', maxvalue: 'maxtime', firstvalue: 'firsttime', lastvalue: 'lasttime' };
+
+/** The value timestamp of a type's value: the rendered field as it is when canonical, else re-printed. */
+export function valueTime(agg: Record<string, unknown>, type: AggregationType): string | null {
+  const f = TIME_OF[type];
+  const v = f ? agg[f] : undefined;
+  return timeText(v);
+}
+
+const timeText = (v: unknown): string | null => {
+  if (typeof v !== 'string') return null;
+  return v.length === 24 && v.endsWith('Z') ? v : iso(Date.parse(v));
+};
+
+/** Writes `t` (plainTime: 24 printable characters) into `buf` at `at`. */
+function patch(buf: Buffer, at: number, t: string): void {
+  for (let i = 0; i < 24; i++) buf[at + i] = t.charCodeAt(i);
+}
+
+/**
+ * Byte rows of one lane call (one asset, one interval unit and value; its pieces printable ASCII): the pieces
+ * are encoded once per call with placeholder timestamps, and `interval()` writes each interval's start and end
+ * into their holes (24 characters, always, for the canonical form); `rows()` then writes one variable's rows.
+ */
+export class AggregateBytes {
+  private readonly sink: RowSink;
+  /** Per variable `{"assetId":…,"timestamp":"…","variableName":…`; the timestamp at `tAt`. */
+  private readonly heads: Buffer[];
+  private readonly tAt: number;
+  /** Per type `,"aggregationType":"…",…,"endTimestamp":"…","value":`; the end timestamp at `eAt[t]`. */
+  private readonly typed: Buffer[];
+  private readonly eAt: number[];
+  private readonly rowMax: number;
+  private timestamp = '';
+
+  /** `variables`, their JSON and `types` in the order the caller's indexes refer to. */
+  constructor(private readonly assetId: string, assetIdJson: string, private readonly variables: readonly string[],
+    variableJson: readonly string[], private readonly types: readonly AggregationType[],
+    plan: Pick<AggregatePlan, 'unitName' | 'value' | 'count'>, rows: number) {
+    const head = (t: string, v: string) => aggregateHead(assetIdJson, t, v);
+    this.heads = variableJson.map((v) => latin1(head(PLACE_A, v)));
+    this.tAt = hole(head(PLACE_A, variableJson[0] ?? '""'), head(PLACE_B, variableJson[0] ?? '""'));
+    const piece = (t: AggregationType, end: string) => typed(t, aggregateMiddle(plan, end));
+    this.typed = types.map((t) => latin1(piece(t, PLACE_A)));
+    this.eAt = types.map((t) => hole(piece(t, PLACE_A), piece(t, PLACE_B)));
+    let max = 0;
+    for (const h of this.heads) max = Math.max(max, h.length);
+    for (const t of this.typed) max = Math.max(max, t.length);
+    this.rowMax = 2 * max + MAX_NUMBER + VT_OPEN.length + 24 + 2;
+    // a row is about 290 bytes; the sink grows by new buffers when the estimate is short
+    this.sink = new RowSink(Math.min(Math.max(rows, 16), 20_000) * (this.rowMax - MAX_NUMBER));
+  }
+
+  /** Starts an interval; false when its timestamps do not fit the holes (no byte rows for it then: text rows). */
+  interval(timestamp: string, endTimestamp: string): boolean {
+    if (!plainTime(timestamp) || !plainTime(endTimestamp)) return false;
+    this.timestamp = timestamp;
+    for (const h of this.heads) patch(h, this.tAt, timestamp);
+    for (let i = 0; i < this.typed.length; i++) patch(this.typed[i]!, this.eAt[i]!, endTimestamp);
+    return true;
+  }
+
+  /**
+   * The rows of variable `vi` of the current interval for every type with a value (a number, or null for sd),
+   * in type order, pushed to `out` when `keep` says so. A value timestamp that cannot be written as it is (not
+   * 24 printable characters without `"` or `\`, which JSON escapes) gets `textRow(type, value)` instead.
+   */
+  rows(vi: number, agg: Record<string, unknown>, keep: (row: Row) => boolean, out: Row[], textRow: (type: AggregationType, value: number | null) => Row | undefined): void {
+    const s = this.sink;
+    const head = this.heads[vi]!;
+    const variable = this.variables[vi]!;
+    for (let ti = 0; ti < this.types.length; ti++) {
+      const type = this.types[ti]!;
+      const value = agg[type];
+      if (typeof value !== 'number' && !(type === 'sd' && value === null)) continue;
+      // the cursor first, as text rows do: a row not kept is not looked at further
+      const row = new AggregateByteRow(this.assetId, this.timestamp, variable, type, s.buf);
+      if (!keep(row as unknown as Row)) continue;
+      const f = TIME_OF[type];
+      const vt = f === undefined ? null : timeText(agg[f]);
+      if (vt !== null && !plainTime(vt)) {
+        const text = textRow(type, value as number | null);
+        if (text) out.push(text);
+        continue;
+      }
+      const at = s.begin(this.rowMax);
+      row[BUF] = s.buf;
+      const buf = s.buf;
+      buf.set(head, at);
+      let o = at + head.length;
+      const piece = this.typed[ti]!;
+      buf.set(piece, o);
+      s.o = o + piece.length;
+      if (value === null || !Number.isFinite(value)) s.ascii('null');
+      else if (((value as number) | 0) === value && (value as number) >= 0) s.uint(value as number);
+      else s.ascii(String(value));
+      o = s.o;
+      if (vt === null) {
+        buf.set(VT_NULL, o);
+        o += VT_NULL.length;
+      } else {
+        buf.set(VT_OPEN, o);
+        o += VT_OPEN.length;
+        patch(buf, o, vt);
+        o += 24;
+        buf[o++] = 0x22;
+        buf[o++] = 0x7d;
+      }
+      s.o = o;
+      row[AT] = at;
+      row[END] = s.end();
+      out.push(row as unknown as Row);
+    }
+  }
+}
