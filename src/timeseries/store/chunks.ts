@@ -410,20 +410,18 @@ export class Chunks {
    */
   private merge(sid: number, tail: Tail, from: number): void {
     const run = tail.small.slice(from);
+    const block = run.every((k) => k.cols) ? concatColumns(run.map((k) => k.cols!)) : undefined;
+    const recs: ChunkRecord[] = [];
+    if (!block) {
+      for (const k of run) {
+        for (const r of k.recs ?? (k.cols ? recordsOf(k.cols) : decodeChunk(this.s.data.get(sid, k.head.hi)!))) recs.push(r);
+      }
+    }
     for (const k of run) {
       this.s.del.run(sid, k.head.hi);
       this.keptRecords -= keptCount(k);
     }
     tail.small = tail.small.slice(0, from);
-    const blocks = run.every((k) => k.cols) ? concatColumns(run.map((k) => k.cols!)) : undefined;
-    if (blocks) {
-      this.placed(sid, tail, this.writeColumns(sid, blocks), from);
-      return;
-    }
-    const recs: ChunkRecord[] = [];
-    for (const k of run) {
-      for (const r of k.recs ?? (k.cols ? recordsOf(k.cols) : decodeChunk(this.s.data.get(sid, k.head.hi)!))) recs.push(r);
-    }
-    this.placed(sid, tail, this.write(sid, recs), from);
+    this.placed(sid, tail, block ? this.writeColumns(sid, block) : this.write(sid, recs), from);
   }
 }
