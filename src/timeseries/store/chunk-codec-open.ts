@@ -104,7 +104,7 @@ export function sliceColumns(b: ColumnBlock, s: number, e: number): ColumnBlock 
 const writer = new Writer(4096);
 
 /** Everything before the columns, as encodeChunk writes it for records of one key pattern. */
-function writeHead(w: Writer, b: ColumnBlock, orders: readonly number[] | undefined): void {
+function writeHead(w: Writer, b: ColumnBlock, orders: readonly number[]): void {
   const { n, keys, data } = b;
   w.byte(CHUNK_VERSION);
   w.uvar(n);
@@ -130,6 +130,8 @@ function finish(w: Writer): Buffer {
 }
 
 const DOD = [2] as const;
+/** The orders encodeChunk tries for timestamps. */
+const TIME_ORDERS = [1, 2, 3] as const;
 
 /** The open form of a block (see the header): cheap to write, ~8 bytes a value. */
 export function encodeOpenColumns(b: ColumnBlock): Buffer {
@@ -152,7 +154,7 @@ export function encodeOpenColumns(b: ColumnBlock): Buffer {
 export function encodeColumns(b: ColumnBlock): Buffer {
   const w = writer;
   w.pos = 0;
-  writeHead(w, b, undefined);
+  writeHead(w, b, TIME_ORDERS);
   for (let j = 0; j < b.keys.length; j++) {
     // a column of numbers only: writeColumn reads it by index (as readonly number[])
     writeColumn(w, b.data.subarray((j + 1) * b.n, (j + 2) * b.n) as unknown as readonly unknown[]);
