@@ -14,7 +14,10 @@
  * merge decodes nothing it wrote itself; the store drops it (forget) whenever the database may differ (a rollback,
  * another connection's commit), and every write but an append drops the series' tail -- except records that
  * arrive late into a gap of the tail's run (concurrent requests reach the store out of order), which join it.
- * (Open chunks of JSON text for small appends were measured: no CPU gained, more bytes on disk.)
+ * (Open chunks of JSON text for small appends were measured: no CPU gained, more bytes on disk.) A small chunk
+ * of numeric records of one key pattern is written in the open form and kept as a column block
+ * (chunk-codec-open.ts); the merge encodes the blocks fully, once. A write of FULL or more first merges the run
+ * before it, so no open chunk stays behind a closed one.
  * A write that overlaps chunks decodes them, merges (the later record wins) and re-encodes; records in a gap
  * between chunks get a chunk there.
  */
