@@ -26,6 +26,8 @@ export { CorruptChunk } from './chunk-codec-bits.js';
 export interface ChunkRecord { t: number; values: Readonly<Record<string, unknown>> }
 
 const VERSION = 2; // 1: the first draft of 2026-12-03 (orders 0..2, no zero-block runs), never stored
+/** The layout version written (chunk-codec-open.ts writes the same layout). */
+export const CHUNK_VERSION = VERSION;
 /** Most records a chunk may hold (guards allocations when reading). */
 const MAX_RECORDS = 1 << 24;
 

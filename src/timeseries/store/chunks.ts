@@ -14,12 +14,17 @@
  * merge decodes nothing it wrote itself; the store drops it (forget) whenever the database may differ (a rollback,
  * another connection's commit), and every write but an append drops the series' tail -- except records that
  * arrive late into a gap of the tail's run (concurrent requests reach the store out of order), which join it.
- * (Open chunks of JSON text for small appends were measured: no CPU gained, more bytes on disk.)
+ * (Open chunks of JSON text for small appends were measured: no CPU gained, more bytes on disk.) A small chunk
+ * of numeric records of one key pattern is written in the open form and kept as a column block
+ * (chunk-codec-open.ts); the merge encodes the blocks fully, once. A write of FULL or more first merges the run
+ * before it, so no open chunk stays behind a closed one.
  * A write that overlaps chunks decodes them, merges (the later record wins) and re-encodes; records in a gap
  * between chunks get a chunk there.
  */
 import type Database from 'better-sqlite3';
 import { type ChunkRecord, chunkJson, chunkText, chunkTimes, decodeChunk, encodeChunk } from './chunk-codec.js';
+import { type ColumnBlock, columnsOf, concatColumns, encodeColumns, encodeOpenColumns, recordsOf, sliceColumns }
+  from './chunk-codec-open.js';
 import { JsonPage, type TextCache } from './chunk-json.js';
 
 export type { ChunkRecord };
@@ -52,7 +57,13 @@ interface ChunkRow extends ChunkHead { data: Buffer }
  * its newest chunks below FULL (maybe not all of them), oldest first, with their records when this connection
  * wrote them.
  */
-interface Tail { newest: ChunkHead | undefined; small: { head: ChunkHead; recs?: readonly ChunkRecord[] }[] }
+interface Tail { newest: ChunkHead | undefined; small: Kept[] }
+/** A small chunk of a tail, with its records (as a column block where they are of that shape) when kept. */
+interface Kept { head: ChunkHead; recs?: readonly ChunkRecord[]; cols?: ColumnBlock }
+/** A chunk just written, with its records. */
+interface Written { head: ChunkHead; recs?: readonly ChunkRecord[]; cols?: ColumnBlock }
+
+const keptCount = (k: Kept): number => (k.recs || k.cols ? k.head.n : 0);
 
 const tierOf = (n: number) => Math.floor(Math.log(n) / Math.log(TIER_MERGE));
 
@@ -250,7 +261,7 @@ export class Chunks {
   private dropTail(sid: number): void {
     const tail = this.tails.get(sid);
     if (!tail) return;
-    for (const k of tail.small) this.keptRecords -= k.recs?.length ?? 0;
+    for (const k of tail.small) this.keptRecords -= keptCount(k);
     this.tails.delete(sid);
   }
 
@@ -267,14 +278,50 @@ export class Chunks {
     return tail;
   }
 
-  /** Writes records after the newest chunk and keeps them in the tail. */
+  /**
+   * Writes records after the newest chunk and keeps them in the tail. A write below FULL is a small chunk of the
+   * tail's run, written in the open form where its records allow (the compaction encodes them fully); a bigger one
+   * closes the run, whose chunks are first merged into one fully encoded chunk (an open one must not stay).
+   */
   private append(sid: number, tail: Tail, recs: readonly ChunkRecord[]): void {
-    const written = this.write(sid, recs);
+    if (recs.length < FULL) {
+      this.placed(sid, tail, this.writeOpen(sid, recs), tail.small.length);
+      return;
+    }
+    if (tail.small.length > 0) this.merge(sid, tail, 0);
+    this.placed(sid, tail, this.write(sid, recs), tail.small.length);
+  }
+
+  /** Chunks just written after the newest one: kept in the tail's run (at `at`) below FULL, ending it otherwise. */
+  private placed(sid: number, tail: Tail, written: readonly Written[], at: number): void {
     for (const w of written) {
       if (w.head.n >= FULL) tail.small = [];
-      else this.keep(sid, tail, tail.small.length, w);
+      else this.keep(sid, tail, at++, w);
       tail.newest = w.head;
     }
+  }
+
+  /** A chunk below FULL: the open form when the records are a column block, else fully encoded. */
+  private writeOpen(sid: number, recs: readonly ChunkRecord[]): Written[] {
+    const cols = columnsOf(recs);
+    if (!cols) return this.write(sid, recs);
+    const head = { lo: recs[0]!.t, hi: recs[recs.length - 1]!.t, n: recs.length };
+    this.s.insert.run(sid, head.hi, head.lo, head.n, encodeOpenColumns(cols));
+    return [{ head, cols }];
+  }
+
+  /** A column block (disjoint from every stored chunk) as fully encoded chunks of at most CHUNK_MAX, evenly split. */
+  private writeColumns(sid: number, b: ColumnBlock): Written[] {
+    const out: Written[] = [];
+    const parts = Math.ceil(b.n / CHUNK_MAX);
+    const size = Math.ceil(b.n / parts);
+    for (let i = 0; i < b.n; i += size) {
+      const part = parts === 1 ? b : sliceColumns(b, i, Math.min(b.n, i + size));
+      const head = { lo: part.data[0]!, hi: part.data[part.n - 1]!, n: part.n };
+      this.s.insert.run(sid, head.hi, head.lo, head.n, encodeColumns(part));
+      out.push({ head, cols: part });
+    }
+    return out;
   }
 
   /**
@@ -294,22 +341,27 @@ export class Chunks {
     // the chunk before small[j] (in the run, or the one before the run) must end before the records
     const before = j > 0 ? small[j - 1]!.head.hi : this.s.before.get(sid, small[0]!.head.hi);
     if (before !== undefined && before >= min) return false;
-    const [w] = this.write(sid, recs);
+    const [w] = this.writeOpen(sid, recs);
     this.keep(sid, tail, j, w!);
     return true;
   }
 
-  /** Puts a written chunk below FULL into the tail's run at index `at`, with a copy of its records. */
-  private keep(sid: number, tail: Tail, at: number, w: { head: ChunkHead; recs: readonly ChunkRecord[] }): void {
-    if (this.keptRecords + w.recs.length > KEPT_MAX) {
+  /**
+   * Puts a written chunk below FULL into the tail's run at index `at`, with its records: its column block (its
+   * own arrays), else a copy of the records.
+   */
+  private keep(sid: number, tail: Tail, at: number, w: Written): void {
+    if (this.keptRecords + w.head.n > KEPT_MAX) {
       // every tail goes but this one, which keeps its heads (its records are read again when merged)
       this.forget();
-      for (const k of tail.small) delete k.recs;
+      for (const k of tail.small) { delete k.recs; delete k.cols; }
       this.tails.set(sid, tail);
     }
     // copies: the caller's records may change after the put (and their stored text is not needed here)
-    tail.small.splice(at, 0, { head: w.head, recs: w.recs.map((r) => ({ t: r.t, values: { ...r.values } })) });
-    this.keptRecords += w.recs.length;
+    const kept: Kept = w.cols ? { head: w.head, cols: w.cols }
+      : { head: w.head, recs: w.recs!.map((r) => ({ t: r.t, values: { ...r.values } })) };
+    tail.small.splice(at, 0, kept);
+    this.keptRecords += w.head.n;
   }
 
   private overlapping(sid: number, from: number, to: number): ChunkRow[] {
@@ -321,8 +373,8 @@ export class Chunks {
    * Values as the service leaves them: `_time` present but undefined, which the codec drops as JSON text does; no
    * nulls (validateRecords removes them).
    */
-  write(sid: number, recs: readonly ChunkRecord[]): { head: ChunkHead; recs: readonly ChunkRecord[] }[] {
-    const out: { head: ChunkHead; recs: readonly ChunkRecord[] }[] = [];
+  write(sid: number, recs: readonly ChunkRecord[]): Written[] {
+    const out: Written[] = [];
     if (recs.length === 0) return out;
     const parts = Math.ceil(recs.length / CHUNK_MAX);
     const size = Math.ceil(recs.length / parts);
@@ -351,14 +403,28 @@ export class Chunks {
         && small.slice(-TIER_MERGE).every((k) => tierOf(k.head.n) === tierOf(small[small.length - 1]!.head.n))) {
         from = small.length - TIER_MERGE;
       } else return;
-      const recs: ChunkRecord[] = [];
-      for (const k of small.slice(from)) {
-        for (const r of k.recs ?? decodeChunk(this.s.data.get(sid, k.head.hi)!)) recs.push(r);
-        this.s.del.run(sid, k.head.hi);
-        this.keptRecords -= k.recs?.length ?? 0;
-      }
-      tail.small = small.slice(0, from);
-      this.append(sid, tail, recs);
+      this.merge(sid, tail, from);
     }
+  }
+
+  /**
+   * Merges the tail's small chunks from index `from` on into fully encoded chunk(s) in their place: from their
+   * column blocks when all have one (of the same keys), else from their records (kept or decoded).
+   */
+  private merge(sid: number, tail: Tail, from: number): void {
+    const run = tail.small.slice(from);
+    const block = run.every((k) => k.cols) ? concatColumns(run.map((k) => k.cols!)) : undefined;
+    const recs: ChunkRecord[] = [];
+    if (!block) {
+      for (const k of run) {
+        for (const r of k.recs ?? (k.cols ? recordsOf(k.cols) : decodeChunk(this.s.data.get(sid, k.head.hi)!))) recs.push(r);
+      }
+    }
+    for (const k of run) {
+      this.s.del.run(sid, k.head.hi);
+      this.keptRecords -= keptCount(k);
+    }
+    tail.small = tail.small.slice(0, from);
+    this.placed(sid, tail, block ? this.writeColumns(sid, block) : this.write(sid, recs), from);
   }
 }
