@@ -6,10 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
-import Fastify, { LogController, type FastifyError, type FastifyServerFactory, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { errorCodes, LogController, type FastifyError, type FastifyServerFactory, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { AppError, type ErrorShape, Generic, renderError, toXml } from './errors.js';
-import { nestingBeyond } from './json.js';
+import { mayHoldForbiddenKey, nestingBeyond } from './json.js';
 import { counter, histogram } from './metrics.js';
 
 const requests = counter('ironbridge_http_requests_total', 'HTTP requests answered by the platform, by method, route pattern and status',
@@ -217,17 +217,35 @@ export function createHttp({ logger, bodyLimit, serverFactory, clientErrorHandle
 /**
  * fastify's own JSON parser (prototype poisoning refused), then the nesting bound: JSON.parse does not recurse, but
  * validators and every walk over a body do, and a few kilobytes can nest thousands of levels.
+ *
+ * A body that cannot hold a `__proto__` or `constructor` key (mayHoldForbiddenKey: three substring searches) goes
+ * to JSON.parse alone, which then gives what secure-json-parse gives, and a syntax error as fastify's parser
+ * answers it; any other body (a possible forbidden key, an escape, a byte-order mark, an empty body) goes to
+ * fastify's parser as before. The nesting bound applies to both alike.
  */
 function boundJsonNesting(app: FastifyInstance, max: number): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
+  const bounded = (err: Error | null, value: unknown, done: (err: Error | null, value?: unknown) => void): void => {
+    if (err) { done(err, undefined); return; }
+    const path = nestingBeyond(value, max);
+    if (path === null) { done(null, value); return; }
+    done(Generic.invalidRequestBodyProperty({ name: path.split(/[.[]/)[0] || 'body',
+      rule: `nests deeper than ${max} levels, the most a JSON body may nest` }), undefined);
+  };
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    parse(req, body as string, (err: Error | null, value?: unknown) => {
-      if (err) { done(err, undefined); return; }
-      const path = nestingBeyond(value, max);
-      if (path === null) { done(null, value); return; }
-      done(Generic.invalidRequestBodyProperty({ name: path.split(/[.[]/)[0] || 'body',
-        rule: `nests deeper than ${max} levels, the most a JSON body may nest` }), undefined);
-    });
+    const text = body as string;
+    if (text.length === 0 || mayHoldForbiddenKey(text)) {
+      parse(req, text, (err: Error | null, value?: unknown) => bounded(err, value, done));
+      return;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      done(new errorCodes.FST_ERR_CTP_INVALID_JSON_BODY(), undefined);
+      return;
+    }
+    bounded(null, value, done);
   });
 }

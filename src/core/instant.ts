@@ -32,43 +32,41 @@ const SHAPE_RULES: Record<InstantForm, string> = {
 
 const NOT_A_STRING = 'must be an ISO-8601 date-time string such as 2024-01-01T00:00:00.000Z';
 
-/** The date of the last canonical instant parsed and its UTC midnight (NaN: not a calendar date). */
-let lastDate = '';
+/** The date of the last canonical instant parsed (YYYYMMDD as a number) and its UTC midnight (NaN: not a calendar date). */
+let lastDate = -1;
 let lastMidnight = NaN;
 
-const digit = (s: string, i: number): number => s.charCodeAt(i) - 48;
-const isDigits = (s: string, from: number, to: number): boolean => {
-  for (let i = from; i < to; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
-};
+/** The two decimal digits at i and i + 1, or NaN when either is not a digit. */
+function two(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48; const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : NaN;
+}
 
 /**
  * The canonical form `YYYY-MM-DDTHH:MM:SS.sssZ` (what every form accepts alike, and what agents send in every
- * record) without the regular expression: the date's midnight is kept for the next record of the same day.
- * NaN for any other text, or a value out of range, which the general parser then answers with its rule.
+ * record) without the regular expression and without allocating: digits are read two at a time, and the date's
+ * midnight is kept for the next record of the same day. NaN for any other text, or a value out of range, which
+ * the general parser then answers with its rule (test/core/hot-parsers.test.ts holds both to the same answers).
  */
 function canonicalInstant(raw: string): number {
   if (raw.length !== 24 || raw.charCodeAt(23) !== 90 /* Z */ || raw.charCodeAt(4) !== 45 || raw.charCodeAt(7) !== 45
-    || raw.charCodeAt(10) !== 84 /* T */ || raw.charCodeAt(13) !== 58 || raw.charCodeAt(16) !== 58 || raw.charCodeAt(19) !== 46
-    || !isDigits(raw, 0, 4) || !isDigits(raw, 5, 7) || !isDigits(raw, 8, 10) || !isDigits(raw, 11, 13)
-    || !isDigits(raw, 14, 16) || !isDigits(raw, 17, 19) || !isDigits(raw, 20, 23)) return NaN;
-  const date = raw.slice(0, 10);
+    || raw.charCodeAt(10) !== 84 /* T */ || raw.charCodeAt(13) !== 58 || raw.charCodeAt(16) !== 58 || raw.charCodeAt(19) !== 46) return NaN;
+  const year = two(raw, 0) * 100 + two(raw, 2); const month = two(raw, 5); const day = two(raw, 8);
+  const hour = two(raw, 11); const minute = two(raw, 14); const second = two(raw, 17);
+  const c = raw.charCodeAt(22) - 48;
+  const ms = two(raw, 20) * 10 + (c >= 0 && c <= 9 ? c : NaN);
+  // any non-digit made a NaN above, and NaN fails every comparison
+  if (!(hour <= 23 && minute <= 59 && second <= 59 && ms >= 0)) return NaN;
+  const date = year * 10_000 + month * 100 + day;
   if (date !== lastDate) {
-    const year = Number(raw.slice(0, 4)); const month = digit(raw, 5) * 10 + digit(raw, 6); const day = digit(raw, 8) * 10 + digit(raw, 9);
+    if (date !== date) return NaN;
     const utc = Date.UTC(year, month - 1, day);
     const check = new Date(utc);
     // the general parser's calendar check (Date.UTC maps years 0-99 to 1900-1999: refused there too)
     lastMidnight = check.getUTCFullYear() === year && check.getUTCMonth() === month - 1 && check.getUTCDate() === day ? utc : NaN;
     lastDate = date;
   }
-  const hour = digit(raw, 11) * 10 + digit(raw, 12);
-  const minute = digit(raw, 14) * 10 + digit(raw, 15);
-  const second = digit(raw, 17) * 10 + digit(raw, 18);
-  if (hour > 23 || minute > 59 || second > 59) return NaN;
-  return lastMidnight + hour * HOUR + minute * MINUTE + second * 1000 + digit(raw, 20) * 100 + digit(raw, 21) * 10 + digit(raw, 22);
+  return lastMidnight + hour * HOUR + minute * MINUTE + second * 1000 + ms;
 }
 
 /** Parses an instant in the given form; returns epoch milliseconds, or the rule the text breaks. */

@@ -51,10 +51,18 @@ function deeperThan(value: unknown, max: number): boolean {
 }
 
 /**
- * The text may hold a forbidden key: written plainly, or with any character escaped (`"\u005f_proto__"` is the
- * key `__proto__` to JSON.parse), so any `\u` escape sends the value to the walk as well.
+ * Whether JSON.parse of the text may produce a `__proto__` or `constructor` key (the keys prototype poisoning
+ * uses). JSON can spell a character of a key only as itself or as a `\uXXXX` escape (`"\u005f_proto__"` is the
+ * key `__proto__` to JSON.parse; no other escape yields a letter or `_`), so such a key is in the text either
+ * plainly, and then `proto__` or `constructor` is, or with an escape, and then `\u` is. Three native substring
+ * searches (about 1.5 µs each on a 170 KB body; the regular expressions of secure-json-parse took ~30 µs each):
+ * false means no walk over the value is needed; true means the careful check decides. Also true for a text
+ * starting with a byte-order mark, which secure-json-parse strips before parsing.
  */
-const MAYBE_FORBIDDEN_KEY = /"(?:__proto__|constructor|prototype)"\s*:|\\u/;
+export function mayHoldForbiddenKey(text: string): boolean {
+  return text.charCodeAt(0) === 0xfeff || text.indexOf('proto__') !== -1 || text.indexOf('constructor') !== -1
+    || text.indexOf('\\u') !== -1;
+}
 
 /**
  * Parses a request body that may be empty (undefined then). Like fastify's default parser (secure-json-parse with
@@ -70,7 +78,7 @@ export function parseJsonBody(text: string): unknown {
   } catch (err) {
     throw new Error(`invalid JSON (${(err as Error).message})`);
   }
-  if (!MAYBE_FORBIDDEN_KEY.test(text)) return value;
+  if (!mayHoldForbiddenKey(text)) return value;
   const stack: unknown[] = [value];
   while (stack.length > 0) {
     const v = stack.pop();

@@ -191,6 +191,10 @@ export function validateRecords(body: unknown, vars: VariableMap, rules: RecordR
   if (rules.forbidden) return validateRecordsGeneric(body, vars, rules);
   const { codes, lengths } = compile(vars);
   const out: WriteRecord[] = new Array(body.length);
+  // The codes of the previous record's fields by position: records of a body mostly share their key order, and
+  // JSON.parse interns keys, so a same-name test is a pointer compare where a Map lookup hashes (code = codes(name)).
+  const names: string[] = [];
+  const known: (number | undefined)[] = [];
   records: for (let i = 0; i < body.length; i++) {
     const rec = body[i] as Record<string, unknown>;
     const time = rec !== null && typeof rec === 'object' ? rec['_time'] : undefined;
@@ -200,10 +204,15 @@ export function validateRecords(body: unknown, vars: VariableMap, rules: RecordR
       continue;
     }
     let count = 0;
+    let k = 0;
     for (const name in rec) {
       const value = rec[name];
       count++;
-      switch (codes.get(name)) {
+      let code: number | undefined;
+      if (names[k] === name) code = known[k];
+      else { code = codes.get(name); names[k] = name; known[k] = code; }
+      k++;
+      switch (code) {
         case SKIP: count--; continue;
         case DOUBLE: if (typeof value === 'number') continue; break;
         case INT: if (typeof value === 'number' && Number.isInteger(value) && value >= INT_MIN && value <= INT_MAX) continue; break;

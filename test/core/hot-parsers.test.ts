@@ -4,14 +4,15 @@
  * the general parser does for the same instant written `+00:00` (valid or not: the same number, the same rule);
  * iso prints what Date#toISOString prints (the day's text kept between calls); nestingBeyond's path-free first walk gives null exactly when no object or array lies deeper than the bound.
  * parseJsonBody's look at the text before it walks the value refuses the keys fastify's own parser refuses, however
- * they are written (`"\u005f_proto__"` is `__proto__`).
+ * they are written (`"\u005f_proto__"` is `__proto__`); where mayHoldForbiddenKey says a text cannot hold such a key, JSON.parse
+ * alone (the application/json parser's fast path, core/http.ts) gives what fastify's parser gives.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { type InstantForm, iso, parseInstant } from '../../src/core/instant.js';
 import Fastify from 'fastify';
-import { nestingBeyond, parseJsonBody } from '../../src/core/json.js';
+import { mayHoldForbiddenKey, nestingBeyond, parseJsonBody } from '../../src/core/json.js';
 
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
 /** Canonical-looking text whose fields may be out of range (month 13, day 31 of February, hour 24, year 0000...). */
@@ -51,6 +52,15 @@ describe('hot-path parsers', () => {
     assert.equal(parseInstant('2024-02-29T00:00:00.001Z'), Date.parse('2024-02-29T00:00:00.001Z'));
     assert.match(String(parseInstant('2024-01-01T24:00:00.000Z')), /not a valid calendar date-time/);
     assert.match(String(parseInstant('2024-01-01T00:00:00.000z')), /must be an ISO-8601 date-time with a zone/);
+  });
+
+  it('parseInstant: a canonical text with any one character changed answers as the general parser does', () => {
+    const odd = fc.constantFrom('/', ':', '0', '9', '5', 'a', ' ', '+', '-', '.', 'T', 'Z', '\u0660', '\uff10', '\0');
+    fc.assert(fc.property(fc.oneof(canonicalText, validText), fc.integer({ min: 0, max: 22 }), odd,
+      fc.constantFrom<InstantForm>('strict', 'filter', 'lenient'), (text, at, c, form) => {
+        const changed = text.slice(0, at) + c + text.slice(at + 1);
+        assert.equal(parseInstant(changed, form), general(changed, form), changed);
+      }), { numRuns: 5000 });
   });
 
   it('iso: prints what Date#toISOString prints, for instants of one day and of many, and throws where it throws', () => {
@@ -96,5 +106,34 @@ describe('hot-path parsers', () => {
       assert.equal(refused, refusedByFastify(t), t);
     }), { numRuns: 3000 });
     assert.throws(() => parseJsonBody('{"\\u005f_proto__":{"polluted":1}}'), /the key "__proto__" is not allowed/);
+  });
+
+  it('where mayHoldForbiddenKey is false, JSON.parse alone answers as fastify\'s parser does', () => {
+    const fastify = Fastify().getDefaultJsonParser('error', 'error');
+    const viaFastify = (text: string): { error: string } | { value: unknown } => {
+      let out: { error: string } | { value: unknown } = { error: 'no answer' };
+      fastify({} as never, text, (err: Error | null, value?: unknown) => { out = err ? { error: err.message } : { value }; });
+      return out;
+    };
+    const key = fc.constantFrom('"a"', '"__proto__"', '"constructor"', '"prototype"', '"\\u005f_proto__"', '"__pr\\u006fto__"',
+      '"c\\u006fnstructor"', '"proto"', '"x\\n"', '"_time"');
+    const text = fc.letrec((tie) => ({
+      node: fc.oneof({ maxDepth: 4, depthIdentifier: 'obj' }, fc.constantFrom('1', 'null', '"x"', '[]', '"__proto__"', '"\\u0041"'),
+        fc.array(fc.tuple(key, tie('node')), { maxLength: 3 }).map((kv) => `{${kv.map(([k, v]) => `${k}:${v}`).join(',')}}`),
+        fc.array(tie('node'), { maxLength: 2 }).map((vs) => `[${vs.join(',')}]`)),
+    })).node as fc.Arbitrary<string>;
+    const damaged = fc.oneof(text, text.map((t) => `\ufeff${t}`), text.map((t) => t.slice(0, -1)), fc.constantFrom('', ' ', '{"a":1}x'));
+    fc.assert(fc.property(damaged, (t) => {
+      if (mayHoldForbiddenKey(t)) return;
+      let direct: { error: string } | { value: unknown };
+      try { direct = { value: JSON.parse(t) }; } catch { direct = { error: "Body is not valid JSON but content-type is set to 'application/json'" }; }
+      if (t.length === 0) return; // the content-type parser sends an empty body to fastify's parser
+      assert.deepEqual(direct, viaFastify(t), t);
+    }), { numRuns: 5000 });
+    assert.equal(mayHoldForbiddenKey('{"\\u005f_proto__":{}}'), true);
+    assert.equal(mayHoldForbiddenKey('{"__proto__":{}}'), true);
+    assert.equal(mayHoldForbiddenKey('{"constructor":{"prototype":{}}}'), true);
+    assert.equal(mayHoldForbiddenKey('\ufeff{}'), true);
+    assert.equal(mayHoldForbiddenKey('[{"_time":"2024-01-01T00:00:00.000Z","v":1}]'), false);
   });
 });
