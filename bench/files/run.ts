@@ -9,6 +9,9 @@
  * /proc (VmHWM, reset before the case), so the client's buffers do not count. Each rate is given against `cp` +
  * `sync` and against the streaming copy in the same direction; with runs > 1 every case (the references too) runs
  * that often, interleaved, and the median is reported, since the machine may be shared.
+ * Beside each rate: the CPU time (user + system, all threads, from /proc/{pid}/stat) the serving process spent per
+ * GB in that case: the server, the streaming copy's process, or `cp` and `sync` (the bench's reaped children).
+ * Under a shared machine's load this is steadier than the wall-clock rate.
  * BENCH_SERVER_NODE_ARGS: node flags of the server child, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it.
  * Run: npx tsc -p . && node dist/bench/files/run.js [sizes in MB, default 10,1024] [runs, default 1]
  */
@@ -89,19 +92,31 @@ function get(url: string, out: string, auth: boolean): Promise<void> {
   });
 }
 
-async function timed(fn: () => Promise<void> | void): Promise<{ seconds: number; peakGrowth: number }> {
+/** CPU seconds of a process (its threads included), or with `children` of its reaped children, from /proc. */
+function cpuOf(of: number | 'children'): number {
+  const stat = fs.readFileSync(`/proc/${of === 'children' ? 'self' : of}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // f[0] is field 3 (state)
+  const [u, s] = of === 'children' ? [f[13], f[14]] : [f[11], f[12]];
+  return (Number(u) + Number(s)) / TICKS;
+}
+const TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+type Result = { seconds: number; peakGrowth: number; cpu: number };
+async function timed(fn: () => Promise<void> | void, cpuOfCase: number | 'children'): Promise<Result> {
   const base = resetPeak();
+  const cpu0 = cpuOf(cpuOfCase);
   const t = process.hrtime.bigint();
   await fn();
   const seconds = Number(process.hrtime.bigint() - t) / 1e9;
-  return { seconds, peakGrowth: status('VmHWM') - base };
+  return { seconds, peakGrowth: status('VmHWM') - base, cpu: cpuOf(cpuOfCase) - cpu0 };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const line = (name: string, size: number, rs: Array<{ seconds: number; peakGrowth: number }>, sync?: number, stream?: number) => {
+const line = (name: string, size: number, rs: Result[], sync?: number, stream?: number) => {
   const rate = median(rs.map((r) => size / MB / r.seconds));
   const ratio = (ref: number | undefined, what: string) => (ref ? `  ${(rate / ref).toFixed(2).padStart(5)} of ${what}` : ' '.repeat(9 + what.length));
   const out = `${name.padEnd(46)} ${rate.toFixed(0).padStart(6)} MB/s${ratio(sync, 'cp + sync')}${ratio(stream, 'stream copy')}`
+    + `  CPU ${median(rs.map((r) => r.cpu / (size / 1024 / MB))).toFixed(2).padStart(5)} s/GB`
     + `  server RSS +${(Math.max(0, ...rs.map((r) => r.peakGrowth)) / MB).toFixed(0)} MB`;
   process.stdout.write(`${out}\n`);
   return rate;
@@ -150,10 +165,11 @@ for (const size of sizes) {
     ['upload to a signed URL', () => put(up, src, 0, size, false)],
     ['download from a signed URL', () => get(down, `${src}.down2`, false)],
   ];
-  const results = cases.map(() => [] as Array<{ seconds: number; peakGrowth: number }>);
+  const results = cases.map(() => [] as Result[]);
+  const cpuPid = (i: number) => (i < 2 ? 'children' as const : i < 4 ? raw.pid! : pid);
   for (let r = 0; r < runs; r++) {
     for (const [i, [name, fn]] of cases.entries()) {
-      results[i]!.push(await timed(fn).catch((err: unknown) => {
+      results[i]!.push(await timed(fn, cpuPid(i)).catch((err: unknown) => {
         process.stderr.write(`${name} failed; the server's last output:\n${server.output().slice(-3000)}\n`);
         throw err;
       }));
