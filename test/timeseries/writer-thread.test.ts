@@ -6,14 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import Database from 'better-sqlite3';
 import { before, describe, it } from 'node:test';
 import type { ModelVariable } from '../../src/core/model.js';
 import { zoneOf } from '../../src/timeseries/buckets.js';
 import type { TimeseriesContext } from '../../src/timeseries/index.js';
 import { validateRecords, variableMap } from '../../src/timeseries/records.js';
-import type { SeriesKey } from '../../src/timeseries/store.js';
+import { type SeriesKey, SeriesZoneError } from '../../src/timeseries/store.js';
 import { SqliteTimeseriesStore } from '../../src/timeseries/store/sqlite.js';
 import { TimeseriesWriterStopped, WorkerTimeseriesStore } from '../../src/timeseries/store/worker-store.js';
+import { errorOf, wireError } from '../../src/timeseries/store/worker-wire.js';
 import { tempDir, useServer } from '../helpers/server.js';
 import { json, makeAsset, put, TS } from './helpers.js';
 
@@ -101,5 +103,20 @@ describe('the writer thread: stops and close', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('errors of the writer thread', () => {
+  it('come back as the classes the store threw (SeriesZoneError, SqliteError with its code)', () => {
+    const key: SeriesKey = { tenant: 't', assetId: 'z', aspect: 'e' };
+    const zone = errorOf(wireError(new SeriesZoneError(key, 'UTC', 'Europe/Berlin')));
+    assert.ok(zone instanceof SeriesZoneError);
+    assert.deepEqual([zone.key, zone.stored, zone.given, zone.message], [key, 'UTC', 'Europe/Berlin',
+      new SeriesZoneError(key, 'UTC', 'Europe/Berlin').message]);
+    const sqlite = errorOf(wireError(new Database.SqliteError('UNIQUE constraint failed: series.id', 'SQLITE_CONSTRAINT_UNIQUE')));
+    assert.ok(sqlite instanceof Database.SqliteError);
+    assert.equal((sqlite as { code?: string }).code, 'SQLITE_CONSTRAINT_UNIQUE');
+    const other = errorOf(wireError(Object.assign(new RangeError('out of range'), { code: 'X' })));
+    assert.deepEqual([other.name, other.message, (other as { code?: string }).code], ['RangeError', 'out of range', 'X']);
   });
 });
