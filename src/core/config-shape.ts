@@ -4,6 +4,9 @@
  */
 export type SqliteSync = 'full' | 'normal';
 
+/** Where the time series store's writes run: a writer thread of their own, or inline on the main thread. */
+export type TimeseriesWriterMode = 'thread' | 'inline';
+
 /** Log lines as JSON (for journals and shippers), readable text, or auto: text on a terminal, JSON otherwise. */
 export type LogFormat = 'auto' | 'json' | 'pretty';
 
@@ -86,6 +89,7 @@ export interface Config {
   timeseriesGroupCommitMs: number;
   timeseriesGroupCommitRecords: number;
   timeseriesTextCacheMb: number;
+  timeseriesWriter: TimeseriesWriterMode;
   eventMaxPageSize: number;
   iotFileMaxBytes: number;
   iotFileMaxParts: number;

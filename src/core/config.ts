@@ -5,12 +5,12 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import type { Config, LogFormat, ObjectStoreKind, S3Checksums, SlowMode, SqliteSync, Workers, WsMessages } from './config-shape.js';
+import type { Config, LogFormat, ObjectStoreKind, S3Checksums, SlowMode, SqliteSync, TimeseriesWriterMode, Workers, WsMessages } from './config-shape.js';
 import { bool, ConfigError, int, oneOf, text, type Setting } from './setting.js';
 
 export { ConfigError } from './setting.js';
 
-export type { Config, LogFormat, ObjectStoreKind, S3Checksums, SlowMode, SqliteSync, Workers, WsMessages } from './config-shape.js';
+export type { Config, LogFormat, ObjectStoreKind, S3Checksums, SlowMode, SqliteSync, TimeseriesWriterMode, Workers, WsMessages } from './config-shape.js';
 
 export const MAX_WORKERS = 64;
 
@@ -266,6 +266,9 @@ export const SETTINGS = [
   s({ key: 'timeseriesTextCacheMb', flag: '--timeseries-text-cache-mb', env: 'IRONBRIDGE_TIMESERIES_TEXT_CACHE_MB',
     default: 64, parse: int(0, 65_536),
     description: 'MiB of time series chunks kept rendered as JSON text for reads, so a range read again is copied instead of decoded again; 0 keeps none.' }),
+  s({ key: 'timeseriesWriter', example: 'inline', flag: '--timeseries-writer', env: 'IRONBRIDGE_TIMESERIES_WRITER',
+    default: 'inline' as TimeseriesWriterMode, parse: oneOf<TimeseriesWriterMode>('thread', 'inline'),
+    description: 'Where time series writes are committed: thread runs them (chunk encoding, roll-ups, SQLite) on a writer thread of their own, beside the request handling of the main thread; inline runs them on the main thread.' }),
   s({ key: 'eventMaxPageSize', flag: '--event-max-page-size', env: 'IRONBRIDGE_EVENT_MAX_PAGE_SIZE', default: 2000, parse: int(1, 10000),
     description: 'Largest page size of /api/eventmanagement/v3 lists (events, event types); larger requests get 400.' }),
   s({ key: 'iotFileMaxBytes', flag: '--iot-file-max', env: 'IRONBRIDGE_IOT_FILE_MAX',

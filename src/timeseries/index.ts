@@ -6,7 +6,9 @@ import type { AssetLookup, ModelEvents } from '../core/model.js';
 import { AggregatesService } from './aggregates.js';
 import { timeseriesRoutes } from './routes.js';
 import { type SeriesRecords, type SeriesRejection, TimeseriesService } from './service.js';
+import type { TimeseriesStore } from './store.js';
 import { SqliteTimeseriesStore } from './store/sqlite.js';
+import { WorkerTimeseriesStore } from './store/worker-store.js';
 
 export type { SeriesRecords, SeriesRejection };
 
@@ -35,7 +37,7 @@ export interface TimeseriesDeps {
 
 export interface TimeseriesContext {
   name: 'timeseries';
-  store: SqliteTimeseriesStore;
+  store: TimeseriesStore;
   timeseries: TimeseriesService;
   /** The multi-series write path (see TimeseriesWriter). */
   writer: TimeseriesWriter;
@@ -47,9 +49,13 @@ export interface TimeseriesContext {
 }
 
 export function createTimeseries(deps: TimeseriesDeps): TimeseriesContext {
-  const store = new SqliteTimeseriesStore({ dataDir: deps.config.dataDir, sync: deps.config.sqliteSync, logger: deps.logger,
+  const options = { dataDir: deps.config.dataDir, sync: deps.config.sqliteSync, logger: deps.logger,
     groupCommitMs: deps.config.timeseriesGroupCommitMs, groupCommitRecords: deps.config.timeseriesGroupCommitRecords,
-    textCacheBytes: deps.config.timeseriesTextCacheMb * 1024 * 1024 });
+    textCacheBytes: deps.config.timeseriesTextCacheMb * 1024 * 1024 };
+  // --timeseries-writer: commits on a writer thread beside the request handling, or on the main thread
+  const store: TimeseriesStore = deps.config.timeseriesWriter === 'thread'
+    ? new WorkerTimeseriesStore({ ...options, warn: (fields, message) => deps.logger.warn(fields, message) })
+    : new SqliteTimeseriesStore(options);
   const timeseries = new TimeseriesService(store, deps.model, Date.now,
     { maxPairs: deps.config.timeseriesBatchMaxPairs, maxRecords: deps.config.timeseriesBatchMaxRecords });
   const aggregates = new AggregatesService(store, timeseries);
