@@ -92,11 +92,14 @@ describe('/metrics', () => {
     const holder = spawn(process.execPath, ['-e', `const D = require(${JSON.stringify(require.resolve('better-sqlite3'))});
       const db = new D(${JSON.stringify(file)}); db.exec('BEGIN IMMEDIATE'); console.log('locked');
       setTimeout(() => { db.exec('COMMIT'); db.close(); }, 1500);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // listened for before the PUT: with the writer thread the main thread is free while the PUT waits, and the
+    // holder can exit before the PUT's answer arrives
+    const exited = new Promise((resolve) => holder.once('exit', resolve));
     await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
     const put = await s().api(`/api/iottimeseries/v3/timeseries/${asset.assetId}/env`, { method: 'PUT',
       body: JSON.stringify([{ _time: '2024-01-01T00:00:00Z', t: 1.5, t_qc: 0 }, { _time: '2024-01-01T00:01:00Z', t: 2 }]) });
     assert.equal(put.status, 204, await put.text());
-    await new Promise((resolve) => holder.once('exit', resolve));
+    await exited;
     const after = await metrics(s().url);
     assert.equal(sample(after, 'ironbridge_timeseries_values_written_total') - sample(before, 'ironbridge_timeseries_values_written_total'), 3);
     const waits = (text: string) => sample(text, 'ironbridge_sqlite_write_lock_wait_seconds_count', { database: 'timeseries' });
