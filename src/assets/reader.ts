@@ -31,6 +31,8 @@ const modelAspect = ({ name, aspectType }: AspectMember): ModelAspect => ({
 
 /** Most assets kept by getAsset; the cache starts over when full. */
 const MAX_CACHED_ASSETS = 50_000;
+/** Most tenants whose asset type lists are kept. */
+const MAX_CACHED_TYPE_LISTS = 1_000;
 
 /** Freezes a model asset with its aspects and variables: cached ones are shared by every caller. */
 function freeze(a: ModelAsset): ModelAsset {
@@ -43,10 +45,24 @@ function freeze(a: ModelAsset): ModelAsset {
   return Object.freeze(a);
 }
 
+/** Freezes plain objects and arrays all the way down: cached type lists are shared by every caller. */
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+}
+
 export class ModelReader implements AssetModelReader {
   /** getAsset's answers (null: no live asset) by tenant and id, valid for `version`. */
   private readonly assets = new Map<string, ModelAsset | null>();
   private version = -1;
+  /**
+   * listAssetTypes' answers by tenant, each valid for the modelVersion() it was read at (every OData request asks
+   * for them to key its model cache; building them was ~0.1 ms of a 2000-row page's 1.8 ms).
+   */
+  private readonly typeLists = new Map<string, { version: number; types: readonly ModelAssetType[] }>();
 
   constructor(private readonly d: ServiceDeps) {}
 
@@ -117,8 +133,17 @@ export class ModelReader implements AssetModelReader {
   }
 
   async listAssetTypes(tenant: string): Promise<ModelAssetType[]> {
+    const version = this.d.store.modelVersion();
+    const hit = this.typeLists.get(tenant);
+    if (hit !== undefined && hit.version === version) return [...hit.types];
     const cat = await loadCatalog(this.d.store, tenant);
-    return [...cat.assetTypes.values()].sort((x, y) => (x.id < y.id ? -1 : 1)).map((t) => ModelReader.type(t, cat));
+    const types = [...cat.assetTypes.values()].sort((x, y) => (x.id < y.id ? -1 : 1)).map((t) => deepFreeze(ModelReader.type(t, cat)));
+    // kept only when nothing changed while the catalog was read (a separate turn of the event loop)
+    if (this.d.store.modelVersion() === version) {
+      if (this.typeLists.size >= MAX_CACHED_TYPE_LISTS) this.typeLists.clear();
+      this.typeLists.set(tenant, { version, types });
+    }
+    return [...types];
   }
 
   async listAssets(tenant: string, q: ModelAssetQuery): Promise<{ items: ModelAssetValues[]; total: number }> {

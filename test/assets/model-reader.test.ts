@@ -54,6 +54,22 @@ describe('the AssetModelReader port', () => {
     assert.ok((await model.listAssetTypes('other')).every((t) => t.tenant === 'core'));
   });
 
+  it('keeps the type list of a tenant until the model changes: same answers, frozen, a change over the wire seen next', async () => {
+    const first = await model.listAssetTypes(T);
+    const again = await model.listAssetTypes(T);
+    assert.deepEqual(again, first);
+    assert.ok(Object.isFrozen(again[0]) && Object.isFrozen(again[0]!.variables), 'shared answers cannot be changed');
+    again.pop();
+    assert.equal((await model.listAssetTypes(T)).length, first.length, 'the returned array is the caller\'s own');
+    assert.equal((await call(s(), 'PUT', `/assettypes/${T}.Tiny`, { name: 'Tiny', parentTypeId: 'core.basicasset' })).status, 201);
+    const ids2 = (await model.listAssetTypes(T)).map((t) => t.id);
+    assert.ok(ids2.includes(`${T}.Tiny`), 'a type made since is listed');
+    const pump = (await model.listAssetTypes(T)).find((t) => t.id === `${T}.Pump`);
+    assert.deepEqual(pump, await model.getAssetType(T, `${T}.Pump`));
+    assert.equal((await call(s(), 'DELETE', `/assettypes/${T}.Tiny`, undefined, { 'if-match': '0' })).status, 204);
+    assert.ok(!(await model.listAssetTypes(T)).some((t) => t.id === `${T}.Tiny`), 'a type deleted since is gone');
+  });
+
   it('lists live assets with the values they show, filtered, sorted and paged', async () => {
     const hasPump: FilterNode = { kind: 'eq', field: 'hasType', value: `${T}.Pump` };
     const page = await model.listAssets(T, { filter: hasPump, offset: 0, limit: 10 });
