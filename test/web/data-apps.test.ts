@@ -393,6 +393,9 @@ describe('Data Lake Manager, Catalog and Service Management in a browser', () =>
     assert.equal(((await info.json()) as { name: string }).name, TENANT);
     await dialog.getByRole('button', { name: /close/ }).click();
     await dialog.waitFor({ state: 'detached' });
+    // A role locator stops matching once the dialog is closed (hidden), before React unmounts it: wait for the
+    // element itself to leave the DOM, or the closed dialog's inputs still hold the secret (a CI flake of 12-05).
+    await page.locator('dialog.keydialog').waitFor({ state: 'detached' });
     // listed, never with its secret
     const row = page.getByRole('row').filter({ hasText: 'mendix-line7' });
     await row.getByTestId('key-state').filter({ hasText: 'Active' }).waitFor();
