@@ -158,41 +158,61 @@ const ROOM = 1024;
 class Bytes {
   buf: Buffer;
   w: number;
-  constructor(size: number) {
-    this.buf = Buffer.allocUnsafe(ROOM + size + ROOM);
-    this.w = ROOM;
+  constructor(size: number, room: number) {
+    this.buf = Buffer.allocUnsafe(room + size + room);
+    this.w = room;
   }
-  /** Room for n more bytes (and the envelope's end). */
-  ensure(n: number): void {
-    if (this.w + n + ROOM <= this.buf.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.w + n + ROOM));
+  /** Room for n more bytes (and `room` after them). */
+  ensure(n: number, room = 0): void {
+    if (this.w + n + room <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.w + n + room));
     this.buf.copy(grown, 0, 0, this.w);
     this.buf = grown;
   }
 }
 
 /**
- * Writes up to `limit` records of `page` (page order) as the rows of `assetId`. Returns the rows and the timestamp
- * text of the last one written (undefined when none).
+ * The rows of every record of one rendered chunk (or of a store page without runs, cut by pageRuns) for one asset
+ * and shape: `bytes` holds row 0, row 1, … joined by `,`; row i starts at offs[i], offs[n] is bytes.length + 1 (as
+ * in ChunkJson). `raw[i]` is 1 when record i qualified (its timestamp text is the 24 bytes after its `{"_time":"`).
+ * A row is a function of its record's bytes, the asset id and the shape's keys only, so it is written once per
+ * chunk, not once per page.
  */
-export function writeSeriesRows(page: SeriesRuns, limit: number, desc: boolean, assetId: string, shape: RawShape,
-  props: SeriesProps): { rows: WrittenRows; last: string | undefined } {
+interface RowChunk {
+  readonly shape: RawShape;
+  readonly assetId: string;
+  readonly offs: Int32Array;
+  readonly bytes: Buffer;
+  readonly rowOffs: Int32Array;
+  readonly raw: Uint8Array;
+}
+
+/**
+ * Row chunks by the rendered bytes they were made from: an entry lives as long as the store keeps those bytes
+ * (its rendered-chunk cache, chunk-json.ts TextCache), at most ROW_CHUNKS_PER_BYTES assets × shapes each.
+ */
+const rowChunks = new WeakMap<Buffer, RowChunk[]>();
+const ROW_CHUNKS_PER_BYTES = 4;
+
+function rowChunk(b: Buffer, offs: Int32Array, count: number, assetId: string, h: Buffer, shape: RawShape, props: SeriesProps): RowChunk {
+  let list = rowChunks.get(b);
+  if (list) {
+    for (const c of list) if (c.offs === offs && c.shape === shape && c.assetId === assetId) return c;
+  } else {
+    list = [];
+    rowChunks.set(b, list);
+  }
   const sh = byteShape(shape);
-  const h = Buffer.from(head(assetId));
-  let size = 2;
-  page.runs((_, offs, __, s, e) => { size += offs[e]! - offs[s]!; });
-  const want = Math.min(limit, page.count);
-  const out = new Bytes(size + want * (h.length - 8));
-  out.buf[out.w++] = 0x5b;
-  let count = 0;
-  let last: string | undefined;
-  // the last raw row's record (its timestamp text is read once, at the end)
-  let lastBytes: Buffer | undefined;
-  let lastAt = 0;
-  const one = (b: Buffer, p: number, q: number): void => {
+  const out = new Bytes(offs[count]! - offs[0]! + count * (h.length - 8), 0);
+  const rowOffs = new Int32Array(count + 1);
+  const raw = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    const p = offs[i]!;
+    const q = offs[i + 1]! - 1;
     out.ensure(h.length + q - p + 1);
     let w = out.w;
-    if (count > 0) out.buf[w++] = 0x2c;
+    if (i > 0) out.buf[w++] = 0x2c;
+    rowOffs[i] = w;
     out.buf.set(h, w);
     const n = copyRecord(b, p, q, out.buf, w + h.length, sh);
     if (n >= 0) {
@@ -206,27 +226,72 @@ export function writeSeriesRows(page: SeriesRuns, limit: number, desc: boolean, 
       }
       out.buf[w++] = 0x7d;
       out.w = w;
-      lastBytes = b;
-      lastAt = p;
+      raw[i] = 1;
     } else {
-      const row = parsedRow(assetId, b.toString('utf8', p, q), props);
-      const text = JSON.stringify(row);
+      const text = JSON.stringify(parsedRow(assetId, b.toString('utf8', p, q), props));
       out.w = w;
       out.ensure(Buffer.byteLength(text));
       out.w += out.buf.write(text, out.w);
-      last = row['timestamp'] as string;
-      lastBytes = undefined;
     }
-    count++;
-  };
-  page.runs((b, offs, _, s, e) => {
-    if (!desc) for (let i = s; i < e && count < want; i++) one(b as Buffer, offs[i]!, offs[i + 1]! - 1);
-    else for (let i = e - 1; i >= s && count < want; i--) one(b as Buffer, offs[i]!, offs[i + 1]! - 1);
+  }
+  rowOffs[count] = out.w + 1;
+  // an exact copy: the entry lives as long as the chunk, the slack of the growing buffer need not
+  const c: RowChunk = { shape, assetId, offs, bytes: Buffer.from(out.buf.subarray(0, out.w)), rowOffs, raw };
+  if (list.length >= ROW_CHUNKS_PER_BYTES) list.shift();
+  list.push(c);
+  return c;
+}
+
+/** The timestamp text of row i of a row chunk (what the row path's cursor reads). */
+function rowTime(c: RowChunk, b: Buffer, i: number, props: SeriesProps): string {
+  const p = c.offs[i]!;
+  if (c.raw[i] === 1) return b.toString('latin1', p + 10, p + 34);
+  return parsedRow(c.assetId, b.toString('utf8', p, c.offs[i + 1]! - 1), props)['timestamp'] as string;
+}
+
+/**
+ * Writes up to `limit` records of `page` (page order) as the rows of `assetId`. Returns the rows and the timestamp
+ * text of the last one written (undefined when none).
+ */
+export function writeSeriesRows(page: SeriesRuns, limit: number, desc: boolean, assetId: string, shape: RawShape,
+  props: SeriesProps): { rows: WrittenRows; last: string | undefined } {
+  const h = Buffer.from(head(assetId));
+  const want = Math.min(limit, page.count);
+  const runs: { c: RowChunk; b: Buffer; s: number; e: number }[] = [];
+  let size = 2;
+  let left = want;
+  page.runs((b, offs, times, s, e) => {
+    if (left <= 0) return;
+    const c = rowChunk(b as Buffer, offs, times.length, assetId, h, shape, props);
+    const n = Math.min(e - s, left);
+    if (!desc) e = s + n;
+    else s = e - n;
+    left -= n;
+    size += c.rowOffs[e]! - c.rowOffs[s]!;
+    runs.push({ c, b: b as Buffer, s, e });
   });
-  if (lastBytes) last = lastBytes.toString('latin1', lastAt + 10, lastAt + 34);
-  out.ensure(1);
-  out.buf[out.w++] = 0x5d;
-  return { rows: { buf: out.buf, start: ROOM, end: out.w, count }, last };
+  const out = new Bytes(size, ROOM);
+  const buf = out.buf;
+  let w = out.w;
+  buf[w++] = 0x5b;
+  let count = 0;
+  for (const { c, s, e } of runs) {
+    const { bytes, rowOffs } = c;
+    if (!desc) {
+      if (count > 0) buf[w++] = 0x2c;
+      w += bytes.copy(buf, w, rowOffs[s]!, rowOffs[e]! - 1);
+    } else {
+      for (let i = e - 1; i >= s; i--) {
+        if (count > 0 || i < e - 1) buf[w++] = 0x2c;
+        w += bytes.copy(buf, w, rowOffs[i]!, rowOffs[i + 1]! - 1);
+      }
+    }
+    count += e - s;
+  }
+  buf[w++] = 0x5d;
+  const end = runs[runs.length - 1];
+  const last = end ? rowTime(end.c, end.b, desc ? end.s : end.e - 1, props) : undefined;
+  return { rows: { buf, start: ROOM, end: w, count }, last };
 }
 
 /** Most records one read may skip ($skip is read through, as the row path does, then dropped). */
