@@ -261,7 +261,7 @@ export function writeSeriesRows(page: SeriesRuns, limit: number, desc: boolean, 
   let size = 2;
   let left = want;
   page.runs((b, offs, times, s, e) => {
-    if (left <= 0) return;
+    if (left <= 0 || e <= s) return;
     const c = rowChunk(b as Buffer, offs, times.length, assetId, h, shape, props);
     const n = Math.min(e - s, left);
     if (!desc) e = s + n;
