@@ -1,14 +1,15 @@
 /**
  * The rows of a rendered chunk are written once per chunk, asset and shape (series-page.ts rowChunk) and reused by
  * every later page of that chunk: pages over the same chunk buffers, for other assets, shapes, windows (a run may
- * start and end inside a chunk), directions and limits, are still byte for byte the row path's page.
+ * start and end inside a chunk), directions and limits, with caches of any size (entries dropped while in use), are
+ * still byte for byte the row path's page.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { SeriesRuns } from '../../src/odata/ports.js';
 import { pageBytes, pageText, rawRow, rawShape } from '../../src/odata/serve/raw-rows.js';
-import { parsedRow, type SeriesProps, writeSeriesRows } from '../../src/odata/serve/series-page.js';
+import { parsedRow, RowCache, type SeriesProps, writeSeriesRows } from '../../src/odata/serve/series-page.js';
 
 const DECLARED = ['temperature', 'count', 'label'];
 const SHAPES: { keys: string[]; props: SeriesProps }[] = [DECLARED, ['count', 'label'], ['label', 'x', 'temperature']]
@@ -31,8 +32,10 @@ describe('rows of rendered chunks, reused across pages', () => {
   it('give the row path\'s page for any later page over the same chunks', () => {
     fc.assert(fc.property(fc.array(fc.array(recordArb, { minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 3 }),
       fc.array(fc.tuple(assetArb, fc.nat(2), fc.boolean(), fc.nat(40), fc.nat(12), fc.nat(12)), { minLength: 1, maxLength: 6 }),
-      (records, pages) => {
+      fc.constantFrom(0, 400, 1500, 1 << 20),
+      (records, pages, maxBytes) => {
         const chunks = records.map(chunkOf);
+        const cache = new RowCache(maxBytes);
         for (const [assetId, si, desc, limit, cutA, cutB] of pages) {
           const { keys, props } = SHAPES[si]!;
           const shape = rawShape(keys)!;
@@ -46,7 +49,7 @@ describe('rows of rendered chunks, reused across pages', () => {
           const ordered = desc ? [...spans].reverse() : spans;
           const texts = ordered.flatMap(({ c, s, e }) => (desc ? c.texts.slice(s, e).reverse() : c.texts.slice(s, e)));
           const page: SeriesRuns = { count: texts.length, runs: (visit) => { for (const { c, s, e } of ordered) visit(c.bytes, c.offs, c.times, s, e); } };
-          const { rows, last } = writeSeriesRows(page, limit, desc, assetId, shape, props);
+          const { rows, last } = writeSeriesRows(page, limit, desc, assetId, shape, props, cache);
           const shown = texts.slice(0, limit);
           assert.equal(rows.count, shown.length);
           const body = { '@odata.context': 'http://x/$metadata#S', value: rows, '@odata.nextLink': 'n' };

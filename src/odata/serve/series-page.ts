@@ -173,10 +173,10 @@ class Bytes {
 
 /**
  * The rows of every record of one rendered chunk (or of a store page without runs, cut by pageRuns) for one asset
- * and shape: `bytes` holds row 0, row 1, … joined by `,`; row i starts at offs[i], offs[n] is bytes.length + 1 (as
- * in ChunkJson). `raw[i]` is 1 when record i qualified (its timestamp text is the 24 bytes after its `{"_time":"`).
- * A row is a function of its record's bytes, the asset id and the shape's keys only, so it is written once per
- * chunk, not once per page.
+ * and shape: `bytes` holds row 0, row 1, … joined by `,`; row i starts at rowOffs[i], rowOffs[n] is bytes.length + 1
+ * (as in ChunkJson). `raw[i]` is 1 when record i qualified (its timestamp text is the 24 bytes after its
+ * `{"_time":"`). A row is a function of its record's bytes, the asset id and the shape's keys only, so with a
+ * RowCache it is written once per chunk, not once per page.
  */
 interface RowChunk {
   readonly shape: RawShape;
@@ -185,23 +185,62 @@ interface RowChunk {
   readonly bytes: Buffer;
   readonly rowOffs: Int32Array;
   readonly raw: Uint8Array;
+  /** The cache's list of row chunks of the same rendered bytes (this one is removed from it when dropped). */
+  list?: RowChunk[];
 }
 
 /**
- * Row chunks by the rendered bytes they were made from: an entry lives as long as the store keeps those bytes
- * (its rendered-chunk cache, chunk-json.ts TextCache), at most ROW_CHUNKS_PER_BYTES assets × shapes each.
+ * Row chunks by the rendered bytes they were made from (a WeakMap: an entry is found only while the store keeps
+ * those bytes, in its rendered-chunk cache), bounded in bytes, least recently used first out (setting
+ * odataRowCacheMb); 0 keeps none.
  */
-const rowChunks = new WeakMap<Buffer, RowChunk[]>();
-const ROW_CHUNKS_PER_BYTES = 4;
+export class RowCache {
+  private readonly byBytes = new WeakMap<Buffer, RowChunk[]>();
+  private readonly used = new Set<RowChunk>();
+  private bytes = 0;
 
-function rowChunk(b: Buffer, offs: Int32Array, count: number, assetId: string, h: Buffer, shape: RawShape, props: SeriesProps): RowChunk {
-  let list = rowChunks.get(b);
-  if (list) {
-    for (const c of list) if (c.offs === offs && c.shape === shape && c.assetId === assetId) return c;
-  } else {
-    list = [];
-    rowChunks.set(b, list);
+  constructor(readonly maxBytes: number) {}
+
+  get(b: Buffer, offs: Int32Array, assetId: string, shape: RawShape): RowChunk | undefined {
+    const list = this.byBytes.get(b);
+    if (!list) return undefined;
+    for (const c of list) {
+      if (c.offs !== offs || c.shape !== shape || c.assetId !== assetId) continue;
+      this.used.delete(c);
+      this.used.add(c);
+      return c;
+    }
+    return undefined;
   }
+
+  put(b: Buffer, c: RowChunk): void {
+    const size = sizeOf(c);
+    if (size > this.maxBytes) return;
+    let list = this.byBytes.get(b);
+    if (!list) {
+      list = [];
+      this.byBytes.set(b, list);
+    }
+    list.push(c);
+    c.list = list;
+    this.used.add(c);
+    this.bytes += size;
+    for (const old of this.used) {
+      if (this.bytes <= this.maxBytes) break;
+      this.used.delete(old);
+      this.bytes -= sizeOf(old);
+      const at = old.list!.indexOf(old);
+      if (at >= 0) old.list!.splice(at, 1);
+    }
+  }
+}
+
+const sizeOf = (c: RowChunk) => c.bytes.length + c.rowOffs.byteLength + c.raw.length + 200;
+
+function rowChunk(b: Buffer, offs: Int32Array, count: number, assetId: string, h: Buffer, shape: RawShape, props: SeriesProps,
+  cache: RowCache | undefined): RowChunk {
+  const cached = cache?.get(b, offs, assetId, shape);
+  if (cached) return cached;
   const sh = byteShape(shape);
   const out = new Bytes(offs[count]! - offs[0]! + count * (h.length - 8), 0);
   const rowOffs = new Int32Array(count + 1);
@@ -235,10 +274,10 @@ function rowChunk(b: Buffer, offs: Int32Array, count: number, assetId: string, h
     }
   }
   rowOffs[count] = out.w + 1;
-  // an exact copy: the entry lives as long as the chunk, the slack of the growing buffer need not
+  if (!cache || cache.maxBytes === 0) return { shape, assetId, offs, bytes: out.buf, rowOffs, raw };
+  // an exact copy for the cache: the entry may live as long as the chunk, the slack of the growing buffer need not
   const c: RowChunk = { shape, assetId, offs, bytes: Buffer.from(out.buf.subarray(0, out.w)), rowOffs, raw };
-  if (list.length >= ROW_CHUNKS_PER_BYTES) list.shift();
-  list.push(c);
+  cache.put(b, c);
   return c;
 }
 
@@ -250,11 +289,11 @@ function rowTime(c: RowChunk, b: Buffer, i: number, props: SeriesProps): string 
 }
 
 /**
- * Writes up to `limit` records of `page` (page order) as the rows of `assetId`. Returns the rows and the timestamp
- * text of the last one written (undefined when none).
+ * Writes up to `limit` records of `page` (page order) as the rows of `assetId`, the rows of each chunk from `cache`
+ * when it has them. Returns the rows and the timestamp text of the last one written (undefined when none).
  */
 export function writeSeriesRows(page: SeriesRuns, limit: number, desc: boolean, assetId: string, shape: RawShape,
-  props: SeriesProps): { rows: WrittenRows; last: string | undefined } {
+  props: SeriesProps, cache?: RowCache): { rows: WrittenRows; last: string | undefined } {
   const h = Buffer.from(head(assetId));
   const want = Math.min(limit, page.count);
   const runs: { c: RowChunk; b: Buffer; s: number; e: number }[] = [];
@@ -262,7 +301,7 @@ export function writeSeriesRows(page: SeriesRuns, limit: number, desc: boolean, 
   let left = want;
   page.runs((b, offs, times, s, e) => {
     if (left <= 0 || e <= s) return;
-    const c = rowChunk(b as Buffer, offs, times.length, assetId, h, shape, props);
+    const c = rowChunk(b as Buffer, offs, times.length, assetId, h, shape, props, cache);
     const n = Math.min(e - s, left);
     if (!desc) e = s + n;
     else s = e - n;
@@ -304,7 +343,7 @@ const SKIP_READ = 100_000;
 export async function seriesBytesPage(
   read: (after: number, upTo: number, limit: number) => Promise<SeriesRuns>,
   r: { skip: number; top: number; cursor: Cursor | undefined; pageSize: number; desc: boolean },
-  plan: SeriesPlan, assetId: string, shape: RawShape, props: SeriesProps,
+  plan: SeriesPlan, assetId: string, shape: RawShape, props: SeriesProps, cache?: RowCache,
 ): Promise<{ written?: WrittenRows; next?: Cursor; empty?: true }> {
   const { desc } = r;
   let after = plan.after;
@@ -337,7 +376,7 @@ export async function seriesBytesPage(
   if (need === 0 || after >= upTo) return { empty: true };
   const page = await read(after, upTo, need + 1);
   if (page.count === 0) return { empty: true };
-  const { rows, last } = writeSeriesRows(page, need, desc, assetId, shape, props);
+  const { rows, last } = writeSeriesRows(page, need, desc, assetId, shape, props, cache);
   const more = page.count > need && n0 + need < r.top;
   return { written: rows, ...(more ? { next: { ...keyOf({ timestamp: last, assetId }), n: n0 + rows.count } } : {}) };
 }
