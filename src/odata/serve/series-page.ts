@@ -192,10 +192,12 @@ interface RowChunk {
 /**
  * Row chunks by the rendered bytes they were made from (a WeakMap: an entry is found only while the store keeps
  * those bytes, in its rendered-chunk cache), bounded in bytes, least recently used first out (setting
- * odataRowCacheMb); 0 keeps none.
+ * odataRowCacheMb); 0 keeps none. Rows are kept from the second page over the same bytes on: a store page
+ * without runs is cut from bytes made for that read alone (pageRuns), which no later page sees again.
  */
 export class RowCache {
   private readonly byBytes = new WeakMap<Buffer, RowChunk[]>();
+  private readonly seen = new WeakSet<Buffer>();
   private readonly used = new Set<RowChunk>();
   private bytes = 0;
 
@@ -211,6 +213,14 @@ export class RowCache {
       return c;
     }
     return undefined;
+  }
+
+  /** Whether rows of `b` are worth keeping: true from the second time it is asked on. */
+  keeps(b: Buffer): boolean {
+    if (this.maxBytes === 0) return false;
+    if (this.seen.has(b)) return true;
+    this.seen.add(b);
+    return false;
   }
 
   put(b: Buffer, c: RowChunk): void {
@@ -237,20 +247,26 @@ export class RowCache {
 
 const sizeOf = (c: RowChunk) => c.bytes.length + c.rowOffs.byteLength + c.raw.length + 200;
 
-function rowChunk(b: Buffer, offs: Int32Array, count: number, assetId: string, h: Buffer, shape: RawShape, props: SeriesProps,
-  cache: RowCache | undefined): RowChunk {
+/**
+ * The rows of b's records: from the cache, or written for all `count` records when the cache keeps them, else for
+ * records lo..hi-1 only (rowOffs and raw are indexed by the record's index in b either way).
+ */
+function rowChunk(b: Buffer, offs: Int32Array, count: number, lo: number, hi: number, assetId: string, h: Buffer, shape: RawShape,
+  props: SeriesProps, cache: RowCache | undefined): RowChunk {
   const cached = cache?.get(b, offs, assetId, shape);
   if (cached) return cached;
+  const keep = cache?.keeps(b) === true;
+  if (keep) { lo = 0; hi = count; }
   const sh = byteShape(shape);
-  const out = new Bytes(offs[count]! - offs[0]! + count * (h.length - 8), 0);
+  const out = new Bytes(offs[hi]! - offs[lo]! + (hi - lo) * (h.length - 8), 0);
   const rowOffs = new Int32Array(count + 1);
   const raw = new Uint8Array(count);
-  for (let i = 0; i < count; i++) {
+  for (let i = lo; i < hi; i++) {
     const p = offs[i]!;
     const q = offs[i + 1]! - 1;
     out.ensure(h.length + q - p + 1);
     let w = out.w;
-    if (i > 0) out.buf[w++] = 0x2c;
+    if (i > lo) out.buf[w++] = 0x2c;
     rowOffs[i] = w;
     out.buf.set(h, w);
     const n = copyRecord(b, p, q, out.buf, w + h.length, sh);
@@ -273,11 +289,11 @@ function rowChunk(b: Buffer, offs: Int32Array, count: number, assetId: string, h
       out.w += out.buf.write(text, out.w);
     }
   }
-  rowOffs[count] = out.w + 1;
-  if (!cache || cache.maxBytes === 0) return { shape, assetId, offs, bytes: out.buf, rowOffs, raw };
+  rowOffs[hi] = out.w + 1;
+  if (!keep) return { shape, assetId, offs, bytes: out.buf, rowOffs, raw };
   // an exact copy for the cache: the entry may live as long as the chunk, the slack of the growing buffer need not
   const c: RowChunk = { shape, assetId, offs, bytes: Buffer.from(out.buf.subarray(0, out.w)), rowOffs, raw };
-  cache.put(b, c);
+  cache!.put(b, c);
   return c;
 }
 
@@ -301,10 +317,10 @@ export function writeSeriesRows(page: SeriesRuns, limit: number, desc: boolean, 
   let left = want;
   page.runs((b, offs, times, s, e) => {
     if (left <= 0 || e <= s) return;
-    const c = rowChunk(b as Buffer, offs, times.length, assetId, h, shape, props, cache);
     const n = Math.min(e - s, left);
     if (!desc) e = s + n;
     else s = e - n;
+    const c = rowChunk(b as Buffer, offs, times.length, s, e, assetId, h, shape, props, cache);
     left -= n;
     size += c.rowOffs[e]! - c.rowOffs[s]!;
     runs.push({ c, b: b as Buffer, s, e });
