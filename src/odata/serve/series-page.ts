@@ -3,7 +3,8 @@
  * 1.5× the REST read of the same rows). The REST GET sends the store's page of rendered records nearly as it is;
  * this writes the OData page from the same bytes (SeriesRuns): per record the asset's `{"assetId":…,"timestamp":`
  * head, then the record's bytes after its `{"_time":`, checked byte by byte in the same pass, with no string per
- * record, no row objects and no page string.
+ * record, no row objects and no page string. The rows of a chunk the store keeps rendered are written once and kept
+ * (RowCache, per asset and shape), so a page read again is one copy per run of its records.
  *
  * Invariant: the bytes equal, byte for byte, what the row path (rows.ts lanes, raw-rows.ts writeRows, the route's
  * UTF-8) sends for the same request. A record qualifies exactly when raw-rows.ts' exact-order pattern would accept
