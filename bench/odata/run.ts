@@ -7,7 +7,10 @@
  * assetId filter (REST: one read per asset of the same window), time series `/$count`, and `$expand`.
  * Goals: OData page ≤ 1.5× the REST read of the same rows; a 2000-row page p50 < 20 ms.
  * The server is its own process (`ironbridge serve`, log level warn); the client reads each answer to its last
- * byte over a keep-alive connection without decoding it, the same for both APIs.
+ * byte over a keep-alive connection without decoding it, the same for both APIs. Server CPU per request: after the
+ * interleaved runs, blocks of OData-only then REST-only requests (the REST read of a scenario counts as one), the
+ * server's CPU time over each block from `/proc/<pid>/task/<tid>/schedstat` (all threads, ns), median of the blocks.
+ * `BENCH_SERVER_NODE_ARGS` passes flags to the server's node (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -20,6 +23,9 @@ const RUNS = Number(process.argv[2] ?? 100);
 /** Only the scenarios whose name contains this text (all when absent). */
 const ONLY = process.argv[3];
 const WARMUP = 10;
+/** Requests per CPU block; blocks per API: as many as fill RUNS requests, at least 4. */
+const CPU_BLOCK = 10;
+const CPU_BLOCKS = Math.max(4, Math.round(RUNS / CPU_BLOCK));
 const T0 = Date.parse('2024-01-01T00:00:00.000Z');
 const SECOND = 1000;
 const VARS = ['p1', 'p2', 'p3', 'p4'];
@@ -39,6 +45,23 @@ function quantiles(samples: number[]): { p50: number; p99: number } {
   const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
   return { p50: at(0.5), p99: at(0.99) };
 }
+
+/** CPU time of all threads of a process in ns (schedstat), or its user + system ticks when schedstat is missing. */
+function processCpuNs(pid: number): number {
+  let ns = 0;
+  try {
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+      try { ns += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1').split(' ')[0]); } catch { /* thread gone */ }
+    }
+    return ns;
+  } catch {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 1e7;
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 interface Api {
   (path: string, init?: { method?: string; body?: string; headers?: Record<string, string> }): Promise<{ status: number; body: Buffer }>;
@@ -135,6 +158,7 @@ async function main() {
     { nodeArgs: (process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean) });
   // the first start's key is written to the data directory, not printed (secrets at rest)
   const { url } = server.ready;
+  const pid = server.child.pid!;
   const firstStart = firstStartSecrets(dir);
   const api = client(url, await fetchToken(url, firstStart.key));
   const t0 = performance.now();
@@ -208,18 +232,33 @@ async function main() {
       }
       if (i >= WARMUP) { od.push(b - a); re.push(c - b); }
     }
+    // server CPU: blocks of OData-only then REST-only requests, alternating
+    const odCpu: number[] = [];
+    const reCpu: number[] = [];
+    for (let k = 0; k < CPU_BLOCKS; k++) {
+      let at = processCpuNs(pid);
+      for (let j = 0; j < CPU_BLOCK; j++) await must(api(sc.odata), sc.name);
+      let now = processCpuNs(pid);
+      odCpu.push((now - at) / CPU_BLOCK / 1000);
+      at = now;
+      for (let j = 0; j < CPU_BLOCK; j++) for (const path of sc.rest) await must(api(path), path);
+      now = processCpuNs(pid);
+      reCpu.push((now - at) / CPU_BLOCK / 1000);
+    }
     const o = quantiles(od);
     const r = quantiles(re);
-    lines.push(`| ${sc.name} | ${odRows} / ${reRows} | ${o.p50.toFixed(1)} | ${o.p99.toFixed(1)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${sc.rest.length} | **${(o.p50 / r.p50).toFixed(2)}×** |`);
+    const oc = median(odCpu);
+    const rc = median(reCpu);
+    lines.push(`| ${sc.name} | ${odRows} / ${reRows} | ${o.p50.toFixed(1)} | ${o.p99.toFixed(1)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${sc.rest.length} | **${(o.p50 / r.p50).toFixed(2)}×** | ${oc.toFixed(0)} | ${rc.toFixed(0)} | **${(oc / rc).toFixed(2)}×** |`);
     process.stderr.write(`${lines[lines.length - 1]}\n`);
   }
   const loadEnd = os.loadavg();
   process.stdout.write([
-    `odata bench: ${RUNS} runs per scenario after ${WARMUP} warm-up, seeded in ${seedSeconds.toFixed(0)} s; node ${process.version}, `
+    `odata bench: ${RUNS} runs per scenario after ${WARMUP} warm-up, then ${CPU_BLOCKS} CPU blocks of ${CPU_BLOCK} requests per API, seeded in ${seedSeconds.toFixed(0)} s; node ${process.version}, `
       + `${os.cpus().length} CPUs; load average (1/5/15 min) ${loadStart.map((x) => x.toFixed(1)).join(' ')} at start, ${loadEnd.map((x) => x.toFixed(1)).join(' ')} at end`,
     '',
-    '| scenario | rows OData / REST | OData p50 ms | OData p99 ms | REST p50 ms | REST p99 ms | REST requests | OData/REST p50 |',
-    '|---|---|---|---|---|---|---|---|',
+    '| scenario | rows OData / REST | OData p50 ms | OData p99 ms | REST p50 ms | REST p99 ms | REST requests | OData/REST p50 | OData server CPU µs | REST server CPU µs | OData/REST CPU |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...lines,
     '',
   ].join('\n'));

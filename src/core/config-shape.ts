@@ -83,6 +83,7 @@ export interface Config {
   odataMaxFolderContracts: number;
   odataMaxQueryLength: number;
   odataMaxResponseEntities: number;
+  odataRowCacheMb: number;
   timeseriesBatchBodyLimitBytes: number;
   timeseriesBatchMaxRecords: number;
   timeseriesBatchMaxPairs: number;

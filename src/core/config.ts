@@ -248,6 +248,8 @@ export const SETTINGS = [
     description: 'Longest $filter, $orderby, $select or $expand value in characters (the whole query string may have four times as many); longer gets 400 before it is parsed.' }),
   s({ key: 'odataMaxResponseEntities', flag: '--odata-max-response-entities', env: 'IRONBRIDGE_ODATA_MAX_RESPONSE_ENTITIES', default: 20_000, parse: int(2000, 10_000_000),
     description: 'Most entities (expanded ones included) and expanded lookups in one OData response; a $expand that would need more gets 400 asking for a smaller $top.' }),
+  s({ key: 'odataRowCacheMb', flag: '--odata-row-cache-mb', env: 'IRONBRIDGE_ODATA_ROW_CACHE_MB', default: 64, parse: int(0, 65_536),
+    description: 'MiB of OData time series rows kept as written for the rendered time series chunks they come from (per asset and entity set), so a page read again is copied instead of checked and written again; 0 keeps none.' }),
   s({ key: 'timeseriesBatchBodyLimitBytes', flag: '--timeseries-batch-body-limit', env: 'IRONBRIDGE_TIMESERIES_BATCH_BODY_LIMIT',
     default: 1024 * 1024, parse: int(1024, 150 * 1024 * 1024),
     description: 'Largest body of the multi-entity PUT /api/iottimeseries/v3/timeseries in bytes (Insights Hub: 100 KB; raised so a plant\'s time-major data fits); larger gets 413.' }),

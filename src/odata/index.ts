@@ -29,6 +29,7 @@ export function createOData(deps: { config: Config; port: ODataPort }): ODataCon
   const registry = new ContractRegistry(store, port, { maxContracts: config.odataMaxContracts, maxFolderContracts: config.odataMaxFolderContracts });
   const service = new ODataService(registry, port, {
     pageSize: config.odataPageSize, maxResponseEntities: config.odataMaxResponseEntities, limits: { ...DEFAULT_LIMITS, maxLength: config.odataMaxQueryLength },
+    rowCacheBytes: config.odataRowCacheMb * 1024 * 1024,
   });
   return {
     name: 'odata', registry, service,

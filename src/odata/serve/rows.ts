@@ -14,7 +14,7 @@ import { folderRows, objectPage } from './object-rows.js';
 import { type Cursor, type Lane, keyOf, mergeLanes, type Row } from './order.js';
 import type { AggregatePlan, AssetPlan, Order, Plan, SeriesPlan } from './plan.js';
 import { rawRow, type RawShape, rawShape } from './raw-rows.js';
-import { parsedRow, seriesBytesPage, type SeriesProps, type WrittenRows } from './series-page.js';
+import { parsedRow, type RowCache, seriesBytesPage, type SeriesProps, type WrittenRows } from './series-page.js';
 
 export type { Cursor, Row } from './order.js';
 
@@ -47,7 +47,7 @@ const READ_CHUNK = 2000;
 const LANE_READ = 10_000;
 
 export class RowReader {
-  constructor(private readonly port: ODataPort) {}
+  constructor(private readonly port: ODataPort, private readonly rowCache?: RowCache) {}
 
   async page(r: PageRequest): Promise<PageResult> {
     if (r.plan.kind === 'assets') return this.assetPage(r, r.plan);
@@ -62,7 +62,7 @@ export class RowReader {
       const [assetId] = assets as [string];
       const aspect = r.set.aspect!.name;
       const read = (after: number, upTo: number, limit: number) => this.port.readSeriesRuns!(r.tenant, assetId, aspect, { after, upTo, limit, desc });
-      const page = await seriesBytesPage(read, { ...r, desc }, plan, assetId, shape, props);
+      const page = await seriesBytesPage(read, { ...r, desc }, plan, assetId, shape, props, this.rowCache);
       return { rows: [], ...(page.written ? { written: page.written } : {}), ...(page.next ? { next: page.next } : {}) };
     }
     return this.merged(r, await this.lanes(r.tenant, r.set, r.plan, desc, r.raw === true));

@@ -3,7 +3,8 @@
  * 1.5× the REST read of the same rows). The REST GET sends the store's page of rendered records nearly as it is;
  * this writes the OData page from the same bytes (SeriesRuns): per record the asset's `{"assetId":…,"timestamp":`
  * head, then the record's bytes after its `{"_time":`, checked byte by byte in the same pass, with no string per
- * record, no row objects and no page string.
+ * record, no row objects and no page string. The rows of a chunk the store keeps rendered are written once and kept
+ * (RowCache, per asset and shape), so a page read again is one copy per run of its records.
  *
  * Invariant: the bytes equal, byte for byte, what the row path (rows.ts lanes, raw-rows.ts writeRows, the route's
  * UTF-8) sends for the same request. A record qualifies exactly when raw-rows.ts' exact-order pattern would accept
@@ -158,41 +159,116 @@ const ROOM = 1024;
 class Bytes {
   buf: Buffer;
   w: number;
-  constructor(size: number) {
-    this.buf = Buffer.allocUnsafe(ROOM + size + ROOM);
-    this.w = ROOM;
+  constructor(size: number, room: number) {
+    this.buf = Buffer.allocUnsafe(room + size + room);
+    this.w = room;
   }
-  /** Room for n more bytes (and the envelope's end). */
-  ensure(n: number): void {
-    if (this.w + n + ROOM <= this.buf.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.w + n + ROOM));
+  /** Room for n more bytes (and `room` after them). */
+  ensure(n: number, room = 0): void {
+    if (this.w + n + room <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.w + n + room));
     this.buf.copy(grown, 0, 0, this.w);
     this.buf = grown;
   }
 }
 
 /**
- * Writes up to `limit` records of `page` (page order) as the rows of `assetId`. Returns the rows and the timestamp
- * text of the last one written (undefined when none).
+ * The rows of every record of one rendered chunk (or of a store page without runs, cut by pageRuns) for one asset
+ * and shape: `bytes` holds row 0, row 1, … joined by `,`; row i starts at rowOffs[i], rowOffs[n] is bytes.length + 1
+ * (as in ChunkJson). `raw[i]` is 1 when record i qualified (its timestamp text is the 24 bytes after its
+ * `{"_time":"`). A row is a function of its record's bytes, the asset id and the shape's keys only, so with a
+ * RowCache it is written once per chunk, not once per page.
  */
-export function writeSeriesRows(page: SeriesRuns, limit: number, desc: boolean, assetId: string, shape: RawShape,
-  props: SeriesProps): { rows: WrittenRows; last: string | undefined } {
+interface RowChunk {
+  readonly shape: RawShape;
+  readonly assetId: string;
+  readonly offs: Int32Array;
+  readonly bytes: Buffer;
+  readonly rowOffs: Int32Array;
+  readonly raw: Uint8Array;
+  /** The cache's list of row chunks of the same rendered bytes (this one is removed from it when dropped). */
+  list?: RowChunk[];
+}
+
+/**
+ * Row chunks by the rendered bytes they were made from (a WeakMap: an entry is found only while the store keeps
+ * those bytes, in its rendered-chunk cache), bounded in bytes, least recently used first out (setting
+ * odataRowCacheMb); 0 keeps none. Rows are kept from the second page over the same bytes on: a store page
+ * without runs is cut from bytes made for that read alone (pageRuns), which no later page sees again.
+ */
+export class RowCache {
+  private readonly byBytes = new WeakMap<Buffer, RowChunk[]>();
+  private readonly seen = new WeakSet<Buffer>();
+  private readonly used = new Set<RowChunk>();
+  private bytes = 0;
+
+  constructor(readonly maxBytes: number) {}
+
+  get(b: Buffer, offs: Int32Array, assetId: string, shape: RawShape): RowChunk | undefined {
+    const list = this.byBytes.get(b);
+    if (!list) return undefined;
+    for (const c of list) {
+      if (c.offs !== offs || c.shape !== shape || c.assetId !== assetId) continue;
+      this.used.delete(c);
+      this.used.add(c);
+      return c;
+    }
+    return undefined;
+  }
+
+  /** Whether rows of `b` are worth keeping: true from the second time it is asked on. */
+  keeps(b: Buffer): boolean {
+    if (this.maxBytes === 0) return false;
+    if (this.seen.has(b)) return true;
+    this.seen.add(b);
+    return false;
+  }
+
+  put(b: Buffer, c: RowChunk): void {
+    const size = sizeOf(c);
+    if (size > this.maxBytes) return;
+    let list = this.byBytes.get(b);
+    if (!list) {
+      list = [];
+      this.byBytes.set(b, list);
+    }
+    list.push(c);
+    c.list = list;
+    this.used.add(c);
+    this.bytes += size;
+    for (const old of this.used) {
+      if (this.bytes <= this.maxBytes) break;
+      this.used.delete(old);
+      this.bytes -= sizeOf(old);
+      const at = old.list!.indexOf(old);
+      if (at >= 0) old.list!.splice(at, 1);
+    }
+  }
+}
+
+const sizeOf = (c: RowChunk) => c.bytes.length + c.rowOffs.byteLength + c.raw.length + 200;
+
+/**
+ * The rows of b's records: from the cache, or written for all `count` records when the cache keeps them, else for
+ * records lo..hi-1 only (rowOffs and raw are indexed by the record's index in b either way).
+ */
+function rowChunk(b: Buffer, offs: Int32Array, count: number, lo: number, hi: number, assetId: string, h: Buffer, shape: RawShape,
+  props: SeriesProps, cache: RowCache | undefined): RowChunk {
+  const cached = cache?.get(b, offs, assetId, shape);
+  if (cached) return cached;
+  const keep = cache?.keeps(b) === true;
+  if (keep) { lo = 0; hi = count; }
   const sh = byteShape(shape);
-  const h = Buffer.from(head(assetId));
-  let size = 2;
-  page.runs((_, offs, __, s, e) => { size += offs[e]! - offs[s]!; });
-  const want = Math.min(limit, page.count);
-  const out = new Bytes(size + want * (h.length - 8));
-  out.buf[out.w++] = 0x5b;
-  let count = 0;
-  let last: string | undefined;
-  // the last raw row's record (its timestamp text is read once, at the end)
-  let lastBytes: Buffer | undefined;
-  let lastAt = 0;
-  const one = (b: Buffer, p: number, q: number): void => {
+  const out = new Bytes(offs[hi]! - offs[lo]! + (hi - lo) * (h.length - 8), 0);
+  const rowOffs = new Int32Array(count + 1);
+  const raw = new Uint8Array(count);
+  for (let i = lo; i < hi; i++) {
+    const p = offs[i]!;
+    const q = offs[i + 1]! - 1;
     out.ensure(h.length + q - p + 1);
     let w = out.w;
-    if (count > 0) out.buf[w++] = 0x2c;
+    if (i > lo) out.buf[w++] = 0x2c;
+    rowOffs[i] = w;
     out.buf.set(h, w);
     const n = copyRecord(b, p, q, out.buf, w + h.length, sh);
     if (n >= 0) {
@@ -206,27 +282,72 @@ export function writeSeriesRows(page: SeriesRuns, limit: number, desc: boolean, 
       }
       out.buf[w++] = 0x7d;
       out.w = w;
-      lastBytes = b;
-      lastAt = p;
+      raw[i] = 1;
     } else {
-      const row = parsedRow(assetId, b.toString('utf8', p, q), props);
-      const text = JSON.stringify(row);
+      const text = JSON.stringify(parsedRow(assetId, b.toString('utf8', p, q), props));
       out.w = w;
       out.ensure(Buffer.byteLength(text));
       out.w += out.buf.write(text, out.w);
-      last = row['timestamp'] as string;
-      lastBytes = undefined;
     }
-    count++;
-  };
-  page.runs((b, offs, _, s, e) => {
-    if (!desc) for (let i = s; i < e && count < want; i++) one(b as Buffer, offs[i]!, offs[i + 1]! - 1);
-    else for (let i = e - 1; i >= s && count < want; i--) one(b as Buffer, offs[i]!, offs[i + 1]! - 1);
+  }
+  rowOffs[hi] = out.w + 1;
+  if (!keep) return { shape, assetId, offs, bytes: out.buf, rowOffs, raw };
+  // an exact copy for the cache: the entry may live as long as the chunk, the slack of the growing buffer need not
+  const c: RowChunk = { shape, assetId, offs, bytes: Buffer.from(out.buf.subarray(0, out.w)), rowOffs, raw };
+  cache!.put(b, c);
+  return c;
+}
+
+/** The timestamp text of row i of a row chunk (what the row path's cursor reads). */
+function rowTime(c: RowChunk, b: Buffer, i: number, props: SeriesProps): string {
+  const p = c.offs[i]!;
+  if (c.raw[i] === 1) return b.toString('latin1', p + 10, p + 34);
+  return parsedRow(c.assetId, b.toString('utf8', p, c.offs[i + 1]! - 1), props)['timestamp'] as string;
+}
+
+/**
+ * Writes up to `limit` records of `page` (page order) as the rows of `assetId`, the rows of each chunk from `cache`
+ * when it has them. Returns the rows and the timestamp text of the last one written (undefined when none).
+ */
+export function writeSeriesRows(page: SeriesRuns, limit: number, desc: boolean, assetId: string, shape: RawShape,
+  props: SeriesProps, cache?: RowCache): { rows: WrittenRows; last: string | undefined } {
+  const h = Buffer.from(head(assetId));
+  const want = Math.min(limit, page.count);
+  const runs: { c: RowChunk; b: Buffer; s: number; e: number }[] = [];
+  let size = 2;
+  let left = want;
+  page.runs((b, offs, times, s, e) => {
+    if (left <= 0 || e <= s) return;
+    const n = Math.min(e - s, left);
+    if (!desc) e = s + n;
+    else s = e - n;
+    const c = rowChunk(b as Buffer, offs, times.length, s, e, assetId, h, shape, props, cache);
+    left -= n;
+    size += c.rowOffs[e]! - c.rowOffs[s]!;
+    runs.push({ c, b: b as Buffer, s, e });
   });
-  if (lastBytes) last = lastBytes.toString('latin1', lastAt + 10, lastAt + 34);
-  out.ensure(1);
-  out.buf[out.w++] = 0x5d;
-  return { rows: { buf: out.buf, start: ROOM, end: out.w, count }, last };
+  const out = new Bytes(size, ROOM);
+  const buf = out.buf;
+  let w = out.w;
+  buf[w++] = 0x5b;
+  let count = 0;
+  for (const { c, s, e } of runs) {
+    const { bytes, rowOffs } = c;
+    if (!desc) {
+      if (count > 0) buf[w++] = 0x2c;
+      w += bytes.copy(buf, w, rowOffs[s]!, rowOffs[e]! - 1);
+    } else {
+      for (let i = e - 1; i >= s; i--) {
+        if (count > 0 || i < e - 1) buf[w++] = 0x2c;
+        w += bytes.copy(buf, w, rowOffs[i]!, rowOffs[i + 1]! - 1);
+      }
+    }
+    count += e - s;
+  }
+  buf[w++] = 0x5d;
+  const end = runs[runs.length - 1];
+  const last = end ? rowTime(end.c, end.b, desc ? end.s : end.e - 1, props) : undefined;
+  return { rows: { buf, start: ROOM, end: w, count }, last };
 }
 
 /** Most records one read may skip ($skip is read through, as the row path does, then dropped). */
@@ -239,7 +360,7 @@ const SKIP_READ = 100_000;
 export async function seriesBytesPage(
   read: (after: number, upTo: number, limit: number) => Promise<SeriesRuns>,
   r: { skip: number; top: number; cursor: Cursor | undefined; pageSize: number; desc: boolean },
-  plan: SeriesPlan, assetId: string, shape: RawShape, props: SeriesProps,
+  plan: SeriesPlan, assetId: string, shape: RawShape, props: SeriesProps, cache?: RowCache,
 ): Promise<{ written?: WrittenRows; next?: Cursor; empty?: true }> {
   const { desc } = r;
   let after = plan.after;
@@ -272,7 +393,7 @@ export async function seriesBytesPage(
   if (need === 0 || after >= upTo) return { empty: true };
   const page = await read(after, upTo, need + 1);
   if (page.count === 0) return { empty: true };
-  const { rows, last } = writeSeriesRows(page, need, desc, assetId, shape, props);
+  const { rows, last } = writeSeriesRows(page, need, desc, assetId, shape, props, cache);
   const more = page.count > need && n0 + need < r.top;
   return { written: rows, ...(more ? { next: { ...keyOf({ timestamp: last, assetId }), n: n0 + rows.count } } : {}) };
 }

@@ -21,6 +21,7 @@ import { type Plan, planFilter, planOrder, planSelect } from './plan.js';
 import { parseResource } from './resource.js';
 import { type Cursor, type Row, RowReader } from './rows.js';
 import { pageBytes, pageText } from './raw-rows.js';
+import { RowCache } from './series-page.js';
 
 export interface ODataRequest {
   tenant: string;
@@ -53,6 +54,8 @@ export interface ODataServiceOptions {
   limits: ParseLimits;
   /** Most entities and expanded lookups in one response. */
   maxResponseEntities: number;
+  /** Bytes of time series rows kept per rendered chunk (series-page.ts RowCache); none when absent. */
+  rowCacheBytes?: number;
 }
 
 export class ODataService {
@@ -61,7 +64,7 @@ export class ODataService {
 
   constructor(private readonly registry: ContractRegistry, private readonly port: ConstructorParameters<typeof RowReader>[0],
     private readonly opts: ODataServiceOptions) {
-    this.reader = new RowReader(port);
+    this.reader = new RowReader(port, new RowCache(opts.rowCacheBytes ?? 0));
     this.expander = new Expander(this.reader, {
       set: (ctx, name) => this.set(ctx, name),
       collection: (ctx, set, o, base, join) => this.collection(ctx, set, o, base, join),
