@@ -1,0 +1,191 @@
+/**
+ * The aggregate answer as bytes (issue 17, daily aggregate of 10 variables): the intervals of compute() in
+ * aggregates.ts written straight into one buffer, byte-identical to JSON.stringify of the objects renderAgg()
+ * builds (same keys in the same order, numbers as String(v), non-finite ones null, undefined values left out,
+ * instants as Date#toISOString prints them). Per 90-day answer of 10 variables this replaces 900 objects, their
+ * 3,600 ISO strings, JSON.stringify and the string's encoding; numbers that are integers are written digit by
+ * digit, other doubles through String() (what JSON.stringify prints).
+ */
+import { iso } from '../core/instant.js';
+import type { AggMap } from './rollup.js';
+
+const CG = 0, CU = 1, CB = 2, N = 3, SUM = 4, MEAN = 5, M2 = 6, MIN = 7, MINT = 8, MAX = 9, MAXT = 10,
+  FIRST = 11, FIRSTT = 12, LAST = 13, LASTT = 14;
+const DAY = 86_400_000;
+/** 9999-12-31T23:59:59.999Z: up to here an instant's text is `YYYY-MM-DDThh:mm:ss.mmmZ`. */
+const ISO_FAST_MAX = 253_402_300_799_999;
+
+/** One interval of an answer: its bounds and the merged partial aggregates of its roll-ups. */
+export interface IntervalAggs { lo: number; hi: number; acc: AggMap }
+
+/** A variable as the answer lists it: name, whether numeric, and the fields asked for (undefined: all). */
+export interface AnswerVariable { name: string; numeric: boolean; fields: ReadonlySet<string> | undefined }
+
+const bytesOf = (s: string) => Buffer.from(s, 'utf8');
+const K = {
+  countgood: bytesOf('"countgood":'), countuncertain: bytesOf('"countuncertain":'), countbad: bytesOf('"countbad":'),
+  firstvalue: bytesOf('"firstvalue":'), firsttime: bytesOf('"firsttime":"'), lastvalue: bytesOf('"lastvalue":'),
+  lasttime: bytesOf('"lasttime":"'), sum: bytesOf('"sum":'), average: bytesOf('"average":'), minvalue: bytesOf('"minvalue":'),
+  mintime: bytesOf('"mintime":"'), maxvalue: bytesOf('"maxvalue":'), maxtime: bytesOf('"maxtime":"'), sd: bytesOf('"sd":'),
+  start: bytesOf('{"starttime":"'), end: bytesOf('","endtime":"'),
+};
+type Field = keyof typeof K;
+
+/** A growing byte buffer written through `b` and `w`. */
+class Out {
+  b = Buffer.allocUnsafe(1 << 16);
+  w = 0;
+  private day = NaN;
+  private dayHead = Buffer.alloc(0);
+
+  room(n: number): void {
+    if (this.w + n <= this.b.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.b.length * 2, this.w + n));
+    this.b.copy(next, 0, 0, this.w);
+    this.b = next;
+  }
+
+  byte(x: number): void {
+    this.room(1);
+    this.b[this.w++] = x;
+  }
+
+  bytes(x: Buffer): void {
+    this.room(x.length);
+    this.w += x.copy(this.b, this.w);
+  }
+
+  text(s: string): void {
+    this.room(s.length * 3);
+    this.w += this.b.write(s, this.w, 'utf8');
+  }
+
+  /** JSON text of a number: String(v), null when not finite. */
+  num(v: number): void {
+    if (v === 0) { this.byte(48); return; } // also -0, as String(-0)
+    if (!(v >= -2147483647 && v <= 2147483647 && (v | 0) === v)) {
+      this.text(Number.isFinite(v) ? String(v) : 'null');
+      return;
+    }
+    this.room(11);
+    const b = this.b;
+    let x = v;
+    if (x < 0) { b[this.w++] = 45; x = -x; }
+    const digits = x < 10 ? 1 : x < 100 ? 2 : x < 1000 ? 3 : x < 10_000 ? 4 : x < 100_000 ? 5 : x < 1_000_000 ? 6
+      : x < 10_000_000 ? 7 : x < 100_000_000 ? 8 : x < 1_000_000_000 ? 9 : 10;
+    let q = this.w + digits;
+    this.w = q;
+    do {
+      const y = (x / 10) | 0;
+      b[--q] = 48 + x - y * 10;
+      x = y;
+    } while (x > 0);
+  }
+
+  /** A value as JSON.stringify writes it (the caller leaves undefined ones out). */
+  value(v: unknown): void {
+    if (typeof v === 'number') this.num(v);
+    else this.text(JSON.stringify(v));
+  }
+
+  /** Date#toISOString of t (without quotes); the day's `YYYY-MM-DDT` is kept, the time of day written as digits. */
+  instant(t: number): void {
+    if (!(t >= 0 && t <= ISO_FAST_MAX && Number.isInteger(t))) { this.text(iso(t)); return; }
+    const d = Math.floor(t / DAY);
+    if (d !== this.day) {
+      this.dayHead = Buffer.from(new Date(d * DAY).toISOString().slice(0, 11), 'latin1');
+      this.day = d;
+    }
+    this.bytes(this.dayHead);
+    this.room(13);
+    const b = this.b;
+    const w = this.w;
+    let ms = t - d * DAY;
+    const hh = (ms / 3_600_000) | 0;
+    ms -= hh * 3_600_000;
+    const mm = (ms / 60_000) | 0;
+    ms -= mm * 60_000;
+    const ss = (ms / 1000) | 0;
+    ms -= ss * 1000;
+    const h10 = (hh / 10) | 0;
+    const m10 = (mm / 10) | 0;
+    const s10 = (ss / 10) | 0;
+    const ms100 = (ms / 100) | 0;
+    const ms10 = ((ms - ms100 * 100) / 10) | 0;
+    b[w] = 48 + h10; b[w + 1] = 48 + hh - h10 * 10; b[w + 2] = 58;
+    b[w + 3] = 48 + m10; b[w + 4] = 48 + mm - m10 * 10; b[w + 5] = 58;
+    b[w + 6] = 48 + s10; b[w + 7] = 48 + ss - s10 * 10; b[w + 8] = 46;
+    b[w + 9] = 48 + ms100; b[w + 10] = 48 + ms10; b[w + 11] = 48 + ms - ms100 * 100 - ms10 * 10;
+    b[w + 12] = 90;
+    this.w = w + 13;
+  }
+}
+
+/**
+ * Writes one variable's aggregate as renderAgg() and the selection's field filter make it, then JSON.stringify:
+ * only the fields asked for, in renderAgg's order, a field whose value is undefined left out.
+ */
+function writeAgg(o: Out, a: readonly unknown[], numeric: boolean, fields: ReadonlySet<string> | undefined): void {
+  let first = true;
+  const key = (f: Field): boolean => {
+    if (fields && !fields.has(f)) return false;
+    if (first) { first = false; o.byte(123); } else o.byte(44);
+    o.bytes(K[f]);
+    return true;
+  };
+  const num = (f: Field, v: number) => { if (key(f)) o.num(v); };
+  const val = (f: Field, v: unknown) => { if (v !== undefined && key(f)) o.value(v); };
+  const time = (f: Field, t: number) => { if (key(f)) { o.instant(t); o.byte(34); } };
+  num('countgood', a[CG] as number);
+  num('countuncertain', a[CU] as number);
+  num('countbad', a[CB] as number);
+  val('firstvalue', a[FIRST]);
+  time('firsttime', a[FIRSTT] as number);
+  val('lastvalue', a[LAST]);
+  time('lasttime', a[LASTT] as number);
+  const n = a[N] as number;
+  if (numeric && n > 0) {
+    num('sum', a[SUM] as number);
+    num('average', a[MEAN] as number);
+    num('minvalue', a[MIN] as number);
+    time('mintime', a[MINT] as number);
+    num('maxvalue', a[MAX] as number);
+    time('maxtime', a[MAXT] as number);
+    const sd = Math.sqrt(Math.max(0, (a[M2] as number) / n));
+    num('sd', Number.isFinite(sd) ? sd : NaN);
+  }
+  if (first) o.byte(123);
+  o.byte(125);
+}
+
+/**
+ * The intervals as JSON text of the answer's array (`[{"starttime":…,"endtime":…,"<var>":{…}},…]`), inside
+ * `open` and `close` (v4: `{"aggregates":` and `}`).
+ */
+export function writeIntervals(intervals: readonly IntervalAggs[], variables: readonly AnswerVariable[],
+  open = '', close = ''): Buffer {
+  const o = new Out();
+  const names = variables.map((v) => bytesOf(`,${JSON.stringify(v.name)}:`));
+  o.text(open);
+  o.byte(91);
+  for (let i = 0; i < intervals.length; i++) {
+    const { lo, hi, acc } = intervals[i]!;
+    if (i > 0) o.byte(44);
+    o.bytes(K.start);
+    o.instant(lo);
+    o.bytes(K.end);
+    o.instant(hi);
+    o.byte(34);
+    for (let j = 0; j < variables.length; j++) {
+      const v = variables[j]!;
+      const a = acc[v.name];
+      if (!a) continue;
+      o.bytes(names[j]!);
+      writeAgg(o, a, v.numeric, v.fields);
+    }
+    o.byte(125);
+  }
+  o.byte(93);
+  o.text(close);
+  return Buffer.from(o.b.subarray(0, o.w));
+}
