@@ -4,10 +4,13 @@
  * builds (same keys in the same order, numbers as String(v), non-finite ones null, undefined values left out,
  * instants as Date#toISOString prints them). Per 90-day answer of 10 variables this replaces 900 objects, their
  * 3,600 ISO strings, JSON.stringify and the string's encoding; numbers that are integers are written digit by
- * digit, other doubles through String() (what JSON.stringify prints).
+ * digit, decimals of up to 6 places from their scaled integers (the chunk codec's writeDecimal, exact for up to 15
+ * digits), other doubles through String() (what JSON.stringify prints).
  */
 import { iso } from '../core/instant.js';
 import type { AggMap } from './rollup.js';
+import { P10 } from './store/chunk-codec-columns.js';
+import { writeDecimal } from './store/chunk-codec-text.js';
 
 const CG = 0, CU = 1, CB = 2, N = 3, SUM = 4, MEAN = 5, M2 = 6, MIN = 7, MINT = 8, MAX = 9, MAXT = 10,
   FIRST = 11, FIRSTT = 12, LAST = 13, LASTT = 14;
@@ -31,12 +34,14 @@ const K = {
 };
 type Field = keyof typeof K;
 
-/** A growing byte buffer written through `b` and `w`. */
+/** The buffer answers are written into, kept from call to call (writeIntervals copies its answer out), up to 16 MB. */
+let scratch: Buffer = Buffer.allocUnsafeSlow(1 << 16);
+const SCRATCH_MAX = 1 << 24;
+
+/** A growing byte buffer written through `b` and `w` (the scratch buffer, or a bigger copy of it). */
 class Out {
-  b = Buffer.allocUnsafe(1 << 16);
+  b = scratch;
   w = 0;
-  private day = NaN;
-  private dayHead = Buffer.alloc(0);
 
   room(n: number): void {
     if (this.w + n <= this.b.length) return;
@@ -50,9 +55,13 @@ class Out {
     this.b[this.w++] = x;
   }
 
+  /** A short piece (a key), a byte at a time: cheaper than a copy call at these lengths. */
   bytes(x: Buffer): void {
     this.room(x.length);
-    this.w += x.copy(this.b, this.w);
+    const b = this.b;
+    let w = this.w;
+    for (let i = 0; i < x.length; i++) b[w++] = x[i]!;
+    this.w = w;
   }
 
   text(s: string): void {
@@ -60,11 +69,30 @@ class Out {
     this.w += this.b.write(s, this.w, 'utf8');
   }
 
+  /** An ASCII string (a number's text), a byte a character. */
+  ascii(s: string): void {
+    this.room(s.length);
+    const b = this.b;
+    let w = this.w;
+    for (let i = 0; i < s.length; i++) b[w++] = s.charCodeAt(i);
+    this.w = w;
+  }
+
   /** JSON text of a number: String(v), null when not finite. */
   num(v: number): void {
     if (v === 0) { this.byte(48); return; } // also -0, as String(-0)
     if (!(v >= -2147483647 && v <= 2147483647 && (v | 0) === v)) {
-      this.text(Number.isFinite(v) ? String(v) : 'null');
+      // A decimal of up to 6 places and 15 digits (a stored value, a min or max) from its scaled integer.
+      for (let k = 1; k <= 6; k++) {
+        const p = P10[k]!;
+        const m = Math.round(v * p);
+        if (m / p === v && m < 1e15 && m > -1e15) {
+          this.room(24);
+          this.w = writeDecimal(this.b, this.w, m, k, p);
+          return;
+        }
+      }
+      this.ascii(Number.isFinite(v) ? String(v) : 'null');
       return;
     }
     this.room(11);
@@ -88,18 +116,28 @@ class Out {
     else this.text(JSON.stringify(v));
   }
 
-  /** Date#toISOString of t (without quotes); the day's `YYYY-MM-DDT` is kept, the time of day written as digits. */
+  /** Date#toISOString of t (without quotes), its date from the day number (civil-from-days), digit by digit. */
   instant(t: number): void {
     if (!(t >= 0 && t <= ISO_FAST_MAX && Number.isInteger(t))) { this.text(iso(t)); return; }
     const d = Math.floor(t / DAY);
-    if (d !== this.day) {
-      this.dayHead = Buffer.from(new Date(d * DAY).toISOString().slice(0, 11), 'latin1');
-      this.day = d;
-    }
-    this.bytes(this.dayHead);
-    this.room(13);
+    this.room(24);
+    // Days since 1970-01-01 to year, month, day (H. Hinnant's civil_from_days; years 1970..9999 here).
+    const z = d + 719_468;
+    const era = Math.floor(z / 146_097);
+    const doe = z - era * 146_097;
+    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+    const mp = Math.floor((5 * doy + 2) / 153);
+    const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+    const month = mp < 10 ? mp + 3 : mp - 9;
+    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
     const b = this.b;
     const w = this.w;
+    const y100 = (year / 100) | 0;
+    const ylo = year - y100 * 100;
+    b[w] = 48 + ((y100 / 10) | 0); b[w + 1] = 48 + (y100 % 10); b[w + 2] = 48 + ((ylo / 10) | 0); b[w + 3] = 48 + (ylo % 10);
+    b[w + 4] = 45; b[w + 5] = 48 + ((month / 10) | 0); b[w + 6] = 48 + (month % 10);
+    b[w + 7] = 45; b[w + 8] = 48 + ((day / 10) | 0); b[w + 9] = 48 + (day % 10); b[w + 10] = 84;
     let ms = t - d * DAY;
     const hh = (ms / 3_600_000) | 0;
     ms -= hh * 3_600_000;
@@ -112,12 +150,12 @@ class Out {
     const s10 = (ss / 10) | 0;
     const ms100 = (ms / 100) | 0;
     const ms10 = ((ms - ms100 * 100) / 10) | 0;
-    b[w] = 48 + h10; b[w + 1] = 48 + hh - h10 * 10; b[w + 2] = 58;
-    b[w + 3] = 48 + m10; b[w + 4] = 48 + mm - m10 * 10; b[w + 5] = 58;
-    b[w + 6] = 48 + s10; b[w + 7] = 48 + ss - s10 * 10; b[w + 8] = 46;
-    b[w + 9] = 48 + ms100; b[w + 10] = 48 + ms10; b[w + 11] = 48 + ms - ms100 * 100 - ms10 * 10;
-    b[w + 12] = 90;
-    this.w = w + 13;
+    b[w + 11] = 48 + h10; b[w + 12] = 48 + hh - h10 * 10; b[w + 13] = 58;
+    b[w + 14] = 48 + m10; b[w + 15] = 48 + mm - m10 * 10; b[w + 16] = 58;
+    b[w + 17] = 48 + s10; b[w + 18] = 48 + ss - s10 * 10; b[w + 19] = 46;
+    b[w + 20] = 48 + ms100; b[w + 21] = 48 + ms10; b[w + 22] = 48 + ms - ms100 * 100 - ms10 * 10;
+    b[w + 23] = 90;
+    this.w = w + 24;
   }
 }
 
@@ -187,5 +225,6 @@ export function writeIntervals(intervals: readonly IntervalAggs[], variables: re
   }
   o.byte(93);
   o.text(close);
+  if (o.b.length <= SCRATCH_MAX) scratch = o.b;
   return Buffer.from(o.b.subarray(0, o.w));
 }

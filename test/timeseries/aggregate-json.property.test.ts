@@ -14,6 +14,8 @@ import { iso } from '../../src/core/instant.js';
 const numberArb = fc.oneof(
   fc.integer({ min: -3e9, max: 3e9 }), fc.double(), fc.constantFrom(0, -0, NaN, Infinity, -Infinity, 2 ** 31, -(2 ** 31), 1e21, 2 ** 53),
   fc.integer({ min: -1e9, max: 1e9 }).map((m) => m / 1000),
+  fc.tuple(fc.integer({ min: -(2 ** 52), max: 2 ** 52 }), fc.integer({ min: 0, max: 8 })).map(([m, k]) => m / 10 ** k),
+  fc.tuple(fc.integer({ min: -999_999_999_999_999, max: 999_999_999_999_999 }), fc.integer({ min: 1, max: 6 })).map(([m, k]) => m / 10 ** k),
 );
 const timeArb = fc.oneof(fc.integer({ min: 0, max: 253_402_300_799_999 }), fc.integer({ min: -8.64e15, max: 8.64e15 }),
   fc.integer({ min: 1_700_000_000_000, max: 1_800_000_000_000 }));
@@ -60,7 +62,7 @@ describe('aggregate answer bytes', () => {
         assert.equal(got.toString('utf8'), want);
         assert.ok(got.equals(Buffer.from(want)));
       },
-    ), { numRuns: 400 });
+    ), { numRuns: 1000 });
   });
 
   it('writes an answer longer than its first buffer', () => {
