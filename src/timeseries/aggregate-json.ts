@@ -43,6 +43,33 @@ class Out {
   b = scratch;
   w = 0;
 
+  /** No field written yet in the object being written. */
+  private fresh = false;
+
+  open(): void {
+    this.fresh = true;
+  }
+
+  /** Starts field f (its `,` or `{`, its key) unless `fields` leaves it out; whether it did. */
+  key(f: Field, fields: ReadonlySet<string> | undefined): boolean {
+    if (fields && !fields.has(f)) return false;
+    this.byte(this.fresh ? 123 : 44);
+    this.fresh = false;
+    this.bytes(K[f]);
+    return true;
+  }
+
+  close(): void {
+    if (this.fresh) this.byte(123);
+    this.byte(125);
+  }
+
+  /** An instant's text and its closing quote (the key wrote the opening one). */
+  time(t: number): void {
+    this.instant(t);
+    this.byte(34);
+  }
+
   room(n: number): void {
     if (this.w + n <= this.b.length) return;
     const next = Buffer.allocUnsafe(Math.max(this.b.length * 2, this.w + n));
@@ -82,15 +109,13 @@ class Out {
   num(v: number): void {
     if (v === 0) { this.byte(48); return; } // also -0, as String(-0)
     if (!(v >= -2147483647 && v <= 2147483647 && (v | 0) === v)) {
-      // A decimal of up to 6 places and 15 digits (a stored value, a min or max) from its scaled integer.
-      for (let k = 1; k <= 6; k++) {
-        const p = P10[k]!;
-        const m = Math.round(v * p);
-        if (m / p === v && m < 1e15 && m > -1e15) {
-          this.room(24);
-          this.w = writeDecimal(this.b, this.w, m, k, p);
-          return;
-        }
+      // A decimal of up to 6 places and 15 digits (a stored value, a min or max) from its scaled integer: v = m / 10^k
+      // with k <= 6 makes round(v * 10^6) = m * 10^(6-k) (writeDecimal drops the trailing zeros).
+      const m = Math.round(v * 1e6);
+      if (m / 1e6 === v && m < 1e15 && m > -1e15) {
+        this.room(24);
+        this.w = writeDecimal(this.b, this.w, m, 6, 1e6);
+        return;
       }
       this.ascii(Number.isFinite(v) ? String(v) : 'null');
       return;
@@ -164,36 +189,28 @@ class Out {
  * only the fields asked for, in renderAgg's order, a field whose value is undefined left out.
  */
 function writeAgg(o: Out, a: readonly unknown[], numeric: boolean, fields: ReadonlySet<string> | undefined): void {
-  let first = true;
-  const key = (f: Field): boolean => {
-    if (fields && !fields.has(f)) return false;
-    if (first) { first = false; o.byte(123); } else o.byte(44);
-    o.bytes(K[f]);
-    return true;
-  };
-  const num = (f: Field, v: number) => { if (key(f)) o.num(v); };
-  const val = (f: Field, v: unknown) => { if (v !== undefined && key(f)) o.value(v); };
-  const time = (f: Field, t: number) => { if (key(f)) { o.instant(t); o.byte(34); } };
-  num('countgood', a[CG] as number);
-  num('countuncertain', a[CU] as number);
-  num('countbad', a[CB] as number);
-  val('firstvalue', a[FIRST]);
-  time('firsttime', a[FIRSTT] as number);
-  val('lastvalue', a[LAST]);
-  time('lasttime', a[LASTT] as number);
+  o.open();
+  if (o.key('countgood', fields)) o.num(a[CG] as number);
+  if (o.key('countuncertain', fields)) o.num(a[CU] as number);
+  if (o.key('countbad', fields)) o.num(a[CB] as number);
+  if (a[FIRST] !== undefined && o.key('firstvalue', fields)) o.value(a[FIRST]);
+  if (o.key('firsttime', fields)) o.time(a[FIRSTT] as number);
+  if (a[LAST] !== undefined && o.key('lastvalue', fields)) o.value(a[LAST]);
+  if (o.key('lasttime', fields)) o.time(a[LASTT] as number);
   const n = a[N] as number;
   if (numeric && n > 0) {
-    num('sum', a[SUM] as number);
-    num('average', a[MEAN] as number);
-    num('minvalue', a[MIN] as number);
-    time('mintime', a[MINT] as number);
-    num('maxvalue', a[MAX] as number);
-    time('maxtime', a[MAXT] as number);
-    const sd = Math.sqrt(Math.max(0, (a[M2] as number) / n));
-    num('sd', Number.isFinite(sd) ? sd : NaN);
+    if (o.key('sum', fields)) o.num(a[SUM] as number);
+    if (o.key('average', fields)) o.num(a[MEAN] as number);
+    if (o.key('minvalue', fields)) o.num(a[MIN] as number);
+    if (o.key('mintime', fields)) o.time(a[MINT] as number);
+    if (o.key('maxvalue', fields)) o.num(a[MAX] as number);
+    if (o.key('maxtime', fields)) o.time(a[MAXT] as number);
+    if (o.key('sd', fields)) {
+      const sd = Math.sqrt(Math.max(0, (a[M2] as number) / n));
+      o.num(Number.isFinite(sd) ? sd : NaN);
+    }
   }
-  if (first) o.byte(123);
-  o.byte(125);
+  o.close();
 }
 
 /**
