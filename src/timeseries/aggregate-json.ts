@@ -18,6 +18,13 @@ const DAY = 86_400_000;
 /** 9999-12-31T23:59:59.999Z: up to here an instant's text is `YYYY-MM-DDThh:mm:ss.mmmZ`. */
 const ISO_FAST_MAX = 253_402_300_799_999;
 
+/** "00" to "99". */
+const PAIRS = Uint8Array.from(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join(''), (ch) => ch.charCodeAt(0));
+const pair = (b: Buffer, w: number, x: number): void => {
+  b[w] = PAIRS[2 * x]!;
+  b[w + 1] = PAIRS[2 * x + 1]!;
+};
+
 /** One interval of an answer: its bounds and the merged partial aggregates of its roll-ups. */
 export interface IntervalAggs { lo: number; hi: number; acc: AggMap }
 
@@ -120,19 +127,8 @@ class Out {
       this.ascii(Number.isFinite(v) ? String(v) : 'null');
       return;
     }
-    this.room(11);
-    const b = this.b;
-    let x = v;
-    if (x < 0) { b[this.w++] = 45; x = -x; }
-    const digits = x < 10 ? 1 : x < 100 ? 2 : x < 1000 ? 3 : x < 10_000 ? 4 : x < 100_000 ? 5 : x < 1_000_000 ? 6
-      : x < 10_000_000 ? 7 : x < 100_000_000 ? 8 : x < 1_000_000_000 ? 9 : 10;
-    let q = this.w + digits;
-    this.w = q;
-    do {
-      const y = (x / 10) | 0;
-      b[--q] = 48 + x - y * 10;
-      x = y;
-    } while (x > 0);
+    this.room(24);
+    this.w = writeDecimal(this.b, this.w, v, 0, 1);
   }
 
   /** A value as JSON.stringify writes it (the caller leaves undefined ones out). */
@@ -156,30 +152,21 @@ class Out {
     const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
     const month = mp < 10 ? mp + 3 : mp - 9;
     const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    const ofDay = t - d * DAY;
+    const secs = (ofDay / 1000) | 0;
+    const mins = (secs / 60) | 0;
+    const hh = (mins / 60) | 0;
+    const mm = mins - hh * 60;
+    const ss = secs - mins * 60;
+    const ms = ofDay - secs * 1000;
+    const y100 = (year / 100) | 0;
+    const ms100 = (ms / 100) | 0;
     const b = this.b;
     const w = this.w;
-    const y100 = (year / 100) | 0;
-    const ylo = year - y100 * 100;
-    b[w] = 48 + ((y100 / 10) | 0); b[w + 1] = 48 + (y100 % 10); b[w + 2] = 48 + ((ylo / 10) | 0); b[w + 3] = 48 + (ylo % 10);
-    b[w + 4] = 45; b[w + 5] = 48 + ((month / 10) | 0); b[w + 6] = 48 + (month % 10);
-    b[w + 7] = 45; b[w + 8] = 48 + ((day / 10) | 0); b[w + 9] = 48 + (day % 10); b[w + 10] = 84;
-    let ms = t - d * DAY;
-    const hh = (ms / 3_600_000) | 0;
-    ms -= hh * 3_600_000;
-    const mm = (ms / 60_000) | 0;
-    ms -= mm * 60_000;
-    const ss = (ms / 1000) | 0;
-    ms -= ss * 1000;
-    const h10 = (hh / 10) | 0;
-    const m10 = (mm / 10) | 0;
-    const s10 = (ss / 10) | 0;
-    const ms100 = (ms / 100) | 0;
-    const ms10 = ((ms - ms100 * 100) / 10) | 0;
-    b[w + 11] = 48 + h10; b[w + 12] = 48 + hh - h10 * 10; b[w + 13] = 58;
-    b[w + 14] = 48 + m10; b[w + 15] = 48 + mm - m10 * 10; b[w + 16] = 58;
-    b[w + 17] = 48 + s10; b[w + 18] = 48 + ss - s10 * 10; b[w + 19] = 46;
-    b[w + 20] = 48 + ms100; b[w + 21] = 48 + ms10; b[w + 22] = 48 + ms - ms100 * 100 - ms10 * 10;
-    b[w + 23] = 90;
+    // YYYY-MM-DDThh:mm:ss.mmmZ, two digits a table look-up
+    pair(b, w, y100); pair(b, w + 2, year - y100 * 100); b[w + 4] = 45; pair(b, w + 5, month); b[w + 7] = 45;
+    pair(b, w + 8, day); b[w + 10] = 84; pair(b, w + 11, hh); b[w + 13] = 58; pair(b, w + 14, mm); b[w + 16] = 58;
+    pair(b, w + 17, ss); b[w + 19] = 46; b[w + 20] = 48 + ms100; pair(b, w + 21, ms - ms100 * 100); b[w + 23] = 90;
     this.w = w + 24;
   }
 }
