@@ -10,6 +10,7 @@ import { bucketOf, type Level } from './buckets.js';
 import { TimeseriesErrors } from './errors.js';
 import { allowedValues, describe, floorTo, isAllowedValue, nextBoundary, nominal, type Unit, UNIT_RULES, UNITS } from './intervals.js';
 import type { AggregateQuery, AggregateQueryV3, AggregateSelect } from './params.js';
+import { type AnswerVariable, type IntervalAggs, writeIntervals } from './aggregate-json.js';
 import { type AggMap, addRecord, mergeMaps, renderAgg, variableKeys } from './rollup.js';
 import type { Resolved, TimeseriesService } from './service.js';
 import { TimeseriesService as Service } from './service.js';
@@ -30,6 +31,19 @@ export class AggregatesService {
 
   /** v4: auto-completes the parameters, widens unaligned bounds outward, returns `{aggregates:[…]}`. */
   async v4(tenant: string, assetId: string, aspectName: string, q: AggregateQuery): Promise<{ aggregates: AggregateInterval[] }> {
+    const { unit, value, from, to } = this.complete(q);
+    const intervals = await this.compute(tenant, assetId, aspectName, unit, value, from, to, q.select, false);
+    return { aggregates: intervals };
+  }
+
+  /** v4's answer as the bytes of JSON.stringify(await v4(…)) (aggregate-json.ts). */
+  async v4Bytes(tenant: string, assetId: string, aspectName: string, q: AggregateQuery): Promise<Buffer> {
+    const { unit, value, from, to } = this.complete(q);
+    return this.bytes(tenant, assetId, aspectName, unit, value, from, to, q.select, false, '{"aggregates":', '}');
+  }
+
+  /** v4's auto-completion of the parameters. */
+  private complete(q: AggregateQuery): { unit: Unit; value: number; from: number; to: number } {
     let { from, to, unit, value } = q;
     const { count } = q;
     const now = this.now();
@@ -61,8 +75,7 @@ export class AggregatesService {
         value = UNIT_RULES[unit].min;
       }
     }
-    const intervals = await this.compute(tenant, assetId, aspectName, unit, value!, from!, to, q.select, false);
-    return { aggregates: intervals };
+    return { unit, value: value!, from: from!, to };
   }
 
   /** v3: aligned to the interval, the range a whole number of intervals; returns an array. */
@@ -71,8 +84,40 @@ export class AggregatesService {
     return this.compute(tenant, assetId, aspectName, q.unit, q.value, q.from, q.to, q.select, true);
   }
 
+  /** v3's answer as the bytes of JSON.stringify(await v3(…)) (aggregate-json.ts). */
+  async v3Bytes(tenant: string, assetId: string, aspectName: string, q: AggregateQueryV3): Promise<Buffer> {
+    if (q.from >= q.to) throw TimeseriesErrors.invalidRange({ from: iso(q.from), to: iso(q.to) });
+    return this.bytes(tenant, assetId, aspectName, q.unit, q.value, q.from, q.to, q.select, true, '', '');
+  }
+
+  private async bytes(tenant: string, assetId: string, aspectName: string, unit: Unit, value: number,
+    from: number, to: number, selectItems: readonly AggregateSelect[] | undefined, strict: boolean,
+    open: string, close: string): Promise<Buffer> {
+    const { r, select, intervals } = await this.intervals(tenant, assetId, aspectName, unit, value, from, to, selectItems, strict);
+    // A variable named like an interval's own key takes that key's place in the objects: those go through them.
+    if (r.vars.has('starttime') || r.vars.has('endtime')) {
+      const objects = this.render(r, select, intervals);
+      return Buffer.from(open ? `${open}${JSON.stringify(objects)}${close}` : JSON.stringify(objects));
+    }
+    const variables: AnswerVariable[] = [];
+    for (const name of r.vars.keys()) {
+      if (select && !select.has(name)) continue;
+      const fields = select?.get(name);
+      variables.push({ name, numeric: Service.isNumeric(r, name), fields: fields && fields.size > 0 ? fields : undefined });
+    }
+    return writeIntervals(intervals, variables, open, close);
+  }
+
   private async compute(tenant: string, assetId: string, aspectName: string, unit: Unit, value: number,
     from: number, to: number, selectItems: readonly AggregateSelect[] | undefined, strict: boolean): Promise<AggregateInterval[]> {
+    const { r, select, intervals } = await this.intervals(tenant, assetId, aspectName, unit, value, from, to, selectItems, strict);
+    return this.render(r, select, intervals);
+  }
+
+  /** The intervals of an answer with their merged roll-ups (those without any left out). */
+  private async intervals(tenant: string, assetId: string, aspectName: string, unit: Unit, value: number,
+    from: number, to: number, selectItems: readonly AggregateSelect[] | undefined, strict: boolean):
+    Promise<{ r: Resolved; select: Map<string, Set<string>> | undefined; intervals: IntervalAggs[] }> {
     const rule = UNIT_RULES[unit];
     if (to - from > rule.maxRange) {
       throw TimeseriesErrors.aggregateRangeTooLong({ unit, max: rule.maxRangeText, range: describe(to - from) });
@@ -105,21 +150,7 @@ export class AggregatesService {
     const rollups = await this.series.rollupsAligned(r)
       ? await this.store.rollups(r.key, rule.level, start, b)
       : await this.fromRecords(r, rule.level, start, b);
-    const out: AggregateInterval[] = [];
-    // The last few instants printed are kept: each interval's end is the next one's start, and the variables of a
-    // record share its time (an interval's first and last times mostly), so most are printed once per interval.
-    const RECENT = 4;
-    const recentT = new Array<number>(RECENT).fill(NaN);
-    const recentText = new Array<string>(RECENT).fill('');
-    let slot = 0;
-    const time = (t: number): string => {
-      for (let i = 0; i < RECENT; i++) if (recentT[i] === t) return recentText[i]!;
-      const text = iso(t);
-      recentT[slot] = t;
-      recentText[slot] = text;
-      slot = (slot + 1) % RECENT;
-      return text;
-    };
+    const intervals: IntervalAggs[] = [];
     let k = 0;
     for (let i = 0; i + 1 < bounds.length; i++) {
       const lo = bounds[i]!;
@@ -138,7 +169,29 @@ export class AggregatesService {
         }
         k++;
       }
-      if (!acc) continue;
+      if (acc) intervals.push({ lo, hi, acc });
+    }
+    return { r, select, intervals };
+  }
+
+  /** The intervals as the answer's objects (renderAgg per variable, the selection's fields). */
+  private render(r: Resolved, select: Map<string, Set<string>> | undefined, intervals: readonly IntervalAggs[]): AggregateInterval[] {
+    const out: AggregateInterval[] = [];
+    // The last few instants printed are kept: each interval's end is the next one's start, and the variables of a
+    // record share its time (an interval's first and last times mostly), so most are printed once per interval.
+    const RECENT = 4;
+    const recentT = new Array<number>(RECENT).fill(NaN);
+    const recentText = new Array<string>(RECENT).fill('');
+    let slot = 0;
+    const time = (t: number): string => {
+      for (let i = 0; i < RECENT; i++) if (recentT[i] === t) return recentText[i]!;
+      const text = iso(t);
+      recentT[slot] = t;
+      recentText[slot] = text;
+      slot = (slot + 1) % RECENT;
+      return text;
+    };
+    for (const { lo, hi, acc } of intervals) {
       const interval: AggregateInterval = { starttime: time(lo), endtime: time(hi) };
       for (const name of r.vars.keys()) {
         const a = acc[name];

@@ -81,12 +81,11 @@ export async function timeseriesRoutes(app: FastifyInstance, deps: TimeseriesRou
 
   app.get('/api/iottsaggregates/v4/aggregates', { config: { scope: SCOPES.aggregatesRead } }, async (req, reply) => {
     const { assetId, aspectName } = aggregateTarget(query(req));
-    const result = await aggregates.v4(principal(req).tenant, assetId, aspectName, parseAggregateQuery(query(req)));
-    return sendJsonText(reply, JSON.stringify(result));
+    return reply.type(JSON_TYPE).send(await aggregates.v4Bytes(principal(req).tenant, assetId, aspectName, parseAggregateQuery(query(req))));
   });
 
   app.get<{ Params: SeriesParams }>('/api/iottsaggregates/v3/aggregates/:entityId/:propertySetName', {
     config: { scope: SCOPES.aggregatesRead },
-  }, async (req, reply) => sendJsonText(reply, JSON.stringify(await aggregates.v3(principal(req).tenant, req.params.entityId,
-    req.params.propertySetName, parseAggregateQueryV3(query(req))))));
+  }, async (req, reply) => reply.type(JSON_TYPE).send(await aggregates.v3Bytes(principal(req).tenant, req.params.entityId,
+    req.params.propertySetName, parseAggregateQueryV3(query(req)))));
 }

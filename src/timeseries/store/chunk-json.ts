@@ -1,9 +1,10 @@
 /**
  * The GET reply of time series records as bytes (issue 17, 2,000-record read): the rendered records of chunks
  * (ChunkJson, made by chunkJson in chunk-codec.ts), a page of record ranges taken from them (JsonPage), copied once
- * into the `[…]` the route sends (or visited where they lie, `runs`, by readers that write their own document); and the bounded cache of chunks' rendered records (TextCache), so a chunk read
- * again is not decoded and rendered again. A cached entry is only used for the very bytes it was rendered from
- * (the chunk's stored data is compared), so writes of this or any other process can never be served stale.
+ * into the `[…]` the route sends (or visited where they lie, `runs`, by readers that write their own document); and the bounded cache of chunks' rendered records (TextCache), so records read
+ * again are not decoded and rendered again. A cached entry is only used for the very bytes it was rendered from
+ * (the chunk's stored data is compared), so writes of this or any other process can never be served stale, and
+ * only for a read whose records of the chunk it holds (serves).
  */
 
 /** Records of a chunk as JSON array items: `r0,r1,…` in `bytes` (UTF-8), ascending by time. */
@@ -104,17 +105,42 @@ export class JsonPage {
   }
 }
 
-interface Entry { data: Buffer; json: ChunkJson; size: number }
+/**
+ * A chunk's records rendered for a read, and which of the chunk's records it holds: every one with after < t <= upTo
+ * (a read's range, or up to where its limit cut it), so a later read within that span is answered from it.
+ */
+export interface Rendered { json: ChunkJson; after: number; upTo: number }
 
-/** Rendered chunks by (series, hi), least recently used first out, bounded in bytes (0: nothing kept). */
+/**
+ * Whether `r` holds every record of its chunk that a read of (from, to], at most `limit` (the last ones when desc),
+ * takes from that chunk: the span reaches the read's start (asc; desc: its end), and its end (asc; desc: its start)
+ * or the limit's worth of records before it.
+ */
+export function serves(r: Rendered, from: number, to: number, limit: number, desc: boolean): boolean {
+  if (!desc) {
+    if (r.after > from) return false;
+    if (to <= r.upTo) return true;
+    return r.json.times.length - upperBound(r.json.times, from) >= limit;
+  }
+  if (r.upTo < to) return false;
+  if (from >= r.after) return true;
+  return upperBound(r.json.times, to) >= limit;
+}
+
+interface Entry { data: Buffer; r: Rendered; size: number }
+
+/**
+ * Rendered chunks by (series, hi), the last rendering of each, least recently used first out, bounded in bytes (0:
+ * nothing kept).
+ */
 export class TextCache {
   private readonly entries = new Map<string, Entry>();
   private bytes = 0;
 
   constructor(readonly maxBytes: number) {}
 
-  /** The rendered records of the chunk stored as `data`, if they were rendered from exactly these bytes. */
-  get(sid: number, hi: number, data: Buffer): ChunkJson | undefined {
+  /** The rendering kept of the chunk stored as `data`, if it was rendered from exactly these bytes. */
+  get(sid: number, hi: number, data: Buffer): Rendered | undefined {
     const k = `${sid}:${hi}`;
     const e = this.entries.get(k);
     if (!e) return undefined;
@@ -124,16 +150,17 @@ export class TextCache {
       return undefined;
     }
     this.entries.set(k, e);
-    return e.json;
+    return e.r;
   }
 
-  put(sid: number, hi: number, data: Buffer, json: ChunkJson): void {
+  put(sid: number, hi: number, data: Buffer, r: Rendered): void {
+    const json = r.json;
     const size = data.length + json.bytes.length + json.offs.byteLength + json.times.byteLength + 100;
     if (size > this.maxBytes) return;
     const k = `${sid}:${hi}`;
     const old = this.entries.get(k);
     if (old) { this.entries.delete(k); this.bytes -= old.size; }
-    this.entries.set(k, { data, json, size });
+    this.entries.set(k, { data, r, size });
     this.bytes += size;
     for (const [key, e] of this.entries) {
       if (this.bytes <= this.maxBytes) break;

@@ -25,7 +25,7 @@ import type Database from 'better-sqlite3';
 import { type ChunkRecord, chunkJson, chunkText, chunkTimes, decodeChunk, encodeChunk } from './chunk-codec.js';
 import { type ColumnBlock, columnsOf, concatColumns, encodeColumns, encodeOpenColumns, recordsOf, sliceColumns }
   from './chunk-codec-open.js';
-import { JsonPage, type TextCache } from './chunk-json.js';
+import { JsonPage, serves, type TextCache } from './chunk-json.js';
 
 export type { ChunkRecord };
 
@@ -45,9 +45,6 @@ const TAIL_MAX = (TIER_MERGE - 1) * (Math.floor(Math.log(FULL - 1) / Math.log(TI
 /** Most decoded records kept of tails, over all series (~200 bytes each of 10 doubles; past it every tail is dropped). */
 const KEPT_MAX = 200_000;
 const EMPTY: ReadonlySet<number> = new Set();
-
-/** Whether a read that needs `count` of a chunk's `n` records renders (and caches) the whole chunk. */
-const wholeWorth = (n: number, count: number): boolean => count * 8 >= n;
 
 export interface ChunkHead { lo: number; hi: number; n: number }
 interface ChunkRow extends ChunkHead { data: Buffer }
@@ -205,24 +202,29 @@ export class Chunks {
   }
 
   /**
-   * The records with from < t <= to, at most limit, as a page of rendered records (chunk-json.ts). With a cache,
-   * a chunk the read needs an eighth of or more is rendered whole and kept (at most 8× the rendering of the range,
-   * so pages read one after the other find it); otherwise only the range is rendered (a read of the last few
-   * records of a 4,000-record tail chunk that every write changes renders those few).
+   * The records with from < t <= to, at most limit, as a page of rendered records (chunk-json.ts). Only the records
+   * the read takes from a chunk are rendered; with a cache, that rendering is kept with the span of the chunk's
+   * records it holds, and a later read within the span (the same range again, a window that moved forward in the
+   * chunk, the next page of a shorter one) takes it from there. Rendering whole chunks for the cache cost a cold read
+   * of 2,000 records in chunks of 1,000 half as much again (3,000 rendered).
    */
   json(sid: number, from: number, to: number, limit: number, desc: boolean, cache?: TextCache): JsonPage {
     const page = new JsonPage(desc);
     if (limit <= 0) return page;
+    const keep = cache !== undefined && cache.maxBytes > 0;
     for (const row of (desc ? this.s.rowsDesc : this.s.rows).iterate({ sid, from, to })) {
       if (row.lo > to) continue;
-      let c = cache?.get(sid, row.hi, row.data);
-      if (!c) {
-        const keep = cache !== undefined && cache.maxBytes > 0 ? wholeWorth : undefined;
-        const r = chunkJson(row.data, from, to, limit - page.count, desc, keep);
-        c = r.json;
-        if (r.whole) cache!.put(sid, row.hi, row.data, c);
+      const want = limit - page.count;
+      let r = keep ? cache.get(sid, row.hi, row.data) : undefined;
+      if (!r || !serves(r, from, to, want, desc)) {
+        const json = chunkJson(row.data, from, to, want, desc).json;
+        const n = json.times.length;
+        // cut by the limit: the span ends at its last record (asc) or starts at its first (desc; times are integers)
+        const cut = n >= want && n > 0;
+        r = { json, after: desc && cut ? json.times[0]! - 1 : from, upTo: !desc && cut ? json.times[n - 1]! : to };
+        if (keep) cache.put(sid, row.hi, row.data, r);
       }
-      if (page.add(c, from, to, limit)) break;
+      if (page.add(r.json, from, to, limit)) break;
     }
     return page;
   }
