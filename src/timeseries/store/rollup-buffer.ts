@@ -26,6 +26,11 @@ interface Entry {
   /** The row exists in the database (as of the last load or flush). */
   inDb: boolean;
   dirty: boolean;
+  /**
+   * Of an open row this buffer created: its sub-buckets' entries from `upto` on, which are all its sub-bucket rows
+   * there (any other write clears the buffer). A fold then reads none, and a sub-bucket not among them has no row.
+   */
+  subs?: Map<number, Entry>;
 }
 
 /** Per series: its rows kept, by level and start; its open rows; the newest 2 minutes merged since the flush. */
@@ -70,12 +75,16 @@ export class RollupBuffer {
     return st;
   }
 
-  /** The entry of a row: kept, read, or new (`upto` of a new row). */
-  private entry(st: Series, level: Level, start: number, upto: number | null): Entry {
+  /**
+   * The entry of a row: kept, read, or new (`upto` of a new row). `parent` is the entry of the bucket holding it:
+   * where that knows its sub-buckets and this one is not among them, it has no row (nothing is read).
+   */
+  private entry(st: Series, level: Level, start: number, upto: number | null, parent?: Entry): Entry {
     let e = st.levels[level].get(start);
     if (e) return e;
-    const row = this.s['rollGet']!.get(st.sid, level, start) as StoredRollup | undefined;
-    e = row === undefined ? { aggs: {}, upto, inDb: false, dirty: false }
+    const absent = parent?.subs !== undefined && start >= parent.upto!;
+    const row = absent ? undefined : this.s['rollGet']!.get(st.sid, level, start) as StoredRollup | undefined;
+    e = row === undefined ? { aggs: {}, upto, inDb: false, dirty: false, subs: upto === null ? undefined : new Map() }
       : { aggs: decodeAggs(row.data), upto: row.upto, inDb: true, dirty: false };
     st.levels[level].set(start, e);
     if (e.upto !== null) st.open[level].set(start, e);
@@ -100,17 +109,21 @@ export class RollupBuffer {
       // a bucket whose new records carry no value has no roll-up row (as the store keeps it)
       if (isEmpty(add)) continue;
       touched = true;
-      const e0 = this.entry(st, 0, b, null);
-      mergeMaps(e0.aggs, add);
-      this.mark(st, 0, b, e0);
       const h = bucketOf(zone, 1, b + 1);
-      const eh = this.entry(st, 1, h, b);
-      if (eh.upto === null || b < eh.upto) { mergeMaps(eh.aggs, add); this.mark(st, 1, h, eh); }
-      else if (!eh.inDb) this.mark(st, 1, h, eh);
       const d = bucketOf(zone, 2, h + 1);
       const ed = this.entry(st, 2, d, h);
-      if (ed.upto === null || h < ed.upto) { mergeMaps(ed.aggs, add); this.mark(st, 2, d, ed); }
-      else if (!ed.inDb) this.mark(st, 2, d, ed);
+      const eh = this.entry(st, 1, h, b, ed);
+      const e0 = this.entry(st, 0, b, null, eh);
+      mergeMaps(e0.aggs, add);
+      this.mark(st, 0, b, e0);
+      if (eh.upto === null || b < eh.upto) { mergeMaps(eh.aggs, add); this.mark(st, 1, h, eh); } else {
+        eh.subs?.set(b, e0);
+        if (!eh.inDb) this.mark(st, 1, h, eh);
+      }
+      if (ed.upto === null || h < ed.upto) { mergeMaps(ed.aggs, add); this.mark(st, 2, d, ed); } else {
+        ed.subs?.set(h, eh);
+        if (!ed.inDb) this.mark(st, 2, d, ed);
+      }
       if (!(b <= st.top)) st.top = b;
     }
     if (touched) this.touched.add(st);
@@ -146,8 +159,16 @@ export class RollupBuffer {
   /** Moves an open row's `upto` on (null: to its end, closing it), adding the sub-buckets' rows between. */
   private fold(st: Series, level: Level, start: number, e: Entry, to: number | null): void {
     const end = to ?? bucketEnd(st.zone, level, start);
-    for (const sub of resolvedRange(this.s, st.zone, st.sid, (level - 1) as Level, e.upto!, end)) mergeMaps(e.aggs, sub.aggs);
+    if (e.subs) {
+      // whole sub-buckets: 2-minute rows, or hours before the newest, which the flush closed before this fold
+      for (const [b, sub] of e.subs) {
+        if (b < end) { mergeMaps(e.aggs, sub.aggs); e.subs.delete(b); }
+      }
+    } else {
+      for (const sub of resolvedRange(this.s, st.zone, st.sid, (level - 1) as Level, e.upto!, end)) mergeMaps(e.aggs, sub.aggs);
+    }
     e.upto = to;
+    if (to === null) delete e.subs;
     if (to === null) st.open[level].delete(start);
     this.mark(st, level, start, e);
   }
@@ -178,6 +199,8 @@ export class RollupBuffer {
       if (!st.levels[f.level].has(f.start)) this.size++;
       f.entry.inDb = f.inDb;
       f.entry.dirty = false;
+      // its sub-buckets' entries may be of before the rollback: folds read the rows again
+      delete f.entry.subs;
       st.levels[f.level].set(f.start, f.entry);
       if (f.entry.upto !== null) st.open[f.level].set(f.start, f.entry);
       else st.open[f.level].delete(f.start);
