@@ -9,8 +9,10 @@
  * (in the zone the series row names; a write in another zone is refused until rebuild() realigns the series).
  * New timestamps are merged into their 2-minute, hour and day roll-ups incrementally (one row per touched bucket
  * and level, so a write costs the same however full its hour or day is), in memory across all the puts of a group
- * commit and written once per bucket before the COMMIT (rollup-buffer.ts); a bucket that saw an overwrite, a merge
- * or a delete is recomputed from its records, its hour from its 2-minute roll-ups and its day from its hours.
+ * commit and written once per bucket before the COMMIT (rollup-buffer.ts); a series' newest hour and day rows are
+ * open (they hold their sub-buckets before `upto`, reads add the rest: rollup-rows.ts), so an append within the
+ * newest 2 minutes writes one row; a bucket that saw an overwrite, a merge or a delete is recomputed from its
+ * records, its hour from its 2-minute roll-ups and its day from its hours.
  */
 import type Database from 'better-sqlite3';
 import type { SqliteSync } from '../../core/config.js';
