@@ -13,6 +13,7 @@ import Database from 'better-sqlite3';
 import { openDatabase } from '../../src/core/db.js';
 import { zoneOf } from '../../src/timeseries/buckets.js';
 import { validateRecords, variableMap } from '../../src/timeseries/records.js';
+import { encodeAggs } from '../../src/timeseries/store/rollup-codec.js';
 import { SqliteTimeseriesStore, TIMESERIES_MIGRATIONS } from '../../src/timeseries/store/sqlite.js';
 import { BIN, spawnServer, tempDir, trackChild } from '../helpers/server.js';
 
@@ -37,7 +38,14 @@ it('a conversion killed with SIGKILL leaves whole series, and the next start res
     }
     const texts = await Promise.all(keys.map((k) => ref.readText(k, ALL)));
     const rollups = await Promise.all(keys.map((k) => Promise.all([0, 1, 2].map((l) => ref.rollups(k, l as 0 | 1 | 2, -8.64e15, 8.64e15)))));
-    const rollupRows = ref.db.prepare('SELECT series, level, start, data FROM rollups').all() as { series: number; level: number; start: number; data: Buffer }[];
+    const seriesIds = ref.db.prepare('SELECT id FROM series ORDER BY id').pluck().all() as number[];
+    // the rows as version 3 held them: each of its whole bucket (the store's open rows resolved)
+    const rollupRows: { series: number; level: number; start: number; data: Buffer | string }[] = [];
+    for (const [i, k] of keys.entries()) {
+      for (const level of [0, 1, 2] as const) {
+        for (const r of await ref.rollups(k, level, -8.64e15, 8.64e15)) rollupRows.push({ series: seriesIds[i]!, level, start: r.start, data: encodeAggs(r.aggs) });
+      }
+    }
     const seriesRows = ref.db.prepare('SELECT id, tenant, asset_id, aspect, zone FROM series').all() as Record<string, unknown>[];
     ref.close();
     const v3 = openDatabase({ dataDir: dir, name: 'timeseries', migrations: TIMESERIES_MIGRATIONS.slice(0, 3), sync: 'normal' });

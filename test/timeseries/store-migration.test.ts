@@ -10,6 +10,7 @@ import { zoneOf } from '../../src/timeseries/buckets.js';
 import { renderRecords, validateRecords, variableMap } from '../../src/timeseries/records.js';
 import { Chunks } from '../../src/timeseries/store/chunks.js';
 import { convertRecords } from '../../src/timeseries/store/convert.js';
+import { encodeAggs } from '../../src/timeseries/store/rollup-codec.js';
 import { SqliteTimeseriesStore, TIMESERIES_MIGRATIONS } from '../../src/timeseries/store/sqlite.js';
 import { tempDir } from '../helpers/server.js';
 
@@ -50,7 +51,14 @@ describe('time series store migrations', () => {
       }
       const texts = await Promise.all(keys.map((k) => ref.readText(k, { limit: 1e6, desc: false })));
       const rollups = await Promise.all(keys.map((k) => ref.rollups(k, 0, -8.64e15, 8.64e15)));
-      const rollupRows = ref.db.prepare('SELECT series, level, start, data FROM rollups').all() as { series: number; level: number; start: number; data: Buffer }[];
+      const seriesIds = ref.db.prepare('SELECT id FROM series ORDER BY id').pluck().all() as number[];
+      // the rows as version 3 held them: each of its whole bucket (the store's open rows resolved)
+      const rollupRows: { series: number; level: number; start: number; data: Buffer | string }[] = [];
+      for (const [i, k] of keys.entries()) {
+        for (const level of [0, 1, 2] as const) {
+          for (const r of await ref.rollups(k, level, -8.64e15, 8.64e15)) rollupRows.push({ series: seriesIds[i]!, level, start: r.start, data: encodeAggs(r.aggs) });
+        }
+      }
       const seriesRows = ref.db.prepare('SELECT id, tenant, asset_id, aspect, zone FROM series').all() as Record<string, unknown>[];
       ref.close();
       const v3 = openDatabase({ dataDir: dir, name: 'timeseries', migrations: TIMESERIES_MIGRATIONS.slice(0, 3), sync: 'normal' });

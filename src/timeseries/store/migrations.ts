@@ -67,4 +67,14 @@ export const TIMESERIES_MIGRATIONS: readonly Migration[] = [
     description: 'roll-up rows may be stored in the binary version 2 (rollup-codec.ts)',
     up: () => {},
   },
+  {
+    version: 6,
+    // Nothing to convert: a row without `upto` (every row written before) holds its whole bucket, as before. The
+    // version keeps older builds, which would read an open row as its whole bucket, out.
+    description: 'open hour and day roll-up rows: `upto` (rollup-rows.ts), the partial index of them',
+    up: `
+      ALTER TABLE rollups ADD COLUMN upto INTEGER;
+      CREATE INDEX rollups_open ON rollups (series) WHERE upto IS NOT NULL;
+    `,
+  },
 ];

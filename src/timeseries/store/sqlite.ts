@@ -9,22 +9,23 @@
  * (in the zone the series row names; a write in another zone is refused until rebuild() realigns the series).
  * New timestamps are merged into their 2-minute, hour and day roll-ups incrementally (one row per touched bucket
  * and level, so a write costs the same however full its hour or day is), in memory across all the puts of a group
- * commit and written once per bucket before the COMMIT (rollup-buffer.ts); a bucket that saw an overwrite, a merge
- * or a delete is recomputed from its records, its hour from its 2-minute roll-ups and its day from its hours.
+ * commit and written once per bucket before the COMMIT (rollup-buffer.ts); a series' newest hour and day rows are
+ * open (they hold their sub-buckets before `upto`, reads add the rest: rollup-rows.ts), so an append within the
+ * newest 2 minutes writes one row; a bucket that saw an overwrite, a merge or a delete is recomputed from its
+ * records, its hour from its 2-minute roll-ups and its day from its hours.
  */
 import type Database from 'better-sqlite3';
 import type { SqliteSync } from '../../core/config.js';
 import { DbChanges, type Db, openDatabase } from '../../core/db.js';
-import { bucketOf, type Level } from '../buckets.js';
+import { bucketOf, type Level, zoneOf as zoneById } from '../buckets.js';
 import { GroupCommit } from './group-commit.js';
 import { Chunks } from './chunks.js';
 import { JsonPage, TextCache } from './chunk-json.js';
 import { type ConvertLog, convertRecords } from './convert.js';
 import { TIMESERIES_MIGRATIONS } from './migrations.js';
 import { prepareStatements } from './statements.js';
-import { decodeAggs } from './rollup-codec.js';
-import { RollupRows } from './rollup-rows.js';
-import { type Delta, type Flushed, RollupBuffer, newRecordDeltas } from './rollup-buffer.js';
+import { RollupRows, resolvedRange } from './rollup-rows.js';
+import { type Flushed, RollupBuffer } from './rollup-buffer.js';
 import { type AggMap, addRecord, variableKeys } from '../rollup.js';
 import { type RangeQuery, type RecordPage, type Rollup, type SeriesKey, type SeriesShape, type SeriesWrite,
   SeriesZoneError, type StoredRecord, type TimeseriesStore, type WriteRecord } from '../store.js';
@@ -46,12 +47,17 @@ function ascending(records: readonly WriteRecord[]): { recs: readonly WriteRecor
 
 interface SeriesRow { id: number; zone: string }
 
+/** The partial aggregates (by 2-minute bucket) of a put's new records in one series. */
+type Delta = [sid: number, shape: SeriesShape, partial: ReadonlyMap<number, AggMap>];
+
 /**
  * The roll-up work of one put of a group commit (inside its savepoint): the deltas merged into the buffer once the
  * put succeeded, or, once it is `direct` (a bucket must be recomputed, which reads roll-up rows), none; then
  * `flushed` is what the buffer wrote for it, dirty again if the savepoint rolls back.
  */
 interface PutRollups { deltas: Delta[]; flushed: Flushed[]; direct: boolean }
+
+const NONE: ReadonlySet<number> = new Set();
 
 export interface SqliteTimeseriesOptions {
   dataDir: string;
@@ -88,6 +94,8 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
   private readonly rolls: RollupBuffer;
   /** Roll-up rows written directly (recomputed buckets, PATCH, deletes, realignment). */
   private readonly rows: RollupRows;
+  /** Runs a read in one read transaction (one snapshot of the database). */
+  private readonly snapshot: <T>(fn: () => T) => T;
 
   constructor(options: SqliteTimeseriesOptions) {
     this.db = openDatabase({ dataDir: options.dataDir, name: options.name ?? 'timeseries', migrations: TIMESERIES_MIGRATIONS, sync: options.sync });
@@ -98,6 +106,8 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
     this.texts = new TextCache(options.textCacheBytes ?? 64 * 1024 * 1024);
     this.rolls = new RollupBuffer(this.s);
     this.rows = new RollupRows(this.s, this.chunks);
+    const readTx = db.transaction((fn: () => unknown) => fn());
+    this.snapshot = <T>(fn: () => T) => readTx.deferred(fn) as T;
     convertRecords(db, this.chunks, { log: options.logger });
     // Each put is a savepoint inside the shared transaction, so one that fails is undone alone.
     const putOne = db.transaction((writes: readonly SeriesWrite[], work: PutRollups) => {
@@ -118,7 +128,7 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
             failed.set(i, err);
             return;
           }
-          for (const [sid, level, start, add] of work.deltas) this.rolls.merge(sid, level, start, add);
+          for (const [sid, shape, partial] of work.deltas) this.rolls.apply(sid, shape.zone, partial);
         });
         this.rolls.flush();
       }, true);
@@ -229,7 +239,7 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
       seen?.add(r.t);
     }
     if (dirty.size === 0 && !work.direct) {
-      newRecordDeltas(sid, zone, partial, work.deltas);
+      work.deltas.push([sid, shape, partial]);
       return;
     }
     if (!work.direct) {
@@ -237,7 +247,7 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
       work.direct = true;
       this.rolls.flush(work.flushed);
       this.rolls.clear();
-      for (const [s, level, start, add] of work.deltas) this.rows.mergeInto(s, level, start, add);
+      for (const [s, sh, p] of work.deltas) this.rows.refresh(s, sh, [...p.keys()], NONE, p);
       work.deltas = [];
     }
     this.rows.refresh(sid, shape, [...partial.keys()], dirty, partial);
@@ -303,8 +313,9 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
   async rollups(key: SeriesKey, level: Level, from: number, to: number): Promise<Rollup[]> {
     const row = this.find(key);
     if (!row) return [];
-    return (this.s['rollRange']!.all(row.id, level, from, to) as { start: number; data: string | Buffer }[])
-      .map((r) => ({ start: r.start, aggs: decodeAggs(r.data) }));
+    // open rows are completed from their sub-buckets' rows: all read in one snapshot
+    const read = () => resolvedRange(this.s, zoneById(row.zone), row.id, level, from, to);
+    return this.db.inTransaction ? read() : this.snapshot(read);
   }
 
   async rebuild(key: SeriesKey, shape: SeriesShape): Promise<void> {
