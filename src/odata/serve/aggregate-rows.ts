@@ -44,7 +44,8 @@ export async function assetAggregates(port: ODataPort, tenant: string, set: EdmS
   const length = intervalLength(plan.unit, plan.value);
   const span = Math.min(port.aggregateMaxRange(plan.unit),
     Math.max(length, Math.ceil(need / Math.max(1, variables.length * types.length)) * length));
-  const keep = pos?.t === undefined ? () => true : afterCursor(pos, desc);
+  const cursor = pos?.t === undefined ? undefined : afterCursor(pos, desc);
+  const keep = cursor ?? (() => true);
   const textRows = text && set.properties.length === AGGREGATE_ROW.length && set.properties.every((p, i) => p.name === AGGREGATE_ROW[i]);
   const assetIdJson = JSON.stringify(assetId);
   const variableJson = new Map(variables.map((v) => [v, JSON.stringify(v)]));
@@ -65,7 +66,7 @@ export async function assetAggregates(port: ODataPort, tenant: string, set: EdmS
       // text pieces only when a text row needs them (not for byte rows)
       let middle: string | undefined;
       let head: string | undefined;
-      const asciiInterval = textRows && asciiBase && printable(timestamp) && printable(endTimestamp);
+      let asciiInterval: boolean | undefined;
       const byteRows = writer?.interval(timestamp, endTimestamp) === true;
       for (let vi = 0; vi < variables.length; vi++) {
         const v = variables[vi]!;
@@ -79,11 +80,12 @@ export async function assetAggregates(port: ODataPort, tenant: string, set: EdmS
           head ??= aggregateHead(assetIdJson, timestamp, variableJson.get(v)!);
           middle ??= aggregateMiddle(plan, endTimestamp);
           row[TEXT] = aggregateRowText(head, type, middle, value, vt);
+          asciiInterval ??= textRows && asciiBase && printable(timestamp) && printable(endTimestamp);
           if (asciiInterval && (vt === null || printable(vt))) row[ASCII] = true;
           return row;
         };
         if (byteRows) {
-          writer!.rows(vi, agg, keep, out, textRow);
+          writer!.rows(vi, agg, cursor, out, textRow);
           continue;
         }
         for (const type of types) {

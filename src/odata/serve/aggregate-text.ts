@@ -14,7 +14,7 @@ import { type AggregationType } from '../model/edm.js';
 import type { Row } from './order.js';
 import type { AggregatePlan } from './plan.js';
 import { ASCII, TEXT } from './raw-rows.js';
-import { AT, BUF, END, RowSink } from './row-writer.js';
+import { AT, BUF, END, type Latin1, RowSink } from './row-writer.js';
 
 /** The properties of an aggregate row in declaration order (model/edm.ts AGGREGATE_FIELDS), which text rows follow. */
 export const AGGREGATE_ROW = ['assetId', 'timestamp', 'variableName', 'aggregationType', 'intervalUnit', 'intervalValue',
@@ -104,10 +104,8 @@ const timeText = (v: unknown): string | null => {
   return v.length === 24 && v.endsWith('Z') ? v : iso(Date.parse(v));
 };
 
-/** Writes `t` (plainTime: 24 printable characters) into `buf` at `at`. */
-function patch(buf: Buffer, at: number, t: string): void {
-  for (let i = 0; i < 24; i++) buf[at + i] = t.charCodeAt(i);
-}
+/** Value timestamp pieces remembered per lane call: the first and last times are shared by the variables of an interval. */
+const VT_CACHE = 8;
 
 /**
  * Byte rows of one lane call (one asset, one interval unit and value; its pieces printable ASCII): the pieces
@@ -122,8 +120,17 @@ export class AggregateBytes {
   /** Per type `,"aggregationType":"…",…,"endTimestamp":"…","value":`; the end timestamp at `eAt[t]`. */
   private readonly typed: Buffer[];
   private readonly eAt: number[];
+  /** Per type the field of its value timestamp (undefined: none). */
+  private readonly timeField: (string | undefined)[];
   private readonly rowMax: number;
   private timestamp = '';
+  /** The interval's start and end as bytes, copied into the holes. */
+  private readonly start = Buffer.alloc(24) as Latin1;
+  private readonly end = Buffer.alloc(24) as Latin1;
+  /** `,"valueTimestamp":"…"}` of the value timestamps seen last, by the text the interval held (valueTime of it). */
+  private readonly vtKey: unknown[] = new Array<unknown>(VT_CACHE).fill(undefined);
+  private readonly vtPiece: Latin1[] = Array.from({ length: VT_CACHE }, () => latin1(`${VT}"${PLACE_A}"}`) as Latin1);
+  private vtNext = 0;
 
   /** `variables`, their JSON and `types` in the order the caller's indexes refer to. */
   constructor(private readonly assetId: string, assetIdJson: string, private readonly variables: readonly string[],
@@ -135,6 +142,7 @@ export class AggregateBytes {
     const piece = (t: AggregationType, end: string) => typed(t, aggregateMiddle(plan, end));
     this.typed = types.map((t) => latin1(piece(t, PLACE_A)));
     this.eAt = types.map((t) => hole(piece(t, PLACE_A), piece(t, PLACE_B)));
+    this.timeField = types.map((t) => TIME_OF[t]);
     let max = 0;
     for (const h of this.heads) max = Math.max(max, h.length);
     for (const t of this.typed) max = Math.max(max, t.length);
@@ -147,58 +155,74 @@ export class AggregateBytes {
   interval(timestamp: string, endTimestamp: string): boolean {
     if (!plainTime(timestamp) || !plainTime(endTimestamp)) return false;
     this.timestamp = timestamp;
-    for (const h of this.heads) patch(h, this.tAt, timestamp);
-    for (let i = 0; i < this.typed.length; i++) patch(this.typed[i]!, this.eAt[i]!, endTimestamp);
+    // plainTime: 24 characters below U+007F, so 24 latin1 bytes
+    this.start.latin1Write(timestamp, 0, 24);
+    this.end.latin1Write(endTimestamp, 0, 24);
+    for (const h of this.heads) h.set(this.start, this.tAt);
+    for (let i = 0; i < this.typed.length; i++) this.typed[i]!.set(this.end, this.eAt[i]!);
     return true;
   }
 
   /**
-   * The rows of variable `vi` of the current interval for every type with a value (a number, or null for sd),
-   * in type order, pushed to `out` when `keep` says so. A value timestamp that cannot be written as it is (not
-   * 24 printable characters without `"` or `\`, which JSON escapes) gets `textRow(type, value)` instead.
+   * `,"valueTimestamp":"…"}` of a value timestamp field's value `v` (a string: valueTime's text of it), or
+   * undefined when that text cannot be written as it is (not 24 printable characters without `"` or `\`).
    */
-  rows(vi: number, agg: Record<string, unknown>, keep: (row: Row) => boolean, out: Row[], textRow: (type: AggregationType, value: number | null) => Row | undefined): void {
+  private vt(v: string): Buffer | undefined {
+    const keys = this.vtKey;
+    for (let i = 0; i < VT_CACHE; i++) if (keys[i] === v) return this.vtPiece[i];
+    const t = timeText(v)!;
+    if (!plainTime(t)) return undefined;
+    const i = this.vtNext;
+    this.vtNext = (i + 1) % VT_CACHE;
+    const piece = this.vtPiece[i]!;
+    piece.latin1Write(t, VT_OPEN.length, 24);
+    keys[i] = v;
+    return piece;
+  }
+
+  /**
+   * The rows of variable `vi` of the current interval for every type with a value (a number, or null for sd),
+   * in type order, pushed to `out` when `keep` says so (undefined: every row). A value timestamp that cannot be
+   * written as it is (not 24 printable characters without `"` or `\`, which JSON escapes) gets `textRow(type,
+   * value)` instead.
+   */
+  rows(vi: number, agg: Record<string, unknown>, keep: ((row: Row) => boolean) | undefined, out: Row[],
+    textRow: (type: AggregationType, value: number | null) => Row | undefined): void {
     const s = this.sink;
     const head = this.heads[vi]!;
     const variable = this.variables[vi]!;
     for (let ti = 0; ti < this.types.length; ti++) {
       const type = this.types[ti]!;
       const value = agg[type];
-      if (typeof value !== 'number' && !(type === 'sd' && value === null)) continue;
+      if (typeof value !== 'number' && !(value === null && type === 'sd')) continue;
       // the cursor first, as text rows do: a row not kept is not looked at further
       const row = new AggregateByteRow(this.assetId, this.timestamp, variable, type, s.buf);
-      if (!keep(row as unknown as Row)) continue;
-      const f = TIME_OF[type];
-      const vt = f === undefined ? null : timeText(agg[f]);
-      if (vt !== null && !plainTime(vt)) {
-        const text = textRow(type, value as number | null);
-        if (text) out.push(text);
-        continue;
+      if (keep !== undefined && !keep(row as unknown as Row)) continue;
+      const f = this.timeField[ti];
+      let tail: Buffer = VT_NULL;
+      if (f !== undefined) {
+        const t = agg[f];
+        if (typeof t === 'string') {
+          const piece = this.vt(t);
+          if (piece === undefined) {
+            const text = textRow(type, value as number | null);
+            if (text) out.push(text);
+            continue;
+          }
+          tail = piece;
+        }
       }
       const at = s.begin(this.rowMax);
-      row[BUF] = s.buf;
       const buf = s.buf;
+      row[BUF] = buf;
       buf.set(head, at);
-      let o = at + head.length;
       const piece = this.typed[ti]!;
-      buf.set(piece, o);
-      s.o = o + piece.length;
+      buf.set(piece, at + head.length);
+      s.o = at + head.length + piece.length;
       if (value === null || !Number.isFinite(value)) s.ascii('null');
-      else if (((value as number) | 0) === value && (value as number) >= 0) s.uint(value as number);
-      else s.ascii(String(value));
-      o = s.o;
-      if (vt === null) {
-        buf.set(VT_NULL, o);
-        o += VT_NULL.length;
-      } else {
-        buf.set(VT_OPEN, o);
-        o += VT_OPEN.length;
-        patch(buf, o, vt);
-        o += 24;
-        buf[o++] = 0x22;
-        buf[o++] = 0x7d;
-      }
-      s.o = o;
+      else s.number(value as number);
+      buf.set(tail, s.o);
+      s.o += tail.length;
       row[AT] = at;
       row[END] = s.end();
       out.push(row as unknown as Row);
