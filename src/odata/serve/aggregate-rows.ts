@@ -67,7 +67,7 @@ export async function assetAggregates(port: ODataPort, tenant: string, set: EdmS
       let middle: string | undefined;
       let head: string | undefined;
       let asciiInterval: boolean | undefined;
-      const byteRows = writer?.interval(timestamp, endTimestamp) === true;
+      const byteRows = writer?.interval(timestamp, endTimestamp, iv.start) === true;
       for (let vi = 0; vi < variables.length; vi++) {
         const v = variables[vi]!;
         const agg = iv.variables[v];

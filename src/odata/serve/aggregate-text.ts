@@ -14,6 +14,7 @@ import { type AggregationType } from '../model/edm.js';
 import type { Row } from './order.js';
 import type { AggregatePlan } from './plan.js';
 import { ASCII, TEXT } from './raw-rows.js';
+import { inputsOf, keepBlock, laneBlocks, type LaneBlocks, type RowBlock, sameInputs } from './aggregate-blocks.js';
 import { AT, BUF, END, type Latin1, RowSink } from './row-writer.js';
 
 /** The properties of an aggregate row in declaration order (model/edm.ts AGGREGATE_FIELDS), which text rows follow. */
@@ -131,6 +132,11 @@ export class AggregateBytes {
   private readonly vtKey: unknown[] = new Array<unknown>(VT_CACHE).fill(undefined);
   private readonly vtPiece: Latin1[] = Array.from({ length: VT_CACHE }, () => latin1(`${VT}"${PLACE_A}"}`) as Latin1);
   private vtNext = 0;
+  /** Row blocks of this lane (aggregate-blocks.ts) and those of the current interval, by variable index. */
+  private readonly blocks: LaneBlocks;
+  private current: (RowBlock | undefined)[] | undefined;
+  private startMs = 0;
+  private endTimestamp = '';
 
   /** `variables`, their JSON and `types` in the order the caller's indexes refer to. */
   constructor(private readonly assetId: string, assetIdJson: string, private readonly variables: readonly string[],
@@ -143,6 +149,8 @@ export class AggregateBytes {
     this.typed = types.map((t) => latin1(piece(t, PLACE_A)));
     this.eAt = types.map((t) => hole(piece(t, PLACE_A), piece(t, PLACE_B)));
     this.timeField = types.map((t) => TIME_OF[t]);
+    // JSON texts (no raw U+0000 or U+0001 in them) and the unit's name: one key per set of pieces
+    this.blocks = laneBlocks(`${assetIdJson}\u0000${variableJson.join('\u0000')}\u0001${types.join(',')}\u0001${plan.unitName}\u0001${plan.value}\u0001${plan.count}`);
     let max = 0;
     for (const h of this.heads) max = Math.max(max, h.length);
     for (const t of this.typed) max = Math.max(max, t.length);
@@ -151,10 +159,16 @@ export class AggregateBytes {
     this.sink = new RowSink(Math.min(Math.max(rows, 16), 20_000) * (this.rowMax - MAX_NUMBER));
   }
 
-  /** Starts an interval; false when its timestamps do not fit the holes (no byte rows for it then: text rows). */
-  interval(timestamp: string, endTimestamp: string): boolean {
+  /**
+   * Starts an interval (`start`: its start in epoch ms); false when its timestamps do not fit the holes (no byte
+   * rows for it then: text rows).
+   */
+  interval(timestamp: string, endTimestamp: string, start: number): boolean {
     if (!plainTime(timestamp) || !plainTime(endTimestamp)) return false;
     this.timestamp = timestamp;
+    this.endTimestamp = endTimestamp;
+    this.startMs = start;
+    this.current = this.blocks.byStart.get(start);
     // plainTime: 24 characters below U+007F, so 24 latin1 bytes
     this.start.latin1Write(timestamp, 0, 24);
     this.end.latin1Write(endTimestamp, 0, 24);
@@ -189,8 +203,17 @@ export class AggregateBytes {
   rows(vi: number, agg: Record<string, unknown>, keep: ((row: Row) => boolean) | undefined, out: Row[],
     textRow: (type: AggregationType, value: number | null) => Row | undefined): void {
     const s = this.sink;
-    const head = this.heads[vi]!;
     const variable = this.variables[vi]!;
+    // without a cursor every row is kept: the rows of the same inputs are copied as they were written last
+    const block = keep === undefined ? this.current?.[vi] : undefined;
+    if (block !== undefined && block.timestamp === this.timestamp && block.endTimestamp === this.endTimestamp
+      && sameInputs(block.from, agg, this.types, this.timeField)) {
+      this.replay(block, variable, out);
+      return;
+    }
+    const first = out.length;
+    let whole = keep === undefined;
+    const head = this.heads[vi]!;
     for (let ti = 0; ti < this.types.length; ti++) {
       const type = this.types[ti]!;
       const value = agg[type];
@@ -207,6 +230,7 @@ export class AggregateBytes {
           if (piece === undefined) {
             const text = textRow(type, value as number | null);
             if (text) out.push(text);
+            whole = false;
             continue;
           }
           tail = piece;
@@ -225,6 +249,42 @@ export class AggregateBytes {
       s.o += tail.length;
       row[AT] = at;
       row[END] = s.end();
+      out.push(row as unknown as Row);
+    }
+    if (whole) this.remember(vi, agg, out, first);
+  }
+
+  /** Keeps the rows `out[first…]` just written as variable `vi`'s block of this interval, when they are one run. */
+  private remember(vi: number, agg: Record<string, unknown>, out: Row[], first: number): void {
+    const n = out.length - first;
+    if (n === 0) return;
+    const r0 = out[first] as unknown as AggregateByteRow;
+    const buf = r0[BUF];
+    const offs = new Int32Array(n + 1);
+    const types = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const r = out[first + i] as unknown as AggregateByteRow;
+      if (r[BUF] !== buf || r[AT] !== r0[AT] + offs[i]!) return;
+      offs[i + 1] = r[END] + 1 - r0[AT];
+      types[i] = this.types.indexOf(r.aggregationType as AggregationType);
+    }
+    const bytes = Buffer.from(buf.subarray(r0[AT], r0[AT] + offs[n]!));
+    keepBlock(this.blocks, this.startMs, vi, { timestamp: this.timestamp, endTimestamp: this.endTimestamp,
+      from: inputsOf(agg, this.types, this.timeField), bytes, offs, types });
+  }
+
+  /** The rows of a block, copied into the sink as one run. */
+  private replay(block: RowBlock, variable: string, out: Row[]): void {
+    const s = this.sink;
+    const at = s.begin(block.bytes.length);
+    const buf = s.buf;
+    buf.set(block.bytes, at);
+    s.o = at + block.bytes.length;
+    const { offs, types } = block;
+    for (let i = 0; i < types.length; i++) {
+      const row = new AggregateByteRow(this.assetId, this.timestamp, variable, this.types[types[i]!]!, buf);
+      row[AT] = at + offs[i]!;
+      row[END] = at + offs[i + 1]! - 1;
       out.push(row as unknown as Row);
     }
   }
