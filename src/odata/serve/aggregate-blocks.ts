@@ -9,19 +9,26 @@
  * interval's start and end texts, and per type its value and its value timestamp field. Equal inputs give equal
  * bytes, so a block never holds anything but what writing the rows would give; the property test
  * test/odata/aggregate-bytes.property.test.ts reads each query several times over the same and changed values.
+ * A read of intervals seen for the first time only notes their inputs (a small array per block); their bytes are
+ * kept when a read sees them again, so reading history once costs little more than writing its rows.
  * Blocks of all lanes together hold at most MAX_BYTES; past that all are dropped.
  */
 
-/** The rows of one interval and variable: row i is `bytes[offs[i], offs[i + 1] - 1)`, each followed by its `,`. */
+/**
+ * The rows of one interval and variable: row i is `bytes[offs[i], offs[i + 1] - 1)`, each followed by its `,`. A block is first kept without bytes (`bytes` undefined: its inputs were seen once); the read that sees the
+ * same inputs again writes the rows and gives the block their bytes (a page's blocks share one buffer); later reads
+ * copy them.
+ */
 export interface RowBlock {
   timestamp: string;
   endTimestamp: string;
   /** Per type (the lane's order) its value and its value timestamp field, as the rows were written from them. */
   from: unknown[];
-  bytes: Buffer;
-  offs: Int32Array;
+  /** A view of the buffer the blocks of one read share. */
+  bytes: Buffer | undefined;
+  offs: number[];
   /** The lane's type index of each row. */
-  types: Uint8Array;
+  types: number[];
 }
 
 /** The blocks of one lane key: per interval start, per variable index. */
@@ -30,34 +37,32 @@ export interface LaneBlocks {
   byStart: Map<number, (RowBlock | undefined)[]>;
 }
 
-/** Bytes of all blocks kept (a few pages of 2000 rows). */
+/** Bytes of all blocks kept (a few pages of 2000 rows), counting a block's inputs as BLOCK_COST. */
 const MAX_BYTES = 8 << 20;
+const BLOCK_COST = 256;
 const lanes = new Map<string, LaneBlocks>();
 let held = 0;
 
-/** The blocks of a lane key (made when there are none). */
+/** The blocks of a lane key (new ones when there are none: kept by holdBlocks once a read gave them any). */
 export function laneBlocks(key: string): LaneBlocks {
-  let lane = lanes.get(key);
-  if (!lane) {
-    lane = { key, byStart: new Map() };
-    lanes.set(key, lane);
-  }
-  return lane;
+  return lanes.get(key) ?? { key, byStart: new Map() };
 }
 
-/** Keeps a block for interval `start` and variable `vi` of a lane (replacing the one it had). */
-export function keepBlock(lane: LaneBlocks, start: number, vi: number, block: RowBlock): void {
-  if (held + block.bytes.length > MAX_BYTES) {
+/**
+ * Counts what a read gave a lane's blocks: `blocks` new blocks and `bytes` bytes of rows. Past MAX_BYTES every
+ * lane's blocks are dropped (those of this read too: the next read notes them again).
+ */
+export function holdBlocks(lane: LaneBlocks, blocks: number, bytes: number): void {
+  const n = blocks * BLOCK_COST + bytes;
+  if (held + n > MAX_BYTES) {
     for (const l of lanes.values()) l.byStart.clear();
     lanes.clear();
     held = 0;
+    return;
   }
-  // a lane dropped above (or by another call) is kept again, so its blocks are counted
+  // a new lane, or one dropped by another read, is kept (again), so its blocks are counted
   lanes.set(lane.key, lane);
-  let list = lane.byStart.get(start);
-  if (!list) lane.byStart.set(start, list = []);
-  held += block.bytes.length - (list[vi]?.bytes.length ?? 0);
-  list[vi] = block;
+  held += n;
 }
 
 /** Whether `agg` holds, per type, the value and value timestamp field the block was written from. */

@@ -107,5 +107,6 @@ export async function assetAggregates(port: ODataPort, tenant: string, set: EdmS
     if (desc) hi = a;
     else lo = b;
   }
+  writer?.done(out);
   return desc ? out.sort(direction(true)) : out;
 }

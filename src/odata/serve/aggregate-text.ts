@@ -14,7 +14,7 @@ import { type AggregationType } from '../model/edm.js';
 import type { Row } from './order.js';
 import type { AggregatePlan } from './plan.js';
 import { ASCII, TEXT } from './raw-rows.js';
-import { inputsOf, keepBlock, laneBlocks, type LaneBlocks, type RowBlock, sameInputs } from './aggregate-blocks.js';
+import { holdBlocks, inputsOf, laneBlocks, type LaneBlocks, type RowBlock, sameInputs } from './aggregate-blocks.js';
 import { AT, BUF, END, type Latin1, RowSink } from './row-writer.js';
 
 /** The properties of an aggregate row in declaration order (model/edm.ts AGGREGATE_FIELDS), which text rows follow. */
@@ -137,6 +137,10 @@ export class AggregateBytes {
   private current: (RowBlock | undefined)[] | undefined;
   private startMs = 0;
   private endTimestamp = '';
+  /** Blocks seen again by this read, to get the bytes of their rows (`out[first…]`) at the end (done()). */
+  private readonly toFill: { block: RowBlock; first: number; n: number }[] = [];
+  /** Blocks this read noted for the first time. */
+  private noted = 0;
 
   /** `variables`, their JSON and `types` in the order the caller's indexes refer to. */
   constructor(private readonly assetId: string, assetIdJson: string, private readonly variables: readonly string[],
@@ -206,8 +210,9 @@ export class AggregateBytes {
     const variable = this.variables[vi]!;
     // without a cursor every row is kept: the rows of the same inputs are copied as they were written last
     const block = keep === undefined ? this.current?.[vi] : undefined;
-    if (block !== undefined && block.timestamp === this.timestamp && block.endTimestamp === this.endTimestamp
-      && sameInputs(block.from, agg, this.types, this.timeField)) {
+    const same = block !== undefined && block.timestamp === this.timestamp && block.endTimestamp === this.endTimestamp
+      && sameInputs(block.from, agg, this.types, this.timeField);
+    if (same && block.bytes !== undefined) {
       this.replay(block, variable, out);
       return;
     }
@@ -251,36 +256,70 @@ export class AggregateBytes {
       row[END] = s.end();
       out.push(row as unknown as Row);
     }
-    if (whole) this.remember(vi, agg, out, first);
+    if (!whole || out.length === first) return;
+    if (same) this.toFill.push({ block, first, n: out.length - first });
+    else {
+      let list = this.current;
+      if (list === undefined) this.blocks.byStart.set(this.startMs, list = this.current = []);
+      list[vi] = { timestamp: this.timestamp, endTimestamp: this.endTimestamp, from: inputsOf(agg, this.types, this.timeField),
+        bytes: undefined, offs: [], types: [] };
+      this.noted++;
+    }
   }
 
-  /** Keeps the rows `out[first…]` just written as variable `vi`'s block of this interval, when they are one run. */
-  private remember(vi: number, agg: Record<string, unknown>, out: Row[], first: number): void {
-    const n = out.length - first;
-    if (n === 0) return;
-    const r0 = out[first] as unknown as AggregateByteRow;
-    const buf = r0[BUF];
-    const offs = new Int32Array(n + 1);
-    const types = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      const r = out[first + i] as unknown as AggregateByteRow;
-      if (r[BUF] !== buf || r[AT] !== r0[AT] + offs[i]!) return;
-      offs[i + 1] = r[END] + 1 - r0[AT];
-      types[i] = this.types.indexOf(r.aggregationType as AggregationType);
+  /**
+   * Ends the read whose rows are `out` (before anything else writes into the rows' buffers, e.g. a page around
+   * them): the blocks seen again get the bytes of their rows, all in one new buffer, when those rows are one run.
+   */
+  done(out: Row[]): void {
+    const fill = this.toFill;
+    if (fill.length === 0) {
+      if (this.noted > 0) holdBlocks(this.blocks, this.noted, 0);
+      this.noted = 0;
+      return;
     }
-    const bytes = Buffer.from(buf.subarray(r0[AT], r0[AT] + offs[n]!));
-    keepBlock(this.blocks, this.startMs, vi, { timestamp: this.timestamp, endTimestamp: this.endTimestamp,
-      from: inputsOf(agg, this.types, this.timeField), bytes, offs, types });
+    const runs: [Buffer, number, number][] = [];
+    let total = 0;
+    for (const f of fill) {
+      const r0 = out[f.first] as unknown as AggregateByteRow;
+      const buf = r0[BUF];
+      let end = r0[AT];
+      f.block.offs = [0];
+      f.block.types = [];
+      for (let i = 0; i < f.n; i++) {
+        const r = out[f.first + i] as unknown as AggregateByteRow;
+        if (r[BUF] !== buf || r[AT] !== end) break;
+        end = r[END] + 1;
+        f.block.offs.push(end - r0[AT]);
+        f.block.types.push(this.types.indexOf(r.aggregationType as AggregationType));
+      }
+      runs.push(f.block.types.length === f.n ? [buf, r0[AT], end] : [buf, 0, 0]);
+      total += end - r0[AT];
+    }
+    const bytes = Buffer.allocUnsafe(total);
+    let o = 0;
+    for (let i = 0; i < fill.length; i++) {
+      const [buf, a, b] = runs[i]!;
+      if (b === 0) continue;
+      buf.copy(bytes, o, a, b);
+      // a view of its own per block, so a copy of it needs no new view
+      fill[i]!.block.bytes = bytes.subarray(o, o + b - a);
+      o += b - a;
+    }
+    holdBlocks(this.blocks, this.noted, total);
+    this.noted = 0;
+    fill.length = 0;
   }
 
   /** The rows of a block, copied into the sink as one run. */
   private replay(block: RowBlock, variable: string, out: Row[]): void {
     const s = this.sink;
-    const at = s.begin(block.bytes.length);
+    const length = block.offs[block.offs.length - 1]!;
+    const at = s.begin(length);
     const buf = s.buf;
-    buf.set(block.bytes, at);
-    s.o = at + block.bytes.length;
+    s.o = at + length;
     const { offs, types } = block;
+    buf.set(block.bytes!, at);
     for (let i = 0; i < types.length; i++) {
       const row = new AggregateByteRow(this.assetId, this.timestamp, variable, this.types[types[i]!]!, buf);
       row[AT] = at + offs[i]!;
