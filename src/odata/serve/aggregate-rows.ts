@@ -9,7 +9,8 @@
  * from per-interval and per-variable pieces in declaration order — the same text JSON.stringify writes of the full
  * row (aggregateRowText, property test test/odata/aggregate-rows.property.test.ts) at a fraction of the cost. When
  * those pieces are printable ASCII the rows are byte rows instead (aggregate-text.ts AggregateBytes: the pieces
- * encoded once per interval, each row's bytes written into one buffer as it is read, the page copied from it).
+ * encoded once per call, each row's bytes written into one buffer as it is read, or copied from the row blocks of
+ * an earlier read of the same inputs, aggregate-blocks.ts; the page is written around them).
  * `textRows: false` for a call (the `bytes` argument) keeps the text rows, which the property test uses as the oracle.
  */
 import { AGGREGATION_TYPES, type AggregationType, type EdmSet } from '../model/edm.js';

@@ -6,7 +6,8 @@
  * Two writers share the pieces: text rows (a string per row, any characters) and byte rows (row-writer.ts): when
  * every piece of a lane call is printable ASCII, the pieces are encoded once per interval into Buffers and each
  * row is written as two piece copies, its number and its value timestamp into one preallocated buffer, instead of
- * a string per row that the page then copies again. Property test test/odata/aggregate-bytes.property.test.ts:
+ * a string per row that the page then copies again; a read of intervals whose inputs were seen before copies each
+ * interval's rows of a variable as one block (aggregate-blocks.ts). Property test test/odata/aggregate-bytes.property.test.ts:
  * pages of byte rows equal the pages of text rows and of plain objects, byte for byte.
  */
 import { iso } from '../../core/instant.js';
