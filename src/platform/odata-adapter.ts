@@ -10,7 +10,7 @@ import type { FilterNode } from '../core/filter.js';
 import { iso } from '../core/instant.js';
 import type { AssetModelReader, ModelAssetType, ModelAssetValues, ModelValue } from '../core/model.js';
 import type { IdentityStore } from '../identity/store.js';
-import type { AggregatesService } from '../timeseries/aggregates.js';
+import type { AggregateInterval as AggregatesInterval, AggregatesService } from '../timeseries/aggregates.js';
 import { UNIT_RULES } from '../timeseries/intervals.js';
 import type { TimeseriesService } from '../timeseries/service.js';
 import type {
@@ -66,6 +66,32 @@ function filterOf(typeId: string, conditions: readonly AssetCondition[]): Filter
     else items.push({ kind: c.op, field: c.field, value: c.value });
   }
   return { kind: 'and', items };
+}
+
+/**
+ * The port's intervals of v4's: times parsed and printed canonically, variables copied without the two times.
+ * An interval's end is mostly the next one's start (the same text), so that instant is parsed and printed once.
+ */
+function intervals(list: readonly AggregatesInterval[]): AggregateInterval[] {
+  const out = new Array<AggregateInterval>(list.length);
+  let prevText: string | undefined;
+  let prevT = NaN;
+  let prevIso = '';
+  for (let i = 0; i < list.length; i++) {
+    const iv = list[i]!;
+    const same = iv.starttime === prevText;
+    const start = same ? prevT : Date.parse(iv.starttime);
+    const startTime = same ? prevIso : iso(start);
+    const end = Date.parse(iv.endtime);
+    const endTime = iso(end);
+    prevText = iv.endtime;
+    prevT = end;
+    prevIso = endTime;
+    const variables: Record<string, Record<string, unknown>> = {};
+    for (const k in iv) if (k !== 'starttime' && k !== 'endtime') variables[k] = iv[k] as Record<string, unknown>;
+    out[i] = { start, end, startTime, endTime, variables };
+  }
+  return out;
 }
 
 export function createODataAdapter(d: ODataAdapterDeps): ODataPort {
@@ -131,11 +157,7 @@ export function createODataAdapter(d: ODataAdapterDeps): ODataPort {
     async readAggregates(tenant, assetId, aspect, q): Promise<AggregateInterval[]> {
       try {
         const res = await d.aggregates.v4(tenant, assetId, aspect, { from: q.from, to: q.to, unit: q.unit, value: q.value });
-        return res.aggregates.map(({ starttime, endtime, ...vars }) => {
-          const start = Date.parse(starttime);
-          const end = Date.parse(endtime);
-          return { start, end, startTime: iso(start), endTime: iso(end), variables: vars as Record<string, Record<string, unknown>> };
-        });
+        return intervals(res.aggregates);
       } catch (err) {
         if (notFound(err)) return [];
         throw err;

@@ -9,7 +9,8 @@
  * from per-interval and per-variable pieces in declaration order — the same text JSON.stringify writes of the full
  * row (aggregateRowText, property test test/odata/aggregate-rows.property.test.ts) at a fraction of the cost. When
  * those pieces are printable ASCII the rows are byte rows instead (aggregate-text.ts AggregateBytes: the pieces
- * encoded once per interval, each row's bytes written into one buffer as it is read, the page copied from it).
+ * encoded once per call, each row's bytes written into one buffer as it is read, or copied from the row blocks of
+ * an earlier read of the same inputs, aggregate-blocks.ts; the page is written around them).
  * `textRows: false` for a call (the `bytes` argument) keeps the text rows, which the property test uses as the oracle.
  */
 import { AGGREGATION_TYPES, type AggregationType, type EdmSet } from '../model/edm.js';
@@ -44,7 +45,8 @@ export async function assetAggregates(port: ODataPort, tenant: string, set: EdmS
   const length = intervalLength(plan.unit, plan.value);
   const span = Math.min(port.aggregateMaxRange(plan.unit),
     Math.max(length, Math.ceil(need / Math.max(1, variables.length * types.length)) * length));
-  const keep = pos?.t === undefined ? () => true : afterCursor(pos, desc);
+  const cursor = pos?.t === undefined ? undefined : afterCursor(pos, desc);
+  const keep = cursor ?? (() => true);
   const textRows = text && set.properties.length === AGGREGATE_ROW.length && set.properties.every((p, i) => p.name === AGGREGATE_ROW[i]);
   const assetIdJson = JSON.stringify(assetId);
   const variableJson = new Map(variables.map((v) => [v, JSON.stringify(v)]));
@@ -65,8 +67,8 @@ export async function assetAggregates(port: ODataPort, tenant: string, set: EdmS
       // text pieces only when a text row needs them (not for byte rows)
       let middle: string | undefined;
       let head: string | undefined;
-      const asciiInterval = textRows && asciiBase && printable(timestamp) && printable(endTimestamp);
-      const byteRows = writer?.interval(timestamp, endTimestamp) === true;
+      let asciiInterval: boolean | undefined;
+      const byteRows = writer?.interval(timestamp, endTimestamp, iv.start) === true;
       for (let vi = 0; vi < variables.length; vi++) {
         const v = variables[vi]!;
         const agg = iv.variables[v];
@@ -79,11 +81,12 @@ export async function assetAggregates(port: ODataPort, tenant: string, set: EdmS
           head ??= aggregateHead(assetIdJson, timestamp, variableJson.get(v)!);
           middle ??= aggregateMiddle(plan, endTimestamp);
           row[TEXT] = aggregateRowText(head, type, middle, value, vt);
+          asciiInterval ??= textRows && asciiBase && printable(timestamp) && printable(endTimestamp);
           if (asciiInterval && (vt === null || printable(vt))) row[ASCII] = true;
           return row;
         };
         if (byteRows) {
-          writer!.rows(vi, agg, keep, out, textRow);
+          writer!.rows(vi, agg, cursor, out, textRow);
           continue;
         }
         for (const type of types) {
@@ -105,5 +108,6 @@ export async function assetAggregates(port: ODataPort, tenant: string, set: EdmS
     if (desc) hi = a;
     else lo = b;
   }
+  writer?.done(out);
   return desc ? out.sort(direction(true)) : out;
 }

@@ -6,7 +6,8 @@
  * Two writers share the pieces: text rows (a string per row, any characters) and byte rows (row-writer.ts): when
  * every piece of a lane call is printable ASCII, the pieces are encoded once per interval into Buffers and each
  * row is written as two piece copies, its number and its value timestamp into one preallocated buffer, instead of
- * a string per row that the page then copies again. Property test test/odata/aggregate-bytes.property.test.ts:
+ * a string per row that the page then copies again; a read of intervals whose inputs were seen before copies each
+ * interval's rows of a variable as one block (aggregate-blocks.ts). Property test test/odata/aggregate-bytes.property.test.ts:
  * pages of byte rows equal the pages of text rows and of plain objects, byte for byte.
  */
 import { iso } from '../../core/instant.js';
@@ -14,7 +15,8 @@ import { type AggregationType } from '../model/edm.js';
 import type { Row } from './order.js';
 import type { AggregatePlan } from './plan.js';
 import { ASCII, TEXT } from './raw-rows.js';
-import { AT, BUF, END, RowSink } from './row-writer.js';
+import { holdBlocks, inputsOf, laneBlocks, type LaneBlocks, type RowBlock, sameInputs } from './aggregate-blocks.js';
+import { AT, BUF, END, type Latin1, RowSink } from './row-writer.js';
 
 /** The properties of an aggregate row in declaration order (model/edm.ts AGGREGATE_FIELDS), which text rows follow. */
 export const AGGREGATE_ROW = ['assetId', 'timestamp', 'variableName', 'aggregationType', 'intervalUnit', 'intervalValue',
@@ -104,10 +106,8 @@ const timeText = (v: unknown): string | null => {
   return v.length === 24 && v.endsWith('Z') ? v : iso(Date.parse(v));
 };
 
-/** Writes `t` (plainTime: 24 printable characters) into `buf` at `at`. */
-function patch(buf: Buffer, at: number, t: string): void {
-  for (let i = 0; i < 24; i++) buf[at + i] = t.charCodeAt(i);
-}
+/** Value timestamp pieces remembered per lane call: the first and last times are shared by the variables of an interval. */
+const VT_CACHE = 8;
 
 /**
  * Byte rows of one lane call (one asset, one interval unit and value; its pieces printable ASCII): the pieces
@@ -122,8 +122,26 @@ export class AggregateBytes {
   /** Per type `,"aggregationType":"…",…,"endTimestamp":"…","value":`; the end timestamp at `eAt[t]`. */
   private readonly typed: Buffer[];
   private readonly eAt: number[];
+  /** Per type the field of its value timestamp (undefined: none). */
+  private readonly timeField: (string | undefined)[];
   private readonly rowMax: number;
   private timestamp = '';
+  /** The interval's start and end as bytes, copied into the holes. */
+  private readonly start = Buffer.alloc(24) as Latin1;
+  private readonly end = Buffer.alloc(24) as Latin1;
+  /** `,"valueTimestamp":"…"}` of the value timestamps seen last, by the text the interval held (valueTime of it). */
+  private readonly vtKey: unknown[] = new Array<unknown>(VT_CACHE).fill(undefined);
+  private readonly vtPiece: Latin1[] = Array.from({ length: VT_CACHE }, () => latin1(`${VT}"${PLACE_A}"}`) as Latin1);
+  private vtNext = 0;
+  /** Row blocks of this lane (aggregate-blocks.ts) and those of the current interval, by variable index. */
+  private readonly blocks: LaneBlocks;
+  private current: (RowBlock | undefined)[] | undefined;
+  private startMs = 0;
+  private endTimestamp = '';
+  /** Blocks seen again by this read, to get the bytes of their rows (`out[first…]`) at the end (done()). */
+  private readonly toFill: { block: RowBlock; first: number; n: number }[] = [];
+  /** Blocks this read noted for the first time. */
+  private noted = 0;
 
   /** `variables`, their JSON and `types` in the order the caller's indexes refer to. */
   constructor(private readonly assetId: string, assetIdJson: string, private readonly variables: readonly string[],
@@ -135,6 +153,9 @@ export class AggregateBytes {
     const piece = (t: AggregationType, end: string) => typed(t, aggregateMiddle(plan, end));
     this.typed = types.map((t) => latin1(piece(t, PLACE_A)));
     this.eAt = types.map((t) => hole(piece(t, PLACE_A), piece(t, PLACE_B)));
+    this.timeField = types.map((t) => TIME_OF[t]);
+    // JSON texts (no raw U+0000 or U+0001 in them) and the unit's name: one key per set of pieces
+    this.blocks = laneBlocks(`${assetIdJson}\u0000${variableJson.join('\u0000')}\u0001${types.join(',')}\u0001${plan.unitName}\u0001${plan.value}\u0001${plan.count}`);
     let max = 0;
     for (const h of this.heads) max = Math.max(max, h.length);
     for (const t of this.typed) max = Math.max(max, t.length);
@@ -143,64 +164,167 @@ export class AggregateBytes {
     this.sink = new RowSink(Math.min(Math.max(rows, 16), 20_000) * (this.rowMax - MAX_NUMBER));
   }
 
-  /** Starts an interval; false when its timestamps do not fit the holes (no byte rows for it then: text rows). */
-  interval(timestamp: string, endTimestamp: string): boolean {
+  /**
+   * Starts an interval (`start`: its start in epoch ms); false when its timestamps do not fit the holes (no byte
+   * rows for it then: text rows).
+   */
+  interval(timestamp: string, endTimestamp: string, start: number): boolean {
     if (!plainTime(timestamp) || !plainTime(endTimestamp)) return false;
     this.timestamp = timestamp;
-    for (const h of this.heads) patch(h, this.tAt, timestamp);
-    for (let i = 0; i < this.typed.length; i++) patch(this.typed[i]!, this.eAt[i]!, endTimestamp);
+    this.endTimestamp = endTimestamp;
+    this.startMs = start;
+    this.current = this.blocks.byStart.get(start);
+    // plainTime: 24 characters below U+007F, so 24 latin1 bytes
+    this.start.latin1Write(timestamp, 0, 24);
+    this.end.latin1Write(endTimestamp, 0, 24);
+    for (const h of this.heads) h.set(this.start, this.tAt);
+    for (let i = 0; i < this.typed.length; i++) this.typed[i]!.set(this.end, this.eAt[i]!);
     return true;
   }
 
   /**
-   * The rows of variable `vi` of the current interval for every type with a value (a number, or null for sd),
-   * in type order, pushed to `out` when `keep` says so. A value timestamp that cannot be written as it is (not
-   * 24 printable characters without `"` or `\`, which JSON escapes) gets `textRow(type, value)` instead.
+   * `,"valueTimestamp":"…"}` of a value timestamp field's value `v` (a string: valueTime's text of it), or
+   * undefined when that text cannot be written as it is (not 24 printable characters without `"` or `\`).
    */
-  rows(vi: number, agg: Record<string, unknown>, keep: (row: Row) => boolean, out: Row[], textRow: (type: AggregationType, value: number | null) => Row | undefined): void {
+  private vt(v: string): Buffer | undefined {
+    const keys = this.vtKey;
+    for (let i = 0; i < VT_CACHE; i++) if (keys[i] === v) return this.vtPiece[i];
+    const t = timeText(v)!;
+    if (!plainTime(t)) return undefined;
+    const i = this.vtNext;
+    this.vtNext = (i + 1) % VT_CACHE;
+    const piece = this.vtPiece[i]!;
+    piece.latin1Write(t, VT_OPEN.length, 24);
+    keys[i] = v;
+    return piece;
+  }
+
+  /**
+   * The rows of variable `vi` of the current interval for every type with a value (a number, or null for sd),
+   * in type order, pushed to `out` when `keep` says so (undefined: every row). A value timestamp that cannot be
+   * written as it is (not 24 printable characters without `"` or `\`, which JSON escapes) gets `textRow(type,
+   * value)` instead.
+   */
+  rows(vi: number, agg: Record<string, unknown>, keep: ((row: Row) => boolean) | undefined, out: Row[],
+    textRow: (type: AggregationType, value: number | null) => Row | undefined): void {
     const s = this.sink;
-    const head = this.heads[vi]!;
     const variable = this.variables[vi]!;
+    // without a cursor every row is kept: the rows of the same inputs are copied as they were written last
+    const block = keep === undefined ? this.current?.[vi] : undefined;
+    const same = block !== undefined && block.timestamp === this.timestamp && block.endTimestamp === this.endTimestamp
+      && sameInputs(block.from, agg, this.types, this.timeField);
+    if (same && block.bytes !== undefined) {
+      this.replay(block, variable, out);
+      return;
+    }
+    const first = out.length;
+    let whole = keep === undefined;
+    const head = this.heads[vi]!;
     for (let ti = 0; ti < this.types.length; ti++) {
       const type = this.types[ti]!;
       const value = agg[type];
-      if (typeof value !== 'number' && !(type === 'sd' && value === null)) continue;
+      if (typeof value !== 'number' && !(value === null && type === 'sd')) continue;
       // the cursor first, as text rows do: a row not kept is not looked at further
       const row = new AggregateByteRow(this.assetId, this.timestamp, variable, type, s.buf);
-      if (!keep(row as unknown as Row)) continue;
-      const f = TIME_OF[type];
-      const vt = f === undefined ? null : timeText(agg[f]);
-      if (vt !== null && !plainTime(vt)) {
-        const text = textRow(type, value as number | null);
-        if (text) out.push(text);
-        continue;
+      if (keep !== undefined && !keep(row as unknown as Row)) continue;
+      const f = this.timeField[ti];
+      let tail: Buffer = VT_NULL;
+      if (f !== undefined) {
+        const t = agg[f];
+        if (typeof t === 'string') {
+          const piece = this.vt(t);
+          if (piece === undefined) {
+            const text = textRow(type, value as number | null);
+            if (text) out.push(text);
+            whole = false;
+            continue;
+          }
+          tail = piece;
+        }
       }
       const at = s.begin(this.rowMax);
-      row[BUF] = s.buf;
       const buf = s.buf;
+      row[BUF] = buf;
       buf.set(head, at);
-      let o = at + head.length;
       const piece = this.typed[ti]!;
-      buf.set(piece, o);
-      s.o = o + piece.length;
+      buf.set(piece, at + head.length);
+      s.o = at + head.length + piece.length;
       if (value === null || !Number.isFinite(value)) s.ascii('null');
-      else if (((value as number) | 0) === value && (value as number) >= 0) s.uint(value as number);
-      else s.ascii(String(value));
-      o = s.o;
-      if (vt === null) {
-        buf.set(VT_NULL, o);
-        o += VT_NULL.length;
-      } else {
-        buf.set(VT_OPEN, o);
-        o += VT_OPEN.length;
-        patch(buf, o, vt);
-        o += 24;
-        buf[o++] = 0x22;
-        buf[o++] = 0x7d;
-      }
-      s.o = o;
+      else s.number(value as number);
+      buf.set(tail, s.o);
+      s.o += tail.length;
       row[AT] = at;
       row[END] = s.end();
+      out.push(row as unknown as Row);
+    }
+    if (!whole || out.length === first) return;
+    if (same) this.toFill.push({ block, first, n: out.length - first });
+    else {
+      let list = this.current;
+      if (list === undefined) this.blocks.byStart.set(this.startMs, list = this.current = []);
+      list[vi] = { timestamp: this.timestamp, endTimestamp: this.endTimestamp, from: inputsOf(agg, this.types, this.timeField),
+        bytes: undefined, offs: [], types: [] };
+      this.noted++;
+    }
+  }
+
+  /**
+   * Ends the read whose rows are `out` (before anything else writes into the rows' buffers, e.g. a page around
+   * them): the blocks seen again get the bytes of their rows, all in one new buffer, when those rows are one run.
+   */
+  done(out: Row[]): void {
+    const fill = this.toFill;
+    if (fill.length === 0) {
+      if (this.noted > 0) holdBlocks(this.blocks, this.noted, 0);
+      this.noted = 0;
+      return;
+    }
+    const runs: [Buffer, number, number][] = [];
+    let total = 0;
+    for (const f of fill) {
+      const r0 = out[f.first] as unknown as AggregateByteRow;
+      const buf = r0[BUF];
+      let end = r0[AT];
+      f.block.offs = [0];
+      f.block.types = [];
+      for (let i = 0; i < f.n; i++) {
+        const r = out[f.first + i] as unknown as AggregateByteRow;
+        if (r[BUF] !== buf || r[AT] !== end) break;
+        end = r[END] + 1;
+        f.block.offs.push(end - r0[AT]);
+        f.block.types.push(this.types.indexOf(r.aggregationType as AggregationType));
+      }
+      runs.push(f.block.types.length === f.n ? [buf, r0[AT], end] : [buf, 0, 0]);
+      total += end - r0[AT];
+    }
+    const bytes = Buffer.allocUnsafe(total);
+    let o = 0;
+    for (let i = 0; i < fill.length; i++) {
+      const [buf, a, b] = runs[i]!;
+      if (b === 0) continue;
+      buf.copy(bytes, o, a, b);
+      // a view of its own per block, so a copy of it needs no new view
+      fill[i]!.block.bytes = bytes.subarray(o, o + b - a);
+      o += b - a;
+    }
+    holdBlocks(this.blocks, this.noted, total);
+    this.noted = 0;
+    fill.length = 0;
+  }
+
+  /** The rows of a block, copied into the sink as one run. */
+  private replay(block: RowBlock, variable: string, out: Row[]): void {
+    const s = this.sink;
+    const length = block.offs[block.offs.length - 1]!;
+    const at = s.begin(length);
+    const buf = s.buf;
+    s.o = at + length;
+    const { offs, types } = block;
+    buf.set(block.bytes!, at);
+    for (let i = 0; i < types.length; i++) {
+      const row = new AggregateByteRow(this.assetId, this.timestamp, variable, this.types[types[i]!]!, buf);
+      row[AT] = at + offs[i]!;
+      row[END] = at + offs[i + 1]! - 1;
       out.push(row as unknown as Row);
     }
   }
