@@ -11,7 +11,8 @@
  *   hashing.ts) and reported by put;
  * - keys are checked (checkKey) before any storage call, so no key can leave the store's root.
  */
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 export interface ObjectInfo {
   key: string;
@@ -42,11 +43,33 @@ export interface ByteRange {
   end?: number;
 }
 
+/**
+ * An object (or range) being read. Its bytes are taken once, either as `body` or through `pipeTo`: `body` is made
+ * on first access, and destroying it unread releases what get held (an open file, a multipart read lease).
+ */
 export interface ObjectStream {
   info: ObjectInfo;
-  body: Readable;
+  readonly body: Readable;
+  /**
+   * Writes the bytes into `dest` and ends it; resolves once `dest` finished, rejects when reading fails or `dest`
+   * closes or fails first (it is then not ended). Whatever get held is released either way. The data directory
+   * reads into a few reused buffers, each written again only once `dest`'s write callback for it has fired, so
+   * a download allocates nothing per chunk; S3 pipes its SDK stream.
+   */
+  pipeTo(dest: Writable): Promise<void>;
   /** The range actually served (inclusive), when one was asked for. */
   range?: { start: number; end: number };
+}
+
+/** An ObjectStream over a stream made when first needed, piped as it is (S3, and empty objects). */
+export function streamOf(info: ObjectInfo, open: () => Readable, range?: { start: number; end: number }): ObjectStream {
+  let body: Readable | undefined;
+  return {
+    info,
+    get body() { return (body ??= open()); },
+    pipeTo(dest) { return pipeline(this.body, dest); },
+    ...(range ? { range } : {}),
+  };
 }
 
 export interface ListOptions {
