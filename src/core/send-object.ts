@@ -10,7 +10,7 @@
  */
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ObjectStream } from '../objectstore/index.js';
+import { ObjectStoreError, type ObjectStream } from '../objectstore/index.js';
 
 export async function sendObject(req: FastifyRequest, reply: FastifyReply, stream: ObjectStream): Promise<void> {
   reply.hijack();
@@ -24,7 +24,7 @@ export async function sendObject(req: FastifyRequest, reply: FastifyReply, strea
   try {
     await stream.pipeTo(res);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+    if (!(err instanceof ObjectStoreError && err.kind === 'aborted')) {
       req.log.warn({ err }, 'response terminated with an error with headers already sent');
     }
   }

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { HEADER, isMissing, type Manifest } from './fs-format.js';
-import type { ObjectInfo, ObjectStream } from './store.js';
+import { ObjectStoreError } from './store.js';
 
 const MB = 1024 * 1024;
 /** A retired blob with a lease this old belongs to a reader that died (no download lasts a day). */
@@ -115,28 +115,6 @@ export class BlobReaders {
   }
 }
 
-/** The ObjectStream of a SpanReader: its bytes taken once, as `body` (made on first access) or through pipeTo. */
-export function readOnce(info: ObjectInfo, reader: SpanReader, range?: { start: number; end: number }): ObjectStream {
-  let body: Readable | undefined;
-  let taken = false;
-  const take = () => {
-    if (taken) throw new Error(`the bytes of ${info.key} were taken already`);
-    taken = true;
-  };
-  return {
-    info,
-    get body() {
-      if (!body) { take(); body = reader.readable(); }
-      return body;
-    },
-    pipeTo(dest) {
-      take();
-      return reader.pump(dest);
-    },
-    ...(range ? { range } : {}),
-  };
-}
-
 /** Inclusive offsets in one file: an object file, or part `part` of a multipart object's blob. */
 export interface Span {
   part: number;
@@ -201,8 +179,9 @@ export class SpanReader {
   /**
    * Writes every byte into `dest` and ends it; resolves when `dest` finished. A buffer is read into again only
    * after `dest` called back for its write (a socket keeps a reference until the kernel took the bytes), so at
-   * most RING chunks are in flight and nothing is allocated per chunk. When reading fails, or `dest` closes or
-   * fails first, this rejects; `dest` is destroyed unless it finished.
+   * most RING chunks are in flight and nothing is allocated per chunk. When reading fails this rejects with the
+   * read's error, when `dest` closes or fails first with ObjectStoreError 'aborted'; `dest` is destroyed unless it
+   * finished.
    */
   async pump(dest: Writable): Promise<void> {
     const total = this.spans.reduce((n, s) => n + s.end - s.start + 1, 0);
@@ -212,7 +191,8 @@ export class SpanReader {
     let failed: Error | undefined;
     let wake: (() => void) | undefined;
     const woken = () => { const w = wake; wake = undefined; w?.(); };
-    const ended = finished(dest).catch((err: Error) => { failed ??= err; woken(); throw err; });
+    const gone = (err: Error) => new ObjectStoreError('aborted', `the receiver went away before the last byte (${err.message})`, undefined, err);
+    const ended = finished(dest).catch((err: Error) => { failed ??= gone(err); woken(); throw failed; });
     ended.catch(noop); // awaited at the end; a failure meanwhile stops the loop through `failed`
     const buffer = async (): Promise<Buffer> => {
       for (;;) {
@@ -233,7 +213,7 @@ export class SpanReader {
             if (bytesRead === 0) throw new Error(`object file ends at byte ${pos}, before byte ${s.end}`);
             pos += bytesRead;
             dest.write(bytesRead === b.length ? b : b.subarray(0, bytesRead), (err) => {
-              if (err) failed ??= err;
+              if (err) failed ??= gone(err);
               else free.push(b);
               woken();
             });

@@ -24,11 +24,11 @@ import {
   decodeHeader, decodeManifest, encodeHeader, encodeManifest, etagOf, fileSink, fsyncDir, HEADER, isMissing, type Header, type Manifest,
 } from './fs-format.js';
 import { FsMultipart, type FsInternals } from './fs-multipart.js';
-import { BlobReaders, readOnce, SpanReader } from './fs-read.js';
+import { BlobReaders, SpanReader } from './fs-read.js';
 import type { HashHandle } from './hashing.js';
 import {
   checkKey, checkPrefix, ObjectStoreError, type ByteRange, type ListOptions, type ListPage, type ObjectInfo,
-  type ObjectStore, type ObjectStream, type PartResult, type PutOptions, type PutResult, streamOf,
+  type ObjectStore, type ObjectStream, type PartResult, type PutOptions, type PutResult, objectStream,
 } from './store.js';
 
 const STALE_TMP_MS = 24 * 3600_000;
@@ -232,7 +232,7 @@ export class FsObjectStore implements ObjectStore, FsInternals {
       const to = served?.end ?? size - 1;
       if (size === 0 && !served) {
         await o.fh?.close();
-        return streamOf(o.info, () => Readable.from([]));
+        return objectStream(o.info, undefined, () => Readable.from([]));
       }
       let reader: SpanReader;
       if (o.fh) {
@@ -248,7 +248,7 @@ export class FsObjectStore implements ObjectStore, FsInternals {
           throw err;
         }
       }
-      return readOnce(o.info, reader, served);
+      return objectStream(o.info, served, () => reader.readable(), (dest) => reader.pump(dest));
     }
   }
 
