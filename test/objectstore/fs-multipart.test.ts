@@ -42,6 +42,17 @@ async function upload(store: FsObjectStore, key: string, parts: Buffer[], order 
   return { id, done: await store.completeMultipart(key, id, tags) };
 }
 
+/** 300 parts of `size` + i bytes under `key`, a second store on the same directory (another worker), open files. */
+async function threeHundredParts(key: string, size: number) {
+  const root = fresh();
+  const store = new FsObjectStore(root);
+  const other = new FsObjectStore(root); // another worker process of the same data directory
+  const parts = Array.from({ length: 300 }, (_, i) => bytes(size + i, i));
+  const { id } = await upload(store, key, parts);
+  const fds = () => fs.readdirSync('/proc/self/fd').length;
+  return { root, store, other, parts, whole: Buffer.concat(parts), id, fds, base: fds() };
+}
+
 describe('data directory multipart objects', () => {
   it('completion moves the parts: same inodes, a manifest at the key, the whole SHA-256', async () => {
     const root = fresh();
@@ -140,14 +151,7 @@ describe('data directory multipart objects', () => {
   });
 
   it('reads 300 parts with a bounded number of open files; a lease keeps a version replaced meanwhile readable', async () => {
-    const root = fresh();
-    const store = new FsObjectStore(root);
-    const other = new FsObjectStore(root); // another worker process of the same data directory
-    const parts = Array.from({ length: 300 }, (_, i) => bytes(1000 + i, i));
-    const whole = Buffer.concat(parts);
-    const { id } = await upload(store, 'many/f', parts);
-    const fds = () => fs.readdirSync('/proc/self/fd').length;
-    const base = fds();
+    const { root, store, other, parts, whole, id, fds, base } = await threeHundredParts('many/f', 1000);
     let peak = 0;
     const got: Buffer[] = [];
     const reading = (await store.get('many/f'))!;
@@ -180,14 +184,7 @@ describe('data directory multipart objects', () => {
   });
 
   it('pipeTo reads 300 parts one file at a time; a writable closed midway or a read error lets go of file and lease', async () => {
-    const root = fresh();
-    const store = new FsObjectStore(root);
-    const other = new FsObjectStore(root);
-    const parts = Array.from({ length: 300 }, (_, i) => bytes(5000 + i, i));
-    const whole = Buffer.concat(parts);
-    const { id } = await upload(store, 'pump/f', parts);
-    const fds = () => fs.readdirSync('/proc/self/fd').length;
-    const base = fds();
+    const { root, store, other, parts, whole, id, fds, base } = await threeHundredParts('pump/f', 5000);
     let peak = 0;
     const got: Buffer[] = [];
     const dest = new Writable({
