@@ -12,7 +12,8 @@
  * Beside each rate: the CPU time (user + system, all threads, from /proc/{pid}/stat) the serving process spent per
  * GB in that case: the server, the streaming copy's process, or `cp` and `sync` (the bench's reaped children).
  * Under a shared machine's load this is steadier than the wall-clock rate.
- * BENCH_SERVER_NODE_ARGS: node flags of the server child, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it.
+ * BENCH_SERVER_NODE_ARGS: node flags of the server child, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it;
+ * with `--trace-gc` each server case also gives the server's mark-compacts (full collections) per GB.
  * Run: npx tsc -p . && node dist/bench/files/run.js [sizes in MB, default 10,1024] [runs, default 1]
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -101,23 +102,29 @@ function cpuOf(of: number | 'children'): number {
 }
 const TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
-type Result = { seconds: number; peakGrowth: number; cpu: number };
+/** Full collections the server reported so far (only with `--trace-gc` in BENCH_SERVER_NODE_ARGS). */
+const markCompacts = () => server.output().split('Mark-Compact').length - 1;
+const tracingGc = (process.env['BENCH_SERVER_NODE_ARGS'] ?? '').includes('--trace-gc');
+
+type Result = { seconds: number; peakGrowth: number; cpu: number; gcs: number };
 async function timed(fn: () => Promise<void> | void, cpuOfCase: number | 'children'): Promise<Result> {
   const base = resetPeak();
   const cpu0 = cpuOf(cpuOfCase);
+  const gc0 = markCompacts();
   const t = process.hrtime.bigint();
   await fn();
   const seconds = Number(process.hrtime.bigint() - t) / 1e9;
-  return { seconds, peakGrowth: status('VmHWM') - base, cpu: cpuOf(cpuOfCase) - cpu0 };
+  return { seconds, peakGrowth: status('VmHWM') - base, cpu: cpuOf(cpuOfCase) - cpu0, gcs: markCompacts() - gc0 };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const line = (name: string, size: number, rs: Result[], sync?: number, stream?: number) => {
+const line = (name: string, size: number, rs: Result[], sync?: number, stream?: number, cpuIsServer = false) => {
   const rate = median(rs.map((r) => size / MB / r.seconds));
   const ratio = (ref: number | undefined, what: string) => (ref ? `  ${(rate / ref).toFixed(2).padStart(5)} of ${what}` : ' '.repeat(9 + what.length));
   const out = `${name.padEnd(46)} ${rate.toFixed(0).padStart(6)} MB/s${ratio(sync, 'cp + sync')}${ratio(stream, 'stream copy')}`
     + `  CPU ${median(rs.map((r) => r.cpu / (size / 1024 / MB))).toFixed(2).padStart(5)} s/GB`
-    + `  server RSS +${(Math.max(0, ...rs.map((r) => r.peakGrowth)) / MB).toFixed(0)} MB`;
+    + `  server RSS +${(Math.max(0, ...rs.map((r) => r.peakGrowth)) / MB).toFixed(0)} MB`
+    + (tracingGc && cpuIsServer ? `  ${median(rs.map((r) => r.gcs / (size / 1024 / MB))).toFixed(1)} mark-compacts/GB` : '');
   process.stdout.write(`${out}\n`);
   return rate;
 };
@@ -181,7 +188,7 @@ for (const size of sizes) {
   const sync = line(cases[1]![0], size, results[1]!);
   const streamUp = line(cases[2]![0], size, results[2]!, sync);
   const streamDown = line(cases[3]![0], size, results[3]!, sync);
-  for (let i = 4; i < cases.length; i++) line(cases[i]![0], size, results[i]!, sync, cases[i]![0].startsWith('upload') ? streamUp : streamDown);
+  for (let i = 4; i < cases.length; i++) line(cases[i]![0], size, results[i]!, sync, cases[i]![0].startsWith('upload') ? streamUp : streamDown, true);
   for (const f of [`${src}.down0`, `${src}.down1`, `${src}.down2`]) {
     if (fs.statSync(f).size !== size) throw new Error(`${f} has ${fs.statSync(f).size} bytes, not ${size}`);
     fs.rmSync(f);

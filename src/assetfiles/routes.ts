@@ -1,7 +1,8 @@
 /**
  * HTTP surface of Asset Management files (Asset Management API v3 `/api/assetmanagement/v3/files`): multipart
  * upload (fields file, name, description, scope; @fastify/multipart, streamed, limits before buffering), HAL list,
- * metadata, download, replace with If-Match, delete. Thin: adapt the form, call the service, render.
+ * metadata, download (written to the raw response, core/send-object.ts), replace with If-Match, delete. Thin: adapt
+ * the form, call the service, render.
  */
 import { PassThrough } from 'node:stream';
 import multipart from '@fastify/multipart';
@@ -9,6 +10,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { principal } from '../core/auth.js';
 import { AppError, Generic } from '../core/errors.js';
 import { SCOPES } from '../core/scopes.js';
+import { sendObject } from '../core/send-object.js';
 import type { AssetFileService, FileListQuery, FormPart } from './service.js';
 
 const BASE = '/api/assetmanagement/v3';
@@ -75,9 +77,10 @@ export async function assetFileRoutes(app: FastifyInstance, service: AssetFileSe
       return reply.header('etag', `"${v.etag}"`).send(render(v, base(req)));
     });
     f.get(`${BASE}/files/:fileId/file`, R, async (req, reply) => {
-      const { file, body } = await service.content(principal(req).tenant, id(req));
-      return reply.header('content-type', file.mediaType).header('content-length', file.size).header('etag', `"${file.etag}"`)
-        .header('content-disposition', `attachment; filename="${file.originalFileName.replace(/["\\\r\n]/g, '_')}"`).send(body);
+      const { file, stream } = await service.content(principal(req).tenant, id(req));
+      reply.header('content-type', file.mediaType).header('content-length', file.size).header('etag', `"${file.etag}"`)
+        .header('content-disposition', `attachment; filename="${file.originalFileName.replace(/["\\\r\n]/g, '_')}"`);
+      return sendObject(req, reply, stream);
     });
     f.put(`${BASE}/files/:fileId`, W, async (req) =>
       render(await service.replace(principal(req).tenant, id(req), req.headers['if-match'], formOf(req)), base(req)));

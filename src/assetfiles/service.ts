@@ -11,7 +11,7 @@ import { Generic } from '../core/errors.js';
 import { parseFilter, toSql, type FieldSpec } from '../core/filter.js';
 import { iso } from '../core/instant.js';
 import { pageNumber } from '../core/paging.js';
-import { ObjectStoreError, type ObjectStore } from '../objectstore/index.js';
+import { ObjectStoreError, type ObjectStore, type ObjectStream } from '../objectstore/index.js';
 import type { AssetFileStore, FileRow } from './store.js';
 
 export type FormPart =
@@ -118,11 +118,11 @@ export class AssetFileService {
     return this.view(await this.find(tenant, id));
   }
 
-  async content(tenant: string, id: string): Promise<{ file: FileRow; body: Readable }> {
+  async content(tenant: string, id: string): Promise<{ file: FileRow; stream: ObjectStream }> {
     const file = await this.find(tenant, id);
-    const got = await this.d.objects.get(file.contentKey);
-    if (!got) throw notFound(id);
-    return { file, body: got.body };
+    const stream = await this.d.objects.get(file.contentKey);
+    if (!stream) throw notFound(id);
+    return { file, stream };
   }
 
   /** PUT /files/{id}: new content and metadata in one form, guarded by If-Match. */

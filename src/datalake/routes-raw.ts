@@ -3,12 +3,13 @@
  * XML errors), direct upload and download through the gateway (`/api/datalake/v3/objects/{path}`, at most one
  * request's worth: 100 MB) and multipart parts. These routes read the request body as the raw stream (the
  * platform's 1 MB JSON limit does not apply; the service counts the bytes against its own limits) and answer
- * with streams, with byte ranges on downloads. A refused request whose body was not read closes its connection
- * (Industrial IoT Gateway "Large Request Restrictions").
+ * downloads by writing the object to the raw response (core/send-object.ts), with byte ranges. A refused request
+ * whose body was not read closes its connection (Industrial IoT Gateway "Large Request Restrictions").
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Generic } from '../core/errors.js';
 import { SCOPES } from '../core/scopes.js';
+import { sendObject } from '../core/send-object.js';
 import type { ByteRange } from '../objectstore/index.js';
 import { DatalakeErrors } from './errors.js';
 import type { MultipartService } from './multipart.js';
@@ -53,7 +54,7 @@ async function download(service: DatalakeService, scope: Scope, path: string, re
     reply.code(206).header('content-range', `bytes ${stream.range.start}-${stream.range.end}/${row.size}`)
       .header('content-length', stream.range.end - stream.range.start + 1);
   } else reply.header('content-length', row.size);
-  return reply.send(stream.body);
+  return sendObject(req, reply, stream);
 }
 
 export async function datalakeRawRoutes(app: FastifyInstance, d: RawRouteDeps): Promise<void> {

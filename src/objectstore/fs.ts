@@ -24,11 +24,11 @@ import {
   decodeHeader, decodeManifest, encodeHeader, encodeManifest, etagOf, fileSink, fsyncDir, HEADER, isMissing, type Header, type Manifest,
 } from './fs-format.js';
 import { FsMultipart, type FsInternals } from './fs-multipart.js';
-import { BlobReaders } from './fs-read.js';
+import { BlobReaders, SpanReader } from './fs-read.js';
 import type { HashHandle } from './hashing.js';
 import {
   checkKey, checkPrefix, ObjectStoreError, type ByteRange, type ListOptions, type ListPage, type ObjectInfo,
-  type ObjectStore, type ObjectStream, type PartResult, type PutOptions, type PutResult,
+  type ObjectStore, type ObjectStream, type PartResult, type PutOptions, type PutResult, objectStream,
 } from './store.js';
 
 const STALE_TMP_MS = 24 * 3600_000;
@@ -230,24 +230,25 @@ export class FsObjectStore implements ObjectStore, FsInternals {
       }
       const from = served?.start ?? 0;
       const to = served?.end ?? size - 1;
-      let body: Readable;
       if (size === 0 && !served) {
         await o.fh?.close();
-        body = Readable.from([]);
-      } else if (o.fh) {
+        return objectStream(o.info, undefined, () => Readable.from([]));
+      }
+      let reader: SpanReader;
+      if (o.fh) {
         // The open handle pins this version: a concurrent replace or delete does not change what this reader sees.
-        body = o.fh.createReadStream({ start: HEADER + from, end: HEADER + to, highWaterMark: MB });
+        reader = new SpanReader(o.fh, [{ part: 0, start: HEADER + from, end: HEADER + to }]);
       } else {
         try {
           const file = this.fileOf(key);
           const blob = o.manifest.blob;
-          body = await this.readers.stream(o.manifest, from, to, async () => (await this.blobAt(file)) === blob);
+          reader = await this.readers.read(o.manifest, from, to, async () => (await this.blobAt(file)) === blob);
         } catch (err) {
           if (isMissing(err) && attempt < 5) continue; // replaced while we opened it: read the key again
           throw err;
         }
       }
-      return { info: o.info, body, ...(served ? { range: served } : {}) };
+      return objectStream(o.info, served, () => reader.readable(), (dest) => reader.pump(dest));
     }
   }
 

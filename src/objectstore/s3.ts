@@ -16,7 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import { Digest } from './digest.js';
 import {
   checkKey, checkPartNumber, checkPrefix, ObjectStoreError, type ByteRange, type ListOptions, type ListPage, type ObjectInfo,
-  type ObjectStore, type ObjectStream, type PartResult, type PutOptions, type PutResult,
+  type ObjectStore, type ObjectStream, type PartResult, type PutOptions, type PutResult, objectStream,
 } from './store.js';
 
 export interface S3Settings {
@@ -109,11 +109,8 @@ export class S3ObjectStore implements ObjectStore {
         Bucket: this.bucket, Key: this.k(key), ...(served ? { Range: `bytes=${served.start}-${served.end}` } : {}),
       }));
       const total = served ? Number(/\/(\d+)$/.exec(r.ContentRange ?? '')?.[1] ?? NaN) : r.ContentLength ?? 0;
-      return {
-        info: { key, size: Number.isFinite(total) ? total : r.ContentLength ?? 0, etag: unquote(r.ETag), lastModified: r.LastModified ?? new Date(0) },
-        body: r.Body as Readable,
-        ...(served ? { range: served } : {}),
-      };
+      const info = { key, size: Number.isFinite(total) ? total : r.ContentLength ?? 0, etag: unquote(r.ETag), lastModified: r.LastModified ?? new Date(0) };
+      return objectStream(info, served, () => r.Body as Readable);
     } catch (err) {
       if (missing(err)) return undefined;
       throw err;

@@ -11,7 +11,8 @@
  *   hashing.ts) and reported by put;
  * - keys are checked (checkKey) before any storage call, so no key can leave the store's root.
  */
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 export interface ObjectInfo {
   key: string;
@@ -42,11 +43,60 @@ export interface ByteRange {
   end?: number;
 }
 
+/**
+ * An object (or range) being read. Its bytes are taken once, either as `body` or through `pipeTo`: `body` is made
+ * on first access, and destroying it unread releases what get held (an open file, a multipart read lease).
+ */
 export interface ObjectStream {
   info: ObjectInfo;
-  body: Readable;
+  readonly body: Readable;
+  /**
+   * Writes the bytes into `dest` and ends it; resolves once `dest` finished. Rejects with the read's error when
+   * reading fails, with ObjectStoreError 'aborted' when `dest` closes or fails first; `dest` is then destroyed.
+   * Whatever get held is released either way. The data directory reads into a few reused buffers, each written
+   * again only once `dest`'s write callback for it has fired, so a download allocates nothing per chunk; S3
+   * pipes its SDK stream.
+   */
+  pipeTo(dest: Writable): Promise<void>;
   /** The range actually served (inclusive), when one was asked for. */
   range?: { start: number; end: number };
+}
+
+/** pipeline(body, dest), with a failure of `dest` (a receiver gone) as ObjectStoreError 'aborted'. */
+async function pipeBody(body: Readable, dest: Writable): Promise<void> {
+  let readFailed = false;
+  // A failing dest makes pipeline destroy the body with dest's error too: only an error while dest lives is the read's.
+  body.once('error', () => { if (!dest.destroyed) readFailed = true; });
+  try {
+    await pipeline(body, dest);
+  } catch (err) {
+    if (readFailed) throw err;
+    throw new ObjectStoreError('aborted', `the receiver went away before the last byte (${(err as Error).message})`, undefined, err);
+  }
+}
+
+/**
+ * An ObjectStream whose bytes are taken once: `body` made by `open` on first access, or `pump` (by default,
+ * `open`'s stream piped into the writable). Taking them the other way afterwards throws.
+ */
+export function objectStream(info: ObjectInfo, range: { start: number; end: number } | undefined, open: () => Readable,
+  pump: (dest: Writable) => Promise<void> = (dest) => pipeBody(open(), dest)): ObjectStream {
+  let body: Readable | undefined;
+  let pumped = false;
+  const taken = () => new Error(`the bytes of ${info.key} were taken already`);
+  return {
+    info,
+    get body() {
+      if (pumped) throw taken();
+      return (body ??= open());
+    },
+    pipeTo(dest) {
+      if (pumped || body) return Promise.reject(taken());
+      pumped = true;
+      return pump(dest);
+    },
+    ...(range ? { range } : {}),
+  };
 }
 
 export interface ListOptions {
@@ -95,8 +145,8 @@ export type ObjectStoreErrorKind = 'tooLarge' | 'sizeMismatch' | 'badKey' | 'bad
 
 /** A failure the caller can act on; anything else a store throws is an infrastructure error (500). */
 export class ObjectStoreError extends Error {
-  constructor(readonly kind: ObjectStoreErrorKind, message: string, readonly limit?: number) {
-    super(message);
+  constructor(readonly kind: ObjectStoreErrorKind, message: string, readonly limit?: number, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
     this.name = 'ObjectStoreError';
   }
 }

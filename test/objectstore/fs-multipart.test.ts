@@ -11,12 +11,12 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, Readable, Writable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { finished } from 'node:stream/promises';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { FsObjectStore } from '../../src/objectstore/index.js';
+import { FsObjectStore, ObjectStoreError } from '../../src/objectstore/index.js';
 import { tempDir } from '../helpers/server.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -26,6 +26,7 @@ const bytes = (n: number, seed: number) => {
   return b;
 };
 const from = (b: Buffer) => Readable.from([b]);
+const kind = (k: string) => (err: unknown) => err instanceof ObjectStoreError && err.kind === k;
 const dirs: string[] = [];
 const fresh = () => {
   const d = tempDir('ironbridge-mp-');
@@ -39,6 +40,17 @@ async function upload(store: FsObjectStore, key: string, parts: Buffer[], order 
   const tags: { partNumber: number; etag: string }[] = [];
   for (const i of order) tags.push({ partNumber: i + 1, etag: (await store.putPart(key, id, i + 1, from(parts[i]!))).etag });
   return { id, done: await store.completeMultipart(key, id, tags) };
+}
+
+/** 300 parts of `size` + i bytes under `key`, a second store on the same directory (another worker), open files. */
+async function threeHundredParts(key: string, size: number) {
+  const root = fresh();
+  const store = new FsObjectStore(root);
+  const other = new FsObjectStore(root); // another worker process of the same data directory
+  const parts = Array.from({ length: 300 }, (_, i) => bytes(size + i, i));
+  const { id } = await upload(store, key, parts);
+  const fds = () => fs.readdirSync('/proc/self/fd').length;
+  return { root, store, other, parts, whole: Buffer.concat(parts), id, fds, base: fds() };
 }
 
 describe('data directory multipart objects', () => {
@@ -139,14 +151,7 @@ describe('data directory multipart objects', () => {
   });
 
   it('reads 300 parts with a bounded number of open files; a lease keeps a version replaced meanwhile readable', async () => {
-    const root = fresh();
-    const store = new FsObjectStore(root);
-    const other = new FsObjectStore(root); // another worker process of the same data directory
-    const parts = Array.from({ length: 300 }, (_, i) => bytes(1000 + i, i));
-    const whole = Buffer.concat(parts);
-    const { id } = await upload(store, 'many/f', parts);
-    const fds = () => fs.readdirSync('/proc/self/fd').length;
-    const base = fds();
+    const { root, store, other, parts, whole, id, fds, base } = await threeHundredParts('many/f', 1000);
     let peak = 0;
     const got: Buffer[] = [];
     const reading = (await store.get('many/f'))!;
@@ -176,6 +181,48 @@ describe('data directory multipart objects', () => {
     for (let i = 0; i < 1000 && (await fs.promises.readdir(path.join(root, 'retired'))).length > 0; i++);
     assert.deepEqual(fs.readdirSync(path.join(root, 'retired')), [], 'destroyed and unread readers let go');
     assert.equal(fds(), base, 'no file left open');
+  });
+
+  it('pipeTo reads 300 parts one file at a time; a writable closed midway or a read error lets go of file and lease', async () => {
+    const { root, store, other, parts, whole, id, fds, base } = await threeHundredParts('pump/f', 5000);
+    let peak = 0;
+    const got: Buffer[] = [];
+    const dest = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        got.push(Buffer.from(chunk));
+        peak = Math.max(peak, fds() - base);
+        setImmediate(cb);
+      },
+    });
+    await (await store.get('pump/f', { start: 3 }))!.pipeTo(dest);
+    assert.equal(sha(Buffer.concat(got)), sha(whole.subarray(3)));
+    assert.ok(peak <= 2, `at most a few files open while pumping 300 parts (peak +${peak})`);
+    assert.equal(fs.readdirSync(path.join(root, 'blobs', id)).some((n) => n.startsWith('lease-')), false, 'the lease is let go');
+
+    // A writable that closes after its first chunk (a client gone) while another instance replaces the object.
+    const reading = (await store.get('pump/f'))!;
+    const cut = new Writable({
+      write(_chunk, _enc, cb) {
+        void other.put('pump/f', from(Buffer.from('replaced'))).then(() => {
+          assert.deepEqual(fs.readdirSync(path.join(root, 'retired')), [id], 'kept while leased');
+          cut.destroy();
+          cb();
+        });
+      },
+    });
+    await assert.rejects(reading.pipeTo(cut), kind('aborted'));
+    assert.deepEqual(fs.readdirSync(path.join(root, 'retired')), [], 'the cut reader removed the retired parts');
+    assert.equal(fds(), base, 'no file left open');
+
+    // A part missing on disk once the read reaches it: the read fails, the writable is destroyed, nothing stays open.
+    const third = await upload(store, 'pump/g', parts);
+    const broken = (await store.get('pump/g'))!;
+    fs.rmSync(path.join(root, 'blobs', third.id, '2'));
+    const sinkOf = new Writable({ write(_c, _e, cb) { cb(); } });
+    await assert.rejects(broken.pipeTo(sinkOf), { code: 'ENOENT' });
+    assert.equal(sinkOf.destroyed, true);
+    assert.equal(fs.readdirSync(path.join(root, 'blobs', third.id)).some((n) => n.startsWith('lease-')), false);
+    assert.equal(fds(), base, 'no file left open after the failed read');
   });
 
   it('copies a multipart object by linking its parts; either survives the other', async () => {

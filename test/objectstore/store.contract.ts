@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { after, before, describe, it } from 'node:test';
 import { ObjectStoreError, type ObjectStore } from '../../src/objectstore/index.js';
@@ -26,6 +26,26 @@ const failing = (good: Buffer) => new Readable({
     } else this.destroy(new Error('client went away'));
   },
 });
+/**
+ * A slow writable (each write calls back a turn later) that copies every chunk when it calls back, so a chunk
+ * buffer reused before its callback shows up as wrong bytes; with `failAt` the write at that index fails.
+ */
+function sink(failAt?: number) {
+  const got: Buffer[] = [];
+  let writes = 0;
+  const dest = new Writable({
+    highWaterMark: 1024,
+    write(chunk: Buffer, _enc, cb) {
+      const i = writes++;
+      setImmediate(() => {
+        if (i === failAt) { cb(new Error('receiver went away')); return; }
+        got.push(Buffer.from(chunk));
+        cb();
+      });
+    },
+  });
+  return { dest, bytes: () => Buffer.concat(got) };
+}
 const kind = (k: string) => (err: unknown) => err instanceof ObjectStoreError && err.kind === k;
 
 /**
@@ -77,6 +97,29 @@ export function runObjectStoreContract(name: string, open: () => Promise<ObjectS
       await assert.rejects(store.get('t/r/file', { start: 1000 }), kind('badRange'));
       assert.equal(await store.get('t/r/missing'), undefined);
       assert.equal(await store.get('t/r/missing', { start: 0 }), undefined);
+    });
+
+    it('pipeTo writes the bytes (or a range) into a writable and ends it; a failing writable stops it', async () => {
+      const data = bytes(3 * 1024 * 1024 + 17, 5);
+      await store.put('t/p/file', from(data));
+      const all = sink();
+      await (await store.get('t/p/file'))!.pipeTo(all.dest);
+      assert.equal(all.dest.writableFinished, true);
+      assert.equal(sha(all.bytes()), sha(data), 'no chunk changed before its write called back');
+      const part = sink();
+      await (await store.get('t/p/file', { start: 1024 * 1024 - 5, end: 2 * 1024 * 1024 + 5 }))!.pipeTo(part.dest);
+      assert.deepEqual(part.bytes(), data.subarray(1024 * 1024 - 5, 2 * 1024 * 1024 + 6));
+      const empty = sink();
+      await store.put('t/p/empty', from(Buffer.alloc(0)));
+      await (await store.get('t/p/empty'))!.pipeTo(empty.dest);
+      assert.equal(empty.bytes().length, 0);
+      const failing = sink(1);
+      await assert.rejects((await store.get('t/p/file'))!.pipeTo(failing.dest), kind('aborted'));
+      assert.equal(failing.dest.destroyed, true);
+      const taken = (await store.get('t/p/file'))!;
+      const done = sink();
+      await taken.pipeTo(done.dest);
+      assert.throws(() => taken.body, 'the bytes are taken once');
     });
 
     it('a put over the size limit fails and leaves the previous object as it was', async () => {
