@@ -21,8 +21,19 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Overrides the error shape chosen by path prefix. */
     errorShape?: ErrorShape;
+    /** The route's own reader of application/json bodies (see JsonBodyReader). */
+    readJson?: JsonBodyReader;
   }
 }
+
+/**
+ * A route's own reader of application/json bodies, for bodies its handler takes in another form than JSON.parse
+ * gives (the time series PUTs: columns). `read` gives its value, or undefined for a text it does not take the way
+ * JSON.parse does; that text is parsed as usual, so every refusal stays the parser's. It is asked only for bodies
+ * that cannot hold a `__proto__` or `constructor` key, and only when its values nest no deeper than `depth`
+ * levels and the nesting bound allows that.
+ */
+export interface JsonBodyReader { read: (text: string) => unknown; depth: number }
 
 /** Error shape per path prefix, as each Insights Hub service uses it (the error bodies of its API reference). */
 const SHAPES: ReadonlyArray<[string, ErrorShape]> = [
@@ -235,6 +246,11 @@ function boundJsonNesting(app: FastifyInstance, max: number): void {
   };
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     const text = body as string;
+    const reader = req.routeOptions.config.readJson;
+    if (reader && reader.depth <= max && text.length > 0 && !mayHoldForbiddenKey(text)) {
+      const value = reader.read(text);
+      if (value !== undefined) { done(null, value); return; }
+    }
     if (text.length === 0 || mayHoldForbiddenKey(text)) {
       parse(req, text, (err: Error | null, value?: unknown) => bounded(err, value, done));
       return;

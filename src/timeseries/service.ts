@@ -12,8 +12,9 @@ import type { AssetLookup, ModelAspect, ModelAsset } from '../core/model.js';
 import { zoneOf } from './buckets.js';
 import { TimeseriesErrors } from './errors.js';
 import type { ReadQuery } from './params.js';
-import { NUMERIC, type RecordRules, recordJson, renderRecords, validateRecords, valueCount, type VariableMap,
-  variableMap } from './records.js';
+import { plainRecords, RecordColumns } from './record-columns.js';
+import { checkColumns, columnWrite, NUMERIC, type RecordRules, recordJson, renderRecords, validateRecords, type VariableMap,
+  variableMap, writeValueCount } from './records.js';
 import type { RecordPage, RecordRunVisitor, SeriesKey, SeriesShape, SeriesWrite, StoredRecord, TimeseriesStore, WriteRecord } from './store.js';
 
 /**
@@ -32,9 +33,9 @@ export const PATCH_MAX_RECORDS = 10;
 export const PATCH_BODY_LIMIT = 600 * 1024;
 
 const valuesWritten = counter('ironbridge_timeseries_values_written_total', 'Time series variable values (quality codes included) stored by PUT requests');
-const countWritten = (writes: { records: WriteRecord[] }[]) => {
+const countWritten = (writes: SeriesWrite[]) => {
   let n = 0;
-  for (const w of writes) n += valueCount(w.records);
+  for (const w of writes) n += writeValueCount(w);
   valuesWritten.inc(n);
 };
 
@@ -155,7 +156,12 @@ export class TimeseriesService {
       const { assetId, aspect, records: body } = items[index]!;
       try {
         const r = this.resolveIn(assets.get(assetId), tenant, assetId, aspect, true);
-        const records = validateRecords(body, r.vars);
+        if (body instanceof RecordColumns) {
+          // read into columns by the route's body reader: checked as they are, or as plain records when not at once
+          const checked = checkColumns(body, r.vars);
+          if (checked) { writes.push(columnWrite(r.key, r.shape, checked)); continue; }
+        }
+        const records = validateRecords(body instanceof RecordColumns ? plainRecords(body) : body, r.vars);
         if (records.length > 0) writes.push({ key: r.key, shape: r.shape, records });
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
@@ -206,7 +212,7 @@ export class TimeseriesService {
     let total = 0;
     for (const item of list) {
       const data = (item as Record<string, unknown> | null)?.['data'];
-      if (Array.isArray(data)) total += data.length;
+      if (Array.isArray(data) || data instanceof RecordColumns) total += data.length;
     }
     if (total > maxRecords) throw TimeseriesErrors.tooManyRecords({ count: total, limit: maxRecords });
     const malformed: SeriesRejection[] = [];

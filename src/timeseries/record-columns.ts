@@ -1,0 +1,417 @@
+/**
+ * Time series PUT bodies read straight into columns (issue 17): one pass over the JSON text gives, per run of
+ * records with the same keys in the same order (a segment), a column of numbers in one Float64Array per body, or
+ * an array of the values where a column holds anything else; the times' slots are left beside them for the check
+ * (records.ts checkColumns) to fill. The writer thread takes that buffer as it is (worker-wire.ts, transferred),
+ * so a record is never an object on the main thread: JSON.parse, the record objects and their re-encoding into
+ * columns were ~2 µs of the ~5 µs per record the server spent.
+ * The reader is narrow on purpose: it takes only what JSON.parse takes the same way, and says "not mine"
+ * (undefined) for anything else, which then goes the general way (fastify's parser, validateRecords) with every
+ * error exactly as before. Taken: an array of flat objects whose members are strings without escapes or control
+ * characters, numbers, true, false and null; for the multi-entity PUT the envelope `{"timeseries":[{…,"data":[…]}]}`
+ * with scalar members beside. Not taken: escapes, duplicate keys, array-index keys (JSON.parse orders those
+ * first), empty records, nested values, other shapes. Invariant (test/timeseries/record-columns.property.test.ts):
+ * where the reader gives a value, `plainValue` of it deep-equals JSON.parse of the text, key order included.
+ */
+
+/** A run of records with the same keys in the same order. */
+export interface ColumnSegment {
+  readonly n: number;
+  readonly keys: readonly string[];
+  /** Per key: where its column of numbers starts in the body's `data`, or -1 (then `vals` holds the column). */
+  readonly at: readonly number[];
+  readonly vals: readonly (unknown[] | undefined)[];
+  /** Where the check writes the records' times (n slots of `data`): the column before the numbers. */
+  readonly timeAt: number;
+}
+
+/** The records of one array of a body, by segment; `data` is the body's, shared by all of its arrays. */
+export class RecordColumns {
+  constructor(readonly length: number, readonly segs: readonly ColumnSegment[], readonly data: Float64Array) {}
+}
+
+/** The records as JSON.parse gives them (fresh objects: the general check normalises them in place). */
+export function plainRecords(c: RecordColumns): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  const { data } = c;
+  for (const s of c.segs) {
+    for (let i = 0; i < s.n; i++) {
+      const rec: Record<string, unknown> = {};
+      for (let j = 0; j < s.keys.length; j++) rec[s.keys[j]!] = s.at[j]! >= 0 ? data[s.at[j]! + i] : s.vals[j]![i];
+      out.push(rec);
+    }
+  }
+  return out;
+}
+
+/** A value of the reader with every RecordColumns made plain again: what JSON.parse gives of the text. */
+export function plainValue(v: unknown): unknown {
+  if (v instanceof RecordColumns) return plainRecords(v);
+  if (Array.isArray(v)) return v.map(plainValue);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) out[k] = plainValue((v as Record<string, unknown>)[k]);
+    return out;
+  }
+  return v;
+}
+
+const QUOTE = 34; const COMMA = 44; const COLON = 58; const LBRACE = 123; const RBRACE = 125; const LBRACK = 91;
+const RBRACK = 93; const MINUS = 45; const DOT = 46; const ZERO = 48; const NINE = 57; const BSLASH = 92;
+const LOWER_E = 101; const UPPER_E = 69; const PLUS = 43;
+/** Exact powers of ten (10^22 is the largest a double holds exactly). */
+const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
+/** Mantissas below this are exact, and so is one multiplication or division by an exact power of ten. */
+const MANTISSA_MAX = 2 ** 53;
+
+/** Not mine: the general parser decides. */
+class NotMine extends Error {}
+const NOT_MINE = new NotMine();
+
+/** Scratch cells of the records of a body, row by row (reused between bodies). */
+let cellNum = new Float64Array(1 << 14);
+let cellKind = new Uint8Array(1 << 14);
+const NUM = 0; const OTHER = 1;
+
+/** Keys JSON.parse does not keep in text order (array indices come first), or that an assignment would not own. */
+const notPlain = (k: string): boolean => k === '__proto__' || (/^(0|[1-9]\d*)$/.test(k) && Number(k) < 2 ** 32 - 1);
+
+interface RawSeg { start: number; n: number; keys: string[]; cells: number }
+
+class Reader {
+  p = 0;
+  /** Cells used in the scratch. */
+  cells = 0;
+  /** Non-number values of the cells, in cell order. */
+  others: unknown[] = [];
+  /** Every array of records read, with its segments, in text order (their columns are laid out at the end). */
+  arrays: { segs: RawSeg[]; n: number; out?: RecordColumns }[] = [];
+  /** The keys of the last segment read, and the last key list found plain and without duplicates. */
+  keys: string[] = [];
+  checked: string[] | undefined;
+  constructor(readonly s: string) {}
+
+  ws(): number {
+    const s = this.s;
+    let c = s.charCodeAt(this.p);
+    while (c === 32 || c === 10 || c === 13 || c === 9) c = s.charCodeAt(++this.p);
+    return c;
+  }
+
+  /** A string without escapes or control characters, at p (a quote). */
+  str(): string {
+    const s = this.s;
+    const start = this.p + 1;
+    let q = start;
+    for (;;) {
+      const c = s.charCodeAt(q);
+      if (c === QUOTE) break;
+      if (c === BSLASH || c < 0x20 || c !== c) throw NOT_MINE;
+      q++;
+    }
+    this.p = q + 1;
+    return s.slice(start, q);
+  }
+
+  /** A JSON number at p, as JSON.parse reads it. */
+  num(): number {
+    const s = this.s;
+    const start = this.p;
+    let q = start;
+    let c = s.charCodeAt(q);
+    const neg = c === MINUS;
+    if (neg) c = s.charCodeAt(++q);
+    let m = 0;
+    let exact = true;
+    if (c === ZERO) c = s.charCodeAt(++q);
+    else if (c > ZERO && c <= NINE) {
+      do { m = m * 10 + (c - ZERO); c = s.charCodeAt(++q); } while (c >= ZERO && c <= NINE);
+    } else throw NOT_MINE;
+    let scale = 0;
+    if (c === DOT) {
+      c = s.charCodeAt(++q);
+      if (!(c >= ZERO && c <= NINE)) throw NOT_MINE;
+      do { m = m * 10 + (c - ZERO); scale++; c = s.charCodeAt(++q); } while (c >= ZERO && c <= NINE);
+    }
+    if (c === LOWER_E || c === UPPER_E) {
+      exact = false;
+      c = s.charCodeAt(++q);
+      if (c === PLUS || c === MINUS) c = s.charCodeAt(++q);
+      if (!(c >= ZERO && c <= NINE)) throw NOT_MINE;
+      do c = s.charCodeAt(++q); while (c >= ZERO && c <= NINE);
+    }
+    this.p = q;
+    // m is exact while below 2^53 (every step of the sum was), and then so is m / 10^scale rounded once
+    if (exact && m < MANTISSA_MAX && scale <= 22) {
+      const v = scale === 0 ? m : m / POW10[scale]!;
+      return neg ? -v : v;
+    }
+    return Number(s.slice(start, q));
+  }
+
+  /** A scalar member value (string, number, true, false, null) at p. */
+  scalar(c: number): unknown {
+    const s = this.s;
+    if (c === QUOTE) return this.str();
+    if (c === MINUS || (c >= ZERO && c <= NINE)) return this.num();
+    if (s.startsWith('true', this.p)) { this.p += 4; return true; }
+    if (s.startsWith('false', this.p)) { this.p += 5; return false; }
+    if (s.startsWith('null', this.p)) { this.p += 4; return null; }
+    throw NOT_MINE;
+  }
+
+  /**
+   * An array of records at p (a `[`): RecordColumns, or [] for an empty one. The hot loop of the reader: position
+   * and characters in locals, numbers read inline (as num() does), keys compared with the previous record's at
+   * the same position.
+   */
+  records(): RecordColumns | never[] {
+    const s = this.s;
+    let p = this.p + 1;
+    let c = s.charCodeAt(p);
+    while (c === 32 || c === 10 || c === 13 || c === 9) c = s.charCodeAt(++p);
+    if (c === RBRACK) { this.p = p + 1; return []; }
+    const segs: RawSeg[] = [];
+    // the previous array's keys: the pairs of a multi-entity PUT mostly share them
+    let keys = this.keys;
+    let seg: RawSeg | undefined;
+    let total = 0;
+    let num = cellNum;
+    let kind = cellKind;
+    const others = this.others;
+    for (;;) {
+      if (c !== LBRACE) throw NOT_MINE;
+      c = s.charCodeAt(++p);
+      while (c === 32 || c === 10 || c === 13 || c === 9) c = s.charCodeAt(++p);
+      if (c === RBRACE) throw NOT_MINE;
+      const base = this.cells;
+      let j = 0;
+      let own: string[] | undefined; // the record's keys once they leave the pattern
+      for (;;) {
+        if (c !== QUOTE) throw NOT_MINE;
+        const k = own ? undefined : keys[j];
+        if (k !== undefined && s.startsWith(k, p + 1) && s.charCodeAt(p + 1 + k.length) === QUOTE) {
+          p += k.length + 2;
+        } else {
+          this.p = p;
+          const key = this.str();
+          p = this.p;
+          own ??= keys.slice(0, j);
+          own.push(key);
+        }
+        c = s.charCodeAt(p);
+        while (c === 32 || c === 10 || c === 13 || c === 9) c = s.charCodeAt(++p);
+        if (c !== COLON) throw NOT_MINE;
+        c = s.charCodeAt(++p);
+        while (c === 32 || c === 10 || c === 13 || c === 9) c = s.charCodeAt(++p);
+        const cell = base + j;
+        if (cell >= num.length) { grow(); num = cellNum; kind = cellKind; }
+        if (c === MINUS || (c >= ZERO && c <= NINE)) {
+          // a number, as num() reads it
+          const start = p;
+          const neg = c === MINUS;
+          if (neg) c = s.charCodeAt(++p);
+          let m = 0;
+          let scale = 0;
+          let exact = true;
+          if (c === ZERO) c = s.charCodeAt(++p);
+          else if (c > ZERO && c <= NINE) {
+            do { m = m * 10 + (c - ZERO); c = s.charCodeAt(++p); } while (c >= ZERO && c <= NINE);
+          } else throw NOT_MINE;
+          if (c === DOT) {
+            c = s.charCodeAt(++p);
+            if (!(c >= ZERO && c <= NINE)) throw NOT_MINE;
+            do { m = m * 10 + (c - ZERO); scale++; c = s.charCodeAt(++p); } while (c >= ZERO && c <= NINE);
+          }
+          if (c === LOWER_E || c === UPPER_E) {
+            exact = false;
+            c = s.charCodeAt(++p);
+            if (c === PLUS || c === MINUS) c = s.charCodeAt(++p);
+            if (!(c >= ZERO && c <= NINE)) throw NOT_MINE;
+            do c = s.charCodeAt(++p); while (c >= ZERO && c <= NINE);
+          }
+          let v: number;
+          if (exact && m < MANTISSA_MAX && scale <= 22) {
+            v = scale === 0 ? m : m / POW10[scale]!;
+            if (neg) v = -v;
+          } else v = Number(s.slice(start, p));
+          num[cell] = v;
+          kind[cell] = NUM;
+        } else {
+          num[cell] = others.length;
+          kind[cell] = OTHER;
+          this.p = p;
+          others.push(this.scalar(c));
+          p = this.p;
+          c = s.charCodeAt(p);
+        }
+        j++;
+        while (c === 32 || c === 10 || c === 13 || c === 9) c = s.charCodeAt(++p);
+        if (c === COMMA) {
+          c = s.charCodeAt(++p);
+          while (c === 32 || c === 10 || c === 13 || c === 9) c = s.charCodeAt(++p);
+          continue;
+        }
+        if (c === RBRACE) { c = s.charCodeAt(++p); break; }
+        throw NOT_MINE;
+      }
+      this.cells = base + j;
+      if (own || j !== keys.length || !seg) {
+        const list = own ?? (j === keys.length ? keys : keys.slice(0, j));
+        if (list !== this.checked) {
+          if (new Set(list).size !== list.length || list.some(notPlain)) throw NOT_MINE;
+          this.checked = list;
+        }
+        keys = list;
+        seg = { start: base, n: 0, keys, cells: j };
+        segs.push(seg);
+      }
+      seg.n++;
+      total++;
+      while (c === 32 || c === 10 || c === 13 || c === 9) c = s.charCodeAt(++p);
+      if (c === COMMA) {
+        c = s.charCodeAt(++p);
+        while (c === 32 || c === 10 || c === 13 || c === 9) c = s.charCodeAt(++p);
+        continue;
+      }
+      if (c === RBRACK) { this.p = p + 1; break; }
+      throw NOT_MINE;
+    }
+    this.keys = keys;
+    const out = { segs, n: total } as { segs: RawSeg[]; n: number; out?: RecordColumns };
+    this.arrays.push(out);
+    // a placeholder, swapped for the laid-out columns after finish()
+    return out as unknown as RecordColumns;
+  }
+
+  /** Lays the segments' columns out in one buffer, and gives each array of records its RecordColumns. */
+  finish(): void {
+    let size = 0;
+    for (const a of this.arrays) {
+      for (const g of a.segs) {
+        size += g.n; // times
+        for (let j = 0; j < g.cells; j++) if (allNumbers(g, j)) size += g.n;
+      }
+    }
+    const data = new Float64Array(size);
+    let p = 0;
+    const others = this.others;
+    for (const a of this.arrays) {
+      const segs: ColumnSegment[] = [];
+      for (const g of a.segs) {
+        const { n, cells: m, start } = g;
+        const timeAt = p;
+        p += n;
+        const at: number[] = [];
+        const vals: (unknown[] | undefined)[] = [];
+        for (let j = 0; j < m; j++) {
+          if (allNumbers(g, j)) {
+            at.push(p);
+            for (let i = 0, c = start + j; i < n; i++, c += m) data[p++] = cellNum[c]!;
+            vals.push(undefined);
+          } else {
+            const col = new Array<unknown>(n);
+            for (let i = 0, c = start + j; i < n; i++, c += m) col[i] = cellKind[c] === NUM ? cellNum[c] : others[cellNum[c]!];
+            at.push(-1);
+            vals.push(col);
+          }
+        }
+        segs.push({ n, keys: g.keys, at, vals, timeAt });
+      }
+      a.out = new RecordColumns(a.n, segs, data);
+    }
+    this.others = [];
+  }
+}
+
+function allNumbers(g: RawSeg, j: number): boolean {
+  for (let i = 0, c = g.start + j; i < g.n; i++, c += g.cells) if (cellKind[c] !== NUM) return false;
+  return true;
+}
+
+function grow(): void {
+  const num = new Float64Array(cellNum.length * 2);
+  num.set(cellNum);
+  const kind = new Uint8Array(cellKind.length * 2);
+  kind.set(cellKind);
+  cellNum = num;
+  cellKind = kind;
+}
+
+/** Swaps the placeholders the reader returned for the laid-out RecordColumns. */
+function placed(v: unknown, r: Reader): unknown {
+  const a = v as { out?: RecordColumns };
+  return a && typeof a === 'object' && 'segs' in a && !(a instanceof RecordColumns) ? a.out : v;
+}
+
+/** The body of `PUT /timeseries/{entity}/{aspect}` (an array of records) in columns, or undefined: not mine. */
+export function readRecordsBody(text: string): RecordColumns | never[] | undefined {
+  const r = new Reader(text);
+  try {
+    if (r.ws() !== LBRACK) return undefined;
+    const v = r.records();
+    r.ws();
+    if (r.p !== text.length) return undefined;
+    r.finish();
+    return placed(v, r) as RecordColumns | never[];
+  } catch (err) {
+    if (err === NOT_MINE) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * An object of scalar members and, under `arrayKey`, an array (`item` reads it); duplicate and array-index keys
+ * are not mine.
+ */
+function object(r: Reader, arrayKey: string, item: (r: Reader) => unknown): Record<string, unknown> {
+  if (r.ws() !== LBRACE) throw NOT_MINE;
+  r.p++;
+  const out: Record<string, unknown> = {};
+  let c = r.ws();
+  if (c === RBRACE) { r.p++; return out; }
+  for (;;) {
+    if (c !== QUOTE) throw NOT_MINE;
+    const key = r.str();
+    if (Object.hasOwn(out, key) || notPlain(key)) throw NOT_MINE;
+    if (r.ws() !== COLON) throw NOT_MINE;
+    r.p++;
+    c = r.ws();
+    out[key] = key === arrayKey && c === LBRACK ? item(r) : r.scalar(c);
+    c = r.ws();
+    if (c === COMMA) { r.p++; c = r.ws(); continue; }
+    if (c === RBRACE) { r.p++; return out; }
+    throw NOT_MINE;
+  }
+}
+
+/** The multi-entity PUT's envelope with each pair's `data` in columns, or undefined: not mine. */
+export function readBatchBody(text: string): Record<string, unknown> | undefined {
+  const r = new Reader(text);
+  try {
+    const pairs: Record<string, unknown>[] = [];
+    const body = object(r, 'timeseries', () => {
+      r.p++;
+      const list: Record<string, unknown>[] = [];
+      let c = r.ws();
+      if (c === RBRACK) { r.p++; return list; }
+      for (;;) {
+        const pair = object(r, 'data', () => r.records());
+        list.push(pair);
+        pairs.push(pair);
+        c = r.ws();
+        if (c === COMMA) { r.p++; continue; }
+        if (c === RBRACK) { r.p++; return list; }
+        throw NOT_MINE;
+      }
+    });
+    r.ws();
+    if (r.p !== text.length) return undefined;
+    r.finish();
+    for (const pair of pairs) if (Object.hasOwn(pair, 'data')) pair['data'] = placed(pair['data'], r);
+    return body;
+  } catch (err) {
+    if (err === NOT_MINE) return undefined;
+    throw err;
+  }
+}
