@@ -13,6 +13,8 @@
  * first), empty records, nested values, other shapes. Invariant (test/timeseries/record-columns.property.test.ts):
  * where the reader gives a value, `plainValue` of it deep-equals JSON.parse of the text, key order included.
  */
+import { parseInstant } from '../core/instant.js';
+
 
 /** A run of records with the same keys in the same order. */
 export interface ColumnSegment {
@@ -21,8 +23,13 @@ export interface ColumnSegment {
   /** Per key: where its column of numbers starts in the body's `data`, or -1 (then `vals` holds the column). */
   readonly at: readonly number[];
   readonly vals: readonly (unknown[] | undefined)[];
-  /** Where the check writes the records' times (n slots of `data`): the column before the numbers. */
+  /** Where the records' times are (n slots of `data`): the column before the numbers. */
   readonly timeAt: number;
+  /**
+   * Whether the reader put them there: every `_time` is a string of the canonical form, and these are their
+   * instants (parseInstant's); otherwise the check reads the `_time` strings and writes them.
+   */
+  readonly timed: boolean;
 }
 
 /** The records of one array of a body, by segment; `data` is the body's, shared by all of its arrays. */
@@ -71,7 +78,9 @@ const NOT_MINE = new NotMine();
 /** Scratch cells of the records of a body, row by row (reused between bodies). */
 let cellNum = new Float64Array(1 << 14);
 let cellKind = new Uint8Array(1 << 14);
-const NUM = 0; const OTHER = 1;
+/** The instant of a TIME cell (a string of the canonical form, `others` holds it as for OTHER). */
+let cellTime = new Float64Array(1 << 14);
+const NUM = 0; const OTHER = 1; const TIME = 2;
 
 /** Keys JSON.parse does not keep in text order (array indices come first), or that an assignment would not own. */
 const notPlain = (k: string): boolean => k === '__proto__' || (/^(0|[1-9]\d*)$/.test(k) && Number(k) < 2 ** 32 - 1);
@@ -179,6 +188,8 @@ class Reader {
     let num = cellNum;
     let kind = cellKind;
     const others = this.others;
+    let t: number | string;
+    let time: string;
     for (;;) {
       if (c !== LBRACE) throw NOT_MINE;
       c = s.charCodeAt(++p);
@@ -206,6 +217,7 @@ class Reader {
         while (c === 32 || c === 10 || c === 13 || c === 9) c = s.charCodeAt(++p);
         const cell = base + j;
         if (cell >= num.length) { grow(); num = cellNum; kind = cellKind; }
+        let v: number;
         if (c === MINUS || (c >= ZERO && c <= NINE)) {
           // a number, as num() reads it
           const start = p;
@@ -230,13 +242,20 @@ class Reader {
             if (!(c >= ZERO && c <= NINE)) throw NOT_MINE;
             do c = s.charCodeAt(++p); while (c >= ZERO && c <= NINE);
           }
-          let v: number;
           if (exact && m < MANTISSA_MAX && scale <= 22) {
             v = scale === 0 ? m : m / POW10[scale]!;
             if (neg) v = -v;
           } else v = Number(s.slice(start, p));
           num[cell] = v;
           kind[cell] = NUM;
+        } else if (c === QUOTE && s.charCodeAt(p + 25) === QUOTE && typeof (t = parseInstant(time = s.slice(p + 1, p + 25))) === 'number') {
+          // a time of 24 characters (the canonical form): only digits and separators, so no escape; its instant kept
+          num[cell] = others.length;
+          kind[cell] = TIME;
+          cellTime[cell] = t;
+          others.push(time);
+          p += 26;
+          c = s.charCodeAt(p);
         } else {
           num[cell] = others.length;
           kind[cell] = OTHER;
@@ -304,7 +323,12 @@ class Reader {
         p += n;
         const at: number[] = [];
         const vals: (unknown[] | undefined)[] = [];
+        let timed = false;
         for (let j = 0; j < m; j++) {
+          if (g.keys[j] === '_time' && allTimes(g, j)) {
+            for (let i = 0, c = start + j; i < n; i++, c += m) data[timeAt + i] = cellTime[c]!;
+            timed = true;
+          }
           if (allNumbers(g, j)) {
             at.push(p);
             for (let i = 0, c = start + j; i < n; i++, c += m) data[p++] = cellNum[c]!;
@@ -316,12 +340,17 @@ class Reader {
             vals.push(col);
           }
         }
-        segs.push({ n, keys: g.keys, at, vals, timeAt });
+        segs.push({ n, keys: g.keys, at, vals, timeAt, timed });
       }
       a.out = new RecordColumns(a.n, segs, data);
     }
     this.others = [];
   }
+}
+
+function allTimes(g: RawSeg, j: number): boolean {
+  for (let i = 0, c = g.start + j; i < g.n; i++, c += g.cells) if (cellKind[c] !== TIME) return false;
+  return true;
 }
 
 function allNumbers(g: RawSeg, j: number): boolean {
@@ -334,8 +363,11 @@ function grow(): void {
   num.set(cellNum);
   const kind = new Uint8Array(cellKind.length * 2);
   kind.set(cellKind);
+  const time = new Float64Array(cellTime.length * 2);
+  time.set(cellTime);
   cellNum = num;
   cellKind = kind;
+  cellTime = time;
 }
 
 /** Swaps the placeholders the reader returned for the laid-out RecordColumns. */

@@ -257,6 +257,12 @@ export function checkColumns(cols: RecordColumns, vars: VariableMap): CheckedCol
       switch (codes.get(keys[j]!)) {
         case SKIP: {
           if (!col) return undefined;
+          if (seg.timed) {
+            // the reader's instants of canonical times (parseInstant's)
+            for (let i = seg.timeAt; i < seg.timeAt + n; i++) if (!(data[i]! >= T_MIN && data[i]! <= T_MAX)) return undefined;
+            timed = true;
+            break;
+          }
           for (let i = 0; i < n; i++) {
             const time = col[i];
             const t = typeof time === 'string' ? parseInstant(time) : NaN;
