@@ -33,7 +33,7 @@ declare module 'fastify' {
  * that cannot hold a `__proto__` or `constructor` key, and only when its values nest no deeper than `depth`
  * levels and the nesting bound allows that.
  */
-export interface JsonBodyReader { read: (text: string) => unknown; depth: number }
+export interface JsonBodyReader { read: (body: Buffer) => unknown; depth: number }
 
 /** Error shape per path prefix, as each Insights Hub service uses it (the error bodies of its API reference). */
 const SHAPES: ReadonlyArray<[string, ErrorShape]> = [
@@ -244,13 +244,15 @@ function boundJsonNesting(app: FastifyInstance, max: number): void {
     done(Generic.invalidRequestBodyProperty({ name: path.split(/[.[]/)[0] || 'body',
       rule: `nests deeper than ${max} levels, the most a JSON body may nest` }), undefined);
   };
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    const text = body as string;
+  // the bytes, so a route's reader takes them undecoded; every other body is decoded as fastify's string parser does
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    const bytes = body as Buffer;
     const reader = req.routeOptions.config.readJson;
-    if (reader && reader.depth <= max && text.length > 0 && !mayHoldForbiddenKey(text)) {
-      const value = reader.read(text);
+    if (reader && reader.depth <= max && bytes.length > 0 && !mayHoldForbiddenKey(bytes)) {
+      const value = reader.read(bytes);
       if (value !== undefined) { done(null, value); return; }
     }
+    const text = bytes.toString('utf8');
     if (text.length === 0 || mayHoldForbiddenKey(text)) {
       parse(req, text, (err: Error | null, value?: unknown) => bounded(err, value, done));
       return;

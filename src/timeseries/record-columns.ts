@@ -1,5 +1,5 @@
 /**
- * Time series PUT bodies read straight into columns (issue 17): one pass over the JSON text gives, per run of
+ * Time series PUT bodies read straight into columns (issue 17): one pass over the JSON bytes gives, per run of
  * records with the same keys in the same order (a segment), a column of numbers in one Float64Array per body, or
  * an array of the values where a column holds anything else; the times' slots are left beside them for the check
  * (records.ts checkColumns) to fill. The writer thread takes that buffer as it is (worker-wire.ts, transferred),
@@ -98,12 +98,12 @@ class Reader {
   /** The keys of the last segment read, and the last key list found plain and without duplicates. */
   keys: string[] = [];
   checked: string[] | undefined;
-  constructor(readonly s: string) {}
+  constructor(readonly s: Buffer) {}
 
   ws(): number {
     const s = this.s;
-    let c = s.charCodeAt(this.p);
-    while (c === 32 || c === 10 || c === 13 || c === 9) c = s.charCodeAt(++this.p);
+    let c = s[this.p]!;
+    while (c === 32 || c === 10 || c === 13 || c === 9) c = s[++this.p]!;
     return c;
   }
 
@@ -113,13 +113,14 @@ class Reader {
     const start = this.p + 1;
     let q = start;
     for (;;) {
-      const c = s.charCodeAt(q);
+      const c = s[q]!;
       if (c === QUOTE) break;
-      if (c === BSLASH || c < 0x20 || c !== c) throw NOT_MINE;
+      // not ASCII (left to the UTF-8 decoder), an escape, a control character, the end
+      if (c === BSLASH || !(c >= 0x20 && c < 0x80)) throw NOT_MINE;
       q++;
     }
     this.p = q + 1;
-    return s.slice(start, q);
+    return latin1(s, start, q);
   }
 
   /** A JSON number at p, as JSON.parse reads it. */
@@ -127,27 +128,27 @@ class Reader {
     const s = this.s;
     const start = this.p;
     let q = start;
-    let c = s.charCodeAt(q);
+    let c = s[q]!;
     const neg = c === MINUS;
-    if (neg) c = s.charCodeAt(++q);
+    if (neg) c = s[++q]!;
     let m = 0;
     let exact = true;
-    if (c === ZERO) c = s.charCodeAt(++q);
+    if (c === ZERO) c = s[++q]!;
     else if (c > ZERO && c <= NINE) {
-      do { m = m * 10 + (c - ZERO); c = s.charCodeAt(++q); } while (c >= ZERO && c <= NINE);
+      do { m = m * 10 + (c - ZERO); c = s[++q]!; } while (c >= ZERO && c <= NINE);
     } else throw NOT_MINE;
     let scale = 0;
     if (c === DOT) {
-      c = s.charCodeAt(++q);
+      c = s[++q]!;
       if (!(c >= ZERO && c <= NINE)) throw NOT_MINE;
-      do { m = m * 10 + (c - ZERO); scale++; c = s.charCodeAt(++q); } while (c >= ZERO && c <= NINE);
+      do { m = m * 10 + (c - ZERO); scale++; c = s[++q]!; } while (c >= ZERO && c <= NINE);
     }
     if (c === LOWER_E || c === UPPER_E) {
       exact = false;
-      c = s.charCodeAt(++q);
-      if (c === PLUS || c === MINUS) c = s.charCodeAt(++q);
+      c = s[++q]!;
+      if (c === PLUS || c === MINUS) c = s[++q]!;
       if (!(c >= ZERO && c <= NINE)) throw NOT_MINE;
-      do c = s.charCodeAt(++q); while (c >= ZERO && c <= NINE);
+      do c = s[++q]!; while (c >= ZERO && c <= NINE);
     }
     this.p = q;
     // m is exact while below 2^53 (every step of the sum was), and then so is m / 10^scale rounded once
@@ -155,7 +156,7 @@ class Reader {
       const v = scale === 0 ? m : m / POW10[scale]!;
       return neg ? -v : v;
     }
-    return Number(s.slice(start, q));
+    return Number(latin1(s, start, q));
   }
 
   /** A scalar member value (string, number, true, false, null) at p. */
@@ -163,9 +164,9 @@ class Reader {
     const s = this.s;
     if (c === QUOTE) return this.str();
     if (c === MINUS || (c >= ZERO && c <= NINE)) return this.num();
-    if (s.startsWith('true', this.p)) { this.p += 4; return true; }
-    if (s.startsWith('false', this.p)) { this.p += 5; return false; }
-    if (s.startsWith('null', this.p)) { this.p += 4; return null; }
+    if (word(s, this.p, 'true')) { this.p += 4; return true; }
+    if (word(s, this.p, 'false')) { this.p += 5; return false; }
+    if (word(s, this.p, 'null')) { this.p += 4; return null; }
     throw NOT_MINE;
   }
 
@@ -177,8 +178,8 @@ class Reader {
   records(): RecordColumns | never[] {
     const s = this.s;
     let p = this.p + 1;
-    let c = s.charCodeAt(p);
-    while (c === 32 || c === 10 || c === 13 || c === 9) c = s.charCodeAt(++p);
+    let c = s[p]!;
+    while (c === 32 || c === 10 || c === 13 || c === 9) c = s[++p]!;
     if (c === RBRACK) { this.p = p + 1; return []; }
     const segs: RawSeg[] = [];
     // the previous array's keys: the pairs of a multi-entity PUT mostly share them
@@ -192,8 +193,8 @@ class Reader {
     let time: string;
     for (;;) {
       if (c !== LBRACE) throw NOT_MINE;
-      c = s.charCodeAt(++p);
-      while (c === 32 || c === 10 || c === 13 || c === 9) c = s.charCodeAt(++p);
+      c = s[++p]!;
+      while (c === 32 || c === 10 || c === 13 || c === 9) c = s[++p]!;
       if (c === RBRACE) throw NOT_MINE;
       const base = this.cells;
       let j = 0;
@@ -201,7 +202,7 @@ class Reader {
       for (;;) {
         if (c !== QUOTE) throw NOT_MINE;
         const k = own ? undefined : keys[j];
-        if (k !== undefined && s.startsWith(k, p + 1) && s.charCodeAt(p + 1 + k.length) === QUOTE) {
+        if (k !== undefined && word(s, p + 1, k) && s[p + 1 + k.length] === QUOTE) {
           p += k.length + 2;
         } else {
           this.p = p;
@@ -210,11 +211,11 @@ class Reader {
           own ??= keys.slice(0, j);
           own.push(key);
         }
-        c = s.charCodeAt(p);
-        while (c === 32 || c === 10 || c === 13 || c === 9) c = s.charCodeAt(++p);
+        c = s[p]!;
+        while (c === 32 || c === 10 || c === 13 || c === 9) c = s[++p]!;
         if (c !== COLON) throw NOT_MINE;
-        c = s.charCodeAt(++p);
-        while (c === 32 || c === 10 || c === 13 || c === 9) c = s.charCodeAt(++p);
+        c = s[++p]!;
+        while (c === 32 || c === 10 || c === 13 || c === 9) c = s[++p]!;
         const cell = base + j;
         if (cell >= num.length) { grow(); num = cellNum; kind = cellKind; }
         let v: number;
@@ -222,56 +223,56 @@ class Reader {
           // a number, as num() reads it
           const start = p;
           const neg = c === MINUS;
-          if (neg) c = s.charCodeAt(++p);
+          if (neg) c = s[++p]!;
           let m = 0;
           let scale = 0;
           let exact = true;
-          if (c === ZERO) c = s.charCodeAt(++p);
+          if (c === ZERO) c = s[++p]!;
           else if (c > ZERO && c <= NINE) {
-            do { m = m * 10 + (c - ZERO); c = s.charCodeAt(++p); } while (c >= ZERO && c <= NINE);
+            do { m = m * 10 + (c - ZERO); c = s[++p]!; } while (c >= ZERO && c <= NINE);
           } else throw NOT_MINE;
           if (c === DOT) {
-            c = s.charCodeAt(++p);
+            c = s[++p]!;
             if (!(c >= ZERO && c <= NINE)) throw NOT_MINE;
-            do { m = m * 10 + (c - ZERO); scale++; c = s.charCodeAt(++p); } while (c >= ZERO && c <= NINE);
+            do { m = m * 10 + (c - ZERO); scale++; c = s[++p]!; } while (c >= ZERO && c <= NINE);
           }
           if (c === LOWER_E || c === UPPER_E) {
             exact = false;
-            c = s.charCodeAt(++p);
-            if (c === PLUS || c === MINUS) c = s.charCodeAt(++p);
+            c = s[++p]!;
+            if (c === PLUS || c === MINUS) c = s[++p]!;
             if (!(c >= ZERO && c <= NINE)) throw NOT_MINE;
-            do c = s.charCodeAt(++p); while (c >= ZERO && c <= NINE);
+            do c = s[++p]!; while (c >= ZERO && c <= NINE);
           }
           if (exact && m < MANTISSA_MAX && scale <= 22) {
             v = scale === 0 ? m : m / POW10[scale]!;
             if (neg) v = -v;
-          } else v = Number(s.slice(start, p));
+          } else v = Number(latin1(s, start, p));
           num[cell] = v;
           kind[cell] = NUM;
-        } else if (c === QUOTE && s.charCodeAt(p + 25) === QUOTE && typeof (t = parseInstant(time = s.slice(p + 1, p + 25))) === 'number') {
+        } else if (c === QUOTE && s[p + 25]! === QUOTE && typeof (t = parseInstant(time = latin1(s, p + 1, p + 25))) === 'number') {
           // a time of 24 characters (the canonical form): only digits and separators, so no escape; its instant kept
           num[cell] = others.length;
           kind[cell] = TIME;
           cellTime[cell] = t;
           others.push(time);
           p += 26;
-          c = s.charCodeAt(p);
+          c = s[p]!;
         } else {
           num[cell] = others.length;
           kind[cell] = OTHER;
           this.p = p;
           others.push(this.scalar(c));
           p = this.p;
-          c = s.charCodeAt(p);
+          c = s[p]!;
         }
         j++;
-        while (c === 32 || c === 10 || c === 13 || c === 9) c = s.charCodeAt(++p);
+        while (c === 32 || c === 10 || c === 13 || c === 9) c = s[++p]!;
         if (c === COMMA) {
-          c = s.charCodeAt(++p);
-          while (c === 32 || c === 10 || c === 13 || c === 9) c = s.charCodeAt(++p);
+          c = s[++p]!;
+          while (c === 32 || c === 10 || c === 13 || c === 9) c = s[++p]!;
           continue;
         }
-        if (c === RBRACE) { c = s.charCodeAt(++p); break; }
+        if (c === RBRACE) { c = s[++p]!; break; }
         throw NOT_MINE;
       }
       this.cells = base + j;
@@ -287,10 +288,10 @@ class Reader {
       }
       seg.n++;
       total++;
-      while (c === 32 || c === 10 || c === 13 || c === 9) c = s.charCodeAt(++p);
+      while (c === 32 || c === 10 || c === 13 || c === 9) c = s[++p]!;
       if (c === COMMA) {
-        c = s.charCodeAt(++p);
-        while (c === 32 || c === 10 || c === 13 || c === 9) c = s.charCodeAt(++p);
+        c = s[++p]!;
+        while (c === 32 || c === 10 || c === 13 || c === 9) c = s[++p]!;
         continue;
       }
       if (c === RBRACK) { this.p = p + 1; break; }
@@ -348,6 +349,15 @@ class Reader {
   }
 }
 
+/** The bytes [a, e) as a string of as many characters (ASCII here: the reader takes no other byte in a string). */
+const latin1 = (b: Buffer, a: number, e: number): string => (b as unknown as { latin1Slice(a: number, e: number): string }).latin1Slice(a, e);
+
+/** Whether the bytes at p are the characters of `w` (ASCII). */
+function word(b: Buffer, p: number, w: string): boolean {
+  for (let i = 0; i < w.length; i++) if (b[p + i] !== w.charCodeAt(i)) return false;
+  return true;
+}
+
 function allTimes(g: RawSeg, j: number): boolean {
   for (let i = 0, c = g.start + j; i < g.n; i++, c += g.cells) if (cellKind[c] !== TIME) return false;
   return true;
@@ -377,7 +387,7 @@ function placed(v: unknown, r: Reader): unknown {
 }
 
 /** The body of `PUT /timeseries/{entity}/{aspect}` (an array of records) in columns, or undefined: not mine. */
-export function readRecordsBody(text: string): RecordColumns | never[] | undefined {
+export function readRecordsBody(text: Buffer): RecordColumns | never[] | undefined {
   const r = new Reader(text);
   try {
     if (r.ws() !== LBRACK) return undefined;
@@ -418,7 +428,7 @@ function object(r: Reader, arrayKey: string, item: (r: Reader) => unknown): Reco
 }
 
 /** The multi-entity PUT's envelope with each pair's `data` in columns, or undefined: not mine. */
-export function readBatchBody(text: string): Record<string, unknown> | undefined {
+export function readBatchBody(text: Buffer): Record<string, unknown> | undefined {
   const r = new Reader(text);
   try {
     const pairs: Record<string, unknown>[] = [];
