@@ -30,23 +30,41 @@ export interface ColumnSegment {
    * instants (parseInstant's); otherwise the check reads the `_time` strings and writes them.
    */
   readonly timed: boolean;
+  /** When timed: where each `_time` string starts in the body (its `vals` entry is undefined; columnValues makes it). */
+  readonly timePos?: Int32Array;
 }
 
 /** The records of one array of a body, by segment; `data` is the body's, shared by all of its arrays. */
 export class RecordColumns {
-  constructor(readonly length: number, readonly segs: readonly ColumnSegment[], readonly data: Float64Array) {}
+  constructor(readonly length: number, readonly segs: readonly ColumnSegment[], readonly data: Float64Array,
+    readonly bytes: Buffer) {}
+}
+
+/** The values of a column that is not all numbers (key j of the segment), the `_time` strings of a timed one made. */
+export function columnValues(c: RecordColumns, s: ColumnSegment, j: number): unknown[] {
+  const col = s.vals[j];
+  if (col) return col;
+  const pos = s.timePos!;
+  return Array.from(pos, (q) => latin1(c.bytes, q, q + 24));
 }
 
 /** The records as JSON.parse gives them (fresh objects: the general check normalises them in place). */
 export function plainRecords(c: RecordColumns): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   const { data } = c;
+  let base = 0;
   for (const s of c.segs) {
     for (let i = 0; i < s.n; i++) {
       const rec: Record<string, unknown> = {};
-      for (let j = 0; j < s.keys.length; j++) rec[s.keys[j]!] = s.at[j]! >= 0 ? data[s.at[j]! + i] : s.vals[j]![i];
       out.push(rec);
     }
+    for (let j = 0; j < s.keys.length; j++) {
+      const k = s.keys[j]!;
+      const a = s.at[j]!;
+      const col = a >= 0 ? undefined : columnValues(c, s, j);
+      for (let i = 0; i < s.n; i++) out[base + i]![k] = col ? col[i] : data[a + i];
+    }
+    base += s.n;
   }
   return out;
 }
@@ -78,7 +96,7 @@ const NOT_MINE = new NotMine();
 /** Scratch cells of the records of a body, row by row (reused between bodies). */
 let cellNum = new Float64Array(1 << 14);
 let cellKind = new Uint8Array(1 << 14);
-/** The instant of a TIME cell (a string of the canonical form, `others` holds it as for OTHER). */
+/** The instant of a TIME cell (a string of the canonical form; cellNum holds where it starts). */
 let cellTime = new Float64Array(1 << 14);
 const NUM = 0; const OTHER = 1; const TIME = 2;
 
@@ -189,8 +207,7 @@ class Reader {
     let num = cellNum;
     let kind = cellKind;
     const others = this.others;
-    let t: number | string;
-    let time: string;
+    let t: number;
     for (;;) {
       if (c !== LBRACE) throw NOT_MINE;
       c = s[++p]!;
@@ -249,12 +266,12 @@ class Reader {
           } else v = Number(latin1(s, start, p));
           num[cell] = v;
           kind[cell] = NUM;
-        } else if (c === QUOTE && s[p + 25]! === QUOTE && typeof (t = parseInstant(time = latin1(s, p + 1, p + 25))) === 'number') {
-          // a time of 24 characters (the canonical form): only digits and separators, so no escape; its instant kept
-          num[cell] = others.length;
+        } else if (c === QUOTE && s[p + 25] === QUOTE && (t = canonicalTime(s, p + 1)) === t) {
+          // a time of 24 characters (the canonical form): only digits and separators, so no escape; its instant kept,
+          // its string made only if asked for (columnValues)
+          num[cell] = p + 1;
           kind[cell] = TIME;
           cellTime[cell] = t;
-          others.push(time);
           p += 26;
           c = s[p]!;
         } else {
@@ -324,26 +341,30 @@ class Reader {
         p += n;
         const at: number[] = [];
         const vals: (unknown[] | undefined)[] = [];
-        let timed = false;
+        let timePos: Int32Array | undefined;
         for (let j = 0; j < m; j++) {
           if (g.keys[j] === '_time' && allTimes(g, j)) {
-            for (let i = 0, c = start + j; i < n; i++, c += m) data[timeAt + i] = cellTime[c]!;
-            timed = true;
-          }
-          if (allNumbers(g, j)) {
+            timePos = new Int32Array(n);
+            for (let i = 0, c = start + j; i < n; i++, c += m) { data[timeAt + i] = cellTime[c]!; timePos[i] = cellNum[c]!; }
+            at.push(-1);
+            vals.push(undefined);
+          } else if (allNumbers(g, j)) {
             at.push(p);
             for (let i = 0, c = start + j; i < n; i++, c += m) data[p++] = cellNum[c]!;
             vals.push(undefined);
           } else {
             const col = new Array<unknown>(n);
-            for (let i = 0, c = start + j; i < n; i++, c += m) col[i] = cellKind[c] === NUM ? cellNum[c] : others[cellNum[c]!];
+            for (let i = 0, c = start + j; i < n; i++, c += m) {
+              const k = cellKind[c];
+              col[i] = k === NUM ? cellNum[c] : k === OTHER ? others[cellNum[c]!] : latin1(this.s, cellNum[c]!, cellNum[c]! + 24);
+            }
             at.push(-1);
             vals.push(col);
           }
         }
-        segs.push({ n, keys: g.keys, at, vals, timeAt, timed });
+        segs.push(timePos ? { n, keys: g.keys, at, vals, timeAt, timed: true, timePos } : { n, keys: g.keys, at, vals, timeAt, timed: false });
       }
-      a.out = new RecordColumns(a.n, segs, data);
+      a.out = new RecordColumns(a.n, segs, data, this.s);
     }
     this.others = [];
   }
@@ -351,6 +372,42 @@ class Reader {
 
 /** The bytes [a, e) as a string of as many characters (ASCII here: the reader takes no other byte in a string). */
 const latin1 = (b: Buffer, a: number, e: number): string => (b as unknown as { latin1Slice(a: number, e: number): string }).latin1Slice(a, e);
+
+/** The number the n decimal digits at q write, or NaN. */
+function digits(b: Buffer, q: number, n: number): number {
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const d = b[q + i]! - ZERO;
+    if (!(d >= 0 && d <= 9)) return NaN;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/** The date (YYYYMMDD) of the last canonical time read, and its midnight (parseInstant's; NaN when not a date). */
+let lastDay = -1;
+let lastMidnight = NaN;
+
+/**
+ * The instant of the 24 characters at q when they are the canonical form `YYYY-MM-DDTHH:MM:SS.sssZ`, as
+ * parseInstant reads it (its midnight of the date, plus the time of day in range), else NaN (the string's
+ * general path decides).
+ */
+function canonicalTime(b: Buffer, q: number): number {
+  if (b[q + 4] !== MINUS || b[q + 7] !== MINUS || b[q + 10] !== 84 || b[q + 13] !== COLON || b[q + 16] !== COLON
+    || b[q + 19] !== DOT || b[q + 23] !== 90) return NaN;
+  const hour = digits(b, q + 11, 2); const minute = digits(b, q + 14, 2); const second = digits(b, q + 17, 2);
+  const ms = digits(b, q + 20, 3);
+  if (!(hour <= 23 && minute <= 59 && second <= 59 && ms >= 0)) return NaN;
+  const day = digits(b, q, 4) * 10_000 + digits(b, q + 5, 2) * 100 + digits(b, q + 8, 2);
+  if (day !== lastDay) {
+    if (day !== day) return NaN;
+    const midnight = parseInstant(`${latin1(b, q, q + 10)}T00:00:00.000Z`);
+    lastMidnight = typeof midnight === 'number' ? midnight : NaN;
+    lastDay = day;
+  }
+  return lastMidnight + hour * 3_600_000 + minute * 60_000 + second * 1000 + ms;
+}
 
 /** Whether the bytes at p are the characters of `w` (ASCII). */
 function word(b: Buffer, p: number, w: string): boolean {

@@ -7,7 +7,7 @@ import { iso, parseInstant } from '../core/instant.js';
 import type { ModelVariable, VariableDataType } from '../core/model.js';
 import { INT_MAX, INT_MIN, jsonValueRule, maxLength } from '../core/values.js';
 import { TimeseriesErrors } from './errors.js';
-import type { RecordColumns } from './record-columns.js';
+import { columnValues, type RecordColumns } from './record-columns.js';
 import type { SeriesKey, SeriesShape, SeriesWrite, StoredRecord, WriteRecord } from './store.js';
 
 const QC_MIN = -2_147_483_648;
@@ -256,13 +256,13 @@ export function checkColumns(cols: RecordColumns, vars: VariableMap): CheckedCol
       const col = vals[j];
       switch (codes.get(keys[j]!)) {
         case SKIP: {
-          if (!col) return undefined;
           if (seg.timed) {
             // the reader's instants of canonical times (parseInstant's)
             for (let i = seg.timeAt; i < seg.timeAt + n; i++) if (!(data[i]! >= T_MIN && data[i]! <= T_MAX)) return undefined;
             timed = true;
             break;
           }
+          if (!col) return undefined;
           for (let i = 0; i < n; i++) {
             const time = col[i];
             const t = typeof time === 'string' ? parseInstant(time) : NaN;
@@ -314,8 +314,10 @@ export function checkColumns(cols: RecordColumns, vars: VariableMap): CheckedCol
 export function columnRecords({ cols }: CheckedColumns): WriteRecord[] {
   const out: WriteRecord[] = [];
   const { data } = cols;
-  for (const { n, keys, at, vals, timeAt } of cols.segs) {
+  for (const seg of cols.segs) {
+    const { n, keys, at, timeAt } = seg;
     const tj = keys.indexOf('_time');
+    const vals = keys.map((_, j) => (at[j]! >= 0 ? undefined : columnValues(cols, seg, j)));
     for (let i = 0; i < n; i++) {
       const values: Record<string, unknown> = {};
       for (let j = 0; j < keys.length; j++) values[keys[j]!] = j === tj ? undefined : at[j]! >= 0 ? data[at[j]! + i] : vals[j]![i];

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
-import { iso } from '../../src/core/instant.js';
+import { iso, parseInstant } from '../../src/core/instant.js';
 import type { ModelVariable, VariableDataType } from '../../src/core/model.js';
 import { zoneOf } from '../../src/timeseries/buckets.js';
 import { plainValue, readBatchBody, readRecordsBody, RecordColumns } from '../../src/timeseries/record-columns.js';
@@ -148,5 +148,26 @@ it('the column check accepts only what validateRecords accepts, with the same re
     const shape = { zone: zoneOf('UTC'), variables: vars };
     assert.deepStrictEqual(thread(columnWrite(key, shape, checkColumns(readRecordsBody(Buffer.from(text)) as RecordColumns, vars)!)),
       thread({ key, shape, records: expected }));
+  }), { numRuns: 3000 });
+});
+
+it('a _time of the canonical form is read with parseInstant\'s instant, and any other is left to the check', () => {
+  const d = (n: number) => fc.array(fc.constantFrom(...'0123456789'), { minLength: n, maxLength: n }).map((c) => c.join(''));
+  const near = fc.tuple(fc.integer({ min: -1e12, max: 3e14 }), fc.constantFrom(0, 1, 2)).map(([t, k]) => {
+    const s = iso(t);
+    return k === 0 ? s : s.slice(0, 11 + 3 * k) + '9' + s.slice(12 + 3 * k);
+  });
+  const shaped = fc.tuple(d(4), d(2), d(2), d(2), d(2), d(2), d(3)).map(([y, mo, da, h, mi, s, ms]) => `${y}-${mo}-${da}T${h}:${mi}:${s}.${ms}Z`);
+  fc.assert(fc.property(fc.array(fc.oneof(near, shaped), { minLength: 1, maxLength: 4 }), (times) => {
+    const cols = readRecordsBody(Buffer.from(JSON.stringify(times.map((t) => ({ _time: t, v: 1 })))));
+    assert.ok(cols instanceof RecordColumns);
+    const expected = times.map((t) => parseInstant(t));
+    const [seg] = cols.segs;
+    assert.equal(cols.segs.length, 1);
+    if (expected.every((t) => typeof t === 'number')) {
+      assert.ok(seg!.timed);
+      assert.deepStrictEqual([...cols.data.subarray(seg!.timeAt, seg!.timeAt + times.length)], expected);
+    } else assert.ok(!seg!.timed);
+    assert.deepStrictEqual(plainValue(cols), times.map((t) => ({ _time: t, v: 1 })));
   }), { numRuns: 3000 });
 });
