@@ -232,7 +232,9 @@ export function createHttp({ logger, bodyLimit, serverFactory, clientErrorHandle
  * A body that cannot hold a `__proto__` or `constructor` key (mayHoldForbiddenKey: three substring searches) goes
  * to JSON.parse alone, which then gives what secure-json-parse gives, and a syntax error as fastify's parser
  * answers it; any other body (a possible forbidden key, an escape, a byte-order mark, an empty body) goes to
- * fastify's parser as before. The nesting bound applies to both alike.
+ * fastify's parser as before. The nesting bound applies to both alike. The body is read as bytes: a route's own
+ * reader (JsonBodyReader) takes them first, and every other body is decoded as fastify's string parser decodes it
+ * (UTF-8, the whole body at once).
  */
 function boundJsonNesting(app: FastifyInstance, max: number): void {
   const parse = app.getDefaultJsonParser('error', 'error');

@@ -11,7 +11,7 @@ import { SCOPES } from '../core/scopes.js';
 import type { AggregatesService } from './aggregates.js';
 import { aggregateTarget, formatReadQuery, parseAggregateQuery, parseAggregateQueryV3, parseDeleteRange, parseReadQuery,
   type RawQuery } from './params.js';
-import { readBatchBody, readRecordsBody } from './record-columns.js';
+import { readBatchBody, readRecordsBody } from './record-reader.js';
 import { PATCH_BODY_LIMIT, type TimeseriesService } from './service.js';
 
 const TS = '/api/iottimeseries/v3/timeseries';

@@ -62,7 +62,9 @@ export interface SeriesRecords {
   aspect: string;
   /**
    * Records as IoT Time Series API v3 has them: `[{"_time": ISO-8601, "<variable>": value, "<variable>_qc": int}]`,
-   * checked against the aspect's variables. The objects are consumed (checked and normalised in place).
+   * checked against the aspect's variables. The objects are consumed (checked and normalised in place). The PUT
+   * routes give them as RecordColumns (record-reader.ts), which are checked as columns, or as plain records when
+   * anything in them is not accepted at once (then with validateRecords' errors).
    */
   records: unknown;
 }

@@ -1,5 +1,5 @@
 /**
- * The column reader of time series PUT bodies (src/timeseries/record-columns.ts) and the column check
+ * The column reader of time series PUT bodies (src/timeseries/record-reader.ts) and the column check
  * (records.ts checkColumns) against the general path: where the reader gives a value, it is what JSON.parse gives
  * of the text (values, -0, key order), and it gives none for a text JSON.parse refuses; where the column check
  * accepts, validateRecords accepts the same records with the same result, and the writer thread's wire carries
@@ -11,7 +11,8 @@ import fc from 'fast-check';
 import { iso, parseInstant } from '../../src/core/instant.js';
 import type { ModelVariable, VariableDataType } from '../../src/core/model.js';
 import { zoneOf } from '../../src/timeseries/buckets.js';
-import { plainValue, readBatchBody, readRecordsBody, RecordColumns } from '../../src/timeseries/record-columns.js';
+import { plainValue, RecordColumns } from '../../src/timeseries/record-columns.js';
+import { readBatchBody, readRecordsBody } from '../../src/timeseries/record-reader.js';
 import { checkColumns, columnRecords, columnWrite, validateRecords, valueCount, variableMap } from '../../src/timeseries/records.js';
 import type { SeriesWrite } from '../../src/timeseries/store.js';
 import { decodeWrites, encodeWrites, VarTable } from '../../src/timeseries/store/worker-wire.js';

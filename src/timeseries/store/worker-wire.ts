@@ -7,7 +7,9 @@
  * a Float64Array of their times and of each all-numeric column, one buffer per message and transferred; other
  * columns (strings, booleans, mixed) travel as arrays. The worker rebuilds the records with the same keys in the
  * same order (the stored text follows the key order). Variable maps are interned per thread: a map's entries
- * are posted once, then only its number.
+ * are posted once, then only its number. A write of a PUT body read into columns (record-reader.ts, checked by
+ * records.ts checkColumns) is already in this form: its body's buffer is posted as it is, with each segment's
+ * offsets in it, so its records are neither made nor copied on the main thread.
  */
 import Database from 'better-sqlite3';
 import { recordJson, writeColumns } from '../records.js';
