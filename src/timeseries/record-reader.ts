@@ -75,38 +75,9 @@ class Reader {
 
   /** A JSON number at p, as JSON.parse reads it. */
   num(): number {
-    const s = this.s;
-    const start = this.p;
-    let q = start;
-    let c = s[q]!;
-    const neg = c === MINUS;
-    if (neg) c = s[++q]!;
-    let m = 0;
-    let exact = true;
-    if (c === ZERO) c = s[++q]!;
-    else if (c > ZERO && c <= NINE) {
-      do { m = m * 10 + (c - ZERO); c = s[++q]!; } while (c >= ZERO && c <= NINE);
-    } else throw NOT_MINE;
-    let scale = 0;
-    if (c === DOT) {
-      c = s[++q]!;
-      if (!(c >= ZERO && c <= NINE)) throw NOT_MINE;
-      do { m = m * 10 + (c - ZERO); scale++; c = s[++q]!; } while (c >= ZERO && c <= NINE);
-    }
-    if (c === LOWER_E || c === UPPER_E) {
-      exact = false;
-      c = s[++q]!;
-      if (c === PLUS || c === MINUS) c = s[++q]!;
-      if (!(c >= ZERO && c <= NINE)) throw NOT_MINE;
-      do c = s[++q]!; while (c >= ZERO && c <= NINE);
-    }
-    this.p = q;
-    // m is exact while below 2^53 (every step of the sum was), and then so is m / 10^scale rounded once
-    if (exact && m < MANTISSA_MAX && scale <= 22) {
-      const v = scale === 0 ? m : m / POW10[scale]!;
-      return neg ? -v : v;
-    }
-    return Number(latin1(s, start, q));
+    const v = readNumber(this.s, this.p);
+    this.p = numberEnd;
+    return v;
   }
 
   /** A scalar member value (string, number, true, false, null) at p. */
@@ -122,7 +93,7 @@ class Reader {
 
   /**
    * An array of records at p (a `[`): RecordColumns, or [] for an empty one. The hot loop of the reader: position
-   * and characters in locals, numbers read inline (as num() does), keys compared with the previous record's at
+   * and characters in locals, keys compared with the previous record's at
    * the same position.
    */
   records(): RecordColumns | never[] {
@@ -167,36 +138,10 @@ class Reader {
         while (c === 32 || c === 10 || c === 13 || c === 9) c = s[++p]!;
         const cell = base + j;
         if (cell >= num.length) { grow(); num = cellNum; kind = cellKind; }
-        let v: number;
         if (c === MINUS || (c >= ZERO && c <= NINE)) {
-          // a number, as num() reads it
-          const start = p;
-          const neg = c === MINUS;
-          if (neg) c = s[++p]!;
-          let m = 0;
-          let scale = 0;
-          let exact = true;
-          if (c === ZERO) c = s[++p]!;
-          else if (c > ZERO && c <= NINE) {
-            do { m = m * 10 + (c - ZERO); c = s[++p]!; } while (c >= ZERO && c <= NINE);
-          } else throw NOT_MINE;
-          if (c === DOT) {
-            c = s[++p]!;
-            if (!(c >= ZERO && c <= NINE)) throw NOT_MINE;
-            do { m = m * 10 + (c - ZERO); scale++; c = s[++p]!; } while (c >= ZERO && c <= NINE);
-          }
-          if (c === LOWER_E || c === UPPER_E) {
-            exact = false;
-            c = s[++p]!;
-            if (c === PLUS || c === MINUS) c = s[++p]!;
-            if (!(c >= ZERO && c <= NINE)) throw NOT_MINE;
-            do c = s[++p]!; while (c >= ZERO && c <= NINE);
-          }
-          if (exact && m < MANTISSA_MAX && scale <= 22) {
-            v = scale === 0 ? m : m / POW10[scale]!;
-            if (neg) v = -v;
-          } else v = Number(latin1(s, start, p));
-          num[cell] = v;
+          num[cell] = readNumber(s, p);
+          p = numberEnd;
+          c = s[p]!;
           kind[cell] = NUM;
         } else if (c === QUOTE && s[p + 25] === QUOTE && (t = canonicalTime(s, p + 1)) === t) {
           // a time of 24 characters (the canonical form): only digits and separators, so no escape; its instant kept,
@@ -215,12 +160,9 @@ class Reader {
           c = s[p]!;
         }
         j++;
-        while (c === 32 || c === 10 || c === 13 || c === 9) c = s[++p]!;
-        if (c === COMMA) {
-          c = s[++p]!;
-          while (c === 32 || c === 10 || c === 13 || c === 9) c = s[++p]!;
-          continue;
-        }
+        p = skipSpace(s, p);
+        c = s[p]!;
+        if (c === COMMA) { p = skipSpace(s, p + 1); c = s[p]!; continue; }
         if (c === RBRACE) { c = s[++p]!; break; }
         throw NOT_MINE;
       }
@@ -237,12 +179,9 @@ class Reader {
       }
       seg.n++;
       total++;
-      while (c === 32 || c === 10 || c === 13 || c === 9) c = s[++p]!;
-      if (c === COMMA) {
-        c = s[++p]!;
-        while (c === 32 || c === 10 || c === 13 || c === 9) c = s[++p]!;
-        continue;
-      }
+      p = skipSpace(s, p);
+      c = s[p]!;
+      if (c === COMMA) { p = skipSpace(s, p + 1); c = s[p]!; continue; }
       if (c === RBRACK) { this.p = p + 1; break; }
       throw NOT_MINE;
     }
@@ -300,6 +239,50 @@ class Reader {
     }
     this.others = [];
   }
+}
+
+/** The first position from p that is not JSON whitespace. */
+function skipSpace(s: Buffer, p: number): number {
+  let c = s[p];
+  while (c === 32 || c === 10 || c === 13 || c === 9) c = s[++p];
+  return p;
+}
+
+/** Where the last number readNumber read ends. */
+let numberEnd = 0;
+
+/** The JSON number at `start`, as JSON.parse reads it; where it ends goes to numberEnd. */
+function readNumber(s: Buffer, start: number): number {
+  let q = start;
+  let c = s[q]!;
+  const neg = c === MINUS;
+  if (neg) c = s[++q]!;
+  let m = 0;
+  let exact = true;
+  if (c === ZERO) c = s[++q]!;
+  else if (c > ZERO && c <= NINE) {
+    do { m = m * 10 + (c - ZERO); c = s[++q]!; } while (c >= ZERO && c <= NINE);
+  } else throw NOT_MINE;
+  let scale = 0;
+  if (c === DOT) {
+    c = s[++q]!;
+    if (!(c >= ZERO && c <= NINE)) throw NOT_MINE;
+    do { m = m * 10 + (c - ZERO); scale++; c = s[++q]!; } while (c >= ZERO && c <= NINE);
+  }
+  if (c === LOWER_E || c === UPPER_E) {
+    exact = false;
+    c = s[++q]!;
+    if (c === PLUS || c === MINUS) c = s[++q]!;
+    if (!(c >= ZERO && c <= NINE)) throw NOT_MINE;
+    do c = s[++q]!; while (c >= ZERO && c <= NINE);
+  }
+  numberEnd = q;
+  // m is exact while below 2^53 (every step of the sum was), and then so is m / 10^scale rounded once
+  if (exact && m < MANTISSA_MAX && scale <= 22) {
+    const v = scale === 0 ? m : m / POW10[scale]!;
+    return neg ? -v : v;
+  }
+  return Number(latin1(s, start, q));
 }
 
 /** The number the n decimal digits at q write, or NaN. */
