@@ -26,7 +26,7 @@ export interface TimeseriesRouteDeps {
 
 interface SeriesParams { entityId: string; propertySetName: string }
 
-/** The PUT bodies' records read into columns (record-columns.ts; the service checks them as they are). */
+/** The PUT bodies' records read into columns (record-reader.ts; the service checks them as they are). */
 const RECORDS: JsonBodyReader = { read: readRecordsBody, depth: 2 };
 const BATCH: JsonBodyReader = { read: readBatchBody, depth: 4 };
 

@@ -15,7 +15,7 @@ import type { ReadQuery } from './params.js';
 import { plainRecords, RecordColumns } from './record-columns.js';
 import { checkColumns, columnWrite, NUMERIC, type RecordRules, recordJson, renderRecords, validateRecords, type VariableMap,
   variableMap, writeValueCount } from './records.js';
-import type { RecordPage, RecordRunVisitor, SeriesKey, SeriesShape, SeriesWrite, StoredRecord, TimeseriesStore, WriteRecord } from './store.js';
+import type { RecordPage, RecordRunVisitor, SeriesKey, SeriesShape, SeriesWrite, StoredRecord, TimeseriesStore } from './store.js';
 
 /**
  * Limits of the multi-entity PUT. Insights Hub's (IoT Time Series API v3: 5 pairs, 100 records, 100 KB) are far
