@@ -28,7 +28,22 @@ export interface ColumnSegment {
 /** The records of one array of a body, by segment; `data` is the body's, shared by all of its arrays. */
 export class RecordColumns {
   constructor(readonly length: number, readonly segs: readonly ColumnSegment[], readonly data: Float64Array,
-    readonly bytes: Buffer) {}
+    private body: Buffer | undefined) {}
+
+  /** The body's bytes (the timed `_time` strings are made from them). */
+  get bytes(): Buffer {
+    if (!this.body) throw new Error('the body of these record columns was released');
+    return this.body;
+  }
+
+  /**
+   * Lets the body's bytes go once the records are checked (records.ts columnWrite): kept, the ~170 KB buffer of a
+   * 1,000-record body outlives young-generation collections while the write is on the thread, and such external
+   * memory makes V8 run full collections.
+   */
+  release(): void {
+    this.body = undefined;
+  }
 }
 
 /** The values of a column that is not all numbers (key j of the segment), the `_time` strings of a timed one made. */

@@ -317,7 +317,9 @@ export function columnRecords({ cols }: CheckedColumns): WriteRecord[] {
   for (const seg of cols.segs) {
     const { n, keys, at, timeAt } = seg;
     const tj = keys.indexOf('_time');
-    const vals = keys.map((_, j) => (at[j]! >= 0 ? undefined : columnValues(cols, seg, j)));
+    // a timed `_time` is canonical and in range: its string is iso(t) (the body's bytes are released)
+    const vals = keys.map((k, j) => (at[j]! >= 0 ? undefined : k === '_time' && seg.timed
+      ? Array.from(data.subarray(timeAt, timeAt + n), (t) => iso(t)) : columnValues(cols, seg, j)));
     for (let i = 0; i < n; i++) {
       const values: Record<string, unknown> = {};
       for (let j = 0; j < keys.length; j++) values[keys[j]!] = j === tj ? undefined : at[j]! >= 0 ? data[at[j]! + i] : vals[j]![i];
@@ -333,6 +335,7 @@ const columnWrites = new WeakMap<SeriesWrite, CheckedColumns>();
 /** A series write of checked columns; its `records` are made only if a store reads them (the inline one does). */
 export function columnWrite(key: SeriesKey, shape: SeriesShape, checked: CheckedColumns): SeriesWrite {
   let records: WriteRecord[] | undefined;
+  checked.cols.release();
   const w = { key, shape, get records() { return records ??= columnRecords(checked); } };
   columnWrites.set(w, checked);
   return w;
