@@ -21,8 +21,19 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Overrides the error shape chosen by path prefix. */
     errorShape?: ErrorShape;
+    /** The route's own reader of application/json bodies (see JsonBodyReader). */
+    readJson?: JsonBodyReader;
   }
 }
+
+/**
+ * A route's own reader of application/json bodies, for bodies its handler takes in another form than JSON.parse
+ * gives (the time series PUTs: columns). `read` gives its value, or undefined for a text it does not take the way
+ * JSON.parse does; that text is parsed as usual, so every refusal stays the parser's. It is asked only for bodies
+ * that cannot hold a `__proto__` or `constructor` key, and only when its values nest no deeper than `depth`
+ * levels and the nesting bound allows that.
+ */
+export interface JsonBodyReader { read: (body: Buffer) => unknown; depth: number }
 
 /** Error shape per path prefix, as each Insights Hub service uses it (the error bodies of its API reference). */
 const SHAPES: ReadonlyArray<[string, ErrorShape]> = [
@@ -221,7 +232,9 @@ export function createHttp({ logger, bodyLimit, serverFactory, clientErrorHandle
  * A body that cannot hold a `__proto__` or `constructor` key (mayHoldForbiddenKey: three substring searches) goes
  * to JSON.parse alone, which then gives what secure-json-parse gives, and a syntax error as fastify's parser
  * answers it; any other body (a possible forbidden key, an escape, a byte-order mark, an empty body) goes to
- * fastify's parser as before. The nesting bound applies to both alike.
+ * fastify's parser as before. The nesting bound applies to both alike. The body is read as bytes: a route's own
+ * reader (JsonBodyReader) takes them first, and every other body is decoded as fastify's string parser decodes it
+ * (UTF-8, the whole body at once).
  */
 function boundJsonNesting(app: FastifyInstance, max: number): void {
   const parse = app.getDefaultJsonParser('error', 'error');
@@ -233,8 +246,15 @@ function boundJsonNesting(app: FastifyInstance, max: number): void {
     done(Generic.invalidRequestBodyProperty({ name: path.split(/[.[]/)[0] || 'body',
       rule: `nests deeper than ${max} levels, the most a JSON body may nest` }), undefined);
   };
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    const text = body as string;
+  // the bytes, so a route's reader takes them undecoded; every other body is decoded as fastify's string parser does
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    const bytes = body as Buffer;
+    const reader = req.routeOptions.config.readJson;
+    if (reader && reader.depth <= max && bytes.length > 0 && !mayHoldForbiddenKey(bytes)) {
+      const value = reader.read(bytes);
+      if (value !== undefined) { done(null, value); return; }
+    }
+    const text = bytes.toString('utf8');
     if (text.length === 0 || mayHoldForbiddenKey(text)) {
       parse(req, text, (err: Error | null, value?: unknown) => bounded(err, value, done));
       return;

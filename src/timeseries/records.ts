@@ -7,7 +7,8 @@ import { iso, parseInstant } from '../core/instant.js';
 import type { ModelVariable, VariableDataType } from '../core/model.js';
 import { INT_MAX, INT_MIN, jsonValueRule, maxLength } from '../core/values.js';
 import { TimeseriesErrors } from './errors.js';
-import type { StoredRecord, WriteRecord } from './store.js';
+import { columnValues, type RecordColumns } from './record-columns.js';
+import type { SeriesKey, SeriesShape, SeriesWrite, StoredRecord, WriteRecord } from './store.js';
 
 const QC_MIN = -2_147_483_648;
 const QC_MAX = 4_294_967_295;
@@ -229,6 +230,125 @@ export function validateRecords(body: unknown, vars: VariableMap, rules: RecordR
   }
   return out;
 }
+
+/** Records of a body read into columns (record-columns.ts) and checked there: what validateRecords would give. */
+export interface CheckedColumns {
+  readonly cols: RecordColumns;
+  /** Values (quality codes included), as valueCount counts them. */
+  readonly count: number;
+}
+
+/**
+ * Checks records read into columns as validateRecords checks them (a PUT's rules: no forbidden types, the full
+ * time range), column by column with the same compiled table, and fills the segments' time slots. Undefined
+ * when any value is not accepted at once: then the caller checks plainRecords(cols) with validateRecords, which
+ * accepts them the same way (normalised) or throws the error that names the record, the field and the rule.
+ */
+export function checkColumns(cols: RecordColumns, vars: VariableMap): CheckedColumns | undefined {
+  const { codes, lengths } = compile(vars);
+  const { data } = cols;
+  let count = 0;
+  for (const seg of cols.segs) {
+    const { n, keys, at, vals } = seg;
+    let timed = false;
+    for (let j = 0; j < keys.length; j++) {
+      const a = at[j]!;
+      const col = vals[j];
+      switch (codes.get(keys[j]!)) {
+        case SKIP: {
+          if (seg.timed) {
+            // the reader's instants of canonical times (parseInstant's)
+            for (let i = seg.timeAt; i < seg.timeAt + n; i++) if (!(data[i]! >= T_MIN && data[i]! <= T_MAX)) return undefined;
+            timed = true;
+            break;
+          }
+          if (!col) return undefined;
+          for (let i = 0; i < n; i++) {
+            const time = col[i];
+            const t = typeof time === 'string' ? parseInstant(time) : NaN;
+            if (typeof t !== 'number' || !(t >= T_MIN && t <= T_MAX)) return undefined;
+            data[seg.timeAt + i] = t;
+          }
+          timed = true;
+          break;
+        }
+        case DOUBLE: if (a < 0) return undefined; break;
+        case INT:
+          if (a < 0) return undefined;
+          for (let i = a; i < a + n; i++) {
+            const v = data[i]!;
+            if (!(Number.isInteger(v) && v >= INT_MIN && v <= INT_MAX)) return undefined;
+          }
+          break;
+        case LONG:
+          if (a < 0) return undefined;
+          for (let i = a; i < a + n; i++) if (!Number.isSafeInteger(data[i])) return undefined;
+          break;
+        case QC:
+          if (a < 0) return undefined;
+          for (let i = a; i < a + n; i++) if (!isQualityCode(data[i])) return undefined;
+          break;
+        case BOOLEAN:
+          if (!col) return undefined;
+          for (let i = 0; i < n; i++) if (typeof col[i] !== 'boolean') return undefined;
+          break;
+        case STRING: {
+          if (!col) return undefined;
+          const max = lengths.get(keys[j]!)!;
+          for (let i = 0; i < n; i++) {
+            const v = col[i];
+            if (typeof v !== 'string' || v.length > max) return undefined;
+          }
+          break;
+        }
+        default: return undefined;
+      }
+    }
+    if (!timed) return undefined;
+    count += n * (keys.length - 1);
+  }
+  return { cols, count };
+}
+
+/** The checked records of columns, as validateRecords gives them (`_time` undefined in its place). */
+export function columnRecords({ cols }: CheckedColumns): WriteRecord[] {
+  const out: WriteRecord[] = [];
+  const { data } = cols;
+  for (const seg of cols.segs) {
+    const { n, keys, at, timeAt } = seg;
+    const tj = keys.indexOf('_time');
+    // a timed `_time` is canonical and in range: its string is iso(t) (the body's bytes are released)
+    const vals = keys.map((k, j) => (at[j]! >= 0 ? undefined : k === '_time' && seg.timed
+      ? Array.from(data.subarray(timeAt, timeAt + n), (t) => iso(t)) : columnValues(cols, seg, j)));
+    for (let i = 0; i < n; i++) {
+      const values: Record<string, unknown> = {};
+      for (let j = 0; j < keys.length; j++) values[keys[j]!] = j === tj ? undefined : at[j]! >= 0 ? data[at[j]! + i] : vals[j]![i];
+      out.push(new CheckedRecord(data[timeAt + i]!, values, vals[tj]![i] as string, keys.length - 1));
+    }
+  }
+  return out;
+}
+
+/** Writes whose records are checked columns: the writer thread's wire (worker-wire.ts) posts those as they are. */
+const columnWrites = new WeakMap<SeriesWrite, CheckedColumns>();
+
+/** A series write of checked columns; its `records` are made only if a store reads them (the inline one does). */
+export function columnWrite(key: SeriesKey, shape: SeriesShape, checked: CheckedColumns): SeriesWrite {
+  let records: WriteRecord[] | undefined;
+  checked.cols.release();
+  const w = { key, shape, get records() { return records ??= columnRecords(checked); } };
+  columnWrites.set(w, checked);
+  return w;
+}
+
+/** The checked columns of a write made by columnWrite, or undefined. */
+export const writeColumns = (w: SeriesWrite): CheckedColumns | undefined => columnWrites.get(w);
+
+/** The records of a write, counted without making them. */
+export const writeLength = (w: SeriesWrite): number => columnWrites.get(w)?.cols.length ?? w.records.length;
+
+/** The values a write stores (quality codes included), counted without making its records. */
+export const writeValueCount = (w: SeriesWrite): number => columnWrites.get(w)?.count ?? valueCount(w.records);
 
 /** The values (quality codes included) of checked records, counted while they were checked. */
 export function valueCount(records: readonly WriteRecord[]): number {

@@ -6,11 +6,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { principal } from '../core/auth.js';
 import { renderItemErrors } from '../core/errors.js';
-import { errorShapeFor } from '../core/http.js';
+import { errorShapeFor, type JsonBodyReader } from '../core/http.js';
 import { SCOPES } from '../core/scopes.js';
 import type { AggregatesService } from './aggregates.js';
 import { aggregateTarget, formatReadQuery, parseAggregateQuery, parseAggregateQueryV3, parseDeleteRange, parseReadQuery,
   type RawQuery } from './params.js';
+import { readBatchBody, readRecordsBody } from './record-reader.js';
 import { PATCH_BODY_LIMIT, type TimeseriesService } from './service.js';
 
 const TS = '/api/iottimeseries/v3/timeseries';
@@ -25,6 +26,10 @@ export interface TimeseriesRouteDeps {
 
 interface SeriesParams { entityId: string; propertySetName: string }
 
+/** The PUT bodies' records read into columns (record-reader.ts; the service checks them as they are). */
+const RECORDS: JsonBodyReader = { read: readRecordsBody, depth: 2 };
+const BATCH: JsonBodyReader = { read: readBatchBody, depth: 4 };
+
 const query = (req: FastifyRequest) => req.query as RawQuery;
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -38,13 +43,13 @@ export async function timeseriesRoutes(app: FastifyInstance, deps: TimeseriesRou
   const { timeseries, aggregates } = deps;
 
   app.put<{ Params: SeriesParams }>(`${TS}/:entityId/:propertySetName`, {
-    config: { scope: SCOPES.timeseriesWrite }, bodyLimit: deps.bodyLimit,
+    config: { scope: SCOPES.timeseriesWrite, readJson: RECORDS }, bodyLimit: deps.bodyLimit,
   }, async (req, reply) => {
     await timeseries.put(principal(req).tenant, req.params.entityId, req.params.propertySetName, req.body);
     return reply.code(204).send();
   });
 
-  app.put(TS, { config: { scope: SCOPES.timeseriesWrite }, bodyLimit: deps.batchBodyLimit }, async (req, reply) => {
+  app.put(TS, { config: { scope: SCOPES.timeseriesWrite, readJson: BATCH }, bodyLimit: deps.batchBodyLimit }, async (req, reply) => {
     const refused = await timeseries.putMany(principal(req).tenant, req.body);
     // 202: the accepted pairs are stored; each refused pair carries its error in the service's error shape.
     const failures = refused.map((r) => ({ item: { index: r.index, entityId: r.assetId, propertySetName: r.aspect }, error: r.error }));

@@ -12,9 +12,10 @@ import type { AssetLookup, ModelAspect, ModelAsset } from '../core/model.js';
 import { zoneOf } from './buckets.js';
 import { TimeseriesErrors } from './errors.js';
 import type { ReadQuery } from './params.js';
-import { NUMERIC, type RecordRules, recordJson, renderRecords, validateRecords, valueCount, type VariableMap,
-  variableMap } from './records.js';
-import type { RecordPage, RecordRunVisitor, SeriesKey, SeriesShape, SeriesWrite, StoredRecord, TimeseriesStore, WriteRecord } from './store.js';
+import { plainRecords, RecordColumns } from './record-columns.js';
+import { checkColumns, columnWrite, NUMERIC, type RecordRules, recordJson, renderRecords, validateRecords, type VariableMap,
+  variableMap, writeValueCount } from './records.js';
+import type { RecordPage, RecordRunVisitor, SeriesKey, SeriesShape, SeriesWrite, StoredRecord, TimeseriesStore } from './store.js';
 
 /**
  * Limits of the multi-entity PUT. Insights Hub's (IoT Time Series API v3: 5 pairs, 100 records, 100 KB) are far
@@ -32,9 +33,9 @@ export const PATCH_MAX_RECORDS = 10;
 export const PATCH_BODY_LIMIT = 600 * 1024;
 
 const valuesWritten = counter('ironbridge_timeseries_values_written_total', 'Time series variable values (quality codes included) stored by PUT requests');
-const countWritten = (writes: { records: WriteRecord[] }[]) => {
+const countWritten = (writes: SeriesWrite[]) => {
   let n = 0;
-  for (const w of writes) n += valueCount(w.records);
+  for (const w of writes) n += writeValueCount(w);
   valuesWritten.inc(n);
 };
 
@@ -61,7 +62,9 @@ export interface SeriesRecords {
   aspect: string;
   /**
    * Records as IoT Time Series API v3 has them: `[{"_time": ISO-8601, "<variable>": value, "<variable>_qc": int}]`,
-   * checked against the aspect's variables. The objects are consumed (checked and normalised in place).
+   * checked against the aspect's variables. The objects are consumed (checked and normalised in place). The PUT
+   * routes give them as RecordColumns (record-reader.ts), which are checked as columns, or as plain records when
+   * anything in them is not accepted at once (then with validateRecords' errors).
    */
   records: unknown;
 }
@@ -155,7 +158,12 @@ export class TimeseriesService {
       const { assetId, aspect, records: body } = items[index]!;
       try {
         const r = this.resolveIn(assets.get(assetId), tenant, assetId, aspect, true);
-        const records = validateRecords(body, r.vars);
+        if (body instanceof RecordColumns) {
+          // read into columns by the route's body reader: checked as they are, or as plain records when not at once
+          const checked = checkColumns(body, r.vars);
+          if (checked) { writes.push(columnWrite(r.key, r.shape, checked)); continue; }
+        }
+        const records = validateRecords(body instanceof RecordColumns ? plainRecords(body) : body, r.vars);
         if (records.length > 0) writes.push({ key: r.key, shape: r.shape, records });
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
@@ -206,7 +214,7 @@ export class TimeseriesService {
     let total = 0;
     for (const item of list) {
       const data = (item as Record<string, unknown> | null)?.['data'];
-      if (Array.isArray(data)) total += data.length;
+      if (Array.isArray(data) || data instanceof RecordColumns) total += data.length;
     }
     if (total > maxRecords) throw TimeseriesErrors.tooManyRecords({ count: total, limit: maxRecords });
     const malformed: SeriesRejection[] = [];

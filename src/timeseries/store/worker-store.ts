@@ -24,6 +24,7 @@ import { metricsRegistry } from '../../core/metrics.js';
 import type { Level } from '../buckets.js';
 import type { RangeQuery, RecordEncoder, RecordPage, Rollup, SeriesKey, SeriesShape, SeriesWrite, StoredRecord,
   TimeseriesStore } from '../store.js';
+import { writeLength } from '../records.js';
 import { SqliteTimeseriesStore, type SqliteTimeseriesOptions } from './sqlite.js';
 import { encodeWrites, errorOf, type Reply, type Request, VarTable } from './worker-wire.js';
 
@@ -136,7 +137,7 @@ export class WorkerTimeseriesStore implements TimeseriesStore {
 
   async put(writes: readonly SeriesWrite[]): Promise<void> {
     let records = 0;
-    for (const w of writes) records += w.records.length;
+    for (const w of writes) records += writeLength(w);
     if (records > 0) await this.send('put', writes);
   }
 

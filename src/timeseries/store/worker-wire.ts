@@ -7,10 +7,12 @@
  * a Float64Array of their times and of each all-numeric column, one buffer per message and transferred; other
  * columns (strings, booleans, mixed) travel as arrays. The worker rebuilds the records with the same keys in the
  * same order (the stored text follows the key order). Variable maps are interned per thread: a map's entries
- * are posted once, then only its number.
+ * are posted once, then only its number. A write of a PUT body read into columns (record-reader.ts, checked by
+ * records.ts checkColumns) is already in this form: its body's buffer is posted as it is, with each segment's
+ * offsets in it, so its records are neither made nor copied on the main thread.
  */
 import Database from 'better-sqlite3';
-import { recordJson } from '../records.js';
+import { recordJson, writeColumns } from '../records.js';
 import { type SeriesKey, SeriesZoneError, type SeriesWrite, type WriteRecord } from '../store.js';
 
 /** The values of a column of a segment: all numbers (in the buffer), all undefined (`_time`), or an array. */
@@ -18,13 +20,18 @@ const NUM = 0;
 const UNDEF = 1;
 const ARR = 2;
 
-/** A series write: key, zone id, interned variable map, and its segments as [records, key list, kinds]. */
+/** A series write: key, zone id, interned variable map, and its segments. */
 export type WireWrite = [tenant: string, assetId: string, aspect: string, zone: string, vars: number, segs: WireSeg[]];
-type WireSeg = [n: number, list: number, kinds: number[]];
+/**
+ * A segment: n records of one key list, in buffer `buf`: their times at offs[0], then each numeric (NUM) column at
+ * the next offset, in key order.
+ */
+type WireSeg = [n: number, list: number, kinds: number[], buf: number, offs: number[]];
 
-/** The records of one or more writes: numbers in `f` (times of a segment, then its numeric columns, in order). */
+/** The records of one or more writes (see WireSeg). */
 export interface WireWrites {
-  f: Float64Array;
+  /** The buffers of numbers: one of the writes made of records, and each body's columns (records.ts columnWrite). */
+  bufs: Float64Array[];
   /** Key lists the segments name. */
   lists: string[][];
   /** Columns that are not all numbers, in order of appearance. */
@@ -75,18 +82,63 @@ export class VarTable {
   }
 }
 
-/** The records of the writes in their compact form (see the header); `transfer` is what postMessage moves. */
+/** Key lists of a message, each posted once (the lists of a body's columns are mostly one array). */
+class Lists {
+  readonly lists: string[][] = [];
+  private readonly ids = new Map<string, number>();
+  private readonly byArray = new Map<readonly string[], number>();
+
+  idOf(keys: readonly string[]): number {
+    let id = this.byArray.get(keys);
+    if (id !== undefined) return id;
+    const sig = keys.join('\u0000');
+    id = this.ids.get(sig);
+    if (id === undefined) { id = this.lists.length; this.lists.push([...keys]); this.ids.set(sig, id); }
+    this.byArray.set(keys, id);
+    return id;
+  }
+}
+
+/**
+ * The records of the writes in their compact form (see the header); `transfer` is what postMessage moves. A write
+ * of checked columns (records.ts columnWrite) is posted as it is: its body's buffer, transferred, and the
+ * segments' offsets in it; its records are never made on this thread. The other writes' numbers are copied into
+ * one buffer of their own.
+ */
 export function encodeWrites(writes: readonly SeriesWrite[], vars: VarTable): { data: WireWrites; transfer: ArrayBuffer[] } {
-  const lists: string[][] = [];
-  const listIds = new Map<string, number>();
+  const lists = new Lists();
+  const bufs: Float64Array[] = [];
+  const bufIds = new Map<Float64Array, number>();
   const x: unknown[][] = [];
   const w: WireWrite[] = [];
   const defs: WireWrites['defs'] = [];
-  // Pass 1: segments and the kind of each of their columns; the size of the buffer.
+  // Pass 1: segments and the kind of each of their columns; the size of the buffer of the writes of records.
   let size = 0;
-  const segsOf: { start: number; keys: string[]; seg: WireSeg }[][] = [];
-  for (const { key, shape, records } of writes) {
-    const segs: { start: number; keys: string[]; seg: WireSeg }[] = [];
+  const segsOf: ({ start: number; keys: string[]; seg: WireSeg }[] | undefined)[] = [];
+  for (const write of writes) {
+    const { key, shape } = write;
+    const checked = writeColumns(write);
+    const segs: WireSeg[] = [];
+    if (checked) {
+      const { data } = checked.cols;
+      let buf = bufIds.get(data);
+      if (buf === undefined) { buf = bufs.length + 1; bufIds.set(data, buf); bufs.push(data); }
+      for (const { n, keys, at, vals, timeAt } of checked.cols.segs) {
+        const kinds = new Array<number>(keys.length);
+        const offs = [timeAt];
+        for (let j = 0; j < keys.length; j++) {
+          if (keys[j] === '_time') kinds[j] = UNDEF;
+          else if (at[j]! >= 0) { kinds[j] = NUM; offs.push(at[j]!); }
+          else { kinds[j] = ARR; x.push(vals[j]!); }
+        }
+        segs.push([n, lists.idOf(keys), kinds, buf, offs]);
+      }
+      segsOf.push(undefined);
+      w.push([key.tenant, key.assetId, key.aspect, shape.zone.id, vars.idOf(shape.variables, defs), segs]);
+      continue;
+    }
+    const { records } = write;
+    const runs: { start: number; keys: string[]; seg: WireSeg }[] = [];
     let i = 0;
     while (i < records.length) {
       const keys = Object.keys(records[i]!.values);
@@ -109,23 +161,32 @@ export function encodeWrites(writes: readonly SeriesWrite[], vars: VarTable): { 
         }
         if (j !== keys.length) break;
       }
-      const sig = keys.join('\u0000');
-      let list = listIds.get(sig);
-      if (list === undefined) { list = lists.length; lists.push(keys); listIds.set(sig, list); }
       const n = i - start;
+      const offs = [size];
       size += n;
-      for (const kind of kinds) if (kind === NUM) size += n;
-      segs.push({ start, keys, seg: [n, list, kinds] });
+      for (const kind of kinds) if (kind === NUM) { offs.push(size); size += n; }
+      const seg: WireSeg = [n, lists.idOf(keys), kinds, 0, offs];
+      segs.push(seg);
+      runs.push({ start, keys, seg });
     }
-    segsOf.push(segs);
-    w.push([key.tenant, key.assetId, key.aspect, shape.zone.id, vars.idOf(shape.variables, defs), segs.map((s) => s.seg)]);
+    segsOf.push(runs);
+    w.push([key.tenant, key.assetId, key.aspect, shape.zone.id, vars.idOf(shape.variables, defs), segs]);
   }
-  // Pass 2: the numbers into the buffer, column by column; the other columns as arrays.
+  // Pass 2: the numbers of the writes of records into their buffer (number 0), column by column; the other
+  // columns as arrays, in the order pass 1 took the columns' arrays (x holds columns of both, by write).
   const f = new Float64Array(size);
-  let p = 0;
-  writes.forEach(({ records }, wi) => {
-    for (const { start, keys, seg: [n, , kinds] } of segsOf[wi]!) {
+  const xs: unknown[][] = [];
+  let xi = 0;
+  writes.forEach((write, wi) => {
+    const runs = segsOf[wi];
+    if (!runs) {
+      for (const [, , kinds] of w[wi]![5]) for (const kind of kinds) if (kind === ARR) xs.push(x[xi++]!);
+      return;
+    }
+    const { records } = write;
+    for (const { start, keys, seg: [n, , kinds, , offs] } of runs) {
       const end = start + n;
+      let p = offs[0]!;
       for (let i = start; i < end; i++) f[p++] = records[i]!.t;
       for (let j = 0; j < keys.length; j++) {
         const k = keys[j]!;
@@ -133,12 +194,14 @@ export function encodeWrites(writes: readonly SeriesWrite[], vars: VarTable): { 
         else if (kinds[j] === ARR) {
           const col = new Array<unknown>(n);
           for (let i = start; i < end; i++) col[i - start] = records[i]!.values[k];
-          x.push(col);
+          xs.push(col);
         }
       }
     }
   });
-  return { data: { f, lists, x, w, defs }, transfer: [f.buffer as ArrayBuffer] };
+  bufs.unshift(f);
+  const transfer: ArrayBuffer[] = bufs.map((b) => b.buffer as ArrayBuffer);
+  return { data: { bufs, lists: lists.lists, x: xs, w, defs }, transfer };
 }
 
 /** A record rebuilt in the thread; its text is made only if the store asks for it (the SQLite store does not). */
@@ -154,18 +217,18 @@ class ThreadRecord implements WriteRecord {
  * `shapeOf` makes the shape of a zone id and a variable map (the thread's cache of zones and interned maps).
  */
 export function decodeWrites(data: WireWrites, shapeOf: (zone: string, vars: number) => SeriesWrite['shape']): SeriesWrite[] {
-  const { f, lists, x } = data;
-  let p = 0;
+  const { bufs, lists, x } = data;
   let xi = 0;
   return data.w.map(([tenant, assetId, aspect, zone, vars, segs]) => {
     const records: WriteRecord[] = [];
-    for (const [n, list, kinds] of segs) {
+    for (const [n, list, kinds, buf, offs] of segs) {
       const keys = lists[list]!;
+      const f = bufs[buf]!;
       const base = records.length;
-      const times = p;
-      p += n;
+      const times = offs[0]!;
+      let o = 1;
       const cols: { at: number; arr?: unknown[] }[] = kinds.map((kind) => {
-        if (kind === NUM) { const at = p; p += n; return { at }; }
+        if (kind === NUM) return { at: offs[o++]! };
         if (kind === ARR) return { at: -1, arr: x[xi++]! };
         return { at: -1 };
       });
