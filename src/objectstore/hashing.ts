@@ -21,8 +21,6 @@ type FromWorker = { t: 'ack'; seq: number } | { t: 'digest'; rid: number; hex: s
 export const SLAB_BYTES = 1024 * 1024;
 const SLABS_PER_FEED = 4;
 const FREE_SLABS_KEPT = 16;
-/** How long after the store is opened its hash workers start. */
-const WARM_AFTER_MS = 500;
 
 interface Pending { resolve: (v: unknown) => void; reject: (e: Error) => void }
 
@@ -77,24 +75,14 @@ class HashPool {
   private seq = 0;
   private readonly free: SharedArrayBuffer[] = [];
 
-  /**
-   * Sets the pool's size and starts its workers shortly after (the platform's store opening), so the first upload
-   * does not pay for starting them (about 10 MB of resident memory each). The delay spares a CLI command that
-   * opens the platform and exits at once; the timer does not keep the process alive.
-   */
   configure(threads: number): void {
     this.threads = Math.max(1, threads);
-    setTimeout(() => this.lanesNow(), WARM_AFTER_MS).unref();
-  }
-
-  private lanesNow(): void {
-    for (let i = this.lanes.length - 1; i >= 0; i--) if (this.lanes[i]!.dead) this.lanes.splice(i, 1);
-    while (this.lanes.length < this.threads) this.lanes.push(new Lane());
   }
 
   /** New states go to the least busy lanes, each of a set on a different lane when there are enough. */
   create(algs: readonly Alg[]): HashHandle[] {
-    this.lanesNow();
+    for (let i = this.lanes.length - 1; i >= 0; i--) if (this.lanes[i]!.dead) this.lanes.splice(i, 1);
+    while (this.lanes.length < this.threads) this.lanes.push(new Lane());
     const used = new Set<Lane>();
     return algs.map((alg) => {
       const candidates = this.lanes.filter((l) => !used.has(l));
@@ -156,7 +144,7 @@ function byLane(handles: readonly HashHandle[]): Map<Lane, number[]> {
 
 export const hashPool = new HashPool();
 
-/** Sets the number of hash worker threads (the objectStoreHashThreads setting) and starts them; existing ones stay. */
+/** Sets the number of hash worker threads (the objectStoreHashThreads setting); existing ones stay. */
 export function configureHashing(threads: number): void {
   hashPool.configure(threads);
 }
