@@ -8,20 +8,6 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { HashFeed, type HashHandle } from './hashing.js';
 import { ObjectStoreError, type PutOptions } from './store.js';
 
-/** The error for a stream that has grown to `size` bytes, beyond its limit or its declared length. */
-export function overLimit(size: number, { maxBytes, expectedSize }: PutOptions): ObjectStoreError | undefined {
-  if (maxBytes !== undefined && size > maxBytes) return new ObjectStoreError('tooLarge', `the object is larger than ${maxBytes} bytes`, maxBytes);
-  if (expectedSize !== undefined && size > expectedSize) return new ObjectStoreError('sizeMismatch', `more bytes arrived than the declared ${expectedSize}`);
-  return undefined;
-}
-
-/** The error for a stream that ended with `size` bytes, other than the declared length. */
-export function shortOfDeclared(size: number, { expectedSize }: PutOptions): ObjectStoreError | undefined {
-  return expectedSize !== undefined && size !== expectedSize
-    ? new ObjectStoreError('sizeMismatch', `${size} bytes arrived, ${expectedSize} were declared`) : undefined;
-}
-
-/** The pass-through form (the S3 store's uploads); the embedded store writes through DigestFile (fs-format.ts). */
 export class Digest extends Transform {
   size = 0;
   md5 = '';
@@ -36,9 +22,13 @@ export class Digest extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.size += chunk.length;
-    const over = overLimit(this.size, this.options);
-    if (over) {
-      done(over);
+    const { maxBytes, expectedSize } = this.options;
+    if (maxBytes !== undefined && this.size > maxBytes) {
+      done(new ObjectStoreError('tooLarge', `the object is larger than ${maxBytes} bytes`, maxBytes));
+      return;
+    }
+    if (expectedSize !== undefined && this.size > expectedSize) {
+      done(new ObjectStoreError('sizeMismatch', `more bytes arrived than the declared ${expectedSize}`));
       return;
     }
     const wait = this.feed.write(chunk);
@@ -47,9 +37,9 @@ export class Digest extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
-    const short = shortOfDeclared(this.size, this.options);
-    if (short) {
-      done(short);
+    const { expectedSize } = this.options;
+    if (expectedSize !== undefined && this.size !== expectedSize) {
+      done(new ObjectStoreError('sizeMismatch', `${this.size} bytes arrived, ${expectedSize} were declared`));
       return;
     }
     this.feed.finish().then(([md5, sha256]) => {

@@ -1,6 +1,6 @@
 /**
  * The on-disk formats of the embedded object store (fs.ts): the 64-byte header every object file starts with,
- * the manifest a completed multipart upload is stored as, and the write path shared by objects and parts (DigestFile).
+ * the manifest a completed multipart upload is stored as, and the write path shared by objects and parts.
  *
  * Data file: "IBOBJ001", MD5 (16 bytes; for an object joined by an older version, the MD5 of the parts' MD5s),
  * SHA-256 (32), part count (u32 BE, 0 for a single put), 4 bytes zero; then the bytes.
@@ -9,9 +9,6 @@
  */
 import fsp from 'node:fs/promises';
 import { Writable } from 'node:stream';
-import { overLimit, shortOfDeclared } from './digest.js';
-import { HashFeed, type HashHandle } from './hashing.js';
-import type { PutOptions } from './store.js';
 
 export const HEADER = 64;
 const MAGIC = Buffer.from('IBOBJ001');
@@ -48,83 +45,41 @@ export function decodeManifest(b: Buffer, file: string): Manifest {
 
 export const etagOf = (h: Header) => (h.parts > 0 ? `${h.md5}-${h.parts}` : h.md5);
 
-/** Bytes after which a write starts flushing what it has written so far (see DigestFile). */
+/** Bytes after which a write starts flushing what it has written so far (see fileSink). */
 const FLUSH_EVERY = 64 * 1024 * 1024;
 
 /**
- * The sink of a put on the embedded store: counts the bytes against the limit and the declared length (as the
- * Digest does), feeds MD5 and SHA-256 (and `also`, a multipart upload's running hash) and writes the bytes at an
- * offset of an open file, batching queued chunks into one writev; the caller closes the file. One stream stage
- * instead of a Digest transform piped into a file writer: each socket chunk passes one stream, and at most 1 MB
- * is queued instead of 1 MB in each of three buffers, so fewer chunks live long enough to be promoted by the GC.
+ * Writes a stream at an offset of an open file, batching queued chunks into one writev; the caller closes it.
  * With `flush`, every FLUSH_EVERY bytes a data sync starts in the background, so the disk writes while the bytes
- * still stream, and the final fsync only waits for the tail. The digests are set once the stream has finished.
+ * still stream, and the final fsync only waits for the tail.
  */
-export class DigestFile extends Writable {
-  size = 0;
-  md5 = '';
-  sha256 = '';
-  private readonly feed: HashFeed;
-  private pos: number;
-  private unflushed = 0;
-  private syncing: Promise<void> = Promise.resolve();
-
-  constructor(private readonly fh: fsp.FileHandle, start: number, private readonly flush: boolean,
-    private readonly options: PutOptions = {}, also: readonly HashHandle[] = []) {
-    super({ highWaterMark: 1024 * 1024 });
-    this.pos = start;
-    this.feed = new HashFeed(['md5', 'sha256'], also);
-  }
-
-  override _writev(chunks: Array<{ chunk: Buffer }>, done: (err?: Error | null) => void): void {
-    const bufs = chunks.map((c) => c.chunk);
-    let total = 0;
-    for (const b of bufs) total += b.length;
-    this.size += total;
-    const over = overLimit(this.size, this.options);
-    if (over) {
-      done(over);
-      return;
-    }
-    // The hashes copy the bytes now (waiting only for a free slab); the file write runs meanwhile.
-    let waits: Array<Promise<void>> | undefined;
-    for (const b of bufs) {
-      const w = this.feed.write(b);
-      if (w) (waits ??= []).push(w);
-    }
-    const pos = this.pos;
-    const written = this.fh.writev(bufs, pos).then(async (r) => {
-      // A short write (rare on regular files) continues where it stopped.
-      for (let off = r.bytesWritten; off < total;) off += (await this.fh.write(Buffer.concat(bufs).subarray(off), 0, total - off, pos + off)).bytesWritten;
-    });
-    this.pos += total;
-    (waits ? Promise.all([written, ...waits]) : written).then(() => {
-      this.unflushed += total;
-      if (this.flush && this.unflushed >= FLUSH_EVERY) {
-        this.unflushed = 0;
-        this.syncing = this.syncing.then(() => this.fh.datasync());
-      }
-      done();
-    }, done);
-  }
-
-  override _final(done: (err?: Error | null) => void): void {
-    const short = shortOfDeclared(this.size, this.options);
-    if (short) {
-      done(short);
-      return;
-    }
-    Promise.all([this.feed.finish(), this.syncing]).then(([[md5, sha256]]) => {
-      this.md5 = md5!;
-      this.sha256 = sha256!;
-      done();
-    }, done);
-  }
-
-  override _destroy(err: Error | null, done: (error?: Error | null) => void): void {
-    this.feed.abort(); // no-op once finished
-    done(err);
-  }
+export function fileSink(fh: fsp.FileHandle, start: number, flush: boolean): Writable {
+  let pos = start;
+  let unflushed = 0;
+  let syncing: Promise<void> = Promise.resolve();
+  return new Writable({
+    highWaterMark: 1024 * 1024,
+    writev(chunks, done) {
+      const bufs = chunks.map((c) => c.chunk as Buffer);
+      const total = bufs.reduce((n, b) => n + b.length, 0);
+      const rest = async (written: number) => {
+        // A short write (rare on regular files) continues where it stopped.
+        for (let off = written; off < total;) off += (await fh.write(Buffer.concat(bufs).subarray(off), 0, total - off, pos + off)).bytesWritten;
+      };
+      fh.writev(bufs, pos).then((r) => rest(r.bytesWritten)).then(() => {
+        pos += total;
+        unflushed += total;
+        if (flush && unflushed >= FLUSH_EVERY) {
+          unflushed = 0;
+          syncing = syncing.then(() => fh.datasync());
+        }
+        done();
+      }, done);
+    },
+    final(done) {
+      syncing.then(() => done(), done);
+    },
+  });
 }
 
 export async function fsyncDir(dir: string): Promise<void> {
