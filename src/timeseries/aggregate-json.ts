@@ -4,13 +4,14 @@
  * builds (same keys in the same order, numbers as String(v), non-finite ones null, undefined values left out,
  * instants as Date#toISOString prints them). Per 90-day answer of 10 variables this replaces 900 objects, their
  * 3,600 ISO strings, JSON.stringify and the string's encoding; numbers that are integers are written digit by
- * digit, decimals of up to 6 places from their scaled integers (the chunk codec's writeDecimal, exact for up to 15
- * digits), other doubles through String() (what JSON.stringify prints).
+ * digit, decimals of up to 6 places from their scaled integers (writeNumber of src/core/number-bytes.ts, exact for
+ * up to 15 digits), other doubles through String() (what JSON.stringify prints).
  */
 import { iso } from '../core/instant.js';
+import { PAIRS, writeNumber } from '../core/number-bytes.js';
 import type { AggMap } from './rollup.js';
 import { P10 } from './store/chunk-codec-columns.js';
-import { writeDecimal } from './store/chunk-codec-text.js';
+
 
 const CG = 0, CU = 1, CB = 2, N = 3, SUM = 4, MEAN = 5, M2 = 6, MIN = 7, MINT = 8, MAX = 9, MAXT = 10,
   FIRST = 11, FIRSTT = 12, LAST = 13, LASTT = 14;
@@ -18,8 +19,6 @@ const DAY = 86_400_000;
 /** 9999-12-31T23:59:59.999Z: up to here an instant's text is `YYYY-MM-DDThh:mm:ss.mmmZ`. */
 const ISO_FAST_MAX = 253_402_300_799_999;
 
-/** "00" to "99". */
-const PAIRS = Uint8Array.from(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join(''), (ch) => ch.charCodeAt(0));
 const pair = (b: Buffer, w: number, x: number): void => {
   b[w] = PAIRS[2 * x]!;
   b[w + 1] = PAIRS[2 * x + 1]!;
@@ -114,21 +113,10 @@ class Out {
 
   /** JSON text of a number: String(v), null when not finite. */
   num(v: number): void {
-    if (v === 0) { this.byte(48); return; } // also -0, as String(-0)
-    if (!(v >= -2147483647 && v <= 2147483647 && (v | 0) === v)) {
-      // A decimal of up to 6 places and 15 digits (a stored value, a min or max) from its scaled integer: v = m / 10^k
-      // with k <= 6 makes round(v * 10^6) = m * 10^(6-k) (writeDecimal drops the trailing zeros).
-      const m = Math.round(v * 1e6);
-      if (m / 1e6 === v && m < 1e15 && m > -1e15) {
-        this.room(24);
-        this.w = writeDecimal(this.b, this.w, m, 6, 1e6);
-        return;
-      }
-      this.ascii(Number.isFinite(v) ? String(v) : 'null');
-      return;
-    }
     this.room(24);
-    this.w = writeDecimal(this.b, this.w, v, 0, 1);
+    const end = writeNumber(this.b, this.w, v);
+    if (end >= 0) this.w = end;
+    else this.ascii(Number.isFinite(v) ? String(v) : 'null');
   }
 
   /** A value as JSON.stringify writes it (the caller leaves undefined ones out). */

@@ -1,12 +1,13 @@
 /**
  * RowSink.number (src/odata/serve/row-writer.ts): a finite number written as bytes is exactly String(v), the text
- * JSON writes of it — integers, numbers of at most three decimals (the `decimal` path, with values next to its
+ * JSON writes of it — integers, short decimals (writeNumber of src/core/number-bytes.ts, with values next to its
  * bounds and doubles one step away from a decimal) and any other double.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { decimal, RowSink } from '../../src/odata/serve/row-writer.js';
+import { writeNumber } from '../../src/core/number-bytes.js';
+import { RowSink } from '../../src/odata/serve/row-writer.js';
 
 const written = (v: number) => {
   const s = new RowSink(64);
@@ -37,12 +38,17 @@ describe('row writer numbers', () => {
     }), { numRuns: 20_000 });
   });
 
-  it('take the decimal path for decimals of up to three places and no other number', () => {
+  it('take the digit path for integers of 32 bits and decimals of up to six places, and no other number', () => {
     const buf = Buffer.alloc(64);
-    assert.equal(buf.toString('latin1', 0, decimal(buf, 0, 12.25)), '12.25');
-    assert.equal(buf.toString('latin1', 0, decimal(buf, 0, -0.005)), '-0.005');
-    assert.equal(decimal(buf, 0, 47.67499999999998), -1);
-    assert.equal(decimal(buf, 0, 0.0001), -1);
-    assert.equal(decimal(buf, 0, 2_000_000.5), -1);
+    const text = (v: number) => buf.toString('latin1', 0, writeNumber(buf, 0, v));
+    assert.equal(text(12.25), '12.25');
+    assert.equal(text(-0.005), '-0.005');
+    assert.equal(text(0.0001), '0.0001');
+    assert.equal(text(2_000_000.5), '2000000.5');
+    assert.equal(text(-0), '0');
+    assert.equal(text(-2147483647), '-2147483647');
+    assert.equal(writeNumber(buf, 0, 47.67499999999998), -1);
+    assert.equal(writeNumber(buf, 0, 1e-7), -1);
+    assert.equal(writeNumber(buf, 0, 2 ** 53), -1);
   });
 });

@@ -9,6 +9,7 @@
  * bytes of its JSON text; a writer puts a `,` at `buf[end]` so the rows of one buffer written in order are one
  * run `row,row,…,row` that the page copies at once. Nothing else may be written between two rows of a run.
  */
+import { writeNumber } from '../../core/number-bytes.js';
 
 /** The buffer of a byte row's text, its start and its end (exclusive). */
 export const BUF = Symbol('odata.byteRowBuffer');
@@ -67,81 +68,15 @@ export class RowSink {
     this.o = o;
   }
 
-  /** A whole number 0 ≤ n < 2^31 in decimal, as String(n) writes it. */
-  uint(n: number): void {
-    this.o = digits(this.buf, this.o, n);
-  }
-
   /**
-   * A finite number as JSON writes it (String(v)): integers below 2^31 and numbers of at most three decimals
-   * below 2^31 / 1000 are written from their digits (`decimal`), any other from String(v).
+   * A finite number as JSON writes it (String(v)): from its digits where writeNumber is exact (integers of 32 bits,
+   * decimals of up to 6 places), any other from String(v). Needs 24 bytes of the row's room.
    */
   number(v: number): void {
-    if ((v | 0) === v) {
-      // -0 is written 0, as String(-0)
-      if (v < 0) {
-        this.buf[this.o++] = 0x2d;
-        this.o = digits(this.buf, this.o, -v);
-      } else this.o = digits(this.buf, this.o, v);
-      return;
-    }
-    const o = decimal(this.buf, this.o, v);
+    const o = writeNumber(this.buf, this.o, v);
     if (o >= 0) this.o = o;
     else this.ascii(String(v));
   }
-}
-
-/** Writes the decimal digits of a whole number 0 ≤ n < 2^31 at `o`; returns the end. */
-function digits(buf: Buffer, o: number, n: number): number {
-  if (n < 10) {
-    buf[o] = 0x30 + n;
-    return o + 1;
-  }
-  let d = 1;
-  for (let p = 10; p <= n; p *= 10) d++;
-  const end = o + d;
-  let i = end;
-  while (n >= 10) {
-    const q = (n / 10) | 0;
-    buf[--i] = 0x30 + n - q * 10;
-    n = q;
-  }
-  buf[--i] = 0x30 + n;
-  return end;
-}
-
-/** Largest |v| written by `decimal`: its thousandths stay below 2^31 and the spacing of doubles far below 0.001. */
-const DECIMAL_MAX = 2_000_000;
-
-/**
- * Writes a number that is not an integer and has at most three decimals (v is the double nearest to k / 1000 for
- * a whole k) as String(v) does: its integer part, `.`, and the decimals without trailing zeros. Returns the end,
- * or -1 when v is no such number (nothing written then). Exact: k / 1000 is the correctly rounded quotient, so
- * `k / 1000 === v` says v is the double of that decimal; below DECIMAL_MAX two numbers of at most three decimals
- * are 0.001 apart, far more than the doubles' spacing there, so no shorter decimal maps to v, and String(v) (the
- * shortest decimal that reads back as v, plain notation from 1e-6 to 1e21) is that decimal.
- */
-export function decimal(buf: Buffer, o: number, v: number): number {
-  if (!(v > -DECIMAL_MAX && v < DECIMAL_MAX)) return -1;
-  const k = Math.round(v * 1000);
-  if (k / 1000 !== v) return -1;
-  let m = k;
-  if (m < 0) {
-    buf[o++] = 0x2d;
-    m = -m;
-  }
-  const whole = (m / 1000) | 0;
-  let frac = m - whole * 1000;
-  o = digits(buf, o, whole);
-  buf[o++] = 0x2e;
-  buf[o++] = 0x30 + ((frac / 100) | 0);
-  frac %= 100;
-  if (frac === 0) return o;
-  buf[o++] = 0x30 + ((frac / 10) | 0);
-  frac %= 10;
-  if (frac === 0) return o;
-  buf[o++] = 0x30 + frac;
-  return o;
 }
 
 /**

@@ -7,11 +7,10 @@
  * scaled integers, digit by digit, which is several times cheaper than String() of a double.
  */
 import type { ChunkJson } from './chunk-json.js';
+import { writeDecimal } from '../../core/number-bytes.js';
 import { type Column, Kind, P10 } from './chunk-codec-columns.js';
 
 const DAY = 86_400_000;
-/** "00" to "99" as bytes. */
-const PAIRS = Uint8Array.from(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join(''), (ch) => ch.charCodeAt(0));
 
 /** JSON text of a number as recordJson() writes it (String(v); non-finite numbers are null in JSON). */
 export const numberText = (v: number): string => (Number.isFinite(v) ? String(v) : 'null');
@@ -25,59 +24,6 @@ export function decimalText(m: number, k: number, p: number): string {
   const b = Buffer.allocUnsafe(24);
   const end = writeDecimal(b, 0, m, k, p);
   return b.toString('latin1', 0, end);
-}
-
-/** Writes decimalText(m, k, p) at `pos` (24 bytes of room needed); returns the end. */
-export function writeDecimal(out: Buffer, pos: number, m: number, k: number, p: number): number {
-  if (m === 0) { out[pos] = 48; return pos + 1; }
-  let a = m;
-  if (m < 0) { out[pos++] = 45; a = -m; }
-  if (a >= 1e15) return pos + out.write(String(a / p), pos, 'latin1');
-  if (a > 0x7fffffff) return writeDigits(out, pos, a, k);
-  // int32 arithmetic: a double % is a libm call, several times dearer.
-  let x = a | 0;
-  while (k > 0 && x % 10 === 0) { x = (x / 10) | 0; k--; }
-  const digits = x < 10 ? 1 : x < 100 ? 2 : x < 1000 ? 3 : x < 10_000 ? 4 : x < 100_000 ? 5 : x < 1_000_000 ? 6
-    : x < 10_000_000 ? 7 : x < 100_000_000 ? 8 : x < 1_000_000_000 ? 9 : 10;
-  const end = pos + (digits > k ? digits - k : 1) + (k > 0 ? k + 1 : 0);
-  let q = end;
-  for (let i = 0; i < k; i++) {
-    const y = (x / 10) | 0;
-    out[--q] = 48 + x - y * 10;
-    x = y;
-  }
-  if (k > 0) out[--q] = 46;
-  // The integer part two digits at a time.
-  while (x >= 10) {
-    const y = (x / 100) | 0;
-    const r = (x - y * 100) * 2;
-    out[--q] = PAIRS[r + 1]!;
-    out[--q] = PAIRS[r]!;
-    x = y;
-  }
-  if (q > pos) out[--q] = 48 + x;
-  return end;
-}
-
-/** writeDecimal for 2^31 <= a < 1e15, in double arithmetic. */
-function writeDigits(out: Buffer, pos: number, a: number, k: number): number {
-  while (k > 0 && a % 10 === 0) { a /= 10; k--; }
-  let digits = 1;
-  for (let x = 10; x <= a; x *= 10) digits++;
-  const end = pos + (digits > k ? digits - k : 1) + (k > 0 ? k + 1 : 0);
-  let q = end;
-  for (let i = 0; i < k; i++) {
-    const d = a % 10;
-    out[--q] = 48 + d;
-    a = (a - d) / 10;
-  }
-  if (k > 0) out[--q] = 46;
-  do {
-    const d = a % 10;
-    out[--q] = 48 + d;
-    a = (a - d) / 10;
-  } while (q > pos);
-  return end;
 }
 
 /** A piece of text as UTF-8 bytes, and how many more bytes than UTF-16 units it has (0 for ASCII). */
