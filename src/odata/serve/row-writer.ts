@@ -20,7 +20,6 @@ export interface ByteRow { [BUF]: Buffer; [AT]: number; [END]: number }
 
 const isByteRow = (r: unknown): r is ByteRow => typeof r === 'object' && r !== null && (r as ByteRow)[BUF] !== undefined;
 
-/** Whether a text has only ASCII characters (its UTF-8 length equals its length). */
 /** Whether a string is all ASCII (one byte per UTF-16 unit), so byte offsets equal string offsets. */
 export const isAscii = (s: string) => Buffer.byteLength(s) === s.length;
 
