@@ -48,8 +48,8 @@ export interface Resolved {
 }
 
 export interface ReadResult {
-  /** The JSON array of records: text, or its UTF-8 bytes. */
-  json: string | Buffer;
+  /** The JSON array of records: text, or its UTF-8 bytes, or those bytes in pieces (RecordPage.pieces). */
+  json: string | Buffer | Buffer[];
   /** Query of the next page when more records than the limit matched. */
   next?: ReadQuery;
 }
@@ -279,7 +279,7 @@ export class TimeseriesService {
       return { json: renderRecords(last, select) };
     }
     const desc = q.sort === 'desc';
-    let json: string | Buffer;
+    let json: string | Buffer | Buffer[];
     let lastT: number;
     if (select) {
       const rows = await this.store.read(r.key, { from, to, limit: limit + 1, desc });
@@ -288,11 +288,11 @@ export class TimeseriesService {
       lastT = rows[limit - 1]!.t;
       json = renderRecords(rows, select);
     } else {
-      // Stored text is returned as it is, as bytes.
+      // Stored text is returned as it is, as bytes: where they lie in the store's rendered chunks when it can.
       const page = await this.store.readJson(r.key, { from, to, limit: limit + 1, desc });
       const more = page.count > limit;
       if (more) page.truncate(limit);
-      json = page.bytes();
+      json = page.pieces ? page.pieces() : page.bytes();
       if (!more) return { json };
       lastT = page.lastTime();
     }

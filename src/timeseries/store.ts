@@ -74,6 +74,11 @@ export interface RecordPage {
   /** `[record,…]`: each record its stored text, as readText gives it. */
   bytes(): Buffer;
   /**
+   * The same bytes as pieces that are written one after another (their concatenation is bytes()), left where they
+   * lie where the page can (the GET reply writes them to the socket in one writev). Optional, as runs.
+   */
+  pieces?(): Buffer[];
+  /**
    * The same records where they lie, run by run in page order (RecordRunVisitor), so a reader that writes its own
    * document (OData, issue 14) copies each record's bytes without a string per record. Optional: a page that does
    * not hold its records that way leaves it out, and readers cut bytes() instead (timeseries/service.ts pageRuns).

@@ -156,6 +156,27 @@ describe('IoT Time Series v3', () => {
     }
   });
 
+  it('a read written in pieces carries its exact length, its Link and JSON type; HEAD the same headers, no body', async () => {
+    const G = await makeAsset(s, 'Pump7');
+    const batch = (b: number) => Array.from({ length: 1000 }, (_, i) => ({ _time: at((b * 1000 + i) * 3 + 1), temperature: i / 8, label: 'é' }));
+    for (let b = 0; b < 3; b++) assert.equal((await put(s, G, 'Env', batch(b))).status, 204);
+    // spans of three chunks (the first and last in part), then a page ending inside the last chunk, asc and desc
+    for (const q of [`?from=${at(1000)}&to=${at(8000)}&limit=1500`, `?from=${at(0)}&to=${at(10_000)}`, `?from=${at(500)}&to=${at(7000)}&sort=desc`]) {
+      const res = await s.api(`${TS}/${G}/Env${q}`);
+      assert.equal(res.status, 200);
+      const body = Buffer.from(await res.arrayBuffer());
+      assert.equal(res.headers.get('content-length'), String(body.length), q);
+      assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
+      const records = JSON.parse(body.toString()) as { _time: string }[];
+      assert.ok(records.length > 1000 && records.every((r) => typeof r._time === 'string'), q);
+      assert.ok(res.headers.get('link') !== null, q);
+      const head = await s.api(`${TS}/${G}/Env${q}`, { method: 'HEAD' });
+      assert.equal(head.status, 200);
+      assert.equal(head.headers.get('content-length'), String(body.length), q);
+      assert.equal(head.headers.get('link'), res.headers.get('link'), q);
+      assert.equal((await head.arrayBuffer()).byteLength, 0);
+    }
+  });
   it('multi-entity PUT: 202 with per-pair errors, the good pairs stored', async () => {
     const E = await makeAsset(s, 'Pump5');
     const res = await s.api(TS, { method: 'PUT', body: JSON.stringify({ timeseries: [

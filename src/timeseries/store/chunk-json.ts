@@ -1,7 +1,9 @@
 /**
  * The GET reply of time series records as bytes (issue 17, 2,000-record read): the rendered records of chunks
- * (ChunkJson, made by chunkJson in chunk-codec.ts), a page of record ranges taken from them (JsonPage), copied once
- * into the `[…]` the route sends (or visited where they lie, `runs`, by readers that write their own document); and the bounded cache of chunks' rendered records (TextCache), so records read
+ * (ChunkJson, made by chunkJson in chunk-codec.ts), a page of record ranges taken from them (JsonPage), handed to
+ * the route as the pieces of the `[…]` where they lie (`pieces`, written to the socket as they are) or copied once
+ * into it (`bytes`), or visited where they lie (`runs`) by readers that write their own document; and the bounded
+ * cache of chunks' rendered records (TextCache), so records read
  * again are not decoded and rendered again. A cached entry is only used for the very bytes it was rendered from
  * (the chunk's stored data is compared), so writes of this or any other process can never be served stale, and
  * only for a read whose records of the chunk it holds (serves).
@@ -28,6 +30,10 @@ export function upperBound(times: Float64Array, x: number): number {
   }
   return a;
 }
+
+const OPEN = Buffer.from('[');
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']');
 
 /** Records s..e-1 of one ChunkJson, in page order. */
 interface Span { c: ChunkJson; s: number; e: number }
@@ -78,6 +84,22 @@ export class JsonPage {
   /** Each span's records where they lie in its rendered chunk (RecordPage.runs), in page order. */
   runs(visit: (bytes: Buffer, offs: Int32Array, times: Float64Array, s: number, e: number) => void): void {
     for (const { c, s, e } of this.spans) visit(c.bytes, c.offs, c.times, s, e);
+  }
+
+  /**
+   * The bytes() of the page as pieces to be written one after another, without a copy: `[`, each span's records
+   * where they lie in its rendered chunk, `,` between spans, `]`. A descending page reverses its records, so it is
+   * copied into one piece (bytes()). The pieces are views of the rendered chunks, which are never written again.
+   */
+  pieces(): Buffer[] {
+    if (this.desc) return [this.bytes()];
+    const out: Buffer[] = [OPEN];
+    for (const { c, s, e } of this.spans) {
+      if (out.length > 1) out.push(COMMA);
+      out.push(c.bytes.subarray(c.offs[s]!, c.offs[e]! - 1));
+    }
+    out.push(CLOSE);
+    return out;
   }
 
   /** The page as the bytes of a JSON array: one allocation, each run of records copied once. */
