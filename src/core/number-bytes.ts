@@ -1,7 +1,8 @@
 /**
  * Numbers written as their JSON text (String(v)) straight into a buffer, from their digits: the stored records'
- * fixed decimals (the chunk codec), aggregate answers (src/timeseries/aggregate-json.ts) and OData's byte rows
- * (src/odata/serve/row-writer.ts). Several times cheaper than String() of a double and a string encode.
+ * fixed decimals (the chunk codec, writeDecimalWords), aggregate answers (src/timeseries/aggregate-json.ts) and
+ * OData's byte rows (src/odata/serve/row-writer.ts). Several times cheaper than String() of a double and a string
+ * encode.
  */
 
 /** "00" to "99" as bytes. */
@@ -77,4 +78,61 @@ export function writeNumber(out: Buffer, pos: number, v: number): number {
   const m = Math.round(v * 1e6);
   if (m / 1e6 === v && m < 1e15 && m > -1e15) return writeDecimal(out, pos, m, 6, 1e6);
   return -1;
+}
+
+/** Little-endian 32-bit word of the first 4 bytes of an ASCII text (zero-padded). */
+const word = (t: string): number => {
+  let w = 0;
+  for (let i = 0; i < t.length && i < 4; i++) w |= t.charCodeAt(i) << (8 * i);
+  return w >>> 0;
+};
+const THOUSAND = Array.from({ length: 1000 }, (_, n) => n);
+/** 0..999 without leading zeros ("7"), as words, and their lengths. */
+export const LEAD_W = Uint32Array.from(THOUSAND, (n) => word(String(n)));
+export const LEAD_L = Uint8Array.from(THOUSAND, (n) => String(n).length);
+/** 0..999 as three digits ("007"). */
+export const FULL_W = Uint32Array.from(THOUSAND, (n) => word(String(n).padStart(3, '0')));
+/** n / 1000 as the fraction String() writes of it: "." and the digits without trailing zeros (".5" for 500), "" for 0. */
+const fraction = (n: number): string => (n === 0 ? '' : `.${String(n).padStart(3, '0').replace(/0+$/, '')}`);
+export const FRAC_W = Uint32Array.from(THOUSAND, (n) => word(fraction(n)));
+export const FRAC_L = Uint8Array.from(THOUSAND, (n) => fraction(n).length);
+/** 10^k, and what brings a fraction of k digits to three (k <= 3). */
+const P10 = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000];
+const TO_THOUSANDTHS = [0, 100, 10, 1];
+
+/**
+ * writeDecimal (the same text) for the chunk codec's hot path: for |m| < 1e9 and k <= 3 from tables of three
+ * digits, each group one 32-bit store through `view` (a DataView over all of `out`) instead of a byte per digit;
+ * other m and k go to writeDecimal. A store may write up to 3 bytes past the returned end (the caller writes on
+ * from there): needs 24 bytes of room, as writeDecimal.
+ */
+export function writeDecimalWords(out: Buffer, view: DataView, pos: number, m: number, k: number): number {
+  const a = m < 0 ? -m : m;
+  if (!(a < 1e9) || k > 3) return writeDecimal(out, pos, m, k, P10[k]!);
+  if (m < 0) out[pos++] = 45;
+  const x = a | 0;
+  const p = P10[k]!;
+  // Exact: x < 2^30 and p <= 1000, so the double quotient is never within an ulp of the next integer.
+  const ip = (x / p) | 0;
+  const f = (x - ip * p) * TO_THOUSANDTHS[k]!;
+  if (ip < 1000) {
+    view.setUint32(pos, LEAD_W[ip]!, true);
+    pos += LEAD_L[ip]!;
+  } else if (ip < 1_000_000) {
+    const hi = (ip / 1000) | 0;
+    view.setUint32(pos, LEAD_W[hi]!, true);
+    pos += LEAD_L[hi]!;
+    view.setUint32(pos, FULL_W[ip - hi * 1000]!, true);
+    pos += 3;
+  } else {
+    const hi = (ip / 1_000_000) | 0;
+    const mid = ((ip - hi * 1_000_000) / 1000) | 0;
+    view.setUint32(pos, LEAD_W[hi]!, true);
+    pos += LEAD_L[hi]!;
+    view.setUint32(pos, FULL_W[mid]!, true);
+    view.setUint32(pos + 3, FULL_W[ip - hi * 1_000_000 - mid * 1000]!, true);
+    pos += 6;
+  }
+  view.setUint32(pos, FRAC_W[f]!, true);
+  return pos + FRAC_L[f]!;
 }

@@ -309,48 +309,106 @@ export function writeInts(w: Writer, xs: ArrayLike<number>, orders: readonly num
   }
 }
 
-/** Reads `n` integers written by writeInts. */
+/**
+ * Reads `n` integers written by writeInts: first every block's residuals (unzigzagged, in `out`), then one pass per
+ * order that adds each residual to its prediction from the values before it, kept in locals. The sums are the
+ * ones predict() forms, in the same order, so every value is the same double.
+ */
 export function readInts(r: Reader, n: number): Float64Array {
   const out = new Float64Array(n);
   const order = r.byte();
   if (order > MAX_ORDER) throw new CorruptChunk(`integer sequence order ${order}`);
   const from = Math.min(order, n);
   for (let j = 0; j < from; j++) out[j] = predict(out, j, j) + r.svar();
+  let view: DataView | undefined;
   for (let s = from; s < n; s += BLOCK) {
     let e = Math.min(n, s + BLOCK);
     const width = r.byte();
     if (width > 54) throw new CorruptChunk(`bit width ${width}`);
     if (width === 0) {
-      // Zero residuals: the prediction itself, over this and the following all-zero blocks.
+      // Zero residuals (out is zeroed) over this and the following all-zero blocks.
       const run = r.count(Math.ceil((n - e) / BLOCK));
       e = Math.min(n, e + run * BLOCK);
-      for (let i = s; i < e; i++) out[i] = predict(out, i, order);
       s = e - BLOCK;
       continue;
     }
-    r.need(Math.ceil(((e - s) * width) / 8));
+    const bytes = Math.ceil(((e - s) * width) / 8);
+    r.need(bytes);
+    const buf = r.buf;
+    const p0 = r.pos;
+    const mask = (1 << width) - 1;
+    if (width <= 24 && p0 + bytes + 3 <= buf.length) {
+      // The hot case: each value from one unaligned 32-bit load at its bit position (its width and the shift fit
+      // in 31 bits; the load may reach 3 bytes past the block, never past the buffer), int32 zigzag.
+      view ??= new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      for (let i = s, bp = 0; i < e; i++, bp += width) {
+        const z = (view.getUint32(p0 + (bp >>> 3), true) >>> (bp & 7)) & mask;
+        out[i] = (z >>> 1) ^ -(z & 1);
+      }
+      r.pos = p0 + bytes;
+      continue;
+    }
     if (width <= 24) {
-      // The hot case, inlined: int32 bit window, int32 zigzag.
-      const buf = r.buf;
-      let p = r.pos;
+      // The same within 3 bytes of the buffer's end: an int32 bit window filled a byte at a time.
+      let p = p0;
       let acc = 0;
       let nacc = 0;
-      const mask = (1 << width) - 1;
       for (let i = s; i < e; i++) {
         while (nacc < width) { acc |= buf[p++]! << nacc; nacc += 8; }
         const z = acc & mask;
         acc >>>= width;
         nacc -= width;
-        out[i] = predict(out, i, order) + ((z >>> 1) ^ -(z & 1));
+        out[i] = (z >>> 1) ^ -(z & 1);
       }
       r.pos = p;
       continue;
     }
-    for (let i = s; i < e; i++) out[i] = predict(out, i, order) + unzigzag(r.bits(width));
+    for (let i = s; i < e; i++) out[i] = unzigzag(r.bits(width));
     r.align();
   }
-  for (let i = 0; i < n; i++) {
-    if (!(Math.abs(out[i]!) <= INT_LIMIT * 8)) throw new CorruptChunk('integer out of range');
-  }
+  integrate(out, from, order);
   return out;
+}
+
+const LIMIT = INT_LIMIT * 8;
+
+/** Turns the residuals out[from..] into values (out[i] = prediction of `order` + residual), checking the range. */
+function integrate(out: Float64Array, from: number, order: number): void {
+  const n = out.length;
+  let bad = false;
+  for (let i = 0; i < from; i++) bad ||= !(Math.abs(out[i]!) <= LIMIT);
+  if (order === 0) {
+    for (let i = from; i < n; i++) bad ||= !(Math.abs(out[i]!) <= LIMIT);
+  } else if (order === 1) {
+    let p1 = out[from - 1]!;
+    for (let i = from; i < n; i++) {
+      const v = p1 + out[i]!;
+      out[i] = v;
+      bad ||= !(Math.abs(v) <= LIMIT);
+      p1 = v;
+    }
+  } else if (order === 2) {
+    let p1 = out[from - 1]!;
+    let p2 = out[from - 2]!;
+    for (let i = from; i < n; i++) {
+      const v = 2 * p1 - p2 + out[i]!;
+      out[i] = v;
+      bad ||= !(Math.abs(v) <= LIMIT);
+      p2 = p1;
+      p1 = v;
+    }
+  } else {
+    let p1 = out[from - 1]!;
+    let p2 = out[from - 2]!;
+    let p3 = out[from - 3]!;
+    for (let i = from; i < n; i++) {
+      const v = 3 * p1 - 3 * p2 + p3 + out[i]!;
+      out[i] = v;
+      bad ||= !(Math.abs(v) <= LIMIT);
+      p3 = p2;
+      p2 = p1;
+      p1 = v;
+    }
+  }
+  if (bad) throw new CorruptChunk('integer out of range');
 }

@@ -7,8 +7,8 @@
  * scaled integers, digit by digit, which is several times cheaper than String() of a double.
  */
 import type { ChunkJson } from './chunk-json.js';
-import { writeDecimal } from '../../core/number-bytes.js';
-import { type Column, Kind, P10 } from './chunk-codec-columns.js';
+import { FRAC_L, FRAC_W, FULL_W, LEAD_L, LEAD_W, writeDecimal, writeDecimalWords } from '../../core/number-bytes.js';
+import { type Column, Kind } from './chunk-codec-columns.js';
 
 const DAY = 86_400_000;
 
@@ -39,6 +39,7 @@ const piece = (s: string): Piece => {
   for (let i = 0; i < words.length; i++) words[i] = dv.getUint32(4 * i, true);
   return { bytes, extra: bytes.length - s.length, words };
 };
+const NO_INTS = new Float64Array(0);
 const TRUE = piece('true');
 const FALSE = piece('false');
 /** Longest String() of a double: "-1.7976931348623157e+308" and the like. */
@@ -104,19 +105,44 @@ interface Rendered {
   extra: number;
 }
 
+/** Prefixes `,"key":` of up to this many bytes are written as three unconditional 32-bit stores. */
+const SHORT_PREFIX = 12;
+
 /**
  * Renders records s..e-1 (ascending). All text goes into one byte buffer, written through locals (`b`, `w`) with
  * room for a whole record of numbers ensured once per record; strings and nested values, of unbounded length,
  * ensure their own room. Offsets are kept in bytes and in UTF-16 units (bytes minus `extra`), the latter for the
  * slices of the decoded text. The buffer is the module's scratch: use it before the next call.
+ * Per value the loop reads flat per-column arrays (kind, prefix words and length, scaled integers), and a record's
+ * UTF-8 excess of the prefixes that are always written is added once per record (`patExtra`).
  */
 function render(src: TextSource, s: number, e: number): Rendered {
   const { times, keys, patterns, runs, cols } = src;
+  const nk = keys.length;
   const prefix = keys.map((k) => (k === '_time' ? undefined : piece(`,${JSON.stringify(k)}:`)));
   const dicts = cols.map((c) => (c.kind === Kind.STRING ? new Array<Piece | undefined>(c.dict!.length) : undefined));
-  // Room a record of each pattern needs, beyond its strings and nested values.
-  const room = patterns.map((p) => p.reduce((sum, c) => sum + (prefix[c]?.bytes.length ?? 0) + 3 + NUMBER_ROOM, 32));
-  const cursor = new Int32Array(keys.length);
+  // Per column: kind (-1: not written, the `_time` key), prefix length and first three words, scale, integers.
+  const kinds = new Int32Array(nk);
+  const preLen = new Int32Array(nk);
+  const preW = new Uint32Array(3 * nk);
+  const scale = new Int32Array(nk);
+  const ints: Float64Array[] = new Array(nk);
+  for (let c = 0; c < nk; c++) {
+    const pre = prefix[c];
+    const col = cols[c]!;
+    kinds[c] = pre === undefined ? -1 : col.kind;
+    preLen[c] = pre?.bytes.length ?? 0;
+    for (let x = 0; x < 3; x++) preW[3 * c + x] = pre?.words[x] ?? 0;
+    scale[c] = col.k ?? 0;
+    ints[c] = col.ints ?? NO_INTS;
+  }
+  // Room a record of each pattern needs, beyond its strings and nested values; UTF-8 excess of its fixed prefixes.
+  const room = patterns.map((p) => p.reduce((sum, c) => sum + preLen[c]! + 3 + NUMBER_ROOM, 32));
+  const patExtra = patterns.map((p) => p.reduce((sum, c) => {
+    const k = kinds[c]!;
+    return sum + (k === Kind.DECIMAL || k === Kind.GORILLA || k === Kind.F64 || k === Kind.BOOL ? prefix[c]!.extra : 0);
+  }, 0));
+  const cursor = new Int32Array(nk);
   const starts = new Int32Array(e - s + 1);
   const offs = new Int32Array(e - s + 1);
   let b: Buffer = grown(scratch, 0, (e - s) * ((room[0] ?? 0) + 16));
@@ -129,6 +155,7 @@ function render(src: TextSource, s: number, e: number): Rendered {
   for (let q = 0; q < runs.length && i < e; q += 2) {
     const pid = runs[q]!;
     const p = patterns[pid]!;
+    const plen = p.length;
     const runEnd = i + runs[q + 1]!;
     if (runEnd <= s) {
       for (const c of p) cursor[c]! += runEnd - i; // records before the range: only move the cursors
@@ -140,9 +167,11 @@ function render(src: TextSource, s: number, e: number): Rendered {
       i = s;
     }
     const need = room[pid]!;
+    const recExtra = patExtra[pid]!;
     for (const stop = Math.min(runEnd, e); i < stop; i++) {
       starts[i - s] = w - extra;
       offs[i - s] = w;
+      extra += recExtra;
       const t = times[i]!;
       const d = Math.floor(t / DAY);
       if (d !== day) {
@@ -177,59 +206,76 @@ function render(src: TextSource, s: number, e: number): Rendered {
       b[w + 9] = 48 + ms100; b[w + 10] = 48 + ms10; b[w + 11] = 48 + ms - ms100 * 100 - ms10 * 10;
       b[w + 12] = 90; b[w + 13] = 34;
       w += 14;
-      for (let j = 0; j < p.length; j++) {
+      for (let j = 0; j < plen; j++) {
         const c = p[j]!;
-        const col = cols[c]!;
         const at = cursor[c]!++;
-        const pre = prefix[c];
-        if (pre === undefined) continue;
-        switch (col.kind) {
-          case Kind.DECIMAL: {
-            const pw = pre.words;
-            for (let x = 0; x < pw.length; x++) dv.setUint32(w + 4 * x, pw[x]!, true);
-            w += pre.bytes.length;
-            extra += pre.extra;
-            const k = col.k!;
-            w = writeDecimal(b, w, col.ints![at]!, k, P10[k]!);
-            break;
+        const kind = kinds[c]!;
+        if (kind === Kind.STRING) {
+          const pre = prefix[c]!;
+          const col = cols[c]!;
+          const x = col.idx![at]!;
+          const v = dicts[c]![x] ?? (dicts[c]![x] = piece(JSON.stringify(col.dict![x])));
+          const nb = put(b, w, pre, v, need);
+          // A new buffer may come from the same pool ArrayBuffer as the old one: compare buffers, not ArrayBuffers.
+          if (nb !== b) { b = nb; dv = new DataView(b.buffer, b.byteOffset, b.byteLength); }
+          w += pre.bytes.length + v.bytes.length;
+          extra += pre.extra + v.extra;
+          continue;
+        }
+        if (kind === Kind.ANY) {
+          const v = cols[c]!.vals![at];
+          if (v === null || v === undefined) continue;
+          const pre = prefix[c]!;
+          const x = piece(JSON.stringify(v));
+          const nb = put(b, w, pre, x, need);
+          if (nb !== b) { b = nb; dv = new DataView(b.buffer, b.byteOffset, b.byteLength); }
+          w += pre.bytes.length + x.bytes.length;
+          extra += pre.extra + x.extra;
+          continue;
+        }
+        if (kind < 0) continue;
+        // DECIMAL, GORILLA, F64, BOOL: the prefix, then the value, within the record's room.
+        const len = preLen[c]!;
+        if (len <= SHORT_PREFIX) {
+          dv.setUint32(w, preW[3 * c]!, true);
+          dv.setUint32(w + 4, preW[3 * c + 1]!, true);
+          dv.setUint32(w + 8, preW[3 * c + 2]!, true);
+        } else {
+          const pw = prefix[c]!.words;
+          for (let x = 0; x < pw.length; x++) dv.setUint32(w + 4 * x, pw[x]!, true);
+        }
+        w += len;
+        if (kind === Kind.DECIMAL) {
+          const m = ints[c]![at]!;
+          const k = scale[c]!;
+          const a = m < 0 ? -m : m;
+          if (a < 1_000_000 && k <= 3) {
+            // writeDecimalWords' case of up to six digits, inline: at most two groups of three, then the fraction.
+            if (m < 0) b[w++] = 45;
+            const x = a | 0;
+            // Constant divisors (a multiply each, where a division by a variable is many cycles).
+            const ip = k === 3 ? (x / 1000) | 0 : k === 2 ? (x / 100) | 0 : k === 1 ? (x / 10) | 0 : x;
+            const f = k === 3 ? x - ip * 1000 : k === 2 ? (x - ip * 100) * 10 : k === 1 ? (x - ip * 10) * 100 : 0;
+            if (ip < 1000) {
+              dv.setUint32(w, LEAD_W[ip]!, true);
+              w += LEAD_L[ip]!;
+            } else {
+              const hi = (ip / 1000) | 0;
+              dv.setUint32(w, LEAD_W[hi]!, true);
+              w += LEAD_L[hi]!;
+              dv.setUint32(w, FULL_W[ip - hi * 1000]!, true);
+              w += 3;
+            }
+            dv.setUint32(w, FRAC_W[f]!, true);
+            w += FRAC_L[f]!;
+          } else {
+            w = writeDecimalWords(b, dv, w, m, k);
           }
-          case Kind.GORILLA:
-          case Kind.F64: {
-            const pw = pre.words;
-            for (let x = 0; x < pw.length; x++) dv.setUint32(w + 4 * x, pw[x]!, true);
-            w += pre.bytes.length;
-            extra += pre.extra;
-            w += b.write(numberText(col.nums![at]!), w, 'latin1');
-            break;
-          }
-          case Kind.BOOL: {
-            const pw = pre.words;
-            for (let x = 0; x < pw.length; x++) dv.setUint32(w + 4 * x, pw[x]!, true);
-            w += pre.bytes.length;
-            extra += pre.extra;
-            const v = col.vals![at] ? TRUE.bytes : FALSE.bytes;
-            for (let x = 0; x < v.length; x++) b[w++] = v[x]!;
-            break;
-          }
-          case Kind.STRING: {
-            const x = col.idx![at]!;
-            const v = dicts[c]![x] ?? (dicts[c]![x] = piece(JSON.stringify(col.dict![x])));
-            const nb = put(b, w, pre, v, need);
-            // A new buffer may come from the same pool ArrayBuffer as the old one: compare buffers, not ArrayBuffers.
-            if (nb !== b) { b = nb; dv = new DataView(b.buffer, b.byteOffset, b.byteLength); }
-            w += pre.bytes.length + v.bytes.length;
-            extra += pre.extra + v.extra;
-            break;
-          }
-          default: {
-            const v = col.vals![at];
-            if (v === null || v === undefined) break;
-            const x = piece(JSON.stringify(v));
-            const nb = put(b, w, pre, x, need);
-            if (nb !== b) { b = nb; dv = new DataView(b.buffer, b.byteOffset, b.byteLength); }
-            w += pre.bytes.length + x.bytes.length;
-            extra += pre.extra + x.extra;
-          }
+        } else if (kind === Kind.BOOL) {
+          const v = cols[c]!.vals![at] ? TRUE.bytes : FALSE.bytes;
+          for (let x = 0; x < v.length; x++) b[w++] = v[x]!;
+        } else {
+          w += b.write(numberText(cols[c]!.nums![at]!), w, 'latin1');
         }
       }
       b[w++] = 125;
