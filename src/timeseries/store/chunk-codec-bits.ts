@@ -309,13 +309,40 @@ export function writeInts(w: Writer, xs: ArrayLike<number>, orders: readonly num
   }
 }
 
+/** Longest array and most arrays an IntArena keeps. */
+const ARENA_MAX = 1 << 16;
+const ARENA_ARRAYS = 256;
+
 /**
- * Reads `n` integers written by writeInts: first every block's residuals (unzigzagged, in `out`), then one pass per
+ * Integer arrays lent to decodes whose arrays do not outlive them (the chunk codec's text paths, which render and
+ * copy out before the next decode): `reset` before each, then `take` hands out the same few buffers again, so a
+ * cold read does not make a new ArrayBuffer per column (each one external memory that the GC has to sweep).
+ */
+export class IntArena {
+  private readonly arrays: Float64Array[] = [];
+  private next = 0;
+
+  reset(): void {
+    this.next = 0;
+  }
+
+  /** An array of n elements, not zeroed. */
+  take(n: number): Float64Array {
+    if (n > ARENA_MAX || this.next >= ARENA_ARRAYS) return new Float64Array(n);
+    let a = this.arrays[this.next];
+    if (a === undefined || a.length < n) this.arrays[this.next] = a = new Float64Array(Math.max(n, 1024));
+    this.next++;
+    return a.subarray(0, n);
+  }
+}
+
+/**
+ * Reads `n` integers written by writeInts (into an array of `arena` when given): first every block's residuals (unzigzagged, in `out`), then one pass per
  * order that adds each residual to its prediction from the values before it, kept in locals. The sums are the
  * ones predict() forms, in the same order, so every value is the same double.
  */
-export function readInts(r: Reader, n: number): Float64Array {
-  const out = new Float64Array(n);
+export function readInts(r: Reader, n: number, arena?: IntArena): Float64Array {
+  const out = arena ? arena.take(n) : new Float64Array(n);
   const order = r.byte();
   if (order > MAX_ORDER) throw new CorruptChunk(`integer sequence order ${order}`);
   const from = Math.min(order, n);
@@ -326,9 +353,10 @@ export function readInts(r: Reader, n: number): Float64Array {
     const width = r.byte();
     if (width > 54) throw new CorruptChunk(`bit width ${width}`);
     if (width === 0) {
-      // Zero residuals (out is zeroed) over this and the following all-zero blocks.
+      // Zero residuals over this and the following all-zero blocks (a new array is zeroed already).
       const run = r.count(Math.ceil((n - e) / BLOCK));
       e = Math.min(n, e + run * BLOCK);
+      if (arena) out.fill(0, s, e);
       s = e - BLOCK;
       continue;
     }

@@ -10,7 +10,7 @@
  * - ANY: a type-tagged value per record (numbers as float64, so -0 and NaN survive; arrays and objects recursively,
  *   in key order), the total fallback for mixed or nested columns.
  */
-import { CorruptChunk, INT_LIMIT, Reader, type Writer, readInts, writeInts } from './chunk-codec-bits.js';
+import { CorruptChunk, INT_LIMIT, type IntArena, Reader, type Writer, readInts, writeInts } from './chunk-codec-bits.js';
 import { readGorilla, writeGorilla } from './chunk-codec-gorilla.js';
 
 export const enum Kind { DECIMAL = 0, GORILLA = 1, F64 = 2, STRING = 3, BOOL = 4, ANY = 5 }
@@ -115,13 +115,14 @@ export function writeColumn(w: Writer, vals: readonly unknown[]): void {
   for (let i = 0; i < n; i++) writeAny(w, vals[i]);
 }
 
-export function readColumn(r: Reader, n: number, wantNums = true): Column {
+/** Decodes a column of n values; integer sequences go into arrays of `arena` when given (see IntArena). */
+export function readColumn(r: Reader, n: number, wantNums = true, arena?: IntArena): Column {
   const kind = r.byte();
   switch (kind) {
     case Kind.DECIMAL: {
       const k = r.byte();
       if (k > 6) throw new CorruptChunk(`decimal scale ${k}`);
-      const ints = readInts(r, n);
+      const ints = readInts(r, n, arena);
       if (!wantNums) return { kind, ints, k };
       const nums = new Float64Array(n);
       const p = P10[k]!;
@@ -140,7 +141,7 @@ export function readColumn(r: Reader, n: number, wantNums = true): Column {
       const size = r.count(n);
       const dict: string[] = new Array(size);
       for (let i = 0; i < size; i++) dict[i] = r.str();
-      const idx = readInts(r, n);
+      const idx = readInts(r, n, arena);
       const vals: unknown[] = new Array(n);
       for (let i = 0; i < n; i++) {
         const s = dict[idx[i]!];

@@ -15,7 +15,7 @@
  * Every read checks the CRC and the bounds first, so a corrupt or truncated buffer throws a CorruptChunk Error.
  */
 import { crc32 } from 'node:zlib';
-import { CorruptChunk, INT_LIMIT, Reader, Writer, readInts, writeInts } from './chunk-codec-bits.js';
+import { CorruptChunk, INT_LIMIT, IntArena, Reader, Writer, readInts, writeInts } from './chunk-codec-bits.js';
 import { type Column, readColumn, setOwn, writeColumn } from './chunk-codec-columns.js';
 import { renderJson, renderRecords } from './chunk-codec-text.js';
 import { type ChunkJson, upperBound } from './chunk-json.js';
@@ -125,8 +125,8 @@ export function chunkInfo(buf: Buffer): { n: number; lo: number; hi: number } {
   return { n, lo, hi };
 }
 
-function readTimes(h: Head): Float64Array {
-  const times = readInts(h.r, h.n);
+function readTimes(h: Head, arena?: IntArena): Float64Array {
+  const times = readInts(h.r, h.n, arena);
   for (let i = 1; i < h.n; i++) if (!(times[i]! > times[i - 1]!)) throw new CorruptChunk('timestamps not ascending');
   if (h.n > 0 && (times[0] !== h.lo || times[h.n - 1] !== h.hi)) throw new CorruptChunk('timestamps disagree with the header');
   return times;
@@ -146,11 +146,19 @@ interface Body {
   cols: Column[];
 }
 
-/** The decoded chunk; `nums` false leaves the doubles of DECIMAL columns out (text needs their integers only). */
+/** Arrays of the text paths' decodes (chunkText, chunkJson), which render and copy out before the next one. */
+const TEXT_ARENA = new IntArena();
+
+/**
+ * The decoded chunk; `nums` false leaves the doubles of DECIMAL columns out (text needs their integers only) and
+ * decodes the integer sequences into TEXT_ARENA's arrays: such a body lasts until the next decode only.
+ */
 function readBody(buf: Buffer, nums = true): Body {
   const h = head(buf);
   const { r, n } = h;
-  const times = readTimes(h);
+  const arena = nums ? undefined : TEXT_ARENA;
+  arena?.reset();
+  const times = readTimes(h, arena);
   const nKeys = r.count(r.end - r.pos);
   const keys: string[] = new Array(nKeys);
   for (let i = 0; i < nKeys; i++) keys[i] = r.str();
@@ -176,7 +184,7 @@ function readBody(buf: Buffer, nums = true): Body {
   }
   if (total !== n) throw new CorruptChunk(`pattern runs cover ${total} of ${n} records`);
   const cols: Column[] = new Array(nKeys);
-  for (let c = 0; c < nKeys; c++) cols[c] = readColumn(r, counts[c]!, nums);
+  for (let c = 0; c < nKeys; c++) cols[c] = readColumn(r, counts[c]!, nums, arena);
   if (r.pos !== r.end) throw new CorruptChunk(`${r.end - r.pos} bytes left over`);
   return { times, keys, patterns, runs, cols };
 }
