@@ -22,6 +22,7 @@
  * between chunks get a chunk there.
  */
 import type Database from 'better-sqlite3';
+import { INT_LIMIT } from './chunk-codec-bits.js';
 import { type ChunkRecord, chunkJson, chunkText, chunkTimes, decodeChunk, encodeChunk } from './chunk-codec.js';
 import { type ColumnBlock, columnsOf, concatColumns, encodeColumns, encodeOpenColumns, recordsOf, sliceColumns }
   from './chunk-codec-open.js';
@@ -59,6 +60,38 @@ interface Tail { newest: ChunkHead | undefined; small: Kept[] }
 interface Kept { head: ChunkHead; recs?: readonly ChunkRecord[]; cols?: ColumnBlock }
 /** A chunk just written, with its records. */
 interface Written { head: ChunkHead; recs?: readonly ChunkRecord[]; cols?: ColumnBlock }
+
+/**
+ * Writes whose records the writer thread's wire (worker-wire.ts) has as one column block: putColumns takes the
+ * block, and the records (equal to recordsOf(block) with `_time` undefined in its place) are made only if read.
+ */
+const blocks = new WeakMap<object, ColumnBlock>();
+
+/** The block of records of a write (see `blocks`): their times strictly ascending safe integers, n > 0. */
+export function setWriteBlock(write: object, b: ColumnBlock): void {
+  blocks.set(write, b);
+}
+
+export const writeBlock = (write: object): ColumnBlock | undefined => blocks.get(write);
+
+/** Whether a block's times are what putColumns takes: ascending strictly, safe integers within the codec's range. */
+export function blockTimesFit(b: ColumnBlock): boolean {
+  const { n, data } = b;
+  let prev = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const t = data[i]!;
+    if (!Number.isSafeInteger(t) || Math.abs(t) > INT_LIMIT || !(t > prev)) return false;
+    prev = t;
+  }
+  return n > 0 && b.keys.length > 0;
+}
+
+/** A block of arrays of its own: the caller's may be a view of a buffer it reuses (a tail keeps what it is given). */
+function ownBlock(b: ColumnBlock): ColumnBlock {
+  const { data } = b;
+  if (!(data.buffer instanceof SharedArrayBuffer) && data.byteLength === data.buffer.byteLength) return b;
+  return { n: b.n, keys: b.keys, data: data.slice() };
+}
 
 const keptCount = (k: Kept): number => (k.recs || k.cols ? k.head.n : 0);
 
@@ -101,7 +134,7 @@ export class Chunks {
       this.compact(sid, tail);
       return EMPTY;
     }
-    if (this.insertInTail(sid, tail, recs)) {
+    if (recs.length < FULL && this.insertInTail(sid, tail, min, max, () => this.writeOpen(sid, recs)[0]!)) {
       this.compact(sid, tail);
       return EMPTY;
     }
@@ -124,6 +157,31 @@ export class Chunks {
     while (i < recs.length) merged.push(recs[i++]!);
     this.write(sid, merged);
     return exist;
+  }
+
+  /**
+   * put() of the records of a column block (blockTimesFit): the same chunks, byte for byte (encodeColumns is
+   * encodeChunk of the block's records), with no record object where they append to the series or fill a gap of
+   * its tail; an overlap goes through put().
+   */
+  putColumns(sid: number, b: ColumnBlock): ReadonlySet<number> {
+    const min = b.data[0]!;
+    const max = b.data[b.n - 1]!;
+    const tail = this.tailOf(sid);
+    if (!tail.newest || min > tail.newest.hi) {
+      if (b.n < FULL) this.placed(sid, tail, [this.writeBlock(sid, b)], tail.small.length);
+      else {
+        if (tail.small.length > 0) this.merge(sid, tail, 0);
+        this.placed(sid, tail, this.writeColumns(sid, b), tail.small.length);
+      }
+      this.compact(sid, tail);
+      return EMPTY;
+    }
+    if (b.n < FULL && this.insertInTail(sid, tail, min, max, () => this.writeBlock(sid, b))) {
+      this.compact(sid, tail);
+      return EMPTY;
+    }
+    return this.put(sid, recordsOf(b));
   }
 
   /**
@@ -306,10 +364,14 @@ export class Chunks {
   /** A chunk below FULL: the open form when the records are a column block, else fully encoded. */
   private writeOpen(sid: number, recs: readonly ChunkRecord[]): Written[] {
     const cols = columnsOf(recs);
-    if (!cols) return this.write(sid, recs);
-    const head = { lo: recs[0]!.t, hi: recs[recs.length - 1]!.t, n: recs.length };
+    return cols ? [this.writeBlock(sid, cols)] : this.write(sid, recs);
+  }
+
+  /** A block below FULL as an open chunk (disjoint from every stored chunk). */
+  private writeBlock(sid: number, cols: ColumnBlock): Written {
+    const head = { lo: cols.data[0]!, hi: cols.data[cols.n - 1]!, n: cols.n };
     this.s.insert.run(sid, head.hi, head.lo, head.n, encodeOpenColumns(cols));
-    return [{ head, cols }];
+    return { head, cols };
   }
 
   /** A column block (disjoint from every stored chunk) as fully encoded chunks of at most CHUNK_MAX, evenly split. */
@@ -330,21 +392,17 @@ export class Chunks {
    * Records of a write that arrived after a later one (concurrent writers: their requests reach the store in any
    * order) usually fall in the gap just before one of the tail's small chunks: they become a chunk of the run
    * there, so the tail (and its records) is kept. False, and nothing written, when they do not (they overlap a
-   * chunk, or lie before the run's chunk before), or are FULL or more.
+   * chunk, or lie before the run's chunk before); `write` writes them (fewer than FULL) when they do.
    */
-  private insertInTail(sid: number, tail: Tail, recs: readonly ChunkRecord[]): boolean {
+  private insertInTail(sid: number, tail: Tail, min: number, max: number, write: () => Written): boolean {
     const small = tail.small;
-    const min = recs[0]!.t;
-    const max = recs[recs.length - 1]!.t;
-    if (recs.length >= FULL) return false;
     let j = small.length;
     while (j > 0 && small[j - 1]!.head.lo > max) j--;
     if (j === small.length) return false;
     // the chunk before small[j] (in the run, or the one before the run) must end before the records
     const before = j > 0 ? small[j - 1]!.head.hi : this.s.before.get(sid, small[0]!.head.hi);
     if (before !== undefined && before >= min) return false;
-    const [w] = this.writeOpen(sid, recs);
-    this.keep(sid, tail, j, w!);
+    this.keep(sid, tail, j, write());
     return true;
   }
 
@@ -359,8 +417,9 @@ export class Chunks {
       for (const k of tail.small) { delete k.recs; delete k.cols; }
       this.tails.set(sid, tail);
     }
-    // copies: the caller's records may change after the put (and their stored text is not needed here)
-    const kept: Kept = w.cols ? { head: w.head, cols: w.cols }
+    // copies: the caller's records may change after the put (and their stored text is not needed here), and a
+    // block may be a view of the caller's buffer
+    const kept: Kept = w.cols ? { head: w.head, cols: ownBlock(w.cols) }
       : { head: w.head, recs: w.recs!.map((r) => ({ t: r.t, values: { ...r.values } })) };
     tail.small.splice(at, 0, kept);
     this.keptRecords += w.head.n;
