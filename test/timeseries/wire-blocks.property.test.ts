@@ -1,6 +1,6 @@
 /**
  * Writes whose records reach the store as one column block (src/timeseries/store/worker-wire.ts decodeWrites,
- * chunks.ts putColumns, block-rollups.ts): the fast path must leave the database as the records' path does.
+ * chunks.ts putColumns, write-blocks.ts): the fast path must leave the database as the records' path does.
  * - blockPartials gives what the loop of addRecord over the block's records gives (every number, key order);
  * - a sequence of puts through the writer thread's wire (blocks where the records allow) and the same puts as plain
  *   records leave the same chunk rows (byte for byte), roll-up rows and series rows, whatever the writes are:
@@ -15,10 +15,10 @@ import { bucketOf, zoneOf } from '../../src/timeseries/buckets.js';
 import { recordJson } from '../../src/timeseries/records.js';
 import { addRecord, type AggMap, variableKeys } from '../../src/timeseries/rollup.js';
 import type { SeriesShape, SeriesWrite } from '../../src/timeseries/store.js';
-import { blockPartials } from '../../src/timeseries/store/block-rollups.js';
 import { type ColumnBlock, recordsOf } from '../../src/timeseries/store/chunk-codec-open.js';
-import { writeBlock } from '../../src/timeseries/store/chunks.js';
+
 import { SqliteTimeseriesStore } from '../../src/timeseries/store/sqlite.js';
+import { blockPartials, writeBlock } from '../../src/timeseries/store/write-blocks.js';
 import { decodeWrites, encodeWrites, VarTable } from '../../src/timeseries/store/worker-wire.js';
 import { tempDir } from '../helpers/server.js';
 

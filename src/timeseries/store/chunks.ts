@@ -17,16 +17,18 @@
  * (Open chunks of JSON text for small appends were measured: no CPU gained, more bytes on disk.) A small chunk
  * of numeric records of one key pattern is written in the open form and kept as a column block
  * (chunk-codec-open.ts); the merge encodes the blocks fully, once. A write of FULL or more first merges the run
- * before it, so no open chunk stays behind a closed one.
+ * before it, so no open chunk stays behind a closed one. Records that come as one column block (the writer
+ * thread's wire, worker-wire.ts) are put as that block (putColumns): the same chunks, byte for byte, with no record
+ * object unless they overlap stored ones.
  * A write that overlaps chunks decodes them, merges (the later record wins) and re-encodes; records in a gap
  * between chunks get a chunk there.
  */
 import type Database from 'better-sqlite3';
-import { INT_LIMIT } from './chunk-codec-bits.js';
 import { type ChunkRecord, chunkJson, chunkText, chunkTimes, decodeChunk, encodeChunk } from './chunk-codec.js';
 import { type ColumnBlock, columnsOf, concatColumns, encodeColumns, encodeOpenColumns, recordsOf, sliceColumns }
   from './chunk-codec-open.js';
 import { JsonPage, serves, type TextCache } from './chunk-json.js';
+import { ownBlock } from './write-blocks.js';
 
 export type { ChunkRecord };
 
@@ -60,38 +62,6 @@ interface Tail { newest: ChunkHead | undefined; small: Kept[] }
 interface Kept { head: ChunkHead; recs?: readonly ChunkRecord[]; cols?: ColumnBlock }
 /** A chunk just written, with its records. */
 interface Written { head: ChunkHead; recs?: readonly ChunkRecord[]; cols?: ColumnBlock }
-
-/**
- * Writes whose records the writer thread's wire (worker-wire.ts) has as one column block: putColumns takes the
- * block, and the records (equal to recordsOf(block) with `_time` undefined in its place) are made only if read.
- */
-const blocks = new WeakMap<object, ColumnBlock>();
-
-/** The block of records of a write (see `blocks`): their times strictly ascending safe integers, n > 0. */
-export function setWriteBlock(write: object, b: ColumnBlock): void {
-  blocks.set(write, b);
-}
-
-export const writeBlock = (write: object): ColumnBlock | undefined => blocks.get(write);
-
-/** Whether a block's times are what putColumns takes: ascending strictly, safe integers within the codec's range. */
-export function blockTimesFit(b: ColumnBlock): boolean {
-  const { n, data } = b;
-  let prev = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const t = data[i]!;
-    if (!Number.isSafeInteger(t) || Math.abs(t) > INT_LIMIT || !(t > prev)) return false;
-    prev = t;
-  }
-  return n > 0 && b.keys.length > 0;
-}
-
-/** A block of arrays of its own: the caller's may be a view of a buffer it reuses (a tail keeps what it is given). */
-function ownBlock(b: ColumnBlock): ColumnBlock {
-  const { data } = b;
-  if (!(data.buffer instanceof SharedArrayBuffer) && data.byteLength === data.buffer.byteLength) return b;
-  return { n: b.n, keys: b.keys, data: data.slice() };
-}
 
 const keptCount = (k: Kept): number => (k.recs || k.cols ? k.head.n : 0);
 

@@ -9,13 +9,16 @@
  * same order (the stored text follows the key order). Variable maps are interned per thread: a map's entries
  * are posted once, then only its number. A write of a PUT body read into columns (record-reader.ts, checked by
  * records.ts checkColumns) is already in this form: its body's buffer is posted as it is, with each segment's
- * offsets in it, so its records are neither made nor copied on the main thread.
+ * offsets in it, so its records are neither made nor copied on the main thread. In the thread, a write whose
+ * segments are all numbers of one key list is handed to the store as one column block (a view of its buffer, or
+ * the segments joined): the chunk store encodes it and sums its roll-ups column by column, and its record objects
+ * are made only if something reads them (a write that overlaps stored records).
  */
 import Database from 'better-sqlite3';
 import { recordJson, writeColumns } from '../records.js';
 import { type SeriesKey, SeriesZoneError, type SeriesWrite, type WriteRecord } from '../store.js';
 import type { ColumnBlock } from './chunk-codec-open.js';
-import { blockTimesFit, setWriteBlock } from './chunks.js';
+import { blockTimesFit, setWriteBlock } from './write-blocks.js';
 
 /** The values of a column of a segment: all numbers (in the buffer), all undefined (`_time`), or an array. */
 const NUM = 0;
