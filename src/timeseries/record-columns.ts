@@ -27,21 +27,8 @@ export interface ColumnSegment {
 
 /** The records of one array of a body, by segment; `data` is the body's, shared by all of its arrays. */
 export class RecordColumns {
-  private spent = false;
-
-  constructor(readonly length: number, readonly segs: readonly ColumnSegment[], private readonly numbers: Float64Array,
+  constructor(readonly length: number, readonly segs: readonly ColumnSegment[], readonly data: Float64Array,
     private body: Buffer | undefined) {}
-
-  /** The body's numbers (from columnPool: given back once the writer thread stored them, and not to be read after). */
-  get data(): Float64Array {
-    if (this.spent) throw new Error('the numbers of these record columns were given back to the pool');
-    return this.numbers;
-  }
-
-  /** The numbers went back to the pool (worker-store.ts, on the thread's reply): any later read is a bug. */
-  spend(): void {
-    this.spent = true;
-  }
 
   /** The body's bytes (the timed `_time` strings are made from them). */
   get bytes(): Buffer {
@@ -58,69 +45,6 @@ export class RecordColumns {
     this.body = undefined;
   }
 }
-
-/** Size classes of the pool: 2^13 to 2^18 numbers (64 KB to 2 MB). */
-const MIN_CLASS = 13;
-const MAX_CLASS = 18;
-/** Most bytes of buffers the pool makes (the writer thread holds a view of each buffer it was posted). */
-const POOL_BYTES = 32 * 1024 * 1024;
-
-/**
- * Buffers of the body readers' numbers (record-reader.ts), reused: each a SharedArrayBuffer posted to the writer
- * thread once (worker-wire.ts names it by its slot afterwards), so a PUT allocates no external memory for its
- * numbers and makes no new buffer object on either thread; a fresh buffer per request was ~90 KB of external
- * memory per 1,000 records, which makes V8 run full collections. Off until a writer thread exists (`enable`):
- * only its replies give buffers back. A view taken and never given back (a write refused, the inline store)
- * returns its buffer to the pool when it is collected; past POOL_BYTES, or above the largest class, take()
- * gives a plain array.
- */
-export class ColumnPool {
-  private on = false;
-  private readonly free: Float64Array[][] = Array.from({ length: MAX_CLASS + 1 }, () => []);
-  /** Each pooled buffer's slot number and its whole view. */
-  private readonly slots = new WeakMap<ArrayBufferLike, { slot: number; whole: Float64Array }>();
-  private nextSlot = 0;
-  private bytes = 0;
-  private readonly lost = new FinalizationRegistry<Float64Array>((whole) => this.free[classOf(whole.length)]!.push(whole));
-
-  enable(): void {
-    this.on = true;
-  }
-
-  /** `size` numbers: a view of a pooled buffer, or a plain array. Not zeroed. */
-  take(size: number): Float64Array {
-    const c = classOf(size);
-    if (!this.on || c > MAX_CLASS) return new Float64Array(size);
-    let whole = this.free[c]!.pop();
-    if (!whole) {
-      const bytes = 8 * 2 ** c;
-      if (this.bytes + bytes > POOL_BYTES) return new Float64Array(size);
-      this.bytes += bytes;
-      const buffer = new SharedArrayBuffer(bytes);
-      whole = new Float64Array(buffer);
-      this.slots.set(buffer, { slot: this.nextSlot++, whole });
-    }
-    const view = whole.subarray(0, size);
-    this.lost.register(view, whole, view);
-    return view;
-  }
-
-  /** The slot number of a view take() gave from the pool, or undefined. */
-  slotOf(view: Float64Array): number | undefined {
-    return this.slots.get(view.buffer)?.slot;
-  }
-
-  /** A view take() gave, back to the pool: the caller and everyone it handed the view to are done with it. */
-  give(view: Float64Array): void {
-    const whole = this.slots.get(view.buffer)?.whole;
-    if (whole && this.lost.unregister(view)) this.free[classOf(whole.length)]!.push(whole);
-  }
-}
-
-const classOf = (size: number): number => Math.max(MIN_CLASS, Math.ceil(Math.log2(Math.max(1, size))));
-
-/** The process's pool (record-reader.ts takes, the writer thread's wire gives back). */
-export const columnPool = new ColumnPool();
 
 /** The values of a column that is not all numbers (key j of the segment), the `_time` strings of a timed one made. */
 export function columnValues(c: RecordColumns, s: ColumnSegment, j: number): unknown[] {

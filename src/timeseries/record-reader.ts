@@ -11,7 +11,7 @@
  * JSON.parse of the decoded bytes, key order and -0 included.
  */
 import { parseInstant } from '../core/instant.js';
-import { type ColumnSegment, columnPool, latin1, RecordColumns } from './record-columns.js';
+import { type ColumnSegment, latin1, RecordColumns } from './record-columns.js';
 
 const QUOTE = 34; const COMMA = 44; const COLON = 58; const LBRACE = 123; const RBRACE = 125; const LBRACK = 91;
 const RBRACK = 93; const MINUS = 45; const DOT = 46; const ZERO = 48; const NINE = 57; const BSLASH = 92;
@@ -201,7 +201,7 @@ class Reader {
         for (let j = 0; j < g.cells; j++) if (allNumbers(g, j)) size += g.n;
       }
     }
-    const data = columnPool.take(size);
+    const data = new Float64Array(size);
     let p = 0;
     const others = this.others;
     for (const a of this.arrays) {

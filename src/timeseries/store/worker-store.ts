@@ -24,7 +24,6 @@ import { metricsRegistry } from '../../core/metrics.js';
 import type { Level } from '../buckets.js';
 import type { RangeQuery, RecordEncoder, RecordPage, Rollup, SeriesKey, SeriesShape, SeriesWrite, StoredRecord,
   TimeseriesStore } from '../store.js';
-import { columnPool } from '../record-columns.js';
 import { writeLength } from '../records.js';
 import { SqliteTimeseriesStore, type SqliteTimeseriesOptions } from './sqlite.js';
 import { encodeWrites, errorOf, type Reply, type Request, VarTable } from './worker-wire.js';
@@ -45,7 +44,7 @@ export interface WorkerTimeseriesOptions extends SqliteTimeseriesOptions {
   warn?: (fields: object, message: string) => void;
 }
 
-interface Pending { resolve: (v: unknown) => void; reject: (e: Error) => void; answered?: () => void }
+interface Pending { resolve: (v: unknown) => void; reject: (e: Error) => void }
 
 /** One writer thread and the calls it has not answered. */
 class Writer {
@@ -67,7 +66,6 @@ class Writer {
       if (!p) return;
       this.pending.delete(r.id);
       if (this.pending.size === 0) this.worker.unref();
-      p.answered?.();
       if (r.ok) p.resolve(r.value);
       else p.reject(errorOf(r.error));
     });
@@ -82,14 +80,11 @@ class Writer {
     });
   }
 
-  /**
-   * Posts a request; the thread keeps the process alive only while answers are due. `answered` runs when the
-   * thread's answer arrives (not when the thread stopped without one).
-   */
-  call<T>(msg: Request, transfer: ArrayBuffer[] = [], answered?: () => void): Promise<T> {
+  /** Posts a request; the thread keeps the process alive only while answers are due. */
+  call<T>(msg: Request, transfer: ArrayBuffer[] = []): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (this.pending.size === 0) this.worker.ref();
-      this.pending.set(msg.id, { resolve: resolve as (v: unknown) => void, reject, answered });
+      this.pending.set(msg.id, { resolve: resolve as (v: unknown) => void, reject });
       this.worker.postMessage(msg, transfer);
     });
   }
@@ -105,8 +100,6 @@ export class WorkerTimeseriesStore implements TimeseriesStore {
 
   constructor(private readonly options: WorkerTimeseriesOptions) {
     const { warn: _warn, ...sqlite } = options;
-    // the thread's answers give the body readers' buffers back (so the pool is of use only with a thread)
-    columnPool.enable();
     this.reader = new SqliteTimeseriesStore(sqlite);
     this.threadOptions = sqlite;
     this.writer = this.start();
@@ -138,14 +131,8 @@ export class WorkerTimeseriesStore implements TimeseriesStore {
   private send<T>(op: 'put' | 'patch' | 'deleteRange' | 'rebuild', writes: readonly SeriesWrite[], extra: { from?: number; to?: number } = {}): Promise<T> {
     if (this.closed) return Promise.reject(new Error('the time series store is closed'));
     this.writer ??= this.start();
-    const { data, transfer, pooled, spent } = encodeWrites(writes, this.writer.vars);
-    // the thread is done with the pool's buffers once it answered (a put: after its commit); if it stopped
-    // without an answer, they go back when collected (record-columns.ts ColumnPool)
-    const answered = pooled.length === 0 ? undefined : () => {
-      for (const cols of spent) cols.spend();
-      for (const view of pooled) columnPool.give(view);
-    };
-    return this.writer.call<T>({ id: this.nextId++, op, data, ...extra } as Request, transfer, answered);
+    const { data, transfer } = encodeWrites(writes, this.writer.vars);
+    return this.writer.call<T>({ id: this.nextId++, op, data, ...extra } as Request, transfer);
   }
 
   async put(writes: readonly SeriesWrite[]): Promise<void> {

@@ -13,7 +13,7 @@ import { zoneOf } from '../buckets.js';
 import { recordJson } from '../records.js';
 import type { SeriesShape, TimeseriesStore } from '../store.js';
 import { SqliteTimeseriesStore, type SqliteTimeseriesOptions } from './sqlite.js';
-import { decodeWrites, type MetricEvent, type Reply, type Request, type SlotViews, wireError } from './worker-wire.js';
+import { decodeWrites, type MetricEvent, type Reply, type Request, wireError } from './worker-wire.js';
 
 const port = parentPort!;
 const store: TimeseriesStore = new SqliteTimeseriesStore({ ...(workerData as SqliteTimeseriesOptions), textCacheBytes: 0 });
@@ -31,8 +31,6 @@ for (const metric of metricsRegistry.getMetricsAsArray()) {
 
 const vars = new Map<number, ReadonlyMap<string, unknown>>();
 const shapeOf = (zone: string, v: number): SeriesShape => ({ zone: zoneOf(zone), variables: vars.get(v)! });
-/** Views of the main thread's column pool buffers (posted once each; a put's reply gives its buffers back there). */
-const views: SlotViews = new Map();
 
 function reply(r: Reply): void {
   if (events.length > 0) { r.m = events; events = []; }
@@ -42,14 +40,14 @@ function reply(r: Reply): void {
 async function run(m: Request): Promise<unknown> {
   if ('data' in m) for (const [id, entries] of m.data.defs) vars.set(id, new Map(entries));
   switch (m.op) {
-    case 'put': return store.put(decodeWrites(m.data, shapeOf, views));
-    case 'patch': return store.patch(decodeWrites(m.data, shapeOf, views)[0]!, recordJson);
+    case 'put': return store.put(decodeWrites(m.data, shapeOf));
+    case 'patch': return store.patch(decodeWrites(m.data, shapeOf)[0]!, recordJson);
     case 'deleteRange': {
-      const [w] = decodeWrites(m.data, shapeOf, views);
+      const [w] = decodeWrites(m.data, shapeOf);
       return store.deleteRange(w!.key, w!.shape, m.from, m.to);
     }
     case 'rebuild': {
-      const [w] = decodeWrites(m.data, shapeOf, views);
+      const [w] = decodeWrites(m.data, shapeOf);
       return store.rebuild(w!.key, w!.shape);
     }
     case 'dropAsset': return store.dropAsset(m.tenant, m.assetId);

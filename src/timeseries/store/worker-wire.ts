@@ -15,7 +15,6 @@
  * are made only if something reads them (a write that overlaps stored records).
  */
 import Database from 'better-sqlite3';
-import { columnPool, type RecordColumns } from '../record-columns.js';
 import { recordJson, writeColumns } from '../records.js';
 import { type SeriesKey, SeriesZoneError, type SeriesWrite, type WriteRecord } from '../store.js';
 import type { ColumnBlock } from './chunk-codec-open.js';
@@ -36,13 +35,8 @@ type WireSeg = [n: number, list: number, kinds: number[], buf: number, offs: num
 
 /** The records of one or more writes (see WireSeg). */
 export interface WireWrites {
-  /**
-   * The buffers of numbers: one of the writes made of records, and each body's columns (records.ts columnWrite);
-   * a number names a buffer of the column pool (record-columns.ts) the thread was posted before, or in `slots`.
-   */
-  bufs: (Float64Array | number)[];
-  /** Buffers of the column pool posted for the first time to this thread: [slot, buffer]. */
-  slots: [number, SharedArrayBuffer][];
+  /** The buffers of numbers: one of the writes made of records, and each body's columns (records.ts columnWrite). */
+  bufs: Float64Array[];
   /** Key lists the segments name. */
   lists: string[][];
   /** Columns that are not all numbers, in order of appearance. */
@@ -77,14 +71,10 @@ export interface WireError {
   zone?: { key: SeriesKey; stored: string; given: string };
 }
 
-/**
- * Interns variable maps for one thread: a map's number, and whether its entries still have to be posted; and the
- * column pool's buffers the thread has been posted.
- */
+/** Interns variable maps for one thread: a map's number, and whether its entries still have to be posted. */
 export class VarTable {
   private readonly ids = new WeakMap<ReadonlyMap<string, unknown>, number>();
   private next = 0;
-  readonly slots = new Set<number>();
 
   idOf(vars: ReadonlyMap<string, unknown>, defs: WireWrites['defs']): number {
     let id = this.ids.get(vars);
@@ -120,12 +110,10 @@ class Lists {
  * segments' offsets in it; its records are never made on this thread. The other writes' numbers are copied into
  * one buffer of their own.
  */
-export function encodeWrites(writes: readonly SeriesWrite[], vars: VarTable): Encoded {
+export function encodeWrites(writes: readonly SeriesWrite[], vars: VarTable): { data: WireWrites; transfer: ArrayBuffer[] } {
   const lists = new Lists();
   const bufs: Float64Array[] = [];
   const bufIds = new Map<Float64Array, number>();
-  const pooled: Float64Array[] = [];
-  const spent: RecordColumns[] = [];
   const x: unknown[][] = [];
   const w: WireWrite[] = [];
   const defs: WireWrites['defs'] = [];
@@ -139,13 +127,7 @@ export function encodeWrites(writes: readonly SeriesWrite[], vars: VarTable): En
     if (checked) {
       const { data } = checked.cols;
       let buf = bufIds.get(data);
-      if (buf === undefined) {
-        buf = bufs.length + 1;
-        bufIds.set(data, buf);
-        bufs.push(data);
-        if (columnPool.slotOf(data) !== undefined) pooled.push(data);
-      }
-      spent.push(checked.cols);
+      if (buf === undefined) { buf = bufs.length + 1; bufIds.set(data, buf); bufs.push(data); }
       for (const { n, keys, at, vals, timeAt } of checked.cols.segs) {
         const kinds = new Array<number>(keys.length);
         const offs = [timeAt];
@@ -223,35 +205,8 @@ export function encodeWrites(writes: readonly SeriesWrite[], vars: VarTable): En
     }
   });
   bufs.unshift(f);
-  const transfer: ArrayBuffer[] = [];
-  const slots: WireWrites['slots'] = [];
-  const wire = bufs.map((b): Float64Array | number => {
-    const slot = columnPool.slotOf(b);
-    if (slot === undefined) { transfer.push(b.buffer as ArrayBuffer); return b; }
-    if (!vars.slots.has(slot)) { vars.slots.add(slot); slots.push([slot, b.buffer as SharedArrayBuffer]); }
-    return slot;
-  });
-  return { data: { bufs: wire, slots, lists: lists.lists, x: xs, w, defs }, transfer, pooled, spent };
-}
-
-/** A message's writes in their compact form (encodeWrites). */
-export interface Encoded {
-  data: WireWrites;
-  /** What postMessage moves. */
-  transfer: ArrayBuffer[];
-  /** Views of the column pool the message names: given back (columnPool.give) once the thread answered. */
-  pooled: Float64Array[];
-  /** The checked columns whose numbers the message carries (RecordColumns.spend once they are given back). */
-  spent: RecordColumns[];
-}
-
-/** The thread's views of the column pool's buffers, by slot (worker-thread.ts keeps one per thread). */
-export type SlotViews = Map<number, Float64Array>;
-
-/** The message's buffers as arrays, the pool's from `views` (after the ones it posts are added to it). */
-export function resolveBuffers(data: WireWrites, views: SlotViews): Float64Array[] {
-  for (const [slot, buffer] of data.slots) views.set(slot, new Float64Array(buffer));
-  return data.bufs.map((b) => (typeof b === 'number' ? views.get(b)! : b));
+  const transfer: ArrayBuffer[] = bufs.map((b) => b.buffer as ArrayBuffer);
+  return { data: { bufs, lists: lists.lists, x: xs, w, defs }, transfer };
 }
 
 /** A record rebuilt in the thread; its text is made only if the store asks for it (the SQLite store does not). */
@@ -263,8 +218,8 @@ class ThreadRecord implements WriteRecord {
 }
 
 /** The records of a wire write's segments, as the main thread had them (ARR columns from `x` at `xi`). */
-function segRecords(data: WireWrites, bufs: readonly Float64Array[], segs: readonly WireSeg[], xi: { at: number }): WriteRecord[] {
-  const { lists, x } = data;
+function segRecords(data: WireWrites, segs: readonly WireSeg[], xi: { at: number }): WriteRecord[] {
+  const { bufs, lists, x } = data;
   const records: WriteRecord[] = [];
   for (const [n, list, kinds, buf, offs] of segs) {
     const keys = lists[list]!;
@@ -294,7 +249,7 @@ function segRecords(data: WireWrites, bufs: readonly Float64Array[], segs: reado
  * (`_time`), of one key list, and their times fit (chunks.ts blockTimesFit). A single segment whose columns lie
  * one after the other (as the body reader and encodeWrites lay them) is a view of its buffer; others are copied.
  */
-function segBlock(data: WireWrites, bufs: readonly Float64Array[], segs: readonly WireSeg[]): ColumnBlock | undefined {
+function segBlock(data: WireWrites, segs: readonly WireSeg[]): ColumnBlock | undefined {
   let keys: string[] | undefined;
   let n = 0;
   for (const [m, list, kinds] of segs) {
@@ -314,12 +269,12 @@ function segBlock(data: WireWrites, bufs: readonly Float64Array[], segs: readonl
   const [first] = segs;
   const [, , , buf0, offs0] = first!;
   if (segs.length === 1 && offs0.every((o, c) => o === offs0[0]! + c * n)) {
-    block = { n, keys, data: bufs[buf0]!.subarray(offs0[0]!, offs0[0]! + width * n) };
+    block = { n, keys, data: data.bufs[buf0]!.subarray(offs0[0]!, offs0[0]! + width * n) };
   } else {
     const out = new Float64Array(width * n);
     let at = 0;
     for (const [m, , , buf, offs] of segs) {
-      const f = bufs[buf]!;
+      const f = data.bufs[buf]!;
       for (let c = 0; c < width; c++) out.set(f.subarray(offs[c]!, offs[c]! + m), c * n + at);
       at += m;
     }
@@ -332,22 +287,19 @@ function segBlock(data: WireWrites, bufs: readonly Float64Array[], segs: readonl
  * The writes of a message, as the main thread had them (keys in their order, the records' text from recordJson).
  * A write whose records are one column block (segBlock) carries it for the store (chunks.ts setWriteBlock), and its
  * records are made only if read, from the same buffers: before the reply, which may give the buffers back.
- * `shapeOf` makes the shape of a zone id and a variable map (the thread's cache of zones and interned maps), and
- * `views` are the thread's views of the column pool's buffers.
+ * `shapeOf` makes the shape of a zone id and a variable map (the thread's cache of zones and interned maps).
  */
-export function decodeWrites(data: WireWrites, shapeOf: (zone: string, vars: number) => SeriesWrite['shape'],
-  views: SlotViews = new Map()): SeriesWrite[] {
-  const bufs = resolveBuffers(data, views);
+export function decodeWrites(data: WireWrites, shapeOf: (zone: string, vars: number) => SeriesWrite['shape']): SeriesWrite[] {
   const xi = { at: 0 };
   return data.w.map(([tenant, assetId, aspect, zone, vars, segs]) => {
     const key = { tenant, assetId, aspect };
     const shape = shapeOf(zone, vars);
-    const block = segBlock(data, bufs, segs);
-    if (!block) return { key, shape, records: segRecords(data, bufs, segs, xi) };
+    const block = segBlock(data, segs);
+    if (!block) return { key, shape, records: segRecords(data, segs, xi) };
     // a block has no ARR column: its records take nothing of x, so the writes after it find theirs
     const at = { at: xi.at };
     let records: WriteRecord[] | undefined;
-    const write: SeriesWrite = { key, shape, get records() { return records ??= segRecords(data, bufs, segs, at); } };
+    const write: SeriesWrite = { key, shape, get records() { return records ??= segRecords(data, segs, at); } };
     setWriteBlock(write, block);
     return write;
   });
