@@ -17,7 +17,9 @@
  * (Open chunks of JSON text for small appends were measured: no CPU gained, more bytes on disk.) A small chunk
  * of numeric records of one key pattern is written in the open form and kept as a column block
  * (chunk-codec-open.ts); the merge encodes the blocks fully, once. A write of FULL or more first merges the run
- * before it, so no open chunk stays behind a closed one.
+ * before it, so no open chunk stays behind a closed one. Records that come as one column block (the writer
+ * thread's wire, worker-wire.ts) are put as that block (putColumns): the same chunks, byte for byte, with no record
+ * object unless they overlap stored ones.
  * A write that overlaps chunks decodes them, merges (the later record wins) and re-encodes; records in a gap
  * between chunks get a chunk there.
  */
@@ -26,6 +28,7 @@ import { type ChunkRecord, chunkJson, chunkText, chunkTimes, decodeChunk, encode
 import { type ColumnBlock, columnsOf, concatColumns, encodeColumns, encodeOpenColumns, recordsOf, sliceColumns }
   from './chunk-codec-open.js';
 import { JsonPage, serves, type TextCache } from './chunk-json.js';
+import { ownBlock } from './write-blocks.js';
 
 export type { ChunkRecord };
 
@@ -101,7 +104,7 @@ export class Chunks {
       this.compact(sid, tail);
       return EMPTY;
     }
-    if (this.insertInTail(sid, tail, recs)) {
+    if (recs.length < FULL && this.insertInTail(sid, tail, min, max, () => this.writeOpen(sid, recs)[0]!)) {
       this.compact(sid, tail);
       return EMPTY;
     }
@@ -124,6 +127,31 @@ export class Chunks {
     while (i < recs.length) merged.push(recs[i++]!);
     this.write(sid, merged);
     return exist;
+  }
+
+  /**
+   * put() of the records of a column block (blockTimesFit): the same chunks, byte for byte (encodeColumns is
+   * encodeChunk of the block's records), with no record object where they append to the series or fill a gap of
+   * its tail; an overlap goes through put().
+   */
+  putColumns(sid: number, b: ColumnBlock): ReadonlySet<number> {
+    const min = b.data[0]!;
+    const max = b.data[b.n - 1]!;
+    const tail = this.tailOf(sid);
+    if (!tail.newest || min > tail.newest.hi) {
+      if (b.n < FULL) this.placed(sid, tail, [this.writeBlock(sid, b)], tail.small.length);
+      else {
+        if (tail.small.length > 0) this.merge(sid, tail, 0);
+        this.placed(sid, tail, this.writeColumns(sid, b), tail.small.length);
+      }
+      this.compact(sid, tail);
+      return EMPTY;
+    }
+    if (b.n < FULL && this.insertInTail(sid, tail, min, max, () => this.writeBlock(sid, b))) {
+      this.compact(sid, tail);
+      return EMPTY;
+    }
+    return this.put(sid, recordsOf(b));
   }
 
   /**
@@ -306,10 +334,14 @@ export class Chunks {
   /** A chunk below FULL: the open form when the records are a column block, else fully encoded. */
   private writeOpen(sid: number, recs: readonly ChunkRecord[]): Written[] {
     const cols = columnsOf(recs);
-    if (!cols) return this.write(sid, recs);
-    const head = { lo: recs[0]!.t, hi: recs[recs.length - 1]!.t, n: recs.length };
+    return cols ? [this.writeBlock(sid, cols)] : this.write(sid, recs);
+  }
+
+  /** A block below FULL as an open chunk (disjoint from every stored chunk). */
+  private writeBlock(sid: number, cols: ColumnBlock): Written {
+    const head = { lo: cols.data[0]!, hi: cols.data[cols.n - 1]!, n: cols.n };
     this.s.insert.run(sid, head.hi, head.lo, head.n, encodeOpenColumns(cols));
-    return [{ head, cols }];
+    return { head, cols };
   }
 
   /** A column block (disjoint from every stored chunk) as fully encoded chunks of at most CHUNK_MAX, evenly split. */
@@ -330,21 +362,17 @@ export class Chunks {
    * Records of a write that arrived after a later one (concurrent writers: their requests reach the store in any
    * order) usually fall in the gap just before one of the tail's small chunks: they become a chunk of the run
    * there, so the tail (and its records) is kept. False, and nothing written, when they do not (they overlap a
-   * chunk, or lie before the run's chunk before), or are FULL or more.
+   * chunk, or lie before the run's chunk before); `write` writes them (fewer than FULL) when they do.
    */
-  private insertInTail(sid: number, tail: Tail, recs: readonly ChunkRecord[]): boolean {
+  private insertInTail(sid: number, tail: Tail, min: number, max: number, write: () => Written): boolean {
     const small = tail.small;
-    const min = recs[0]!.t;
-    const max = recs[recs.length - 1]!.t;
-    if (recs.length >= FULL) return false;
     let j = small.length;
     while (j > 0 && small[j - 1]!.head.lo > max) j--;
     if (j === small.length) return false;
     // the chunk before small[j] (in the run, or the one before the run) must end before the records
     const before = j > 0 ? small[j - 1]!.head.hi : this.s.before.get(sid, small[0]!.head.hi);
     if (before !== undefined && before >= min) return false;
-    const [w] = this.writeOpen(sid, recs);
-    this.keep(sid, tail, j, w!);
+    this.keep(sid, tail, j, write());
     return true;
   }
 
@@ -359,8 +387,9 @@ export class Chunks {
       for (const k of tail.small) { delete k.recs; delete k.cols; }
       this.tails.set(sid, tail);
     }
-    // copies: the caller's records may change after the put (and their stored text is not needed here)
-    const kept: Kept = w.cols ? { head: w.head, cols: w.cols }
+    // copies: the caller's records may change after the put (and their stored text is not needed here), and a
+    // block may be a view of the caller's buffer
+    const kept: Kept = w.cols ? { head: w.head, cols: ownBlock(w.cols) }
       : { head: w.head, recs: w.recs!.map((r) => ({ t: r.t, values: { ...r.values } })) };
     tail.small.splice(at, 0, kept);
     this.keptRecords += w.head.n;

@@ -24,6 +24,7 @@ import { JsonPage, TextCache } from './chunk-json.js';
 import { type ConvertLog, convertRecords } from './convert.js';
 import { TIMESERIES_MIGRATIONS } from './migrations.js';
 import { prepareStatements } from './statements.js';
+import { blockPartials, writeBlock } from './write-blocks.js';
 import { RollupRows, resolvedRange } from './rollup-rows.js';
 import { type Flushed, RollupBuffer } from './rollup-buffer.js';
 import { type AggMap, addRecord, variableKeys } from '../rollup.js';
@@ -58,6 +59,8 @@ type Delta = [sid: number, shape: SeriesShape, partial: ReadonlyMap<number, AggM
 interface PutRollups { deltas: Delta[]; flushed: Flushed[]; direct: boolean }
 
 const NONE: ReadonlySet<number> = new Set();
+
+const recordCount = (w: SeriesWrite): number => writeBlock(w)?.n ?? w.records.length;
 
 export interface SqliteTimeseriesOptions {
   dataDir: string;
@@ -111,7 +114,7 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
     convertRecords(db, this.chunks, { log: options.logger });
     // Each put is a savepoint inside the shared transaction, so one that fails is undone alone.
     const putOne = db.transaction((writes: readonly SeriesWrite[], work: PutRollups) => {
-      for (const w of writes) if (w.records.length > 0) this.putOne(w, work);
+      for (const w of writes) if (recordCount(w) > 0) this.putOne(w, work);
     });
     this.group = new GroupCommit((batch) => {
       const failed = new Map<number, unknown>();
@@ -209,19 +212,28 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
    */
   async put(writes: readonly SeriesWrite[]): Promise<void> {
     let records = 0;
-    for (const w of writes) records += w.records.length;
+    for (const w of writes) records += recordCount(w);
     if (records > 0) await this.group.submit(writes, records);
   }
 
-  private putOne({ key, shape, records }: SeriesWrite, work: PutRollups): void {
+  private putOne(write: SeriesWrite, work: PutRollups): void {
+    const { key, shape } = write;
     const sid = this.ensure(key, shape);
     const zone = shape.zone;
+    const keys = variableKeys(shape.variables);
+    // records as a column block (the writer thread's wire): no record object unless one overwrites a stored one
+    const block = writeBlock(write);
+    const blockExist = block && this.chunks.putColumns(sid, block);
+    if (blockExist && blockExist.size === 0 && !work.direct) {
+      work.deltas.push([sid, shape, blockPartials(zone, block, keys)]);
+      return;
+    }
+    const records = write.records;
     const { recs, increasing } = ascending(records);
-    const exist = this.chunks.put(sid, recs);
+    const exist = blockExist ?? this.chunks.put(sid, recs);
     const seen = increasing ? undefined : new Set<number>();
     const partial = new Map<number, AggMap>();
     const dirty = new Set<number>();
-    const keys = variableKeys(shape.variables);
     let bStart = NaN;
     let bEnd = NaN;
     let current: AggMap | undefined;

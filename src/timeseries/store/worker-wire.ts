@@ -9,11 +9,16 @@
  * same order (the stored text follows the key order). Variable maps are interned per thread: a map's entries
  * are posted once, then only its number. A write of a PUT body read into columns (record-reader.ts, checked by
  * records.ts checkColumns) is already in this form: its body's buffer is posted as it is, with each segment's
- * offsets in it, so its records are neither made nor copied on the main thread.
+ * offsets in it, so its records are neither made nor copied on the main thread. In the thread, a write whose
+ * segments are all numbers of one key list is handed to the store as one column block (a view of its buffer, or
+ * the segments joined): the chunk store encodes it and sums its roll-ups column by column, and its record objects
+ * are made only if something reads them (a write that overlaps stored records).
  */
 import Database from 'better-sqlite3';
 import { recordJson, writeColumns } from '../records.js';
 import { type SeriesKey, SeriesZoneError, type SeriesWrite, type WriteRecord } from '../store.js';
+import type { ColumnBlock } from './chunk-codec-open.js';
+import { blockTimesFit, setWriteBlock } from './write-blocks.js';
 
 /** The values of a column of a segment: all numbers (in the buffer), all undefined (`_time`), or an array. */
 const NUM = 0;
@@ -212,36 +217,91 @@ class ThreadRecord implements WriteRecord {
   }
 }
 
+/** The records of a wire write's segments, as the main thread had them (ARR columns from `x` at `xi`). */
+function segRecords(data: WireWrites, segs: readonly WireSeg[], xi: { at: number }): WriteRecord[] {
+  const { bufs, lists, x } = data;
+  const records: WriteRecord[] = [];
+  for (const [n, list, kinds, buf, offs] of segs) {
+    const keys = lists[list]!;
+    const f = bufs[buf]!;
+    const base = records.length;
+    const times = offs[0]!;
+    let o = 1;
+    const cols: { at: number; arr?: unknown[] }[] = kinds.map((kind) => {
+      if (kind === NUM) return { at: offs[o++]! };
+      if (kind === ARR) return { at: -1, arr: x[xi.at++]! };
+      return { at: -1 };
+    });
+    for (let i = 0; i < n; i++) {
+      const values: Record<string, unknown> = {};
+      for (let j = 0; j < keys.length; j++) {
+        const c = cols[j]!;
+        values[keys[j]!] = c.at >= 0 ? f[c.at + i] : c.arr ? c.arr[i] : undefined;
+      }
+      records[base + i] = new ThreadRecord(f[times + i]!, values);
+    }
+  }
+  return records;
+}
+
+/**
+ * The segments of a wire write as one column block, when every column of theirs is all numbers or all undefined
+ * (`_time`), of one key list, and their times fit (chunks.ts blockTimesFit). A single segment whose columns lie
+ * one after the other (as the body reader and encodeWrites lay them) is a view of its buffer; others are copied.
+ */
+function segBlock(data: WireWrites, segs: readonly WireSeg[]): ColumnBlock | undefined {
+  let keys: string[] | undefined;
+  let n = 0;
+  for (const [m, list, kinds] of segs) {
+    const all = data.lists[list]!;
+    const own: string[] = [];
+    for (let j = 0; j < kinds.length; j++) {
+      if (kinds[j] === ARR || all[j] === '__proto__') return undefined;
+      if (kinds[j] === NUM) own.push(all[j]!);
+    }
+    if (keys && (own.length !== keys.length || own.some((k, j) => k !== keys![j]))) return undefined;
+    keys ??= own;
+    n += m;
+  }
+  if (!keys || keys.length === 0 || n === 0) return undefined;
+  const width = keys.length + 1;
+  let block: ColumnBlock;
+  const [first] = segs;
+  const [, , , buf0, offs0] = first!;
+  if (segs.length === 1 && offs0.every((o, c) => o === offs0[0]! + c * n)) {
+    block = { n, keys, data: data.bufs[buf0]!.subarray(offs0[0]!, offs0[0]! + width * n) };
+  } else {
+    const out = new Float64Array(width * n);
+    let at = 0;
+    for (const [m, , , buf, offs] of segs) {
+      const f = data.bufs[buf]!;
+      for (let c = 0; c < width; c++) out.set(f.subarray(offs[c]!, offs[c]! + m), c * n + at);
+      at += m;
+    }
+    block = { n, keys, data: out };
+  }
+  return blockTimesFit(block) ? block : undefined;
+}
+
 /**
  * The writes of a message, as the main thread had them (keys in their order, the records' text from recordJson).
+ * A write whose records are one column block (segBlock) carries it for the store (chunks.ts setWriteBlock), and its
+ * records are made only if read, from the same buffers: before the reply, which may give the buffers back.
  * `shapeOf` makes the shape of a zone id and a variable map (the thread's cache of zones and interned maps).
  */
 export function decodeWrites(data: WireWrites, shapeOf: (zone: string, vars: number) => SeriesWrite['shape']): SeriesWrite[] {
-  const { bufs, lists, x } = data;
-  let xi = 0;
+  const xi = { at: 0 };
   return data.w.map(([tenant, assetId, aspect, zone, vars, segs]) => {
-    const records: WriteRecord[] = [];
-    for (const [n, list, kinds, buf, offs] of segs) {
-      const keys = lists[list]!;
-      const f = bufs[buf]!;
-      const base = records.length;
-      const times = offs[0]!;
-      let o = 1;
-      const cols: { at: number; arr?: unknown[] }[] = kinds.map((kind) => {
-        if (kind === NUM) return { at: offs[o++]! };
-        if (kind === ARR) return { at: -1, arr: x[xi++]! };
-        return { at: -1 };
-      });
-      for (let i = 0; i < n; i++) {
-        const values: Record<string, unknown> = {};
-        for (let j = 0; j < keys.length; j++) {
-          const c = cols[j]!;
-          values[keys[j]!] = c.at >= 0 ? f[c.at + i] : c.arr ? c.arr[i] : undefined;
-        }
-        records[base + i] = new ThreadRecord(f[times + i]!, values);
-      }
-    }
-    return { key: { tenant, assetId, aspect }, shape: shapeOf(zone, vars), records };
+    const key = { tenant, assetId, aspect };
+    const shape = shapeOf(zone, vars);
+    const block = segBlock(data, segs);
+    if (!block) return { key, shape, records: segRecords(data, segs, xi) };
+    // a block has no ARR column: its records take nothing of x, so the writes after it find theirs
+    const at = { at: xi.at };
+    let records: WriteRecord[] | undefined;
+    const write: SeriesWrite = { key, shape, get records() { return records ??= segRecords(data, segs, at); } };
+    setWriteBlock(write, block);
+    return write;
   });
 }
 
