@@ -113,6 +113,36 @@ export class Writer {
     }
   }
 
+  /**
+   * The same bytes as bits(z[i], width) for each i in [s, e), then align(): the block writer of writeInts, with the
+   * common widths (up to 24 bits) packed in a local window.
+   */
+  packed(z: Float64Array, s: number, e: number, width: number): void {
+    if (width > 24) {
+      for (let i = s; i < e; i++) this.bits(z[i]!, width);
+      this.align();
+      return;
+    }
+    this.ensure(Math.ceil(((e - s) * width + this.nacc) / 8) + 1);
+    const buf = this.buf;
+    let p = this.pos;
+    let acc = this.acc;
+    let nacc = this.nacc;
+    for (let i = s; i < e; i++) {
+      acc |= z[i]! << nacc;
+      nacc += width;
+      while (nacc >= 8) {
+        buf[p++] = acc & 0xff;
+        acc >>>= 8;
+        nacc -= 8;
+      }
+    }
+    if (nacc > 0) buf[p++] = acc & 0xff;
+    this.pos = p;
+    this.acc = 0;
+    this.nacc = 0;
+  }
+
   /** Pads the pending bits to a whole byte. */
   align(): void {
     if (this.nacc > 0) {
@@ -239,16 +269,54 @@ function residuals(xs: ArrayLike<number>, order: number, out: Float64Array): Flo
   return out;
 }
 
-/** Bits the packed residuals z[from..n) would take. */
-function packedBits(z: Float64Array, from: number, n: number): number {
-  let total = 0;
-  for (let s = from; s < n; s += BLOCK) {
-    let max = 0;
-    const e = Math.min(n, s + BLOCK);
-    for (let i = s; i < e; i++) if (z[i]! > max) max = z[i]!;
-    total += 8 + bitLength(max) * (e - s);
+/** Bits per order (0..3) of the packed residuals from index `order` on, in one pass and without storing them. */
+const orderBits = new Float64Array(MAX_ORDER + 1);
+
+/**
+ * Fills orderBits: for each order, what packedBits of its residuals would be (blocks of 128 from index `order`, a
+ * width byte each). The residuals are the expressions of `residuals`, so the sums are the same.
+ */
+function sizeOrders(xs: ArrayLike<number>, n: number): void {
+  let t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+  let m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+  // values of the current block of each order so far (order k's blocks start at k, k + 128, ...)
+  let c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+  let p1 = 0, p2 = 0, p3 = 0;
+  for (let i = 0; i < n; i++) {
+    const x = xs[i]!;
+    const z0 = zigzag(x);
+    if (z0 > m0) m0 = z0;
+    if (++c0 === BLOCK) { t0 += 8 + bitLength(m0) * BLOCK; m0 = 0; c0 = 0; }
+    if (i >= 3) {
+      const z1 = zigzag(x - p1);
+      const z2 = zigzag(x - 2 * p1 + p2);
+      const z3 = zigzag(x - 3 * p1 + 3 * p2 - p3);
+      if (z1 > m1) m1 = z1;
+      if (z2 > m2) m2 = z2;
+      if (z3 > m3) m3 = z3;
+      if (++c1 === BLOCK) { t1 += 8 + bitLength(m1) * BLOCK; m1 = 0; c1 = 0; }
+      if (++c2 === BLOCK) { t2 += 8 + bitLength(m2) * BLOCK; m2 = 0; c2 = 0; }
+      if (++c3 === BLOCK) { t3 += 8 + bitLength(m3) * BLOCK; m3 = 0; c3 = 0; }
+    } else if (i >= 1) {
+      const z1 = zigzag(x - p1);
+      if (z1 > m1) m1 = z1;
+      c1++;
+      if (i === 2) {
+        const z2 = zigzag(x - 2 * p1 + p2);
+        if (z2 > m2) m2 = z2;
+        c2++;
+      }
+    }
+    p3 = p2;
+    p2 = p1;
+    p1 = x;
   }
-  return total;
+  // the last, partial block of each order
+  if (c0 > 0) t0 += 8 + bitLength(m0) * c0;
+  if (c1 > 0) t1 += 8 + bitLength(m1) * c1;
+  if (c2 > 0) t2 += 8 + bitLength(m2) * c2;
+  if (c3 > 0) t3 += 8 + bitLength(m3) * c3;
+  orderBits[0] = t0; orderBits[1] = t1; orderBits[2] = t2; orderBits[3] = t3;
 }
 
 /**
@@ -270,18 +338,18 @@ export function writeInts(w: Writer, xs: ArrayLike<number>, orders: readonly num
     const size = Math.min(SCRATCH_MAX, Math.max(n, scratch[0].length * 2));
     scratch = [new Float64Array(size), new Float64Array(size)];
   }
-  let [bestZ, cand] = scratch;
+  // The order is chosen from the sizes of all four (one pass), then only its residuals are made.
+  sizeOrders(xs, n);
   let best = -1;
   let bestBits = Infinity;
   for (const order of orders) {
     if (order > 0 && n <= order) continue;
     if (order === MAX_ORDER && maxAbs > ORDER3_LIMIT) continue;
-    const z = residuals(xs, order, cand);
-    const b = packedBits(z, order, n) + 16 * order;
-    if (b < bestBits) { best = order; bestBits = b; cand = bestZ; bestZ = z; }
+    const b = orderBits[order]! + 16 * order;
+    if (b < bestBits) { best = order; bestBits = b; }
   }
-  if (best < 0) { best = 0; residuals(xs, 0, bestZ); }
-  const z = bestZ;
+  if (best < 0) best = 0;
+  const z = residuals(xs, best, scratch[0]);
   if (n > SCRATCH_MAX) scratch = [new Float64Array(BLOCK), new Float64Array(BLOCK)];
   w.byte(best);
   for (let j = 0; j < best; j++) w.svar(xs[j]! - predict(xs, j, j));
@@ -292,8 +360,7 @@ export function writeInts(w: Writer, xs: ArrayLike<number>, orders: readonly num
     const width = bitLength(max);
     w.byte(width);
     if (width > 0) {
-      for (let i = s; i < e; i++) w.bits(z[i]!, width);
-      w.align();
+      w.packed(z, s, e, width);
       continue;
     }
     let run = 0;

@@ -17,16 +17,15 @@ const V2 = 0xffffffff;
 /** Most bytes of a variable in version 2: 4 counts + 3 deltas + 1 time, varints of up to 8 bytes, 7 floats. */
 const V2_MAX_VAR = 8 * 8 + 7 * 8;
 
-const counts = (a: VarAgg) => [a[CG], a[CU], a[CB], a[N]];
-const deltas = (a: VarAgg) => [a[MINT] - a[FIRSTT], a[MAXT] - a[FIRSTT], a[LASTT] - a[FIRSTT]];
 const okCount = (x: number) => Number.isSafeInteger(x) && x >= 0;
 /** Integers whose zigzag form stays a safe integer (times up to year ±142,000; other rows stay version 1). */
 const okSigned = (x: number) => Number.isInteger(x) && Math.abs(x) < 2 ** 52;
 
 /** Version 2 can hold it: numeric first and last, integer counts, times and time differences. */
 function compact(a: VarAgg): boolean {
-  return typeof a[FIRST] === 'number' && typeof a[LAST] === 'number' && counts(a).every(okCount)
-    && okSigned(a[FIRSTT]) && deltas(a).every(okSigned);
+  return typeof a[FIRST] === 'number' && typeof a[LAST] === 'number'
+    && okCount(a[CG]) && okCount(a[CU]) && okCount(a[CB]) && okCount(a[N])
+    && okSigned(a[FIRSTT]) && okSigned(a[MINT] - a[FIRSTT]) && okSigned(a[MAXT] - a[FIRSTT]) && okSigned(a[LASTT] - a[FIRSTT]);
 }
 
 export function encodeAggs(aggs: AggMap): Buffer | string {
@@ -40,20 +39,60 @@ export function encodeAggs(aggs: AggMap): Buffer | string {
   return binary ? encodeV2(names, aggs) : encodeV1(names, aggs);
 }
 
+/**
+ * The JSON of the last names encoded: a series' rows (and a commit's, mostly of one aspect) repeat them, so the
+ * text is made again only when the names differ.
+ */
+let headNames: readonly string[] = [];
+let headBytes: Buffer = Buffer.from('[]');
+
+function namesHead(names: readonly string[]): Buffer {
+  let same = names.length === headNames.length;
+  for (let i = 0; same && i < names.length; i++) same = names[i] === headNames[i];
+  if (!same) {
+    headBytes = Buffer.from(JSON.stringify(names));
+    headNames = names;
+  }
+  return headBytes;
+}
+
+/** Reused: a row is written here and copied out at its length. */
+let scratch = Buffer.allocUnsafe(4096);
+let scratchView = new DataView(scratch.buffer, scratch.byteOffset, scratch.byteLength);
+
 function encodeV2(names: string[], aggs: AggMap): Buffer {
-  const head = Buffer.from(JSON.stringify(names));
-  const buf = Buffer.allocUnsafe(4 + 8 + head.length + names.length * V2_MAX_VAR);
+  const head = namesHead(names);
+  const most = 4 + 8 + head.length + names.length * V2_MAX_VAR;
+  if (most > scratch.length) {
+    scratch = Buffer.allocUnsafe(most);
+    scratchView = new DataView(scratch.buffer, scratch.byteOffset, scratch.byteLength);
+  }
+  const buf = scratch;
+  const dv = scratchView;
   buf.writeUInt32LE(V2, 0);
   let p = uvarint(buf, 4, head.length);
   p += head.copy(buf, p);
   for (const n of names) {
     const a = aggs[n]!;
-    for (const c of counts(a)) p = uvarint(buf, p, c);
-    for (const i of [SUM, MEAN, M2, MIN, MAX, FIRST, LAST]) p = buf.writeDoubleLE(a[i] as number, p);
-    p = uvarint(buf, p, zigzag(a[FIRSTT]));
-    for (const d of deltas(a)) p = uvarint(buf, p, zigzag(d));
+    p = uvarint(buf, p, a[CG]);
+    p = uvarint(buf, p, a[CU]);
+    p = uvarint(buf, p, a[CB]);
+    p = uvarint(buf, p, a[N]);
+    dv.setFloat64(p, a[SUM], true);
+    dv.setFloat64(p + 8, a[MEAN], true);
+    dv.setFloat64(p + 16, a[M2], true);
+    dv.setFloat64(p + 24, a[MIN], true);
+    dv.setFloat64(p + 32, a[MAX], true);
+    dv.setFloat64(p + 40, a[FIRST] as number, true);
+    dv.setFloat64(p + 48, a[LAST] as number, true);
+    p += 56;
+    const first = a[FIRSTT];
+    p = uvarint(buf, p, zigzag(first));
+    p = uvarint(buf, p, zigzag(a[MINT] - first));
+    p = uvarint(buf, p, zigzag(a[MAXT] - first));
+    p = uvarint(buf, p, zigzag(a[LASTT] - first));
   }
-  return buf.subarray(0, p);
+  return Buffer.from(buf.subarray(0, p));
 }
 
 function encodeV1(names: string[], aggs: AggMap): Buffer {
@@ -130,6 +169,10 @@ const zigzag = (x: number) => (x >= 0 ? x * 2 : -x * 2 - 1);
 const unzigzag = (u: number) => (u % 2 === 0 ? u / 2 : -(u + 1) / 2);
 
 function uvarint(buf: Buffer, p: number, x: number): number {
+  if (x < 0x80) {
+    buf[p] = x;
+    return p + 1;
+  }
   while (x >= 0x80) {
     buf[p++] = (x % 0x80) | 0x80;
     x = Math.floor(x / 0x80);

@@ -103,6 +103,11 @@ export class SqliteTimeseriesStore implements TimeseriesStore {
   constructor(options: SqliteTimeseriesOptions) {
     this.db = openDatabase({ dataDir: options.dataDir, name: options.name ?? 'timeseries', migrations: TIMESERIES_MIGRATIONS, sync: options.sync });
     const db = this.db;
+    // Savepoint journals in memory: every write runs in savepoints (the transaction's body, and each put of a group
+    // commit), so SQLite keeps the first version of each page a transaction changes for their rollback; past 64 KiB
+    // (a time-major put changes ~55 pages) a file-backed journal spills to a temporary file, a write syscall per page.
+    // That journal is never read after a commit or a crash (durability is the WAL's): memory is as safe.
+    db.pragma('temp_store = MEMORY');
     this.otherWriters = new DbChanges(db, 0);
     this.s = prepareStatements(db);
     this.chunks = new Chunks(db);
