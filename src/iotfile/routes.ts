@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { principal } from '../core/auth.js';
 import { Generic } from '../core/errors.js';
 import { SCOPES } from '../core/scopes.js';
+import { sendObject } from '../core/send-object.js';
 import type { ByteRange } from '../objectstore/index.js';
 import type { IotFileRow } from './store.js';
 import type { IotFileService, Mode } from './service.js';
@@ -93,7 +94,7 @@ export async function iotFileRoutes(app: FastifyInstance, service: IotFileServic
         reply.code(206).header('content-range', `bytes ${stream.range.start}-${stream.range.end}/${f.size}`)
           .header('content-length', stream.range.end - stream.range.start + 1);
       } else reply.header('content-length', f.size);
-      return reply.send(stream.body);
+      return sendObject(req, reply, stream);
     });
     raw.delete(file, D, async (req, reply) => {
       await service.delete(principal(req).tenant, params(req).entityId, params(req)['*'], header(req, 'if-match'));

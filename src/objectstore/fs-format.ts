@@ -1,6 +1,6 @@
 /**
  * The on-disk formats of the embedded object store (fs.ts): the 64-byte header every object file starts with,
- * the manifest a completed multipart upload is stored as, and the write path shared by objects and parts.
+ * the manifest a completed multipart upload is stored as (the write stage shared by objects and parts: digest-file.ts).
  *
  * Data file: "IBOBJ001", MD5 (16 bytes; for an object joined by an older version, the MD5 of the parts' MD5s),
  * SHA-256 (32), part count (u32 BE, 0 for a single put), 4 bytes zero; then the bytes.
@@ -8,7 +8,6 @@
  * {blob, size, parts: [[partNumber, size], ...]}: the object is the data of blobs/{blob}/{partNumber} in that order.
  */
 import fsp from 'node:fs/promises';
-import { Writable } from 'node:stream';
 
 export const HEADER = 64;
 const MAGIC = Buffer.from('IBOBJ001');
@@ -44,43 +43,6 @@ export function decodeManifest(b: Buffer, file: string): Manifest {
 }
 
 export const etagOf = (h: Header) => (h.parts > 0 ? `${h.md5}-${h.parts}` : h.md5);
-
-/** Bytes after which a write starts flushing what it has written so far (see fileSink). */
-const FLUSH_EVERY = 64 * 1024 * 1024;
-
-/**
- * Writes a stream at an offset of an open file, batching queued chunks into one writev; the caller closes it.
- * With `flush`, every FLUSH_EVERY bytes a data sync starts in the background, so the disk writes while the bytes
- * still stream, and the final fsync only waits for the tail.
- */
-export function fileSink(fh: fsp.FileHandle, start: number, flush: boolean): Writable {
-  let pos = start;
-  let unflushed = 0;
-  let syncing: Promise<void> = Promise.resolve();
-  return new Writable({
-    highWaterMark: 1024 * 1024,
-    writev(chunks, done) {
-      const bufs = chunks.map((c) => c.chunk as Buffer);
-      const total = bufs.reduce((n, b) => n + b.length, 0);
-      const rest = async (written: number) => {
-        // A short write (rare on regular files) continues where it stopped.
-        for (let off = written; off < total;) off += (await fh.write(Buffer.concat(bufs).subarray(off), 0, total - off, pos + off)).bytesWritten;
-      };
-      fh.writev(bufs, pos).then((r) => rest(r.bytesWritten)).then(() => {
-        pos += total;
-        unflushed += total;
-        if (flush && unflushed >= FLUSH_EVERY) {
-          unflushed = 0;
-          syncing = syncing.then(() => fh.datasync());
-        }
-        done();
-      }, done);
-    },
-    final(done) {
-      syncing.then(() => done(), done);
-    },
-  });
-}
 
 export async function fsyncDir(dir: string): Promise<void> {
   const fh = await fsp.open(dir, 'r');

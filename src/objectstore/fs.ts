@@ -19,9 +19,9 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Digest } from './digest.js';
+import { DigestFile } from './digest-file.js';
 import {
-  decodeHeader, decodeManifest, encodeHeader, encodeManifest, etagOf, fileSink, fsyncDir, HEADER, isMissing, type Header, type Manifest,
+  decodeHeader, decodeManifest, encodeHeader, encodeManifest, etagOf, fsyncDir, HEADER, isMissing, type Header, type Manifest,
 } from './fs-format.js';
 import { FsMultipart, type FsInternals } from './fs-multipart.js';
 import { BlobReaders, SpanReader } from './fs-read.js';
@@ -118,10 +118,10 @@ export class FsObjectStore implements ObjectStore, FsInternals {
   async writeTemp(body: Readable, options: PutOptions, also: readonly HashHandle[] = [], onStreamed?: (md5: string) => void) {
     const file = path.join(this.tmp, randomUUID());
     const fh = await fsp.open(file, 'wx', 0o600);
-    const digest = new Digest(options, also);
+    const digest = new DigestFile(fh, HEADER, this.durable, options, also);
     try {
       await fh.write(Buffer.alloc(HEADER), 0, HEADER, 0);
-      await pipeline(body, digest, fileSink(fh, HEADER, this.durable));
+      await pipeline(body, digest);
       onStreamed?.(digest.md5);
       await fh.write(encodeHeader({ md5: digest.md5, sha256: digest.sha256, parts: 0, manifest: false }), 0, HEADER, 0);
       if (this.durable) await fh.sync();

@@ -21,6 +21,8 @@ type FromWorker = { t: 'ack'; seq: number } | { t: 'digest'; rid: number; hex: s
 export const SLAB_BYTES = 1024 * 1024;
 const SLABS_PER_FEED = 4;
 const FREE_SLABS_KEPT = 16;
+/** How long after the store is opened its hash workers start. */
+const WARM_AFTER_MS = 500;
 
 interface Pending { resolve: (v: unknown) => void; reject: (e: Error) => void }
 
@@ -32,7 +34,6 @@ class Lane {
 
   constructor() {
     this.worker = new Worker(new URL('./hash-worker.js', import.meta.url));
-    this.worker.unref();
     this.worker.on('message', (m: FromWorker) => {
       const key = m.t === 'ack' ? m.seq : m.rid;
       const p = this.waiting.get(key);
@@ -48,6 +49,9 @@ class Lane {
     };
     this.worker.on('error', fail);
     this.worker.on('exit', (code) => fail(new Error(`hash worker exited with code ${code}`)));
+    // After the listeners: adding the first 'message' listener refs the worker's port again, and an idle pool
+    // started with the store would then keep the process alive forever.
+    this.worker.unref();
   }
 
   /** Posts a message whose answer carries `key`; the worker keeps the process alive only while answers are due. */
@@ -75,14 +79,24 @@ class HashPool {
   private seq = 0;
   private readonly free: SharedArrayBuffer[] = [];
 
+  /**
+   * Sets the pool's size and starts its workers shortly after (the platform's store opening), so the first upload
+   * does not pay for starting them (about 10 MB of resident memory each). The delay spares a CLI command that
+   * opens the platform and exits at once; the timer does not keep the process alive.
+   */
   configure(threads: number): void {
     this.threads = Math.max(1, threads);
+    setTimeout(() => this.lanesNow(), WARM_AFTER_MS).unref();
+  }
+
+  private lanesNow(): void {
+    for (let i = this.lanes.length - 1; i >= 0; i--) if (this.lanes[i]!.dead) this.lanes.splice(i, 1);
+    while (this.lanes.length < this.threads) this.lanes.push(new Lane());
   }
 
   /** New states go to the least busy lanes, each of a set on a different lane when there are enough. */
   create(algs: readonly Alg[]): HashHandle[] {
-    for (let i = this.lanes.length - 1; i >= 0; i--) if (this.lanes[i]!.dead) this.lanes.splice(i, 1);
-    while (this.lanes.length < this.threads) this.lanes.push(new Lane());
+    this.lanesNow();
     const used = new Set<Lane>();
     return algs.map((alg) => {
       const candidates = this.lanes.filter((l) => !used.has(l));
@@ -144,7 +158,7 @@ function byLane(handles: readonly HashHandle[]): Map<Lane, number[]> {
 
 export const hashPool = new HashPool();
 
-/** Sets the number of hash worker threads (the objectStoreHashThreads setting); existing ones stay. */
+/** Sets the number of hash worker threads (the objectStoreHashThreads setting) and starts them; existing ones stay. */
 export function configureHashing(threads: number): void {
   hashPool.configure(threads);
 }

@@ -32,4 +32,30 @@ describe('data directory layout', () => {
     assert.deepEqual(fs.readdirSync(path.join(root, 'o')), []);
     await assert.rejects(store.completeMultipart('a', '../../etc', []), /does not exist/);
   });
+
+  it('a failing file write mid-stream fails the put, leaves nothing, and the next put works', async () => {
+    const root = fresh();
+    const store = new FsObjectStore(root);
+    const probe = await fs.promises.open(path.join(root, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { write: (...a: unknown[]) => Promise<unknown> };
+    await probe.close();
+    const original = proto.write;
+    let writes = 0;
+    proto.write = function (this: unknown, ...a: unknown[]) {
+      // the header write, then the first slab; the second slab fails as a full disk would
+      if (++writes === 3) return Promise.reject(Object.assign(new Error('no space left'), { code: 'ENOSPC' }));
+      return original.apply(this, a);
+    };
+    const body = Buffer.alloc(8 * 1024 * 1024, 7);
+    try {
+      await assert.rejects(store.put('w/x', Readable.from([body])), /no space left/);
+    } finally {
+      proto.write = original;
+    }
+    assert.ok(writes >= 3, 'the failing write was reached');
+    assert.deepEqual(fs.readdirSync(path.join(root, 'tmp')), []);
+    assert.equal(await store.head('w/x'), undefined);
+    const ok = await store.put('w/x', Readable.from([body]));
+    assert.equal(ok.size, body.length);
+  });
 });
