@@ -50,10 +50,11 @@ export function aggregateRowText(head: string, type: AggregationType, middle: st
 }
 
 const latin1 = (s: string) => Buffer.from(s, 'latin1');
-const VT_NULL = latin1(`${VT}null}`);
+/** The end of a row without a value timestamp. */
+export const VT_NULL = latin1(`${VT}null}`);
 const VT_OPEN = latin1(`${VT}"`);
 /** More than the longest text String(number) writes of a finite double (`-0.0000012345678901234567`: 25). */
-const MAX_NUMBER = 32;
+export const MAX_NUMBER = 32;
 
 /** A byte row: the order key the merge and the cursor read, and its text in a buffer (TEXT for any other writer). */
 class AggregateByteRow {
