@@ -19,7 +19,7 @@ import type { EdmSet } from '../model/edm.js';
 import type { ODataPort } from '../ports.js';
 import { holdBlocks, inputsOf, laneBlocks, type LaneBlocks, type RowBlock, sameInputs } from './aggregate-blocks.js';
 import { laneRange, textRowSet } from './aggregate-rows.js';
-import { type LanePieces, lanePieces, MAX_NUMBER, printable, VT_NULL } from './aggregate-text.js';
+import { type LanePieces, lanePieces, printable, VT_NULL } from './aggregate-text.js';
 import { afterCursor, type Cursor, type Row } from './order.js';
 import type { AggregatePlan } from './plan.js';
 import type { WrittenRows } from './series-page.js';
@@ -215,7 +215,8 @@ export async function aggregateBytesPage(port: ODataPort, tenant: string, set: E
   const variableJson = variables.map((v) => JSON.stringify(v));
   if (!printable(assetIdJson) || !printable(JSON.stringify(plan.unitName)) || !variableJson.every(printable)) return undefined;
   const p = lanePieces(assetIdJson, variableJson, types, plan);
-  const out = new PageRows(Math.min(Math.max(want, 16), 20_000) * (p.rowMax - MAX_NUMBER));
+  // room for every row at its longest (numbers of 32 characters): a grown buffer would copy the rows written so far
+  const out = new PageRows(Math.min(Math.max(want, 16), 20_000) * p.rowMax);
   const writer = new PageWriter(p, out, assetId, variables);
   const cursor = pos === undefined ? undefined : afterCursor(pos, false);
   // the cursor's timestamp text, as afterCursor compares rows with it (order.ts)
