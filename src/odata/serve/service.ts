@@ -20,7 +20,7 @@ import { type Ctx, Expander, type Join, joinOf, spend } from './expand.js';
 import { type Plan, planFilter, planOrder, planSelect } from './plan.js';
 import { parseResource } from './resource.js';
 import { type Cursor, type Row, RowReader } from './rows.js';
-import { pageBytes, pageText } from './raw-rows.js';
+import { pageBytes, pageParts, pageText } from './raw-rows.js';
 import { RowCache } from './series-page.js';
 
 export interface ODataRequest {
@@ -44,6 +44,8 @@ export interface ODataResponse {
   ascii?: boolean;
   /** The body's UTF-8 bytes, when they were written straight into a buffer (then `body` is empty; raw-rows.ts pageBytes). */
   bytes?: Buffer;
+  /** The body's UTF-8 bytes as buffers to send one after the other, views of kept rows among them (raw-rows.ts pageParts). */
+  parts?: Buffer[];
   headers: Record<string, string>;
   /** The content of a media resource (contentType media), streamed. */
   stream?: Readable;
@@ -209,6 +211,8 @@ export class ODataService {
 }
 
 function json(body: Record<string, unknown>, headers: Record<string, string>): ODataResponse {
+  const parts = pageParts(body);
+  if (parts) return { contentType: 'json', body: '', parts, headers };
   const bytes = pageBytes(body);
   if (bytes) return { contentType: 'json', body: '', bytes, headers };
   const { text, ascii } = pageText(body);
