@@ -63,6 +63,7 @@ export interface ODataServiceOptions {
 export class ODataService {
   private readonly reader;
   private readonly expander;
+  private readonly plans = new WeakMap<EdmSet, WeakMap<object, Plan>>();
 
   constructor(private readonly registry: ContractRegistry, private readonly port: ConstructorParameters<typeof RowReader>[0],
     private readonly opts: ODataServiceOptions) {
@@ -151,8 +152,22 @@ export class ODataService {
     return set;
   }
 
+  /** planFilter, kept per entity set (of a kept model) and filter tree (a kept parse, query/options.ts); frozen. */
+  private filterPlan(set: EdmSet, filter: QueryOptions['filter']): Plan {
+    if (filter === undefined) return planFilter(set, filter);
+    let bySet = this.plans.get(set);
+    if (!bySet) this.plans.set(set, bySet = new WeakMap());
+    let plan = bySet.get(filter);
+    if (!plan) {
+      plan = planFilter(set, filter);
+      if ('conditions' in plan) Object.freeze(plan.conditions);
+      bySet.set(filter, Object.freeze(plan));
+    }
+    return plan;
+  }
+
   private plan(set: EdmSet, filter: QueryOptions['filter'], join: Join | undefined): Plan {
-    const plan = planFilter(set, filter);
+    const plan = this.filterPlan(set, filter);
     // objects sets have no navigation properties, so no join reaches them
     if (!join || plan.kind === 'objects') return plan;
     if (plan.kind === 'assets') {
