@@ -9,7 +9,9 @@
  * The server is its own process (`ironbridge serve`, log level warn); the client reads each answer to its last
  * byte over a keep-alive connection without decoding it, the same for both APIs. Server CPU per request: after the
  * interleaved runs, blocks of OData-only then REST-only requests (the REST read of a scenario counts as one), the
- * server's CPU time over each block from `/proc/<pid>/task/<tid>/schedstat` (all threads, ns), median of the blocks.
+ * server's CPU time over each block from `/proc/<pid>/task/<tid>/schedstat` (all threads, ns), median of the blocks,
+ * and the median of each OData block over the REST block after it (`paired`: steadier on a loaded machine);
+ * `BENCH_CPU_BLOCK` (requests per block, 10) and `BENCH_CPU_BLOCKS` (blocks, RUNS / 10 and at least 4) set their sizes.
  * `BENCH_SERVER_NODE_ARGS` passes flags to the server's node (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
 import fs from 'node:fs';
@@ -24,8 +26,8 @@ const RUNS = Number(process.argv[2] ?? 100);
 const ONLY = process.argv[3];
 const WARMUP = 10;
 /** Requests per CPU block; blocks per API: as many as fill RUNS requests, at least 4. */
-const CPU_BLOCK = 10;
-const CPU_BLOCKS = Math.max(4, Math.round(RUNS / CPU_BLOCK));
+const CPU_BLOCK = Number(process.env['BENCH_CPU_BLOCK'] ?? 10);
+const CPU_BLOCKS = Number(process.env['BENCH_CPU_BLOCKS'] ?? Math.max(4, Math.round(RUNS / CPU_BLOCK)));
 const T0 = Date.parse('2024-01-01T00:00:00.000Z');
 const SECOND = 1000;
 const VARS = ['p1', 'p2', 'p3', 'p4'];
@@ -249,7 +251,8 @@ async function main() {
     const r = quantiles(re);
     const oc = median(odCpu);
     const rc = median(reCpu);
-    lines.push(`| ${sc.name} | ${odRows} / ${reRows} | ${o.p50.toFixed(1)} | ${o.p99.toFixed(1)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${sc.rest.length} | **${(o.p50 / r.p50).toFixed(2)}×** | ${oc.toFixed(0)} | ${rc.toFixed(0)} | **${(oc / rc).toFixed(2)}×** |`);
+    const paired = median(odCpu.map((x, k) => x / reCpu[k]!));
+    lines.push(`| ${sc.name} | ${odRows} / ${reRows} | ${o.p50.toFixed(1)} | ${o.p99.toFixed(1)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${sc.rest.length} | **${(o.p50 / r.p50).toFixed(2)}×** | ${oc.toFixed(0)} | ${rc.toFixed(0)} | **${(oc / rc).toFixed(2)}×** | ${paired.toFixed(2)}× |`);
     process.stderr.write(`${lines[lines.length - 1]}\n`);
   }
   const loadEnd = os.loadavg();
@@ -257,8 +260,8 @@ async function main() {
     `odata bench: ${RUNS} runs per scenario after ${WARMUP} warm-up, then ${CPU_BLOCKS} CPU blocks of ${CPU_BLOCK} requests per API, seeded in ${seedSeconds.toFixed(0)} s; node ${process.version}, `
       + `${os.cpus().length} CPUs; load average (1/5/15 min) ${loadStart.map((x) => x.toFixed(1)).join(' ')} at start, ${loadEnd.map((x) => x.toFixed(1)).join(' ')} at end`,
     '',
-    '| scenario | rows OData / REST | OData p50 ms | OData p99 ms | REST p50 ms | REST p99 ms | REST requests | OData/REST p50 | OData server CPU µs | REST server CPU µs | OData/REST CPU |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| scenario | rows OData / REST | OData p50 ms | OData p99 ms | REST p50 ms | REST p99 ms | REST requests | OData/REST p50 | OData server CPU µs | REST server CPU µs | OData/REST CPU | paired |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...lines,
     '',
   ].join('\n'));

@@ -8,6 +8,9 @@
  * the e-mail domain of whoever published first; users of other domains see none of its contracts, the
  * tenant's binding keys see all of them; other tenants never do. Folder contracts (Integrated Data Lake folders)
  * have their folders checked by the data lake's path rules; a tenant has at most `maxFolderContracts` of them.
+ * The published contract behind a service root is looked up on every OData request: it is kept (frozen, with its
+ * model for the asset types it was built from) until the store's changeStamp() moves, so a publish, update,
+ * unpublish or delete, through this process or another one, is seen by the very next request.
  */
 import { randomBytes } from 'node:crypto';
 import { Generic } from '../core/errors.js';
@@ -15,7 +18,7 @@ import { type ContractRecord, parseContract } from './contract.js';
 import { ContractErrors } from './errors.js';
 import { renderCsdl } from './model/csdl.js';
 import { buildModel, type EdmModel, type Problem } from './model/edm.js';
-import type { ODataPort } from './ports.js';
+import type { ODataPort, PortAssetType } from './ports.js';
 import { ContractConflict, type ContractStore } from './store.js';
 
 export interface RegistryCaller {
@@ -57,8 +60,30 @@ function formatProblems(problems: Problem[]): string {
   return problems.map((p) => `${p.item} ${p.rule}${p.alias ? ` — keep it with "aliases": {${JSON.stringify(p.alias.for)}: ${JSON.stringify(p.alias.suggestion)}}` : ''}`).join('; ');
 }
 
+/** Service roots (tenant, name, version) whose published contract, or its absence, is kept. */
+const MAX_SERVICES = 1000;
+
+/** Whether two lists of asset types have the same ids and versions in the same order (the model's inputs). */
+function sameTypes(x: readonly PortAssetType[], y: readonly PortAssetType[]): boolean {
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i]!.id !== y[i]!.id || x[i]!.version !== y[i]!.version) return false;
+  return true;
+}
+
+const frozen = (c: ContractRecord): ContractRecord => {
+  Object.freeze(c.assetTypes);
+  Object.freeze(c.folders);
+  Object.freeze(c.aliases);
+  return Object.freeze(c);
+};
+
 export class ContractRegistry {
   private readonly models = new Map<string, EdmModel>();
+  /** The model of each kept published contract and the types it was built from (no key text per request). */
+  private readonly modelOf = new WeakMap<ContractRecord, { types: readonly PortAssetType[]; model: EdmModel }>();
+  /** Published contracts by service root (null: none there), valid while the store's changeStamp() is `servicesStamp`. */
+  private readonly services = new Map<string, ContractRecord | null>();
+  private servicesStamp = NaN;
 
   constructor(private readonly store: ContractStore, private readonly port: ODataPort,
     private readonly opts: { maxContracts: number; maxFolderContracts: number }, private readonly now: () => number = Date.now) {}
@@ -66,6 +91,8 @@ export class ContractRegistry {
   /** The model of a contract against the asset types as they are now (cached per contract and type versions). */
   async model(c: ContractRecord): Promise<EdmModel> {
     const types = await this.port.assetTypes(c.tenant);
+    const last = this.modelOf.get(c);
+    if (last !== undefined && sameTypes(last.types, types)) return last.model;
     const key = `${c.tenant}\u0000${c.id}\u0000${c.etag}\u0000${types.map((t) => `${t.id}:${t.version}`).join(',')}`;
     let m = this.models.get(key);
     if (!m) {
@@ -73,6 +100,8 @@ export class ContractRegistry {
       if (this.models.size > 500) this.models.clear();
       this.models.set(key, m);
     }
+    // the kept published contracts (frozen) get their model by identity
+    if (Object.isFrozen(c)) this.modelOf.set(c, { types, model: m });
     return m;
   }
 
@@ -218,10 +247,24 @@ export class ContractRegistry {
     return { contract, xml: renderCsdl(await this.model(contract)) };
   }
 
-  /** The published contract behind a service root, or undefined. */
+  /** The published contract behind a service root, or undefined; the answer is frozen (shared until the store changes). */
   async published(tenant: string, name: string, version: string): Promise<ContractRecord | undefined> {
+    const stamp = this.store.changeStamp();
+    if (stamp !== this.servicesStamp) {
+      this.services.clear();
+      this.servicesStamp = stamp;
+    }
+    const key = `${tenant}\u0000${name}\u0000${version}`;
+    const hit = this.services.get(key);
+    if (hit !== undefined) return hit ?? undefined;
     const c = await this.store.getByName(tenant, name, version);
-    return c?.published ? c : undefined;
+    const found = c?.published ? frozen(c) : undefined;
+    // kept only when nothing changed while it was read (the store read is a separate turn of the event loop)
+    if (this.store.changeStamp() === stamp && this.servicesStamp === stamp) {
+      if (this.services.size >= MAX_SERVICES) this.services.clear();
+      this.services.set(key, found ?? null);
+    }
+    return found;
   }
 
   /** The catalog as the caller sees it; `search` matches name, version, tenant, description and entity names. */

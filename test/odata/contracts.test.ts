@@ -1,12 +1,14 @@
 /**
  * The OData Contract Registry over the wire: validation at save time (the 128-character CSDL limit beside the
  * seed's 200 for AGGR_ names, with an alias offered and accepted; unknown types; duplicates; invalid characters),
- * etags, publish/unpublish, a contract that follows type changes and shows a deleted type as its state, and the
+ * etags, publish/unpublish (seen by the next service request, also when another connection to the store wrote it:
+ * the registry keeps the published contracts until the store changes), a contract that follows type changes and shows a deleted type as its state, and the
  * catalog's company visibility (two e-mail domains in one tenant, a second tenant, binding keys).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { scopesOfRole } from '../../src/core/scopes.js';
+import { SqliteContractStore } from '../../src/odata/store/sqlite.js';
 import { aspectType, call } from '../assets/helpers.js';
 import { fetchToken, useServer, type TestServer } from '../helpers/server.js';
 import { buildFixture, json, REG, type Fixture } from './helpers.js';
@@ -105,6 +107,48 @@ describe('OData contract registry', () => {
     const etag = (await s().api(`${REG}/contracts/${c.id}`)).headers.get('etag')!;
     assert.equal((await s().api(`${REG}/contracts/${c.id}`, { method: 'DELETE', headers: { 'if-match': etag } })).status, 204);
     assert.equal((await s().api(`${REG}/contracts/${c.id}`)).status, 404);
+  });
+
+  it('a service request sees a publish, update, unpublish or delete at once, also one written by another connection', async () => {
+    const sets = async (root: string) => {
+      const res = await s().api(root);
+      return res.status === 200 ? (await json(res)).value.map((v: { name: string }) => v.name).join(',') : res.status;
+    };
+    const root = '/api/odata/v4/Kept/1.0.0/';
+    const c = await json(await post(s(), '/contracts', { name: 'Kept', assetTypes: [`${T()}.Turbine`] }));
+    // the absence of a service is not kept past a change either
+    assert.equal(await sets(root), 404);
+    assert.equal((await post(s(), `/contracts/${c.id}/publish`, {})).status, 200);
+    assert.equal(await sets(root), 'Turbine,PowerConsumption_PrimaryMotor_Turbine,AGGR_PowerConsumption_PrimaryMotor_Turbine');
+    assert.equal((await s().api(`${root}Turbine?$top=1`)).status, 200);
+    const etag = () => s().api(`${REG}/contracts/${c.id}`).then((r) => r.headers.get('etag')!);
+    const put = await s().api(`${REG}/contracts/${c.id}`, { method: 'PUT', headers: { 'if-match': await etag() },
+      body: JSON.stringify({ name: 'Kept', assetTypes: [`${T()}.CNGTurbine`] }) });
+    assert.equal(put.status, 200, await put.text());
+    assert.equal(await sets(root), 'CNGTurbine,PowerConsumption_PrimaryMotor_CNGTurbine,AGGR_PowerConsumption_PrimaryMotor_CNGTurbine');
+    assert.equal((await s().api(`${root}Turbine?$top=1`)).status, 404);
+    assert.equal((await post(s(), `/contracts/${c.id}/unpublish`, {})).status, 200);
+    assert.equal(await sets(root), 404);
+    assert.equal((await post(s(), `/contracts/${c.id}/publish`, {})).status, 200);
+    assert.equal(await sets(root), 'CNGTurbine,PowerConsumption_PrimaryMotor_CNGTurbine,AGGR_PowerConsumption_PrimaryMotor_CNGTurbine');
+
+    // another connection (as the CLI or a second worker would be): its commits are seen by the next request
+    const other = new SqliteContractStore({ dataDir: s().config.dataDir, sync: 'normal' });
+    try {
+      const rec = (await other.get(T(), c.id))!;
+      assert.equal(await other.update({ ...rec, assetTypes: [`${T()}.LPGTurbine`], etag: rec.etag + 1 }, rec.etag), true);
+      assert.equal(await sets(root), 'LPGTurbine,PowerConsumption_PrimaryMotor_LPGTurbine,AGGR_PowerConsumption_PrimaryMotor_LPGTurbine,PowerConsumption_Aux_LPGTurbine,AGGR_PowerConsumption_Aux_LPGTurbine');
+      const next = (await other.get(T(), c.id))!;
+      assert.equal(await other.update({ ...next, published: false, publishedAt: null, publishedBy: null, etag: next.etag + 1 }, next.etag), true);
+      assert.equal(await sets(root), 404);
+      const last = (await other.get(T(), c.id))!;
+      assert.equal(await other.update({ ...last, published: true, publishedAt: 1, publishedBy: 'cli', etag: last.etag + 1 }, last.etag), true);
+      assert.equal((await sets(root) as string).split(',')[0], 'LPGTurbine');
+      assert.equal(await other.delete(T(), c.id, last.etag + 1), true);
+      assert.equal(await sets(root), 404);
+    } finally {
+      other.close();
+    }
   });
 
   it('follows type changes, and shows a deleted type as the contract state instead of failing', async () => {

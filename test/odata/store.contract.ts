@@ -3,7 +3,8 @@
  * runContractStoreContract(name, open, newLocation); `open(at)` gives a store on that location, empty when new.
  * Tenants are apart, name + version is unique per tenant, create enforces the contract and folder-contract limits,
  * updates and deletes are etag-guarded, lists are ordered by name then version, the catalog company is set once,
- * what was written survives a reopen, and deleteTenant removes one tenant's rows only.
+ * what was written survives a reopen, deleteTenant removes one tenant's rows only, and changeStamp() moves on every write,
+ * its own and those of another store on the same location, and only then.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
@@ -166,6 +167,39 @@ export function runContractStoreContract(name: string, open: (at: string) => Pro
       assert.equal(await s.deleteTenant('t1'), 0);
       await s.create(contract('t1', { name: 'Alpha' }), 1, 1);
       assert.equal(await s.catalogCompany('t1', 'new.example.com'), 'new.example.com');
+    });
+
+    it('changeStamp() moves on each write of this store and of another one on the same location, and stays otherwise', async () => {
+      const { s, at } = await fresh();
+      const { s: other } = await fresh(at);
+      let last = s.changeStamp();
+      const moved = () => { const now = s.changeStamp(); const m = now !== last; last = now; return m; };
+      const a = contract('t1', { name: 'Alpha' });
+      await s.get('t1', a.id);
+      assert.equal(moved(), false);
+      await s.create(a, 10, 10);
+      assert.equal(moved(), true);
+      await s.getByName('t1', 'Alpha', '1.0.0');
+      await s.list('t1');
+      assert.equal(moved(), false);
+      assert.equal(await s.update({ ...a, published: true, etag: 1 }, 0), true);
+      assert.equal(moved(), true);
+      assert.equal(await other.update({ ...a, published: false, etag: 2 }, 1), true);
+      assert.equal(moved(), true);
+      assert.equal((await s.get('t1', a.id))?.etag, 2);
+      assert.equal(moved(), false);
+      const b = contract('t1', { name: 'Beta' });
+      await other.create(b, 10, 10);
+      assert.equal(moved(), true);
+      assert.equal(await other.delete('t1', b.id, 0), true);
+      assert.equal(moved(), true);
+      assert.equal(await s.delete('t1', a.id, 2), true);
+      assert.equal(moved(), true);
+      await s.create(contract('t1', { name: 'Gamma' }), 10, 10);
+      assert.equal(moved(), true);
+      assert.equal(await other.deleteTenant('t1'), 1);
+      assert.equal(moved(), true);
+      assert.equal(moved(), false);
     });
   });
 }

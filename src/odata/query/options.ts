@@ -2,7 +2,8 @@
  * The system query options of one request (OASIS OData v4 URL Conventions §5): read from the raw query string
  * (or a `POST …/$query` body), each given at most once, each bounded in length before it is parsed. Custom
  * options (no `$`) are ignored as the specification allows; unknown or unsupported `$` options are a 400 that
- * says what is supported.
+ * says what is supported. A $filter text parsed once is kept (frozen) per limits, so a client repeating a query
+ * (paging through it, polling a dashboard) has it parsed once.
  */
 import { ODataErrors } from '../errors.js';
 import type { ExpandItem, Expr, OrderItem, SelectItem } from './ast.js';
@@ -33,6 +34,31 @@ const UNSUPPORTED: Record<string, string> = {
   $inlinecount: 'The OData v3 option $inlinecount',
   $id: 'Entity references ($id)',
 };
+
+/** Filters kept per limits object, by their text; all dropped when full. */
+const MAX_FILTERS = 256;
+const filters = new WeakMap<ParseLimits, Map<string, Expr>>();
+
+function deepFreeze<T>(x: T): T {
+  if (x !== null && typeof x === 'object' && !Object.isFrozen(x)) {
+    for (const v of Object.values(x)) deepFreeze(v);
+    Object.freeze(x);
+  }
+  return x;
+}
+
+/** parseFilter of the text, kept: the tree is a function of the text and the limits only (errors are not kept). */
+function filterOf(text: string, limits: ParseLimits): Expr {
+  let kept = filters.get(limits);
+  if (!kept) filters.set(limits, kept = new Map());
+  let e = kept.get(text);
+  if (e === undefined) {
+    e = deepFreeze(parseFilter(text, limits));
+    if (kept.size >= MAX_FILTERS) kept.clear();
+    kept.set(text, e);
+  }
+  return e;
+}
 
 function wholeNumber(name: string, raw: string): number {
   if (!/^\d{1,9}$/.test(raw)) throw ODataErrors.badQuery({ target: name, rule: 'must be a whole number from 0 to 999999999' });
@@ -76,7 +102,7 @@ export function parseOptions(pairs: [string, string][], limits: ParseLimits): Qu
     if (seen.has(name)) throw ODataErrors.badQuery({ target: name, rule: 'is given more than once' });
     seen.add(name);
     switch (name) {
-      case '$filter': o.filter = parseFilter(value, limits); break;
+      case '$filter': o.filter = filterOf(value, limits); break;
       case '$select': o.select = parseSelect(value, limits); break;
       case '$orderby': o.orderby = parseOrderby(value, limits); break;
       case '$expand': o.expand = parseExpand(value, limits); break;

@@ -22,16 +22,19 @@ import { ASCII, TEXT } from './raw-rows.js';
 
 export { AGGREGATE_ROW, aggregateHead, aggregateMiddle, aggregateRowText } from './aggregate-text.js';
 
-/** At least `need` rows of one asset after `pos` (fewer only at the end of the range), sorted. */
-export async function assetAggregates(port: ODataPort, tenant: string, set: EdmSet, plan: AggregatePlan, assetId: string,
-  need: number, pos: Cursor | undefined, desc: boolean, text = false, bytes = true): Promise<Row[]> {
+/** What a lane call reads: the range (lo, hi], the span of one port read, the variables (sorted) and types asked for. */
+export interface LaneRange { lo: number; hi: number; span: number; variables: string[]; types: AggregationType[] }
+
+/** The range, pieces and names of one asset's lane call; undefined when the asset has no records (an unbounded plan). */
+export async function laneRange(port: ODataPort, tenant: string, set: EdmSet, plan: AggregatePlan, assetId: string,
+  need: number, pos: Cursor | undefined, desc: boolean): Promise<LaneRange | undefined> {
   const aspect = set.aspect!.name;
   let lo = plan.after;
   let hi = plan.upTo;
   if (!plan.bounded) {
     const first = await port.readSeries(tenant, assetId, aspect, { after: T_MIN, upTo: T_MAX, limit: 1, desc: false });
     const last = await port.readSeries(tenant, assetId, aspect, { after: T_MIN, upTo: T_MAX, limit: 1, desc: true });
-    if (!first[0] || !last[0]) return [];
+    if (!first[0] || !last[0]) return undefined;
     lo = Math.max(lo, Date.parse((JSON.parse(first[0]) as SeriesRecord)._time) - 2 * intervalLength(plan.unit, plan.value) - 1);
     hi = Math.min(hi, Date.parse((JSON.parse(last[0]) as SeriesRecord)._time));
   }
@@ -45,9 +48,23 @@ export async function assetAggregates(port: ODataPort, tenant: string, set: EdmS
   const length = intervalLength(plan.unit, plan.value);
   const span = Math.min(port.aggregateMaxRange(plan.unit),
     Math.max(length, Math.ceil(need / Math.max(1, variables.length * types.length)) * length));
+  return { lo, hi, span, variables, types };
+}
+
+/** Whether a set's rows are text rows: every property of AGGREGATE_ROW, in its order (a page with all properties). */
+export const textRowSet = (set: EdmSet) => set.properties.length === AGGREGATE_ROW.length && set.properties.every((p, i) => p.name === AGGREGATE_ROW[i]);
+
+/** At least `need` rows of one asset after `pos` (fewer only at the end of the range), sorted. */
+export async function assetAggregates(port: ODataPort, tenant: string, set: EdmSet, plan: AggregatePlan, assetId: string,
+  need: number, pos: Cursor | undefined, desc: boolean, text = false, bytes = true): Promise<Row[]> {
+  const aspect = set.aspect!.name;
+  const range = await laneRange(port, tenant, set, plan, assetId, need, pos, desc);
+  if (range === undefined) return [];
+  let { lo, hi } = range;
+  const { span, variables, types } = range;
   const cursor = pos?.t === undefined ? undefined : afterCursor(pos, desc);
   const keep = cursor ?? (() => true);
-  const textRows = text && set.properties.length === AGGREGATE_ROW.length && set.properties.every((p, i) => p.name === AGGREGATE_ROW[i]);
+  const textRows = text && textRowSet(set);
   const assetIdJson = JSON.stringify(assetId);
   const variableJson = new Map(variables.map((v) => [v, JSON.stringify(v)]));
   // pieces shared by every row of this call; timestamps are checked per interval, value timestamps per row

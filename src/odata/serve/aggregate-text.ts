@@ -50,10 +50,11 @@ export function aggregateRowText(head: string, type: AggregationType, middle: st
 }
 
 const latin1 = (s: string) => Buffer.from(s, 'latin1');
-const VT_NULL = latin1(`${VT}null}`);
+/** The end of a row without a value timestamp. */
+export const VT_NULL = latin1(`${VT}null}`);
 const VT_OPEN = latin1(`${VT}"`);
 /** More than the longest text String(number) writes of a finite double (`-0.0000012345678901234567`: 25). */
-const MAX_NUMBER = 32;
+export const MAX_NUMBER = 32;
 
 /** A byte row: the order key the merge and the cursor read, and its text in a buffer (TEXT for any other writer). */
 class AggregateByteRow {
@@ -110,22 +111,22 @@ const timeText = (v: unknown): string | null => {
 const VT_CACHE = 8;
 
 /**
- * Byte rows of one lane call (one asset, one interval unit and value; its pieces printable ASCII): the pieces
- * are encoded once per call with placeholder timestamps, and `interval()` writes each interval's start and end
- * into their holes (24 characters, always, for the canonical form); `rows()` then writes one variable's rows.
+ * The byte pieces of one lane (one asset, its variables and types, one interval unit and value; all printable
+ * ASCII), encoded once with placeholder timestamps and kept per lane key (LANE_PIECES of them), so a read of the
+ * same lane builds none. `interval()` writes an interval's start and end into the holes; a reader uses the pieces
+ * right after, in the same turn of the event loop (no await between), so readers of one lane may share them.
  */
-export class AggregateBytes {
-  private readonly sink: RowSink;
+export class LanePieces {
   /** Per variable `{"assetId":…,"timestamp":"…","variableName":…`; the timestamp at `tAt`. */
-  private readonly heads: Buffer[];
+  readonly heads: Buffer[];
   private readonly tAt: number;
   /** Per type `,"aggregationType":"…",…,"endTimestamp":"…","value":`; the end timestamp at `eAt[t]`. */
-  private readonly typed: Buffer[];
+  readonly typed: Buffer[];
   private readonly eAt: number[];
   /** Per type the field of its value timestamp (undefined: none). */
-  private readonly timeField: (string | undefined)[];
-  private readonly rowMax: number;
-  private timestamp = '';
+  readonly timeField: (string | undefined)[];
+  /** Most bytes of one row and its `,`. */
+  readonly rowMax: number;
   /** The interval's start and end as bytes, copied into the holes. */
   private readonly start = Buffer.alloc(24) as Latin1;
   private readonly end = Buffer.alloc(24) as Latin1;
@@ -133,20 +134,9 @@ export class AggregateBytes {
   private readonly vtKey: unknown[] = new Array<unknown>(VT_CACHE).fill(undefined);
   private readonly vtPiece: Latin1[] = Array.from({ length: VT_CACHE }, () => latin1(`${VT}"${PLACE_A}"}`) as Latin1);
   private vtNext = 0;
-  /** Row blocks of this lane (aggregate-blocks.ts) and those of the current interval, by variable index. */
-  private readonly blocks: LaneBlocks;
-  private current: (RowBlock | undefined)[] | undefined;
-  private startMs = 0;
-  private endTimestamp = '';
-  /** Blocks seen again by this read, to get the bytes of their rows (`out[first…]`) at the end (done()). */
-  private readonly toFill: { block: RowBlock; first: number; n: number }[] = [];
-  /** Blocks this read noted for the first time. */
-  private noted = 0;
 
-  /** `variables`, their JSON and `types` in the order the caller's indexes refer to. */
-  constructor(private readonly assetId: string, assetIdJson: string, private readonly variables: readonly string[],
-    variableJson: readonly string[], private readonly types: readonly AggregationType[],
-    plan: Pick<AggregatePlan, 'unitName' | 'value' | 'count'>, rows: number) {
+  constructor(readonly key: string, assetIdJson: string, variableJson: readonly string[], readonly types: readonly AggregationType[],
+    plan: Pick<AggregatePlan, 'unitName' | 'value' | 'count'>) {
     const head = (t: string, v: string) => aggregateHead(assetIdJson, t, v);
     this.heads = variableJson.map((v) => latin1(head(PLACE_A, v)));
     this.tAt = hole(head(PLACE_A, variableJson[0] ?? '""'), head(PLACE_B, variableJson[0] ?? '""'));
@@ -154,26 +144,15 @@ export class AggregateBytes {
     this.typed = types.map((t) => latin1(piece(t, PLACE_A)));
     this.eAt = types.map((t) => hole(piece(t, PLACE_A), piece(t, PLACE_B)));
     this.timeField = types.map((t) => TIME_OF[t]);
-    // JSON texts (no raw U+0000 or U+0001 in them) and the unit's name: one key per set of pieces
-    this.blocks = laneBlocks(`${assetIdJson}\u0000${variableJson.join('\u0000')}\u0001${types.join(',')}\u0001${plan.unitName}\u0001${plan.value}\u0001${plan.count}`);
     let max = 0;
     for (const h of this.heads) max = Math.max(max, h.length);
     for (const t of this.typed) max = Math.max(max, t.length);
     this.rowMax = 2 * max + MAX_NUMBER + VT_OPEN.length + 24 + 2;
-    // a row is about 290 bytes; the sink grows by new buffers when the estimate is short
-    this.sink = new RowSink(Math.min(Math.max(rows, 16), 20_000) * (this.rowMax - MAX_NUMBER));
   }
 
-  /**
-   * Starts an interval (`start`: its start in epoch ms); false when its timestamps do not fit the holes (no byte
-   * rows for it then: text rows).
-   */
-  interval(timestamp: string, endTimestamp: string, start: number): boolean {
+  /** Writes an interval's start and end into the holes; false when they do not fit (not plainTime). */
+  interval(timestamp: string, endTimestamp: string): boolean {
     if (!plainTime(timestamp) || !plainTime(endTimestamp)) return false;
-    this.timestamp = timestamp;
-    this.endTimestamp = endTimestamp;
-    this.startMs = start;
-    this.current = this.blocks.byStart.get(start);
     // plainTime: 24 characters below U+007F, so 24 latin1 bytes
     this.start.latin1Write(timestamp, 0, 24);
     this.end.latin1Write(endTimestamp, 0, 24);
@@ -186,7 +165,7 @@ export class AggregateBytes {
    * `,"valueTimestamp":"…"}` of a value timestamp field's value `v` (a string: valueTime's text of it), or
    * undefined when that text cannot be written as it is (not 24 printable characters without `"` or `\`).
    */
-  private vt(v: string): Buffer | undefined {
+  vt(v: string): Buffer | undefined {
     const keys = this.vtKey;
     for (let i = 0; i < VT_CACHE; i++) if (keys[i] === v) return this.vtPiece[i];
     const t = timeText(v)!;
@@ -197,6 +176,67 @@ export class AggregateBytes {
     piece.latin1Write(t, VT_OPEN.length, 24);
     keys[i] = v;
     return piece;
+  }
+}
+
+/** Lanes whose pieces are kept (a lane key names an asset and a query shape). */
+const LANE_PIECES = 256;
+const pieces = new Map<string, LanePieces>();
+
+/** The pieces of a lane, kept per lane key (the asset id, variables and types as JSON text, unit, value, count). */
+export function lanePieces(assetIdJson: string, variableJson: readonly string[], types: readonly AggregationType[],
+  plan: Pick<AggregatePlan, 'unitName' | 'value' | 'count'>): LanePieces {
+  // JSON texts (no raw U+0000 or U+0001 in them) and the unit's name: one key per set of pieces
+  const key = `${assetIdJson}\u0000${variableJson.join('\u0000')}\u0001${types.join(',')}\u0001${plan.unitName}\u0001${plan.value}\u0001${plan.count}`;
+  let p = pieces.get(key);
+  if (p === undefined) {
+    if (pieces.size >= LANE_PIECES) pieces.clear();
+    pieces.set(key, p = new LanePieces(key, assetIdJson, variableJson, types, plan));
+  }
+  return p;
+}
+
+/**
+ * Byte rows of one lane call (one asset, one interval unit and value; its pieces printable ASCII), from the lane's
+ * pieces: `interval()` starts an interval, `rows()` then writes one variable's rows.
+ */
+export class AggregateBytes {
+  private readonly sink: RowSink;
+  private readonly p: LanePieces;
+  private readonly types: readonly AggregationType[];
+  private timestamp = '';
+  /** Row blocks of this lane (aggregate-blocks.ts) and those of the current interval, by variable index. */
+  private readonly blocks: LaneBlocks;
+  private current: (RowBlock | undefined)[] | undefined;
+  private startMs = 0;
+  private endTimestamp = '';
+  /** Blocks seen again by this read, to get the bytes of their rows (`out[first…]`) at the end (done()). */
+  private readonly toFill: { block: RowBlock; first: number; n: number }[] = [];
+  /** Blocks this read noted for the first time. */
+  private noted = 0;
+
+  /** `variables`, their JSON and `types` in the order the caller's indexes refer to. */
+  constructor(private readonly assetId: string, assetIdJson: string, private readonly variables: readonly string[],
+    variableJson: readonly string[], types: readonly AggregationType[],
+    plan: Pick<AggregatePlan, 'unitName' | 'value' | 'count'>, rows: number) {
+    this.p = lanePieces(assetIdJson, variableJson, types, plan);
+    this.types = this.p.types;
+    this.blocks = laneBlocks(this.p.key);
+    // a row is about 290 bytes; the sink grows by new buffers when the estimate is short
+    this.sink = new RowSink(Math.min(Math.max(rows, 16), 20_000) * (this.p.rowMax - MAX_NUMBER));
+  }
+
+  /**
+   * Starts an interval (`start`: its start in epoch ms); false when its timestamps do not fit the holes (no byte
+   * rows for it then: text rows).
+   */
+  interval(timestamp: string, endTimestamp: string, start: number): boolean {
+    if (!this.p.interval(timestamp, endTimestamp)) return false;
+    this.timestamp = timestamp;
+    this.endTimestamp = endTimestamp;
+    this.startMs = start;
+    this.current = this.blocks.byStart.get(start);
+    return true;
   }
 
   /**
@@ -212,14 +252,15 @@ export class AggregateBytes {
     // without a cursor every row is kept: the rows of the same inputs are copied as they were written last
     const block = keep === undefined ? this.current?.[vi] : undefined;
     const same = block !== undefined && block.timestamp === this.timestamp && block.endTimestamp === this.endTimestamp
-      && sameInputs(block.from, agg, this.types, this.timeField);
+      && sameInputs(block.from, agg, this.types, this.p.timeField);
     if (same && block.bytes !== undefined) {
       this.replay(block, variable, out);
       return;
     }
     const first = out.length;
     let whole = keep === undefined;
-    const head = this.heads[vi]!;
+    const p = this.p;
+    const head = p.heads[vi]!;
     for (let ti = 0; ti < this.types.length; ti++) {
       const type = this.types[ti]!;
       const value = agg[type];
@@ -227,12 +268,12 @@ export class AggregateBytes {
       // the cursor first, as text rows do: a row not kept is not looked at further
       const row = new AggregateByteRow(this.assetId, this.timestamp, variable, type, s.buf);
       if (keep !== undefined && !keep(row as unknown as Row)) continue;
-      const f = this.timeField[ti];
+      const f = p.timeField[ti];
       let tail: Buffer = VT_NULL;
       if (f !== undefined) {
         const t = agg[f];
         if (typeof t === 'string') {
-          const piece = this.vt(t);
+          const piece = p.vt(t);
           if (piece === undefined) {
             const text = textRow(type, value as number | null);
             if (text) out.push(text);
@@ -242,11 +283,11 @@ export class AggregateBytes {
           tail = piece;
         }
       }
-      const at = s.begin(this.rowMax);
+      const at = s.begin(p.rowMax);
       const buf = s.buf;
       row[BUF] = buf;
       buf.set(head, at);
-      const piece = this.typed[ti]!;
+      const piece = p.typed[ti]!;
       buf.set(piece, at + head.length);
       s.o = at + head.length + piece.length;
       if (value === null || !Number.isFinite(value)) s.ascii('null');
@@ -262,7 +303,7 @@ export class AggregateBytes {
     else {
       let list = this.current;
       if (list === undefined) this.blocks.byStart.set(this.startMs, list = this.current = []);
-      list[vi] = { timestamp: this.timestamp, endTimestamp: this.endTimestamp, from: inputsOf(agg, this.types, this.timeField),
+      list[vi] = { timestamp: this.timestamp, endTimestamp: this.endTimestamp, from: inputsOf(agg, this.types, p.timeField),
         bytes: undefined, offs: [], types: [] };
       this.noted++;
     }

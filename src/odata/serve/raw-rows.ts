@@ -210,6 +210,7 @@ const isWritten = (value: unknown): value is WrittenRows => value !== null && ty
 
 /** The page around rows written as bytes: the envelope goes into the room left before and after them when it fits. */
 function writtenPage(body: Record<string, unknown>, rows: WrittenRows): Buffer {
+  if (rows.parts) return Buffer.concat(pageParts(body)!);
   const [before, after] = envelope(body);
   const b = Buffer.byteLength(before);
   const a = Buffer.byteLength(after);
@@ -237,7 +238,8 @@ export function pageText(body: Record<string, unknown>): { text: string; ascii: 
   const value = body['value'];
   if (isWritten(value)) {
     const [before, after] = envelope(body);
-    return { text: before + value.buf.toString('utf8', value.start, value.end) + after, ascii: undefined };
+    const rows = value.parts ? Buffer.concat(value.parts).toString('utf8') : value.buf.toString('utf8', value.start, value.end);
+    return { text: before + rows + after, ascii: undefined };
   }
   if (!hasRawRows(value)) return { text: JSON.stringify(body), ascii: undefined };
   const [before, after] = envelope(body);
@@ -270,6 +272,18 @@ class AsciiWriter {
     this.n += this.buf.latin1Write ? this.buf.latin1Write(s, this.n, s.length) : this.buf.write(s, this.n, 'latin1');
   };
   bytes(): Buffer { return this.buf.subarray(0, this.n); }
+}
+
+/**
+ * The UTF-8 bytes of a page whose rows were written as parts (WrittenRows.parts: views of kept rows), as the
+ * buffers to send one after the other — the envelope before and after them, no copy of the rows; undefined for
+ * any other page.
+ */
+export function pageParts(body: Record<string, unknown>): Buffer[] | undefined {
+  const value = body['value'];
+  if (!isWritten(value) || !value.parts) return undefined;
+  const [before, after] = envelope(body);
+  return [Buffer.from(before), ...value.parts, Buffer.from(after)];
 }
 
 /**

@@ -8,6 +8,7 @@
  */
 import type { EdmSet } from '../model/edm.js';
 import type { AssetField, ODataPort } from '../ports.js';
+import { aggregateBytesPage } from './aggregate-page.js';
 import { assetAggregates } from './aggregate-rows.js';
 import { assetRow, assetTextRow } from './asset-rows.js';
 import { folderRows, objectPage } from './object-rows.js';
@@ -34,7 +35,7 @@ export interface PageRequest {
 export interface PageResult {
   rows: Row[];
   next?: Cursor;
-  /** The rows already written as bytes (a raw time series page of one asset, series-page.ts); then `rows` is empty. */
+  /** The rows already written as bytes (a raw time series or aggregate page of one asset, series-page.ts, aggregate-page.ts); then `rows` is empty. */
   written?: WrittenRows;
 }
 
@@ -64,6 +65,14 @@ export class RowReader {
       const read = (after: number, upTo: number, limit: number) => this.port.readSeriesRuns!(r.tenant, assetId, aspect, { after, upTo, limit, desc });
       const page = await seriesBytesPage(read, { ...r, desc }, plan, assetId, shape, props, this.rowCache);
       return { rows: [], ...(page.written ? { written: page.written } : {}), ...(page.next ? { next: page.next } : {}) };
+    }
+    if (r.plan.kind === 'aggregates' && r.raw === true && !desc && r.plan.assetId !== undefined && (r.cursor !== undefined || r.skip === 0)
+      && !r.plan.empty && r.plan.after < r.plan.upTo) {
+      // one asset's raw page, ascending, is written as bytes (aggregate-page.ts); else, or when that declines, the lane
+      const assets = await this.seriesAssets(r.tenant, r.set, r.plan.assetId);
+      const page = assets.length === 1 ? await aggregateBytesPage(this.port, r.tenant, r.set, r.plan, assets[0]!, r) : undefined;
+      if (page) return { rows: [], ...(page.written ? { written: page.written } : {}), ...(page.next ? { next: page.next } : {}) };
+      return this.merged(r, await this.lanes(r.tenant, r.set, r.plan, desc, true, assets));
     }
     return this.merged(r, await this.lanes(r.tenant, r.set, r.plan, desc, r.raw === true));
   }

@@ -4,7 +4,8 @@
  * this writes the OData page from the same bytes (SeriesRuns): per record the asset's `{"assetId":…,"timestamp":`
  * head, then the record's bytes after its `{"_time":`, checked byte by byte in the same pass, with no string per
  * record, no row objects and no page string. The rows of a chunk the store keeps rendered are written once and kept
- * (RowCache, per asset and shape), so a page read again is one copy per run of its records.
+ * (RowCache, per asset and shape). An ascending page is sent as views of its runs' rows (WrittenRows.parts: no copy
+ * into a page buffer); a descending one is copied row by row into one.
  *
  * Invariant: the bytes equal, byte for byte, what the row path (rows.ts lanes, raw-rows.ts writeRows, the route's
  * UTF-8) sends for the same request. A record qualifies exactly when raw-rows.ts' exact-order pattern would accept
@@ -20,12 +21,17 @@ import { keyOf, type Cursor, type Row } from './order.js';
 import type { SeriesPlan } from './plan.js';
 import { CHAR, head, type RawShape, SCALAR } from './raw-rows.js';
 
-/** Rows already written as the bytes of a JSON array: `buf[start, end)`, with room around it for the page's envelope. */
+/**
+ * Rows already written as the bytes of a JSON array: `buf[start, end)`, with room around it for the page's envelope;
+ * or, with `parts`, the array is those buffers one after the other (views of rows written before, sent without a
+ * copy into a page; `buf` is then empty).
+ */
 export interface WrittenRows {
   readonly buf: Buffer;
   readonly start: number;
   readonly end: number;
   readonly count: number;
+  readonly parts?: readonly Buffer[];
 }
 
 /** Property name and stored key of each series property, in declaration order. */
@@ -152,6 +158,9 @@ function nullsOf(sh: ByteShape, shape: RawShape): Buffer {
   return nulls;
 }
 const EMPTY = Buffer.alloc(0);
+const OPEN = Buffer.from('[');
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']');
 
 /** Bytes left free before and after the rows, for the page's envelope (raw-rows.ts pageBytes writes it there). */
 const ROOM = 1024;
@@ -326,6 +335,20 @@ export function writeSeriesRows(page: SeriesRuns, limit: number, desc: boolean, 
     size += c.rowOffs[e]! - c.rowOffs[s]!;
     runs.push({ c, b: b as Buffer, s, e });
   });
+  if (!desc) {
+    // the rows of each run are one view: `[`, run, `,`, run, …, `]` go out as they are
+    const parts: Buffer[] = [OPEN];
+    let count = 0;
+    for (const { c, s, e } of runs) {
+      if (count > 0) parts.push(COMMA);
+      parts.push(c.bytes.subarray(c.rowOffs[s]!, c.rowOffs[e]! - 1));
+      count += e - s;
+    }
+    parts.push(CLOSE);
+    const end = runs[runs.length - 1];
+    const last = end ? rowTime(end.c, end.b, end.e - 1, props) : undefined;
+    return { rows: { buf: EMPTY, start: 0, end: 0, count, parts }, last };
+  }
   const out = new Bytes(size, ROOM);
   const buf = out.buf;
   let w = out.w;
@@ -333,20 +356,15 @@ export function writeSeriesRows(page: SeriesRuns, limit: number, desc: boolean, 
   let count = 0;
   for (const { c, s, e } of runs) {
     const { bytes, rowOffs } = c;
-    if (!desc) {
-      if (count > 0) buf[w++] = 0x2c;
-      w += bytes.copy(buf, w, rowOffs[s]!, rowOffs[e]! - 1);
-    } else {
-      for (let i = e - 1; i >= s; i--) {
-        if (count > 0 || i < e - 1) buf[w++] = 0x2c;
-        w += bytes.copy(buf, w, rowOffs[i]!, rowOffs[i + 1]! - 1);
-      }
+    for (let i = e - 1; i >= s; i--) {
+      if (count > 0 || i < e - 1) buf[w++] = 0x2c;
+      w += bytes.copy(buf, w, rowOffs[i]!, rowOffs[i + 1]! - 1);
     }
     count += e - s;
   }
   buf[w++] = 0x5d;
   const end = runs[runs.length - 1];
-  const last = end ? rowTime(end.c, end.b, desc ? end.s : end.e - 1, props) : undefined;
+  const last = end ? rowTime(end.c, end.b, end.s, props) : undefined;
   return { rows: { buf, start: ROOM, end: w, count }, last };
 }
 

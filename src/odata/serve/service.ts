@@ -20,7 +20,7 @@ import { type Ctx, Expander, type Join, joinOf, spend } from './expand.js';
 import { type Plan, planFilter, planOrder, planSelect } from './plan.js';
 import { parseResource } from './resource.js';
 import { type Cursor, type Row, RowReader } from './rows.js';
-import { pageBytes, pageText } from './raw-rows.js';
+import { pageBytes, pageParts, pageText } from './raw-rows.js';
 import { RowCache } from './series-page.js';
 
 export interface ODataRequest {
@@ -44,6 +44,8 @@ export interface ODataResponse {
   ascii?: boolean;
   /** The body's UTF-8 bytes, when they were written straight into a buffer (then `body` is empty; raw-rows.ts pageBytes). */
   bytes?: Buffer;
+  /** The body's UTF-8 bytes as buffers to send one after the other, views of kept rows among them (raw-rows.ts pageParts). */
+  parts?: Buffer[];
   headers: Record<string, string>;
   /** The content of a media resource (contentType media), streamed. */
   stream?: Readable;
@@ -61,6 +63,7 @@ export interface ODataServiceOptions {
 export class ODataService {
   private readonly reader;
   private readonly expander;
+  private readonly plans = new WeakMap<EdmSet, WeakMap<object, Plan>>();
 
   constructor(private readonly registry: ContractRegistry, private readonly port: ConstructorParameters<typeof RowReader>[0],
     private readonly opts: ODataServiceOptions) {
@@ -149,8 +152,22 @@ export class ODataService {
     return set;
   }
 
+  /** planFilter, kept per entity set (of a kept model) and filter tree (a kept parse, query/options.ts); frozen. */
+  private filterPlan(set: EdmSet, filter: QueryOptions['filter']): Plan {
+    if (filter === undefined) return planFilter(set, filter);
+    let bySet = this.plans.get(set);
+    if (!bySet) this.plans.set(set, bySet = new WeakMap());
+    let plan = bySet.get(filter);
+    if (!plan) {
+      plan = planFilter(set, filter);
+      if ('conditions' in plan) Object.freeze(plan.conditions);
+      bySet.set(filter, Object.freeze(plan));
+    }
+    return plan;
+  }
+
   private plan(set: EdmSet, filter: QueryOptions['filter'], join: Join | undefined): Plan {
-    const plan = planFilter(set, filter);
+    const plan = this.filterPlan(set, filter);
     // objects sets have no navigation properties, so no join reaches them
     if (!join || plan.kind === 'objects') return plan;
     if (plan.kind === 'assets') {
@@ -209,6 +226,8 @@ export class ODataService {
 }
 
 function json(body: Record<string, unknown>, headers: Record<string, string>): ODataResponse {
+  const parts = pageParts(body);
+  if (parts) return { contentType: 'json', body: '', parts, headers };
   const bytes = pageBytes(body);
   if (bytes) return { contentType: 'json', body: '', bytes, headers };
   const { text, ascii } = pageText(body);

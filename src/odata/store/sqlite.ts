@@ -1,6 +1,10 @@
-/** ContractStore on embedded SQLite (better-sqlite3); file odata.db in the data directory. */
+/**
+ * ContractStore on embedded SQLite (better-sqlite3); file odata.db in the data directory. changeStamp() counts this
+ * store's writes and the commits of other connections, which SQLite's data_version shows (core/db.ts DbChanges,
+ * looked at on every call), so a contract published or changed by another process is seen by the next read.
+ */
 import type { SqliteSync } from '../../core/config.js';
-import { deleteTenantRows, openDatabase, type Db, type Migration } from '../../core/db.js';
+import { DbChanges, deleteTenantRows, openDatabase, type Db, type Migration } from '../../core/db.js';
 import type { ContractRecord } from '../contract.js';
 import { ContractConflict, type ContractStore } from '../store.js';
 
@@ -23,10 +27,14 @@ interface Row { body: string }
 export class SqliteContractStore implements ContractStore {
   private readonly db: Db;
   private readonly s;
+  private readonly changes: DbChanges;
+  /** Bumped by this store's writes (data_version does not see them) and when another connection committed. */
+  private stamp = 0;
 
   constructor(opts: { dataDir: string; sync: SqliteSync }) {
     this.db = openDatabase({ dataDir: opts.dataDir, name: 'odata', migrations: ODATA_MIGRATIONS, sync: opts.sync });
     const db = this.db;
+    this.changes = new DbChanges(db, 0);
     this.s = {
       list: db.prepare<[string]>('SELECT body FROM contracts WHERE tenant = ? ORDER BY name, version'),
       published: db.prepare<[string]>('SELECT body FROM contracts WHERE tenant = ? AND published = 1 ORDER BY name, version'),
@@ -62,7 +70,13 @@ export class SqliteContractStore implements ContractStore {
     return SqliteContractStore.of(this.s.byName.get(tenant, name, version));
   }
 
+  changeStamp(): number {
+    if (this.changes.changed()) this.stamp++;
+    return this.stamp;
+  }
+
   async create(rec: ContractRecord, max: number, maxFolders: number): Promise<void> {
+    this.stamp++;
     this.db.transaction(() => {
       if ((this.s.count.get(rec.tenant) as { n: number }).n >= max) throw new ContractConflict('limit');
       if (rec.kind === 'folders' && (this.s.countFolders.get(rec.tenant) as { n: number }).n >= maxFolders) throw new ContractConflict('folderLimit');
@@ -76,6 +90,7 @@ export class SqliteContractStore implements ContractStore {
   }
 
   async update(rec: ContractRecord, expectedEtag: number): Promise<boolean> {
+    this.stamp++;
     try {
       return this.s.update.run(rec.name, rec.version, JSON.stringify(rec), rec.published ? 1 : 0, rec.etag,
         rec.tenant, rec.id, expectedEtag).changes === 1;
@@ -86,6 +101,7 @@ export class SqliteContractStore implements ContractStore {
   }
 
   async delete(tenant: string, id: string, expectedEtag: number): Promise<boolean> {
+    this.stamp++;
     return this.s.delete.run(tenant, id, expectedEtag).changes === 1;
   }
 
@@ -95,6 +111,7 @@ export class SqliteContractStore implements ContractStore {
   }
 
   async deleteTenant(tenant: string): Promise<number> {
+    this.stamp++;
     return deleteTenantRows(this.db, tenant, ['DELETE FROM contracts WHERE tenant = ?', 'DELETE FROM catalog_companies WHERE tenant = ?']);
   }
   close(): void {
