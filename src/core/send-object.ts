@@ -7,6 +7,8 @@
  * HEAD gets them without the bytes (and reads nothing). After the headers nothing can be answered any more: a
  * failing read cuts the connection and is logged, as fastify does for a failing stream; a client that goes away
  * only ends the read (file closed, multipart lease released).
+ * sendBuffers does the same for a body already in memory as several buffers (a page of rendered chunks, an OData
+ * envelope and views of kept rows), so they are written as they lie instead of copied into one payload.
  */
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -28,4 +30,26 @@ export async function sendObject(req: FastifyRequest, reply: FastifyReply, strea
       req.log.warn({ err }, 'response terminated with an error with headers already sent');
     }
   }
+}
+
+/**
+ * Answers with a body given as several buffers, in one writev (the socket is corked until the last part): the
+ * reply's status and headers, as set by the caller, plus content-length. The caller has run everything that can
+ * fail. fastify's onResponse hooks still run (they listen on the response); onSend hooks do not, and none is
+ * registered on the routes that call this. HEAD gets the headers only.
+ */
+export function sendBuffers(req: FastifyRequest, reply: FastifyReply, parts: readonly Buffer[]): void {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  reply.header('content-length', String(length));
+  reply.hijack();
+  const res = reply.raw;
+  if (res.destroyed || res.writableEnded) return;
+  res.writeHead(reply.statusCode, reply.getHeaders() as OutgoingHttpHeaders);
+  if (req.method !== 'HEAD') {
+    res.cork();
+    for (const p of parts) res.write(p);
+    res.uncork();
+  }
+  res.end();
 }

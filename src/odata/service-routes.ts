@@ -5,12 +5,12 @@
  * carry `OData-Version: 4.0`; writes get 405 with `Allow` (read-only access, "Insights Hub IIoT for Makers" §8.1);
  * a data lake object's `/$value` streams its bytes; `POST {set}/$query` takes the query options as text/plain (OASIS OData v4 URL Conventions §4.9 / Protocol
  * "Passing Query Options in the Request Body"). Errors in the OData error shape (core/http.ts, by path). A page
- * written as parts (a time series page's envelope and views of kept rows) is sent as those buffers (sendParts).
+ * written as parts (a time series page's envelope and views of kept rows) is sent as those buffers (core/send-object.ts sendBuffers).
  */
-import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { principal } from '../core/auth.js';
 import { SCOPES } from '../core/scopes.js';
+import { sendBuffers } from '../core/send-object.js';
 import { ODataErrors } from './errors.js';
 import type { ODataResponse, ODataService } from './serve/service.js';
 import { originOf } from './routes.js';
@@ -55,27 +55,6 @@ function bytes(body: string, ascii: boolean | undefined): string | Buffer {
   return ascii === true || Buffer.byteLength(body) === body.length ? Buffer.from(body, 'latin1') : body;
 }
 
-/**
- * A body of several buffers written as they are, with the headers in one writev (no copy of the parts into one
- * payload, which is all fastify sends): the reply is taken over (hijack) after everything that can fail has run,
- * with the headers fastify would send (those set on the reply, then content-length); fastify's onResponse hooks
- * still run when the response finishes (they listen on it), and nothing registers onSend hooks on these routes.
- */
-function sendParts(reply: FastifyReply, headers: Record<string, string>, type: string, parts: readonly Buffer[]): void {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  reply.code(200).headers(headers).type(type).header('content-length', String(n));
-  const all = reply.getHeaders() as OutgoingHttpHeaders;
-  reply.hijack();
-  const res = reply.raw;
-  if (res.destroyed || res.writableEnded) return;
-  res.writeHead(200, all);
-  res.cork();
-  for (const p of parts) res.write(p);
-  res.uncork();
-  res.end();
-}
-
 export async function serviceRoutes(root: FastifyInstance, service: ODataService): Promise<void> {
   await root.register(async (app) => {
     if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) {
@@ -115,7 +94,7 @@ export async function serviceRoutes(root: FastifyInstance, service: ODataService
       if (!acceptable(req.headers.accept, res.contentType) && !/(^|&)\$format=/i.test(query)) {
         throw ODataErrors.notAcceptable({ target: 'Accept', accept: String(req.headers.accept).slice(0, 200) });
       }
-      if (res.parts) return sendParts(reply, { 'odata-version': '4.0', ...res.headers }, CONTENT[res.contentType], res.parts);
+      if (res.parts) return sendBuffers(req, reply.code(200).headers({ 'odata-version': '4.0', ...res.headers }).type(CONTENT[res.contentType]), res.parts);
       return reply.code(200).headers({ 'odata-version': '4.0', ...res.headers }).type(CONTENT[res.contentType]).send(res.stream ?? res.bytes ?? bytes(res.body, res.ascii));
     };
 

@@ -3,11 +3,11 @@
  * (params.ts), call one service function, render. Error bodies come from the catalogue's renderer in the shape
  * of the path prefix (core/http.ts).
  */
-import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { principal } from '../core/auth.js';
 import { renderItemErrors } from '../core/errors.js';
 import { errorShapeFor, type JsonBodyReader } from '../core/http.js';
+import { sendBuffers } from '../core/send-object.js';
 import { SCOPES } from '../core/scopes.js';
 import type { AggregatesService } from './aggregates.js';
 import { aggregateTarget, formatReadQuery, parseAggregateQuery, parseAggregateQueryV3, parseDeleteRange, parseReadQuery,
@@ -39,27 +39,6 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  * (a string reply is measured for Content-Length and then encoded again while written). Same header as fastify's.
  */
 const sendJsonText = (reply: FastifyReply, text: string) => reply.type(JSON_TYPE).send(Buffer.from(text));
-
-/**
- * Answers JSON bytes given in pieces (a page of the store's rendered chunks, RecordPage.pieces) without joining
- * them: the status line, the same headers in the same order as fastify writes for one buffer (the route's, then
- * content-type and content-length), and the pieces go out in one writev (the socket is corked until the end).
- * The reply is hijacked, as no hook of these routes needs to see the payload; onResponse hooks still run. HEAD
- * gets the headers only.
- */
-function sendJsonPieces(req: FastifyRequest, reply: FastifyReply, pieces: readonly Buffer[]): void {
-  let length = 0;
-  for (const p of pieces) length += p.length;
-  reply.type(JSON_TYPE).header('content-length', String(length));
-  reply.hijack();
-  const res = reply.raw;
-  res.writeHead(reply.statusCode, reply.getHeaders() as OutgoingHttpHeaders);
-  if (req.method !== 'HEAD') {
-    res.cork();
-    for (const p of pieces) res.write(p);
-  }
-  res.end();
-}
 
 export async function timeseriesRoutes(app: FastifyInstance, deps: TimeseriesRouteDeps): Promise<void> {
   const { timeseries, aggregates } = deps;
@@ -95,7 +74,7 @@ export async function timeseriesRoutes(app: FastifyInstance, deps: TimeseriesRou
       reply.header('link', `<${path}?${formatReadQuery(result.next)}>; rel="next"`);
     }
     // Records come as bytes already (the store's rendered chunks, in place or copied once); a projection as text.
-    if (Array.isArray(result.json)) return sendJsonPieces(req, reply, result.json);
+    if (Array.isArray(result.json)) return sendBuffers(req, reply.type(JSON_TYPE), result.json);
     return typeof result.json === 'string' ? sendJsonText(reply, result.json) : reply.type(JSON_TYPE).send(result.json);
   });
 
