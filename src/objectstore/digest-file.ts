@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import type fsp from 'node:fs/promises';
 import { Writable } from 'node:stream';
+import { overSize } from './digest.js';
 import { hashPool, SLAB_BYTES, type HashHandle } from './hashing.js';
 import { ObjectStoreError, type PutOptions } from './store.js';
 
@@ -45,13 +46,9 @@ export class DigestFile extends Writable {
 
   override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
     this.size += chunk.length;
-    const { maxBytes, expectedSize } = this.options;
-    if (maxBytes !== undefined && this.size > maxBytes) {
-      done(new ObjectStoreError('tooLarge', `the object is larger than ${maxBytes} bytes`, maxBytes));
-      return;
-    }
-    if (expectedSize !== undefined && this.size > expectedSize) {
-      done(new ObjectStoreError('sizeMismatch', `more bytes arrived than the declared ${expectedSize}`));
+    const over = overSize(this.size, this.options);
+    if (over) {
+      done(over);
       return;
     }
     this.copy(chunk, 0, done);

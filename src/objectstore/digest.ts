@@ -8,6 +8,13 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { HashFeed, type HashHandle } from './hashing.js';
 import { ObjectStoreError, type PutOptions } from './store.js';
 
+/** The error for a body that has grown past its limit or its declared size by `size` bytes, if it has. */
+export function overSize(size: number, { maxBytes, expectedSize }: PutOptions): ObjectStoreError | undefined {
+  if (maxBytes !== undefined && size > maxBytes) return new ObjectStoreError('tooLarge', `the object is larger than ${maxBytes} bytes`, maxBytes);
+  if (expectedSize !== undefined && size > expectedSize) return new ObjectStoreError('sizeMismatch', `more bytes arrived than the declared ${expectedSize}`);
+  return undefined;
+}
+
 export class Digest extends Transform {
   size = 0;
   md5 = '';
@@ -22,13 +29,9 @@ export class Digest extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.size += chunk.length;
-    const { maxBytes, expectedSize } = this.options;
-    if (maxBytes !== undefined && this.size > maxBytes) {
-      done(new ObjectStoreError('tooLarge', `the object is larger than ${maxBytes} bytes`, maxBytes));
-      return;
-    }
-    if (expectedSize !== undefined && this.size > expectedSize) {
-      done(new ObjectStoreError('sizeMismatch', `more bytes arrived than the declared ${expectedSize}`));
+    const over = overSize(this.size, this.options);
+    if (over) {
+      done(over);
       return;
     }
     const wait = this.feed.write(chunk);
