@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { bitLength, INT_LIMIT, Reader, Writer, readInts, writeInts, zigzag } from '../../src/timeseries/store/chunk-codec-bits.js';
+import { bitLength, INT_LIMIT, Reader, Writer, zigzag } from '../../src/timeseries/store/chunk-codec-bits.js';
+import { readInts, writeInts } from '../../src/timeseries/store/chunk-codec-ints.js';
 
 /** Residual of `order` at i, as the definition of the orders says (the last value, step, curve). */
 function residual(xs: readonly number[], i: number, order: number): number {

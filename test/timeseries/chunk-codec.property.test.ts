@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { recordJson } from '../../src/timeseries/records.js';
-import { INT_LIMIT, Reader, Writer, readInts, writeInts } from '../../src/timeseries/store/chunk-codec-bits.js';
+import { INT_LIMIT, Reader, Writer } from '../../src/timeseries/store/chunk-codec-bits.js';
+import { readInts, writeInts } from '../../src/timeseries/store/chunk-codec-ints.js';
 import { decimalText } from '../../src/timeseries/store/chunk-codec-text.js';
 import {
   type ChunkRecord, chunkInfo, chunkText, chunkTimes, decodeChunk, encodeChunk,

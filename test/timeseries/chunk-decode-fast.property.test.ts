@@ -9,7 +9,8 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { writeDecimalWords } from '../../src/core/number-bytes.js';
 import { recordJson } from '../../src/timeseries/records.js';
-import { INT_LIMIT, IntArena, Reader, Writer, readInts, writeInts } from '../../src/timeseries/store/chunk-codec-bits.js';
+import { INT_LIMIT, Reader, Writer } from '../../src/timeseries/store/chunk-codec-bits.js';
+import { IntArena, readInts, writeInts } from '../../src/timeseries/store/chunk-codec-ints.js';
 import { chunkJson, chunkText, encodeChunk } from '../../src/timeseries/store/chunk-codec.js';
 
 /** Integers at and around the tables' and the fast paths' bounds (3, 6 and 9 digits, 2^31, 2^50), either sign. */

@@ -10,7 +10,8 @@
  * - ANY: a type-tagged value per record (numbers as float64, so -0 and NaN survive; arrays and objects recursively,
  *   in key order), the total fallback for mixed or nested columns.
  */
-import { CorruptChunk, INT_LIMIT, type IntArena, Reader, type Writer, readInts, writeInts } from './chunk-codec-bits.js';
+import { CorruptChunk, INT_LIMIT, Reader, type Writer } from './chunk-codec-bits.js';
+import { type IntArena, readInts, writeInts } from './chunk-codec-ints.js';
 import { readGorilla, writeGorilla } from './chunk-codec-gorilla.js';
 
 export const enum Kind { DECIMAL = 0, GORILLA = 1, F64 = 2, STRING = 3, BOOL = 4, ANY = 5 }

@@ -15,7 +15,8 @@
  */
 import { crc32 } from 'node:zlib';
 import { endianness } from 'node:os';
-import { INT_LIMIT, Writer, writeInts } from './chunk-codec-bits.js';
+import { INT_LIMIT, Writer } from './chunk-codec-bits.js';
+import { writeInts } from './chunk-codec-ints.js';
 import { Kind, setOwn, writeColumn } from './chunk-codec-columns.js';
 import { CHUNK_VERSION, type ChunkRecord } from './chunk-codec.js';
 

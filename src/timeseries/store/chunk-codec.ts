@@ -15,7 +15,8 @@
  * Every read checks the CRC and the bounds first, so a corrupt or truncated buffer throws a CorruptChunk Error.
  */
 import { crc32 } from 'node:zlib';
-import { CorruptChunk, INT_LIMIT, IntArena, Reader, Writer, readInts, writeInts } from './chunk-codec-bits.js';
+import { CorruptChunk, INT_LIMIT, Reader, Writer } from './chunk-codec-bits.js';
+import { IntArena, readInts, writeInts } from './chunk-codec-ints.js';
 import { type Column, readColumn, setOwn, writeColumn } from './chunk-codec-columns.js';
 import { renderJson, renderRecords } from './chunk-codec-text.js';
 import { type ChunkJson, upperBound } from './chunk-json.js';
