@@ -3,7 +3,7 @@
  * as one compressed buffer, and the hot read path that renders the records' stored JSON text straight from it.
  * Pure: no I/O, no state; the chunked store (sqlite.ts) decides what goes into a chunk.
  *
- * Layout (all integers LEB128 varints unless said; see chunk-codec-bits.ts for integer sequences):
+ * Layout (all integers LEB128 varints unless said; see chunk-codec-ints.ts for integer sequences):
  *   version byte (1) · n · lo (zigzag) · hi (zigzag)                       header, read by chunkInfo
  *   timestamps: an integer sequence (delta-of-delta when smallest: 1 Hz costs 2 bytes for the whole chunk)
  *   keys: count, then each key's text                                      columns, in order of first use
