@@ -56,6 +56,19 @@ function namesHead(names: readonly string[]): Buffer {
   return headBytes;
 }
 
+/**
+ * Writes a float64 little-endian, every NaN as the one quiet NaN (0x7ff8000000000000): a NaN's sign and payload
+ * depend on the path that made it (the CPU's default NaN of Inf - Inf is negative; V8 rewrites NaNs it stores in
+ * JS arrays), and a row's bytes must not depend on the path (records or columns, test/timeseries/wire-blocks).
+ */
+function f64(dv: DataView, p: number, v: number): void {
+  if (v === v) dv.setFloat64(p, v, true);
+  else {
+    dv.setUint32(p, 0, true);
+    dv.setUint32(p + 4, 0x7ff80000, true);
+  }
+}
+
 /** Reused: a row is written here and copied out at its length. */
 let scratch = Buffer.allocUnsafe(4096);
 let scratchView = new DataView(scratch.buffer, scratch.byteOffset, scratch.byteLength);
@@ -78,13 +91,13 @@ function encodeV2(names: string[], aggs: AggMap): Buffer {
     p = uvarint(buf, p, a[CU]);
     p = uvarint(buf, p, a[CB]);
     p = uvarint(buf, p, a[N]);
-    dv.setFloat64(p, a[SUM], true);
-    dv.setFloat64(p + 8, a[MEAN], true);
-    dv.setFloat64(p + 16, a[M2], true);
-    dv.setFloat64(p + 24, a[MIN], true);
-    dv.setFloat64(p + 32, a[MAX], true);
-    dv.setFloat64(p + 40, a[FIRST] as number, true);
-    dv.setFloat64(p + 48, a[LAST] as number, true);
+    f64(dv, p, a[SUM]);
+    f64(dv, p + 8, a[MEAN]);
+    f64(dv, p + 16, a[M2]);
+    f64(dv, p + 24, a[MIN]);
+    f64(dv, p + 32, a[MAX]);
+    f64(dv, p + 40, a[FIRST] as number);
+    f64(dv, p + 48, a[LAST] as number);
     p += 56;
     const first = a[FIRSTT];
     p = uvarint(buf, p, zigzag(first));
