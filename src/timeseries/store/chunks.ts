@@ -1,7 +1,8 @@
 /**
  * The chunk table of the SQLite time series store (issue 17, "Compressed storage"): the records of each series in
  * time chunks, columnar and compressed by chunk-codec.ts, one row per chunk (series, hi, lo, n, data) clustered by
- * series and last timestamp. Every method runs inside the caller's transaction (or read snapshot).
+ * series and last timestamp; the reads are chunk-reads.ts' (ChunkReads, which this class extends). Every method runs
+ * inside the caller's transaction (or read snapshot).
  * Invariants: the chunks of a series are disjoint and ordered (one's hi < the next one's lo), so they are ordered
  * by lo as well as by hi; a row's lo, hi and n are its data's first and last timestamp and record count; no chunk
  * is empty and none holds more than CHUNK_MAX records.
@@ -24,13 +25,13 @@
  * between chunks get a chunk there.
  */
 import type Database from 'better-sqlite3';
-import { type ChunkRecord, chunkJson, chunkText, chunkTimes, decodeChunk, encodeChunk } from './chunk-codec.js';
+import { type ChunkRecord, decodeChunk, encodeChunk } from './chunk-codec.js';
+import { type ChunkHead, ChunkReads } from './chunk-reads.js';
 import { type ColumnBlock, columnsOf, concatColumns, encodeColumns, encodeOpenColumns, recordsOf, sliceColumns }
   from './chunk-codec-open.js';
-import { JsonPage, serves, type TextCache } from './chunk-json.js';
 import { ownBlock } from './write-blocks.js';
 
-export type { ChunkRecord };
+export type { ChunkHead, ChunkRecord };
 
 /** Most records per chunk (a merge of more is split evenly). */
 export const CHUNK_MAX = 4000;
@@ -49,8 +50,6 @@ const TAIL_MAX = (TIER_MERGE - 1) * (Math.floor(Math.log(FULL - 1) / Math.log(TI
 const KEPT_MAX = 200_000;
 const EMPTY: ReadonlySet<number> = new Set();
 
-export interface ChunkHead { lo: number; hi: number; n: number }
-interface ChunkRow extends ChunkHead { data: Buffer }
 
 /**
  * What is kept of a series' newest chunks: `newest` is its newest chunk (undefined: it has none), `small` a run of
@@ -67,23 +66,17 @@ const keptCount = (k: Kept): number => (k.recs || k.cols ? k.head.n : 0);
 
 const tierOf = (n: number) => Math.floor(Math.log(n) / Math.log(TIER_MERGE));
 
-/** Chunks that may hold a t with from < t <= to: hi > from, up to the first chunk reaching `to` (lo filtered after). */
-const RANGE = `series = @sid AND hi > @from AND hi <= coalesce(
-  (SELECT hi FROM chunks WHERE series = @sid AND hi >= @to ORDER BY hi LIMIT 1), @to)`;
-
-export class Chunks {
+/** The chunk table: the reads of ChunkReads, and the writes, with the tails they keep. */
+export class Chunks extends ChunkReads {
   private readonly s;
   /** Tails of the series this connection appended to, as the database holds them (see Tail). */
   private readonly tails = new Map<number, Tail>();
   private keptRecords = 0;
 
   constructor(db: Database.Database) {
+    super(db);
     this.s = {
       tail: db.prepare<[number, number], ChunkHead>('SELECT lo, hi, n FROM chunks WHERE series = ? ORDER BY hi DESC LIMIT ?'),
-      heads: db.prepare<[{ sid: number; from: number; to: number }], ChunkHead>(`SELECT lo, hi, n FROM chunks WHERE ${RANGE} ORDER BY hi`),
-      rows: db.prepare<[{ sid: number; from: number; to: number }], ChunkRow>(`SELECT lo, hi, n, data FROM chunks WHERE ${RANGE} ORDER BY hi`),
-      rowsDesc: db.prepare<[{ sid: number; from: number; to: number }], ChunkRow>(`SELECT lo, hi, n, data FROM chunks WHERE ${RANGE} ORDER BY hi DESC`),
-      data: db.prepare<[number, number], Buffer>('SELECT data FROM chunks WHERE series = ? AND hi = ?').pluck(),
       before: db.prepare<[number, number], number>('SELECT hi FROM chunks WHERE series = ? AND hi < ? ORDER BY hi DESC LIMIT 1').pluck(),
       insert: db.prepare('INSERT INTO chunks (series, hi, lo, n, data) VALUES (?, ?, ?, ?, ?)'),
       del: db.prepare('DELETE FROM chunks WHERE series = ? AND hi = ?'),
@@ -181,7 +174,7 @@ export class Chunks {
     let deleted = 0;
     let lo = Infinity;
     let hi = -Infinity;
-    for (const h of this.s.heads.all({ sid, from, to })) {
+    for (const h of this.r.heads.all({ sid, from, to })) {
       if (h.lo > to) continue;
       if (h.lo > from && h.hi <= to) {
         this.s.del.run(sid, h.hi);
@@ -190,7 +183,7 @@ export class Chunks {
         if (h.hi > hi) hi = h.hi;
         continue;
       }
-      const recs = decodeChunk(this.s.data.get(sid, h.hi)!);
+      const recs = decodeChunk(this.r.data.get(sid, h.hi)!);
       const keep = recs.filter((r) => r.t <= from || r.t > to);
       if (keep.length === recs.length) continue;
       for (const r of recs) {
@@ -203,78 +196,6 @@ export class Chunks {
       if (keep.length > 0) this.write(sid, keep);
     }
     return { deleted, lo, hi };
-  }
-
-  /** Records with from < t <= to, ascending. */
-  records(sid: number, from: number, to: number): ChunkRecord[] {
-    const out: ChunkRecord[] = [];
-    for (const row of this.overlapping(sid, from, to)) {
-      const all = decodeChunk(row.data);
-      if (row.lo > from && row.hi <= to) { for (const r of all) out.push(r); continue; }
-      for (const r of all) if (r.t > from && r.t <= to) out.push(r);
-    }
-    return out;
-  }
-
-  /** Stored text of the records with from < t <= to, at most limit: only the chunks the range touches are decoded. */
-  text(sid: number, from: number, to: number, limit: number, desc: boolean): string[] {
-    const out: string[] = [];
-    if (limit <= 0) return out;
-    for (const row of (desc ? this.s.rowsDesc : this.s.rows).iterate({ sid, from, to })) {
-      if (row.lo > to) continue;
-      const part = chunkText(row.data, from, to, limit - out.length, desc);
-      for (const s of part) out.push(s);
-      if (out.length >= limit) break;
-    }
-    return out;
-  }
-
-  /**
-   * The records with from < t <= to, at most limit, as a page of rendered records (chunk-json.ts). Only the records
-   * the read takes from a chunk are rendered; with a cache, that rendering is kept with the span of the chunk's
-   * records it holds, and a later read within the span (the same range again, a window that moved forward in the
-   * chunk, the next page of a shorter one) takes it from there. Rendering whole chunks for the cache cost a cold read
-   * of 2,000 records in chunks of 1,000 half as much again (3,000 rendered).
-   */
-  json(sid: number, from: number, to: number, limit: number, desc: boolean, cache?: TextCache): JsonPage {
-    const page = new JsonPage(desc);
-    if (limit <= 0) return page;
-    const keep = cache !== undefined && cache.maxBytes > 0;
-    for (const row of (desc ? this.s.rowsDesc : this.s.rows).iterate({ sid, from, to })) {
-      if (row.lo > to) continue;
-      const want = limit - page.count;
-      let r = keep ? cache.get(sid, row.hi, row.data) : undefined;
-      if (!r || !serves(r, from, to, want, desc)) {
-        const json = chunkJson(row.data, from, to, want, desc).json;
-        const n = json.times.length;
-        // cut by the limit: the span ends at its last record (asc) or starts at its first (desc; times are integers)
-        const cut = n >= want && n > 0;
-        r = { json, after: desc && cut ? json.times[0]! - 1 : from, upTo: !desc && cut ? json.times[n - 1]! : to };
-        if (keep) cache.put(sid, row.hi, row.data, r);
-      }
-      if (page.add(r.json, from, to, limit)) break;
-    }
-    return page;
-  }
-
-  /** The number of records with from < t <= to: from the headers, decoding the timestamps of the edge chunks only. */
-  count(sid: number, from: number, to: number): number {
-    let n = 0;
-    for (const h of this.s.heads.all({ sid, from, to })) {
-      if (h.lo > to) continue;
-      if (h.lo > from && h.hi <= to) { n += h.n; continue; }
-      for (const t of chunkTimes(this.s.data.get(sid, h.hi)!)) if (t > from && t <= to) n++;
-    }
-    return n;
-  }
-
-  /** Headers of every chunk of a series, ascending. */
-  heads(sid: number): ChunkHead[] {
-    return this.s.heads.all({ sid, from: -Infinity, to: Infinity });
-  }
-
-  decode(sid: number, hi: number): ChunkRecord[] {
-    return decodeChunk(this.s.data.get(sid, hi)!);
   }
 
   dropSeries(sid: number): void {
@@ -395,10 +316,6 @@ export class Chunks {
     this.keptRecords += w.head.n;
   }
 
-  private overlapping(sid: number, from: number, to: number): ChunkRow[] {
-    return this.s.rows.all({ sid, from, to }).filter((r) => r.lo <= to);
-  }
-
   /**
    * Stores records (ascending, disjoint from every stored chunk) as chunks of at most CHUNK_MAX, evenly split.
    * Values as the service leaves them: `_time` present but undefined, which the codec drops as JSON text does; no
@@ -448,7 +365,7 @@ export class Chunks {
     const recs: ChunkRecord[] = [];
     if (!block) {
       for (const k of run) {
-        for (const r of k.recs ?? (k.cols ? recordsOf(k.cols) : decodeChunk(this.s.data.get(sid, k.head.hi)!))) recs.push(r);
+        for (const r of k.recs ?? (k.cols ? recordsOf(k.cols) : decodeChunk(this.r.data.get(sid, k.head.hi)!))) recs.push(r);
       }
     }
     for (const k of run) {
