@@ -12,16 +12,13 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { iso } from '../../src/core/instant.js';
 import { AGGREGATION_TYPES, type EdmSet } from '../../src/odata/model/edm.js';
-import type { AggregateInterval, ODataPort } from '../../src/odata/ports.js';
+import type { ODataPort } from '../../src/odata/ports.js';
 import { aggregateBytesPage } from '../../src/odata/serve/aggregate-page.js';
-import { assetAggregates, AGGREGATE_ROW } from '../../src/odata/serve/aggregate-rows.js';
+import { assetAggregates } from '../../src/odata/serve/aggregate-rows.js';
 import { type Cursor, keyOf, type Row } from '../../src/odata/serve/order.js';
 import type { AggregatePlan } from '../../src/odata/serve/plan.js';
 import { pageBytes, pageText } from '../../src/odata/serve/raw-rows.js';
-
-const T0 = Date.parse('2024-01-01T00:00:00.000Z');
-const L = 120_000;
-const VARS = ['p1', 'a"b', 'temp', 'é'];
+import { type Intervals, L, portOf, set, T0, VARS } from './aggregate-fakes.js';
 
 const valueArb = fc.oneof(fc.double(), fc.integer(), fc.integer({ min: -3_000_000, max: 3_000_000 }).map((k) => k / 1000),
   fc.constantFrom(-0, NaN, Infinity, -Infinity, 1e21, 5e-324, 123456.789012), fc.constant(null), fc.constant('text'));
@@ -35,19 +32,8 @@ const aggArb = fc.record({
 const plainAggArb = aggArb.map((a) => Object.fromEntries(Object.entries(a).map(([k, v]) => [k, k.endsWith('time') && typeof v === 'string' && v.length !== 24 ? iso(T0) : v])));
 const intervalsArb = fc.array(fc.record({ k: fc.integer({ min: 0, max: 40 }), vars: fc.dictionary(fc.constantFrom(...VARS), fc.oneof(plainAggArb, plainAggArb, aggArb)) }), { maxLength: 14 })
   .map((list) => [...new Map(list.map((x) => [x.k, x])).values()].sort((a, b) => a.k - b.k));
-type Intervals = { k: number; vars: Record<string, Record<string, unknown>> }[];
 
-const set = { name: 'AGGR', kind: 'aggregates', properties: AGGREGATE_ROW.map((name) => ({ name })),
-  aspect: { name: 'power', variables: VARS.map((name) => ({ name })) } } as unknown as EdmSet;
 
-function portOf(intervals: Intervals): ODataPort {
-  return {
-    aggregateMaxRange: () => 7 * 86_400_000,
-    readAggregates: async (_t: string, _a: string, _asp: string, q: { from: number; to: number }) => intervals
-      .map(({ k, vars }): AggregateInterval => ({ start: T0 + k * L, end: T0 + (k + 1) * L, startTime: iso(T0 + k * L), endTime: iso(T0 + (k + 1) * L), variables: vars }))
-      .filter((iv) => iv.end > q.from && iv.start < q.to),
-  } as unknown as ODataPort;
-}
 
 const envelope = { '@odata.context': 'http://h/api/odata/v4/B/1/$metadata#AGGR' };
 const bytesOf = (value: unknown) => {
@@ -58,13 +44,13 @@ const bytesOf = (value: unknown) => {
 interface Query { plan: AggregatePlan; assetId: string; top: number; pageSize: number; cursor: Cursor | undefined }
 
 /** rows.ts merged() over the asset's one lane with text rows: the page's bytes and next cursor, or the error. */
-async function oracle(port: ODataPort, q: Query): Promise<string> {
+async function oracle(port: ODataPort, q: Query, of: EdmSet = set): Promise<string> {
   const n0 = q.cursor?.n ?? 0;
   const need = Math.max(0, Math.min(q.pageSize, q.top - n0));
   if (need === 0) return `${bytesOf([])} undefined`;
   const pos = q.cursor?.t === undefined ? undefined : q.cursor;
   try {
-    const rows: Row[] = await assetAggregates(port, 't', set, q.plan, q.assetId, need + 1, pos, false, true, false);
+    const rows: Row[] = await assetAggregates(port, 't', of, q.plan, q.assetId, need + 1, pos, false, true, false);
     if (rows.length > need + 1) rows.length = need + 1;
     const more = rows.length > need && n0 + need < q.top;
     if (rows.length > need) rows.length = need;
@@ -105,6 +91,8 @@ const queryArb = fc.record({
   return { plan, assetId: r.assetId, top: r.top, pageSize: r.pageSize, cursor };
 });
 
+const GONE = '(gone)';
+
 describe('aggregate pages written as bytes', () => {
   it('are the row path\'s page and next cursor, read once and again, where they do not decline', async () => {
     let written = 0;
@@ -122,8 +110,9 @@ describe('aggregate pages written as bytes', () => {
     assert.ok(written > 1500, `${written} pages written as bytes`);
   });
 
-  it('give the row path\'s page after one value or value timestamp changed (row blocks of the same inputs only)', async () => {
-    const fields = ['countgood', 'sum', 'average', 'minvalue', 'mintime', 'maxvalue', 'maxtime', 'firstvalue', 'firsttime', 'lastvalue', 'lasttime', 'sd'];
+  it('give the row path\'s page after one value or value timestamp changed, or one variable\'s aggregate gone (row blocks of the same inputs only)', async () => {
+    // GONE: the variable's aggregate is left out of the interval, so the blocks around it no longer follow one another
+    const fields = ['countgood', 'sum', 'average', 'minvalue', 'mintime', 'maxvalue', 'maxtime', 'firstvalue', 'firsttime', 'lastvalue', 'lasttime', 'sd', GONE];
     await fc.assert(fc.asyncProperty(intervalsArb, queryArb, fc.nat(), fc.constantFrom(...fields), fc.oneof(valueArb, timeArb),
       async (intervals, q, at, field, to) => {
         // read twice: the second read gives the blocks their bytes
@@ -132,11 +121,55 @@ describe('aggregate pages written as bytes', () => {
         const changed: Intervals = intervals.map((iv) => ({ k: iv.k, vars: Object.fromEntries(Object.entries(iv.vars).map(([v, agg]) => [v, { ...agg }])) }));
         const target = changed.length ? changed[at % changed.length]!.vars : {};
         const names = Object.keys(target);
-        if (names.length) target[names[at % names.length]!]![field] = to;
+        if (names.length && field === GONE) delete target[names[at % names.length]!];
+        else if (names.length) target[names[at % names.length]!]![field] = to;
         for (const list of [changed, intervals]) {
           const got = await subject(portOf(list), q);
           if (got !== undefined) assert.equal(got, await oracle(portOf(list), q));
         }
       }), { numRuns: 1500 });
+  });
+
+  it('are sent as one run of row block bytes when read again (aggregate-parts.ts), the same bytes as the row path, and not after any input changed', async () => {
+    const agg = (k: number, j: number) => ({ countgood: 120, countuncertain: 0, countbad: 0, firstvalue: k + j + 0.25, firsttime: iso(T0 + k * L + 1000),
+      lastvalue: k * j, lasttime: iso(T0 + (k + 1) * L), sum: 5721 + k, average: (k + 0.1) / 3, minvalue: 0.25, mintime: iso(T0 + k * L + 7000),
+      maxvalue: 96.25 * j, maxtime: iso(T0 + k * L + 6000), sd: Math.sqrt(k + j) });
+    // printable ASCII names only (else the page declines: the row path writes it)
+    const vars = VARS.filter((v) => /^[\x20-\x7e]*$/.test(v));
+    const ascii = { ...set, aspect: { ...set.aspect!, variables: set.aspect!.variables.filter((v) => vars.includes(v.name)) } } as EdmSet;
+    const intervals: Intervals = Array.from({ length: 40 }, (_, k) => ({ k, vars: Object.fromEntries(vars.map((v, j) => [v, agg(k, j)])) }));
+    const plan: AggregatePlan = { kind: 'aggregates', after: T0 - 1, upTo: T0 + 41 * L, bounded: true, unitName: 'minutes', unit: 'minute',
+      value: 2, count: null, empty: false };
+    for (const [top, pageSize] of [[Infinity, 2000], [Infinity, 97], [500, 2000]] as const) {
+      const q: Query = { plan, assetId: `asset-${top}-${pageSize}`, top, pageSize, cursor: undefined };
+      const want = await oracle(portOf(intervals), q, ascii);
+      const parts: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const page = await aggregateBytesPage(portOf(intervals), 't', ascii, plan, q.assetId, q);
+        assert.ok(page?.written?.parts, 'written as parts');
+        parts.push(page.written.parts.length);
+        assert.equal(`${bytesOf(page.written)} ${JSON.stringify(page.next)}`, want);
+      }
+      // the third read takes every row from the blocks the second read filled: `[`, one run, `]`
+      assert.equal(parts[2], 3, `parts per read: ${parts.join(', ')}`);
+      // one block left out: the blocks before and after it are two runs of the same buffer
+      const gone: Intervals = intervals.map((iv) => ({ k: iv.k, vars: { ...iv.vars } }));
+      delete gone[2]!.vars[vars[1]!];
+      const page = await aggregateBytesPage(portOf(gone), 't', ascii, plan, q.assetId, q);
+      assert.equal(`${bytesOf(page!.written!)} ${JSON.stringify(page!.next)}`, await oracle(portOf(gone), q, ascii));
+      assert.equal(page!.written!.parts!.length, 4);
+      // each value and value timestamp a block is written from, changed in turn: the block is written again
+      for (const field of ['average', 'countbad', 'countgood', 'countuncertain', 'firstvalue', 'firsttime', 'lastvalue', 'lasttime',
+        'maxvalue', 'maxtime', 'minvalue', 'mintime', 'sd', 'sum']) {
+        const changed: Intervals = intervals.map((iv) => ({ k: iv.k, vars: { ...iv.vars } }));
+        const was = changed[3]!.vars[vars[0]!]!;
+        changed[3]!.vars[vars[0]!] = { ...was, [field]: field.endsWith('time') ? iso(Date.parse(was[field] as string) + 1) : (was[field] as number) + 0.5 };
+        // a lane of its own, whose blocks have their bytes (two reads) before the changed read
+        const qf = { ...q, assetId: `${q.assetId}-${field}` };
+        for (let i = 0; i < 2; i++) await aggregateBytesPage(portOf(intervals), 't', ascii, plan, qf.assetId, qf);
+        const again = await aggregateBytesPage(portOf(changed), 't', ascii, plan, qf.assetId, qf);
+        assert.equal(`${bytesOf(again!.written!)} ${JSON.stringify(again!.next)}`, await oracle(portOf(changed), qf, ascii), field);
+      }
+    }
   });
 });

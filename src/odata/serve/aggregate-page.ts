@@ -2,9 +2,10 @@
  * A top-level aggregate page of one asset, ascending, written as the bytes of its `value` array with no object per
  * row (issue 14: an OData aggregate page at most 1.5× the REST read of the same intervals; its 2000 row objects and
  * the page's pass over them were a fifth of its cost). Rows are written from the lane's pieces (aggregate-text.ts
- * LanePieces) into one buffer with room for the envelope, each interval's rows of a variable copied as one run
- * from its row block when the inputs equal those it was written from (aggregate-blocks.ts, shared with the row
- * path); per row only its end offset and its variable and type indexes are kept, for the page's cut and the cursor.
+ * LanePieces) into one buffer, each interval's rows of a variable taken as they are from its row block when the
+ * inputs equal those it was written from (aggregate-blocks.ts, shared with the row path); the page is sent as
+ * views of those runs (aggregate-parts.ts PageRows, WrittenRows.parts), not copied into a page buffer. Per row only
+ * its end offset and its variable and type indexes are kept, for the page's cut and the cursor.
  *
  * Invariant: the page's rows, their bytes and the next cursor are those of the row path (rows.ts merged over the
  * asset's lane, aggregate-rows.ts assetAggregates with byte rows, raw-rows.ts pageBytes) for the same request:
@@ -19,42 +20,13 @@ import type { EdmSet } from '../model/edm.js';
 import type { ODataPort } from '../ports.js';
 import { holdBlocks, inputsOf, laneBlocks, type LaneBlocks, type RowBlock, sameInputs } from './aggregate-blocks.js';
 import { laneRange, textRowSet } from './aggregate-rows.js';
-import { type LanePieces, lanePieces, printable, VT_NULL } from './aggregate-text.js';
+import { type LanePieces, lanePieces, printable } from './aggregate-text.js';
+import { PageRows } from './aggregate-parts.js';
 import { afterCursor, type Cursor, type Row } from './order.js';
 import type { AggregatePlan } from './plan.js';
 import type { WrittenRows } from './series-page.js';
 
-/** Bytes left free before and after the rows, for the page's envelope (raw-rows.ts writtenPage writes it there). */
-const ROOM = 1024;
-
-/** The rows of one page as bytes: row k ends at ends[k] (a `,` follows it), its variable and type in subs[k]. */
-class PageRows {
-  buf: Buffer;
-  o = ROOM;
-  readonly ends: number[] = [];
-  /** vi * 16 + ti (a lane has at most 10 types). */
-  readonly subs: number[] = [];
-  /** The interval of each row, an index into `times`. */
-  readonly ivs: number[] = [];
-  readonly times: string[] = [];
-
-  constructor(size: number) {
-    this.buf = Buffer.allocUnsafe(ROOM + size + ROOM);
-  }
-
-  /** Room for n more bytes and ROOM after them: a larger buffer holds the rows at the same offsets. */
-  room(n: number): void {
-    if (this.o + n + ROOM <= this.buf.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.o + n + ROOM));
-    this.buf.copy(grown, 0, 0, this.o);
-    this.buf = grown;
-  }
-
-  /** Where row k starts. */
-  startOf(k: number): number {
-    return k === 0 ? ROOM : this.ends[k - 1]! + 1;
-  }
-}
+const EMPTY = Buffer.alloc(0);
 
 /** The rows of one read written into a PageRows; false from rows() when one cannot be written here. */
 class PageWriter {
@@ -64,6 +36,8 @@ class PageWriter {
   private endTimestamp = '';
   private iv = -1;
   private startMs = 0;
+  /** Whether the lane's pieces hold the current interval's start and end (written when a row is, not for blocks). */
+  private holes = false;
   private readonly toFill: { block: RowBlock; first: number; n: number }[] = [];
   private noted = 0;
 
@@ -72,20 +46,24 @@ class PageWriter {
     this.blocks = laneBlocks(p.key);
   }
 
-  interval(timestamp: string, endTimestamp: string, start: number): boolean {
-    if (!this.p.interval(timestamp, endTimestamp)) return false;
+  /**
+   * Starts an interval. Its times go into the lane's pieces only when one of its rows is written (rows()): a block
+   * is used only with the times it was written with, which fitted the holes then.
+   */
+  interval(timestamp: string, endTimestamp: string, start: number): void {
     this.timestamp = timestamp;
     this.endTimestamp = endTimestamp;
+    this.holes = false;
     this.current = this.blocks.byStart.get(start);
     this.out.times.push(timestamp);
     this.iv = this.out.times.length - 1;
     this.startMs = start;
-    return true;
   }
 
   /**
    * The rows of variable `vi` of the current interval (a number value, or null for sd), in type order; with `keep`
-   * only those it keeps (the cursor's interval). False when a value timestamp does not fit (not written then).
+   * only those it keeps (the cursor's interval). False when the interval's times or a value timestamp do not fit
+   * the holes (not written then: the row path writes text rows there).
    */
   rows(vi: number, agg: Record<string, unknown>, keep: ((row: Row) => boolean) | undefined): boolean {
     const { p, out } = this;
@@ -94,40 +72,27 @@ class PageWriter {
     const same = block !== undefined && block.timestamp === this.timestamp && block.endTimestamp === this.endTimestamp
       && sameInputs(block.from, agg, types, p.timeField);
     if (same && block.bytes !== undefined) {
-      const length = block.offs[block.offs.length - 1]!;
-      out.room(length);
-      const at = out.o;
-      // set, not copy: the block's bytes are a view of their own (Buffer#copy makes one per call)
-      out.buf.set(block.bytes, at);
-      out.o = at + length;
-      const { offs } = block;
-      const base = vi * 16;
-      for (let i = 0; i < block.types.length; i++) {
-        out.ends.push(at + offs[i + 1]! - 1);
-        out.subs.push(base + block.types[i]!);
-        out.ivs.push(this.iv);
-      }
+      // the block's bytes go out as they are (no copy into the page)
+      out.block(block.bytes, block.offs, block.types, vi * 16, this.iv);
       return true;
     }
-    const first = out.ends.length;
+    // the pieces are written in this turn of the event loop, right before the rows that use them (LanePieces)
+    if (!this.holes) {
+      if (!p.interval(this.timestamp, this.endTimestamp)) return false;
+      this.holes = true;
+    }
+    const first = out.rows;
     const head = p.heads[vi]!;
+    // room for all of this variable's rows: they follow one another in one buffer (a block's bytes are one run)
+    out.room(p.rowMax * types.length);
     for (let ti = 0; ti < types.length; ti++) {
       const type = types[ti]!;
       const value = agg[type];
       if (typeof value !== 'number' && !(value === null && type === 'sd')) continue;
       if (keep !== undefined && !keep({ assetId: this.assetId, timestamp: this.timestamp, variableName: this.variables[vi], aggregationType: type })) continue;
-      const f = p.timeField[ti];
-      let tail: Buffer = VT_NULL;
-      if (f !== undefined) {
-        const t = agg[f];
-        if (typeof t === 'string') {
-          const piece = p.vt(t);
-          if (piece === undefined) return false;
-          tail = piece;
-        }
-      }
-      out.room(p.rowMax);
-      const buf = out.buf;
+      const tail = p.tail(agg, ti);
+      if (tail === undefined) return false;
+      const buf = out.buf!;
       let o = out.o;
       buf.set(head, o);
       o += head.length;
@@ -146,13 +111,10 @@ class PageWriter {
       }
       buf.set(tail, o);
       o += tail.length;
-      out.ends.push(o);
-      out.subs.push(vi * 16 + ti);
-      out.ivs.push(this.iv);
-      buf[o++] = 0x2c;
-      out.o = o;
+      buf[o] = 0x2c;
+      out.endRow(o, vi * 16 + ti, this.iv);
     }
-    const n = out.ends.length - first;
+    const n = out.rows - first;
     if (keep !== undefined || n === 0) return true;
     if (same) this.toFill.push({ block, first, n });
     else {
@@ -170,12 +132,12 @@ class PageWriter {
     const { out, toFill } = this;
     let total = 0;
     for (const f of toFill) total += out.ends[f.first + f.n - 1]! + 1 - out.startOf(f.first);
+    // the blocks filled by one read share one buffer in page order: a later page of them is one run
     const bytes = total > 0 ? Buffer.allocUnsafe(total) : undefined;
     let o = 0;
     for (const f of toFill) {
       const a = out.startOf(f.first);
-      const b = out.ends[f.first + f.n - 1]! + 1;
-      out.buf.copy(bytes!, o, a, b);
+      const length = out.copyRows(f.first, f.n, bytes!, o);
       const offs = [0];
       const types: number[] = [];
       for (let k = f.first; k < f.first + f.n; k++) {
@@ -184,9 +146,8 @@ class PageWriter {
       }
       f.block.offs = offs;
       f.block.types = types;
-      // a view of its own per block, so a copy of it needs no new view
-      f.block.bytes = bytes!.subarray(o, o + b - a);
-      o += b - a;
+      f.block.bytes = bytes!.subarray(o, o + length);
+      o += length;
     }
     if (this.noted > 0 || total > 0) holdBlocks(this.blocks, this.noted, total);
   }
@@ -215,14 +176,14 @@ export async function aggregateBytesPage(port: ODataPort, tenant: string, set: E
   const variableJson = variables.map((v) => JSON.stringify(v));
   if (!printable(assetIdJson) || !printable(JSON.stringify(plan.unitName)) || !variableJson.every(printable)) return undefined;
   const p = lanePieces(assetIdJson, variableJson, types, plan);
-  // room for every row at its longest (numbers of 32 characters): a grown buffer would copy the rows written so far
+  // room for every row at its longest (numbers of 32 characters), allocated when a row is written (not for blocks)
   const out = new PageRows(Math.min(Math.max(want, 16), 20_000) * p.rowMax);
   const writer = new PageWriter(p, out, assetId, variables);
   const cursor = pos === undefined ? undefined : afterCursor(pos, false);
   // the cursor's timestamp text, as afterCursor compares rows with it (order.ts)
   const cursorAt = pos === undefined ? undefined : iso(pos.t!);
   const aspect = set.aspect!.name;
-  while (lo < hi && out.ends.length < want) {
+  while (lo < hi && out.rows < want) {
     const a = lo;
     const b = Math.min(hi, lo + span);
     const intervals = await port.readAggregates(tenant, assetId, aspect, { unit: plan.unit, value: plan.value, from: a + 1, to: b + 1 });
@@ -234,7 +195,7 @@ export async function aggregateBytesPage(port: ODataPort, tenant: string, set: E
         if (iv.startTime < cursorAt!) continue;
         if (iv.startTime === cursorAt) keep = cursor;
       }
-      if (!writer.interval(iv.startTime, iv.endTime, iv.start)) return undefined;
+      writer.interval(iv.startTime, iv.endTime, iv.start);
       for (let vi = 0; vi < variables.length; vi++) {
         const agg = iv.variables[variables[vi]!];
         if (!agg) continue;
@@ -244,14 +205,10 @@ export async function aggregateBytesPage(port: ODataPort, tenant: string, set: E
     lo = b;
   }
   writer.done();
-  const rows = out.ends.length;
+  const rows = out.rows;
   if (rows === 0) return {};
   const count = Math.min(rows, need);
-  const buf = out.buf;
-  buf[ROOM - 1] = 0x5b;
-  const end = out.ends[count - 1]!;
-  buf[end] = 0x5d;
-  const written: WrittenRows = { buf, start: ROOM - 1, end: end + 1, count };
+  const written: WrittenRows = { buf: EMPTY, start: 0, end: 0, count, parts: out.parts(count) };
   if (!(rows > need && n0 + need < r.top)) return { written };
   const k = count - 1;
   const sub = out.subs[k]!;

@@ -51,7 +51,7 @@ export function aggregateRowText(head: string, type: AggregationType, middle: st
 
 const latin1 = (s: string) => Buffer.from(s, 'latin1');
 /** The end of a row without a value timestamp. */
-export const VT_NULL = latin1(`${VT}null}`);
+const VT_NULL = latin1(`${VT}null}`);
 const VT_OPEN = latin1(`${VT}"`);
 /** More than the longest text String(number) writes of a finite double (`-0.0000012345678901234567`: 25). */
 export const MAX_NUMBER = 32;
@@ -177,6 +177,17 @@ export class LanePieces {
     keys[i] = v;
     return piece;
   }
+  /**
+   * The end of type `ti`'s row of `agg` from its value timestamp field: VT_NULL when the type has none or the
+   * field holds no string, else vt()'s piece (undefined when it cannot be written as it is).
+   */
+  tail(agg: Record<string, unknown>, ti: number): Buffer | undefined {
+    const f = this.timeField[ti];
+    if (f === undefined) return VT_NULL;
+    const t = agg[f];
+    return typeof t === 'string' ? this.vt(t) : VT_NULL;
+  }
+
 }
 
 /** Lanes whose pieces are kept (a lane key names an asset and a query shape). */
@@ -268,20 +279,12 @@ export class AggregateBytes {
       // the cursor first, as text rows do: a row not kept is not looked at further
       const row = new AggregateByteRow(this.assetId, this.timestamp, variable, type, s.buf);
       if (keep !== undefined && !keep(row as unknown as Row)) continue;
-      const f = p.timeField[ti];
-      let tail: Buffer = VT_NULL;
-      if (f !== undefined) {
-        const t = agg[f];
-        if (typeof t === 'string') {
-          const piece = p.vt(t);
-          if (piece === undefined) {
-            const text = textRow(type, value as number | null);
-            if (text) out.push(text);
-            whole = false;
-            continue;
-          }
-          tail = piece;
-        }
+      const tail = p.tail(agg, ti);
+      if (tail === undefined) {
+        const text = textRow(type, value as number | null);
+        if (text) out.push(text);
+        whole = false;
+        continue;
       }
       const at = s.begin(p.rowMax);
       const buf = s.buf;
