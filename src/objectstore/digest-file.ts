@@ -52,9 +52,13 @@ export class DigestFile extends Writable {
     this.copy(chunk, 0, done);
   }
 
+  // Made once: copy() runs per socket chunk (64 KB), and allocates nothing itself.
+  private readonly mayTake = () => !this.failed && this.inFlight < SLABS_IN_FLIGHT;
+  private readonly sendSlab = (slab: SharedArrayBuffer, len: number) => this.send(slab, len);
+
   /** Copies `chunk` from `off` into slabs, sending each full one; waits for a free slot when all are out. */
   private copy(chunk: Buffer, off: number, done: (err?: Error | null) => void): void {
-    const reached = this.slabs.copy(chunk, off, () => !this.failed && this.inFlight < SLABS_IN_FLIGHT, (slab, len) => this.send(slab, len));
+    const reached = this.slabs.copy(chunk, off, this.mayTake, this.sendSlab);
     if (this.failed) done(this.failed);
     else if (reached < chunk.length) this.wake = () => this.copy(chunk, reached, done);
     else done();

@@ -242,9 +242,12 @@ export class HashFeed {
 
   constructor(private readonly algs: readonly Alg[], private readonly also: readonly HashHandle[] = []) {}
 
+  private readonly mayTake = () => !this.failed && this.inFlight < SLABS_PER_FEED;
+  private readonly sendSlab = (slab: SharedArrayBuffer, len: number) => this.send(slab, len);
+
   write(chunk: Buffer): Promise<void> | undefined {
     if (this.failed) return Promise.reject(this.failed);
-    const off = this.slabs.copy(chunk, 0, () => !this.failed && this.inFlight < SLABS_PER_FEED, (slab, len) => this.send(slab, len));
+    const off = this.slabs.copy(chunk, 0, this.mayTake, this.sendSlab);
     if (off === chunk.length) return undefined;
     if (this.failed) return Promise.reject(this.failed);
     return new Promise<void>((r) => { this.wake = r; }).then(() => this.write(chunk.subarray(off)));
