@@ -14,14 +14,15 @@ import { DL, dl, pattern, putObject, rawRequest, sha256, signedUrl } from './hel
 
 const MB = 1024 * 1024;
 
-/** Makes the `nth` file write of at least 1 MB from now fail as a full disk would; resolves once it has. */
-function failBigWrite(nth: number): { failed: Promise<void>; restore: () => void } {
+type WriteProto = { write: (...a: unknown[]) => Promise<unknown> };
+
+/** Makes the `nth` file write of at least 1 MB from now fail as a full disk would; `failed` settles once it has. */
+function failBigWrite(proto: WriteProto, nth: number): { failed: Promise<void>; restore: () => void } {
   let reached!: () => void;
   const failed = new Promise<void>((r) => { reached = r; });
-  const handleProto = fileHandleProto();
-  const original = handleProto.write;
+  const original = proto.write;
   let big = 0;
-  handleProto.write = function (this: unknown, ...a: unknown[]) {
+  proto.write = function (this: unknown, ...a: unknown[]) {
     const len = typeof a[2] === 'number' ? a[2] : (a[0] as Uint8Array).length;
     if (len >= MB && ++big === nth) {
       reached();
@@ -29,21 +30,16 @@ function failBigWrite(nth: number): { failed: Promise<void>; restore: () => void
     }
     return original.apply(this, a);
   };
-  return { failed, restore: () => { handleProto.write = original; } };
-}
-
-let protoCache: { write: (...a: unknown[]) => Promise<unknown> } | undefined;
-function fileHandleProto() {
-  if (!protoCache) throw new Error('fileHandleProto() before the suite opened a file');
-  return protoCache;
+  return { failed, restore: () => { proto.write = original; } };
 }
 
 describe('a store write failing mid-upload (disk full)', () => {
   let s: TestServer;
+  let fileHandle: WriteProto; // FileHandle.prototype, which node:fs does not export
   before(async () => {
     s = await startServer();
     const probe = await fs.promises.open(path.join(s.config.dataDir, 'probe'), 'w');
-    protoCache = Object.getPrototypeOf(probe) as { write: (...a: unknown[]) => Promise<unknown> };
+    fileHandle = Object.getPrototypeOf(probe) as WriteProto;
     await probe.close();
   });
   after(() => s.close());
@@ -54,7 +50,7 @@ describe('a store write failing mid-upload (disk full)', () => {
       const url = route === 'gateway' ? `${s.url}${DL}/objects/${target}` : await signedUrl(s, 'Upload', target);
       const headers = { 'content-type': 'application/octet-stream', ...(route === 'gateway' ? { authorization: `Bearer ${await s.token()}` } : {}) };
       const data = pattern(8 * MB, 5);
-      const fault = failBigWrite(2);
+      const fault = failBigWrite(fileHandle, 2);
       let res;
       try {
         res = await rawRequest(url, { method: 'PUT', headers: { ...headers, 'content-length': data.length } }, (req) => {
