@@ -14,6 +14,9 @@
  * Under a shared machine's load this is steadier than the wall-clock rate.
  * BENCH_SERVER_NODE_ARGS: node flags of the server child, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it;
  * with `--trace-gc` each server case also gives the server's mark-compacts (full collections) per GB.
+ * BENCH_THREADS=1: under each line of the server and the streaming copy, the CPU s/GB of each of its threads
+ * (user + system from /proc/{pid}/task; "main" is the event loop, the others by thread id in start order).
+ * BENCH_ONLY=<regular expression>: only the cases whose names match run (e.g. `upload`); the others print "skipped".
  * Run: npx tsc -p . && node dist/bench/files/run.js [sizes in MB, default 10,1024] [runs, default 1]
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -102,22 +105,57 @@ const TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 
 const markCompacts = () => server.output().split('Mark-Compact').length - 1;
 const tracingGc = (process.env['BENCH_SERVER_NODE_ARGS'] ?? '').includes('--trace-gc');
 
-type Result = { seconds: number; peakGrowth: number; cpu: number; gcs: number };
+/** CPU seconds (user, system) of each thread of a process, by thread id. */
+function threadsOf(of: number | 'children'): Map<number, [number, number]> {
+  const m = new Map<number, [number, number]>();
+  if (of === 'children' || !tracingThreads) return m;
+  for (const tid of fs.readdirSync(`/proc/${of}/task`)) {
+    try {
+      const stat = fs.readFileSync(`/proc/${of}/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      m.set(Number(tid), [Number(f[11]) / TICKS, Number(f[12]) / TICKS]);
+    } catch { /* the thread ended */ }
+  }
+  return m;
+}
+const tracingThreads = process.env['BENCH_THREADS'] === '1';
+const only = process.env['BENCH_ONLY'] ? new RegExp(process.env['BENCH_ONLY']) : undefined;
+
+type Result = { seconds: number; peakGrowth: number; cpu: number; gcs: number; threads: Map<number, [number, number]>; pid: number | 'children' };
 async function timed(fn: () => Promise<void> | void, cpuOfCase: number | 'children'): Promise<Result> {
   // every case starts with nothing dirty in the page cache, so none pays for the writeback of the one before it
   // (the downloads leave 1 GB each, `cp` as much: 1 GB copies ran at 330–3,100 MB/s by what came before)
   execFileSync('sync');
   const base = resetPeak();
   const cpu0 = cpuOf(cpuOfCase);
+  const threads0 = threadsOf(cpuOfCase);
   const gc0 = markCompacts();
   const t = process.hrtime.bigint();
   await fn();
   const seconds = Number(process.hrtime.bigint() - t) / 1e9;
-  return { seconds, peakGrowth: status('VmHWM') - base, cpu: cpuOf(cpuOfCase) - cpu0, gcs: markCompacts() - gc0 };
+  const threads = threadsOf(cpuOfCase);
+  for (const [tid, [u, s]] of threads) {
+    const [u0, s0] = threads0.get(tid) ?? [0, 0];
+    threads.set(tid, [u - u0, s - s0]);
+  }
+  return { seconds, peakGrowth: status('VmHWM') - base, cpu: cpuOf(cpuOfCase) - cpu0, gcs: markCompacts() - gc0, threads, pid: cpuOfCase };
+}
+
+/** The threads of the last run of a case that used over 0.05 s/GB: "main u+s", then "tid u+s" in start order. */
+function threadLine(size: number, r: Result): string {
+  const gb = size / 1024 / MB;
+  const parts = [...r.threads].sort(([a], [b]) => a - b)
+    .filter(([, [u, s]]) => (u + s) / gb > 0.05)
+    .map(([tid, [u, s]]) => `${tid === r.pid ? 'main' : tid} ${(u / gb).toFixed(2)}+${(s / gb).toFixed(2)}`);
+  return `    threads (user+system s/GB): ${parts.join(', ')}\n`;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const line = (name: string, size: number, rs: Result[], refs: { cp?: number; sync?: number; stream?: number } = {}, cpuIsServer = false) => {
+  if (rs.length === 0) {
+    process.stdout.write(`${name.padEnd(46)} skipped (BENCH_ONLY)\n`);
+    return undefined;
+  }
   const rate = median(rs.map((r) => size / MB / r.seconds));
   const ratio = (ref: number | undefined, what: string) => (ref ? `  ${(rate / ref).toFixed(2).padStart(5)} of ${what}` : ' '.repeat(9 + what.length));
   const out = `${name.padEnd(46)} ${rate.toFixed(0).padStart(6)} MB/s${ratio(refs.cp, 'cp')}${ratio(refs.sync, 'cp + sync')}${ratio(refs.stream, 'stream copy')}`
@@ -125,6 +163,7 @@ const line = (name: string, size: number, rs: Result[], refs: { cp?: number; syn
     + `  server RSS +${(Math.max(0, ...rs.map((r) => r.peakGrowth)) / MB).toFixed(0)} MB`
     + (tracingGc && cpuIsServer ? `  ${median(rs.map((r) => r.gcs / (size / 1024 / MB))).toFixed(1)} mark-compacts/GB` : '');
   process.stdout.write(`${out}\n`);
+  if (tracingThreads && rs.at(-1)!.threads.size) process.stdout.write(threadLine(size, rs.at(-1)!));
   return rate;
 };
 
@@ -180,13 +219,14 @@ for (const size of sizes) {
   const cpuPid = (i: number) => (i < 2 ? 'children' as const : i < 4 ? raw.pid! : pid);
   for (let r = 0; r < runs; r++) {
     for (const [i, [name, fn]] of cases.entries()) {
+      if (only && !only.test(name)) continue;
       results[i]!.push(await timed(fn, cpuPid(i)).catch((err: unknown) => {
         process.stderr.write(`${name} failed; the server's last output:\n${server.output().slice(-3000)}\n`);
         throw err;
       }));
     }
-    fs.rmSync(`${src}.cp`);
-    fs.rmSync(`${src}.cp2`);
+    fs.rmSync(`${src}.cp`, { force: true });
+    fs.rmSync(`${src}.cp2`, { force: true });
   }
   const cp = line(cases[0]![0], size, results[0]!);
   const sync = line(cases[1]![0], size, results[1]!, { cp });
@@ -196,6 +236,7 @@ for (const size of sizes) {
     line(cases[i]![0], size, results[i]!, { cp, sync, stream: cases[i]![0].startsWith('upload') ? streamUp : streamDown }, true);
   }
   for (const f of [`${src}.down0`, `${src}.down1`, `${src}.down2`]) {
+    if (!fs.existsSync(f)) continue;
     if (fs.statSync(f).size !== size) throw new Error(`${f} has ${fs.statSync(f).size} bytes, not ${size}`);
     fs.rmSync(f);
   }

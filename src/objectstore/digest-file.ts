@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import type fsp from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { overSize } from './digest.js';
-import { hashPool, SLAB_BYTES, type HashHandle } from './hashing.js';
+import { hashPool, SlabFill, type HashHandle } from './hashing.js';
 import { ObjectStoreError, type PutOptions } from './store.js';
 
 const SLABS_IN_FLIGHT = 4;
@@ -26,9 +26,7 @@ export class DigestFile extends Writable {
   md5 = '';
   sha256 = '';
   private own: HashHandle[] | undefined;
-  private slab: SharedArrayBuffer | undefined;
-  private view: Uint8Array | undefined;
-  private fill = 0;
+  private readonly slabs = new SlabFill();
   private pos: number;
   private unflushed = 0;
   private syncing: Promise<void> = Promise.resolve();
@@ -54,42 +52,27 @@ export class DigestFile extends Writable {
     this.copy(chunk, 0, done);
   }
 
+  // Made once: copy() runs per socket chunk (64 KB), and allocates nothing itself.
+  private readonly mayTake = () => !this.failed && this.inFlight < SLABS_IN_FLIGHT;
+  private readonly sendSlab = (slab: SharedArrayBuffer, len: number) => this.send(slab, len);
+
   /** Copies `chunk` from `off` into slabs, sending each full one; waits for a free slot when all are out. */
   private copy(chunk: Buffer, off: number, done: (err?: Error | null) => void): void {
-    while (off < chunk.length) {
-      if (this.failed) { done(this.failed); return; }
-      if (!this.slab) {
-        if (this.inFlight >= SLABS_IN_FLIGHT) {
-          this.wake = () => this.copy(chunk, off, done);
-          return;
-        }
-        this.slab = hashPool.takeSlab();
-        this.view = new Uint8Array(this.slab);
-        this.fill = 0;
-      }
-      const n = Math.min(chunk.length - off, SLAB_BYTES - this.fill);
-      chunk.copy(this.view!, this.fill, off, off + n);
-      this.fill += n;
-      off += n;
-      if (this.fill === SLAB_BYTES) this.send();
-    }
-    done(this.failed);
+    const reached = this.slabs.copy(chunk, off, this.mayTake, this.sendSlab);
+    if (this.failed) done(this.failed);
+    else if (reached < chunk.length) this.wake = () => this.copy(chunk, reached, done);
+    else done();
   }
 
-  /** The current slab to the hashes and the file at once; it returns to the pool when both have read it. */
-  private send(): void {
-    const slab = this.slab!;
-    const view = this.view!.subarray(0, this.fill);
+  /** A full (or the last) slab to the hashes and the file at once; it returns to the pool when both have read it. */
+  private send(slab: SharedArrayBuffer, len: number): void {
     const pos = this.pos;
-    this.pos += this.fill;
-    this.slab = undefined;
-    this.view = undefined;
-    this.fill = 0;
+    this.pos += len;
     this.own ??= hashPool.create(['md5', 'sha256']);
     this.inFlight++;
     const fail = (err: Error) => { this.failed ??= err; };
-    const hashed = hashPool.update([...this.own, ...this.also], slab, view.length).then(undefined, fail);
-    const written = this.writeAt(view, pos).then(undefined, fail);
+    const hashed = hashPool.update([...this.own, ...this.also], slab, len).then(undefined, fail);
+    const written = this.writeAt(new Uint8Array(slab, 0, len), pos).then(undefined, fail);
     void Promise.all([hashed, written]).then(() => {
       if (!this.failed) hashPool.giveSlab(slab); // after a failure a worker may still be reading it
       this.inFlight--;
@@ -125,16 +108,17 @@ export class DigestFile extends Writable {
   private async finish(): Promise<void> {
     if (!this.own && this.also.length === 0) {
       // Never filled a slab: hashing here is cheaper than a round trip to a worker.
-      const bytes = this.view ? this.view.subarray(0, this.fill) : new Uint8Array(0);
+      const bytes = this.slabs.bytes();
       [this.md5, this.sha256] = ['md5', 'sha256'].map((alg) => createHash(alg).update(bytes).digest('hex')) as [string, string];
       if (bytes.length) await this.writeAt(bytes, this.pos);
-      this.release();
+      this.slabs.release();
       await this.syncing;
       if (this.failed) throw this.failed;
       return;
     }
-    if (this.fill > 0) this.send();
-    else this.release();
+    const last = this.slabs.take();
+    if (last) this.send(...last);
+    else this.slabs.release();
     await this.idle();
     await this.syncing;
     if (this.failed) throw this.failed;
@@ -146,14 +130,7 @@ export class DigestFile extends Writable {
   override _destroy(err: Error | null, done: (error?: Error | null) => void): void {
     if (this.own) hashPool.drop(this.own);
     this.own = undefined;
-    this.release();
+    this.slabs.release();
     done(err);
-  }
-
-  private release(): void {
-    if (this.slab) hashPool.giveSlab(this.slab);
-    this.slab = undefined;
-    this.view = undefined;
-    this.fill = 0;
   }
 }

@@ -2,8 +2,10 @@
  * Hashing off the event loop: the MD5 and SHA-256 of streamed objects (5 s and 2 s of CPU per GB) run in a small
  * pool of worker threads (hash-worker.ts), so they overlap with HTTP parsing and file writes on the main thread.
  * Bytes reach the workers through SharedArrayBuffer slabs: each chunk is copied once into a slab, every hash of
- * the stream reads the same slab (MD5 and SHA-256 in different workers when there are two), and the slab is reused
- * only after all of them acknowledged it. A feed holds at most SLABS_PER_FEED slabs, so a hash that falls behind
+ * the stream reads the same slab (one message per slab and worker), and the slab is reused only after all of them
+ * acknowledged it. Workers start on demand, up to the configured number: one takes STATES_PER_LANE hash states
+ * (a multipart part's MD5 and SHA-256 plus its upload's running SHA-256) before another starts, since each worker
+ * costs about 10 MB of resident memory and one hashes all of an upload faster than this server receives it. A feed holds at most SLABS_PER_FEED slabs, so a hash that falls behind
  * slows its stream (back-pressure) instead of buffering it. Streams that end within one slab hash inline.
  */
 import { createHash } from 'node:crypto';
@@ -21,8 +23,10 @@ type FromWorker = { t: 'ack'; seq: number } | { t: 'digest'; rid: number; hex: s
 export const SLAB_BYTES = 1024 * 1024;
 const SLABS_PER_FEED = 4;
 const FREE_SLABS_KEPT = 16;
-/** How long after the store is opened its hash workers start. */
+/** How long after the store is opened its first hash worker starts. */
 const WARM_AFTER_MS = 500;
+/** Live hash states a worker takes before the pool starts another (up to its size). */
+const STATES_PER_LANE = 3;
 
 interface Pending { resolve: (v: unknown) => void; reject: (e: Error) => void }
 
@@ -80,28 +84,29 @@ class HashPool {
   private readonly free: SharedArrayBuffer[] = [];
 
   /**
-   * Sets the pool's size and starts its workers shortly after (the platform's store opening), so the first upload
-   * does not pay for starting them (about 10 MB of resident memory each). The delay spares a CLI command that
-   * opens the platform and exits at once; the timer does not keep the process alive.
+   * Sets the pool's size and starts its first worker shortly after (the platform's store opening), so the first
+   * upload does not wait for it. The delay spares a CLI command that opens the platform and exits at once; the
+   * timer does not keep the process alive.
    */
   configure(threads: number): void {
     this.threads = Math.max(1, threads);
-    setTimeout(() => this.lanesNow(), WARM_AFTER_MS).unref();
+    setTimeout(() => this.laneFor(), WARM_AFTER_MS).unref();
   }
 
-  private lanesNow(): void {
+  /** The least busy live lane; a new one when there is none or it is full and the pool may grow. */
+  private laneFor(): Lane {
     for (let i = this.lanes.length - 1; i >= 0; i--) if (this.lanes[i]!.dead) this.lanes.splice(i, 1);
-    while (this.lanes.length < this.threads) this.lanes.push(new Lane());
+    const least = this.lanes.reduce<Lane | undefined>((a, b) => (a && a.live <= b.live ? a : b), undefined);
+    if (least && (least.live < STATES_PER_LANE || this.lanes.length >= this.threads)) return least;
+    const lane = new Lane();
+    this.lanes.push(lane);
+    return lane;
   }
 
-  /** New states go to the least busy lanes, each of a set on a different lane when there are enough. */
+  /** New states go to the least busy lane, a set of them together while it has room. */
   create(algs: readonly Alg[]): HashHandle[] {
-    this.lanesNow();
-    const used = new Set<Lane>();
     return algs.map((alg) => {
-      const candidates = this.lanes.filter((l) => !used.has(l));
-      const lane = (candidates.length ? candidates : this.lanes).reduce((a, b) => (b.live < a.live ? b : a));
-      used.add(lane);
+      const lane = this.laneFor();
       lane.live++;
       const h = { id: ++this.seq, lane, alg };
       lane.tell({ t: 'new', id: h.id, alg });
@@ -169,27 +174,22 @@ export function newHash(alg: Alg): HashHandle {
 }
 
 /**
- * One stream's hashes: `algs` are computed and returned by finish(); `also` (states owned by the caller) are fed
- * the same bytes and left open. write() copies the chunk and answers a promise only when it must wait for a slab.
+ * The slab a stream is filling: copies its chunks into slabs of the pool and hands each full one on. The one copy
+ * loop of both writers of slabs (HashFeed here, DigestFile in digest-file.ts), so both cut and reuse slabs alike.
  */
-export class HashFeed {
-  private own: HashHandle[] | undefined;
+export class SlabFill {
   private slab: SharedArrayBuffer | undefined;
   private view: Uint8Array | undefined;
   private fill = 0;
-  private inFlight = 0;
-  private wake: (() => void) | undefined;
-  private failed: Error | undefined;
-  private done = false;
 
-  constructor(private readonly algs: readonly Alg[], private readonly also: readonly HashHandle[] = []) {}
-
-  write(chunk: Buffer): Promise<void> | undefined {
-    let off = 0;
+  /**
+   * Copies `chunk` from `off` into slabs, handing each full one to `send` (it owns the slab from then on); stops
+   * before taking a new slab when `mayTake()` says no. Returns the offset reached: chunk.length once all is copied.
+   */
+  copy(chunk: Buffer, off: number, mayTake: () => boolean, send: (slab: SharedArrayBuffer, len: number) => void): number {
     while (off < chunk.length) {
-      if (this.failed) return Promise.reject(this.failed);
       if (!this.slab) {
-        if (this.inFlight >= SLABS_PER_FEED) return new Promise<void>((r) => { this.wake = r; }).then(() => this.write(chunk.subarray(off)));
+        if (!mayTake()) return off;
         this.slab = hashPool.takeSlab();
         this.view = new Uint8Array(this.slab);
         this.fill = 0;
@@ -198,16 +198,62 @@ export class HashFeed {
       chunk.copy(this.view!, this.fill, off, off + n);
       this.fill += n;
       off += n;
-      if (this.fill === SLAB_BYTES) this.send();
+      if (this.fill === SLAB_BYTES) send(...this.take()!);
     }
-    return undefined;
+    return off;
   }
 
-  private send(): void {
-    const slab = this.slab!;
-    const len = this.fill;
+  /** The partly filled slab and its length, now the caller's; undefined when none is started or it is empty. */
+  take(): [SharedArrayBuffer, number] | undefined {
+    const out: [SharedArrayBuffer, number] | undefined = this.slab && this.fill > 0 ? [this.slab, this.fill] : undefined;
+    if (out) {
+      this.slab = undefined;
+      this.view = undefined;
+      this.fill = 0;
+    }
+    return out;
+  }
+
+  /** The bytes of the partly filled slab (a stream that ends within its first slab is hashed from them inline). */
+  bytes(): Uint8Array {
+    return this.view ? this.view.subarray(0, this.fill) : new Uint8Array(0);
+  }
+
+  /** Gives the partly filled slab back to the pool. */
+  release(): void {
+    if (this.slab) hashPool.giveSlab(this.slab);
     this.slab = undefined;
     this.view = undefined;
+    this.fill = 0;
+  }
+}
+
+/**
+ * One stream's hashes: `algs` are computed and returned by finish(); `also` (states owned by the caller) are fed
+ * the same bytes and left open. write() copies the chunk and answers a promise only when it must wait for a slab.
+ */
+export class HashFeed {
+  private own: HashHandle[] | undefined;
+  private readonly slabs = new SlabFill();
+  private inFlight = 0;
+  private wake: (() => void) | undefined;
+  private failed: Error | undefined;
+  private done = false;
+
+  constructor(private readonly algs: readonly Alg[], private readonly also: readonly HashHandle[] = []) {}
+
+  private readonly mayTake = () => !this.failed && this.inFlight < SLABS_PER_FEED;
+  private readonly sendSlab = (slab: SharedArrayBuffer, len: number) => this.send(slab, len);
+
+  write(chunk: Buffer): Promise<void> | undefined {
+    if (this.failed) return Promise.reject(this.failed);
+    const off = this.slabs.copy(chunk, 0, this.mayTake, this.sendSlab);
+    if (off === chunk.length) return undefined;
+    if (this.failed) return Promise.reject(this.failed);
+    return new Promise<void>((r) => { this.wake = r; }).then(() => this.write(chunk.subarray(off)));
+  }
+
+  private send(slab: SharedArrayBuffer, len: number): void {
     this.own ??= hashPool.create(this.algs);
     this.inFlight++;
     hashPool.update([...this.own, ...this.also], slab, len).then(() => {
@@ -225,13 +271,14 @@ export class HashFeed {
     this.done = true;
     if (!this.own && this.also.length === 0) {
       // Never left the first slab: hashing here is cheaper than a round trip to a worker.
-      const bytes = this.view ? this.view.subarray(0, this.fill) : new Uint8Array(0);
+      const bytes = this.slabs.bytes();
       const hex = this.algs.map((alg) => createHash(alg).update(bytes).digest('hex'));
-      this.release();
+      this.slabs.release();
       return hex;
     }
-    if (this.fill > 0) this.send();
-    else this.release();
+    const last = this.slabs.take();
+    if (last) this.send(...last);
+    else this.slabs.release();
     while (this.inFlight > 0) await new Promise<void>((r) => { this.wake = r; });
     if (this.failed) throw this.failed;
     const own = this.own ?? hashPool.create(this.algs);
@@ -243,14 +290,7 @@ export class HashFeed {
   abort(): void {
     if (this.own) hashPool.drop(this.own);
     this.own = undefined;
-    if (!this.done) this.release();
+    if (!this.done) this.slabs.release();
     this.done = true;
-  }
-
-  private release(): void {
-    if (this.slab) hashPool.giveSlab(this.slab);
-    this.slab = undefined;
-    this.view = undefined;
-    this.fill = 0;
   }
 }
