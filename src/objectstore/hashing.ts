@@ -163,7 +163,7 @@ function byLane(handles: readonly HashHandle[]): Map<Lane, number[]> {
 
 export const hashPool = new HashPool();
 
-/** Sets the number of hash worker threads (the objectStoreHashThreads setting) and starts them; existing ones stay. */
+/** Sets the most hash worker threads (the hashThreads setting); they start on demand, existing ones stay. */
 export function configureHashing(threads: number): void {
   hashPool.configure(threads);
 }
