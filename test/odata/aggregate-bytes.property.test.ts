@@ -10,16 +10,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { iso } from '../../src/core/instant.js';
-import { AGGREGATION_TYPES, type EdmSet } from '../../src/odata/model/edm.js';
-import type { AggregateInterval, ODataPort } from '../../src/odata/ports.js';
-import { assetAggregates, AGGREGATE_ROW } from '../../src/odata/serve/aggregate-rows.js';
+import { AGGREGATION_TYPES } from '../../src/odata/model/edm.js';
+import { assetAggregates } from '../../src/odata/serve/aggregate-rows.js';
 import { keyOf, type Row } from '../../src/odata/serve/order.js';
 import type { AggregatePlan } from '../../src/odata/serve/plan.js';
 import { pageBytes, pageText } from '../../src/odata/serve/raw-rows.js';
+import { L, portOf, set, T0, VARS } from './aggregate-fixture.js';
 
-const T0 = Date.parse('2024-01-01T00:00:00.000Z');
-const L = 120_000;
-const VARS = ['p1', 'a"b', 'temp', 'é'];
 
 const valueArb = fc.oneof(fc.double(), fc.integer(), fc.integer({ min: -3_000_000, max: 3_000_000 }).map((k) => k / 1000), fc.integer({ min: 0, max: 3_000_000_000 }),
   fc.constantFrom(-0, NaN, Infinity, -Infinity, 1e21, 5e-324, -0.0000012345678901234567), fc.constant(null), fc.constant('text'));
@@ -32,17 +29,6 @@ const aggArb = fc.record({
 const intervalsArb = fc.array(fc.record({ k: fc.integer({ min: 0, max: 40 }), vars: fc.dictionary(fc.constantFrom(...VARS), aggArb) }), { maxLength: 12 })
   .map((list) => [...new Map(list.map((x) => [x.k, x])).values()].sort((a, b) => a.k - b.k));
 
-const set = { name: 'AGGR', kind: 'aggregates', properties: AGGREGATE_ROW.map((name) => ({ name })),
-  aspect: { name: 'power', variables: VARS.map((name) => ({ name })) } } as unknown as EdmSet;
-
-function portOf(intervals: { k: number; vars: Record<string, Record<string, unknown>> }[]): ODataPort {
-  return {
-    aggregateMaxRange: () => 7 * 86_400_000,
-    readAggregates: async (_t: string, _a: string, _asp: string, q: { from: number; to: number }) => intervals
-      .map(({ k, vars }): AggregateInterval => ({ start: T0 + k * L, end: T0 + (k + 1) * L, startTime: iso(T0 + k * L), endTime: iso(T0 + (k + 1) * L), variables: vars }))
-      .filter((iv) => iv.end > q.from && iv.start < q.to),
-  } as unknown as ODataPort;
-}
 
 /** The page as the service sends it: pageBytes when it writes one, else the text's UTF-8 bytes. */
 const page = (rows: Row[], next: boolean) => {

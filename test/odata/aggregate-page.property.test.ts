@@ -11,17 +11,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { iso } from '../../src/core/instant.js';
-import { AGGREGATION_TYPES, type EdmSet } from '../../src/odata/model/edm.js';
-import type { AggregateInterval, ODataPort } from '../../src/odata/ports.js';
+import { AGGREGATION_TYPES } from '../../src/odata/model/edm.js';
+import type { ODataPort } from '../../src/odata/ports.js';
 import { aggregateBytesPage } from '../../src/odata/serve/aggregate-page.js';
-import { assetAggregates, AGGREGATE_ROW } from '../../src/odata/serve/aggregate-rows.js';
+import { assetAggregates } from '../../src/odata/serve/aggregate-rows.js';
 import { type Cursor, keyOf, type Row } from '../../src/odata/serve/order.js';
 import type { AggregatePlan } from '../../src/odata/serve/plan.js';
 import { pageBytes, pageText } from '../../src/odata/serve/raw-rows.js';
+import { type Intervals, L, portOf, set, T0, VARS } from './aggregate-fixture.js';
 
-const T0 = Date.parse('2024-01-01T00:00:00.000Z');
-const L = 120_000;
-const VARS = ['p1', 'a"b', 'temp', 'é'];
 
 const valueArb = fc.oneof(fc.double(), fc.integer(), fc.integer({ min: -3_000_000, max: 3_000_000 }).map((k) => k / 1000),
   fc.constantFrom(-0, NaN, Infinity, -Infinity, 1e21, 5e-324, 123456.789012), fc.constant(null), fc.constant('text'));
@@ -35,19 +33,7 @@ const aggArb = fc.record({
 const plainAggArb = aggArb.map((a) => Object.fromEntries(Object.entries(a).map(([k, v]) => [k, k.endsWith('time') && typeof v === 'string' && v.length !== 24 ? iso(T0) : v])));
 const intervalsArb = fc.array(fc.record({ k: fc.integer({ min: 0, max: 40 }), vars: fc.dictionary(fc.constantFrom(...VARS), fc.oneof(plainAggArb, plainAggArb, aggArb)) }), { maxLength: 14 })
   .map((list) => [...new Map(list.map((x) => [x.k, x])).values()].sort((a, b) => a.k - b.k));
-type Intervals = { k: number; vars: Record<string, Record<string, unknown>> }[];
 
-const set = { name: 'AGGR', kind: 'aggregates', properties: AGGREGATE_ROW.map((name) => ({ name })),
-  aspect: { name: 'power', variables: VARS.map((name) => ({ name })) } } as unknown as EdmSet;
-
-function portOf(intervals: Intervals): ODataPort {
-  return {
-    aggregateMaxRange: () => 7 * 86_400_000,
-    readAggregates: async (_t: string, _a: string, _asp: string, q: { from: number; to: number }) => intervals
-      .map(({ k, vars }): AggregateInterval => ({ start: T0 + k * L, end: T0 + (k + 1) * L, startTime: iso(T0 + k * L), endTime: iso(T0 + (k + 1) * L), variables: vars }))
-      .filter((iv) => iv.end > q.from && iv.start < q.to),
-  } as unknown as ODataPort;
-}
 
 const envelope = { '@odata.context': 'http://h/api/odata/v4/B/1/$metadata#AGGR' };
 const bytesOf = (value: unknown) => {
