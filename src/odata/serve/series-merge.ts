@@ -1,8 +1,9 @@
 /**
  * A top-level time series page over several assets (a type family without an assetId filter) written from the
- * store's record bytes (issue 14): a k-way merge of each asset's runs of records (SeriesRuns) in the page's order,
- * each emitted row copied from its asset's row chunk (series-page.ts rowChunk, kept per rendered chunk by the
- * RowCache) into one page buffer — no string per record, no row objects, no sort of a page of them.
+ * store's record bytes (issue 14): a k-way merge (a heap of lanes) of each asset's runs of records (SeriesRuns) in
+ * the page's order, each emitted row copied from its asset's row chunk (series-page.ts rowChunk, kept per rendered
+ * chunk by the RowCache, with a view per row) into one page buffer — no string per record, no row objects, no sort
+ * of a page of them. The rows of 8 assets interleave one by one, so the page is copied, not sent as views.
  *
  * Invariant: the rows, their bytes and the next cursor equal what rows.ts' lanes and order.ts mergeLanes give for
  * the same request (the row path): the order is (timestamp, assetId) ascending, descending its exact reverse;

@@ -5,7 +5,8 @@
  * head, then the record's bytes after its `{"_time":`, checked byte by byte in the same pass, with no string per
  * record, no row objects and no page string. The rows of a chunk the store keeps rendered are written once and kept
  * (RowCache, per asset and shape). An ascending page is sent as views of its runs' rows (WrittenRows.parts: no copy
- * into a page buffer); a descending one is copied row by row into one.
+ * into a page buffer); a descending one is copied row by row into one. A page over several assets merges the row
+ * chunks of each (series-merge.ts).
  *
  * Invariant: the bytes equal, byte for byte, what the row path (rows.ts lanes, raw-rows.ts writeRows, the route's
  * UTF-8) sends for the same request. A record qualifies exactly when raw-rows.ts' exact-order pattern would accept
