@@ -249,6 +249,8 @@ export class RowCache {
     for (let i = 0; i < n; i++) views[i] = new Uint8Array(buffer, byteOffset + c.rowOffs[i]!, c.rowOffs[i + 1]! - 1 - c.rowOffs[i]!);
     c.views = views;
     this.bytes += n * VIEW_SIZE;
+    // the views count in the bound too (a dropped chunk's views still serve the page being written)
+    this.evict();
     return views;
   }
 
@@ -264,6 +266,11 @@ export class RowCache {
     c.list = list;
     this.used.add(c);
     this.bytes += size;
+    this.evict();
+  }
+
+  /** Drops the least recently used chunks until the kept ones fit maxBytes. */
+  private evict(): void {
     for (const old of this.used) {
       if (this.bytes <= this.maxBytes) break;
       this.used.delete(old);
