@@ -5,7 +5,8 @@
  * head, then the record's bytes after its `{"_time":`, checked byte by byte in the same pass, with no string per
  * record, no row objects and no page string. The rows of a chunk the store keeps rendered are written once and kept
  * (RowCache, per asset and shape). An ascending page is sent as views of its runs' rows (WrittenRows.parts: no copy
- * into a page buffer); a descending one is copied row by row into one.
+ * into a page buffer); a descending one is copied row by row into one. A page over several assets merges the row
+ * chunks of each (series-merge.ts).
  *
  * Invariant: the bytes equal, byte for byte, what the row path (rows.ts lanes, raw-rows.ts writeRows, the route's
  * UTF-8) sends for the same request. A record qualifies exactly when raw-rows.ts' exact-order pattern would accept
@@ -163,9 +164,9 @@ const COMMA = Buffer.from(',');
 const CLOSE = Buffer.from(']');
 
 /** Bytes left free before and after the rows, for the page's envelope (raw-rows.ts pageBytes writes it there). */
-const ROOM = 1024;
+export const ROOM = 1024;
 
-class Bytes {
+export class Bytes {
   buf: Buffer;
   w: number;
   constructor(size: number, room: number) {
@@ -188,7 +189,7 @@ class Bytes {
  * `{"_time":"`). A row is a function of its record's bytes, the asset id and the shape's keys only, so with a
  * RowCache it is written once per chunk, not once per page.
  */
-interface RowChunk {
+export interface RowChunk {
   readonly shape: RawShape;
   readonly assetId: string;
   readonly offs: Int32Array;
@@ -197,6 +198,11 @@ interface RowChunk {
   readonly raw: Uint8Array;
   /** The cache's list of row chunks of the same rendered bytes (this one is removed from it when dropped). */
   list?: RowChunk[];
+  /**
+   * A view of each row's bytes (a kept chunk's, made when a merged page first copies from it, RowCache.views):
+   * setting a made view into the page costs a third of Buffer.copy, which makes one per call.
+   */
+  views?: Uint8Array[];
 }
 
 /**
@@ -233,6 +239,21 @@ export class RowCache {
     return false;
   }
 
+  /** The views of a kept chunk's rows (made once, counted in its size); undefined for a chunk the cache does not keep. */
+  views(c: RowChunk): readonly Uint8Array[] | undefined {
+    if (c.views) return c.views;
+    if (!this.used.has(c)) return undefined;
+    const n = c.raw.length;
+    const views = new Array<Uint8Array>(n);
+    const { buffer, byteOffset } = c.bytes;
+    for (let i = 0; i < n; i++) views[i] = new Uint8Array(buffer, byteOffset + c.rowOffs[i]!, c.rowOffs[i + 1]! - 1 - c.rowOffs[i]!);
+    c.views = views;
+    this.bytes += n * VIEW_SIZE;
+    // the views count in the bound too (a dropped chunk's views still serve the page being written)
+    this.evict();
+    return views;
+  }
+
   put(b: Buffer, c: RowChunk): void {
     const size = sizeOf(c);
     if (size > this.maxBytes) return;
@@ -245,6 +266,11 @@ export class RowCache {
     c.list = list;
     this.used.add(c);
     this.bytes += size;
+    this.evict();
+  }
+
+  /** Drops the least recently used chunks until the kept ones fit maxBytes. */
+  private evict(): void {
     for (const old of this.used) {
       if (this.bytes <= this.maxBytes) break;
       this.used.delete(old);
@@ -255,13 +281,15 @@ export class RowCache {
   }
 }
 
-const sizeOf = (c: RowChunk) => c.bytes.length + c.rowOffs.byteLength + c.raw.length + 200;
+/** About what one typed array view costs on the heap (its object and the array's slot). */
+const VIEW_SIZE = 96;
+const sizeOf = (c: RowChunk) => c.bytes.length + c.rowOffs.byteLength + c.raw.length + 200 + (c.views ? c.views.length * VIEW_SIZE : 0);
 
 /**
  * The rows of b's records: from the cache, or written for all `count` records when the cache keeps them, else for
  * records lo..hi-1 only (rowOffs and raw are indexed by the record's index in b either way).
  */
-function rowChunk(b: Buffer, offs: Int32Array, count: number, lo: number, hi: number, assetId: string, h: Buffer, shape: RawShape,
+export function rowChunk(b: Buffer, offs: Int32Array, count: number, lo: number, hi: number, assetId: string, h: Buffer, shape: RawShape,
   props: SeriesProps, cache: RowCache | undefined): RowChunk {
   const cached = cache?.get(b, offs, assetId, shape);
   if (cached) return cached;
@@ -308,7 +336,7 @@ function rowChunk(b: Buffer, offs: Int32Array, count: number, lo: number, hi: nu
 }
 
 /** The timestamp text of row i of a row chunk (what the row path's cursor reads). */
-function rowTime(c: RowChunk, b: Buffer, i: number, props: SeriesProps): string {
+export function rowTime(c: RowChunk, b: Buffer, i: number, props: SeriesProps): string {
   const p = c.offs[i]!;
   if (c.raw[i] === 1) return b.toString('latin1', p + 10, p + 34);
   return parsedRow(c.assetId, b.toString('utf8', p, c.offs[i + 1]! - 1), props)['timestamp'] as string;
