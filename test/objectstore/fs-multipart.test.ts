@@ -119,7 +119,12 @@ describe('data directory multipart objects', () => {
     const body1 = new PassThrough();
     body1.write(p[0]!.subarray(0, 2 * 1024 * 1024));
     const put1 = store.putPart('h/pipe', id, 1, body1);
-    await new Promise((r) => setImmediate(r));
+    // part 1 must have claimed the running hash first: it has once the store reads its body (its look-up of the
+    // upload is I/O, which a busy machine may finish after part 2's, and then part 2 would not extend the hash)
+    for (let i = 0; body1.readableFlowing !== true; i++) {
+      assert.ok(i < 100_000, 'the store never started reading part 1');
+      await new Promise((r) => setImmediate(r));
+    }
     const put2 = store.putPart('h/pipe', id, 2, from(p[1]!)); // arrives before part 1 has all its bytes
     await new Promise((r) => setImmediate(r));
     body1.end(p[0]!.subarray(2 * 1024 * 1024));
