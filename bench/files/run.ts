@@ -4,13 +4,14 @@
  * upload of 100 MB parts, the per-request limit) and through signed URLs (one PUT, one GET), beside two raw copies
  * of the same file on the same disk: `cp` followed by `sync` (every upload is fsynced), and a streaming copy of
  * equal semantics (raw-copy.ts: a bare node:http server in its own process that reads the socket, hashes MD5 and
- * SHA-256, writes, fsyncs and renames; and streams the file back). Every transfer's client is curl (see curl()).
+ * SHA-256, writes, fsyncs and renames; and streams the file back); and nginx (nginx.ts: sendfile GET, WebDAV PUT
+ * without hash or fsync), what moving the bytes over HTTP alone costs. Every transfer's client is curl (see curl()).
  * The server runs as its own process (`ironbridge serve`); its peak resident memory during each case is read from
  * /proc (VmHWM, reset before the case), so the client's buffers do not count. Each rate is given against `cp`, `cp` +
- * `sync` and the streaming copy in the same direction; with runs > 1 every case (the references too) runs
+ * `sync`, the streaming copy and nginx in the same direction; with runs > 1 every case (the references too) runs
  * that often, interleaved, and the median is reported, since the machine may be shared.
  * Beside each rate: the CPU time (user + system, all threads, from /proc/{pid}/stat) the serving process spent per
- * GB in that case: the server, the streaming copy's process, or `cp` and `sync` (the bench's reaped children).
+ * GB in that case: the server, the streaming copy's process, nginx's worker, or `cp` and `sync` (the bench's reaped children).
  * Under a shared machine's load this is steadier than the wall-clock rate.
  * BENCH_SERVER_NODE_ARGS: node flags of the server child, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it;
  * with `--trace-gc` each server case also gives the server's mark-compacts (full collections) per GB.
@@ -25,6 +26,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fetchToken, runCli, spawnServer, tempDir } from '../../test/helpers/server.js';
+import { startNginx } from './nginx.js';
 
 const MB = 1024 * 1024;
 /** The gateway's part size for objects above it (its per-request limit is 100 MB). */
@@ -47,6 +49,7 @@ const RAW = await new Promise<string>((resolve, reject) => {
   raw.once('exit', (code) => reject(new Error(`raw-copy exited with ${code}`)));
 });
 
+const nginx = await startNginx(work);
 const status = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 function resetPeak(): number {
   try { fs.writeFileSync(`/proc/${pid}/clear_refs`, '5'); } catch { /* not Linux or not allowed: growth is then since start */ }
@@ -151,14 +154,15 @@ function threadLine(size: number, r: Result): string {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const line = (name: string, size: number, rs: Result[], refs: { cp?: number; sync?: number; stream?: number } = {}, cpuIsServer = false) => {
+type Refs = { cp?: number; sync?: number; stream?: number; nginx?: number };
+const line = (name: string, size: number, rs: Result[], refs: Refs = {}, cpuIsServer = false) => {
   if (rs.length === 0) {
-    process.stdout.write(`${name.padEnd(46)} skipped (BENCH_ONLY)\n`);
+    process.stdout.write(`${name.padEnd(46)} skipped (BENCH_ONLY, or no nginx)\n`);
     return undefined;
   }
   const rate = median(rs.map((r) => size / MB / r.seconds));
   const ratio = (ref: number | undefined, what: string) => (ref ? `  ${(rate / ref).toFixed(2).padStart(5)} of ${what}` : ' '.repeat(9 + what.length));
-  const out = `${name.padEnd(46)} ${rate.toFixed(0).padStart(6)} MB/s${ratio(refs.cp, 'cp')}${ratio(refs.sync, 'cp + sync')}${ratio(refs.stream, 'stream copy')}`
+  const out = `${name.padEnd(46)} ${rate.toFixed(0).padStart(6)} MB/s${ratio(refs.cp, 'cp')}${ratio(refs.sync, 'cp + sync')}${ratio(refs.stream, 'stream copy')}${ratio(refs.nginx, 'nginx')}`
     + `  CPU ${median(rs.map((r) => r.cpu / (size / 1024 / MB))).toFixed(2).padStart(5)} s/GB`
     + `  server RSS +${(Math.max(0, ...rs.map((r) => r.peakGrowth)) / MB).toFixed(0)} MB`
     + (tracingGc && cpuIsServer ? `  ${median(rs.map((r) => r.gcs / (size / 1024 / MB))).toFixed(1)} mark-compacts/GB` : '');
@@ -199,6 +203,8 @@ for (const size of sizes) {
     ['cp + sync', () => { execFileSync('cp', [src, `${src}.cp2`]); execFileSync('sync', [`${src}.cp2`]); }],
     ['stream copy up (socket, hash, write, fsync)', () => put(`${RAW}/up-${size}`, src, false)],
     ['stream copy down (file to socket)', () => get(`${RAW}/up-${size}`, `${src}.down0`, false)],
+    ['nginx up (WebDAV PUT: no hash, no fsync)', () => put(`${nginx!.url}/up-${size}`, src, false)],
+    ['nginx down (sendfile)', () => get(`${nginx!.url}/up-${size}`, `${src}.down3`, false)],
     [size <= PART ? 'upload through the gateway' : 'upload through the gateway (100 MB parts, 2 at a time)', async () => {
       if (size <= PART) { await put(`${DL}/objects/${gwPath}`, src, true); return; }
       // Two parts in flight, as S3 clients send concurrent parts: the server makes one durable while it receives
@@ -216,10 +222,10 @@ for (const size of sizes) {
     ['download from a signed URL', () => get(down, `${src}.down2`, false)],
   ];
   const results = cases.map(() => [] as Result[]);
-  const cpuPid = (i: number) => (i < 2 ? 'children' as const : i < 4 ? raw.pid! : pid);
+  const cpuPid = (i: number) => (i < 2 ? 'children' as const : i < 4 ? raw.pid! : i < 6 ? nginx!.workerPid : pid);
   for (let r = 0; r < runs; r++) {
     for (const [i, [name, fn]] of cases.entries()) {
-      if (only && !only.test(name)) continue;
+      if ((only && !only.test(name)) || (!nginx && name.startsWith('nginx'))) continue;
       results[i]!.push(await timed(fn, cpuPid(i)).catch((err: unknown) => {
         process.stderr.write(`${name} failed; the server's last output:\n${server.output().slice(-3000)}\n`);
         throw err;
@@ -232,10 +238,13 @@ for (const size of sizes) {
   const sync = line(cases[1]![0], size, results[1]!, { cp });
   const streamUp = line(cases[2]![0], size, results[2]!, { cp, sync });
   const streamDown = line(cases[3]![0], size, results[3]!, { cp, sync });
-  for (let i = 4; i < cases.length; i++) {
-    line(cases[i]![0], size, results[i]!, { cp, sync, stream: cases[i]![0].startsWith('upload') ? streamUp : streamDown }, true);
+  const nginxUp = line(cases[4]![0], size, results[4]!, { cp, sync });
+  const nginxDown = line(cases[5]![0], size, results[5]!, { cp, sync });
+  for (let i = 6; i < cases.length; i++) {
+    const up = cases[i]![0].startsWith('upload');
+    line(cases[i]![0], size, results[i]!, { cp, sync, stream: up ? streamUp : streamDown, nginx: up ? nginxUp : nginxDown }, true);
   }
-  for (const f of [`${src}.down0`, `${src}.down1`, `${src}.down2`]) {
+  for (const f of [`${src}.down0`, `${src}.down1`, `${src}.down2`, `${src}.down3`]) {
     if (!fs.existsSync(f)) continue;
     if (fs.statSync(f).size !== size) throw new Error(`${f} has ${fs.statSync(f).size} bytes, not ${size}`);
     fs.rmSync(f);
@@ -246,4 +255,5 @@ for (const size of sizes) {
 process.stdout.write(`\nload average at the end ${load()}\n`);
 await server.stop();
 raw.kill('SIGTERM');
+nginx?.stop();
 fs.rmSync(work, { recursive: true, force: true });
