@@ -5,8 +5,9 @@
  * the stream reads the same slab (one message per slab and worker), and the slab is reused only after all of them
  * acknowledged it. Workers start on demand, up to the configured number: one takes STATES_PER_LANE hash states
  * (a multipart part's MD5 and SHA-256 plus its upload's running SHA-256) before another starts, since each worker
- * costs about 10 MB of resident memory and one hashes all of an upload faster than this server receives it. A feed holds at most SLABS_PER_FEED slabs, so a hash that falls behind
- * slows its stream (back-pressure) instead of buffering it. Streams that end within one slab hash inline.
+ * costs about 10 MB of resident memory and one hashes all of an upload faster than this server receives it. A feed
+ * holds at most SLABS_PER_FEED slabs, so a hash that falls behind slows its stream (back-pressure) instead of
+ * buffering it. Streams that end within one slab hash inline.
  */
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
