@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ANSWER_DEADLINE_MS, errorShapeProblem, paramsOf, type SecurityEnv, securityEnv } from './harness.js';
-import { healthy, OPEN_HOLES, RUNS, SEED } from './fuzz-settings.js';
+import { fuzzRun, healthy, OPEN_HOLES, RUNS, SEED } from './fuzz-settings.js';
 import { exchange, type RawResponse } from './wire.js';
 
 const DEADLINE_MS = ANSWER_DEADLINE_MS;
@@ -143,7 +143,7 @@ describe(`fuzzing the wire (seed ${SEED}, ${RUNS * 8} raw requests)`, () => {
         const problem = problemOf(r, answer);
         assert.equal(problem, undefined, `${describeRequest(r)} (odd: ${oddities(r).join('; ') || 'no'}) → ${problem}`);
       }
-    }), { seed: SEED, numRuns: RUNS * 8 });
+    }), fuzzRun(RUNS * 8));
     await healthy(env);
   });
 
@@ -170,7 +170,7 @@ describe(`fuzzing the wire (seed ${SEED}, ${RUNS * 8} raw requests)`, () => {
           return;
         }
         assert.match(first.headers['connection'] ?? '', /close/i, `the server closed after ${first.status} without Connection: close: ${describeRequest(r)}`);
-      }), { seed: SEED, numRuns: RUNS * 2 });
+      }), fuzzRun(RUNS * 2));
     await healthy(env);
   });
 

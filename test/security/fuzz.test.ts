@@ -14,7 +14,7 @@ import fc from 'fast-check';
 import type { RouteEntry } from '../../src/platform/platform.js';
 import { actorOf, FIXTURES, fixtureOf, requestOf, SAMPLES, type Actor, type RouteCase } from './fixtures/index.js';
 import { deepJson, fromSchema, hostileString, jsonValue, nesting, rawText } from './generators.js';
-import { healthy, OPEN_HOLES, RUNS, SEED, skipped } from './fuzz-settings.js';
+import { fuzzRun, healthy, OPEN_HOLES, RUNS, SEED, skipped } from './fuzz-settings.js';
 import {
   type Answer, ANSWER_DEADLINE_MS, type Call, errorShapeProblem, header, paramsOf, routeKey, type SecurityEnv, securityEnv, send,
 } from './harness.js';
@@ -191,7 +191,7 @@ describe(`fuzzing every route (seed ${SEED}, ${RUNS} runs per route)`, () => {
           if (problem) throw new Error(`${call.method} ${call.path.slice(0, 300)} ${JSON.stringify(call.headers).slice(0, 300)} ${String(call.body ?? '').slice(0, 300)}\n→ ${problem}`);
           // a successful delete removed the objects the base request names: make fresh ones
           if (a.status < 300 && route.method === 'DELETE') base = await setup();
-        }), { seed: SEED, numRuns: RUNS });
+        }), fuzzRun(RUNS));
         await healthy(env);
       });
     }
@@ -206,7 +206,7 @@ describe(`fuzzing every route (seed ${SEED}, ${RUNS} runs per route)`, () => {
         const a = await send(env.url, call);
         const problem = verdict({ method, url: call.path, scope: undefined, public: false, schema: undefined, bodyLimit: undefined }, call, a);
         assert.equal(problem, undefined, `${method} ${call.path.slice(0, 300)} → ${problem}`);
-      }), { seed: SEED, numRuns: RUNS * 5 });
+      }), fuzzRun(RUNS * 5));
     await healthy(env);
   });
 });
