@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { bearerToken, principal, type Principal } from '../core/auth.js';
 import { jsonBodyParser } from '../core/json.js';
+import { singleValues } from '../core/query.js';
 import { SCOPES } from '../core/scopes.js';
 import { AGENT_TOKEN_CATEGORY } from '../identity/tokens.js';
 import type { ConfigurationService } from './configuration.js';
@@ -61,7 +62,7 @@ async function routesOf(app: FastifyInstance, d: AgentRouteDeps): Promise<void> 
   };
 
   app.post(`${AGM}/agents`, W, async (req, reply) => reply.code(201).send(await d.agents.create(principal(req).tenant, req.body)));
-  app.get(`${AGM}/agents`, R, async (req) => d.agents.list(principal(req).tenant, req.query as Record<string, string>));
+  app.get(`${AGM}/agents`, R, async (req) => d.agents.list(principal(req).tenant, singleValues(req.query)));
   app.get(`${AGM}/agents/:id`, R, async (req, reply) => {
     const a = await d.agents.get(principal(req).tenant, id(req));
     return reply.header('etag', `"${a.etag}"`).send(viewOf(a));
@@ -103,7 +104,7 @@ async function routesOf(app: FastifyInstance, d: AgentRouteDeps): Promise<void> 
   });
   app.get(`${MC}/dataPointMappings`, { config: { scope: SCOPES.mindconnectRead } }, async (req) => {
     const p = principal(req);
-    return d.configuration.listMappings(p.tenant, req.query as Record<string, string>, agentOf(p));
+    return d.configuration.listMappings(p.tenant, singleValues(req.query), agentOf(p));
   });
   app.get(`${MC}/dataPointMappings/:id`, { config: { scope: SCOPES.mindconnectRead } }, async (req) => {
     const p = principal(req);
@@ -122,7 +123,7 @@ async function routesOf(app: FastifyInstance, d: AgentRouteDeps): Promise<void> 
     const w = who(req);
     return reply.code(201).send(await d.diagnostics.activate(w.tenant, req.body, w.only));
   });
-  app.get(`${MC}/diagnosticActivations`, DR, async (req) => { const w = who(req); return d.diagnostics.list(w.tenant, req.query as Record<string, string>, w.only); });
+  app.get(`${MC}/diagnosticActivations`, DR, async (req) => { const w = who(req); return d.diagnostics.list(w.tenant, singleValues(req.query), w.only); });
   app.get(`${MC}/diagnosticActivations/:id`, DR, async (req) => { const w = who(req); return d.diagnostics.view(w.tenant, id(req), w.only); });
   app.put(`${MC}/diagnosticActivations/:id`, DW, async (req) => { const w = who(req); return d.diagnostics.update(w.tenant, id(req), req.body, w.only); });
   app.delete(`${MC}/diagnosticActivations/:id`, DW, async (req, reply) => {
@@ -132,7 +133,7 @@ async function routesOf(app: FastifyInstance, d: AgentRouteDeps): Promise<void> 
   });
   app.get(`${MC}/diagnosticActivations/:id/messages`, DR, async (req) => {
     const w = who(req);
-    return d.diagnostics.messages(w.tenant, id(req), req.query as Record<string, string>, w.only);
+    return d.diagnostics.messages(w.tenant, id(req), singleValues(req.query), w.only);
   });
 
   await app.register(async (f) => {

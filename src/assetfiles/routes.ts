@@ -9,9 +9,10 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { principal } from '../core/auth.js';
 import { AppError, Generic } from '../core/errors.js';
+import { singleValues } from '../core/query.js';
 import { SCOPES } from '../core/scopes.js';
 import { sendObject } from '../core/send-object.js';
-import type { AssetFileService, FileListQuery, FormPart } from './service.js';
+import type { AssetFileService, FormPart } from './service.js';
 
 const BASE = '/api/assetmanagement/v3';
 const base = (req: FastifyRequest) => `${req.protocol}://${req.headers.host || 'localhost'}${BASE}`;
@@ -63,7 +64,7 @@ export async function assetFileRoutes(app: FastifyInstance, service: AssetFileSe
     f.post(`${BASE}/files`, W, async (req, reply) =>
       reply.code(201).send(render(await service.create(principal(req).tenant, formOf(req)), base(req))));
     f.get(`${BASE}/files`, R, async (req) => {
-      const q = req.query as FileListQuery;
+      const q = singleValues(req.query);
       const r = await service.list(principal(req).tenant, q);
       const b = base(req);
       return {

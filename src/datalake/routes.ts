@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { principal } from '../core/auth.js';
+import { singleValues } from '../core/query.js';
 import { SCOPES } from '../core/scopes.js';
 import type { AccessPermissions } from './access.js';
 import type { ObjectEvents } from './events.js';
@@ -24,7 +25,7 @@ export interface DatalakeRouteDeps {
 }
 
 type Query = Record<string, string | undefined>;
-const q = (req: FastifyRequest) => req.query as Query;
+const q = (req: FastifyRequest): Query => singleValues(req.query);
 const wildcard = (req: FastifyRequest) => (req.params as Record<string, string>)['*'] ?? '';
 const idParam = (req: FastifyRequest) => (req.params as { id: string }).id;
 

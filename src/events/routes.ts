@@ -7,8 +7,9 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { principal } from '../core/auth.js';
+import { singleValues } from '../core/query.js';
 import { SCOPES } from '../core/scopes.js';
-import type { EventService, ListQuery, Page } from './service.js';
+import type { EventService, Page } from './service.js';
 
 const BASE = '/api/eventmanagement/v3';
 const base = (req: FastifyRequest) => `${req.protocol}://${req.headers.host || 'localhost'}${BASE}`;
@@ -47,7 +48,7 @@ export async function eventRoutes(app: FastifyInstance, service: EventService): 
   app.post(`${BASE}/eventTypes`, W, async (req, reply) =>
     reply.code(201).send(one(req, reply, 'eventTypes', await service.createType(tenant(req), req.body))));
   app.get(`${BASE}/eventTypes`, R, async (req) =>
-    hal(req, 'eventTypes', 'eventTypes', await service.listTypes(tenant(req), req.query as ListQuery)));
+    hal(req, 'eventTypes', 'eventTypes', await service.listTypes(tenant(req), singleValues(req.query))));
   app.get(`${BASE}/eventTypes/:id`, R, async (req, reply) => one(req, reply, 'eventTypes', await service.getType(tenant(req), id(req))));
   const patch = async (req: FastifyRequest, reply: FastifyReply) =>
     one(req, reply, 'eventTypes', await service.patchType(tenant(req), id(req), ifMatch(req), req.body));
@@ -60,7 +61,7 @@ export async function eventRoutes(app: FastifyInstance, service: EventService): 
 
   app.post(`${BASE}/events`, W, async (req, reply) =>
     reply.code(201).send(one(req, reply, 'events', await service.createEvent(tenant(req), req.body))));
-  app.get(`${BASE}/events`, R, async (req) => hal(req, 'events', 'events', await service.listEvents(tenant(req), req.query as ListQuery)));
+  app.get(`${BASE}/events`, R, async (req) => hal(req, 'events', 'events', await service.listEvents(tenant(req), singleValues(req.query))));
   app.get(`${BASE}/events/:id`, R, async (req, reply) => one(req, reply, 'events', await service.getEvent(tenant(req), id(req))));
   app.post(`${BASE}/deleteEventsJobs`, D, async (req, reply) =>
     reply.code(201).send(await service.deleteEvents(tenant(req), req.body)));

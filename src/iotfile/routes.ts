@@ -8,6 +8,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { principal } from '../core/auth.js';
 import { Generic } from '../core/errors.js';
+import { singleValues } from '../core/query.js';
 import { SCOPES } from '../core/scopes.js';
 import { sendObject } from '../core/send-object.js';
 import type { ByteRange } from '../objectstore/index.js';
@@ -31,7 +32,7 @@ function lengthOf(req: FastifyRequest): number | undefined {
 
 /** The upload step from the query: none (a whole file), upload=start|complete|abort, or part=N. */
 function modeOf(req: FastifyRequest): Mode {
-  const q = req.query as Record<string, string | undefined>;
+  const q = singleValues(req.query);
   if (q['part'] !== undefined) {
     if (!/^\d{1,5}$/.test(q['part']) || Number(q['part']) < 1) throw Generic.invalidParameter({ name: 'part', rule: 'must be a whole number from 1' });
     return { kind: 'part', part: Number(q['part']) };
@@ -101,7 +102,7 @@ export async function iotFileRoutes(app: FastifyInstance, service: IotFileServic
       return reply.code(204).send();
     });
     raw.get(`${BASE}/:entityId`, R, async (req, reply) => {
-      const q = req.query as Record<string, string | undefined>;
+      const q = singleValues(req.query);
       const r = await service.search(principal(req).tenant, (req.params as { entityId: string }).entityId, {
         ...(q['filter'] !== undefined ? { filter: q['filter'] } : {}), ...(q['offset'] !== undefined ? { offset: q['offset'] } : {}),
         ...(q['limit'] !== undefined ? { limit: q['limit'] } : {}), ...(q['order'] !== undefined ? { order: q['order'] } : {}),

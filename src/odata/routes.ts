@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { principal } from '../core/auth.js';
+import { lastValue } from '../core/query.js';
 import { SCOPES } from '../core/scopes.js';
 import type { ContractRecord } from './contract.js';
 import type { ContractRegistry, ContractView, RegistryCaller } from './registry.js';
@@ -28,7 +29,6 @@ export function renderContract(req: FastifyRequest, v: ContractView) {
 }
 
 const pre = (req: FastifyRequest) => ({ ...(req.headers['if-match'] ? { ifMatch: req.headers['if-match'] } : {}) });
-const one = (v: unknown) => (Array.isArray(v) ? String(v[v.length - 1]) : v === undefined ? undefined : String(v));
 
 export async function registryRoutes(app: FastifyInstance, registry: ContractRegistry): Promise<void> {
   const R = { config: { scope: SCOPES.odataRead } };
@@ -45,7 +45,7 @@ export async function registryRoutes(app: FastifyInstance, registry: ContractReg
 
   app.get(`${REGISTRY_PATH}/contracts`, R, async (req) => {
     const list = await registry.list(caller(req));
-    const search = one((req.query as Record<string, unknown>)['search'])?.toLowerCase();
+    const search = lastValue((req.query as Record<string, unknown>)['search'])?.toLowerCase();
     const views = [];
     for (const c of list) {
       if (search && ![c.name, c.version, c.description].some((f) => f.toLowerCase().includes(search))) continue;
@@ -80,7 +80,7 @@ export async function registryRoutes(app: FastifyInstance, registry: ContractReg
     send(req, reply, await registry.unpublish(caller(req), req.params.id, pre(req))));
 
   app.get(`${REGISTRY_PATH}/catalog`, R, async (req) => {
-    const views = await registry.catalog(caller(req), one((req.query as Record<string, unknown>)['search']));
+    const views = await registry.catalog(caller(req), lastValue((req.query as Record<string, unknown>)['search']));
     return { contracts: views.map((v) => renderContract(req, v)) };
   });
 }

@@ -6,6 +6,7 @@
  */
 import { Generic } from '../core/errors.js';
 import { iso, parseInstant } from '../core/instant.js';
+import { lastValue } from '../core/query.js';
 import { TimeseriesErrors } from './errors.js';
 import { allowedValues, isAllowedValue, type Unit, UNITS } from './intervals.js';
 import { AGGREGATE_FIELDS, type AggregateField } from './rollup.js';
@@ -48,8 +49,7 @@ const invalid = (name: string, rule: string) => Generic.invalidParameter({ name,
 
 /** The last value of a parameter given more than once; undefined when absent or empty. */
 function text(q: RawQuery, name: string): string | undefined {
-  const v = q[name];
-  const s = Array.isArray(v) ? (v.length ? String(v[v.length - 1]) : undefined) : v === undefined ? undefined : String(v);
+  const s = lastValue(q[name]);
   return s === '' ? undefined : s;
 }
 
