@@ -25,6 +25,8 @@ export class Edge {
   private readonly refused = new WeakMap<Socket, Error>();
   /** The request whose head each connection sent last (a parser error at its end of input belongs to it). */
   private readonly lastRequest = new WeakMap<Socket, { req: IncomingMessage; res: ServerResponse }>();
+  /** Connections whose refused request waits for an earlier answer to go out (clientError). */
+  private readonly refusing = new WeakSet<Duplex>();
   /** Open connections by client address. */
   private readonly byAddress = new Map<string, number>();
   private readonly timers: NodeJS.Timeout[] = [];
@@ -45,8 +47,23 @@ export class Edge {
    */
   clientError = (err: NodeJS.ErrnoException, socket: Duplex): void => {
     const c = this.d.config;
-    const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-    if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) { socket.destroy(); return; }
+    if (err.code === 'ECONNRESET' || !socket.writable) { socket.destroy(); return; }
+    // An answer to an earlier request on this connection is still going out (the client pipelined, or sent its
+    // next request while the last answer's final bytes were being flushed): the refusal belongs to the next
+    // request, so it waits for that answer to finish (node detaches the socket from it first, and a queued
+    // pipelined answer takes its place), and the connection is cut only if that answer fails. Written at once, the
+    // 400 went out as the answer to the earlier request. Further parse errors of the same bytes wait with it.
+    const inFlight = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (inFlight && !inFlight.writableFinished) {
+      if (this.refusing.has(socket)) return;
+      this.refusing.add(socket);
+      inFlight.once('close', () => {
+        this.refusing.delete(socket);
+        if (inFlight.writableFinished) this.clientError(err, socket);
+        else socket.destroy();
+      });
+      return;
+    }
     let head = requestHead((err as { rawPacket?: unknown }).rawPacket, (err as { bytesParsed?: unknown }).bytesParsed);
     if (err.code === 'HPE_INVALID_EOF_STATE') {
       // the client ended its side inside the body of the request whose head was read last: answered already, there

@@ -9,6 +9,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Answer, errorShapeProblem, header, type SecurityEnv, securityEnv, send } from './harness.js';
+import { actorOf } from './fixtures/index.js';
+import { assetFile } from './fixtures/assetfiles.js';
 import { exchange } from './wire.js';
 
 describe('edge answers in our error shapes', () => {
@@ -87,4 +89,25 @@ describe('edge answers in our error shapes', () => {
     const old = await exchange(Number(new URL(env.url).port), Buffer.from('GET /health HTTP/1.0\r\n\r\n'), { halfClose: false, expect: 1, deadlineMs: 10_000 });
     assert.equal(old.responses[0]?.status, 200, 'HTTP/1.0 needs no Host header');
   });
+
+  it('a request the parser refuses behind a valid one on the same connection is answered after the valid one', async () => {
+    // A client may send its next request before the answer to the last one is out (pipelining), or while that
+    // answer's last bytes are still being flushed: the refusal is the next request's, so the earlier answer
+    // goes out whole first, then the 400 (before, the 400 went out as the first answer, or the connection was cut).
+    const port = Number(new URL(env.url).port);
+    const auth = `Authorization: Bearer ${env.A.token}\r\nHost: localhost\r\n`;
+    const file = await assetFile(actorOf(env));
+    const first = `GET /api/assetmanagement/v3/files/${file}/file HTTP/1.1\r\n${auth}\r\n`;
+    for (const second of [`GET /api/assetmanagement/v3/files?sort=\xbf HTTP/1.1\r\n${auth}\r\n`, `GARBAGE / HTTP/1.1\r\n${auth}\r\n`]) {
+      for (const head of ['', `GET /api/assetmanagement/v3/files/${file} HTTP/1.1\r\n${auth}\r\n`]) {
+        const x = await exchange(port, Buffer.from(first + head + second, 'latin1'), { halfClose: false, expect: head ? 3 : 2, deadlineMs: 10_000 });
+        assert.deepEqual(x.responses.map((r) => r.status), head ? [200, 200, 400] : [200, 400], x.raw.slice(0, 600));
+        assert.equal(x.responses[0]!.headers['content-type'], 'text/plain');
+        assert.equal(x.responses.at(-1)!.headers['connection'], 'close');
+        const last = x.responses.at(-1)!;
+        assert.equal(errorShapeProblem({ status: last.status, headers: last.headers, text: last.body }, '/api/assetmanagement/v3/files'), undefined, last.body);
+      }
+    }
+  });
 });
+
