@@ -48,13 +48,19 @@ export class Edge {
   clientError = (err: NodeJS.ErrnoException, socket: Duplex): void => {
     const c = this.d.config;
     if (err.code === 'ECONNRESET' || !socket.writable) { socket.destroy(); return; }
-    // An answer to an earlier request on this connection is still going out (the client pipelined, or sent its
-    // next request while the last answer's final bytes were being flushed): the refusal belongs to the next
-    // request, so it waits for that answer to finish (node detaches the socket from it first, and a queued
-    // pipelined answer takes its place), and the connection is cut only if that answer fails. Written at once, the
-    // 400 went out as the answer to the earlier request. Further parse errors of the same bytes wait with it.
     const inFlight = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
-    if (inFlight && !inFlight.writableFinished) {
+    const last = this.lastRequest.get(socket as Socket);
+    const eof = err.code === 'HPE_INVALID_EOF_STATE';
+    // The refusal answers the request whose head was read last when the parser failed inside it (its body, a framing
+    // header it checks once the head is complete) or at the client's end of input; else the next request, whose
+    // head the parser could not read.
+    const own = last !== undefined && (eof || !last.req.complete);
+    // An answer to an earlier request on this connection is still going out (the client pipelined, or sent its
+    // next request while the last answer's final bytes were being flushed): the refusal waits for that answer to
+    // finish (node detaches the socket from it first, and a queued pipelined answer takes its place), and the
+    // connection is cut only if that answer fails. Written at once, the 400 went out as the answer to the earlier
+    // request. Further parse errors of the same bytes wait with it.
+    if (inFlight && !inFlight.writableFinished && !(own && inFlight === last.res)) {
       if (this.refusing.has(socket)) return;
       this.refusing.add(socket);
       inFlight.once('close', () => {
@@ -64,14 +70,14 @@ export class Edge {
       });
       return;
     }
-    let head = requestHead((err as { rawPacket?: unknown }).rawPacket, (err as { bytesParsed?: unknown }).bytesParsed);
-    if (err.code === 'HPE_INVALID_EOF_STATE') {
-      // the client ended its side inside the body of the request whose head was read last: answered already, there
-      // is nothing to add; else its answer is this 400, for its path
-      const last = this.lastRequest.get(socket as Socket);
+    if (eof) {
+      // the client ended its side inside the body of the last request: answered already, there is nothing to add;
+      // else its answer is this 400, for its path
       if (!last || last.res.headersSent) { socket.destroy(); return; }
-      head = { url: last.req.url ?? '/', accept: last.req.headers.accept };
+      this.failures.raw(socket, GatewayErrors.badRequest({ reason: parserReason(err) }), last.req.url ?? '/', last.req.headers.accept);
+      return;
     }
+    const head = requestHead((err as { rawPacket?: unknown }).rawPacket, (err as { bytesParsed?: unknown }).bytesParsed);
     const answer = err.code === 'HPE_HEADER_OVERFLOW' ? GatewayErrors.headersTooLarge({ limit: c.gatewayMaxHeaderBytes })
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? GatewayErrors.headerTimeout({ ms: c.gatewayHeaderTimeoutMs })
         : err.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW' ? GatewayErrors.requestTooLarge({ limit: c.gatewayMaxRequestBytes })
