@@ -70,6 +70,7 @@ export interface Config {
   s3Prefix: string;
   /** Hash worker threads of the object store (src/objectstore/hashing.ts). */
   hashThreads: number;
+  gcPacingBytes: number;
   datalakeMaxRequestBytes: number;
   datalakeSignedMaxBytes: number;
   datalakeSignedUrlSeconds: number;

@@ -214,6 +214,8 @@ export const SETTINGS = [
     description: 'Key prefix of every object inside the bucket, so several installations can share one.' }),
   s({ key: 'hashThreads', flag: '--hash-threads', env: 'IRONBRIDGE_HASH_THREADS', default: 2, parse: int(1, 16),
     description: 'Most worker threads computing the MD5 and SHA-256 of streamed file bytes, off the thread serving requests (per serving process): the first starts shortly after the store opens, another only when each running one holds three live hash states (about one upload).' }),
+  s({ key: 'gcPacingBytes', flag: '--gc-pacing', env: 'IRONBRIDGE_GC_PACING_BYTES', default: 8 * 1024 * 1024, parse: int(0, 2 ** 31),
+    description: 'Bytes of streamed uploads after which the serving process runs a minor garbage collection, freeing the socket chunks already copied before V8\'s own trigger (some 64 MB of them) does; 0 = off.' }),
   s({ key: 'datalakeMaxRequestBytes', flag: '--datalake-max-request', env: 'IRONBRIDGE_DATALAKE_MAX_REQUEST',
     default: 100 * 1024 * 1024, parse: int(1, 2 ** 40),
     description: 'Largest object or part in one upload request through the gateway (Integrated Data Lake: 100 MB); larger gets 413.' }),

@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { SETTINGS } from '../core/config.js';
+import { paced } from './pacing.js';
 
 export type Alg = 'md5' | 'sha256';
 export type ToWorker =
@@ -199,6 +200,7 @@ export class SlabFill {
       chunk.copy(this.view!, this.fill, off, off + n);
       this.fill += n;
       off += n;
+      paced(n);
       if (this.fill === SLAB_BYTES) send(...this.take()!);
     }
     return off;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Config } from '../core/config.js';
 import { FsObjectStore } from './fs.js';
 import { configureHashing } from './hashing.js';
+import { configurePacing } from './pacing.js';
 import { S3ObjectStore } from './s3.js';
 import type { ObjectStore } from './store.js';
 
@@ -15,6 +16,7 @@ export const S3_PART_BYTES = 8 * 1024 * 1024;
 
 export function openObjectStore(config: Config): ObjectStore {
   configureHashing(config.hashThreads);
+  configurePacing(config.gcPacingBytes);
   if (config.objectStore === 's3') {
     return new S3ObjectStore({
       endpoint: config.s3Endpoint, bucket: config.s3Bucket, region: config.s3Region, forcePathStyle: config.s3PathStyle,
