@@ -24,7 +24,7 @@ describe('a fresh server\'s first large upload', { skip: process.platform !== 'l
   after(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
 
   for (const route of ['gateway multipart', 'signed URL'] as const) {
-    it(`${route}: ${SIZE / MB} MB grow the server's RSS by less than ${BOUND / MB} MB, hash workers' start included`, async () => {
+    it(`${route}: ${SIZE / MB} MB grow the server's RSS by less than ${BOUND / MB} MB, hash workers' start included`, async (t) => {
       const dir = tempDir('ironbridge-first-upload-');
       dirs.push(dir);
       const data = path.join(dir, 'data');
@@ -61,6 +61,7 @@ describe('a fresh server\'s first large upload', { skip: process.platform !== 'l
         }
         const growth = meter.growth();
         const workersInWindow = threads(pid) - threadsAtReady;
+        t.diagnostic(`RSS growth ${(growth / MB).toFixed(1)} MB on Node ${process.versions.node}`);
         assert.ok(growth < BOUND, `server RSS grew by ${(growth / MB).toFixed(1)} MB for its first ${SIZE / MB} MB upload `
           + `(${workersInWindow} threads started meanwhile)`);
       } finally {
