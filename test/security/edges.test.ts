@@ -109,5 +109,16 @@ describe('edge answers in our error shapes', () => {
       }
     }
   });
-});
 
+  it('a request the parser refuses once its head is read is answered once, with 400 and Connection: close, whatever follows', async () => {
+    // node runs the route for a head it has read before it checks the framing (a Transfer-Encoding that does not end
+    // in chunked): the refusal is that request's own answer, at once, and the connection ends with it; the request
+    // behind it is never answered (the fuzz found it answered 200 and then 400)
+    const port = Number(new URL(env.url).port);
+    const good = 'GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n';
+    const x = await exchange(port, Buffer.from(`GET /health HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip\r\n\r\n${good}`),
+      { halfClose: false, expect: 2, deadlineMs: 10_000 });
+    assert.deepEqual(x.responses.map((r) => r.status), [400], x.raw.slice(0, 600));
+    assert.equal(x.responses[0]!.headers['connection'], 'close');
+  });
+});
