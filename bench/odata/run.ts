@@ -27,7 +27,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { startCliChild } from '../../test/helpers/child.js';
+import { type RunningChild, startCliChild } from '../../test/helpers/child.js';
 import { fetchToken, firstStartSecrets, tempDir } from '../../test/helpers/server.js';
 
 const RUNS = Number(process.argv[2] ?? 100);
@@ -39,7 +39,7 @@ const DECODE = process.env['BENCH_DECODE'] === '1';
 /** Requests per CPU block when set; else from the OData p50 (cpuBlock). Blocks per API: RUNS / 10, at least 4. */
 const FIXED_CPU_BLOCK = process.env['BENCH_CPU_BLOCK'] === undefined ? undefined : Number(process.env['BENCH_CPU_BLOCK']);
 const CPU_BLOCK_MS = Number(process.env['BENCH_CPU_BLOCK_MS'] ?? 100);
-const CPU_BLOCKS = Number(process.env['BENCH_CPU_BLOCKS'] ?? Math.max(4, Math.round(RUNS / 10)));
+const CPU_BLOCKS = Math.max(1, Number(process.env['BENCH_CPU_BLOCKS'] ?? Math.max(4, Math.round(RUNS / 10))));
 /** Requests per CPU block of a scenario whose OData p50 is `p50` ms: enough for CPU_BLOCK_MS of it, at least 10. */
 const cpuBlock = (p50: number) => FIXED_CPU_BLOCK ?? Math.max(10, Math.ceil(CPU_BLOCK_MS / Math.max(p50, 0.01)));
 const T0 = Date.parse('2024-01-01T00:00:00.000Z');
@@ -182,6 +182,16 @@ async function main() {
     { IRONBRIDGE_LOG_LEVEL: 'warn', IRONBRIDGE_SECRET_HASH_COST: '10', IRONBRIDGE_SQLITE_SYNC: 'normal' }, (l) => l['ready'] === true,
     // e.g. BENCH_SERVER_NODE_ARGS=--cpu-prof to profile the server
     { nodeArgs: (process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean) });
+  try {
+    await bench(server, dir, loadStart);
+  } finally {
+    // also when the bench fails: a server left behind (a profiled one samples all the time) skews every later run
+    await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function bench(server: RunningChild<{ url: string }>, dir: string, loadStart: number[]) {
   // the first start's key is written to the data directory, not printed (secrets at rest)
   const { url } = server.ready;
   const pid = server.child.pid!;
@@ -291,8 +301,6 @@ async function main() {
     ...lines,
     '',
   ].join('\n'));
-  await server.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 /**
