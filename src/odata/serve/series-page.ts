@@ -342,13 +342,27 @@ export function rowTime(c: RowChunk, b: Buffer, i: number, props: SeriesProps): 
   return parsedRow(c.assetId, b.toString('utf8', p, c.offs[i + 1]! - 1), props)['timestamp'] as string;
 }
 
+/** head() of an asset as UTF-8 bytes, kept for the last assets read (all dropped when full); never written to. */
+const heads = new Map<string, Buffer>();
+const MAX_HEADS = 1024;
+
+function headBytes(assetId: string): Buffer {
+  let h = heads.get(assetId);
+  if (!h) {
+    h = Buffer.from(head(assetId));
+    if (heads.size >= MAX_HEADS) heads.clear();
+    heads.set(assetId, h);
+  }
+  return h;
+}
+
 /**
  * Writes up to `limit` records of `page` (page order) as the rows of `assetId`, the rows of each chunk from `cache`
  * when it has them. Returns the rows and the timestamp text of the last one written (undefined when none).
  */
 export function writeSeriesRows(page: SeriesRuns, limit: number, desc: boolean, assetId: string, shape: RawShape,
   props: SeriesProps, cache?: RowCache): { rows: WrittenRows; last: string | undefined } {
-  const h = Buffer.from(head(assetId));
+  const h = headBytes(assetId);
   const want = Math.min(limit, page.count);
   const runs: { c: RowChunk; b: Buffer; s: number; e: number }[] = [];
   let size = 2;
