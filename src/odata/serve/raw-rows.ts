@@ -114,6 +114,20 @@ export function rawRow(shape: RawShape, assetId: string, text: string): Row | un
 /** `{"assetId":…,"timestamp":` of an asset. */
 export const head = (assetId: string) => `{"assetId":${JSON.stringify(assetId)},"timestamp":`;
 
+/** head() of an asset as UTF-8 bytes, kept for the last assets read (all dropped when full); callers never write to it. */
+const heads = new Map<string, Buffer>();
+const MAX_HEADS = 1024;
+
+export function headBytes(assetId: string): Buffer {
+  let h = heads.get(assetId);
+  if (!h) {
+    h = Buffer.from(head(assetId));
+    if (heads.size >= MAX_HEADS) heads.clear();
+    heads.set(assetId, h);
+  }
+  return h;
+}
+
 /** The JSON text of one raw row; `heads` caches head() per asset across the rows of a page. */
 export function rawRowText(row: Row, heads?: Map<unknown, string>): string {
   const r = row as RawRow;

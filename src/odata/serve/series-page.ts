@@ -20,7 +20,7 @@
 import type { SeriesRecord, SeriesRuns } from '../ports.js';
 import { keyOf, type Cursor, type Row } from './order.js';
 import type { SeriesPlan } from './plan.js';
-import { CHAR, head, type RawShape, SCALAR } from './raw-rows.js';
+import { CHAR, headBytes, type RawShape, SCALAR } from './raw-rows.js';
 
 /**
  * Rows already written as the bytes of a JSON array: `buf[start, end)`, with room around it for the page's envelope;
@@ -340,20 +340,6 @@ export function rowTime(c: RowChunk, b: Buffer, i: number, props: SeriesProps): 
   const p = c.offs[i]!;
   if (c.raw[i] === 1) return b.toString('latin1', p + 10, p + 34);
   return parsedRow(c.assetId, b.toString('utf8', p, c.offs[i + 1]! - 1), props)['timestamp'] as string;
-}
-
-/** head() of an asset as UTF-8 bytes, kept for the last assets read (all dropped when full); never written to. */
-const heads = new Map<string, Buffer>();
-const MAX_HEADS = 1024;
-
-function headBytes(assetId: string): Buffer {
-  let h = heads.get(assetId);
-  if (!h) {
-    h = Buffer.from(head(assetId));
-    if (heads.size >= MAX_HEADS) heads.clear();
-    heads.set(assetId, h);
-  }
-  return h;
 }
 
 /**
