@@ -16,9 +16,9 @@
  * the median of each OData block over the REST block after it (`paired`: steadier on a loaded machine), and the
  * ratio of all OData blocks' CPU to all REST blocks' (`all`: the GC and the V8 helper threads' work counted in full).
  * A block holds at least `BENCH_CPU_BLOCK_MS` (100) ms of the scenario's OData p50 and at least 10 requests: a
- * scavenge of the server's young generation costs 2–12 ms of CPU (main and helper threads) about every 300–500 of
- * these requests, so in blocks of 10 sub-millisecond pages it landed in some blocks at 200–1200 µs per request and
- * the median moved by the luck of where it fell (2026-12-07, odata7). One block pair before the measured ones is not
+ * scavenge of the server's young generation costs 1–13 ms of CPU (main and helper threads) about every 300–400 of
+ * these requests, so in blocks of 10 sub-millisecond pages it put 100–1450 µs per request on some blocks and the
+ * median moved by the luck of where it fell (2026-12-07, odata7; schedstat is ns, the tick fallback is unused). One block pair before the measured ones is not
  * counted (the blocks' own warm-up). `BENCH_CPU_BLOCK` (a fixed number of requests per block) and `BENCH_CPU_BLOCKS`
  * (blocks, RUNS / 10 and at least 4) set their sizes.
  * `BENCH_SERVER_NODE_ARGS` passes flags to the server's node (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
