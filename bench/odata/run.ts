@@ -13,15 +13,21 @@
  * bench did before 2026-12-06). Server CPU per request: after the
  * interleaved runs, blocks of OData-only then REST-only requests (the REST read of a scenario counts as one), the
  * server's CPU time over each block from `/proc/<pid>/task/<tid>/schedstat` (all threads, ns), median of the blocks,
- * and the median of each OData block over the REST block after it (`paired`: steadier on a loaded machine);
- * `BENCH_CPU_BLOCK` (requests per block, 10) and `BENCH_CPU_BLOCKS` (blocks, RUNS / 10 and at least 4) set their sizes.
+ * the median of each OData block over the REST block after it (`paired`: steadier on a loaded machine), and the
+ * ratio of all OData blocks' CPU to all REST blocks' (`all`: the GC and the V8 helper threads' work counted in full).
+ * A block holds at least `BENCH_CPU_BLOCK_MS` (100) ms of the scenario's OData p50 and at least 10 requests: a
+ * scavenge of the server's young generation costs 1–13 ms of CPU (main and helper threads) about every 300–400 of
+ * these requests, so in blocks of 10 sub-millisecond pages it put 100–1450 µs per request on some blocks and the
+ * median moved by the luck of where it fell (2026-12-07, odata7; schedstat is ns, the tick fallback is unused). One block pair before the measured ones is not
+ * counted (the blocks' own warm-up). `BENCH_CPU_BLOCK` (a fixed number of requests per block) and `BENCH_CPU_BLOCKS`
+ * (blocks, RUNS / 10 and at least 4) set their sizes.
  * `BENCH_SERVER_NODE_ARGS` passes flags to the server's node (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { startCliChild } from '../../test/helpers/child.js';
+import { type RunningChild, startCliChild } from '../../test/helpers/child.js';
 import { fetchToken, firstStartSecrets, tempDir } from '../../test/helpers/server.js';
 
 const RUNS = Number(process.argv[2] ?? 100);
@@ -30,9 +36,12 @@ const ONLY = process.argv[3];
 const WARMUP = 10;
 /** Decode every answer to a string inside the timed span (the client's cost grows with the bytes), not only the first run's. */
 const DECODE = process.env['BENCH_DECODE'] === '1';
-/** Requests per CPU block; blocks per API: as many as fill RUNS requests, at least 4. */
-const CPU_BLOCK = Number(process.env['BENCH_CPU_BLOCK'] ?? 10);
-const CPU_BLOCKS = Number(process.env['BENCH_CPU_BLOCKS'] ?? Math.max(4, Math.round(RUNS / CPU_BLOCK)));
+/** Requests per CPU block when set; else from the OData p50 (cpuBlock). Blocks per API: RUNS / 10, at least 4. */
+const FIXED_CPU_BLOCK = process.env['BENCH_CPU_BLOCK'] === undefined ? undefined : Number(process.env['BENCH_CPU_BLOCK']);
+const CPU_BLOCK_MS = Number(process.env['BENCH_CPU_BLOCK_MS'] ?? 100);
+const CPU_BLOCKS = Math.max(1, Number(process.env['BENCH_CPU_BLOCKS'] ?? Math.max(4, Math.round(RUNS / 10))));
+/** Requests per CPU block of a scenario whose OData p50 is `p50` ms: enough for CPU_BLOCK_MS of it, at least 10. */
+const cpuBlock = (p50: number) => FIXED_CPU_BLOCK ?? Math.max(10, Math.ceil(CPU_BLOCK_MS / Math.max(p50, 0.01)));
 const T0 = Date.parse('2024-01-01T00:00:00.000Z');
 const SECOND = 1000;
 const VARS = ['p1', 'p2', 'p3', 'p4'];
@@ -173,6 +182,16 @@ async function main() {
     { IRONBRIDGE_LOG_LEVEL: 'warn', IRONBRIDGE_SECRET_HASH_COST: '10', IRONBRIDGE_SQLITE_SYNC: 'normal' }, (l) => l['ready'] === true,
     // e.g. BENCH_SERVER_NODE_ARGS=--cpu-prof to profile the server
     { nodeArgs: (process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean) });
+  try {
+    await bench(server, dir, loadStart);
+  } finally {
+    // also when the bench fails: a server left behind (a profiled one samples all the time) skews every later run
+    await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function bench(server: RunningChild<{ url: string }>, dir: string, loadStart: number[]) {
   // the first start's key is written to the data directory, not printed (secrets at rest)
   const { url } = server.ready;
   const pid = server.child.pid!;
@@ -249,39 +268,39 @@ async function main() {
       }
       if (i >= WARMUP) { od.push(b - a); re.push(c - b); }
     }
-    // server CPU: blocks of OData-only then REST-only requests, alternating
-    const odCpu: number[] = [];
-    const reCpu: number[] = [];
-    for (let k = 0; k < CPU_BLOCKS; k++) {
-      let at = processCpuNs(pid);
-      for (let j = 0; j < CPU_BLOCK; j++) await mustBytes(api(sc.odata), sc.name);
-      let now = processCpuNs(pid);
-      odCpu.push((now - at) / CPU_BLOCK / 1000);
-      at = now;
-      for (let j = 0; j < CPU_BLOCK; j++) for (const path of sc.rest) await mustBytes(api(path), path);
-      now = processCpuNs(pid);
-      reCpu.push((now - at) / CPU_BLOCK / 1000);
-    }
     const o = quantiles(od);
     const r = quantiles(re);
+    // server CPU: blocks of OData-only then REST-only requests, alternating; the first pair is not counted
+    const block = cpuBlock(o.p50);
+    const odCpu: number[] = [];
+    const reCpu: number[] = [];
+    for (let k = -1; k < CPU_BLOCKS; k++) {
+      let at = processCpuNs(pid);
+      for (let j = 0; j < block; j++) await mustBytes(api(sc.odata), sc.name);
+      let now = processCpuNs(pid);
+      if (k >= 0) odCpu.push((now - at) / block / 1000);
+      at = now;
+      for (let j = 0; j < block; j++) for (const path of sc.rest) await mustBytes(api(path), path);
+      now = processCpuNs(pid);
+      if (k >= 0) reCpu.push((now - at) / block / 1000);
+    }
     const oc = median(odCpu);
     const rc = median(reCpu);
     const paired = median(odCpu.map((x, k) => x / reCpu[k]!));
-    lines.push(`| ${sc.name} | ${odRows} / ${reRows} | ${o.p50.toFixed(1)} | ${o.p99.toFixed(1)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${sc.rest.length} | **${(o.p50 / r.p50).toFixed(2)}×** | ${oc.toFixed(0)} | ${rc.toFixed(0)} | **${(oc / rc).toFixed(2)}×** | ${paired.toFixed(2)}× |`);
+    const all = odCpu.reduce((a, b) => a + b, 0) / reCpu.reduce((a, b) => a + b, 0);
+    lines.push(`| ${sc.name} | ${odRows} / ${reRows} | ${o.p50.toFixed(1)} | ${o.p99.toFixed(1)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${sc.rest.length} | **${(o.p50 / r.p50).toFixed(2)}×** | ${block} | ${oc.toFixed(0)} | ${rc.toFixed(0)} | **${(oc / rc).toFixed(2)}×** | ${paired.toFixed(2)}× | ${all.toFixed(2)}× |`);
     process.stderr.write(`${lines[lines.length - 1]}\n`);
   }
   const loadEnd = os.loadavg();
   process.stdout.write([
-    `odata bench: ${RUNS} runs per scenario after ${WARMUP} warm-up${DECODE ? ' (every answer decoded)' : ''}, then ${CPU_BLOCKS} CPU blocks of ${CPU_BLOCK} requests per API, seeded in ${seedSeconds.toFixed(0)} s; node ${process.version}, `
+    `odata bench: ${RUNS} runs per scenario after ${WARMUP} warm-up${DECODE ? ' (every answer decoded)' : ''}, then ${CPU_BLOCKS} CPU blocks per API of ${FIXED_CPU_BLOCK ?? `≥ ${CPU_BLOCK_MS} ms of OData p50`} requests, seeded in ${seedSeconds.toFixed(0)} s; node ${process.version}, `
       + `${os.cpus().length} CPUs; load average (1/5/15 min) ${loadStart.map((x) => x.toFixed(1)).join(' ')} at start, ${loadEnd.map((x) => x.toFixed(1)).join(' ')} at end`,
     '',
-    '| scenario | rows OData / REST | OData p50 ms | OData p99 ms | REST p50 ms | REST p99 ms | REST requests | OData/REST p50 | OData server CPU µs | REST server CPU µs | OData/REST CPU | paired |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| scenario | rows OData / REST | OData p50 ms | OData p99 ms | REST p50 ms | REST p99 ms | REST requests | OData/REST p50 | CPU block | OData server CPU µs | REST server CPU µs | OData/REST CPU | paired | all |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...lines,
     '',
   ].join('\n'));
-  await server.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 /**

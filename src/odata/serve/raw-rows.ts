@@ -114,6 +114,20 @@ export function rawRow(shape: RawShape, assetId: string, text: string): Row | un
 /** `{"assetId":…,"timestamp":` of an asset. */
 export const head = (assetId: string) => `{"assetId":${JSON.stringify(assetId)},"timestamp":`;
 
+/** head() of an asset as UTF-8 bytes, kept for the last assets read (all dropped when full); callers never write to it. */
+const heads = new Map<string, Buffer>();
+const MAX_HEADS = 1024;
+
+export function headBytes(assetId: string): Buffer {
+  let h = heads.get(assetId);
+  if (!h) {
+    h = Buffer.from(head(assetId));
+    if (heads.size >= MAX_HEADS) heads.clear();
+    heads.set(assetId, h);
+  }
+  return h;
+}
+
 /** The JSON text of one raw row; `heads` caches head() per asset across the rows of a page. */
 export function rawRowText(row: Row, heads?: Map<unknown, string>): string {
   const r = row as RawRow;
@@ -283,7 +297,18 @@ export function pageParts(body: Record<string, unknown>): Buffer[] | undefined {
   const value = body['value'];
   if (!isWritten(value) || !value.parts) return undefined;
   const [before, after] = envelope(body);
-  return [Buffer.from(before), ...value.parts, Buffer.from(after)];
+  const rows = value.parts;
+  // the rows' `[` and `]` (one-byte parts) go into the envelope's buffers: one write per part fewer each, one
+  // buffer for both (the socket's writev takes every part as it is; fewer parts is less work per page)
+  const n = rows.length;
+  const open = n >= 2 && rows[0]!.length === 1 && rows[0]![0] === 0x5b ? 1 : 0;
+  const close = n - open >= 1 && rows[n - 1]!.length === 1 && rows[n - 1]![0] === 0x5d ? 1 : 0;
+  const b = Buffer.byteLength(before);
+  const env = Buffer.from(`${before}${open ? '[' : ''}${close ? ']' : ''}${after}`);
+  const out: Buffer[] = [env.subarray(0, b + open)];
+  for (let i = open; i < n - close; i++) out.push(rows[i]!);
+  out.push(env.subarray(b + open));
+  return out;
 }
 
 /**

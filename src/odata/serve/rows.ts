@@ -205,11 +205,20 @@ export class RowReader {
   }
 }
 
+/** seriesShape's answer with raw rows, per set: a set is part of a kept model (registry.ts) and never changes. */
+const rawShapes = new WeakMap<EdmSet, { props: SeriesProps; shape: RawShape | undefined }>();
+
 /** A time series set's series properties (name, stored key) and, for raw rows, the shape of its records (raw-rows.ts). */
 function seriesShape(set: EdmSet, raw: boolean): { props: SeriesProps; shape: RawShape | undefined } {
+  if (raw) {
+    const kept = rawShapes.get(set);
+    if (kept) return kept;
+  }
   const props = set.properties.filter((p) => p.source.kind === 'seriesValue').map((p) => [p.name, (p.source as { key: string }).key] as const);
   // raw rows need the stored keys to be the property names and every other property to be assetId or timestamp
   const shape = raw && props.every(([name, key]) => name === key) && set.properties.length === props.length + 2
     ? rawShape(props.map(([, key]) => key)) : undefined;
-  return { props, shape };
+  const out = { props, shape };
+  if (raw) rawShapes.set(set, Object.freeze(out));
+  return out;
 }

@@ -18,7 +18,7 @@ import type { SeriesRuns } from '../ports.js';
 import { type Cursor, keyOf } from './order.js';
 import type { SeriesPlan } from './plan.js';
 import type { RawShape } from './raw-rows.js';
-import { head } from './raw-rows.js';
+import { headBytes } from './raw-rows.js';
 import { Bytes, ROOM, type RowCache, type RowChunk, rowChunk, rowTime, type SeriesProps, type WrittenRows } from './series-page.js';
 
 /** Most records one lane asks for in one read (rows.ts LANE_READ). */
@@ -185,7 +185,7 @@ export async function seriesLanesPage(
       if (!desc) after = Math.max(after, assetId > pos.a! ? pos.t! - 1 : pos.t!);
       else upTo = Math.min(upTo, assetId < pos.a! ? pos.t! : pos.t! - 1);
     }
-    const l: Lane = { assetId, rank: k, h: Buffer.from(head(assetId)), after, upTo, chunk, done: false, runs: [], ri: 0, i: 0, t: NaN };
+    const l: Lane = { assetId, rank: k, h: headBytes(assetId), after, upTo, chunk, done: false, runs: [], ri: 0, i: 0, t: NaN };
     if (await load(l, read, desc)) heap.push(l);
   }
   for (let left = skip; left > 0; left--) {

@@ -20,7 +20,7 @@
 import type { SeriesRecord, SeriesRuns } from '../ports.js';
 import { keyOf, type Cursor, type Row } from './order.js';
 import type { SeriesPlan } from './plan.js';
-import { CHAR, head, type RawShape, SCALAR } from './raw-rows.js';
+import { CHAR, headBytes, type RawShape, SCALAR } from './raw-rows.js';
 
 /**
  * Rows already written as the bytes of a JSON array: `buf[start, end)`, with room around it for the page's envelope;
@@ -348,7 +348,7 @@ export function rowTime(c: RowChunk, b: Buffer, i: number, props: SeriesProps): 
  */
 export function writeSeriesRows(page: SeriesRuns, limit: number, desc: boolean, assetId: string, shape: RawShape,
   props: SeriesProps, cache?: RowCache): { rows: WrittenRows; last: string | undefined } {
-  const h = Buffer.from(head(assetId));
+  const h = headBytes(assetId);
   const want = Math.min(limit, page.count);
   const runs: { c: RowChunk; b: Buffer; s: number; e: number }[] = [];
   let size = 2;

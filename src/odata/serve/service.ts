@@ -64,6 +64,8 @@ export class ODataService {
   private readonly reader;
   private readonly expander;
   private readonly plans = new WeakMap<EdmSet, WeakMap<object, Plan>>();
+  /** parseOptions of a query text (for this service's limits), kept: see kept(). */
+  private readonly options = new Map<string, QueryOptions>();
 
   constructor(private readonly registry: ContractRegistry, private readonly port: ConstructorParameters<typeof RowReader>[0],
     private readonly opts: ODataServiceOptions) {
@@ -81,14 +83,14 @@ export class ODataService {
       throw ODataErrors.notFound({ target: 'service', resource: `published OData contract ${req.contract} version ${req.version} in this tenant` });
     }
     const model = await this.registry.model(contract);
-    const resource = parseResource(req.path);
+    const resource = kept(resources, req.path, parseResource);
     if (method === 'POST' && !(resource.kind === 'collection' && resource.query)) {
       throw ODataErrors.readOnly({ target: req.path || '/', method: 'POST', allowed: 'GET (POST only for {set}/$query)' }).withHeader('allow', 'GET, HEAD');
     }
     if (resource.kind === 'collection' && resource.query && method !== 'POST') {
       throw ODataErrors.readOnly({ target: `${resource.set}/$query`, method, allowed: 'POST with the query options as text/plain' }).withHeader('allow', 'POST');
     }
-    const opts = parseOptions(queryPairs(req.query, this.opts.limits.maxLength * 4), this.opts.limits);
+    const opts = kept(this.options, req.query, (q) => parseOptions(queryPairs(q, this.opts.limits.maxLength * 4), this.opts.limits));
     const pageSize = Math.max(1, Math.min(this.opts.pageSize, req.maxPageSize ?? this.opts.pageSize));
     const headers: Record<string, string> = req.maxPageSize !== undefined ? { 'preference-applied': `odata.maxpagesize=${pageSize}` } : {};
     const root = `${req.origin}${servicePath(contract)}`;
@@ -225,6 +227,37 @@ export class ODataService {
   }
 }
 
+/** Most texts kept per cache of parses (all dropped when full), and the longest text kept. */
+const MAX_KEPT = 512;
+const MAX_KEPT_LENGTH = 4096;
+/** parseResource of a path after the service root, kept: see kept(). */
+const resources = new Map<string, ReturnType<typeof parseResource>>();
+
+function deepFreeze<T>(x: T): T {
+  if (x !== null && typeof x === 'object' && !Object.isFrozen(x)) {
+    for (const v of Object.values(x)) deepFreeze(v);
+    Object.freeze(x);
+  }
+  return x;
+}
+
+/**
+ * parse(text), kept by the text: the path and query parsers are functions of the text (and of the service's
+ * limits) only, so a client repeating a request (paging, polling) has them parsed once. Kept results are deep-frozen
+ * (nothing downstream writes to them); a text that fails to parse is not kept, so its error is thrown each time.
+ */
+function kept<T>(cache: Map<string, T>, text: string, parse: (text: string) => T): T {
+  let v = cache.get(text);
+  if (v === undefined) {
+    v = parse(text);
+    if (text.length <= MAX_KEPT_LENGTH) {
+      if (cache.size >= MAX_KEPT) cache.clear();
+      cache.set(text, deepFreeze(v));
+    }
+  }
+  return v;
+}
+
 function json(body: Record<string, unknown>, headers: Record<string, string>): ODataResponse {
   const parts = pageParts(body);
   if (parts) return { contentType: 'json', body: '', parts, headers };
@@ -241,14 +274,23 @@ function context(root: string, set: EdmSet, opts: QueryOptions | ExpandOptions):
 
 /** The query of a next link: the request's options as parsed (printed canonically) and the new cursor. */
 function nextQuery(opts: QueryOptions | ExpandOptions, cursor: Cursor): string {
-  const parts: [string, string][] = [];
-  if (opts.filter) parts.push(['$filter', printFilter(opts.filter)]);
-  if (opts.select) parts.push(['$select', printSelect(opts.select)]);
-  if (opts.orderby) parts.push(['$orderby', printOrderby(opts.orderby)]);
-  if (opts.expand) parts.push(['$expand', printExpand(opts.expand)]);
-  if (opts.top !== undefined) parts.push(['$top', String(opts.top)]);
-  if (opts.skip !== undefined) parts.push(['$skip', String(opts.skip)]);
-  if (opts.count) parts.push(['$count', 'true']);
-  parts.push(['$skiptoken', encodeCursor(cursor)]);
-  return parts.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+  const parts: string[] = [];
+  if (opts.filter) parts.push(printed(opts.filter, '$filter', printFilter));
+  if (opts.select) parts.push(printed(opts.select, '$select', printSelect));
+  if (opts.orderby) parts.push(printed(opts.orderby, '$orderby', printOrderby));
+  if (opts.expand) parts.push(printed(opts.expand, '$expand', printExpand));
+  if (opts.top !== undefined) parts.push(`$top=${opts.top}`);
+  if (opts.skip !== undefined) parts.push(`$skip=${opts.skip}`);
+  if (opts.count) parts.push('$count=true');
+  parts.push(`$skiptoken=${encodeURIComponent(encodeCursor(cursor))}`);
+  return parts.join('&');
+}
+
+/** `name=` and the percent-encoded canonical print of a parsed option, kept per parsed tree (trees are never changed). */
+const prints = new WeakMap<object, string>();
+
+function printed<T extends object>(tree: T, name: string, print: (tree: T) => string): string {
+  let p = prints.get(tree);
+  if (p === undefined) prints.set(tree, p = `${name}=${encodeURIComponent(print(tree))}`);
+  return p;
 }
