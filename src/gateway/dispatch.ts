@@ -64,6 +64,14 @@ export class Dispatcher {
       // RFC 9112 §3.2: a 1.1 request without Host is a 400; the connection closes after it, as node's own answer did
       return this.d.failures.fail(req, res, GatewayErrors.badRequest({ reason: 'an HTTP/1.1 request must have a Host header' }), true);
     }
+    const coding = req.headers['transfer-encoding'];
+    if (coding !== undefined && (!/(?:^|,)[ \t]*chunked[ \t]*$/i.test(coding) || req.headers['content-length'] !== undefined)) {
+      // RFC 9112 §6.1, §6.3: a request's last transfer coding must be chunked, and it has no Content-Length beside
+      // one. node's parser refuses such a request only after handing its head over, so a route could answer it
+      // first; refused here, its one answer is this 400 and the connection closes after it
+      const reason = req.headers['content-length'] !== undefined ? 'request has both `content-length` and `transfer-encoding`' : 'request has invalid `transfer-encoding`';
+      return this.d.failures.fail(req, res, GatewayErrors.badRequest({ reason }), true);
+    }
     const host = parseHost(req.headers.host, c.domain, c.region);
     if (host.kind === 'unknown') throw GatewayErrors.unknownHost({ reason: host.reason });
     checkTarget(req.url ?? '');

@@ -77,6 +77,13 @@ export class Edge {
       this.failures.raw(socket, GatewayErrors.badRequest({ reason: parserReason(err) }), last.req.url ?? '/', last.req.headers.accept);
       return;
     }
+    if (own && last.res.headersSent) {
+      // the request was answered before the parser refused the rest of it: nothing can be added to that answer, so
+      // the connection ends once it is out (else the client waits for an answer to bytes that will never be read)
+      if (last.res.writableFinished) socket.end();
+      else last.res.once('close', () => socket.end());
+      return;
+    }
     const head = requestHead((err as { rawPacket?: unknown }).rawPacket, (err as { bytesParsed?: unknown }).bytesParsed);
     const answer = err.code === 'HPE_HEADER_OVERFLOW' ? GatewayErrors.headersTooLarge({ limit: c.gatewayMaxHeaderBytes })
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? GatewayErrors.headerTimeout({ ms: c.gatewayHeaderTimeoutMs })
