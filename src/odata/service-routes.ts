@@ -55,11 +55,13 @@ function bytes(body: string, ascii: boolean | undefined): string | Buffer {
   return ascii === true || Buffer.byteLength(body) === body.length ? Buffer.from(body, 'latin1') : body;
 }
 
-/** The path of a request URL (before its first `?`). */
-function pathOf(url: string): string {
+/** A request URL's path and query, split at its first `?`. */
+function splitUrl(url: string): [path: string, query: string] {
   const q = url.indexOf('?');
-  return q < 0 ? url : url.slice(0, q);
+  return q < 0 ? [url, ''] : [url.slice(0, q), url.slice(q + 1)];
 }
+
+const pathOf = (url: string) => splitUrl(url)[0];
 
 export async function serviceRoutes(root: FastifyInstance, service: ODataService): Promise<void> {
   await root.register(async (app) => {
@@ -79,9 +81,7 @@ export async function serviceRoutes(root: FastifyInstance, service: ODataService
 
     const handle = async (req: FastifyRequest, reply: FastifyReply, method: 'GET' | 'POST') => {
       const p = principal(req);
-      const q = req.url.indexOf('?');
-      const pathPart = q < 0 ? req.url : req.url.slice(0, q);
-      const queryPart = q < 0 ? '' : req.url.slice(q + 1);
+      const [pathPart, queryPart] = splitUrl(req.url);
       const rest = pathPart.slice(SERVICE_PREFIX.length);
       const [contract = '', version = '', ...tail] = rest.split('/');
       let query = queryPart;

@@ -7,6 +7,7 @@
  */
 import { ODataErrors } from '../errors.js';
 import type { ExpandItem, Expr, OrderItem, SelectItem } from './ast.js';
+import { kept } from './kept.js';
 import { type ParseLimits, parseExpand, parseFilter, parseOrderby, parseSelect } from './parser.js';
 
 export interface QueryOptions {
@@ -39,25 +40,11 @@ const UNSUPPORTED: Record<string, string> = {
 const MAX_FILTERS = 256;
 const filters = new WeakMap<ParseLimits, Map<string, Expr>>();
 
-function deepFreeze<T>(x: T): T {
-  if (x !== null && typeof x === 'object' && !Object.isFrozen(x)) {
-    for (const v of Object.values(x)) deepFreeze(v);
-    Object.freeze(x);
-  }
-  return x;
-}
-
-/** parseFilter of the text, kept: the tree is a function of the text and the limits only (errors are not kept). */
+/** parseFilter of the text, kept per limits (kept.ts). */
 function filterOf(text: string, limits: ParseLimits): Expr {
-  let kept = filters.get(limits);
-  if (!kept) filters.set(limits, kept = new Map());
-  let e = kept.get(text);
-  if (e === undefined) {
-    e = deepFreeze(parseFilter(text, limits));
-    if (kept.size >= MAX_FILTERS) kept.clear();
-    kept.set(text, e);
-  }
-  return e;
+  let cache = filters.get(limits);
+  if (!cache) filters.set(limits, cache = new Map());
+  return kept(cache, text, (t) => parseFilter(t, limits), MAX_FILTERS);
 }
 
 function wholeNumber(name: string, raw: string): number {

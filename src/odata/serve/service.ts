@@ -12,6 +12,7 @@ import type { EdmSet } from '../model/edm.js';
 import type { ContractRegistry } from '../registry.js';
 import { servicePath } from '../registry.js';
 import type { ExpandOptions } from '../query/ast.js';
+import { kept } from '../query/kept.js';
 import { parseOptions, queryPairs, type QueryOptions } from '../query/options.js';
 import type { ParseLimits } from '../query/parser.js';
 import { printExpand, printFilter, printOrderby, printSelect } from '../query/print.js';
@@ -64,7 +65,7 @@ export class ODataService {
   private readonly reader;
   private readonly expander;
   private readonly plans = new WeakMap<EdmSet, WeakMap<object, Plan>>();
-  /** parseOptions of a query text (for this service's limits), kept: see kept(). */
+  /** parseOptions of a query text (for this service's limits), kept (query/kept.ts). */
   private readonly options = new Map<string, QueryOptions>();
 
   constructor(private readonly registry: ContractRegistry, private readonly port: ConstructorParameters<typeof RowReader>[0],
@@ -83,14 +84,14 @@ export class ODataService {
       throw ODataErrors.notFound({ target: 'service', resource: `published OData contract ${req.contract} version ${req.version} in this tenant` });
     }
     const model = await this.registry.model(contract);
-    const resource = kept(resources, req.path, parseResource);
+    const resource = kept(resources, req.path, parseResource, MAX_KEPT, MAX_KEPT_LENGTH);
     if (method === 'POST' && !(resource.kind === 'collection' && resource.query)) {
       throw ODataErrors.readOnly({ target: req.path || '/', method: 'POST', allowed: 'GET (POST only for {set}/$query)' }).withHeader('allow', 'GET, HEAD');
     }
     if (resource.kind === 'collection' && resource.query && method !== 'POST') {
       throw ODataErrors.readOnly({ target: `${resource.set}/$query`, method, allowed: 'POST with the query options as text/plain' }).withHeader('allow', 'POST');
     }
-    const opts = kept(this.options, req.query, (q) => parseOptions(queryPairs(q, this.opts.limits.maxLength * 4), this.opts.limits));
+    const opts = kept(this.options, req.query, (q) => parseOptions(queryPairs(q, this.opts.limits.maxLength * 4), this.opts.limits), MAX_KEPT, MAX_KEPT_LENGTH);
     const pageSize = Math.max(1, Math.min(this.opts.pageSize, req.maxPageSize ?? this.opts.pageSize));
     const headers: Record<string, string> = req.maxPageSize !== undefined ? { 'preference-applied': `odata.maxpagesize=${pageSize}` } : {};
     const root = `${req.origin}${servicePath(contract)}`;
@@ -227,36 +228,11 @@ export class ODataService {
   }
 }
 
-/** Most texts kept per cache of parses (all dropped when full), and the longest text kept. */
+/** Most texts kept per cache of parses (query/kept.ts), and the longest text kept. */
 const MAX_KEPT = 512;
 const MAX_KEPT_LENGTH = 4096;
-/** parseResource of a path after the service root, kept: see kept(). */
+/** parseResource of a path after the service root, kept. */
 const resources = new Map<string, ReturnType<typeof parseResource>>();
-
-function deepFreeze<T>(x: T): T {
-  if (x !== null && typeof x === 'object' && !Object.isFrozen(x)) {
-    for (const v of Object.values(x)) deepFreeze(v);
-    Object.freeze(x);
-  }
-  return x;
-}
-
-/**
- * parse(text), kept by the text: the path and query parsers are functions of the text (and of the service's
- * limits) only, so a client repeating a request (paging, polling) has them parsed once. Kept results are deep-frozen
- * (nothing downstream writes to them); a text that fails to parse is not kept, so its error is thrown each time.
- */
-function kept<T>(cache: Map<string, T>, text: string, parse: (text: string) => T): T {
-  let v = cache.get(text);
-  if (v === undefined) {
-    v = parse(text);
-    if (text.length <= MAX_KEPT_LENGTH) {
-      if (cache.size >= MAX_KEPT) cache.clear();
-      cache.set(text, deepFreeze(v));
-    }
-  }
-  return v;
-}
 
 function json(body: Record<string, unknown>, headers: Record<string, string>): ODataResponse {
   const parts = pageParts(body);
